@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Entry point of the `patchwindow` command. The sources are TypeScript run by Node's type stripping
+// (Node >= 24); an image built with `npm run build` ships the compiled `dist/` instead.
+import { existsSync } from 'node:fs';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 24) {
+  process.stderr.write(
+    `patchwindow: needs Node.js >= 24, this is ${process.version}.\n` +
+      `  Run it through npm (npm ci, then npx patchwindow ...) so the project's own Node 24 is used.\n`,
+  );
+  process.exit(2);
+}
+const source = new URL('../reconciler/cli/main.ts', import.meta.url);
+const compiled = new URL('../dist/reconciler/cli/main.js', import.meta.url);
+const entry = existsSync(source) ? source : compiled;
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2));
