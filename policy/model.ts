@@ -58,3 +58,175 @@ export interface Interval {
   readonly startMs: number;
   readonly endMs: number;
 }
+
+/** A Kubernetes label selector (metav1.LabelSelector). */
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly LabelSelectorRequirement[];
+}
+
+export interface LabelSelectorRequirement {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  readonly values?: readonly string[];
+}
+
+/** A node affinity requirement (v1.NodeSelectorRequirement) as rendered into DaemonSets. */
+export interface NodeSelectorRequirement {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  readonly values?: readonly string[];
+}
+
+/** Requirements ANDed; the terms of a node selector are ORed. */
+export interface NodeSelectorTerm {
+  readonly matchExpressions: readonly NodeSelectorRequirement[];
+}
+
+/** A budget as written: a node count, or a percentage of the pool's nodes. */
+export type Budget =
+  | { readonly kind: 'count'; readonly count: number }
+  | { readonly kind: 'percent'; readonly percent: number };
+
+/** Which nodes a policy takes, as intended (render turns it into disjoint node affinity). */
+export type Membership =
+  | { readonly kind: 'pools'; readonly pools: readonly string[] }
+  | { readonly kind: 'selector'; readonly selector: LabelSelector; readonly priority: number }
+  /** The Fleet's default policy: its own pools (maybe none) plus every node nobody else claims. */
+  | { readonly kind: 'default'; readonly pools: readonly string[] };
+
+export interface PodBlocker {
+  /** Null: pods in every namespace. */
+  readonly namespaceSelector: LabelSelector | null;
+  readonly selector: LabelSelector;
+}
+
+export interface AlertBlocker {
+  readonly prometheusUrl: string;
+  /** Regular expression on the alert name; null = no filter. */
+  readonly filter: string | null;
+  /** true: only matching alerts block; false: matching alerts are ignored. */
+  readonly filterMatchOnly: boolean;
+  readonly firingOnly: boolean;
+  readonly timeoutMs: number;
+}
+
+export interface Blockers {
+  readonly pods: readonly PodBlocker[];
+  readonly alerts: AlertBlocker | null;
+}
+
+export type DrainFailureAction = 'uncordon' | 'stayCordoned' | 'reboot';
+
+export interface DrainSettings {
+  readonly timeoutMs: number;
+  /** Null: each pod's own terminationGracePeriodSeconds. */
+  readonly gracePeriodSeconds: number | null;
+  readonly deleteEmptyDirData: boolean;
+  readonly force: boolean;
+  /** Null: every pod (except DaemonSet-owned and mirror pods) is evicted. */
+  readonly podSelector: LabelSelector | null;
+  readonly onFailure: DrainFailureAction;
+}
+
+export interface RebootSettings {
+  readonly method: 'command' | 'signal';
+  readonly command: readonly string[];
+  readonly signal: number;
+  readonly delayMs: number;
+  readonly expectedDurationMs: number;
+  readonly sentinelFile: string;
+  readonly sentinelCommand: readonly string[] | null;
+  readonly loopBackoffMs: number;
+}
+
+export type NotifyEvent = 'drain' | 'reboot' | 'done' | 'failed';
+
+export interface NotificationSpec {
+  readonly format: 'slack' | 'teams' | 'webhook';
+  readonly secretKeyRef: { readonly name: string; readonly key: string };
+  readonly events: readonly NotifyEvent[];
+  readonly templates: Readonly<Record<NotifyEvent, string>>;
+}
+
+/** One RebootPolicy, normalized and fully defaulted. */
+export interface PolicyModel {
+  readonly name: string;
+  readonly membership: Membership;
+  readonly budget: Budget;
+  readonly schedule: Schedule;
+  readonly blockers: Blockers;
+  readonly drain: DrainSettings;
+  readonly reboot: RebootSettings;
+  readonly notifications: readonly NotificationSpec[];
+  readonly nodeLabels: {
+    readonly preReboot: Readonly<Record<string, string>>;
+    readonly postReboot: Readonly<Record<string, string>>;
+  };
+}
+
+/** A Kubernetes toleration (v1.Toleration). */
+export interface Toleration {
+  readonly key?: string;
+  readonly operator?: 'Exists' | 'Equal';
+  readonly value?: string;
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | '';
+  readonly tolerationSeconds?: number;
+}
+
+export interface AgentSettings {
+  readonly image: string;
+  readonly imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  readonly imagePullSecrets: readonly string[];
+  readonly priorityClassName: string;
+  readonly resources: {
+    readonly requests: Readonly<Record<string, string | number>>;
+    readonly limits: Readonly<Record<string, string | number>>;
+  };
+  /** Null: tolerate every taint. */
+  readonly tolerations: readonly Toleration[] | null;
+  readonly checkIntervalMs: number;
+  readonly metricsPort: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** The Fleet, normalized and fully defaulted. */
+export interface FleetModel {
+  readonly name: string;
+  readonly namespace: string;
+  readonly poolLabel: string;
+  /** Null: no cluster-wide cap. */
+  readonly budget: Budget | null;
+  readonly defaultPolicy: string | null;
+  readonly blackouts: readonly BlackoutSpec[];
+  readonly allowedCommands: {
+    readonly reboot: readonly (readonly string[])[];
+    readonly sentinel: readonly (readonly string[])[];
+  };
+  readonly agent: AgentSettings;
+}
+
+/**
+ * What the agent of one policy loads from its ConfigMap (schemas/agentconfig.schema.json): the
+ * normalized policy plus the fleet context it needs to count budgets.
+ */
+export interface AgentConfig {
+  readonly apiVersion: 'patchwindow.io/v1alpha1';
+  readonly kind: 'AgentConfig';
+  readonly fleet: string;
+  readonly namespace: string;
+  readonly poolLabel: string;
+  readonly policy: PolicyModel;
+  /** The nodes this policy's DaemonSet runs on (its rendered node affinity). */
+  readonly members: readonly NodeSelectorTerm[];
+  /** The nodes of every policy of the fleet (for the fleet-wide cap). */
+  readonly fleetMembers: readonly NodeSelectorTerm[];
+  readonly fleetBudget: Budget | null;
+  readonly agent: {
+    readonly checkIntervalMs: number;
+    readonly metricsPort: number;
+    readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+    /** A slot not renewed for this long is free; covers a reboot's downtime. */
+    readonly slotTtlMs: number;
+  };
+}

@@ -1,0 +1,219 @@
+// Generated from schemas/ by scripts/gen-types.ts (npm run gen:types). Do not edit.
+/* eslint-disable */
+
+/**
+ * A node count or a percentage.
+ */
+export type Budget =
+  | {
+      kind: "count";
+      count: number;
+    }
+  | {
+      kind: "percent";
+      percent: number;
+    };
+export type BlackoutBound =
+  | {
+      kind: "date";
+      date: string;
+    }
+  | {
+      kind: "local";
+      dateTime: string;
+    }
+  | {
+      kind: "instant";
+      epochMs: number;
+    };
+/**
+ * Milliseconds.
+ */
+export type Ms = number;
+
+/**
+ * The compiled configuration of one policy's agents, written by `patchwindow render` into the policy's ConfigMap and validated by the agent before it does anything. Not written by hand.
+ */
+export interface AgentConfig {
+  /**
+   * Always `patchwindow.io/v1alpha1`.
+   */
+  apiVersion: "patchwindow.io/v1alpha1";
+  /**
+   * Always `AgentConfig`.
+   */
+  kind: "AgentConfig";
+  /**
+   * Name of the Fleet.
+   */
+  fleet: string;
+  /**
+   * Namespace of the agents and their Leases.
+   */
+  namespace: string;
+  /**
+   * Node label naming a node's pool.
+   */
+  poolLabel: string;
+  policy: PolicyModel;
+  /**
+   * Node affinity terms of this policy's DaemonSet (ORed).
+   */
+  members: NodeSelectorTerm[];
+  /**
+   * Node affinity terms of every policy's DaemonSet (ORed): the nodes under the fleet-wide cap.
+   */
+  fleetMembers: NodeSelectorTerm[];
+  /**
+   * Fleet-wide cap; null for none.
+   */
+  fleetBudget: Budget | null;
+  agent: AgentRuntime;
+}
+/**
+ * The normalized RebootPolicy.
+ */
+export interface PolicyModel {
+  name: string;
+  membership:
+    | {
+        kind: "pools" | "default";
+        pools: string[];
+      }
+    | {
+        kind: "selector";
+        selector: LabelSelector;
+        priority: number;
+      };
+  budget: Budget;
+  schedule: Schedule;
+  blockers: {
+    pods: {
+      namespaceSelector: LabelSelector | null;
+      selector: LabelSelector;
+    }[];
+    alerts: null | {
+      prometheusUrl: string;
+      filter: string | null;
+      filterMatchOnly: boolean;
+      firingOnly: boolean;
+      timeoutMs: Ms;
+    };
+  };
+  drain: {
+    timeoutMs: Ms;
+    gracePeriodSeconds: number | null;
+    deleteEmptyDirData: boolean;
+    force: boolean;
+    podSelector: LabelSelector | null;
+    onFailure: "uncordon" | "stayCordoned" | "reboot";
+  };
+  reboot: {
+    method: "command" | "signal";
+    /**
+     * @minItems 1
+     */
+    command: [string, ...string[]];
+    signal: number;
+    delayMs: Ms;
+    expectedDurationMs: Ms;
+    sentinelFile: string;
+    sentinelCommand: null | [string, ...string[]];
+    loopBackoffMs: Ms;
+  };
+  notifications: {
+    format: "slack" | "teams" | "webhook";
+    secretKeyRef: {
+      name: string;
+      key: string;
+    };
+    events: ("drain" | "reboot" | "done" | "failed")[];
+    templates: {
+      drain: string;
+      reboot: string;
+      done: string;
+      failed: string;
+    };
+  }[];
+  nodeLabels: {
+    preReboot: StringMap;
+    postReboot: StringMap;
+  };
+}
+export interface LabelSelector {
+  matchLabels?: StringMap;
+  matchExpressions?: {
+    key: string;
+    operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+    values?: string[];
+  }[];
+}
+export interface StringMap {
+  [k: string]: string;
+}
+export interface Schedule {
+  timeZone: string;
+  windows: {
+    /**
+     * @minItems 1
+     */
+    days: [1 | 2 | 3 | 4 | 5 | 6 | 7, ...(1 | 2 | 3 | 4 | 5 | 6 | 7)[]];
+    start: TimeOfDay;
+    end:
+      | {
+          kind: "time";
+          time: TimeOfDay;
+        }
+      | {
+          kind: "duration";
+          durationMs: number;
+        };
+    timeZone: string;
+  }[];
+  blackouts: {
+    start: BlackoutBound;
+    end: BlackoutBound;
+    reason: string;
+    source: "policy" | "fleet";
+  }[];
+  pause:
+    | {
+        kind: "none" | "indefinite";
+      }
+    | {
+        kind: "until";
+        epochMs: number;
+      };
+}
+export interface TimeOfDay {
+  hour: number;
+  minute: number;
+}
+export interface NodeSelectorTerm {
+  matchExpressions: {
+    key: string;
+    operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+    values?: string[];
+  }[];
+}
+/**
+ * Runtime settings of the agent process.
+ */
+export interface AgentRuntime {
+  /**
+   * How often the sentinel is checked.
+   */
+  checkIntervalMs: number;
+  /**
+   * Port of /metrics and /healthz.
+   */
+  metricsPort: number;
+  /**
+   * Log level.
+   */
+  logLevel: "debug" | "info" | "warn" | "error";
+  /**
+   * A slot Lease not renewed for this long is free.
+   */
+  slotTtlMs: number;
+}

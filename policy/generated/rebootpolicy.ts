@@ -1,0 +1,408 @@
+// Generated from schemas/ by scripts/gen-types.ts (npm run gen:types). Do not edit.
+/* eslint-disable */
+
+/**
+ * Budget: how many nodes of this policy may be unavailable at once, counting nodes that are NotReady, unschedulable or rebooting. An integer >= 1 or `"1%"`..`"100%"` (rounded down, at least 1). Default 1.
+ */
+export type MaxUnavailable = number | string;
+/**
+ * Local time the window opens, `HH:MM`.
+ */
+export type TimeOfDay = string;
+/**
+ * Local time the window closes, `HH:MM`; on the next day when not after `start`. Exactly one of `end` and `duration`.
+ */
+export type TimeOfDay1 = string;
+/**
+ * How long the window stays open (elapsed time, more than 0, at most 7d). Exactly one of `end` and `duration`.
+ */
+export type Duration = string;
+/**
+ * How long to wait for Prometheus before the blocker counts as holding. Default 10s.
+ */
+export type Duration1 = string;
+/**
+ * How long the drain may take before it fails. Default 30m.
+ */
+export type Duration2 = string;
+/**
+ * Termination grace period given to each evicted pod; each pod's own when omitted.
+ */
+export type Duration3 = string;
+/**
+ * Reboot command; must be one of the Fleet's `allowedCommands.reboot`. Default `[/bin/systemctl, reboot]`.
+ *
+ * @minItems 1
+ */
+export type Command = [string, ...string[]];
+/**
+ * Wait between a finished drain and the reboot. Default 0s.
+ */
+export type Duration4 = string;
+/**
+ * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
+ */
+export type Duration5 = string;
+/**
+ * Host command whose exit code 0 means a reboot is required (checked besides `sentinelFile`); must be one of the Fleet's `allowedCommands.sentinel`.
+ *
+ * @minItems 1
+ */
+export type Command1 = [string, ...string[]];
+/**
+ * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
+ */
+export type Duration6 = string;
+
+/**
+ * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
+ */
+export interface RebootPolicy {
+  /**
+   * Always `patchwindow.io/v1alpha1`.
+   */
+  apiVersion: "patchwindow.io/v1alpha1";
+  /**
+   * Always `RebootPolicy`.
+   */
+  kind: "RebootPolicy";
+  metadata: ObjectMeta;
+  spec: RebootPolicySpec;
+}
+/**
+ * Identifies the document. Only `name` is read; labels and annotations are kept for tools.
+ */
+export interface ObjectMeta {
+  /**
+   * Name of the document: a DNS-1123 label (lower-case letters, digits and '-', at most 63 characters, starting and ending with a letter or digit).
+   */
+  name: string;
+  /**
+   * Free-form labels, ignored by patchwindow.
+   */
+  labels?: {
+    [k: string]: string;
+  };
+  /**
+   * Free-form annotations, ignored by patchwindow.
+   */
+  annotations?: {
+    [k: string]: string;
+  };
+}
+/**
+ * The policy.
+ */
+export interface RebootPolicySpec {
+  /**
+   * Values of the Fleet's `poolLabel` whose nodes this policy takes. A pool may be named by one policy only. Give `nodePools` or `nodeSelector` (the Fleet's `defaultPolicy` may give neither).
+   *
+   * @minItems 1
+   */
+  nodePools?: [string, ...string[]];
+  nodeSelector?: LabelSelector;
+  /**
+   * With `nodeSelector`: order among selector policies, higher wins. Two selector policies may not share a priority. Default 0.
+   */
+  priority?: number;
+  maxUnavailable?: MaxUnavailable;
+  /**
+   * IANA time zone of the windows and date-only blackouts, e.g. `Europe/Berlin`. Default `UTC`.
+   */
+  timeZone?: string;
+  /**
+   * When reboots may start. The union of all windows, minus blackouts and pause, is the policy's effective schedule.
+   *
+   * @minItems 1
+   */
+  windows: [Window, ...Window[]];
+  /**
+   * Periods in which no reboot starts, on top of the Fleet's blackouts.
+   */
+  blackouts?: Blackout[];
+  /**
+   * `true` stops new reboots of this policy until set back to `false`; reboots already under way finish. Not together with `pausedUntil`.
+   */
+  paused?: boolean;
+  /**
+   * An instant with offset (`2026-12-01T00:00:00Z`): no reboot starts before it.
+   */
+  pausedUntil?: string;
+  blockers?: Blockers;
+  drain?: Drain;
+  reboot?: Reboot;
+  /**
+   * Where to tell people about drains, reboots, completions and failures. Webhook URLs come from Secrets, never from git.
+   */
+  notifications?: Notification[];
+  nodeLabels?: NodeLabels;
+}
+/**
+ * Instead of `nodePools`: the nodes whose labels match. A node matched by several selector policies goes to the one with the highest `priority`; `nodePools` policies always win over selector policies.
+ */
+export interface LabelSelector {
+  /**
+   * Labels that must be present with exactly these values.
+   */
+  matchLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * Set-based requirements.
+   */
+  matchExpressions?: LabelSelectorRequirement[];
+}
+/**
+ * One set-based requirement: `In`/`NotIn` need `values`, `Exists`/`DoesNotExist` must have none.
+ */
+export interface LabelSelectorRequirement {
+  /**
+   * A label key.
+   */
+  key: string;
+  /**
+   * In, NotIn, Exists or DoesNotExist.
+   */
+  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  /**
+   * Label values for In and NotIn.
+   */
+  values?: string[];
+}
+/**
+ * A weekly window: it opens at `start` on each of `days` and closes at `end` (the next day when `end` <= `start`) or after `duration`.
+ */
+export interface Window {
+  /**
+   * Days the window opens on: `mon`..`sun` or `monday`..`sunday`, any case.
+   *
+   * @minItems 1
+   */
+  days: [string, ...string[]];
+  start: TimeOfDay;
+  end?: TimeOfDay1;
+  duration?: Duration;
+  /**
+   * IANA time zone of this window; defaults to the policy's `timeZone`.
+   */
+  timeZone?: string;
+}
+/**
+ * A period in which no reboot starts. `start` and `end` are a date (`2026-12-21`, whole days in the policy's time zone, `end` inclusive), a local date-time (`2026-12-21T18:00`, in the policy's time zone) or an instant with offset (`2026-12-21T18:00:00Z`).
+ */
+export interface Blackout {
+  /**
+   * First day or instant of the blackout.
+   */
+  start: string;
+  /**
+   * Last day (inclusive) or instant (exclusive) of the blackout; not before `start`.
+   */
+  end: string;
+  /**
+   * Why: shown by `windows`, `plan`, `status` and in Events.
+   */
+  reason?: string;
+}
+/**
+ * Conditions that hold reboots back. A blocker that cannot be evaluated blocks. A node with the label or annotation `patchwindow.io/hold` is always held.
+ */
+export interface Blockers {
+  /**
+   * Pods that hold a node's reboot while they run on it (pods in a terminal phase do not).
+   */
+  pods?: PodBlocker[];
+  alerts?: AlertBlocker;
+}
+/**
+ * Pods matching `selector` in namespaces matching `namespaceSelector` (all namespaces when omitted).
+ */
+export interface PodBlocker {
+  namespaceSelector?: LabelSelector1;
+  selector: LabelSelector2;
+}
+/**
+ * Namespaces whose labels match; all namespaces when omitted.
+ */
+export interface LabelSelector1 {
+  /**
+   * Labels that must be present with exactly these values.
+   */
+  matchLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * Set-based requirements.
+   */
+  matchExpressions?: LabelSelectorRequirement[];
+}
+/**
+ * Pod labels that block.
+ */
+export interface LabelSelector2 {
+  /**
+   * Labels that must be present with exactly these values.
+   */
+  matchLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * Set-based requirements.
+   */
+  matchExpressions?: LabelSelectorRequirement[];
+}
+/**
+ * Prometheus alerts that hold every node of the policy while they are active.
+ */
+export interface AlertBlocker {
+  /**
+   * Base URL of Prometheus or Alertmanager-compatible API serving `/api/v1/alerts`, e.g. `http://prometheus.monitoring:9090`.
+   */
+  prometheusUrl: string;
+  /**
+   * Regular expression on the alert name. By default matching alerts are ignored (e.g. `^Watchdog$`); with `filterMatchOnly` only matching alerts block.
+   */
+  filter?: string;
+  /**
+   * Only alerts whose name matches `filter` block. Default false.
+   */
+  filterMatchOnly?: boolean;
+  /**
+   * Ignore pending alerts; only firing ones block. Default false.
+   */
+  firingOnly?: boolean;
+  timeout?: Duration1;
+}
+/**
+ * How a node is emptied before its reboot: every pod is evicted through the eviction API, which honours PodDisruptionBudgets.
+ */
+export interface Drain {
+  timeout?: Duration2;
+  gracePeriod?: Duration3;
+  /**
+   * Evict pods that use emptyDir volumes (their data is lost). When false such pods fail the drain. Default false.
+   */
+  deleteEmptyDirData?: boolean;
+  /**
+   * Evict pods that no controller manages (they are not recreated). When false such pods fail the drain. Default false.
+   */
+  force?: boolean;
+  podSelector?: LabelSelector3;
+  /**
+   * What happens when the drain fails or times out: `uncordon` (uncordon if the agent cordoned, release the slot, try again in a later window), `stayCordoned` (release the slot, leave the node cordoned for an operator) or `reboot` (reboot anyway). Default `uncordon`.
+   */
+  onFailure?: "uncordon" | "stayCordoned" | "reboot";
+}
+/**
+ * Only evict pods whose labels match; others stay on the node through its reboot.
+ */
+export interface LabelSelector3 {
+  /**
+   * Labels that must be present with exactly these values.
+   */
+  matchLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * Set-based requirements.
+   */
+  matchExpressions?: LabelSelectorRequirement[];
+}
+/**
+ * How the reboot is detected and carried out.
+ */
+export interface Reboot {
+  /**
+   * `command` runs `command` on the host; `signal` sends `signal` to the host's PID 1 (systemd). Default `command`.
+   */
+  method?: "command" | "signal";
+  command?: Command;
+  /**
+   * Signal number for `method: signal`. Default 39 (SIGRTMIN+5, systemd's reboot).
+   */
+  signal?: number;
+  delay?: Duration4;
+  expectedDuration?: Duration5;
+  /**
+   * Host file whose existence means a reboot is required. Default `/var/run/reboot-required`.
+   */
+  sentinelFile?: string;
+  sentinelCommand?: Command1;
+  loopBackoff?: Duration6;
+}
+/**
+ * One webhook.
+ */
+export interface Notification {
+  /**
+   * `slack` (incoming webhook), `teams` (Workflows webhook) or `webhook` (generic JSON POST).
+   */
+  format: "slack" | "teams" | "webhook";
+  urlFrom: UrlSource;
+  /**
+   * Events to send: `drain`, `reboot`, `done`, `failed`. Default all.
+   *
+   * @minItems 1
+   */
+  events?: ["drain" | "reboot" | "done" | "failed", ...("drain" | "reboot" | "done" | "failed")[]];
+  templates?: NotificationTemplates;
+}
+/**
+ * The Secret key holding the webhook URL.
+ */
+export interface UrlSource {
+  secretKeyRef: SecretKeyRef;
+}
+/**
+ * A key of a Secret in the Fleet's namespace.
+ */
+export interface SecretKeyRef {
+  /**
+   * Name of the Secret (in the Fleet's namespace).
+   */
+  name: string;
+  /**
+   * Key in the Secret's data.
+   */
+  key: string;
+}
+/**
+ * Message text per event; `{node}`, `{policy}`, `{pool}`, `{event}` and `{reason}` are replaced.
+ */
+export interface NotificationTemplates {
+  /**
+   * Default `Draining node {node} ({policy})`.
+   */
+  drain?: string;
+  /**
+   * Default `Rebooting node {node} ({policy})`.
+   */
+  reboot?: string;
+  /**
+   * Default `Node {node} rebooted and back in service ({policy})`.
+   */
+  done?: string;
+  /**
+   * Default `Reboot of node {node} failed: {reason} ({policy})`.
+   */
+  failed?: string;
+}
+/**
+ * Labels the agent sets on the node around its reboot.
+ */
+export interface NodeLabels {
+  preReboot?: Labels;
+  postReboot?: Labels1;
+}
+/**
+ * Set before cordon; removed again after the reboot.
+ */
+export interface Labels {
+  [k: string]: string;
+}
+/**
+ * Set after a successful reboot.
+ */
+export interface Labels1 {
+  [k: string]: string;
+}

@@ -1,0 +1,7 @@
+// Every subcommand of `patchwindow`, in help order. Each module registers its options cheaply and
+// imports its implementation only when run, so `validate` never loads the Kubernetes client.
+import type { RegisterCommand } from './io.ts';
+import { registerValidate } from './validate.ts';
+import { registerWindows } from './windows.ts';
+
+export const commands: readonly RegisterCommand[] = [registerValidate, registerWindows];

@@ -1,0 +1,105 @@
+// load -> parse -> validate: from file contents to a checked, normalized policy set, or to the list of
+// every problem found. Pure: sources and `now` come in as arguments.
+import type { Fleet } from '../policy/generated/fleet.ts';
+import type { RebootPolicy } from '../policy/generated/rebootpolicy.ts';
+import type { FleetModel, PolicyModel } from '../policy/model.ts';
+import { compareText, formatPath, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
+import { reporterFor, type Located } from './located.ts';
+import { normalizeFleet, normalizePolicy } from './normalize.ts';
+import { parseSource, type ParsedDocument, type SourceFile } from './parse.ts';
+import { crossDocumentRules, scheduleWarnings } from './rules.ts';
+import { classify, schemaProblems } from './schema.ts';
+import packageJson from '../package.json' with { type: 'json' };
+
+/** A checked policy set: one Fleet and its policies, normalized. */
+export interface PolicySet {
+  readonly fleet: FleetModel;
+  readonly policies: readonly PolicyModel[];
+}
+
+export interface ValidationResult {
+  readonly diagnostics: readonly Diagnostic[];
+  /** Present only when there is no error. */
+  readonly policySet?: PolicySet;
+}
+
+export interface ValidateOptions {
+  /** Reference instant for warnings such as "no window in the next 90 days". */
+  readonly nowMs: number;
+  /** Shown when no Fleet is found, e.g. the directory given. */
+  readonly origin?: string;
+}
+
+const PLACEHOLDER_FLEET: FleetModel = {
+  name: 'missing-fleet',
+  namespace: 'patchwindow',
+  poolLabel: 'pool',
+  budget: null,
+  defaultPolicy: null,
+  blackouts: [],
+  allowedCommands: { reboot: [['/bin/systemctl', 'reboot']], sentinel: [] },
+  agent: {
+    image: 'unused',
+    imagePullPolicy: 'IfNotPresent',
+    imagePullSecrets: [],
+    priorityClassName: '',
+    resources: { requests: {}, limits: {} },
+    tolerations: null,
+    checkIntervalMs: 60_000,
+    metricsPort: 9464,
+    logLevel: 'info',
+  },
+};
+
+/** Validates every document of the given sources as one policy set; reports all problems at once. */
+export function validateSources(sources: readonly SourceFile[], options: ValidateOptions): ValidationResult {
+  const diagnostics: Diagnostic[] = [];
+  const fleets: { doc: ParsedDocument; value: Fleet }[] = [];
+  const policies: { doc: ParsedDocument; value: RebootPolicy }[] = [];
+
+  for (const source of sources) {
+    const parsed = parseSource(source);
+    diagnostics.push(...parsed.diagnostics);
+    for (const doc of parsed.documents) {
+      const report = reporterFor(doc, diagnostics);
+      const claimed = classify(doc.value);
+      if ('problem' in claimed) {
+        report.error(claimed.problem.path, claimed.problem.message, 'document-kind');
+        continue;
+      }
+      const problems = schemaProblems(claimed.kind, doc.value);
+      for (const p of problems) {
+        diagnostics.push({ file: doc.file, ...doc.locate(p.path, { key: p.key }), path: formatPath(p.path), severity: 'error', message: p.message, rule: 'schema' });
+      }
+      if (problems.length > 0) continue;
+      if (claimed.kind === 'Fleet') fleets.push({ doc, value: doc.value as Fleet });
+      else policies.push({ doc, value: doc.value as RebootPolicy });
+    }
+  }
+
+  if (fleets.length === 0 && diagnostics.length === 0) {
+    const where = options.origin ?? (sources.map((s) => s.file).join(', ') || 'the given paths');
+    diagnostics.push({ file: where, line: 0, column: 0, path: '', severity: 'error', message: 'no Fleet document found; a policy directory needs exactly one (kind: Fleet, see policies-example/fleet.yaml)', rule: 'one-fleet' });
+  }
+  for (const extra of fleets.slice(1)) {
+    reporterFor(extra.doc, diagnostics).error(['kind'], `is a second Fleet (the first is in ${fleets[0]!.doc.file}); a policy directory has exactly one`, 'one-fleet');
+  }
+  const fleetEntry = fleets[0];
+  const fleet = fleetEntry
+    ? normalizeFleet(reporterFor(fleetEntry.doc, diagnostics), fleetEntry.value, packageJson.version)
+    : PLACEHOLDER_FLEET;
+  const located: Located<PolicyModel>[] = policies.map(({ doc, value }) => ({
+    doc,
+    model: normalizePolicy(reporterFor(doc, diagnostics), value, fleet, value.metadata.name === fleet.defaultPolicy),
+  }));
+  if (fleetEntry) {
+    diagnostics.push(...crossDocumentRules({ doc: fleetEntry.doc, model: fleet }, located));
+  }
+  if (!hasErrors(diagnostics)) {
+    for (const policy of located) diagnostics.push(...scheduleWarnings(policy, options.nowMs));
+  }
+  const sorted = sortDiagnostics(diagnostics);
+  return hasErrors(sorted) || !fleetEntry
+    ? { diagnostics: sorted }
+    : { diagnostics: sorted, policySet: { fleet, policies: located.map((p) => p.model).sort((a, b) => compareText(a.name, b.name)) } };
+}
