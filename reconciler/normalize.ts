@@ -49,7 +49,8 @@ function duration(report: Report, path: FieldPath, text: string | undefined, fal
     return fallbackMs;
   }
   if (opts.min !== undefined && ms < opts.min) {
-    report.error(path, `${showValue(text)} is too short; use at least ${opts.min === 1 ? 'more than 0' : `${opts.min / 1000}s`}`, 'duration');
+    const least = opts.min === 1 ? 'more than 0s' : `at least ${opts.min / 1000}s`;
+    report.error(path, `${showValue(text)} is too short; it must be ${least}`, 'duration');
   } else if (opts.max !== undefined && ms > opts.max) {
     report.error(path, `${showValue(text)} is too long; use at most ${opts.max / 86_400_000}d`, 'duration');
   }

@@ -83,6 +83,14 @@ const TYPE_WORDS: Record<string, string> = {
   null: 'null',
 };
 
+/** What to write instead, for the shared value types of common.schema.json. */
+const TYPE_EXAMPLES: Record<string, string> = {
+  Duration: 'a duration such as 90s, 30m or 1h30m',
+  TimeOfDay: 'a time of day in quotes, e.g. "22:00"',
+  MaxUnavailable: 'a whole number >= 1 or a quoted percentage such as "20%"',
+  Command: 'a list such as [/bin/systemctl, reboot]',
+};
+
 function describeType(type: unknown): string {
   const types = Array.isArray(type) ? type : [type];
   return types.map((t) => TYPE_WORDS[String(t)] ?? String(t)).join(' or ');
@@ -101,8 +109,11 @@ function toProblem(e: ErrorObject): SchemaProblem | undefined {
       const hint = guess ? `did you mean "${guess}"?` : `known fields: ${known.join(', ')}`;
       return { path: [...path, name], key: true, message: `unknown field "${name}"; ${hint}` };
     }
-    case 'type':
-      return { path, key: false, message: `${showValue(e.data)} is not ${describeType(params.type)}; write ${describeType(params.type)}` };
+    case 'type': {
+      const title = (e.parentSchema as { title?: string } | undefined)?.title;
+      const example = title ? TYPE_EXAMPLES[title] : undefined;
+      return { path, key: false, message: `${showValue(e.data)} is not ${describeType(params.type)}; write ${example ?? describeType(params.type)}` };
+    }
     case 'const':
       return { path, key: false, message: `${showValue(e.data)} is not allowed here; write ${showValue(params.allowedValue)}` };
     case 'enum':

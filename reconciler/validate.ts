@@ -8,7 +8,7 @@ import { reporterFor, type Located } from './located.ts';
 import { normalizeFleet, normalizePolicy } from './normalize.ts';
 import { parseSource, type ParsedDocument, type SourceFile } from './parse.ts';
 import { crossDocumentRules, scheduleWarnings } from './rules.ts';
-import { classify, schemaProblems } from './schema.ts';
+import { classify, schemaProblems, type SchemaProblem } from './schema.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 /** A checked policy set: one Fleet and its policies, normalized. */
@@ -51,6 +51,23 @@ const PLACEHOLDER_FLEET: FleetModel = {
   },
 };
 
+/**
+ * A copy of `value` without the optional fields that broke the schema, or undefined when that does not
+ * give a valid document (a required field is bad, or a list item is: removing it would shift the
+ * positions of later items).
+ */
+function withoutBadFields(kind: 'Fleet' | 'RebootPolicy', value: unknown, problems: readonly SchemaProblem[]): unknown {
+  const copy = structuredClone(value);
+  for (const { path } of problems) {
+    const last = path.at(-1);
+    if (typeof last !== 'string' || path.some((p) => typeof p === 'number')) return undefined;
+    let parent: unknown = copy;
+    for (const part of path.slice(0, -1)) parent = (parent as Record<string, unknown> | undefined)?.[part];
+    if (parent !== null && typeof parent === 'object') delete (parent as Record<string, unknown>)[last];
+  }
+  return schemaProblems(kind, copy).length === 0 ? copy : undefined;
+}
+
 /** Validates every document of the given sources as one policy set; reports all problems at once. */
 export function validateSources(sources: readonly SourceFile[], options: ValidateOptions): ValidationResult {
   const diagnostics: Diagnostic[] = [];
@@ -71,9 +88,12 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
       for (const p of problems) {
         diagnostics.push({ file: doc.file, ...doc.locate(p.path, { key: p.key }), path: formatPath(p.path), severity: 'error', message: p.message, rule: 'schema' });
       }
-      if (problems.length > 0) continue;
-      if (claimed.kind === 'Fleet') fleets.push({ doc, value: doc.value as Fleet });
-      else policies.push({ doc, value: doc.value as RebootPolicy });
+      // With schema problems, keep checking the rest of the document when removing the bad fields
+      // leaves a schema-valid one, so one run reports every problem.
+      const value = problems.length === 0 ? doc.value : withoutBadFields(claimed.kind, doc.value, problems);
+      if (value === undefined) continue;
+      if (claimed.kind === 'Fleet') fleets.push({ doc, value: value as Fleet });
+      else policies.push({ doc, value: value as RebootPolicy });
     }
   }
 
