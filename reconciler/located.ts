@@ -11,8 +11,8 @@ export interface Located<T> {
 
 /** A Report that turns field paths into diagnostics positioned in `doc`. */
 export function reporterFor(doc: ParsedDocument, out: Diagnostic[]): Report {
-  const add = (severity: Severity) => (path: FieldPath, message: string, rule: string) => {
-    out.push({ file: doc.file, ...doc.locate(path), path: formatPath(path), severity, message, rule });
+  const add = (severity: Severity) => (path: FieldPath, message: string, rule: string, options?: { key?: boolean }) => {
+    out.push({ file: doc.file, ...doc.locate(path, options), path: formatPath(path), severity, message, rule });
   };
   return { error: add('error'), warning: add('warning') };
 }

@@ -25,7 +25,8 @@ import { showValue, type FieldPath } from './diagnostics.ts';
 
 /** Where normalize sends what it finds; `rule` names the check. */
 export interface Report {
-  error(path: FieldPath, message: string, rule: string): void;
+  /** `key`: the position is the key of the last path element (e.g. a bad label key), not its value. */
+  error(path: FieldPath, message: string, rule: string, options?: { key?: boolean }): void;
   warning(path: FieldPath, message: string, rule: string): void;
 }
 
@@ -79,7 +80,7 @@ function timeZone(report: Report, path: FieldPath, name: string | undefined, fal
 function labelMap(report: Report, path: FieldPath, labels: Record<string, string> | undefined): Record<string, string> {
   for (const [key, value] of Object.entries(labels ?? {})) {
     const keyProblem = labelKeyProblem(key);
-    if (keyProblem) report.error([...path, key], `label key ${showValue(key)} ${keyProblem}`, 'label');
+    if (keyProblem) report.error([...path, key], `label key ${showValue(key)} ${keyProblem}`, 'label', { key: true });
     const valueProblem = labelValueProblem(value);
     if (valueProblem) report.error([...path, key], `label value ${showValue(value)} ${valueProblem}`, 'label');
   }

@@ -90,7 +90,8 @@ export function parseSource(source: SourceFile): { documents: ParsedDocument[]; 
 
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
+      // The first error of a document is the cause; the ones after it are mostly its consequences.
+      for (const e of doc.errors.slice(0, 1)) {
         const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
         const first = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
         const hint = e.code === 'DUPLICATE_KEY' ? '; each key may appear once in a mapping, remove or rename one' : '';
@@ -98,7 +99,8 @@ export function parseSource(source: SourceFile): { documents: ParsedDocument[]; 
       }
       return;
     }
-    if (doc.contents === null) return; // an empty document, e.g. after a trailing `---`
+    // An empty document, e.g. after a trailing `---`.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
     const locate = makeLocate(doc, lines);
     if (depthOf(doc.contents) > MAX_DEPTH) {
       problem(locate([]), [], `is nested more than ${MAX_DEPTH} levels deep; a policy never needs that`, 'yaml-limits');

@@ -80,8 +80,8 @@ export function scheduleWarnings(policy: Located<PolicyModel>, nowMs: number): D
   });
   const horizon = nowMs + WINDOW_HORIZON_DAYS * 86_400_000;
   if (m.schedule.windows.length > 0 && effectiveWindows(m.schedule, nowMs, horizon).every((iv) => iv.endMs <= nowMs || iv.startMs >= horizon)) {
-    const why = m.schedule.pause.kind !== 'none' ? 'the pause' : 'blackouts';
-    report.warning(['spec', 'windows'], `leave no effective window in the next ${WINDOW_HORIZON_DAYS} days (${why} cover them all); this policy's nodes will not be rebooted`, 'no-windows');
+    const why = m.schedule.pause.kind !== 'none' ? 'the pause covers' : 'blackouts cover';
+    report.warning(['spec', 'windows'], `leave no effective window in the next ${WINDOW_HORIZON_DAYS} days (${why} them all); this policy's nodes will not be rebooted`, 'no-windows');
   }
   return out;
 }

@@ -73,15 +73,20 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   const diagnostics: Diagnostic[] = [];
   const fleets: { doc: ParsedDocument; value: Fleet }[] = [];
   const policies: { doc: ParsedDocument; value: RebootPolicy }[] = [];
+  // False once a document could not be read: rules about the whole set would then report
+  // consequences (e.g. "defaultPolicy names no policy") instead of causes, so they wait.
+  let complete = true;
 
   for (const source of sources) {
     const parsed = parseSource(source);
     diagnostics.push(...parsed.diagnostics);
+    if (parsed.diagnostics.length > 0) complete = false;
     for (const doc of parsed.documents) {
       const report = reporterFor(doc, diagnostics);
       const claimed = classify(doc.value);
       if ('problem' in claimed) {
         report.error(claimed.problem.path, claimed.problem.message, 'document-kind');
+        complete = false;
         continue;
       }
       const problems = schemaProblems(claimed.kind, doc.value);
@@ -91,7 +96,10 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
       // With schema problems, keep checking the rest of the document when removing the bad fields
       // leaves a schema-valid one, so one run reports every problem.
       const value = problems.length === 0 ? doc.value : withoutBadFields(claimed.kind, doc.value, problems);
-      if (value === undefined) continue;
+      if (value === undefined) {
+        complete = false;
+        continue;
+      }
       if (claimed.kind === 'Fleet') fleets.push({ doc, value: value as Fleet });
       else policies.push({ doc, value: value as RebootPolicy });
     }
@@ -112,7 +120,7 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
     doc,
     model: normalizePolicy(reporterFor(doc, diagnostics), value, fleet, value.metadata.name === fleet.defaultPolicy),
   }));
-  if (fleetEntry) {
+  if (fleetEntry && complete) {
     diagnostics.push(...crossDocumentRules({ doc: fleetEntry.doc, model: fleet }, located));
   }
   if (!hasErrors(diagnostics)) {
