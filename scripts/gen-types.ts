@@ -21,6 +21,7 @@ export async function generate(schemaFile: string): Promise<string> {
     bannerComment: banner,
     additionalProperties: false,
     unreachableDefinitions: false,
+    ignoreMinAndMaxItems: true,
     format: true,
     $refOptions: {
       resolve: {

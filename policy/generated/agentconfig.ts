@@ -113,12 +113,12 @@ export interface PolicyModel {
     /**
      * @minItems 1
      */
-    command: [string, ...string[]];
+    command: string[];
     signal: number;
     delayMs: Ms;
     expectedDurationMs: Ms;
     sentinelFile: string;
-    sentinelCommand: null | [string, ...string[]];
+    sentinelCommand: null | string[];
     loopBackoffMs: Ms;
   };
   notifications: {
@@ -157,7 +157,7 @@ export interface Schedule {
     /**
      * @minItems 1
      */
-    days: [1 | 2 | 3 | 4 | 5 | 6 | 7, ...(1 | 2 | 3 | 4 | 5 | 6 | 7)[]];
+    days: (1 | 2 | 3 | 4 | 5 | 6 | 7)[];
     start: TimeOfDay;
     end:
       | {

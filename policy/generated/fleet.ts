@@ -10,7 +10,7 @@ export type MaxUnavailable = number | string;
  *
  * @minItems 1
  */
-export type Command = [string, ...string[]];
+export type Command = string[];
 /**
  * How often the agent looks at the sentinel on its host (a local check, no API call). Default 1m.
  */
@@ -89,7 +89,7 @@ export interface Blackout {
    */
   end: string;
   /**
-   * Why: shown by `windows`, `plan`, `status` and in Events.
+   * Why the freeze exists, for the people who read the policy.
    */
   reason?: string;
 }

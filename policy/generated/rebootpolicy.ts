@@ -34,7 +34,7 @@ export type Duration3 = string;
  *
  * @minItems 1
  */
-export type Command = [string, ...string[]];
+export type Command = string[];
 /**
  * Wait between a finished drain and the reboot. Default 0s.
  */
@@ -48,7 +48,7 @@ export type Duration5 = string;
  *
  * @minItems 1
  */
-export type Command1 = [string, ...string[]];
+export type Command1 = string[];
 /**
  * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
  */
@@ -99,7 +99,7 @@ export interface RebootPolicySpec {
    *
    * @minItems 1
    */
-  nodePools?: [string, ...string[]];
+  nodePools?: string[];
   nodeSelector?: LabelSelector;
   /**
    * With `nodeSelector`: order among selector policies, higher wins. Two selector policies may not share a priority. Default 0.
@@ -115,7 +115,7 @@ export interface RebootPolicySpec {
    *
    * @minItems 1
    */
-  windows: [Window, ...Window[]];
+  windows: Window[];
   /**
    * Periods in which no reboot starts, on top of the Fleet's blackouts.
    */
@@ -178,7 +178,7 @@ export interface Window {
    *
    * @minItems 1
    */
-  days: [string, ...string[]];
+  days: string[];
   start: TimeOfDay;
   end?: TimeOfDay1;
   duration?: Duration;
@@ -200,7 +200,7 @@ export interface Blackout {
    */
   end: string;
   /**
-   * Why: shown by `windows`, `plan`, `status` and in Events.
+   * Why the freeze exists, for the people who read the policy.
    */
   reason?: string;
 }
@@ -344,7 +344,7 @@ export interface Notification {
    *
    * @minItems 1
    */
-  events?: ["drain" | "reboot" | "done" | "failed", ...("drain" | "reboot" | "done" | "failed")[]];
+  events?: ("drain" | "reboot" | "done" | "failed")[];
   templates?: NotificationTemplates;
 }
 /**
