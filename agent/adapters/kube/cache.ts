@@ -1,0 +1,83 @@
+// A Cache (agent/ports.ts) over client-node's ListWatch: list once, then watch, reconnecting on
+// watch timeouts and 410 Gone (ListWatch does that) and, unlike ListWatch, also after any other
+// error, with capped exponential back-off. `list()` never calls the API.
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { Cache } from '../../ports.ts';
+
+export interface WatchOptions<T extends KubernetesObject, U> {
+  readonly kc: KubeConfig;
+  /** API path of the collection, e.g. /api/v1/nodes. */
+  readonly path: string;
+  readonly list: () => Promise<KubernetesListObject<T>>;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly map: (obj: T) => U;
+  /** Reports watch errors (it reconnects by itself). */
+  readonly onError?: (err: unknown) => void;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/** Starts a watch; resolves once the first list has arrived (or rejects if it cannot be listed). */
+export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptions<T, U>): Promise<Cache<U>> {
+  const listeners = new Set<() => void>();
+  let stopped = false;
+  let backoffMs = 1_000;
+  let timer: NodeJS.Timeout | undefined;
+  let listed: ((err?: unknown) => void) | undefined;
+  const firstList = new Promise<void>((resolve, reject) => {
+    listed = (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(String(err))));
+  });
+  const list = async () => {
+    const report = listed;
+    listed = undefined;
+    try {
+      const result = await opts.list();
+      // Resolve only after ListWatch has stored the items, which it does right after this returns.
+      if (report) setImmediate(report);
+      return result;
+    } catch (err: unknown) {
+      report?.(err);
+      throw err;
+    }
+  };
+  const informer = new ListWatch<T>(opts.path, new Watch(opts.kc), list, false, opts.labelSelector, opts.fieldSelector);
+  const notify = () => {
+    backoffMs = 1_000;
+    for (const l of [...listeners]) l();
+  };
+  informer.on('add', notify);
+  informer.on('update', notify);
+  informer.on('delete', notify);
+  informer.on('error', (err: unknown) => {
+    if (stopped) return;
+    opts.onError?.(err);
+    timer = setTimeout(() => {
+      if (!stopped) informer.start().catch((e: unknown) => opts.onError?.(e));
+    }, backoffMs);
+    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+  });
+  const stop = () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    listeners.clear();
+    void informer.stop();
+  };
+
+  // The first list must succeed: callers need a complete view before they decide anything.
+  void informer.start();
+  try {
+    await firstList;
+  } catch (err: unknown) {
+    stop();
+    throw err;
+  }
+  return {
+    list: () => informer.list().map(opts.map),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop,
+  };
+}

@@ -1,0 +1,83 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GitSource, maskUrl, redact } from './gitsource.ts';
+
+let root: string;
+let bare: string;
+let work: string;
+
+async function commit(file: string, text: string, message: string): Promise<string> {
+  await writeFile(join(work, file), text);
+  const git = simpleGit(work);
+  await git.add(file);
+  await git.commit(message);
+  await git.push('origin', 'main', ['--force']);
+  return (await git.revparse(['HEAD'])).trim();
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'patchwindow-git-'));
+  bare = join(root, 'policies.git');
+  work = join(root, 'work');
+  await simpleGit().init(true, [bare, '--initial-branch=main']);
+  await simpleGit().clone(bare, work);
+  const git = simpleGit(work);
+  await git.addConfig('user.email', 'test@example.invalid');
+  await git.addConfig('user.name', 'test');
+  await git.checkoutLocalBranch('main');
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('GitSource', () => {
+  it('clones, then follows new commits', async () => {
+    const first = await commit('a.yaml', 'one\n', 'first');
+    const source = new GitSource({ url: `file://${bare}`, ref: 'main', cacheDir: join(root, 'cache') });
+    expect(await source.sync()).toBe(first);
+    expect(await readFile(join(source.dir, 'a.yaml'), 'utf8')).toBe('one\n');
+    const second = await commit('a.yaml', 'two\n', 'second');
+    expect(await source.sync()).toBe(second);
+    expect(await readFile(join(source.dir, 'a.yaml'), 'utf8')).toBe('two\n');
+  });
+
+  it('follows a force-push that rewrites history', async () => {
+    await commit('a.yaml', 'one\n', 'first');
+    await commit('a.yaml', 'two\n', 'second');
+    const source = new GitSource({ url: `file://${bare}`, ref: 'main', cacheDir: join(root, 'cache') });
+    await source.sync();
+    const git = simpleGit(work);
+    await git.reset(['--hard', 'HEAD~1']);
+    const rewritten = await commit('a.yaml', 'rewritten\n', 'rewritten');
+    expect(await source.sync()).toBe(rewritten);
+    expect(await readFile(join(source.dir, 'a.yaml'), 'utf8')).toBe('rewritten\n');
+  });
+
+  it('never shows credentials of the URL in its errors', async () => {
+    const source = new GitSource({ url: 'https://alice:s3cr3t-token@127.0.0.1:1/policies.git', ref: 'main', cacheDir: join(root, 'cache'), timeoutMs: 10_000 });
+    expect(source.describe()).toBe('https://***@127.0.0.1:1/policies.git@main');
+    const err = await source.sync().then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(/^cannot fetch https:\/\/\*\*\*@127\.0\.0\.1:1\/policies\.git@main: /);
+    expect(err?.message).not.toContain('s3cr3t');
+    expect(err?.message).not.toContain('alice');
+  });
+
+  it("never shows a token file's token in its errors", async () => {
+    const tokenFile = join(root, 'token');
+    await writeFile(tokenFile, 'ghp_supersecret\n');
+    const source = new GitSource({ url: 'https://127.0.0.1:1/policies.git', ref: 'main', cacheDir: join(root, 'cache'), credentials: { tokenFile }, timeoutMs: 10_000 });
+    const err = await source.sync().then(() => undefined, (e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect(err?.message).not.toContain('ghp_supersecret');
+  });
+
+  it('masks user info in URLs and redacts secrets from messages', () => {
+    expect(maskUrl('https://user:pw@host/x.git')).toBe('https://***@host/x.git');
+    expect(maskUrl('ssh://git@host/x.git')).toBe('ssh://***@host/x.git');
+    expect(maskUrl('https://host/x.git')).toBe('https://host/x.git');
+    expect(redact('failed for https://u:p@host and token abcd1234', ['abcd1234'])).toBe('failed for https://***@host and token ***');
+  });
+});
