@@ -26,7 +26,7 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
   let timer: NodeJS.Timeout | undefined;
   let listed: ((err?: unknown) => void) | undefined;
   const firstList = new Promise<void>((resolve, reject) => {
-    listed = (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(String(err))));
+    listed = (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(JSON.stringify(err))));
   });
   const list = async () => {
     const report = listed;
