@@ -25,6 +25,18 @@ complete() {
 }
 if complete; then echo "$BIN"; exit 0; fi
 
+# One build per cache dir at a time (two test runs on a cold cache, or `npm run testenv:build` racing
+# a test run): the second waits, then finds the cache complete.
+mkdir -p "$ROOT"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$ROOT/.lock"
+  if ! flock -n 9; then
+    echo "testenv: another build into $ROOT is running; waiting for it" >&2
+    flock 9
+  fi
+  if complete; then echo "$BIN"; exit 0; fi
+fi
+
 export CGO_ENABLED=0 GOWORK=off GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 export GOPROXY=${GOPROXY:-https://proxy.golang.org}
 mkdir -p "$BIN" "$SRC/k8s" "$SRC/etcd" "$SRC/kwok"

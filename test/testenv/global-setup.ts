@@ -1,0 +1,29 @@
+// vitest globalSetup of the `cluster` project: one control plane for all its files (they run one
+// at a time, fileParallelism: false, and isolate themselves with uniqueName()).
+import type { TestProject } from 'vitest/node';
+import type { ClusterInfo } from './client.ts';
+import { startCluster } from './cluster.ts';
+import type {} from './use-cluster.ts'; // ProvidedContext augmentation
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const cluster = await startCluster();
+  const info: ClusterInfo = {
+    dir: cluster.dir,
+    kubeconfigPath: cluster.kubeconfigPath,
+    apiUrl: cluster.apiUrl,
+    caCertPath: cluster.caCertPath,
+    pkiDir: cluster.pkiDir,
+    logDir: cluster.logDir,
+    binDir: cluster.binDir,
+    version: cluster.version,
+    controllerManagerUrl: cluster.controllerManagerUrl,
+    schedulerUrl: cluster.schedulerUrl,
+  };
+  project.provide('testenv', info);
+  return async () => {
+    const state = project.vitest.state;
+    const failed = state.getCountOfFailedTests() > 0 || state.getFailedFilepaths().length > 0 || state.getUnhandledErrors().length > 0;
+    // Keep logs, etcd data and PKI of a failed run; PATCHWINDOW_TESTENV_KEEP=1 keeps them always.
+    await cluster.stop({ keepDir: failed || process.env.PATCHWINDOW_TESTENV_KEEP === '1' });
+  };
+}
