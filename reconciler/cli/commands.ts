@@ -1,7 +1,11 @@
 // Every subcommand of `patchwindow`, in help order. Each module registers its options cheaply and
 // imports its implementation only when run, so `validate` never loads the Kubernetes client.
+import { registerApply } from './apply.ts';
 import type { RegisterCommand } from './io.ts';
+import { registerCoverage } from './coverage.ts';
+import { registerPlan } from './plan.ts';
+import { registerRender } from './render.ts';
 import { registerValidate } from './validate.ts';
 import { registerWindows } from './windows.ts';
 
-export const commands: readonly RegisterCommand[] = [registerValidate, registerWindows];
+export const commands: readonly RegisterCommand[] = [registerValidate, registerWindows, registerRender, registerCoverage, registerPlan, registerApply];

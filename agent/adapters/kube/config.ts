@@ -9,7 +9,10 @@ import { IoError } from '../../../policy/errors.ts';
 export function loadKubeConfig(env: Readonly<Record<string, string | undefined>> = process.env): KubeConfig {
   const kc = new KubeConfig();
   try {
-    if (env.KUBECONFIG) {
+    const files = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
+    if (files.length === 1) {
+      kc.loadFromFile(files[0]!);
+    } else if (files.length > 1) {
       kc.loadFromDefault();
     } else if (existsSync(join(homedir(), '.kube', 'config'))) {
       kc.loadFromDefault();
