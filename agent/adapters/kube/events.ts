@@ -1,18 +1,17 @@
-// Events port: core/v1 Events about a Node, written into the agent's namespace (so the agent needs
-// no cluster-wide write access); `kubectl describe node` lists them, it searches all namespaces.
+// Events port: core/v1 Events about a Node. The API server only accepts events about a cluster-scoped
+// object in the `default` namespace (as the kubelet writes them); `kubectl describe node` shows them.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Events, NodeEvent } from '../../ports.ts';
 
 export class KubeEvents implements Events {
   private readonly core: CoreV1Api;
-  private readonly namespace: string;
+  private readonly namespace = 'default';
   private readonly component: string;
   private readonly onError: (message: string) => void;
 
-  constructor(kc: KubeConfig, options: { namespace: string; component?: string; onError?: (message: string) => void }) {
+  constructor(kc: KubeConfig, options: { component?: string; onError?: (message: string) => void } = {}) {
     this.core = kc.makeApiClient(CoreV1Api);
-    this.namespace = options.namespace;
     this.component = options.component ?? 'patchwindow-agent';
     this.onError = options.onError ?? (() => undefined);
   }

@@ -1,0 +1,69 @@
+// The agent's HTTP endpoint (node:http): /metrics for Prometheus and /healthz for the kubelet's
+// liveness probe. /healthz reports whether the decision loop made progress recently, so a loop that
+// hangs (a stuck API call, a deadlock) gets the pod restarted; the state on the Node lets the new
+// process continue where the old one stopped.
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import { TerminalError, messageOf } from '../../policy/errors.ts';
+
+export interface AgentHttpOptions {
+  readonly registry: Registry;
+  /** The loop reported progress recently. */
+  readonly healthy: () => boolean;
+}
+
+export interface AgentHttpServer {
+  /** Starts listening (host default: every interface); resolves with the port (useful with port 0). */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting connections, closes idle keep-alive ones and resolves when all are closed. */
+  close(): Promise<void>;
+}
+
+/** Serves GET /metrics and /healthz; 404 for any other path, 405 for other methods. */
+export function agentHttpServer(options: AgentHttpOptions): AgentHttpServer {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://agent').pathname;
+    if (path !== '/metrics' && path !== '/healthz') return reply(res, 404, 'not found; try /metrics or /healthz\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'use GET\n', { allow: 'GET, HEAD' });
+    if (path === '/healthz') {
+      return options.healthy() ? reply(res, 200, 'ok\n') : reply(res, 503, 'the agent loop has made no progress recently\n');
+    }
+    options.registry.metrics().then(
+      (text) => reply(res, 200, text, { 'content-type': options.registry.contentType }),
+      (err: unknown) => reply(res, 500, `cannot collect metrics: ${messageOf(err)}\n`),
+    );
+  });
+
+  return {
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        const onError = (err: Error): void => reject(new TerminalError(`cannot serve metrics on ${host ?? '*'}:${port}: ${err.message}`, { cause: err }));
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.off('error', onError);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    close: () =>
+      new Promise((resolve, reject) => {
+        if (!server.listening) return resolve();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** Liveness from progress reports: healthy while the last report is at most `maxSilenceMs` old. */
+export function progressWatchdog(now: () => number, maxSilenceMs: number): { readonly progressed: () => void; readonly healthy: () => boolean } {
+  let lastMs = now();
+  return {
+    progressed: () => void (lastMs = now()),
+    healthy: () => now() - lastMs <= maxSilenceMs,
+  };
+}
+
+function reply(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+  res.end(body);
+}

@@ -1,0 +1,158 @@
+// The agent's metrics and HTTP endpoint, scraped over real HTTP on loopback.
+import { afterEach, describe, expect, it } from 'vitest';
+import { TerminalError } from '../../policy/errors.ts';
+import { agentHttpServer, progressWatchdog, type AgentHttpServer } from './http.ts';
+import { createAgentMetrics, type AgentMetrics } from './metrics.ts';
+
+let server: AgentHttpServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function serve(metrics: AgentMetrics, healthy: () => boolean = () => true): Promise<string> {
+  server = agentHttpServer({ registry: metrics.registry, healthy });
+  const port = await server.listen(0, '127.0.0.1');
+  return `http://127.0.0.1:${port}`;
+}
+
+async function scrape(base: string): Promise<string> {
+  const res = await fetch(`${base}/metrics`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+  return res.text();
+}
+
+const n = 'node="aks-gpu-10",policy="gpu"';
+
+describe('metrics', () => {
+  it('exposes every series at 0 before anything happened', async () => {
+    const text = await scrape(await serve(createAgentMetrics({ node: 'aks-gpu-10', policy: 'gpu', processMetrics: false })));
+    for (const line of [
+      `patchwindow_reboot_required{${n}} 0`,
+      `patchwindow_phase{${n},phase="idle"} 1`,
+      `patchwindow_phase{${n},phase="draining"} 0`,
+      `patchwindow_blocked{${n},reason="alert"} 0`,
+      `patchwindow_reboot_loop{${n}} 0`,
+      `patchwindow_reboots_total{${n}} 0`,
+      `patchwindow_slot_wait_seconds_count{${n}} 0`,
+      `patchwindow_drain_duration_seconds_count{${n}} 0`,
+    ]) {
+      expect(text).toContain(`\n${line}\n`);
+    }
+    expect(text).not.toContain('process_cpu_seconds_total');
+  });
+
+  it('reports what the agent tells it', async () => {
+    const m = createAgentMetrics({ node: 'aks-gpu-10', policy: 'gpu', processMetrics: false });
+    m.setRebootRequired(true);
+    m.setPhase('draining');
+    m.setBlocked([
+      { kind: 'alert', alert: 'NodeDiskPressure', state: 'firing' },
+      { kind: 'pod', pod: 'ml/train-0' },
+      { kind: 'pod', pod: 'ml/train-1' },
+    ]);
+    m.setRebootLoop(true);
+    m.observeSlotWaitMs(90_000);
+    m.observeDrainDurationMs(42_500);
+    m.countReboot();
+    m.countFailure('drain');
+    m.countFailure('drain');
+    m.countNotificationFailure('slack');
+    const text = await scrape(await serve(m));
+    for (const line of [
+      `patchwindow_reboot_required{${n}} 1`,
+      `patchwindow_phase{${n},phase="idle"} 0`,
+      `patchwindow_phase{${n},phase="draining"} 1`,
+      `patchwindow_phase{${n},phase="rebooting"} 0`,
+      `patchwindow_blocked{${n},reason="alert"} 1`,
+      `patchwindow_blocked{${n},reason="pod"} 1`,
+      `patchwindow_blocked{${n},reason="hold"} 0`,
+      `patchwindow_blocked{${n},reason="unknown"} 0`,
+      `patchwindow_reboot_loop{${n}} 1`,
+      `patchwindow_slot_wait_seconds_sum{${n}} 90`,
+      `patchwindow_slot_wait_seconds_bucket{le="60",${n}} 0`,
+      `patchwindow_slot_wait_seconds_bucket{le="120",${n}} 1`,
+      `patchwindow_drain_duration_seconds_sum{${n}} 42.5`,
+      `patchwindow_drain_duration_seconds_bucket{le="60",${n}} 1`,
+      `patchwindow_reboots_total{${n}} 1`,
+      `patchwindow_failures_total{${n},reason="drain"} 2`,
+      `patchwindow_notification_failures_total{${n},format="slack"} 1`,
+    ]) {
+      expect(text).toContain(`\n${line}\n`);
+    }
+  });
+
+  it('clears a blocker and returns to idle', async () => {
+    const m = createAgentMetrics({ node: 'aks-gpu-10', policy: 'gpu', processMetrics: false });
+    m.setBlocked([{ kind: 'hold', source: 'label', value: 'true' }]);
+    m.setPhase('rebooting');
+    m.setBlocked([]);
+    m.setPhase(null);
+    const text = await scrape(await serve(m));
+    expect(text).toContain(`\npatchwindow_blocked{${n},reason="hold"} 0\n`);
+    expect(text).toContain(`\npatchwindow_phase{${n},phase="rebooting"} 0\n`);
+    expect(text).toContain(`\npatchwindow_phase{${n},phase="idle"} 1\n`);
+  });
+
+  it('includes the process metrics by default', async () => {
+    const text = await scrape(await serve(createAgentMetrics({ node: 'aks-gpu-10', policy: 'gpu' })));
+    expect(text).toContain('\n# TYPE process_cpu_seconds_total counter\n');
+    expect(text).toContain('\n# TYPE nodejs_heap_size_used_bytes gauge\n');
+  });
+});
+
+describe('agentHttpServer', () => {
+  const metrics = (): AgentMetrics => createAgentMetrics({ node: 'aks-gpu-10', policy: 'gpu', processMetrics: false });
+
+  it('answers /healthz with 200 while the loop is healthy and 503 when it is not', async () => {
+    let healthy = true;
+    const base = await serve(metrics(), () => healthy);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    healthy = false;
+    const res = await fetch(`${base}/healthz`);
+    expect([res.status, await res.text()]).toEqual([503, 'the agent loop has made no progress recently\n']);
+  });
+
+  it('turns unhealthy when the loop reports no progress for too long', async () => {
+    let nowMs = 1_000_000;
+    const watchdog = progressWatchdog(() => nowMs, 60_000);
+    const base = await serve(metrics(), watchdog.healthy);
+    nowMs += 60_000;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    nowMs += 1;
+    expect((await fetch(`${base}/healthz`)).status).toBe(503);
+    watchdog.progressed();
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('answers 404 for any other path and 405 for other methods', async () => {
+    const base = await serve(metrics());
+    expect((await fetch(`${base}/`)).status).toBe(404);
+    expect((await fetch(`${base}/metricsz`)).status).toBe(404);
+    const post = await fetch(`${base}/metrics`, { method: 'POST' });
+    expect([post.status, post.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+  });
+
+  it('ignores a query string', async () => {
+    const base = await serve(metrics());
+    expect((await fetch(`${base}/healthz?verbose=1`)).status).toBe(200);
+  });
+
+  it('closes while a scraper keeps its connection alive', async () => {
+    const base = await serve(metrics());
+    await (await fetch(`${base}/metrics`, { headers: { connection: 'keep-alive' } })).text();
+    await server?.close();
+    server = undefined;
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+
+  it('fails with a TerminalError when the port is taken', async () => {
+    const base = await serve(metrics());
+    const port = Number(new URL(base).port);
+    const second = agentHttpServer({ registry: metrics().registry, healthy: () => true });
+    const listening = second.listen(port, '127.0.0.1');
+    await expect(listening).rejects.toThrow(TerminalError);
+    await expect(listening).rejects.toThrow(`cannot serve metrics on 127.0.0.1:${port}: listen EADDRINUSE`);
+  });
+});

@@ -1,0 +1,80 @@
+// The Alerts port over the Prometheus HTTP API (GET /api/v1/alerts). Which of the alerts block is
+// the decision core's rule (agent/blockers.ts alertBlockReasons). Any answer that cannot be read
+// throws: the core treats an alert blocker that cannot be evaluated as blocking (fail closed).
+import type { Alert, Alerts } from '../ports.ts';
+import { TransientError } from '../../policy/errors.ts';
+import { bodyExcerpt, networkReason } from './http-client.ts';
+
+export interface PrometheusOptions {
+  /** Base URL of Prometheus (or a path-prefixed proxy), e.g. http://prometheus.monitoring:9090. */
+  readonly prometheusUrl: string;
+  /** Limit for the whole request, body included. */
+  readonly timeoutMs: number;
+  /** Default: global fetch. */
+  readonly fetch?: typeof fetch;
+}
+
+/** The alerts Prometheus reports as active (pending or firing), as the Alerts port. */
+export function prometheusAlerts(options: PrometheusOptions): Alerts {
+  const doFetch = options.fetch ?? fetch;
+  const url = new URL('api/v1/alerts', options.prometheusUrl.endsWith('/') ? options.prometheusUrl : `${options.prometheusUrl}/`);
+  // fetch refuses URLs with user info: send it as basic auth, and never show it.
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (url.username !== '' || url.password !== '') {
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  const shown = url.href;
+  const fail = (what: string, cause?: unknown): TransientError =>
+    new TransientError(`Prometheus alerts at ${shown}: ${what}; alert blockers cannot be evaluated, so reboots stay blocked`, cause === undefined ? undefined : { cause });
+
+  return {
+    async active() {
+      let body: string;
+      let status: number;
+      try {
+        const res = await doFetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs) });
+        status = res.status;
+        body = await res.text();
+      } catch (err: unknown) {
+        if (err instanceof Error && err.name === 'TimeoutError') throw fail(`no answer within ${options.timeoutMs} ms`, err);
+        throw fail(`request failed (${networkReason(err)})`, err);
+      }
+      if (status < 200 || status > 299) throw fail(`HTTP ${status} (${bodyExcerpt(body)})`);
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch (err: unknown) {
+        throw fail(`the answer is not JSON (${bodyExcerpt(body)})`, err);
+      }
+      const alerts = parseAlerts(json);
+      if (typeof alerts === 'string') throw fail(alerts);
+      return alerts;
+    },
+  };
+}
+
+/** The API's answer as alerts, or what is wrong with it. */
+function parseAlerts(json: unknown): Alert[] | string {
+  if (!isObject(json)) return 'the answer is not a JSON object';
+  if (json.status !== 'success') return `status is ${JSON.stringify(json.status)}${typeof json.error === 'string' ? `: ${json.error}` : ''}, not "success"`;
+  const data = json.data;
+  if (!isObject(data) || !Array.isArray(data.alerts)) return 'data.alerts is not a list';
+  const out: Alert[] = [];
+  for (const [i, item] of data.alerts.entries()) {
+    const labels = isObject(item) ? item.labels : undefined;
+    const name = isObject(labels) ? labels.alertname : undefined;
+    const state = isObject(item) ? item.state : undefined;
+    if (typeof name !== 'string') return `data.alerts[${i}] has no labels.alertname`;
+    if (state !== 'firing' && state !== 'pending' && state !== 'inactive') return `data.alerts[${i}] (${name}) has state ${JSON.stringify(state)}`;
+    out.push({ name, state });
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

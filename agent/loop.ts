@@ -1,0 +1,141 @@
+// The agent's imperative shell: sense, gather facts, ask the pure core (`nextAction`), carry out the
+// answer, repeat. Everything it needs comes in through `RunAgentOptions`, so the wiring (main) only
+// builds adapters and passes them here.
+//
+// Cost when idle: one watch of its own Node and a local sentinel check every checkIntervalMs; the
+// node and slot watches start only while the node wants or holds a slot. Every port call may fail:
+// the loop logs it, backs off (1 s doubling up to tuning.maxBackoffMs) and decides again from fresh
+// facts. Every step is safe to repeat, so a retry, a crash or a restart all continue the same way.
+import { messageOf, TerminalError } from '../policy/errors.ts';
+import { execute, stopWatch } from './act.ts';
+import { budgetFacts } from './budget.ts';
+import { nextAction } from './decide.ts';
+import type { Action, Facts } from './facts.ts';
+import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from './keys.ts';
+import { NO_LOG, NO_OBSERVER, safely } from './observer.ts';
+import { DEFAULT_TUNING, ownNode, type Memory, type RunAgentOptions, type Runtime } from './runtime.ts';
+import { decodeLastReboot, decodeState } from './state.ts';
+import { createTeller } from './tell.ts';
+import { createWaker } from './wake.ts';
+
+export type { AgentPorts, AgentTuning, RunAgentOptions } from './runtime.ts';
+
+/** Runs the agent of `nodeName` until `signal` aborts; the recorded state stays for the next run. */
+export async function runAgent(o: RunAgentOptions): Promise<void> {
+  if (o.config.policy.blockers.alerts !== null && o.ports.alerts === null) {
+    throw new TerminalError(`policy ${o.config.policy.name} has an alert blocker, but the agent has no Prometheus client; pass ports.alerts`);
+  }
+  const log = o.log ?? NO_LOG;
+  const observer = safely(o.observer ?? NO_OBSERVER);
+  const tuning = { ...DEFAULT_TUNING, ...o.tuning };
+  const waker = createWaker(o.clock, o.signal);
+  let failures = 0;
+  const backOff = async (operation: string, err: unknown): Promise<void> => {
+    failures++;
+    observer.error(operation, messageOf(err));
+    log.warn({ operation, err: messageOf(err), failures }, `${operation} failed; retrying`);
+    await o.clock.sleep(Math.min(tuning.maxBackoffMs, 1_000 * 2 ** (failures - 1)), o.signal);
+  };
+  const retrying = async <T>(operation: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    while (!o.signal.aborted) {
+      try {
+        const value = await fn();
+        failures = 0;
+        return value;
+      } catch (err: unknown) {
+        if (o.signal.aborted) return undefined;
+        await backOff(operation, err);
+      }
+    }
+    return undefined;
+  };
+
+  const own = await retrying('watch own node', () => o.ports.nodes.watchOne(o.nodeName));
+  if (own === undefined) return;
+  const offOwn = own.onChange(() => waker.poke());
+  const memory: Memory = {
+    rebootRequired: null,
+    nextSenseMs: -Infinity,
+    bootId: '',
+    blockers: null,
+    drain: null,
+    rebootCommandedMs: null,
+    dryRunReportedMs: null,
+    dryRunState: null,
+    watch: null,
+    wantSlotSinceMs: new Map(),
+  };
+  const rt: Runtime = { ...o, log, observer, tuning, dryRun: o.dryRun ?? false, own, waker, memory };
+  try {
+    const bootId = await retrying('read boot id', () => o.ports.host.bootId());
+    if (bootId === undefined) return;
+    memory.bootId = bootId;
+    log.info({ node: o.nodeName, policy: o.config.policy.name, bootId, dryRun: rt.dryRun }, 'agent started');
+    const teller = createTeller(rt);
+    while (!o.signal.aborted) {
+      let action: Action | undefined;
+      try {
+        if (o.clock.now() >= memory.nextSenseMs) await sense(rt);
+        waker.take();
+        const facts = gather(rt);
+        action = nextAction(facts, o.config, o.clock.now());
+        teller.decided(action, facts);
+        noteSlotWait(rt, action, facts);
+        if (action.kind !== 'wait') log.debug({ action: action.kind }, `next: ${action.kind}`);
+        await execute(rt, teller, action, facts);
+        failures = 0;
+      } catch (err: unknown) {
+        if (o.signal.aborted) break;
+        await backOff(action?.kind ?? 'decide', err);
+      }
+    }
+  } finally {
+    stopWatch(rt);
+    offOwn();
+    own.stop();
+    log.info({ node: o.nodeName }, 'agent stopped');
+  }
+}
+
+/** Checks the sentinel (a local file or command: no API call). */
+async function sense(rt: Runtime): Promise<void> {
+  let required: boolean | null;
+  try {
+    required = await rt.ports.host.rebootRequired();
+  } catch (err: unknown) {
+    required = null;
+    rt.log.warn({ err: messageOf(err) }, 'cannot check the sentinel');
+  }
+  rt.memory.nextSenseMs = rt.clock.now() + rt.config.agent.checkIntervalMs;
+  if (required !== rt.memory.rebootRequired) {
+    rt.memory.rebootRequired = required;
+    rt.observer.rebootRequired(required);
+  }
+}
+
+function gather(rt: Runtime): Facts {
+  const m = rt.memory;
+  const node = ownNode(rt);
+  const nowMs = rt.clock.now();
+  return {
+    nodeName: rt.nodeName,
+    node: node === undefined ? null : { labels: node.labels, annotations: node.annotations, unschedulable: node.unschedulable, ready: node.ready },
+    state: rt.dryRun ? (m.dryRunState === null ? { kind: 'none' } : { kind: 'ok', state: m.dryRunState }) : decodeState(node?.annotations[STATE_ANNOTATION]),
+    lastReboot: decodeLastReboot(node?.annotations[LAST_REBOOT_ANNOTATION]) ?? null,
+    rebootRequired: m.rebootRequired,
+    bootId: m.bootId,
+    budget: m.watch === null ? null : budgetFacts({ config: rt.config, nodeName: rt.nodeName, nodes: m.watch.nodes.list(), slots: m.watch.slots.list(), nowMs }),
+    blockers: m.blockers,
+    drain: m.drain,
+    rebootCommandedMs: m.rebootCommandedMs,
+    dryRun: rt.dryRun,
+    dryRunReportedMs: m.dryRunReportedMs,
+  };
+}
+
+/** Remembers since when the node wants each slot it waits for (the slot wait metric). */
+function noteSlotWait(rt: Runtime, action: Action, facts: Facts): void {
+  if (action.kind !== 'acquireSlot' && !(action.kind === 'wait' && action.reason === 'budget')) return;
+  const wanted = facts.budget?.groups.filter((g) => g.mine === null) ?? [];
+  for (const g of wanted.slice(0, 1)) if (!rt.memory.wantSlotSinceMs.has(g.group)) rt.memory.wantSlotSinceMs.set(g.group, rt.clock.now());
+}

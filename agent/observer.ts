@@ -1,0 +1,79 @@
+// What the agent tells the outside besides Events and notifications: an observer for metrics (the
+// metrics adapter maps each call onto a prom-client series) and a structured log.
+import type { BlockReason } from './blockers.ts';
+import type { Phase } from './state.ts';
+
+/** Callbacks for metrics; every call is cheap and must not throw (errors are swallowed). */
+export interface AgentObserver {
+  /** The sentinel's answer changed (null: it cannot be checked). */
+  rebootRequired(required: boolean | null): void;
+  /** The recorded phase changed (null: no reboot under way). */
+  phase(phase: Phase | null): void;
+  /** What blocks the node from starting now (empty: nothing; told on every change). */
+  blocked(reasons: readonly BlockReason[]): void;
+  /** The reboot-loop guard holds the node back (the sentinel survived the last reboot). */
+  rebootLoop(active: boolean): void;
+  /** A slot was taken after waiting `waitedMs` since the node first wanted it. */
+  slotAcquired(group: string, waitedMs: number): void;
+  /** A held slot was found taken over by another node when renewing it. */
+  slotLost(group: string, index: number): void;
+  drained(ok: boolean, durationMs: number): void;
+  /** The reboot was commanded. */
+  rebootCommanded(): void;
+  /** The node came back with a new boot id; `downMs` since the reboot was commanded (null: unknown). */
+  rebooted(downMs: number | null): void;
+  /** An attempt failed: `drain` (drain failed or timed out) or `reboot` (no new boot id in time). */
+  failed(kind: 'drain' | 'reboot'): void;
+  /** A port call failed; the agent retries with back-off. */
+  error(operation: string, message: string): void;
+}
+
+/** Structured log lines; pino's logger fits (`log.info(fields, message)`). */
+export interface AgentLog {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** An observer that ignores everything. */
+export const NO_OBSERVER: AgentObserver = {
+  rebootRequired() {},
+  phase() {},
+  blocked() {},
+  rebootLoop() {},
+  slotAcquired() {},
+  slotLost() {},
+  drained() {},
+  rebootCommanded() {},
+  rebooted() {},
+  failed() {},
+  error() {},
+};
+
+/** A log that drops everything. */
+export const NO_LOG: AgentLog = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Calls the observer, never letting a faulty one break the agent (a metrics bug must not stop a reboot half-way). */
+export function safely(o: AgentObserver): AgentObserver {
+  const guard = (call: () => void): void => {
+    try {
+      call();
+    } catch {
+      // Swallowed on purpose: see above.
+    }
+  };
+  return {
+    rebootRequired: (required) => guard(() => o.rebootRequired(required)),
+    phase: (phase) => guard(() => o.phase(phase)),
+    blocked: (reasons) => guard(() => o.blocked(reasons)),
+    rebootLoop: (active) => guard(() => o.rebootLoop(active)),
+    slotAcquired: (group, waitedMs) => guard(() => o.slotAcquired(group, waitedMs)),
+    slotLost: (group, index) => guard(() => o.slotLost(group, index)),
+    drained: (ok, durationMs) => guard(() => o.drained(ok, durationMs)),
+    rebootCommanded: () => guard(() => o.rebootCommanded()),
+    rebooted: (downMs) => guard(() => o.rebooted(downMs)),
+    failed: (kind) => guard(() => o.failed(kind)),
+    error: (operation, message) => guard(() => o.error(operation, message)),
+  };
+}

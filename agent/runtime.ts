@@ -1,0 +1,97 @@
+// What the agent's shell runs with: the ports and options the wiring passes to `runAgent`, and the
+// little the process remembers between decisions (everything else is read back from the world).
+import type { AgentConfig } from '../policy/model.ts';
+import type { BlockerFacts, DrainOutcome } from './facts.ts';
+import type { AgentLog, AgentObserver } from './observer.ts';
+import type { Alerts, Cache, Clock, Events, Host, NodeInfo, Nodes, Notifier, Pods, Slots } from './ports.ts';
+import type { NodeState } from './state.ts';
+import type { Waker } from './wake.ts';
+import type { BudgetWatch } from './watches.ts';
+
+/** Every port the agent uses; the wiring builds the adapters and passes them in. */
+export interface AgentPorts {
+  readonly nodes: Nodes;
+  readonly pods: Pods;
+  readonly slots: Slots;
+  readonly events: Events;
+  readonly host: Host;
+  /** Prometheus; required when the policy has an alert blocker (null otherwise is fine). */
+  readonly alerts: Alerts | null;
+  /**
+   * Every notification of the policy (the adapters fan out and fill in the templates); the agent
+   * calls `send(event, reason)`, where `reason` fills `{reason}`.
+   */
+  readonly notifier: Notifier;
+}
+
+/** Knobs with sensible defaults; tests shorten them. */
+export interface AgentTuning {
+  /** Pause between drain rounds (default 2 s). */
+  readonly drainPollMs: number;
+  /** Evictions in flight at once (default 5). */
+  readonly drainConcurrency: number;
+  /** Longest back-off after failed port calls (default 60 s; it starts at 1 s and doubles). */
+  readonly maxBackoffMs: number;
+  /** How long to wait for the agent's own writes to show in its watches (default 10 s). */
+  readonly settleMs: number;
+}
+
+/** The tuning of a production agent. */
+export const DEFAULT_TUNING: AgentTuning = { drainPollMs: 2_000, drainConcurrency: 5, maxBackoffMs: 60_000, settleMs: 10_000 };
+
+/** What `runAgent` needs. */
+export interface RunAgentOptions {
+  readonly config: AgentConfig;
+  /** The Node this agent runs on (spec.nodeName, from the downward API). */
+  readonly nodeName: string;
+  readonly ports: AgentPorts;
+  readonly clock: Clock;
+  readonly log?: AgentLog;
+  readonly observer?: AgentObserver;
+  /**
+   * Dry run: sense, evaluate window, blockers and budget, take the slots only to prove it could,
+   * then say what it would do (Events "DryRun", log lines "would ...") and give them back at once.
+   * Never cordons, labels, drains or reboots; keeps its state in memory, not on the Node.
+   */
+  readonly dryRun?: boolean;
+  /** Aborting stops the agent cleanly: the recorded state stays, so a restart continues. */
+  readonly signal: AbortSignal;
+  readonly tuning?: Partial<AgentTuning>;
+}
+
+/** What one agent process remembers; lost on restart by design. */
+export interface Memory {
+  rebootRequired: boolean | null;
+  nextSenseMs: number;
+  bootId: string;
+  blockers: BlockerFacts | null;
+  drain: DrainOutcome | null;
+  rebootCommandedMs: number | null;
+  dryRunReportedMs: number | null;
+  /** Dry run keeps its state here instead of on the Node. */
+  dryRunState: NodeState | null;
+  watch: BudgetWatch | null;
+  /** When the node started wanting a slot of each group (for the slot wait metric). */
+  wantSlotSinceMs: Map<string, number>;
+}
+
+/** Everything the shell's parts share. */
+export interface Runtime {
+  readonly config: AgentConfig;
+  readonly nodeName: string;
+  readonly ports: AgentPorts;
+  readonly clock: Clock;
+  readonly log: AgentLog;
+  readonly observer: AgentObserver;
+  readonly dryRun: boolean;
+  readonly signal: AbortSignal;
+  readonly tuning: AgentTuning;
+  readonly own: Cache<NodeInfo>;
+  readonly waker: Waker;
+  readonly memory: Memory;
+}
+
+/** The agent's own Node as its watch sees it. */
+export function ownNode(rt: Pick<Runtime, 'own' | 'nodeName'>): NodeInfo | undefined {
+  return rt.own.list().find((n) => n.name === rt.nodeName);
+}

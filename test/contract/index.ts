@@ -1,0 +1,22 @@
+// The contract suites of the Kubernetes-facing ports, for any implementation:
+//
+//   import { describeClusterContracts } from '../contract/index.ts';
+//   describeClusterContracts('kube adapters on the test control plane', makeKubeEnv);
+//
+// `makeEnv` is called before every test and `dispose` after it; see env.ts for what it provides.
+import type { MakeEnv } from './env.ts';
+import { describeEventsContract } from './events.contract.ts';
+import { describeNodesContract } from './nodes.contract.ts';
+import { describePodsContract } from './pods.contract.ts';
+import { describeSlotsContract } from './slots.contract.ts';
+
+export { eventually, type ContractEnv, type MakeEnv, type NodeSetup, type PodSetup } from './env.ts';
+export { describeEventsContract, describeNodesContract, describePodsContract, describeSlotsContract };
+
+/** Every port's suite: Nodes, Pods (eviction), Slots, Events. */
+export function describeClusterContracts(name: string, makeEnv: MakeEnv): void {
+  describeNodesContract(name, makeEnv);
+  describePodsContract(name, makeEnv);
+  describeSlotsContract(name, makeEnv);
+  describeEventsContract(name, makeEnv);
+}

@@ -1,0 +1,216 @@
+// An in-memory cluster holding nodes, pods, namespaces, slot Leases and Events consistently, with
+// the API semantics the agent relies on: resourceVersions, create conflicts, evictions that honour
+// PodDisruptionBudgets (a 429 while one would be violated) and per-pod blocks, graceful deletion
+// (terminating, gone after the grace period), and optionally a scheduler that brings evicted
+// controller pods back on another node. Every mutation is told synchronously to `onMutation`
+// observers, so tests can check invariants at every step. Ports over it: session.ts; pods,
+// namespaces and evictions: pods.ts.
+import type { Clock, EvictionResult, MetadataPatch, NodeEvent, NodeInfo, PodInfo, Slot } from '../../agent/ports.ts';
+import { Topic } from './cache.ts';
+import { PodStore, type Pdb, type PodSpec } from './pods.ts';
+
+export type { Pdb, PodSpec } from './pods.ts';
+
+export interface NodeSpec {
+  readonly name: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+  readonly unschedulable?: boolean;
+  readonly ready?: boolean;
+}
+
+/** Who changed what: `by` is an agent (node name) or `admin` (the test). */
+export type Mutation =
+  | { readonly kind: 'node'; readonly name: string; readonly by: string; readonly before: NodeInfo | undefined; readonly after: NodeInfo | undefined }
+  | { readonly kind: 'pod'; readonly pod: string; readonly by: string; readonly change: 'created' | 'evicted' | 'deleted' }
+  | { readonly kind: 'slot'; readonly key: string; readonly by: string; readonly before: Slot | undefined; readonly after: Slot | undefined }
+  | { readonly kind: 'event'; readonly node: string; readonly event: NodeEvent };
+
+export class FakeCluster {
+  readonly clock: Clock;
+  readonly nodeTopic = new Topic();
+  readonly podTopic = new Topic();
+  readonly slotTopic = new Topic();
+  readonly events: { node: string; event: NodeEvent; atMs: number }[] = [];
+  #rv = 0;
+  #nodes = new Map<string, NodeInfo>();
+  readonly #pods: PodStore;
+  #leases = new Map<string, Slot>();
+  #observers = new Set<(m: Mutation) => void>();
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+    this.#pods = new PodStore({ clock, node: (n) => this.node(n), nodes: () => this.nodes(), tell: (m) => this.#tell(m), topic: this.podTopic });
+  }
+
+  onMutation(observer: (m: Mutation) => void): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  #tell(m: Mutation): void {
+    for (const o of this.#observers) o(m);
+  }
+
+  #nextRv(): string {
+    return String(++this.#rv);
+  }
+
+  // --- nodes -------------------------------------------------------------------------------
+
+  addNode(spec: NodeSpec): void {
+    this.#putNode(spec.name, 'admin', {
+      name: spec.name,
+      labels: { ...spec.labels },
+      annotations: { ...spec.annotations },
+      unschedulable: spec.unschedulable ?? false,
+      ready: spec.ready ?? true,
+      resourceVersion: '',
+    });
+  }
+
+  deleteNode(name: string): void {
+    this.#putNode(name, 'admin', undefined);
+  }
+
+  node(name: string): NodeInfo | undefined {
+    return this.#nodes.get(name);
+  }
+
+  nodes(): NodeInfo[] {
+    return [...this.#nodes.values()];
+  }
+
+  /** The kubelet's Ready condition (FakeMachine flips it around reboots). */
+  setReady(name: string, ready: boolean): void {
+    this.#updateNode(name, 'kubelet', (n) => ({ ...n, ready }));
+  }
+
+  setUnschedulable(name: string, unschedulable: boolean, by = 'admin'): void {
+    this.#updateNode(name, by, (n) => ({ ...n, unschedulable }));
+  }
+
+  patchMetadata(name: string, patch: MetadataPatch, by = 'admin'): void {
+    this.#updateNode(name, by, (n) => ({ ...n, labels: apply(n.labels, patch.labels), annotations: apply(n.annotations, patch.annotations) }));
+  }
+
+  #updateNode(name: string, by: string, change: (n: NodeInfo) => NodeInfo): void {
+    const node = this.#nodes.get(name);
+    if (node === undefined) throw new NotFound(`node ${name} not found`);
+    this.#putNode(name, by, change(node));
+  }
+
+  #putNode(name: string, by: string, after: NodeInfo | undefined): void {
+    const before = this.#nodes.get(name);
+    const stored = after === undefined ? undefined : { ...after, resourceVersion: this.#nextRv() };
+    if (stored === undefined) this.#nodes.delete(name);
+    else this.#nodes.set(name, stored);
+    this.#tell({ kind: 'node', name, by, before, after: stored });
+    this.nodeTopic.publish();
+    if (stored !== undefined && !stored.unschedulable && stored.ready) this.#pods.schedulePending();
+  }
+
+  // --- namespaces and pods (test/fakes/pods.ts) ---------------------------------------------
+
+  /** Replace evicted controller pods on another schedulable Ready node (default false). */
+  get reschedule(): boolean {
+    return this.#pods.reschedule;
+  }
+
+  set reschedule(on: boolean) {
+    this.#pods.reschedule = on;
+  }
+
+  addNamespace(name: string, labels: Readonly<Record<string, string>> = {}): void {
+    this.#pods.addNamespace(name, labels);
+  }
+
+  namespaceLabels(name: string): Readonly<Record<string, string>> | undefined {
+    return this.#pods.namespaceLabels(name);
+  }
+
+  addPod(spec: PodSpec): PodInfo {
+    return this.#pods.add(spec);
+  }
+
+  podsOn(nodeName: string): PodInfo[] {
+    return this.#pods.on(nodeName);
+  }
+
+  pods(): (PodInfo & { nodeName: string })[] {
+    return this.#pods.all();
+  }
+
+  addPdb(pdb: Pdb): void {
+    this.#pods.addPdb(pdb);
+  }
+
+  /** Evictions of this pod answer 429 until `untilMs` (default: for ever). */
+  blockEvictions(pod: Pick<PodInfo, 'namespace' | 'name'>, untilMs = Infinity): void {
+    this.#pods.block(pod, untilMs);
+  }
+
+  evict(ref: Pick<PodInfo, 'namespace' | 'name' | 'uid'>, gracePeriodSeconds: number | null, by = 'admin'): EvictionResult {
+    return this.#pods.evict(ref, gracePeriodSeconds, by);
+  }
+
+  // --- slot Leases ---------------------------------------------------------------------------
+
+  leases(): Slot[] {
+    return [...this.#leases.values()];
+  }
+
+  tryAcquire(group: string, index: number, holder: string, ttlMs: number, nowMs: number, expected: Slot | undefined, by = holder): boolean {
+    const key = `${group}/${index}`;
+    const current = this.#leases.get(key);
+    if (current !== undefined && (expected === undefined || expected.resourceVersion !== current.resourceVersion)) return false;
+    this.#putLease(key, by, { group, index, holder, renewTimeMs: nowMs, ttlMs, resourceVersion: this.#nextRv() });
+    return true;
+  }
+
+  renew(slot: Slot, nowMs: number, by = slot.holder): boolean {
+    const key = `${slot.group}/${slot.index}`;
+    const current = this.#leases.get(key);
+    if (current === undefined || current.holder !== slot.holder) return false;
+    this.#putLease(key, by, { ...current, renewTimeMs: nowMs, ttlMs: slot.ttlMs, resourceVersion: this.#nextRv() });
+    return true;
+  }
+
+  release(group: string, index: number, holder: string, by = holder): void {
+    const key = `${group}/${index}`;
+    if (this.#leases.get(key)?.holder === holder) this.#putLease(key, by, undefined);
+  }
+
+  #putLease(key: string, by: string, after: Slot | undefined): void {
+    const before = this.#leases.get(key);
+    if (after === undefined) this.#leases.delete(key);
+    else this.#leases.set(key, after);
+    this.#tell({ kind: 'slot', key, by, before, after });
+    this.slotTopic.publish();
+  }
+
+  // --- events ----------------------------------------------------------------------------------
+
+  recordEvent(node: string, event: NodeEvent): void {
+    this.events.push({ node, event, atMs: this.clock.now() });
+    this.#tell({ kind: 'event', node, event });
+  }
+
+  eventsFor(node: string): NodeEvent[] {
+    return this.events.filter((e) => e.node === node).map((e) => e.event);
+  }
+}
+
+/** What the API answers with 404. */
+export class NotFound extends Error {
+  override readonly name = 'NotFound';
+}
+
+function apply(current: Readonly<Record<string, string>>, patch: Readonly<Record<string, string | null>> | undefined): Record<string, string> {
+  const out = { ...current };
+  for (const [k, v] of Object.entries(patch ?? {})) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}

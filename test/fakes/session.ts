@@ -1,0 +1,82 @@
+// The Kubernetes-facing ports of one agent process over a FakeCluster. Each call is asynchronous
+// (like a request), consults the fault plan, and fails once the process is dead: a crashed agent
+// makes no further calls take effect, and its watches fall silent.
+import { TerminalError, TransientError } from '../../policy/errors.ts';
+import type { AgentPorts } from '../../agent/runtime.ts';
+import { fakeCache } from './cache.ts';
+import { NotFound, type FakeCluster } from './cluster.ts';
+import type { Faults } from './faults.ts';
+
+/** One agent process: its name (the node), whether it is alive, and how to kill it. */
+export interface Session {
+  readonly agent: string;
+  readonly signal: AbortSignal;
+  crash(): void;
+}
+
+/** Thrown by every port call of a crashed agent. */
+export class AgentGone extends Error {
+  override readonly name = 'AgentGone';
+}
+
+/** Runs `fn` as port call `port.method` of the session, with the faults the plan injects. */
+export function portCall(session: Session, faults: Faults, port: string, method: string) {
+  return async <T>(fn: () => T): Promise<T> => {
+    await Promise.resolve();
+    if (session.signal.aborted) throw new AgentGone(`${session.agent} is not running`);
+    const fault = faults.next(session.agent, port, method);
+    if (fault === 'throw') throw new TransientError(`injected failure of ${port}.${method}`);
+    if (fault === 'crash-before') {
+      session.crash();
+      throw new AgentGone(`${session.agent} crashed before ${port}.${method}`);
+    }
+    let result: T;
+    try {
+      result = fn();
+    } catch (err: unknown) {
+      if (err instanceof NotFound) throw new TerminalError(err.message, { cause: err });
+      throw err;
+    }
+    if (fault === 'crash-after') {
+      session.crash();
+      throw new AgentGone(`${session.agent} crashed after ${port}.${method}`);
+    }
+    return result;
+  };
+}
+
+export function clusterPorts(cluster: FakeCluster, session: Session, faults: Faults): Pick<AgentPorts, 'nodes' | 'pods' | 'slots' | 'events'> {
+  const by = session.agent;
+  const alive = () => !session.signal.aborted;
+  const c = (port: string, method: string) => portCall(session, faults, port, method);
+  return {
+    nodes: {
+      get: (name) => c('nodes', 'get')(() => cluster.node(name)),
+      watchAll: () => c('nodes', 'watchAll')(() => fakeCache(() => cluster.nodes(), cluster.nodeTopic, alive)),
+      watchOne: (name) =>
+        c('nodes', 'watchOne')(() =>
+          fakeCache(() => {
+            const node = cluster.node(name);
+            return node === undefined ? [] : [node];
+          }, cluster.nodeTopic, alive),
+        ),
+      setUnschedulable: (name, unschedulable) => c('nodes', 'setUnschedulable')(() => cluster.setUnschedulable(name, unschedulable, by)),
+      patchMetadata: (name, patch) => c('nodes', 'patchMetadata')(() => cluster.patchMetadata(name, patch, by)),
+    },
+    pods: {
+      listOnNode: (name) => c('pods', 'listOnNode')(() => cluster.podsOn(name)),
+      namespaceLabels: (ns) => c('pods', 'namespaceLabels')(() => cluster.namespaceLabels(ns)),
+      evict: (pod, grace) => c('pods', 'evict')(() => cluster.evict(pod, grace, by)),
+    },
+    slots: {
+      watch: () => c('slots', 'watch')(() => fakeCache(() => cluster.leases(), cluster.slotTopic, alive)),
+      tryAcquire: (group, index, holder, ttlMs, nowMs, expected) => c('slots', 'tryAcquire')(() => cluster.tryAcquire(group, index, holder, ttlMs, nowMs, expected, by)),
+      renew: (slot, nowMs) => c('slots', 'renew')(() => cluster.renew(slot, nowMs, by)),
+      release: (group, index, holder) => c('slots', 'release')(() => cluster.release(group, index, holder, by)),
+    },
+    events: {
+      // Best effort by contract: never throws, even when the call fails.
+      record: (node, event) => c('events', 'record')(() => cluster.recordEvent(node, event)).catch(() => undefined),
+    },
+  };
+}
