@@ -70,7 +70,7 @@ export function alertBlockReasons(spec: AlertBlocker, alerts: readonly Alert[]):
   let filter: RegExp | null = null;
   if (spec.filter !== null) {
     try {
-      filter = new RegExp(spec.filter);
+      filter = new RegExp(spec.filter, 'u'); // the flags validation compiled it with
     } catch {
       return [{ kind: 'unknown', blocker: 'alerts', message: `alert filter ${JSON.stringify(spec.filter)} is not a regular expression` }];
     }

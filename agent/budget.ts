@@ -59,7 +59,7 @@ export interface BudgetFacts {
 
 /** Plain lists, as a watch cache or a simulator holds them. */
 export interface BudgetInput {
-  readonly config: Pick<AgentConfig, 'policy' | 'members' | 'fleetMembers' | 'fleetBudget'>;
+  readonly config: Pick<AgentConfig, 'policy' | 'members' | 'fleetBudget'>;
   readonly nodeName: string;
   readonly nodes: readonly BudgetNode[];
   readonly slots: readonly Slot[];
@@ -73,7 +73,8 @@ export function budgetFacts(input: BudgetInput): BudgetFacts {
   const common = { nodeName, nodes, slots, nowMs, names };
   const groups = [groupBudget({ ...common, group: config.policy.name, budget: config.policy.budget, members: config.members })];
   if (config.fleetBudget !== null) {
-    groups.push(groupBudget({ ...common, group: FLEET_GROUP, budget: config.fleetBudget, members: config.fleetMembers }));
+    // The fleet-wide cap is cluster-wide: every node of the cluster counts.
+    groups.push(groupBudget({ ...common, group: FLEET_GROUP, budget: config.fleetBudget, members: null }));
   }
   return { groups, held: slots.filter((s) => s.holder === nodeName).sort(bySlot) };
 }
@@ -86,7 +87,8 @@ export function slotIsStale(slot: Slot, nodeNames: ReadonlySet<string>, nowMs: n
 interface GroupInput {
   readonly group: string;
   readonly budget: Budget;
-  readonly members: readonly NodeSelectorTerm[];
+  /** Null: every node. */
+  readonly members: readonly NodeSelectorTerm[] | null;
   readonly nodeName: string;
   readonly nodes: readonly BudgetNode[];
   readonly slots: readonly Slot[];
@@ -95,7 +97,7 @@ interface GroupInput {
 }
 
 function groupBudget(g: GroupInput): GroupBudget {
-  const members = g.nodes.filter((n) => nodeSelectorTermsMatch(g.members, n.labels));
+  const members = g.members === null ? g.nodes : g.nodes.filter((n) => nodeSelectorTermsMatch(g.members!, n.labels));
   const allowed = allowedUnavailable(g.budget, members.length);
   const inGroup = g.slots.filter((s) => s.group === g.group);
   const live = inGroup.filter((s) => !slotIsStale(s, g.names, g.nowMs));

@@ -135,7 +135,8 @@ export interface RebootSettings {
   readonly signal: number;
   readonly delayMs: number;
   readonly expectedDurationMs: number;
-  readonly sentinelFile: string;
+  /** Null: only the sentinel command decides. */
+  readonly sentinelFile: string | null;
   readonly sentinelCommand: readonly string[] | null;
   readonly loopBackoffMs: number;
 }
@@ -219,8 +220,7 @@ export interface AgentConfig {
   readonly policy: PolicyModel;
   /** The nodes this policy's DaemonSet runs on (its rendered node affinity). */
   readonly members: readonly NodeSelectorTerm[];
-  /** The nodes of every policy of the fleet (for the fleet-wide cap). */
-  readonly fleetMembers: readonly NodeSelectorTerm[];
+  /** The cluster-wide cap, over every node of the cluster; null for none. */
   readonly fleetBudget: Budget | null;
   readonly agent: {
     readonly checkIntervalMs: number;

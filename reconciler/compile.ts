@@ -84,7 +84,7 @@ function memberships(fleet: FleetModel, policies: readonly PolicyModel[]): Map<s
   return out;
 }
 
-function agentConfig(fleet: FleetModel, policy: PolicyModel, members: readonly NodeSelectorTerm[], fleetMembers: readonly NodeSelectorTerm[]): AgentConfig {
+function agentConfig(fleet: FleetModel, policy: PolicyModel, members: readonly NodeSelectorTerm[]): AgentConfig {
   return {
     apiVersion: 'patchwindow.io/v1alpha1',
     kind: 'AgentConfig',
@@ -93,7 +93,6 @@ function agentConfig(fleet: FleetModel, policy: PolicyModel, members: readonly N
     poolLabel: fleet.poolLabel,
     policy,
     members,
-    fleetMembers,
     fleetBudget: fleet.budget,
     agent: {
       checkIntervalMs: fleet.agent.checkIntervalMs,
@@ -110,7 +109,6 @@ export function compileFleet(set: PolicySet): CompiledFleet {
   const policies = [...set.policies].sort((a, b) => compareText(a.name, b.name));
   const shares = memberships(fleet, policies);
   const terms = new Map(policies.map((p) => [p.name, toNodeSelectorTerms(shares.get(p.name) ?? NO_NODES, fleet.poolLabel)]));
-  const fleetMembers = policies.flatMap((p) => terms.get(p.name)!);
   const warnings: string[] = [];
   const compiled = policies.map((policy): CompiledPolicy => {
     const empty = (shares.get(policy.name) ?? NO_NODES).length === 0;
@@ -118,7 +116,7 @@ export function compileFleet(set: PolicySet): CompiledFleet {
       warnings.push(`policy "${policy.name}" can take no node: policies that take precedence (nodePools, then nodeSelectors of higher priority) claim every node it would; its DaemonSet stays empty`);
     }
     const members = terms.get(policy.name)!;
-    return { policy, terms: members, empty, config: agentConfig(fleet, policy, members, fleetMembers) };
+    return { policy, terms: members, empty, config: agentConfig(fleet, policy, members) };
   });
   return { fleet, policies: compiled, warnings };
 }

@@ -44,7 +44,8 @@ function renderConfigMap(fleet: FleetModel, compiled: CompiledPolicy, json: stri
 function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: string): RenderedObject {
   const { policy } = compiled;
   const agent = fleet.agent;
-  const sentinelDir = posix.dirname(policy.reboot.sentinelFile);
+  // No sentinel file (a sentinel command alone decides): nothing of the host's /var/run is mounted.
+  const sentinelDir = policy.reboot.sentinelFile === null ? null : posix.dirname(policy.reboot.sentinelFile);
   const port = { httpGet: { path: '/healthz', port: 'metrics' } };
   const ds: V1DaemonSet = {
     apiVersion: 'apps/v1',
@@ -52,7 +53,7 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
     metadata: { name: names.policy(policy), namespace: fleet.namespace, labels: objectLabels(fleet, policy) },
     spec: {
       selector: { matchLabels: podSelectorLabels(policy) },
-      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%' } },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 } },
       template: {
         metadata: {
           labels: { ...podSelectorLabels(policy), 'app.kubernetes.io/part-of': 'patchwindow', 'patchwindow.io/fleet': fleet.name },
@@ -82,7 +83,7 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
               securityContext: { privileged: true, runAsUser: 0, readOnlyRootFilesystem: true },
               volumeMounts: [
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                { name: 'sentinel', mountPath: posix.join(HOST_ROOT, sentinelDir), readOnly: true },
+                ...(sentinelDir === null ? [] : [{ name: 'sentinel', mountPath: posix.join(HOST_ROOT, sentinelDir), readOnly: true }]),
                 { name: 'boot-id', mountPath: posix.join(HOST_ROOT, BOOT_ID_PATH), readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
               ],
@@ -90,7 +91,7 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
           ],
           volumes: [
             { name: 'config', configMap: { name: names.policy(policy) } },
-            { name: 'sentinel', hostPath: { path: sentinelDir, type: 'Directory' } },
+            ...(sentinelDir === null ? [] : [{ name: 'sentinel', hostPath: { path: sentinelDir, type: 'Directory' } }]),
             { name: 'boot-id', hostPath: { path: BOOT_ID_PATH, type: 'File' } },
             { name: 'tmp', emptyDir: {} },
           ],
@@ -101,14 +102,14 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
   const pod = ['spec', 'template', 'spec'];
   const container = [...pod, 'containers', 0];
   const comments: FieldComment[] = [
-    { path: ['spec', 'updateStrategy'], text: 'Agents hold no workload and keep node state on the Node, so restarting a tenth of them at once is safe.' },
+    { path: ['spec', 'updateStrategy'], text: 'Agents hold no workload and keep node state on the Node, so restarting a tenth of them at once is safe; never two on one node (maxSurge 0): they would share one slot holder name.' },
     { path: [...pod, 'hostPID'], text: 'hostPID and privileged only because the reboot needs nsenter into the host (PID 1) to run the allow-listed reboot and sentinel commands.' },
     { path: [...pod, 'affinity'], text: `Exactly the nodes of policy ${policy.name}: disjoint from every other policy's DaemonSet (check with patchwindow coverage).` },
     { path: [...pod, 'tolerations'], text: fleet.agent.tolerations === null ? 'Tolerates every taint: each node of the policy gets its agent (Fleet spec.agent.tolerations overrides).' : 'From the Fleet spec.agent.tolerations: nodes with other taints get no agent.' },
     { path: [...container, 'ports'], text: 'Serves /metrics and /healthz (Fleet spec.agent.metricsPort).' },
     { path: [...container, 'securityContext'], text: 'Root and privileged for nsenter into PID 1 (see hostPID); the root filesystem stays read-only.' },
-    { path: [...pod, 'volumes', 1], text: `Read-only: the directory of the sentinel ${policy.reboot.sentinelFile}, under ${HOST_ROOT}.` },
-    { path: [...pod, 'volumes', 2], text: 'Read-only: the boot id tells the agent that its reboot happened.' },
+    ...(sentinelDir === null ? [] : [{ path: [...pod, 'volumes', 1], text: `Read-only: the directory of the sentinel ${policy.reboot.sentinelFile}, under ${HOST_ROOT}.` }]),
+    { path: [...pod, 'volumes', sentinelDir === null ? 1 : 2], text: 'Read-only: the boot id tells the agent that its reboot happened.' },
   ];
   return { object: ds as KubeObject, comments };
 }

@@ -1,6 +1,7 @@
 // "As written" -> "normalized": turns schema-valid documents into the fully-defaulted model of
 // policy/model.ts, checking every value the schema cannot (times, zones, durations, labels, regexes,
 // URLs, commands). Problems are reported through `Report`, all at once; nothing throws.
+import { FLEET_GROUP } from '../agent/budget.ts';
 import type { Fleet } from '../policy/generated/fleet.ts';
 import type { RebootPolicy } from '../policy/generated/rebootpolicy.ts';
 import { parseBudget } from '../policy/budget.ts';
@@ -29,6 +30,9 @@ export interface Report {
   error(path: FieldPath, message: string, rule: string, options?: { key?: boolean }): void;
   warning(path: FieldPath, message: string, rule: string): void;
 }
+
+/** The slot group of the fleet-wide cap; no policy may take the name. */
+export const RESERVED_POLICY_NAME = FLEET_GROUP;
 
 export const DEFAULT_REBOOT_COMMAND: readonly string[] = ['/bin/systemctl', 'reboot'];
 export const MAX_WINDOW_MS = 7 * 86_400_000;
@@ -301,6 +305,9 @@ function notifications(report: Report, written: RebootPolicy['spec']['notificati
 export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: FleetModel, isDefault: boolean): PolicyModel {
   const spec = policy.spec;
   name(report, ['metadata', 'name'], policy.metadata.name);
+  if (policy.metadata.name === RESERVED_POLICY_NAME) {
+    report.error(['metadata', 'name'], `"${RESERVED_POLICY_NAME}" is reserved: the slots of the Fleet's cluster-wide cap use it; choose another name`, 'name');
+  }
   const zone = timeZone(report, ['spec', 'timeZone'], spec.timeZone, 'UTC');
 
   let membership: PolicyModel['membership'];
@@ -409,7 +416,8 @@ export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: Fle
       signal: r.signal ?? 39,
       delayMs: duration(report, ['spec', 'reboot', 'delay'], r.delay, 0),
       expectedDurationMs: duration(report, ['spec', 'reboot', 'expectedDuration'], r.expectedDuration, 10 * 60_000, { min: 1 }),
-      sentinelFile: r.sentinelFile ?? '/var/run/reboot-required',
+      // kured's rule: a sentinel command replaces the default file; both count when both are written.
+      sentinelFile: r.sentinelFile ?? (r.sentinelCommand === undefined ? '/var/run/reboot-required' : null),
       sentinelCommand: r.sentinelCommand ?? null,
       loopBackoffMs: duration(report, ['spec', 'reboot', 'loopBackoff'], r.loopBackoff, 6 * 3_600_000, { min: 1 }),
     },

@@ -123,6 +123,8 @@ describe('validate', () => {
     const cases: { rule: string; from: string; to: string; line: number; column: number; path: string; message: string }[] = [
       { rule: 'name', from: 'name: web', to: 'name: Web_1', line: 4, column: 9, path: 'metadata.name',
         message: '"Web_1" must consist of lower-case letters, digits and "-", and start and end with a letter or digit; it names Kubernetes objects' },
+      { rule: 'name', from: 'name: web', to: 'name: fleet', line: 4, column: 9, path: 'metadata.name',
+        message: '"fleet" is reserved: the slots of the Fleet\'s cluster-wide cap use it; choose another name' },
       { rule: 'time-zone', from: 'Europe/Berlin', to: 'Europe/Berlim', line: 8, column: 13, path: 'spec.timeZone',
         message: '"Europe/Berlim" is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or UTC' },
       { rule: 'weekday', from: '[mon, tue]', to: '[mon, tues]', line: 10, column: 19, path: 'spec.windows[0].days[1]',

@@ -37,15 +37,15 @@ export function createHost(options: HostOptions): Host {
 
   const runOnHost = (argv: readonly string[]): Promise<ProcessResult> => run(nsenter, [NSENTER_MOUNT_ARG, '--', ...argv], { timeoutMs });
 
-  async function sentinelFileExists(): Promise<boolean> {
-    const path = onHost(options.sentinelFile);
+  async function sentinelFileExists(file: string): Promise<boolean> {
+    const path = onHost(file);
     try {
       await stat(path);
       return true;
     } catch (err: unknown) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return false;
-      throw new TransientError(`cannot check the sentinel file ${options.sentinelFile} (at ${path}): ${messageOf(err)}; whether a reboot is required is unknown`, { cause: err });
+      throw new TransientError(`cannot check the sentinel file ${file} (at ${path}): ${messageOf(err)}; whether a reboot is required is unknown`, { cause: err });
     }
   }
 
@@ -66,7 +66,7 @@ export function createHost(options: HostOptions): Host {
 
   return {
     async rebootRequired() {
-      if (await sentinelFileExists()) return true;
+      if (options.sentinelFile !== null && (await sentinelFileExists(options.sentinelFile))) return true;
       if (options.sentinelCommand === null) return false;
       return sentinelCommandSaysRequired(options.sentinelCommand);
     },

@@ -61,11 +61,7 @@ export interface AgentConfig {
    */
   members: NodeSelectorTerm[];
   /**
-   * Node affinity terms of every policy's DaemonSet (ORed): the nodes under the fleet-wide cap.
-   */
-  fleetMembers: NodeSelectorTerm[];
-  /**
-   * Fleet-wide cap; null for none.
+   * Cluster-wide cap over every node of the cluster; null for none.
    */
   fleetBudget: Budget | null;
   agent: AgentRuntime;
@@ -117,7 +113,7 @@ export interface PolicyModel {
     signal: number;
     delayMs: Ms;
     expectedDurationMs: Ms;
-    sentinelFile: string;
+    sentinelFile: string | null;
     sentinelCommand: null | string[];
     loopBackoffMs: Ms;
   };

@@ -2,7 +2,7 @@
 /* eslint-disable */
 
 /**
- * Cluster-wide cap on unavailable nodes across all policies, on top of each policy's budget. No cap when omitted.
+ * Cluster-wide cap on unavailable nodes, counted over every node of the cluster (a percentage is of all nodes), on top of each policy's budget. No cap when omitted.
  */
 export type MaxUnavailable = number | string;
 /**

@@ -44,7 +44,7 @@ export type Duration4 = string;
  */
 export type Duration5 = string;
 /**
- * Host command whose exit code 0 means a reboot is required (checked besides `sentinelFile`); must be one of the Fleet's `allowedCommands.sentinel`.
+ * Host command whose exit code 0 means a reboot is required (1: not required; anything else: cannot tell, which holds the reboot); must be one of the Fleet's `allowedCommands.sentinel`.
  *
  * @minItems 1
  */
@@ -324,7 +324,7 @@ export interface Reboot {
   delay?: Duration4;
   expectedDuration?: Duration5;
   /**
-   * Host file whose existence means a reboot is required. Default `/var/run/reboot-required`.
+   * Host file whose existence means a reboot is required. Default `/var/run/reboot-required`, unless `sentinelCommand` is given (then only the command decides, or both when both are written).
    */
   sentinelFile?: string;
   sentinelCommand?: Command1;

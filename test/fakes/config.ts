@@ -32,7 +32,6 @@ export interface TestConfigOptions {
   /** Pools of this policy (values of POOL_LABEL). Default: [policy]. */
   readonly pools?: readonly string[];
   /** Pools under the fleet-wide cap. Default: every node with a pool label. */
-  readonly fleetPools?: readonly string[];
   readonly budget?: Budget;
   readonly fleetBudget?: Budget | null;
   readonly windows?: readonly WindowSpec[];
@@ -94,14 +93,6 @@ export function testConfig(o: TestConfigOptions = {}): AgentConfig {
       nodeLabels: { preReboot: o.preReboot ?? {}, postReboot: o.postReboot ?? {} },
     },
     members: [{ matchExpressions: [{ key: POOL_LABEL, operator: 'In', values: [...pools] }] }],
-    fleetMembers: [
-      {
-        matchExpressions:
-          o.fleetPools === undefined
-            ? [{ key: POOL_LABEL, operator: 'Exists' }]
-            : [{ key: POOL_LABEL, operator: 'In', values: [...o.fleetPools] }],
-      },
-    ],
     fleetBudget: o.fleetBudget === undefined ? null : o.fleetBudget,
     agent: { checkIntervalMs: o.checkIntervalMs ?? MINUTE, metricsPort: 8080, logLevel: 'info', slotTtlMs: o.slotTtlMs ?? 15 * MINUTE },
   };

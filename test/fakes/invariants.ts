@@ -93,18 +93,18 @@ export class InvariantChecker {
       }
       if (config.fleetBudget !== null && !seen.has(FLEET_GROUP)) {
         seen.add(FLEET_GROUP);
-        this.#checkGroup(FLEET_GROUP, config.fleetBudget, config.fleetMembers);
+        this.#checkGroup(FLEET_GROUP, config.fleetBudget, null);
       }
     }
   }
 
-  #checkGroup(group: string, budget: Budget, members: readonly NodeSelectorTerm[]): void {
+  #checkGroup(group: string, budget: Budget, members: readonly NodeSelectorTerm[] | null): void {
     const cluster = this.#fleet.cluster;
     const nodes = cluster.nodes();
     const names = new Set(nodes.map((n) => n.name));
     const nowMs = this.#fleet.clock.now();
     const holders = new Set(cluster.leases().filter((s) => s.group === group && !slotIsStale(s, names, nowMs)).map((s) => s.holder));
-    const pool = nodes.filter((n) => nodeSelectorTermsMatch(members, n.labels));
+    const pool = members === null ? nodes : nodes.filter((n) => nodeSelectorTermsMatch(members, n.labels));
     const down = pool.filter((n) => !n.ready || n.unschedulable || holders.has(n.name)).map((n) => n.name);
     const allowed = allowedUnavailable(budget, pool.length);
     this.peak.set(group, Math.max(this.peak.get(group) ?? 0, down.length));

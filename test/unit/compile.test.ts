@@ -4,6 +4,7 @@ import { compileFleet, MAX_AFFINITY_TERMS, MIN_SLOT_TTL_MS, type CompiledFleet }
 import { schemaProblems } from '../../reconciler/schema.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import { PolicyError } from '../../policy/errors.ts';
+import { renderObjects } from '../../reconciler/render.ts';
 import { examplePolicySet, fleetOf } from './render-fixtures.ts';
 
 /** The policies whose terms match the labels. */
@@ -41,12 +42,10 @@ describe('the example', () => {
     }
   });
 
-  it('puts this policy terms in members and every policy terms, in name order, in fleetMembers', async () => {
+  it('puts this policy terms in members and the cluster-wide cap in fleetBudget', async () => {
     const compiled = compileFleet(await examplePolicySet());
-    const all = compiled.policies.flatMap((p) => p.terms);
     for (const p of compiled.policies) {
       expect(p.config.members).toEqual(p.terms);
-      expect(p.config.fleetMembers).toEqual(all);
       expect(p.config.fleetBudget).toEqual({ kind: 'count', count: 3 });
       expect(p.config.agent).toMatchObject({ checkIntervalMs: 60_000, metricsPort: 9464, logLevel: 'info' });
     }
@@ -113,5 +112,22 @@ describe('limits', () => {
     expect(shadowed.empty).toBe(true);
     expect(nodeSelectorTermsMatch(shadowed.terms, { x: 'y' })).toBe(false);
     expect(compiled.warnings).toEqual([expect.stringContaining('policy "shadowed" can take no node')]);
+  });
+});
+
+describe('sentinel', () => {
+  it('uses /var/run/reboot-required by default, and only the command when a sentinel command is given', async () => {
+    const set = await examplePolicySet();
+    expect(set.policies.find((p) => p.name === 'gpu')?.reboot).toMatchObject({ sentinelFile: '/var/run/reboot-required', sentinelCommand: null });
+    const { normalizePolicy } = await import('../../reconciler/normalize.ts');
+    const report = { error: (path: unknown, message: string) => { throw new Error(message); }, warning: () => undefined };
+    const fleet = { ...set.fleet, allowedCommands: { reboot: set.fleet.allowedCommands.reboot, sentinel: [['/usr/bin/needs-restarting', '-r']] } };
+    const written = { apiVersion: 'patchwindow.io/v1alpha1', kind: 'RebootPolicy', metadata: { name: 'rhel' }, spec: { nodePools: ['rhel'], windows: [{ days: ['sun'], start: '01:00', end: '05:00' }], reboot: { sentinelCommand: ['/usr/bin/needs-restarting', '-r'] } } } as const;
+    const model = normalizePolicy(report, structuredClone(written) as never, fleet, false);
+    expect(model.reboot).toMatchObject({ sentinelFile: null, sentinelCommand: ['/usr/bin/needs-restarting', '-r'] });
+    const compiled = compileFleet({ fleet, policies: [...set.policies, model] });
+    const rendered = renderObjects(compiled).map((r) => r.object).find((o) => o.kind === 'DaemonSet' && o.metadata.name.endsWith('rhel'));
+    const volumes = (rendered as unknown as { spec: { template: { spec: { volumes: { name: string }[] } } } }).spec.template.spec.volumes.map((v) => v.name);
+    expect(volumes).toEqual(['config', 'boot-id', 'tmp']);
   });
 });

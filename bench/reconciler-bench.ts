@@ -1,0 +1,42 @@
+// Validate + compile + render time and memory for a large policy set (run in its own process so
+// the memory figures are this work's alone).
+import { performance } from 'node:perf_hooks';
+import { compileFleet } from '../reconciler/compile.ts';
+import { renderFiles, renderObjects } from '../reconciler/render.ts';
+import { validateSources } from '../reconciler/validate.ts';
+import { syntheticPolicySet } from './policyset.ts';
+
+const policies = Number(process.argv[2] ?? 1000);
+const pools = Number(process.argv[3] ?? 200);
+const sources = syntheticPolicySet(policies, pools);
+const nowMs = Date.parse('2026-11-24T12:00:00Z');
+
+function once(): { validateMs: number; compileMs: number; renderMs: number; objects: number; bytes: number } {
+  const t0 = performance.now();
+  const result = validateSources(sources, { nowMs });
+  if (!result.policySet) throw new Error(`synthetic set invalid: ${result.diagnostics.slice(0, 3).map((d) => d.message).join('; ')}`);
+  const t1 = performance.now();
+  const compiled = compileFleet(result.policySet);
+  const t2 = performance.now();
+  const objects = renderObjects(compiled);
+  const files = renderFiles(objects);
+  const t3 = performance.now();
+  return { validateMs: t1 - t0, compileMs: t2 - t1, renderMs: t3 - t2, objects: objects.length, bytes: files.reduce((n, f) => n + f.content.length, 0) };
+}
+
+const before = process.memoryUsage();
+const first = once(); // cold: includes ajv schema compilation and JIT warm-up
+const runs = [once(), once(), once()];
+const after = process.memoryUsage();
+const median = <K extends keyof typeof first>(k: K) => [...runs].sort((a, b) => Number(a[k]) - Number(b[k]))[1]![k];
+console.log(JSON.stringify({
+  policies,
+  pools,
+  objects: first.objects,
+  outputBytes: first.bytes,
+  coldTotalMs: Math.round(first.validateMs + first.compileMs + first.renderMs),
+  warm: { validateMs: Math.round(Number(median('validateMs'))), compileMs: Math.round(Number(median('compileMs'))), renderMs: Math.round(Number(median('renderMs'))) },
+  rssMiB: Math.round(after.rss / 1048576),
+  rssGrowthMiB: Math.round((after.rss - before.rss) / 1048576),
+  heapUsedMiB: Math.round(after.heapUsed / 1048576),
+}));
