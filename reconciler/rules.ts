@@ -2,7 +2,7 @@
 // policy) and warnings about schedules that cannot work. Each returns diagnostics as data.
 import { formatDuration } from '../policy/duration.ts';
 import type { FleetModel, PolicyModel, WindowSpec } from '../policy/model.ts';
-import { effectiveWindows } from '../policy/windows.ts';
+import { nextWindows } from '../policy/windows.ts';
 import type { Diagnostic } from './diagnostics.ts';
 import { reporterFor, type Located } from './located.ts';
 
@@ -78,8 +78,8 @@ export function scheduleWarnings(policy: Located<PolicyModel>, nowMs: number): D
       report.warning(['spec', 'windows', i], `is ${formatDuration(length)} long, shorter than drain.timeout ${formatDuration(m.drain.timeoutMs)} + reboot.expectedDuration ${formatDuration(m.reboot.expectedDurationMs)}; no node can start in it unless it touches another window — lengthen it or shorten the drain timeout`, 'window-too-short');
     }
   });
-  const horizon = nowMs + WINDOW_HORIZON_DAYS * 86_400_000;
-  if (m.schedule.windows.length > 0 && effectiveWindows(m.schedule, nowMs, horizon).every((iv) => iv.endMs <= nowMs || iv.startMs >= horizon)) {
+  const horizonMs = WINDOW_HORIZON_DAYS * 86_400_000;
+  if (m.schedule.windows.length > 0 && nextWindows(m.schedule, nowMs, 1, horizonMs).every((iv) => iv.startMs >= nowMs + horizonMs)) {
     const why = m.schedule.pause.kind !== 'none' ? 'the pause covers' : 'blackouts cover';
     report.warning(['spec', 'windows'], `leave no effective window in the next ${WINDOW_HORIZON_DAYS} days (${why} them all); this policy's nodes will not be rebooted`, 'no-windows');
   }
