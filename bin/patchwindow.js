@@ -2,6 +2,7 @@
 // Entry point of the `patchwindow` command. The sources are TypeScript run by Node's type stripping
 // (Node >= 24); an image built with `npm run build` ships the compiled `dist/` instead.
 import { existsSync } from 'node:fs';
+import { setTimeout } from 'node:timers';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
@@ -16,3 +17,7 @@ const compiled = new URL('../dist/reconciler/cli/main.js', import.meta.url);
 const entry = existsSync(source) ? source : compiled;
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));
+// The command is over. Anything still holding the event loop (e.g. a git transfer a stopping
+// reconciler abandoned) must not keep the process alive; the unref'd timer lets a normal exit
+// happen first, so buffered output is never cut off.
+setTimeout(() => process.exit(), 1_000).unref();

@@ -42,6 +42,8 @@ export interface ApplyOptions {
   /** Delete managed objects of `fleet` that are not in `objects`; namespaced ones only in `namespace`. */
   readonly prune?: { readonly fleet: string; readonly namespace: string };
   readonly fieldManager?: string;
+  /** Checked before every write: once aborted, no further object is applied or deleted. */
+  readonly signal?: AbortSignal;
 }
 
 function refOf(o: KubernetesObject): ObjectRef {
@@ -86,6 +88,7 @@ export async function applyObjects(kc: KubeConfig, objects: readonly KubeObject[
     } catch (err: unknown) {
       if (statusOf(err) !== 404) throw wrap(`read ${title(ref)}`, err);
     }
+    options.signal?.throwIfAborted();
     let after: KubernetesObject;
     try {
       after = await api.patch(structuredClone(spec), undefined, dryRun, fieldManager, true, PatchStrategy.ServerSideApply);
@@ -97,11 +100,11 @@ export async function applyObjects(kc: KubeConfig, objects: readonly KubeObject[
     else if (isDeepStrictEqual(comparable(before), comparable(after))) unchanged.push(ref);
     else configured.push(ref);
   }
-  const pruned = options.prune ? await prune(api, objects, options.prune, dryRun) : [];
+  const pruned = options.prune ? await prune(api, objects, options.prune, dryRun, options.signal) : [];
   return { created, configured, unchanged, pruned };
 }
 
-async function prune(api: KubernetesObjectApi, keep: readonly KubeObject[], scope: { fleet: string; namespace: string }, dryRun: string | undefined): Promise<ObjectRef[]> {
+async function prune(api: KubernetesObjectApi, keep: readonly KubeObject[], scope: { fleet: string; namespace: string }, dryRun: string | undefined, signal: AbortSignal | undefined): Promise<ObjectRef[]> {
   const wanted = new Set(keep.map((o) => objectKey(o)));
   const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${FLEET_LABEL}=${scope.fleet}`;
   const pruned: ObjectRef[] = [];
@@ -116,6 +119,7 @@ async function prune(api: KubernetesObjectApi, keep: readonly KubeObject[], scop
     for (const item of items) {
       const object = { ...item, apiVersion: kind.apiVersion, kind: kind.kind } as KubernetesObject;
       if (wanted.has(objectKey(object as unknown as KubeObject))) continue;
+      signal?.throwIfAborted();
       try {
         await api.delete(object, undefined, dryRun, undefined, undefined, 'Background');
       } catch (err: unknown) {

@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
@@ -56,6 +58,34 @@ describe('GitSource', () => {
     expect(await readFile(join(source.dir, 'a.yaml'), 'utf8')).toBe('rewritten\n');
   });
 
+  it('recovers a cache left without a remote by a process killed during the first clone', async () => {
+    const first = await commit('a.yaml', 'one\n', 'first');
+    const cacheDir = join(root, 'cache');
+    await simpleGit().init(false, [cacheDir]);
+    const source = new GitSource({ url: `file://${bare}`, ref: 'main', cacheDir });
+    expect(await source.sync()).toBe(first);
+  });
+
+  it('stops git when its signal aborts', async () => {
+    await commit('a.yaml', 'one\n', 'first');
+    const source = new GitSource({ url: `file://${bare}`, ref: 'main', cacheDir: join(root, 'cache') });
+    const err = await source.sync(AbortSignal.abort()).then(() => undefined, (e: unknown) => e as Error);
+    expect(err?.message).toMatch(/^cannot fetch file:\/\/.*@main: /);
+  });
+
+  it('gives up a transfer that stalls instead of hanging the cycle', async () => {
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const source = new GitSource({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/stalls.git`, ref: 'main', cacheDir: join(root, 'cache'), timeoutMs: 2_000 });
+      const err = await source.sync().then(() => undefined, (e: unknown) => e as Error);
+      expect(err?.message).toMatch(/^cannot fetch http:\/\/127\.0\.0\.1:\d+\/stalls\.git@main: /);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('never shows credentials of the URL in its errors', async () => {
     const source = new GitSource({ url: 'https://alice:s3cr3t-token@127.0.0.1:1/policies.git', ref: 'main', cacheDir: join(root, 'cache'), timeoutMs: 10_000 });
     expect(source.describe()).toBe('https://***@127.0.0.1:1/policies.git@main');
@@ -63,6 +93,7 @@ describe('GitSource', () => {
     expect(err?.message).toMatch(/^cannot fetch https:\/\/\*\*\*@127\.0\.0\.1:1\/policies\.git@main: /);
     expect(err?.message).not.toContain('s3cr3t');
     expect(err?.message).not.toContain('alice');
+    expect(source.knownSecrets()).toEqual(expect.arrayContaining(['alice:s3cr3t-token', 's3cr3t-token']));
   });
 
   it("never shows a token file's token in its errors", async () => {

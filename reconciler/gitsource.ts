@@ -22,7 +22,7 @@ export interface GitSourceOptions {
   readonly ref: string;
   readonly cacheDir: string;
   readonly credentials?: GitCredentials;
-  /** Kills a git command that shows no progress for this long. */
+  /** Ends a git command (and its transfer) that shows no progress for this long. */
   readonly timeoutMs?: number;
 }
 
@@ -45,6 +45,7 @@ function remoteRef(ref: string): string {
 
 export class GitSource {
   private readonly options: GitSourceOptions;
+  private secretsSeen: readonly string[] = [];
 
   constructor(options: GitSourceOptions) {
     this.options = options;
@@ -55,7 +56,12 @@ export class GitSource {
     return `${maskUrl(this.options.url)}@${this.options.ref}`;
   }
 
-  private async git(): Promise<{ git: SimpleGit; secrets: string[] }> {
+  /** The credentials read so far (URL user info, token and its encodings), for log redaction. */
+  knownSecrets(): readonly string[] {
+    return this.secretsSeen;
+  }
+
+  private async git(signal?: AbortSignal): Promise<{ git: SimpleGit; secrets: string[] }> {
     const c = this.options.credentials ?? {};
     const config: string[] = [];
     const secrets: string[] = [];
@@ -70,30 +76,38 @@ export class GitSource {
       secrets.push(basic);
       config.push(`http.extraHeader=Authorization: Basic ${basic}`);
     }
+    // Killing git does not stop its transport helper (git-remote-http, ssh), and git waits for it,
+    // so a stalled transfer must be ended by the transport itself: curl gives up below 1 byte/s for
+    // the timeout, ssh after as many seconds without an answer to its keep-alives.
+    const timeoutS = Math.max(1, Math.ceil((this.options.timeoutMs ?? 120_000) / 1000));
+    config.push('http.lowSpeedLimit=1', `http.lowSpeedTime=${timeoutS}`);
     const unsafe: { allowUnsafeSshCommand?: boolean } = {};
     if (c.sshKeyFile) {
       if (!c.knownHostsFile) throw new IoError('an SSH key needs a known_hosts file (host keys are always checked); set --git-known-hosts');
-      config.push(`core.sshCommand=ssh -i ${c.sshKeyFile} -o IdentitiesOnly=yes -o UserKnownHostsFile=${c.knownHostsFile} -o StrictHostKeyChecking=yes`);
+      const alive = Math.max(1, Math.ceil(timeoutS / 4));
+      config.push(
+        `core.sshCommand=ssh -i ${c.sshKeyFile} -o IdentitiesOnly=yes -o UserKnownHostsFile=${c.knownHostsFile} -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=${timeoutS} -o ServerAliveInterval=${alive} -o ServerAliveCountMax=4`,
+      );
       unsafe.allowUnsafeSshCommand = true;
     }
+    this.secretsSeen = [...new Set([...this.secretsSeen, ...secrets])];
     await mkdir(this.options.cacheDir, { recursive: true });
     // No terminal: git cannot prompt for credentials, it fails instead (as it must in a pod).
-    const git = simpleGit({ baseDir: this.options.cacheDir, config, unsafe, timeout: { block: this.options.timeoutMs ?? 120_000 } });
+    const git = simpleGit({ baseDir: this.options.cacheDir, config, unsafe, timeout: { block: this.options.timeoutMs ?? 120_000 }, ...(signal ? { abort: signal } : {}) });
     return { git, secrets };
   }
 
-  /** Brings the clone to the remote ref's commit; returns the commit id. */
-  async sync(): Promise<string> {
-    const { git, secrets } = await this.git();
+  /** Brings the clone to the remote ref's commit; returns the commit id. `signal` kills git. */
+  async sync(signal?: AbortSignal): Promise<string> {
+    const { git, secrets } = await this.git(signal);
     const branch = remoteRef(this.options.ref);
     try {
       const fresh = !(await stat(`${this.options.cacheDir}/.git`).then(() => true, () => false));
-      if (fresh) {
-        await git.init();
-        await git.addRemote('origin', this.options.url);
-      } else {
-        await git.remote(['set-url', 'origin', this.options.url]);
-      }
+      if (fresh) await git.init();
+      // A process killed between init and adding the remote leaves a clone without one.
+      const remotes = fresh ? [] : await git.getRemotes();
+      if (remotes.some((r) => r.name === 'origin')) await git.remote(['set-url', 'origin', this.options.url]);
+      else await git.addRemote('origin', this.options.url);
       // `+` accepts non-fast-forward updates: a force-pushed branch replaces what we had.
       await git.fetch('origin', `+${branch}:refs/remotes/origin/follow`, { '--prune': null, '--no-tags': null });
       await git.reset(['--hard', 'refs/remotes/origin/follow']);

@@ -3,7 +3,8 @@
 // source is described with its URL masked.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { messageOf } from '../policy/errors.ts';
+import { statusOf } from '../agent/adapters/kube/errors.ts';
+import { requestProblem } from './cluster-errors.ts';
 import { describeResult, type CycleResult } from './cycle.ts';
 
 export interface StatusStoreOptions {
@@ -12,7 +13,22 @@ export interface StatusStoreOptions {
   readonly name: string;
   /** Masked description of the source, e.g. https://***@git.example/policies.git@main. */
   readonly source: string;
+  /** The replica that ran the cycle (its leader identity). */
+  readonly reconciler?: string;
   readonly onError?: (message: string) => void;
+}
+
+/**
+ * Whether a cycle deserves an Event: something changed in the cluster, or the result differs from
+ * the last one recorded. A reconciler that re-applies an unchanged commit every two minutes does
+ * not flood the namespace with identical Events.
+ */
+export function eventWorthy(previous: Readonly<Record<string, string>>, r: CycleResult): boolean {
+  if (r.outcome === 'applied') {
+    const { created, configured, pruned } = r.result;
+    return previous.lastResult !== 'applied' || previous.lastAppliedCommit !== r.commit || created.length + configured.length + pruned.length > 0;
+  }
+  return previous.lastResult !== r.outcome || previous.message !== describeResult(r).join('\n');
 }
 
 /** The ConfigMap's data after a cycle, given the data it had. */
@@ -46,19 +62,30 @@ export class StatusStore {
     this.core = options.kc.makeApiClient(CoreV1Api);
   }
 
+  /** The ConfigMap's data; {} when it does not exist yet. Other failures throw. */
   async read(): Promise<Record<string, string>> {
     try {
       const cm = await this.core.readNamespacedConfigMap({ name: this.o.name, namespace: this.o.namespace });
       return cm.data ?? {};
-    } catch {
-      return {};
+    } catch (err: unknown) {
+      if (statusOf(err) === 404) return {};
+      throw err;
     }
   }
 
   /** Records a cycle's result; failures to write are reported, never thrown. */
   async record(r: CycleResult, nowMs: number): Promise<void> {
     const nowIso = new Date(nowMs).toISOString();
-    const data = statusData(await this.read(), r, nowIso, this.o.source);
+    let previous: Record<string, string>;
+    try {
+      previous = await this.read();
+    } catch (err: unknown) {
+      // Writing without the previous data would drop lastAppliedCommit (apply owns every key it wrote).
+      this.o.onError?.(`status ConfigMap ${this.o.namespace}/${this.o.name} not read, so not written: ${requestProblem(err)}`);
+      return;
+    }
+    const data = statusData(previous, r, nowIso, this.o.source);
+    if (this.o.reconciler) data.reconciler = this.o.reconciler;
     try {
       await this.core.patchNamespacedConfigMap(
         {
@@ -71,9 +98,9 @@ export class StatusStore {
         setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
       );
     } catch (err: unknown) {
-      this.o.onError?.(`status ConfigMap ${this.o.namespace}/${this.o.name} not written: ${messageOf(err).split('\n')[0]!}`);
+      this.o.onError?.(`status ConfigMap ${this.o.namespace}/${this.o.name} not written: ${requestProblem(err)}`);
     }
-    await this.event(r, nowMs);
+    if (eventWorthy(previous, r)) await this.event(r, nowMs);
   }
 
   private async event(r: CycleResult, nowMs: number): Promise<void> {
@@ -96,7 +123,7 @@ export class StatusStore {
         },
       });
     } catch (err: unknown) {
-      this.o.onError?.(`event ${reason} not recorded: ${messageOf(err).split('\n')[0]!}`);
+      this.o.onError?.(`event ${reason} not recorded: ${requestProblem(err)}`);
     }
   }
 }

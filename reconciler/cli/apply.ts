@@ -1,5 +1,6 @@
 // `patchwindow apply [PATH...] [--dry-run=server] [--prune]`: validate, render and server-side apply
-// once (for pipelines that apply from CI), printing what was created, changed and pruned.
+// once (for pipelines that apply from CI), printing what was created, changed and pruned. Exit 1 for
+// invalid policies (nothing is sent to the cluster), 2 when a file or the cluster cannot be read.
 import { Option } from 'commander';
 import type { CliIo, RegisterCommand } from './io.ts';
 
@@ -20,7 +21,7 @@ export async function runApply(io: CliIo, paths: readonly string[], opts: ApplyC
   ]);
   const objects = renderObjects(compileFleet(set)).map((r) => r.object);
   const kc = loadKubeConfig(opts.kubeconfig ? { ...io.env, KUBECONFIG: opts.kubeconfig } : io.env);
-  const { IoError, TransientError, TerminalError } = await import('../../policy/errors.ts');
+  const { clusterError } = await import('../cluster-errors.ts');
   let result;
   try {
     result = await applyObjects(kc, objects, {
@@ -28,11 +29,7 @@ export async function runApply(io: CliIo, paths: readonly string[], opts: ApplyC
       ...(opts.prune ? { prune: { fleet: set.fleet.name, namespace: set.fleet.namespace } } : {}),
     });
   } catch (err: unknown) {
-    if (err instanceof TransientError || err instanceof TerminalError) {
-      const cluster = kc.getCurrentCluster()?.server ?? 'the cluster';
-      throw new IoError(`${err.message} (cluster ${cluster}; check that it is reachable and that your credentials may do this)`, { cause: err });
-    }
-    throw err;
+    throw clusterError(err, kc.getCurrentCluster()?.server ?? 'of the kubeconfig');
   }
   const suffix = opts.dryRun ? ' (server dry run)' : '';
   for (const [verb, refs] of [['created', result.created], ['configured', result.configured], ['unchanged', result.unchanged], ['pruned', result.pruned]] as const) {

@@ -4,8 +4,10 @@ import { registerApply } from './apply.ts';
 import type { RegisterCommand } from './io.ts';
 import { registerCoverage } from './coverage.ts';
 import { registerPlan } from './plan.ts';
+import { registerReconcile } from './reconcile.ts';
 import { registerRender } from './render.ts';
+import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
 import { registerWindows } from './windows.ts';
 
-export const commands: readonly RegisterCommand[] = [registerValidate, registerWindows, registerRender, registerCoverage, registerPlan, registerApply];
+export const commands: readonly RegisterCommand[] = [registerValidate, registerWindows, registerRender, registerCoverage, registerPlan, registerApply, registerReconcile, registerStatus];

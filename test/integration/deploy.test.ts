@@ -1,0 +1,181 @@
+// The deploy kit itself on the real control plane: `kubectl kustomize` of an overlay (another
+// namespace and Fleet, as the README describes, plus the git-token component) is server-side
+// applied and accepted; `kubectl auth can-i` with the kit's real ServiceAccount token shows what it
+// may and may not do; and `patchwindow reconcile` run with that token completes a full cycle
+// (create, update, prune), so the kit's RBAC suffices and nothing more is granted.
+import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
+import { createPolicyRepo, fleetYaml, policyYaml, spawnCli, type CliProcess, type PolicyRepo } from './reconcile-fixtures.ts';
+
+const run = promisify(execFile);
+const cluster = useCluster();
+const kc = cluster.kubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+const apps = kc.makeApiClient(AppsV1Api);
+const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+const WAIT = { timeout: 30_000, interval: 250 };
+const KIT = resolve('deploy/reconciler');
+const KIT_CLUSTER_OBJECTS = ['patchwindow-reconciler-agent-rights', 'patchwindow-reconciler-fleet'];
+
+describe('deploy/reconciler', () => {
+  let root: string;
+  let repo: PolicyRepo;
+  let saKubeconfig: string;
+  let reconciler: CliProcess | undefined;
+  const ns = uniqueName('pw-kit');
+  const fleet = uniqueName('fleet');
+
+  const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', cluster.info.kubeconfigPath, ...args], { maxBuffer: 10 * 1024 * 1024 });
+  /** `kubectl auth can-i` as the kit's ServiceAccount: true for "yes". */
+  const canI = async (...args: string[]): Promise<boolean> => {
+    const answer = await run('kubectl', ['--kubeconfig', saKubeconfig, 'auth', 'can-i', ...args]).then((r) => r.stdout, (err: { stdout?: string }) => err.stdout ?? '');
+    return answer.trim() === 'yes';
+  };
+  const status = (): Promise<Record<string, string>> => core.readNamespacedConfigMap({ namespace: ns, name: 'patchwindow-reconciler-status' }).then((cm) => cm.data ?? {}, () => ({}));
+  const exists = (p: Promise<unknown>) => p.then(() => true, (err: unknown) => ((err as { code?: number }).code === 404 ? false : Promise.reject(err as Error)));
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'patchwindow-deploy-'));
+    const overlay = join(root, 'overlay');
+    await run('mkdir', ['-p', overlay]);
+    const kit = relative(overlay, KIT);
+    // The README's overlay: another namespace (RBAC subjects follow it) and the Fleet's names.
+    await writeFile(
+      join(overlay, 'kustomization.yaml'),
+      [
+        'apiVersion: kustomize.config.k8s.io/v1beta1',
+        'kind: Kustomization',
+        `namespace: ${ns}`,
+        `resources: [${kit}]`,
+        `components: [${kit}/components/git-token]`,
+        'transformers:',
+        '  - |-',
+        '    apiVersion: builtin',
+        '    kind: NamespaceTransformer',
+        '    metadata: { name: subjects, namespace: ' + ns + ' }',
+        '    setRoleBindingSubjects: allServiceAccounts',
+        '    unsetOnly: false',
+        'patches:',
+        '  - target: { kind: ClusterRole, name: patchwindow-reconciler-fleet }',
+        '    patch: |-',
+        '      - { op: replace, path: /rules/0/resourceNames, value: [' + ns + '] }',
+        `      - { op: replace, path: /rules/1/resourceNames, value: [patchwindow-agent-${fleet}] }`,
+        'configMapGenerator:',
+        '  - name: patchwindow-reconciler-settings',
+        '    behavior: merge',
+        '    literals: [PATCHWINDOW_REPO=https://git.example/fleet.git, PATCHWINDOW_PATH=clusters/test/policies]',
+        '',
+      ].join('\n'),
+    );
+    const built = (await run('kubectl', ['kustomize', overlay])).stdout;
+    await writeFile(join(root, 'kit.yaml'), built);
+    repo = await createPolicyRepo(root);
+  });
+
+  afterAll(async () => {
+    if (reconciler && reconciler.child.exitCode === null) reconciler.child.kill('SIGKILL');
+    await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    for (const name of [...KIT_CLUSTER_OBJECTS, `patchwindow-agent-${fleet}`]) {
+      await rbac.deleteClusterRole({ name }).catch(() => undefined);
+      await rbac.deleteClusterRoleBinding({ name }).catch(() => undefined);
+    }
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('builds as a base on its own: namespace patchwindow, names fitting policies-example', async () => {
+    const built = (await run('kubectl', ['kustomize', KIT])).stdout;
+    const kinds = [...built.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).sort();
+    expect(kinds).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    expect([...built.matchAll(/^ {2}namespace: (\S+)$/gm)].every((m) => m[1] === 'patchwindow')).toBe(true);
+    expect(built).toContain('- patchwindow-agent-prod-westeurope\n');
+    expect(built).toContain('image: ghcr.io/patchwindow/patchwindow:0.1.0\n');
+  });
+
+  it('is accepted by the API server with server-side apply, hardened as documented', async () => {
+    const { stdout } = await kubectl('apply', '--server-side', '--field-manager=kit-test', '-f', join(root, 'kit.yaml'));
+    expect(stdout).toContain(`namespace/${ns} serverside-applied`);
+    expect(stdout).toContain('deployment.apps/patchwindow-reconciler serverside-applied');
+    const deployment = await apps.readNamespacedDeployment({ namespace: ns, name: 'patchwindow-reconciler' });
+    const pod = deployment.spec!.template.spec!;
+    const container = pod.containers[0]!;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(container.resources?.requests).toMatchObject({ cpu: '20m', memory: '128Mi' });
+    expect(container.args).toContain('--git-token-file=/etc/patchwindow/git/token');
+    expect(container.envFrom?.[0]?.configMapRef?.name).toMatch(/^patchwindow-reconciler-settings-/);
+    const binding = await rbac.readClusterRoleBinding({ name: 'patchwindow-reconciler-fleet' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'patchwindow-reconciler', namespace: ns }]);
+  });
+
+  it("grants the ServiceAccount what reconciling needs and no more (kubectl auth can-i with its token)", async () => {
+    saKubeconfig = await cluster.serviceAccountKubeconfig({ namespace: ns, name: 'patchwindow-reconciler' });
+    const allowed: string[][] = [
+      ['patch', 'daemonsets', '-n', ns],
+      ['delete', 'configmaps', '-n', ns],
+      ['list', 'roles', '-n', ns],
+      ['patch', 'roles/patchwindow-agent', '-n', ns],
+      ['create', 'leases', '-n', ns],
+      ['create', 'events', '-n', ns],
+      ['patch', `namespaces/${ns}`],
+      ['patch', `clusterroles/patchwindow-agent-${fleet}`],
+      ['delete', `clusterrolebindings/patchwindow-agent-${fleet}`],
+      ['list', 'clusterroles'],
+      // Creating cannot be restricted by name; what a created role may hold is (see rbac.yaml).
+      ['create', 'clusterroles'],
+      // Held only to grant them to the agents (see rbac.yaml): the price of not using escalate/bind.
+      ['patch', 'nodes'],
+      ['create', 'pods', '--subresource=eviction'],
+    ];
+    const denied: string[][] = [
+      ['patch', 'daemonsets', '-n', 'kube-system'],
+      ['get', 'secrets', '-n', 'kube-system'],
+      ['delete', 'pods', '-n', ns],
+      ['patch', 'roles/some-other-role', '-n', ns],
+      ['patch', 'serviceaccounts/default', '-n', ns],
+      ['patch', 'clusterroles/cluster-admin'],
+      ['delete', 'clusterroles/cluster-admin'],
+      ['delete', 'clusterrolebindings/cluster-admin'],
+      ['escalate', `clusterroles/patchwindow-agent-${fleet}`],
+      ['bind', `clusterroles/patchwindow-agent-${fleet}`],
+      ['patch', 'namespaces/kube-system'],
+      ['delete', `namespaces/${ns}`],
+      ['create', 'deployments', '-n', ns],
+    ];
+    for (const args of allowed) expect([args.join(' '), await canI(...args)]).toEqual([args.join(' '), true]);
+    for (const args of denied) expect([args.join(' '), await canI(...args)]).toEqual([args.join(' '), false]);
+  });
+
+  it('lets `patchwindow reconcile` with that token create, update and prune the agents', async () => {
+    const spec = { name: fleet, namespace: ns, poolLabel: 'kit.patchwindow.dev/pool' };
+    const first = await repo.commit({ 'policies/fleet.yaml': fleetYaml(spec), 'policies/alpha.yaml': policyYaml('alpha', ['alpha']), 'policies/beta.yaml': policyYaml('beta', ['beta']) }, 'two');
+    reconciler = spawnCli(
+      ['reconcile', '--repo', repo.url, '--path', 'policies', '--schedule', '0 0 1 1 *', '--listen', '127.0.0.1:0', '--cache-dir', join(root, 'cache'), '--identity', 'kit-sa'],
+      { KUBECONFIG: saKubeconfig, POD_NAMESPACE: ns },
+    );
+    await vi.waitFor(async () => expect(await status(), reconciler!.output()).toMatchObject({ lastResult: 'applied', lastAppliedCommit: first }), WAIT);
+    const ds = await apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-beta' });
+    expect(ds.metadata?.managedFields?.map((f) => f.manager)).toContain('patchwindow');
+    expect(await exists(rbac.readClusterRole({ name: `patchwindow-agent-${fleet}` }))).toBe(true);
+    expect((await core.readNamespace({ name: ns })).metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+
+    const second = await repo.commit({ 'policies/beta.yaml': null, 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '02:00' }) }, 'retire beta');
+    const port = reconciler.logs().find((l) => l.msg === 'reconciler started')?.port as number;
+    expect((await fetch(`http://127.0.0.1:${port}/sync`, { method: 'POST' })).status).toBe(202);
+    await vi.waitFor(async () => expect(await status(), reconciler!.output()).toMatchObject({ lastResult: 'applied', lastAppliedCommit: second }), WAIT);
+    expect((await status()).message).toMatch(/2 changed, \d+ unchanged, 2 pruned$/);
+    expect(await exists(apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-beta' }))).toBe(false);
+    expect((await core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'Applied')).toBe(true);
+
+    reconciler.child.kill('SIGTERM');
+    expect(await reconciler.exited).toBe(0);
+    expect(reconciler.output()).not.toContain('forbidden');
+  });
+});

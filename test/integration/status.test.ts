@@ -1,0 +1,126 @@
+// `patchwindow status` against the real control plane: policies applied with `patchwindow apply`,
+// kwok nodes in several phases (state annotations as the agent writes them, a held slot Lease, an
+// admin hold, a NotReady and a cordoned node, a waiting Event), read back as text and as JSON.
+import { CoordinationV1Api, CoreV1Api, RbacAuthorizationV1Api, V1MicroTime } from '@kubernetes/client-node';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SLOT_GROUP_LABEL, SLOT_INDEX_LABEL, slotLeaseName } from '../../agent/adapters/kube/slots.ts';
+import { HOLD_KEY, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../agent/keys.ts';
+import { encodeState } from '../../agent/state.ts';
+import { runCli } from '../helpers/cli.ts';
+import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
+import { fleetYaml, policyYaml } from './reconcile-fixtures.ts';
+
+const cluster = useCluster();
+const kc = cluster.kubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+const leases = kc.makeApiClient(CoordinationV1Api);
+const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+const POOL = 'status.patchwindow.dev/pool';
+const NOW = Date.now();
+const HOUR = 3_600_000;
+
+describe('patchwindow status', () => {
+  let dir: string;
+  const ns = uniqueName('status');
+  const fleet = uniqueName('fleet');
+  const alpha = uniqueName('alpha');
+  const beta = uniqueName('beta');
+  const n = { draining: `${alpha}-draining`, pending: `${alpha}-pending`, held: `${beta}-held`, down: `${beta}-down`, cordoned: `${beta}-cordoned`, idle: `${beta}-idle` };
+  const eventName = uniqueName('wait');
+  const admin = { KUBECONFIG: cluster.info.kubeconfigPath };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'patchwindow-status-'));
+    await writeFile(join(dir, 'fleet.yaml'), fleetYaml({ name: fleet, namespace: ns, poolLabel: POOL }));
+    await writeFile(join(dir, 'alpha.yaml'), policyYaml('alpha', [alpha]));
+    await writeFile(join(dir, 'beta.yaml'), policyYaml('beta', [beta], { maxUnavailable: 2 }));
+    expect((await runCli(['apply', dir], { env: admin })).code).toBe(0);
+
+    const since = new Date(NOW - 2 * HOUR).toISOString();
+    const required = { [REBOOT_REQUIRED_LABEL]: 'true' };
+    const state = encodeState({ phase: 'draining', policy: 'alpha', attempt: 1, bootId: 'b1', slots: [{ group: 'alpha', index: 0 }], cordoned: true, labels: {}, startedMs: NOW - HOUR, sinceMs: NOW - HOUR, drainDeadlineMs: NOW + HOUR });
+    await cluster.createNodes([
+      { name: n.draining, labels: { [POOL]: alpha, ...required }, annotations: { [REBOOT_REQUIRED_SINCE_ANNOTATION]: since, [STATE_ANNOTATION]: state } },
+      { name: n.pending, labels: { [POOL]: alpha, ...required }, annotations: { [REBOOT_REQUIRED_SINCE_ANNOTATION]: since } },
+      { name: n.held, labels: { [POOL]: beta, ...required, [HOLD_KEY]: 'audit' }, annotations: { [REBOOT_REQUIRED_SINCE_ANNOTATION]: since } },
+      { name: n.down, labels: { [POOL]: beta } },
+      { name: n.cordoned, labels: { [POOL]: beta } },
+      { name: n.idle, labels: { [POOL]: beta } },
+    ]);
+    await cluster.setNodeReady(n.down, false);
+    await core.patchNode({ name: n.cordoned, body: [{ op: 'add', path: '/spec/unschedulable', value: true }] });
+    const now = new V1MicroTime(NOW);
+    await leases.createNamespacedLease({
+      namespace: ns,
+      body: {
+        metadata: { name: slotLeaseName('alpha', 0), labels: { 'patchwindow.io/fleet': fleet, [SLOT_GROUP_LABEL]: 'alpha', [SLOT_INDEX_LABEL]: '0' } },
+        spec: { holderIdentity: n.draining, leaseDurationSeconds: 900, acquireTime: now, renewTime: now },
+      },
+    });
+    await core.createNamespacedEvent({
+      namespace: 'default',
+      body: {
+        metadata: { name: eventName },
+        involvedObject: { apiVersion: 'v1', kind: 'Node', name: n.pending, uid: n.pending },
+        type: 'Normal',
+        reason: 'WaitingForSlot',
+        message: 'budget of alpha spent: 1 of 1 unavailable',
+        source: { component: 'patchwindow-agent', host: n.pending },
+        firstTimestamp: new Date(NOW - HOUR),
+        lastTimestamp: new Date(NOW - HOUR),
+        count: 1,
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await cluster.deleteNodes(Object.values(n));
+    await core.deleteNamespacedEvent({ namespace: 'default', name: eventName }).catch(() => undefined);
+    await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await rbac.deleteClusterRole({ name: `patchwindow-agent-${fleet}` }).catch(() => undefined);
+    await rbac.deleteClusterRoleBinding({ name: `patchwindow-agent-${fleet}` }).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows nodes in every phase and the budgets of their policies as JSON', async () => {
+    const run = await runCli(['status', '--format', 'json', '--namespace', ns], { env: admin, nowMs: NOW });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const doc = JSON.parse(run.stdout) as { nodes: Record<string, unknown>[]; pools: Record<string, unknown>[] };
+    const row = (name: string) => doc.nodes.find((r) => r.node === name);
+    expect(row(n.draining)).toMatchObject({ fleet, policies: ['alpha'], pool: alpha, phase: 'draining', slots: ['alpha/0'], rebootRequiredSince: new Date(NOW - 2 * HOUR).toISOString(), unavailable: true });
+    expect(row(n.pending)).toMatchObject({ policies: ['alpha'], phase: 'pending', slots: [], blocker: 'WaitingForSlot: budget of alpha spent: 1 of 1 unavailable', unavailable: false });
+    expect(row(n.held)).toMatchObject({ policies: ['beta'], phase: 'pending', blocker: 'node label patchwindow.io/hold="audit" holds it' });
+    expect(row(n.down)).toMatchObject({ phase: 'idle', unavailable: true, rebootRequired: false });
+    expect(row(n.cordoned)).toMatchObject({ phase: 'idle', unavailable: true });
+    expect(row(n.idle)).toMatchObject({ phase: 'idle', unavailable: false, blocker: null });
+    expect((row(n.idle)!.nextWindow as { start: string }).start).toMatch(/T01:00:00\.000Z$/);
+    expect(doc.pools).toEqual([
+      expect.objectContaining({ fleet, policy: 'alpha', nodes: 2, budget: '1', allowedUnavailable: 1, unavailable: 1, pending: 1 }),
+      expect.objectContaining({ fleet, policy: 'beta', nodes: 4, budget: '2', allowedUnavailable: 2, unavailable: 2, pending: 1 }),
+    ]);
+  });
+
+  it('prints the same as tables for a terminal', async () => {
+    const run = await runCli(['status', '--namespace', ns], { env: admin, nowMs: NOW });
+    expect(run.code).toBe(0);
+    const line = (name: string) => run.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
+    expect(line(n.draining)).toMatch(new RegExp(`^${n.draining} +alpha +${alpha} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\+00:00 +draining +alpha/0 +- +`));
+    expect(line(n.held)).toContain('node label patchwindow.io/hold="audit" holds it');
+    expect(run.stdout).toMatch(new RegExp(`^${fleet} +beta +4 +2 \\(2\\) +2 +1 +`, 'm'));
+  });
+
+  it('exits 2 with a clear message when the cluster cannot be reached', async () => {
+    const kubeconfig = join(dir, 'unreachable.kubeconfig');
+    await writeFile(
+      kubeconfig,
+      ['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "https://127.0.0.1:59999", insecure-skip-tls-verify: true}}]',
+        'users: [{name: u, user: {token: t}}]', 'contexts: [{name: c, context: {cluster: c, user: u}}]', 'current-context: c', ''].join('\n'),
+    );
+    const run = await runCli(['status', '--kubeconfig', kubeconfig]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^patchwindow: cannot reach the Kubernetes API server https:\/\/127\.0\.0\.1:59999 \(connect ECONNREFUSED/);
+  });
+});
