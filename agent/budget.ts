@@ -1,5 +1,6 @@
 // Budget arithmetic of the agent (pure): which slot Lease a node may try to take, from plain lists
-// of nodes and slots. The loop feeds it its watch caches; the forecast feeds it simulated nodes.
+// of nodes and slots. The loop feeds it its watch caches; the forecast keeps per-group tallies of
+// its simulated nodes and asks `budgetFactsOfTallies`, the same rule without the O(nodes) scan.
 //
 // Rule (DESIGN.md "Budget"): a group of N member nodes allows B = allowedUnavailable(budget, N)
 // unavailable at once; a node is unavailable when it is NotReady, unschedulable or holds a slot.
@@ -69,13 +70,42 @@ export interface BudgetInput {
 /** The budget facts for `nodeName` from every node and every slot Lease of the fleet. */
 export function budgetFacts(input: BudgetInput): BudgetFacts {
   const { config, nodeName, nodes, slots, nowMs } = input;
-  const names = new Set(nodes.map((n) => n.name));
-  const common = { nodeName, nodes, slots, nowMs, names };
-  const groups = [groupBudget({ ...common, group: config.policy.name, budget: config.policy.budget, members: config.members })];
-  if (config.fleetBudget !== null) {
-    // The fleet-wide cap is cluster-wide: every node of the cluster counts.
-    groups.push(groupBudget({ ...common, group: FLEET_GROUP, budget: config.fleetBudget, members: null }));
-  }
+  const tally = (group: string, budget: Budget, terms: readonly NodeSelectorTerm[] | null): GroupTally => {
+    const members = terms === null ? nodes : nodes.filter((n) => nodeSelectorTermsMatch(terms, n.labels));
+    return { group, budget, members: members.length, down: members.filter((n) => !n.ready || n.unschedulable).map((n) => n.name) };
+  };
+  const groups = [tally(config.policy.name, config.policy.budget, config.members)];
+  // The fleet-wide cap is cluster-wide: every node of the cluster counts.
+  if (config.fleetBudget !== null) groups.push(tally(FLEET_GROUP, config.fleetBudget, null));
+  return budgetFactsOfTallies({ nodeName, groups, slots, nodeNames: new Set(nodes.map((n) => n.name)), nowMs });
+}
+
+/** A slot group's members as counts, for a caller that keeps them itself (the forecast). */
+export interface GroupTally {
+  readonly group: string;
+  readonly budget: Budget;
+  /** N: member nodes. */
+  readonly members: number;
+  /** Members that are NotReady or unschedulable (this node included when it is). */
+  readonly down: readonly string[];
+}
+
+/** Tallies instead of node lists: the same rule at a cost of O(down + slots) instead of O(nodes). */
+export interface TalliedBudgetInput {
+  readonly nodeName: string;
+  /** The node's policy group first, then the fleet group when there is a cap. */
+  readonly groups: readonly GroupTally[];
+  /** Slot Leases: at least every one of these groups' and every one this node holds. */
+  readonly slots: readonly Slot[];
+  /** Every node of the cluster (a slot held by any other name is stale). */
+  readonly nodeNames: ReadonlySet<string>;
+  readonly nowMs: number;
+}
+
+/** The budget facts from group tallies; `budgetFacts` is this after counting its node lists. */
+export function budgetFactsOfTallies(input: TalliedBudgetInput): BudgetFacts {
+  const { nodeName, slots, nowMs } = input;
+  const groups = input.groups.map((g) => groupBudget({ ...g, nodeName, slots, names: input.nodeNames, nowMs }));
   return { groups, held: slots.filter((s) => s.holder === nodeName).sort(bySlot) };
 }
 
@@ -84,27 +114,19 @@ export function slotIsStale(slot: Slot, nodeNames: ReadonlySet<string>, nowMs: n
   return nowMs >= slot.renewTimeMs + slot.ttlMs || !nodeNames.has(slot.holder);
 }
 
-interface GroupInput {
-  readonly group: string;
-  readonly budget: Budget;
-  /** Null: every node. */
-  readonly members: readonly NodeSelectorTerm[] | null;
+interface GroupInput extends GroupTally {
   readonly nodeName: string;
-  readonly nodes: readonly BudgetNode[];
   readonly slots: readonly Slot[];
   readonly names: ReadonlySet<string>;
   readonly nowMs: number;
 }
 
 function groupBudget(g: GroupInput): GroupBudget {
-  const members = g.members === null ? g.nodes : g.nodes.filter((n) => nodeSelectorTermsMatch(g.members!, n.labels));
-  const allowed = allowedUnavailable(g.budget, members.length);
+  const allowed = allowedUnavailable(g.budget, g.members);
   const inGroup = g.slots.filter((s) => s.group === g.group);
   const live = inGroup.filter((s) => !slotIsStale(s, g.names, g.nowMs));
   const liveHolders = new Set(live.map((s) => s.holder));
-  const unavailable = members.filter(
-    (n) => n.name !== g.nodeName && (!n.ready || n.unschedulable) && !liveHolders.has(n.name),
-  ).length;
+  const unavailable = g.down.filter((name) => name !== g.nodeName && !liveHolders.has(name)).length;
   const others = live.filter((s) => s.holder !== g.nodeName);
   const mine = inGroup.filter((s) => s.holder === g.nodeName).sort(bySlot)[0] ?? null;
   const expiries = others.map((s) => s.renewTimeMs + s.ttlMs);
@@ -118,7 +140,7 @@ function groupBudget(g: GroupInput): GroupBudget {
       else if (slotIsStale(lease, g.names, g.nowMs)) candidate = { index, expected: lease };
     }
   }
-  return { group: g.group, members: members.length, allowed, unavailable, inUse: others.length, mine, candidate, nextExpiryMs };
+  return { group: g.group, members: g.members, allowed, unavailable, inUse: others.length, mine, candidate, nextExpiryMs };
 }
 
 function bySlot(a: Slot, b: Slot): number {

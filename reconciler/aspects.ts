@@ -11,6 +11,7 @@ import { formatDuration } from '../policy/duration.ts';
 import type { Membership, Pause, Weekday } from '../policy/model.ts';
 import { nextWindows } from '../policy/windows.ts';
 import type { CompiledFleet, CompiledPolicy } from './compile.ts';
+import { forecastAspect } from './forecast/aspect.ts';
 import type { ClusterNode } from './nodes.ts';
 
 /** Everything an aspect may look at for one side of the plan. */
@@ -100,4 +101,4 @@ export const membershipAspect: PolicyAspect = {
 };
 
 /** The aspects plan compares by default, in report order. */
-export const DEFAULT_ASPECTS: readonly PolicyAspect[] = [membershipAspect, windowsAspect, budgetAspect, pauseAspect];
+export const DEFAULT_ASPECTS: readonly PolicyAspect[] = [membershipAspect, windowsAspect, budgetAspect, pauseAspect, forecastAspect];

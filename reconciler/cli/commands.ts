@@ -3,6 +3,7 @@
 import { registerApply } from './apply.ts';
 import type { RegisterCommand } from './io.ts';
 import { registerCoverage } from './coverage.ts';
+import { registerForecast } from './forecast.ts';
 import { registerPlan } from './plan.ts';
 import { registerReconcile } from './reconcile.ts';
 import { registerRender } from './render.ts';
@@ -10,4 +11,4 @@ import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
 import { registerWindows } from './windows.ts';
 
-export const commands: readonly RegisterCommand[] = [registerValidate, registerWindows, registerRender, registerCoverage, registerPlan, registerApply, registerReconcile, registerStatus];
+export const commands: readonly RegisterCommand[] = [registerValidate, registerWindows, registerRender, registerCoverage, registerPlan, registerForecast, registerApply, registerReconcile, registerStatus];

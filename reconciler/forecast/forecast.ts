@@ -1,0 +1,202 @@
+// The forecast of a rollout (pure): which policy each node belongs to, the simulation of every
+// agent with the agent's own decision core, and per policy when the first and the last node
+// finish, the windows used, nodes per window, the lower bound and, for policies that do not finish
+// within the horizon, why. `fromMs` is a parameter; nothing here reads a clock or a file.
+import { neededMs, scheduleOf } from '../../agent/decide-common.ts';
+import { allowedUnavailable } from '../../policy/budget.ts';
+import type { PolicyModel } from '../../policy/model.ts';
+import { START_HORIZON_MS } from '../../policy/windows.ts';
+import type { CompiledFleet, CompiledPolicy } from '../compile.ts';
+import { computeCoverage } from '../coverage.ts';
+import type { Taint } from '../nodes.ts';
+import { renderObjects } from '../render.ts';
+import { lowerBound, mergeIntervals, startIntervals, type StartInterval } from './bound.ts';
+import { diagnose, type ForecastWarning } from './diagnose.ts';
+import { simulate, type Decide, type NodeOutcome } from './simulate.ts';
+import type { SimNodeSpec } from './world.ts';
+
+export type { ForecastWarning, WarningReason } from './diagnose.ts';
+
+export interface ForecastInput {
+  readonly fleet: CompiledFleet;
+  readonly nodes: readonly { readonly name: string; readonly labels: Readonly<Record<string, string>>; readonly taints?: readonly Taint[] }[];
+  /** Names of the nodes that need a reboot; undefined: every node. */
+  readonly pending?: ReadonlySet<string>;
+  readonly fromMs: number;
+  readonly drainMs: number;
+  readonly rebootMs: number;
+  /** Nodes not done this long after fromMs are reported, and the simulation stops there. */
+  readonly horizonMs: number;
+  /** Replaces the agent's decision function (tests). */
+  readonly decide?: Decide;
+}
+
+/** One effective window in which nodes of a policy started. */
+export interface WindowUse {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly started: number;
+}
+
+export interface PolicyForecast {
+  readonly name: string;
+  readonly timeZone: string;
+  /** Nodes of the policy. */
+  readonly members: number;
+  /** Of them, nodes that need a reboot. */
+  readonly nodes: number;
+  /** B: nodes the policy's budget allows unavailable at once. */
+  readonly allowed: number;
+  /** Nodes that can be unavailable at once: B, or the fleet cap when smaller. */
+  readonly lanes: number;
+  readonly firstFinishMs: number | null;
+  /** When the last node finished; null when not every node did within the horizon. */
+  readonly finishMs: number | null;
+  /** The earliest any scheduler could finish them; null when impossible within 400 days. */
+  readonly lowerBoundMs: number | null;
+  readonly unfinished: number;
+  readonly windows: readonly WindowUse[];
+  readonly warnings: readonly ForecastWarning[];
+}
+
+export interface Forecast {
+  readonly fleet: string;
+  readonly fromMs: number;
+  readonly untilMs: number;
+  readonly drainMs: number;
+  readonly rebootMs: number;
+  /** The fleet cap as a node count; null without a cap. */
+  readonly fleetCap: number | null;
+  readonly policies: readonly PolicyForecast[];
+  /** Nodes no policy's DaemonSet runs on: nobody reboots them. */
+  readonly uncovered: readonly string[];
+  /** From fromMs until the last node finished; null when some did not within the horizon. */
+  readonly makespanMs: number | null;
+  /** The lower bound of the makespan (also under the fleet cap); null when impossible. */
+  readonly lowerBoundMakespanMs: number | null;
+  readonly warnings: readonly ForecastWarning[];
+  /** Calls of the decision function. */
+  readonly decisions: number;
+}
+
+/** Busy time of a node (slot held): reboot delay, drain, reboot; null when every drain fails. */
+export function busyMsOf(policy: PolicyModel, drainMs: number, rebootMs: number): number | null {
+  const { drain, reboot } = policy;
+  if (drainMs <= drain.timeoutMs) return reboot.delayMs + drainMs + rebootMs;
+  return drain.onFailure === 'reboot' ? reboot.delayMs + drain.timeoutMs + rebootMs : null;
+}
+
+/** Simulates the rollout and sums it up per policy. */
+export function forecast(input: ForecastInput): Forecast {
+  const { fleet, fromMs } = input;
+  const untilMs = fromMs + input.horizonMs;
+  const policies = fleet.policies.filter((p) => !p.empty);
+  // Which agent runs where, decided as `coverage` does: the rendered DaemonSets' affinity and
+  // tolerations against each node's labels and taints.
+  const objects = renderObjects(fleet).map((r) => r.object);
+  const coverage = computeCoverage(objects, input.nodes.map((n) => ({ name: n.name, labels: n.labels, taints: n.taints ?? [] })));
+  const owner = new Map(coverage.nodes.map((c) => [c.node, c.daemonSets.length === 1 ? c.daemonSets[0]!.policy : null]));
+  const configs = new Map(policies.map((p) => [p.policy.name, p.config]));
+  const specs: SimNodeSpec[] = input.nodes.map((n) => {
+    const config = configs.get(owner.get(n.name) ?? '') ?? null;
+    return { name: n.name, labels: n.labels, config, pending: input.pending?.has(n.name) ?? true };
+  });
+  const fleetCap = fleet.fleet.budget === null ? null : allowedUnavailable(fleet.fleet.budget, specs.length);
+  const result = simulate({ nodes: specs, fleetBudget: fleet.fleet.budget, fromMs, untilMs, drainMs: input.drainMs, rebootMs: input.rebootMs, ...(input.decide ? { decide: input.decide } : {}) });
+  const outcomes = Map.groupBy(result.nodes, (o) => o.policy);
+  const summaries = policies.map((p) => summarize(p, outcomes.get(p.policy.name) ?? [], { ...input, untilMs, fleetCap }));
+  const all = summaries.filter((s) => s.summary.nodes > 0);
+  const finished = all.every((s) => s.summary.finishMs !== null);
+  const lastMs = Math.max(fromMs, ...all.map((s) => s.summary.finishMs ?? fromMs));
+  const uncovered = result.nodes.filter((o) => o.policy === null).map((o) => o.name);
+  const warnings: ForecastWarning[] = uncovered.length === 0 ? [] : [{ policy: null, reason: 'other', message: `${uncovered.length} node(s) have no agent (see patchwindow coverage) and are not rebooted: ${uncovered.slice(0, 10).join(', ')}${uncovered.length > 10 ? ', ...' : ''}` }];
+  return {
+    fleet: fleet.fleet.name,
+    fromMs,
+    untilMs,
+    drainMs: input.drainMs,
+    rebootMs: input.rebootMs,
+    fleetCap,
+    policies: summaries.map((s) => s.summary),
+    uncovered,
+    makespanMs: finished ? lastMs - fromMs : null,
+    lowerBoundMakespanMs: makespanBound(all, fleetCap, fromMs),
+    warnings,
+    decisions: result.decisions,
+  };
+}
+
+interface Summarized {
+  readonly summary: PolicyForecast;
+  readonly intervals: readonly StartInterval[];
+  readonly busyMs: number | null;
+}
+
+function summarize(p: CompiledPolicy, outcomes: readonly NodeOutcome[], ctx: ForecastInput & { untilMs: number; fleetCap: number | null }): Summarized {
+  const schedule = scheduleOf(p.config);
+  const gateMs = neededMs(p.config);
+  const pending = outcomes.filter((o) => o.pending);
+  const allowed = allowedUnavailable(p.policy.budget, outcomes.length);
+  const lanes = Math.min(allowed, ctx.fleetCap ?? Infinity);
+  const busyMs = busyMsOf(p.policy, ctx.drainMs, ctx.rebootMs);
+  const intervals = startIntervals(schedule, gateMs, ctx.fromMs, ctx.fromMs + START_HORIZON_MS);
+  const finishes = pending.map((o) => o.finishedMs).filter((ms) => ms !== null);
+  const unfinished = pending.filter((o) => o.finishedMs === null);
+  const uses = new Map<number, { startMs: number; endMs: number; started: number }>();
+  for (const startMs of pending.flatMap((o) => o.startsMs)) {
+    const w = schedule.windowContaining(startMs) ?? { startMs, endMs: startMs };
+    const use = uses.get(w.startMs) ?? uses.set(w.startMs, { startMs: w.startMs, endMs: w.endMs, started: 0 }).get(w.startMs)!;
+    use.started++;
+  }
+  const warnings =
+    unfinished.length === 0
+      ? []
+      : diagnose({
+          policy: p.policy,
+          schedule,
+          gateMs,
+          busyMs,
+          drainMs: ctx.drainMs,
+          members: outcomes.length,
+          pending: pending.length,
+          waits: unfinished.map((o) => o.waiting),
+          lanes,
+          fleetCap: ctx.fleetCap,
+          fromMs: ctx.fromMs,
+          untilMs: ctx.untilMs,
+        });
+  const summary: PolicyForecast = {
+    name: p.policy.name,
+    timeZone: p.policy.schedule.timeZone,
+    members: outcomes.length,
+    nodes: pending.length,
+    allowed,
+    lanes,
+    firstFinishMs: finishes.length > 0 ? Math.min(...finishes) : null,
+    finishMs: pending.length > 0 && unfinished.length === 0 ? Math.max(...finishes) : null,
+    lowerBoundMs: busyMs === null ? null : lowerBound({ intervals, fromMs: ctx.fromMs, busyMs, lanes, nodes: pending.length }),
+    unfinished: unfinished.length,
+    windows: [...uses.values()].sort((a, b) => a.startMs - b.startMs),
+    warnings,
+  };
+  return { summary, intervals, busyMs };
+}
+
+/** The makespan bound: the latest policy bound, and under a fleet cap the fleet-wide relaxation. */
+function makespanBound(all: readonly Summarized[], fleetCap: number | null, fromMs: number): number | null {
+  const bounds = all.map((s) => s.summary.lowerBoundMs);
+  if (bounds.some((b) => b === null)) return null;
+  let latest = Math.max(fromMs, ...(bounds as number[]));
+  if (fleetCap !== null && all.length > 0) {
+    const fleetBound = lowerBound({
+      intervals: mergeIntervals(all.map((s) => s.intervals)),
+      fromMs,
+      busyMs: Math.min(...all.map((s) => s.busyMs!)),
+      lanes: fleetCap,
+      nodes: all.reduce((n, s) => n + s.summary.nodes, 0),
+    });
+    if (fleetBound === null) return null;
+    latest = Math.max(latest, fleetBound);
+  }
+  return latest - fromMs;
+}

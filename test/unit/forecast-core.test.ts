@@ -1,0 +1,49 @@
+// The forecast runs the agent's own decision core: a different decision function or a setting only
+// the core reads changes the forecast, and the simulated nodes go through the core's phases with
+// their records written and read by the agent's codec.
+import { describe, expect, it } from 'vitest';
+import { nextAction } from '../../agent/decide.ts';
+import { wait } from '../../agent/decide-common.ts';
+import type { Action, Facts } from '../../agent/facts.ts';
+import { STATE_ANNOTATION } from '../../agent/keys.ts';
+import { decodeState } from '../../agent/state.ts';
+import type { AgentConfig } from '../../policy/model.ts';
+import { fleetYaml, NIGHTLY_2H, perWindow, poolNodes, run } from './forecast-fixtures.ts';
+
+const fleet = (budget: number, extra: readonly string[] = []) =>
+  fleetYaml([{ name: 'a', spec: [`maxUnavailable: ${budget}`, `windows: [${NIGHTLY_2H}]`, 'drain: { timeout: 30m }', ...extra] }]);
+
+describe('the forecast and the decision core', () => {
+  it('follows the decision function it is given', () => {
+    const nodes = poolNodes('a', 30);
+    expect(perWindow(run(fleet(3), nodes).policies[0]!)).toEqual(['2026-06-01: 27', '2026-06-02: 3']);
+    // A core that never takes any slot but the first behaves like budget 1.
+    const firstSlotOnly = (f: Facts, c: AgentConfig, now: number): Action => {
+      const a = nextAction(f, c, now);
+      return a.kind === 'acquireSlot' && a.candidate.index > 0 ? wait('budget', 'first slot only', { watch: true }) : a;
+    };
+    expect(perWindow(run(fleet(3), nodes, { decide: firstSlotOnly }).policies[0]!)).toEqual(['2026-06-01: 9', '2026-06-02: 9', '2026-06-03: 9', '2026-06-04: 3']);
+  });
+
+  it('changes with reboot.delay, which only the core reads (it asks to wait before the reboot)', () => {
+    // 10 minutes of delay make each node 20 minutes: starts 22:00, 22:20, ..., 23:20.
+    const delayed = run(fleet(1, ['reboot: { delay: 10m }']), poolNodes('a', 10)).policies[0]!;
+    expect(perWindow(delayed)).toEqual(['2026-06-01: 5', '2026-06-02: 5']);
+    expect(perWindow(run(fleet(1), poolNodes('a', 10)).policies[0]!)).toEqual(['2026-06-01: 9', '2026-06-02: 1']);
+  });
+
+  it('takes each node through the core phases, its record written and read with the agent codec', () => {
+    const seen: string[] = [];
+    const spy = (f: Facts, c: AgentConfig, now: number): Action => {
+      if (f.nodeName === 'a-0') {
+        const raw = f.node?.annotations[STATE_ANNOTATION];
+        expect(f.state).toEqual(decodeState(raw));
+        const phase = f.state.kind === 'ok' ? f.state.state.phase : f.state.kind;
+        if (seen.at(-1) !== phase) seen.push(phase);
+      }
+      return nextAction(f, c, now);
+    };
+    run(fleet(1), poolNodes('a', 1), { decide: spy });
+    expect(seen).toEqual(['none', 'acquiring', 'cordoning', 'draining', 'rebooting', 'recovering', 'none']);
+  });
+});
