@@ -5,9 +5,9 @@
 // /sync reads no request body (a webhook's payload says nothing the next fetch does not) and
 // needs no authentication: all it can do is make the leader fetch and apply the branch sooner.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { messageOf, TerminalError } from '../policy/errors.ts';
+import { listening, type Listening } from '../agent/adapters/serve.ts';
+import { messageOf } from '../policy/errors.ts';
 import { FORWARDED_HEADER } from './forward.ts';
 
 /** A probe's answer; `reason` says what is wrong when not ok. */
@@ -30,12 +30,7 @@ export interface ReconcilerHttpOptions {
   readonly sync: (request: { readonly forwarded: boolean }) => Promise<SyncReply>;
 }
 
-export interface ReconcilerHttpServer {
-  /** Starts listening; resolves with the port (useful with port 0). */
-  listen(port: number, host?: string): Promise<number>;
-  /** Stops accepting connections and resolves when open ones are closed. */
-  close(): Promise<void>;
-}
+export type ReconcilerHttpServer = Listening;
 
 const ROUTES: Readonly<Record<string, readonly string[]>> = {
   '/metrics': ['GET', 'HEAD'],
@@ -48,23 +43,7 @@ export function reconcilerHttpServer(options: ReconcilerHttpOptions): Reconciler
   const server = createServer((req, res) => {
     handle(options, req, res).catch((err: unknown) => reply(res, 500, `${messageOf(err)}\n`));
   });
-  return {
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        const onError = (err: Error): void => reject(new TerminalError(`cannot listen on ${host ?? '*'}:${port}: ${err.message}`, { cause: err }));
-        server.once('error', onError);
-        server.listen(port, host, () => {
-          server.off('error', onError);
-          resolve((server.address() as AddressInfo).port);
-        });
-      }),
-    close: () =>
-      new Promise((resolve, reject) => {
-        if (!server.listening) return resolve();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
-  };
+  return listening(server, 'listen');
 }
 
 async function handle(options: ReconcilerHttpOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -3,9 +3,9 @@
 // hangs (a stuck API call, a deadlock) gets the pod restarted; the state on the Node lets the new
 // process continue where the old one stopped.
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { TerminalError, messageOf } from '../../policy/errors.ts';
+import { messageOf } from '../../policy/errors.ts';
+import { listening, type Listening } from './serve.ts';
 
 export interface AgentHttpOptions {
   readonly registry: Registry;
@@ -13,12 +13,7 @@ export interface AgentHttpOptions {
   readonly healthy: () => boolean;
 }
 
-export interface AgentHttpServer {
-  /** Starts listening (host default: every interface); resolves with the port (useful with port 0). */
-  listen(port: number, host?: string): Promise<number>;
-  /** Stops accepting connections, closes idle keep-alive ones and resolves when all are closed. */
-  close(): Promise<void>;
-}
+export type AgentHttpServer = Listening;
 
 /** Serves GET /metrics and /healthz; 404 for any other path, 405 for other methods. */
 export function agentHttpServer(options: AgentHttpOptions): AgentHttpServer {
@@ -35,23 +30,7 @@ export function agentHttpServer(options: AgentHttpOptions): AgentHttpServer {
     );
   });
 
-  return {
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        const onError = (err: Error): void => reject(new TerminalError(`cannot serve metrics on ${host ?? '*'}:${port}: ${err.message}`, { cause: err }));
-        server.once('error', onError);
-        server.listen(port, host, () => {
-          server.off('error', onError);
-          resolve((server.address() as AddressInfo).port);
-        });
-      }),
-    close: () =>
-      new Promise((resolve, reject) => {
-        if (!server.listening) return resolve();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
-  };
+  return listening(server, 'serve metrics');
 }
 
 /** Liveness from progress reports: healthy while the last report is at most `maxSilenceMs` old. */

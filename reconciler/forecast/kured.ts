@@ -10,6 +10,7 @@
 // For fairness the windows are patchwindow's effective windows (blackouts included) and kured gets
 // no start gate: a node may start late in a window and run past its end.
 import type { CompiledSchedule } from '../../policy/windows.ts';
+import { seededRandom } from '../../policy/random.ts';
 
 export interface KuredPolicy {
   readonly name: string;
@@ -36,18 +37,6 @@ export interface KuredResult {
   readonly makespanMs: number | null;
   readonly done: number;
   readonly total: number;
-}
-
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 interface Waiting {

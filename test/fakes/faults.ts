@@ -1,5 +1,7 @@
 // Failure injection for the fakes: a plan says, for each port call of each agent, whether it fails
 // (TransientError) or whether the agent crashes right before or right after the call takes effect.
+import { seededRandom } from '../../policy/random.ts';
+
 export type Fault = 'throw' | 'crash-before' | 'crash-after' | undefined;
 
 export interface PortCall {
@@ -42,24 +44,12 @@ export function failNth(port: string, method: string, n: number, fault: Exclude<
 
 /** Each call fails with probability `throwRate`, crashes the agent with probability `crashRate`. */
 export function randomFaults(seed: number, rates: { readonly throwRate: number; readonly crashRate: number }): FaultPlan {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return () => {
     const r = random();
     if (r < rates.crashRate / 2) return 'crash-before';
     if (r < rates.crashRate) return 'crash-after';
     if (r < rates.crashRate + rates.throwRate) return 'throw';
     return undefined;
-  };
-}
-
-/** A small deterministic PRNG (Mulberry32): same seed, same faults. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

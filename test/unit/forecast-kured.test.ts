@@ -3,7 +3,8 @@
 // worked out from the same seeded draws the model makes, in the order it makes them: one first
 // tick per node, then one post-reboot delay (30-90 s) per reboot.
 import { describe, expect, it } from 'vitest';
-import { seededRandom, simulateKured } from '../../reconciler/forecast/kured.ts';
+import { seededRandom } from '../../policy/random.ts';
+import { simulateKured } from '../../reconciler/forecast/kured.ts';
 import { compileSchedule } from '../../policy/windows.ts';
 import type { WindowSpec } from '../../policy/model.ts';
 import { DAY, HOUR, MINUTE, MONDAY_NOON } from './forecast-fixtures.ts';

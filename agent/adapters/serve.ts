@@ -1,0 +1,33 @@
+// Listening and closing a node:http server the same way for the agent and the reconciler: a port
+// that cannot be bound is a TerminalError naming it; close also ends idle keep-alive connections.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TerminalError } from '../../policy/errors.ts';
+
+export interface Listening {
+  /** Starts listening (host default: every interface); resolves with the port (useful with port 0). */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting connections, closes idle keep-alive ones and resolves when all are closed. */
+  close(): Promise<void>;
+}
+
+/** listen/close for `server`; `what` names it in errors ("serve metrics"). */
+export function listening(server: Server, what: string): Listening {
+  return {
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        const onError = (err: Error): void => reject(new TerminalError(`cannot ${what} on ${host ?? '*'}:${port}: ${err.message}`, { cause: err }));
+        server.once('error', onError);
+        server.listen(port, host, () => {
+          server.off('error', onError);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    close: () =>
+      new Promise((resolve, reject) => {
+        if (!server.listening) return resolve();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}
