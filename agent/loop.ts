@@ -79,6 +79,7 @@ export async function runAgent(o: RunAgentOptions): Promise<void> {
         waker.take();
         const facts = gather(rt);
         action = nextAction(facts, o.config, o.clock.now());
+        observer.progress?.(nextDecisionByMs(action, memory.nextSenseMs, o.clock.now()));
         teller.decided(action, facts);
         noteSlotWait(rt, action, facts);
         if (action.kind !== 'wait') log.debug({ action: action.kind }, `next: ${action.kind}`);
@@ -131,6 +132,13 @@ function gather(rt: Runtime): Facts {
     dryRun: rt.dryRun,
     dryRunReportedMs: m.dryRunReportedMs,
   };
+}
+
+/** When the loop will decide again after carrying out `action` (what the liveness probe expects). */
+function nextDecisionByMs(action: Action, nextSenseMs: number, nowMs: number): number {
+  if (action.kind === 'wait') return Math.max(nowMs, Math.min(action.untilMs ?? Infinity, nextSenseMs));
+  if (action.kind === 'drain') return Math.max(nowMs, action.deadlineMs);
+  return nowMs;
 }
 
 /** Remembers since when the node wants each slot it waits for (the slot wait metric). */

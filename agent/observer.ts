@@ -26,6 +26,11 @@ export interface AgentObserver {
   failed(kind: 'drain' | 'reboot'): void;
   /** A port call failed; the agent retries with back-off. */
   error(operation: string, message: string): void;
+  /**
+   * The loop decided its next action and will decide again by `nextByMs` (after a wait or a drain,
+   * else at once, give or take one step's port calls). The liveness probe fails when it does not.
+   */
+  progress?(nextByMs: number): void;
 }
 
 /** Structured log lines; pino's logger fits (`log.info(fields, message)`). */
@@ -75,5 +80,6 @@ export function safely(o: AgentObserver): AgentObserver {
     rebooted: (downMs) => guard(() => o.rebooted(downMs)),
     failed: (kind) => guard(() => o.failed(kind)),
     error: (operation, message) => guard(() => o.error(operation, message)),
+    progress: (nextByMs) => guard(() => o.progress?.(nextByMs)),
   };
 }

@@ -1,5 +1,6 @@
 // Every subcommand of `patchwindow`, in help order. Each module registers its options cheaply and
 // imports its implementation only when run, so `validate` never loads the Kubernetes client.
+import { registerAgent } from './agent.ts';
 import { registerApply } from './apply.ts';
 import type { RegisterCommand } from './io.ts';
 import { registerCoverage } from './coverage.ts';
@@ -11,4 +12,4 @@ import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
 import { registerWindows } from './windows.ts';
 
-export const commands: readonly RegisterCommand[] = [registerValidate, registerWindows, registerRender, registerCoverage, registerPlan, registerForecast, registerApply, registerReconcile, registerStatus];
+export const commands: readonly RegisterCommand[] = [registerValidate, registerWindows, registerRender, registerCoverage, registerPlan, registerForecast, registerApply, registerReconcile, registerStatus, registerAgent];

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { PolicyError } from '../policy/errors.ts';
+import { testConfig } from '../test/fakes/config.ts';
+import { parseAgentConfig } from './config-file.ts';
+
+/** A valid config with `edit` applied to a JSON copy of it. */
+/** A valid config (with an alert blocker) with the value at each dotted path replaced. */
+function edited(changes: Readonly<Record<string, unknown>> = {}): string {
+  const c = JSON.parse(JSON.stringify(testConfig({ alerts: { prometheusUrl: 'http://prometheus:9090', filter: '^Watchdog$', filterMatchOnly: false, firingOnly: true, timeoutMs: 5_000 } }))) as Record<string, unknown>;
+  for (const [path, value] of Object.entries(changes)) {
+    const keys = path.split('.');
+    let parent = c;
+    for (const key of keys.slice(0, -1)) parent = parent[key] as Record<string, unknown>;
+    parent[keys.at(-1)!] = value;
+  }
+  return JSON.stringify(c);
+}
+
+function problemOf(text: string): string {
+  try {
+    parseAgentConfig('/etc/patchwindow/config.json', text);
+  } catch (err: unknown) {
+    expect(err).toBeInstanceOf(PolicyError);
+    return (err as Error).message;
+  }
+  throw new Error('the config was accepted');
+}
+
+describe('the agent config file', () => {
+  it('accepts what render writes', () => {
+    const text = edited();
+    expect(parseAgentConfig('config.json', text)).toEqual(JSON.parse(text));
+  });
+
+  it('names the file and the field of each schema problem, all at once', () => {
+    const message = problemOf(
+      edited({ 'policy.drain.timeoutMs': 'x', 'agent.logLevel': 'verbose', 'agent.checkInterval': 1000 }),
+    );
+    expect(message.split('\n')).toEqual([
+      '/etc/patchwindow/config.json: policy.drain.timeoutMs: "x" is not a whole number; write a whole number',
+      '/etc/patchwindow/config.json: agent.checkInterval: unknown field "checkInterval"; did you mean "checkIntervalMs"?',
+      '/etc/patchwindow/config.json: agent.logLevel: "verbose" is not one of "debug", "info", "warn", "error"',
+      '/etc/patchwindow/config.json: the agent does not start with an invalid config; render it again with patchwindow render',
+    ]);
+  });
+
+  it('checks what the schema cannot: time zones, the alert filter, the Prometheus URL, the sentinel path', () => {
+    const message = problemOf(
+      edited({
+        'policy.schedule.timeZone': 'Mars/Olympus',
+        'policy.blockers.alerts.filter': '(unclosed',
+        'policy.blockers.alerts.prometheusUrl': 'prometheus:9090',
+        'policy.reboot.sentinelFile': 'var/run/reboot-required',
+      }),
+    );
+    expect(message).toContain('config.json: policy.schedule.timeZone: "Mars/Olympus" is not an IANA time zone');
+    expect(message).toContain('config.json: policy.blockers.alerts.filter: "(unclosed" is not a regular expression');
+    expect(message).toContain('config.json: policy.blockers.alerts.prometheusUrl: "prometheus:9090" is not an http(s) URL');
+    expect(message).toContain('config.json: policy.reboot.sentinelFile: "var/run/reboot-required" is not an absolute path on the host');
+  });
+
+  it('says when the file is not JSON at all', () => {
+    expect(problemOf('apiVersion: patchwindow.io/v1alpha1\n')).toMatch(/^\/etc\/patchwindow\/config\.json: is not JSON \(.*\); render it again with patchwindow render$/);
+  });
+});

@@ -1,0 +1,49 @@
+// What the agent process tells about itself besides Events: its observer calls mapped onto the
+// Prometheus series (adapters/metrics.ts), a few log lines, and the liveness of the decision loop
+// behind /healthz.
+import type { AgentMetrics } from './adapters/metrics.ts';
+import type { AgentLog, AgentObserver } from './observer.ts';
+
+/**
+ * How late the loop may be on the next decision it announced before /healthz fails: one step's
+ * port calls (a retried release, a settle wait of 10 s, a reboot command of up to 30 s) plus the
+ * longest back-off after failures (60 s), with room to spare. The kubelet restarts the agent after
+ * the probe failed three times (20 s apart), and the state on the Node lets the new one continue.
+ */
+export const LIVENESS_GRACE_MS = 3 * 60_000;
+
+/** Liveness from the loop's progress reports: healthy until `graceMs` after the announced decision. */
+export interface Liveness {
+  progressed(nextByMs: number): void;
+  healthy(): boolean;
+}
+
+export function loopLiveness(now: () => number, graceMs = LIVENESS_GRACE_MS): Liveness {
+  let dueMs = now() + graceMs;
+  return {
+    progressed: (nextByMs) => void (dueMs = nextByMs + graceMs),
+    healthy: () => now() <= dueMs,
+  };
+}
+
+/** The observer of an agent process: metrics, liveness and the log lines metrics cannot carry. */
+export function processObserver(metrics: AgentMetrics, liveness: Liveness, log: AgentLog): AgentObserver {
+  return {
+    rebootRequired(required) {
+      // Unknown (null) keeps the last known value; the SentinelUnknown Event says why.
+      if (required !== null) metrics.setRebootRequired(required);
+    },
+    phase: (phase) => metrics.setPhase(phase),
+    blocked: (reasons) => metrics.setBlocked(reasons),
+    rebootLoop: (active) => metrics.setRebootLoop(active),
+    slotAcquired: (_group, waitedMs) => metrics.observeSlotWaitMs(waitedMs),
+    slotLost: (group, index) => log.warn({ group, index }, `slot ${group}/${index} was taken over by another node while held`),
+    drained: (_ok, durationMs) => metrics.observeDrainDurationMs(durationMs),
+    rebootCommanded() {},
+    rebooted: () => metrics.countReboot(),
+    failed: (kind) => metrics.countFailure(kind),
+    // The loop logs every failed call itself, with the back-off.
+    error() {},
+    progress: (nextByMs) => liveness.progressed(nextByMs),
+  };
+}

@@ -1,0 +1,90 @@
+// End to end: a rollout over two pools with one real `patchwindow agent` process per kwok node, each
+// node's reboot played by its simulated host (agent killed, node NotReady, new boot id, agent
+// started again, node Ready), the invariants watched the whole time.
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startLoopback, type Loopback } from '../../agent/adapters/loopback.testkit.ts';
+import { E2eFleet, POOL_LABEL } from '../helpers/e2e-fleet.ts';
+import { useCluster } from '../testenv/use-cluster.ts';
+
+const cluster = useCluster();
+const kc = cluster.kubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+const apps = kc.makeApiClient(AppsV1Api);
+
+describe('a rollout over two pools', () => {
+  let fleet: E2eFleet | undefined;
+  let webhook: Loopback | undefined;
+
+  afterEach(async () => {
+    await fleet?.close();
+    await webhook?.close();
+    fleet = undefined;
+    webhook = undefined;
+  });
+
+  it('reboots every node exactly once, never over budget, and leaves all uncordoned with every slot released', async () => {
+    webhook = await startLoopback(() => ({ status: 200, body: 'ok' }));
+    fleet = await E2eFleet.create(cluster, {
+      policies: [
+        { name: 'alpha', pools: ['a'], maxUnavailable: 1 },
+        {
+          name: 'beta',
+          pools: ['b'],
+          maxUnavailable: 2,
+          spec: { notifications: [{ format: 'webhook', urlFrom: { secretKeyRef: { name: 'hooks', key: 'url' } }, events: ['done'] }] },
+        },
+      ],
+      nodes: { a1: { pool: 'a' }, a2: { pool: 'a' }, a3: { pool: 'a' }, b1: { pool: 'b' }, b2: { pool: 'b' }, b3: { pool: 'b' }, b4: { pool: 'b' } },
+    });
+    const f = fleet;
+    const secretUrl = `${webhook.url}/hooks/T0PS3CRET`;
+    await core.createNamespacedSecret({ namespace: f.id, body: { metadata: { name: 'hooks' }, stringData: { url: secretUrl } } });
+    // Workload pods on every node, so each drain evicts something and the pods move around.
+    await apps.createNamespacedDeployment({
+      namespace: f.id,
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 7,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: {
+              affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: POOL_LABEL, operator: 'In', values: [f.pool('a'), f.pool('b')] }] }] } } },
+              topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'web' } } }],
+              containers: [{ name: 'web', image: 'example.invalid/web:1' }],
+            },
+          },
+        },
+      },
+    });
+    await f.until('the web pods to run', () => f.watcher.pods().filter((p) => p.status?.phase === 'Running').length === 7);
+
+    f.startAgents();
+    await f.until('every node rebooted and done', () => f.nodes.every((n) => f.rebootedAndDone(n)), 150_000);
+
+    expect(f.watcher.violations, f.report()).toEqual([]);
+    expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
+    for (const n of f.nodes) {
+      expect(f.host(n).boots, `${n}\n${f.report()}`).toBe(1);
+      expect(f.watcher.reboots(f.node(n))).toEqual([f.host(n).bootId]);
+      expect((await f.events(n)).map((e) => e.reason)).toContain('RebootDone');
+    }
+    // The budgets were used, not just respected: beta rebooted two nodes at a time.
+    expect(f.watcher.maxSlotsHeld('alpha')).toBe(1);
+    expect(f.watcher.maxSlotsHeld('beta')).toBe(2);
+    // Drains went through the eviction API and the pods were placed again.
+    expect(f.logs('a1').some((l) => typeof l.msg === 'string' && /^evict .*: evicted$/.test(l.msg))).toBe(true);
+    await f.until('the web pods to run again', () => f.watcher.pods().filter((p) => p.status?.phase === 'Running' && p.metadata?.deletionTimestamp === undefined).length === 7);
+
+    // beta's agents read the webhook URL from the Secret (through their RBAC) and never logged it.
+    await f.until('a "done" notification per beta node', () => webhook!.requests.length >= 4, 30_000);
+    const bodies = webhook.requests.map((r) => r.body).join('\n');
+    for (const n of ['b1', 'b2', 'b3', 'b4']) expect(bodies).toContain(f.node(n));
+    expect(webhook.requests.every((r) => r.path === '/hooks/T0PS3CRET')).toBe(true);
+    const output = f.nodes.flatMap((n) => f.processes.get(n)!.map((p) => p.output())).join('\n');
+    expect(output).not.toContain('T0PS3CRET');
+    expect(f.problems).toEqual([]);
+  });
+});
