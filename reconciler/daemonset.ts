@@ -75,6 +75,8 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
               env: [
                 { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
                 { name: 'PATCHWINDOW_HOST_ROOT', value: HOST_ROOT },
+                // A 1 MiB young generation: the agent allocates little, and this keeps ~15 MiB off its RSS.
+                { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' },
               ],
               ports: [{ name: 'metrics', containerPort: agent.metricsPort, protocol: 'TCP' }],
               livenessProbe: { ...port, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 3 },

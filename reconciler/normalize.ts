@@ -209,8 +209,10 @@ export function normalizeFleet(report: Report, fleet: Fleet, version: string): F
     imagePullSecrets: a.imagePullSecrets ?? [],
     priorityClassName: a.priorityClassName ?? 'system-node-critical',
     resources: {
-      requests: a.resources?.requests ?? { cpu: '10m', memory: '64Mi' },
-      limits: a.resources?.limits ?? { memory: '128Mi' },
+      // Measured: an idle agent holds about 160 MiB (bench/cluster-bench.ts), most of it the
+      // Kubernetes client; watches of a large cluster add to it while a reboot is wanted.
+      requests: a.resources?.requests ?? { cpu: '10m', memory: '192Mi' },
+      limits: a.resources?.limits ?? { memory: '320Mi' },
     },
     tolerations: a.tolerations ?? null,
     checkIntervalMs: duration(report, ['spec', 'agent', 'checkInterval'], a.checkInterval, 60_000, { min: 1_000 }),

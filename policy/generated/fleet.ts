@@ -142,11 +142,11 @@ export interface AgentSettings {
   logLevel?: "debug" | "info" | "warn" | "error";
 }
 /**
- * Container resources. Default requests cpu 10m, memory 64Mi; limits memory 128Mi.
+ * Container resources. Default requests cpu 10m, memory 192Mi; limits memory 320Mi (an idle agent holds about 160 MiB).
  */
 export interface Resources {
   /**
-   * Resource requests, e.g. `{cpu: 10m, memory: 64Mi}`.
+   * Resource requests, e.g. `{cpu: 10m, memory: 192Mi}`.
    */
   requests?: {
     [k: string]: string | number;

@@ -18,6 +18,20 @@ export interface WatchOptions<T extends KubernetesObject, U> {
 
 const MAX_BACKOFF_MS = 30_000;
 
+/**
+ * client-node's Watch ends a watch after 30 s without data and ListWatch reopens it: on a quiet
+ * resource that is two requests a minute per agent. The API server itself ends watches after
+ * 30-60 minutes; five minutes of silence still catches a dead connection well before that.
+ */
+export const WATCH_IDLE_MS = 5 * 60_000;
+
+/** A Watch with the longer idle limit (the field is not public API: when it is missing, the default stays). */
+function quietWatch(kc: KubeConfig): Watch {
+  const watch = new Watch(kc);
+  if ('requestTimeoutMs' in watch) Object.assign(watch, { requestTimeoutMs: WATCH_IDLE_MS });
+  return watch;
+}
+
 /** Starts a watch; resolves once the first list has arrived (or rejects if it cannot be listed). */
 export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptions<T, U>): Promise<Cache<U>> {
   const listeners = new Set<() => void>();
@@ -41,7 +55,7 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
       throw err;
     }
   };
-  const informer = new ListWatch<T>(opts.path, new Watch(opts.kc), list, false, opts.labelSelector, opts.fieldSelector);
+  const informer = new ListWatch<T>(opts.path, quietWatch(opts.kc), list, false, opts.labelSelector, opts.fieldSelector);
   const notify = () => {
     backoffMs = 1_000;
     for (const l of [...listeners]) l();
