@@ -11,7 +11,7 @@
 //    counter has no client label and kwok, the controller manager and the scheduler talk to the same
 //    API server, so the agents' share is the delta with agents minus the delta of an equally long
 //    window just before, with the same nodes and no agents (the baseline). A watch that ends and is
-//    opened again counts as one WATCH request (client-node ends a watch that saw no event for 30 s).
+//    opened again counts as one WATCH request (the agent ends a watch that saw nothing for 5 minutes).
 //    Cross-check: APF's apiserver_flowcontrol_dispatched_requests_total of flow schema
 //    "service-accounts" counts the agents' requests alone (every other client here is system:masters).
 //  - Slot hand-off: for each slot group, each time a slot Lease is released while nodes wait, the
