@@ -41,6 +41,15 @@ export function nextAction(f: Facts, config: AgentConfig, nowMs: number): Action
   return decideProgress(f, config, nowMs, state);
 }
 
+/**
+ * The agent has nothing to do until the node needs a reboot: no reboot required, nothing recorded
+ * (no state, hence no slot: slots are released before the record is cleared), and no watch needed.
+ * An agent run by the supervisor exits here; the supervisor checks the sentinel without it.
+ */
+export function isIdle(action: Action, f: Facts): boolean {
+  return action.kind === 'wait' && action.reason === 'not-required' && !action.watch && f.state.kind === 'none' && (f.budget?.held.length ?? 0) === 0;
+}
+
 interface Why {
   readonly reason: WaitReason;
   readonly detail: string;

@@ -6,22 +6,27 @@
 // node and slot watches start only while the node wants or holds a slot. Every port call may fail:
 // the loop logs it, backs off (1 s doubling up to tuning.maxBackoffMs) and decides again from fresh
 // facts. Every step is safe to repeat, so a retry, a crash or a restart all continue the same way.
+// With `exitWhenIdle` (the supervisor's worker) an idle agent returns instead of waiting, and then
+// costs nothing at all: the supervisor checks the sentinel and starts a worker again.
 import { messageOf, TerminalError } from '../policy/errors.ts';
 import { execute, stopWatch } from './act.ts';
 import { budgetFacts } from './budget.ts';
-import { nextAction } from './decide.ts';
+import { isIdle, nextAction } from './decide.ts';
 import type { Action, Facts } from './facts.ts';
 import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from './keys.ts';
 import { NO_LOG, NO_OBSERVER, safely } from './observer.ts';
-import { DEFAULT_TUNING, ownNode, type Memory, type RunAgentOptions, type Runtime } from './runtime.ts';
+import { DEFAULT_TUNING, ownNode, type AgentOutcome, type Memory, type RunAgentOptions, type Runtime } from './runtime.ts';
 import { decodeLastReboot, decodeState } from './state.ts';
-import { createTeller } from './tell.ts';
+import { createTeller, type Teller } from './tell.ts';
 import { createWaker } from './wake.ts';
 
-export type { AgentPorts, AgentTuning, RunAgentOptions } from './runtime.ts';
+export type { AgentOutcome, AgentPorts, AgentTuning, RunAgentOptions } from './runtime.ts';
 
-/** Runs the agent of `nodeName` until `signal` aborts; the recorded state stays for the next run. */
-export async function runAgent(o: RunAgentOptions): Promise<void> {
+/**
+ * Runs the agent of `nodeName` until `signal` aborts ('stopped'; the recorded state stays for the
+ * next run) or, with `exitWhenIdle`, until it is idle ('idle').
+ */
+export async function runAgent(o: RunAgentOptions): Promise<AgentOutcome> {
   if (o.config.policy.blockers.alerts !== null && o.ports.alerts === null) {
     throw new TerminalError(`policy ${o.config.policy.name} has an alert blocker, but the agent has no Prometheus client; pass ports.alerts`);
   }
@@ -51,7 +56,7 @@ export async function runAgent(o: RunAgentOptions): Promise<void> {
   };
 
   const own = await retrying('watch own node', () => o.ports.nodes.watchOne(o.nodeName));
-  if (own === undefined) return;
+  if (own === undefined) return 'stopped';
   const offOwn = own.onChange(() => waker.poke());
   const memory: Memory = {
     rebootRequired: null,
@@ -66,12 +71,13 @@ export async function runAgent(o: RunAgentOptions): Promise<void> {
     wantSlotSinceMs: new Map(),
   };
   const rt: Runtime = { ...o, log, observer, tuning, dryRun: o.dryRun ?? false, own, waker, memory };
+  const teller = createTeller(rt);
+  let idle = false;
   try {
     const bootId = await retrying('read boot id', () => o.ports.host.bootId());
-    if (bootId === undefined) return;
+    if (bootId === undefined) return 'stopped';
     memory.bootId = bootId;
     log.info({ node: o.nodeName, policy: o.config.policy.name, bootId, dryRun: rt.dryRun }, 'agent started');
-    const teller = createTeller(rt);
     while (!o.signal.aborted) {
       let action: Action | undefined;
       try {
@@ -81,6 +87,10 @@ export async function runAgent(o: RunAgentOptions): Promise<void> {
         action = nextAction(facts, o.config, o.clock.now());
         observer.progress?.(nextDecisionByMs(action, memory.nextSenseMs, o.clock.now()));
         teller.decided(action, facts);
+        if (o.exitWhenIdle && isIdle(action, facts)) {
+          idle = true;
+          break;
+        }
         noteSlotWait(rt, action, facts);
         if (action.kind !== 'wait') log.debug({ action: action.kind }, `next: ${action.kind}`);
         await execute(rt, teller, action, facts);
@@ -94,9 +104,29 @@ export async function runAgent(o: RunAgentOptions): Promise<void> {
     stopWatch(rt);
     offOwn();
     own.stop();
-    log.info({ node: o.nodeName }, 'agent stopped');
   }
+  if (idle) return settleIdle(rt, teller);
+  log.info({ node: o.nodeName }, 'agent stopped');
+  return 'stopped';
 }
+
+/** Lets the last Events and notifications go out, then returns 'idle' (or 'stopped' when aborted meanwhile). */
+async function settleIdle(rt: Runtime, teller: Teller): Promise<AgentOutcome> {
+  // The Events and notifications of the last steps (RebootDone, "done") go out before the process
+  // that sent them exits. Each is bounded (notify.ts: 47 s at most by default); the limit guards
+  // against a call that never returns. A stop does not wait for them.
+  const settled = new AbortController();
+  await Promise.race([teller.settled().finally(() => settled.abort()), rt.clock.sleep(IDLE_SETTLE_LIMIT_MS, AbortSignal.any([rt.signal, settled.signal]))]);
+  if (rt.signal.aborted) {
+    rt.log.info({ node: rt.nodeName }, 'agent stopped');
+    return 'stopped';
+  }
+  rt.log.info({ idle: true }, 'agent idle: no reboot needed and nothing recorded on the Node; stopping until the sentinel appears');
+  return 'idle';
+}
+
+/** Longest wait for the last Events and notifications before an idle agent returns. */
+export const IDLE_SETTLE_LIMIT_MS = 60_000;
 
 /** Checks the sentinel (a local file or command: no API call). */
 async function sense(rt: Runtime): Promise<void> {

@@ -1,48 +1,47 @@
-// The agent process (`patchwindow agent`): reads and checks its config, builds the adapters of every
-// port (Kubernetes through the pod's ServiceAccount, the host through the mounted host paths and
-// nsenter, Prometheus, webhooks), serves /metrics and /healthz, and runs the loop until the process
-// is asked to stop. Only wiring: every decision is in the loop and its pure core.
+// The agent's worker (started by the supervisor, agent/supervisor.ts, as agent/worker.ts): reads and
+// checks its config, builds the adapters of every port (Kubernetes through the pod's ServiceAccount,
+// the host through the mounted host paths and nsenter, Prometheus, webhooks), tells the supervisor
+// the settings it needs, and runs the loop until the process is asked to stop or the agent is
+// idle. Metrics and liveness go to the supervisor, which serves /metrics and /healthz. Only wiring:
+// every decision is in the loop and its pure core.
 import { createHost } from './adapters/host.ts';
-import { agentHttpServer } from './adapters/http.ts';
 import { loadKubeConfig } from './adapters/kube/config.ts';
 import { KubeEvents } from './adapters/kube/events.ts';
 import { KubeNodes } from './adapters/kube/nodes.ts';
 import { KubePods } from './adapters/kube/pods.ts';
 import { secretKeyReader } from './adapters/kube/secrets.ts';
 import { KubeSlots } from './adapters/kube/slots.ts';
-import { createAgentMetrics, type AgentMetrics } from './adapters/metrics.ts';
+import type { AgentMetricsCalls } from './adapters/metrics.ts';
 import { fanOut, specNotifier } from './adapters/notify.ts';
 import { prometheusAlerts } from './adapters/prometheus.ts';
 import { systemClock } from './clock.ts';
 import { readAgentConfig } from './config-file.ts';
 import { createAgentLog } from './log.ts';
-import { runAgent } from './loop.ts';
+import { runAgent, type AgentOutcome } from './loop.ts';
 import type { AgentLog } from './observer.ts';
 import type { Cache, NodeInfo, Nodes, Notifier } from './ports.ts';
-import { loopLiveness, processObserver } from './telemetry.ts';
-import { IoError, messageOf, TerminalError } from '../policy/errors.ts';
+import { processObserver } from './telemetry.ts';
+import { livenessOverChannel, metricsOverChannel, type WorkerArgs, type WorkerMessage, type WorkerSettings } from './worker-channel.ts';
+import { IoError, messageOf } from '../policy/errors.ts';
 import type { AgentConfig } from '../policy/model.ts';
 
-export interface AgentMainOptions {
-  /** The compiled AgentConfig (the policy's ConfigMap, mounted as a file). */
-  readonly configPath: string;
-  /** The Node this agent runs on. */
-  readonly nodeName: string;
-  readonly dryRun: boolean;
-  /** Where the host's paths are mounted (the sentinel's directory, the boot id). */
-  readonly hostRoot: string;
-  /** nsenter to run host commands with; tests pass a fake one (default /usr/bin/nsenter). */
-  readonly nsenterPath?: string;
-  /** Address of /metrics and /healthz; the port defaults to the config's agent.metricsPort. */
-  readonly listen: { readonly host?: string; readonly port?: number };
+/** The worker's side of its IPC channel. */
+export interface SupervisorLink {
+  send(m: WorkerMessage): void;
+  /** Resolves once the supervisor says `start` (true), or when `signal` aborts first (false). */
+  started(signal: AbortSignal): Promise<boolean>;
+}
+
+export interface AgentWorkerOptions extends WorkerArgs {
   /** KUBECONFIG and KUBERNETES_SERVICE_HOST decide where the credentials come from. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborts on SIGTERM/SIGINT: the agent stops cleanly, its state stays on the Node. */
   readonly signal: AbortSignal;
+  readonly supervisor: SupervisorLink;
 }
 
-/** Runs the agent until `signal` aborts; resolves 0. Startup problems throw (PolicyError, IoError). */
-export async function agentMain(o: AgentMainOptions): Promise<number> {
+/** Runs the agent until `signal` aborts or it is idle. Startup problems throw (PolicyError, IoError). */
+export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> {
   // Everything that can be wrong with the setup is found before the agent touches anything.
   const config = await readAgentConfig(o.configPath);
   const kc = loadKubeConfig(o.env);
@@ -52,24 +51,17 @@ export async function agentMain(o: AgentMainOptions): Promise<number> {
   } catch (err: unknown) {
     throw new IoError(messageOf(err), { cause: err });
   }
+  // The supervisor binds the metrics port with these settings before it lets the worker start.
+  o.supervisor.send({ kind: 'ready', settings: workerSettings(config) });
+  if (!(await o.supervisor.started(o.signal))) return 'stopped';
 
-  const log = createAgentLog({ level: config.agent.logLevel, node: o.nodeName, policy: config.policy.name });
-  const metrics = createAgentMetrics({ node: o.nodeName, policy: config.policy.name });
-  const liveness = loopLiveness(() => systemClock.now());
-  const http = agentHttpServer({ registry: metrics.registry, healthy: () => liveness.healthy() });
-  let port: number;
-  try {
-    port = await http.listen(o.listen.port ?? config.agent.metricsPort, o.listen.host);
-  } catch (err: unknown) {
-    throw err instanceof TerminalError ? new IoError(err.message, { cause: err }) : err;
-  }
-  log.info({ port, host: o.listen.host ?? '*' }, `serving /metrics and /healthz on port ${port}`);
-  if (o.dryRun) log.info({ dryRun: true }, 'dry run: the agent says what it would do and never cordons, drains or reboots');
-
+  const log = createAgentLog({ level: config.agent.logLevel, node: o.nodeName, policy: config.policy.name, process: 'worker' });
+  const send = (m: WorkerMessage): void => o.supervisor.send(m);
+  const metrics = metricsOverChannel(send);
   const onWatchError = (err: unknown): void => log.warn({ err: messageOf(err) }, 'watch failed; reconnecting');
   const { nodes, ownNode } = remembering(new KubeNodes(kc, { onWatchError }), o.nodeName);
   try {
-    await runAgent({
+    return await runAgent({
       config,
       nodeName: o.nodeName,
       ports: {
@@ -83,22 +75,32 @@ export async function agentMain(o: AgentMainOptions): Promise<number> {
       },
       clock: systemClock,
       log,
-      observer: processObserver(metrics, liveness, log),
+      observer: processObserver(metrics, livenessOverChannel(send), log),
       dryRun: o.dryRun,
       signal: o.signal,
+      exitWhenIdle: true,
     });
   } finally {
-    await http.close();
-    log.info({}, 'agent process stopped; its state stays on the Node for the next start');
     log.flush();
   }
-  return 0;
+}
+
+/** What the supervisor needs of the checked config. */
+export function workerSettings(config: AgentConfig): WorkerSettings {
+  const { method, command, signal, sentinelFile, sentinelCommand } = config.policy.reboot;
+  return {
+    policy: config.policy.name,
+    logLevel: config.agent.logLevel,
+    checkIntervalMs: config.agent.checkIntervalMs,
+    metricsPort: config.agent.metricsPort,
+    reboot: { method, command, signal, sentinelFile, sentinelCommand },
+  };
 }
 
 /** Every notification of the policy; webhook URLs come from Secrets of the agents' namespace at each send. */
 function notifier(
   config: AgentConfig,
-  o: { readonly kc: ReturnType<typeof loadKubeConfig>; readonly nodeName: string; readonly pool: () => string; readonly log: AgentLog; readonly metrics: AgentMetrics },
+  o: { readonly kc: ReturnType<typeof loadKubeConfig>; readonly nodeName: string; readonly pool: () => string; readonly log: AgentLog; readonly metrics: AgentMetricsCalls },
 ): Notifier {
   const readKey = secretKeyReader(o.kc, config.namespace);
   const context = {

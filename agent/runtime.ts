@@ -56,8 +56,16 @@ export interface RunAgentOptions {
   readonly dryRun?: boolean;
   /** Aborting stops the agent cleanly: the recorded state stays, so a restart continues. */
   readonly signal: AbortSignal;
+  /**
+   * Return 'idle' once the agent is idle (decide.ts `isIdle`), after its Events and notifications
+   * went out, instead of waiting for the sentinel itself (the supervisor's worker does this).
+   */
+  readonly exitWhenIdle?: boolean;
   readonly tuning?: Partial<AgentTuning>;
 }
+
+/** Why runAgent returned: its signal aborted, or (exitWhenIdle) it had nothing left to do. */
+export type AgentOutcome = 'stopped' | 'idle';
 
 /** What one agent process remembers; lost on restart by design. */
 export interface Memory {

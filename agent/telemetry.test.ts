@@ -83,7 +83,7 @@ describe('liveness of the decision loop', () => {
 });
 
 describe('the observer of an agent process', () => {
-  it('puts what the loop reports on the metrics', async () => {
+  it('puts what the loop reports on the metrics', () => {
     const metrics = createAgentMetrics({ node: 'g1', policy: 'general', processMetrics: false });
     const observer = processObserver(metrics, loopLiveness(() => 0), NO_LOG);
     observer.rebootRequired(true);
@@ -92,7 +92,7 @@ describe('the observer of an agent process', () => {
     observer.rebooted(1_000);
     observer.failed('drain');
     observer.drained(false, 30_000);
-    const text = await metrics.registry.metrics();
+    const text = metrics.exposition();
     expect(text).toContain('patchwindow_reboot_required{node="g1",policy="general"} 1');
     expect(text).toContain('patchwindow_phase{node="g1",policy="general",phase="draining"} 1');
     expect(text).toContain('patchwindow_blocked{node="g1",policy="general",reason="alert"} 1');

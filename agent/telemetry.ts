@@ -1,7 +1,7 @@
 // What the agent process tells about itself besides Events: its observer calls mapped onto the
 // Prometheus series (adapters/metrics.ts), a few log lines, and the liveness of the decision loop
 // behind /healthz.
-import type { AgentMetrics } from './adapters/metrics.ts';
+import type { AgentMetricsCalls } from './adapters/metrics.ts';
 import type { AgentLog, AgentObserver } from './observer.ts';
 
 /**
@@ -27,7 +27,7 @@ export function loopLiveness(now: () => number, graceMs = LIVENESS_GRACE_MS): Li
 }
 
 /** The observer of an agent process: metrics, liveness and the log lines metrics cannot carry. */
-export function processObserver(metrics: AgentMetrics, liveness: Liveness, log: AgentLog): AgentObserver {
+export function processObserver(metrics: AgentMetricsCalls, liveness: Liveness, log: AgentLog): AgentObserver {
   return {
     rebootRequired(required) {
       // Unknown (null) keeps the last known value; the SentinelUnknown Event says why.

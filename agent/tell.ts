@@ -27,6 +27,8 @@ export interface Teller {
   event(event: NodeEvent): void;
   /** Tells what changed with this decision: phase, blockers, waiting reason, loop guard. */
   decided(action: Action, facts: Facts): void;
+  /** Resolves once every Event and notification sent so far is done (recorded, sent or given up). */
+  settled(): Promise<void>;
 }
 
 /** A Teller for one agent process (it remembers what it told, to tell only changes). */
@@ -35,10 +37,15 @@ export function createTeller(rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'o
   let blockedKey: string | undefined;
   let waitKey: string | undefined;
   let looping = false;
+  const pending = new Set<Promise<void>>();
+  const track = (p: Promise<void>): void => {
+    const done = p.finally(() => pending.delete(done));
+    pending.add(done);
+  };
 
   const event = (e: NodeEvent): void => {
     rt.log.info({ event: e.reason, type: e.type }, e.message);
-    rt.ports.events.record(rt.nodeName, e).catch((err: unknown) => rt.log.warn({ err: messageOf(err) }, `event ${e.reason} not recorded`));
+    track(rt.ports.events.record(rt.nodeName, e).catch((err: unknown) => rt.log.warn({ err: messageOf(err) }, `event ${e.reason} not recorded`)));
   };
 
   const setBlocked = (reasons: readonly BlockReason[]): void => {
@@ -56,11 +63,14 @@ export function createTeller(rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'o
 
   return {
     event,
+    async settled() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
     tell(t) {
       if (t?.event) event(t.event);
       if (t?.notify && !rt.dryRun) {
         const { event: what, reason } = t.notify;
-        rt.ports.notifier.send(what, reason).catch((err: unknown) => rt.log.warn({ err: messageOf(err) }, `notification ${what} not sent`));
+        track(rt.ports.notifier.send(what, reason).catch((err: unknown) => rt.log.warn({ err: messageOf(err) }, `notification ${what} not sent`)));
       }
     },
     decided(action, facts) {

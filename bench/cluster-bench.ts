@@ -10,21 +10,28 @@
 //  - API requests: deltas of kube-apiserver's apiserver_request_total by verb and resource. That
 //    counter has no client label and kwok, the controller manager and the scheduler talk to the same
 //    API server, so the agents' share is the delta with agents minus the delta of an equally long
-//    window just before, with the same nodes and no agents (the baseline). A watch that ends and is
-//    opened again counts as one WATCH request (the agent ends a watch that saw nothing for 5 minutes).
+//    window just before, with the same nodes and no agents (the baseline). An idle agent is its
+//    supervisor alone (no worker, no watch); a worker's watch that ends and is opened again counts as
+//    one WATCH request.
 //    Cross-check: APF's apiserver_flowcontrol_dispatched_requests_total of flow schema
 //    "service-accounts" counts the agents' requests alone (every other client here is system:masters).
 //  - Slot hand-off: for each slot group, each time a slot Lease is released while nodes wait, the
 //    time until the next Lease of that group is taken, both as the bench's own Lease watch receives them.
-//  - Memory: VmRSS of every agent process after the idle window, against a bare
-//    `node -e 'setInterval(()=>{},1e9)'` of the same Node binary. The image runs the compiled
-//    dist/ (Dockerfile), so the agents measured idle and during the rollout run a build of
-//    tsconfig.build.json (into .cache/, not dist/); the RSS of agents running the TypeScript sources
-//    through Node's type stripping (as the tests do) is given too.
+//  - Memory: VmRSS of every agent process (the supervisor; its worker has exited) after the idle
+//    window, during which the bench asks every agent's /healthz and /metrics every 10 s as the
+//    kubelet and Prometheus would, against a bare `node -e 'setInterval(()=>{},1e9)'` of the same Node binary. The image
+//    runs the compiled dist/ (Dockerfile), so the agents measured idle and during the rollout run a
+//    build of tsconfig.build.json (into .cache/, not dist/); the RSS of agents running the
+//    TypeScript sources through Node's type stripping (as the tests do) is given too. During the
+//    rollout, every 250 ms: VmRSS and VmHWM (peak) of each worker, and supervisor + worker RSS.
+//  - Sentinel to action: from writing the sentinel files to the supervisor's line starting a worker,
+//    and to the node's RebootRequired Event as its worker logs it (its first decision): for the 20
+//    nodes of the rollout at once, and after it for one node alone (one more reboot).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childPids } from '../test/helpers/agent-process.ts';
 import { E2eFleet } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 import type { Sample } from '../test/testenv/metrics.ts';
@@ -85,8 +92,61 @@ function percentile(values: readonly number[], p: number): number | null {
 }
 
 async function rssKiB(pid: number): Promise<number> {
+  return (await memoryKiB(pid)).rss;
+}
+
+/** VmRSS and VmHWM (its peak) of `pid`, in KiB. */
+async function memoryKiB(pid: number): Promise<{ rss: number; peak: number }> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
+  const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  const peak = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  // A process that has exited but not been reaped yet (a zombie) has no memory lines.
+  if (rss === undefined || peak === undefined) throw new Error(`process ${pid} has exited`);
+  return { rss: Number(rss), peak: Number(peak) };
+}
+
+/** Asks every agent's /healthz and /metrics every 10 s until `stop` aborts; returns how many answered 200. */
+async function probeAgents(f: E2eFleet, stop: AbortSignal): Promise<{ ok: number; failed: number }> {
+  const count = { ok: 0, failed: 0 };
+  while (!stop.aborted) {
+    for (const n of f.nodes) {
+      for (const path of ['/healthz', '/metrics']) {
+        const res = await fetch(`http://127.0.0.1:${f.agent(n)!.metricsPort()!}${path}`).catch(() => undefined);
+        await res?.text();
+        count[res?.status === 200 ? 'ok' : 'failed']++;
+      }
+    }
+    await sleep(10_000, undefined, { signal: stop }).catch(() => undefined);
+  }
+  return count;
+}
+
+/** Samples the memory of every agent's worker and of supervisor + worker together until `stop` aborts. */
+async function sampleWorkers(f: E2eFleet, stop: AbortSignal): Promise<{ workerPeakKiB: Map<number, number>; workerRssKiB: number[]; podRssKiB: number[] }> {
+  const workerPeakKiB = new Map<number, number>();
+  const workerRssKiB: number[] = [];
+  const podRssKiB: number[] = [];
+  while (!stop.aborted) {
+    for (const n of f.nodes) {
+      const supervisor = f.agent(n)?.child.pid;
+      if (supervisor === undefined) continue;
+      try {
+        const workers = await childPids(supervisor);
+        let pod = (await memoryKiB(supervisor)).rss;
+        for (const w of workers) {
+          const m = await memoryKiB(w);
+          workerPeakKiB.set(w, Math.max(workerPeakKiB.get(w) ?? 0, m.peak));
+          workerRssKiB.push(m.rss);
+          pod += m.rss;
+        }
+        if (workers.length > 0) podRssKiB.push(pod);
+      } catch {
+        // The process ended between listing and reading: a reboot or an idle worker.
+      }
+    }
+    await sleep(250);
+  }
+  return { workerPeakKiB, workerRssKiB, podRssKiB };
 }
 
 async function bareNodeRssKiB(): Promise<number> {
@@ -109,8 +169,12 @@ async function buildCompiledAgent(): Promise<string> {
   const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], { encoding: 'utf8' });
   if (tsc.status !== 0) throw new Error(`tsc failed: ${tsc.stdout}${tsc.stderr}`);
   await mkdir(outDir, { recursive: true });
+  // The same dispatch as bin/patchwindow.js: `agent` loads the agent command alone.
   const entry = join(outDir, 'patchwindow.mjs');
-  await writeFile(entry, "import { main } from './reconciler/cli/main.js';\nprocess.exitCode = await main(process.argv.slice(2));\n");
+  await writeFile(
+    entry,
+    "const argv = process.argv.slice(2);\nconst { main } = await import(argv[0] === 'agent' ? './reconciler/cli/agent-main.js' : './reconciler/cli/main.js');\nprocess.exitCode = await main(argv);\n",
+  );
   return entry;
 }
 
@@ -135,8 +199,10 @@ async function main(): Promise<void> {
     await sleep(idleSeconds * 1_000);
     const b1 = await snapshot(cluster);
 
+    // Idle: the worker decided there is nothing to do and exited; the supervisor alone remains.
     const idleAgents = async (): Promise<void> => {
-      await f.until('every agent idle', () => f.nodes.every((n) => (f.agent(n)?.logs() ?? []).some((l) => l.waiting === 'not-required')), 120_000);
+      await f.until('every agent idle', () => f.nodes.every((n) => (f.agent(n)?.logs() ?? []).some((l) => l.process === 'supervisor' && l.idle === true)), 120_000);
+      for (const n of f.nodes) if ((await childPids(f.agent(n)!.child.pid!)).length > 0) throw new Error(`the agent of ${n} still has a worker while idle`);
     };
     // First the agents as the tests run them (TypeScript sources), for their memory only.
     f.startAgents();
@@ -152,16 +218,41 @@ async function main(): Promise<void> {
     log(`agents idle; measuring for ${idleSeconds} s`);
     await sleep(5_000);
     const i0 = await snapshot(cluster);
+    const probing = new AbortController();
+    const probes = probeAgents(f, probing.signal);
     await sleep(idleSeconds * 1_000);
+    probing.abort();
+    const probed = await probes;
     const i1 = await snapshot(cluster);
     const agentRss = await Promise.all(f.nodes.map((n) => rssKiB(f.agent(n)!.child.pid!)));
     const bareRss = await bareNodeRssKiB();
 
     log('rollout: every node needs a reboot');
     const r0 = await snapshot(cluster);
+    const sampling = new AbortController();
+    const samples = sampleWorkers(f, sampling.signal);
+    const sentinelAtMs = Date.now();
     await Promise.all(f.nodes.map((n) => f.host(n).setSentinel(true)));
     await f.until('every node rebooted and done', () => f.nodes.every((n) => f.rebootedAndDone(n)), 30 * 60_000);
     const r1 = await snapshot(cluster);
+    sampling.abort();
+    const { workerPeakKiB, workerRssKiB, podRssKiB } = await samples;
+    const workerPeaks = [...workerPeakKiB.values()];
+    const sentinelToWorkerMs = f.nodes.map((n) => msAfter(f, n, sentinelAtMs, (l) => l.process === 'supervisor' && l.rebootRequired === true));
+    const sentinelToMarkMs = f.nodes.map((n) => msAfter(f, n, sentinelAtMs, (l) => l.event === 'RebootRequired'));
+
+    // One node alone on an otherwise idle machine: the same path without 20 workers loading at once.
+    log('one more reboot of one node, alone');
+    const single = f.nodes[0]!;
+    await f.until('every agent idle again', () => f.nodes.every((n) => (f.agent(n)?.logs() ?? []).some((l) => l.process === 'supervisor' && l.idle === true)), 120_000);
+    await sleep(5_000);
+    const singleAtMs = Date.now();
+    f.watcher.expectAnotherReboot(f.node(single));
+    await f.host(single).setSentinel(true);
+    await f.until(`${single} marked`, () => f.logs(single).some((l) => l.event === 'RebootRequired' && Date.parse(String(l.time)) >= singleAtMs), 60_000);
+    const singleToWorkerMs = msAfter(f, single, singleAtMs, (l) => l.process === 'supervisor' && l.rebootRequired === true);
+    const singleToMarkMs = msAfter(f, single, singleAtMs, (l) => l.event === 'RebootRequired');
+    await f.until(`${single} rebooted again and done`, () => f.host(single).boots === 2 && f.idle(single), 120_000);
     if (f.watcher.violations.length > 0) throw new Error(`invariant violations:\n${f.watcher.violations.join('\n')}`);
 
     const baseline = delta(b0.requests, b1.requests);
@@ -183,6 +274,7 @@ async function main(): Promise<void> {
         byVerbAndResource: idle,
         apfServiceAccounts: i1.agentsApf - i0.agentsApf,
         baselineRequestsPerMinute: Math.round(sum(baseline) / (baselineMs / 60_000)),
+        probes: probed,
       },
       rollout: {
         seconds: Math.round((r1.atMs - r0.atMs) / 1000),
@@ -194,10 +286,21 @@ async function main(): Promise<void> {
         maxSlotsHeld: { alpha: f.watcher.maxSlotsHeld('alpha'), beta: f.watcher.maxSlotsHeld('beta') },
       },
       slotHandoffMs: { count: handoffs.length, p50: percentile(handoffs, 50), p95: percentile(handoffs, 95), max: percentile(handoffs, 100) },
+      sentinel: {
+        allAtOnce: {
+          toWorkerStartMs: { p50: percentile(sentinelToWorkerMs, 50), max: percentile(sentinelToWorkerMs, 100) },
+          toMarkMs: { p50: percentile(sentinelToMarkMs, 50), max: percentile(sentinelToMarkMs, 100) },
+        },
+        oneNode: { toWorkerStartMs: singleToWorkerMs, toMarkMs: singleToMarkMs },
+      },
       memory: {
         agentRssMiB: { median: round(percentile(agentRss, 50)! / 1024, 1), max: round(percentile(agentRss, 100)! / 1024, 1) },
         agentFromSourcesRssMiB: { median: round(percentile(sourceRss, 50)! / 1024, 1), max: round(percentile(sourceRss, 100)! / 1024, 1) },
         bareNodeRssMiB: round(bareRss / 1024, 1),
+        workers: workerPeaks.length,
+        workerPeakRssMiB: { median: round(percentile(workerPeaks, 50)! / 1024, 1), max: round(percentile(workerPeaks, 100)! / 1024, 1) },
+        workerRssMiB: { median: round(percentile(workerRssKiB, 50)! / 1024, 1) },
+        supervisorPlusWorkerRssMiB: { median: round(percentile(podRssKiB, 50)! / 1024, 1), max: round(percentile(podRssKiB, 100)! / 1024, 1) },
       },
     };
     console.log(JSON.stringify(result));
@@ -208,15 +311,27 @@ async function main(): Promise<void> {
   }
 }
 
-/** Release → next take of the same group, while some node of the group still waits. */
+/** Time from `sinceMs` to the first log line of node `n` at or after it that matches `which`. */
+function msAfter(f: E2eFleet, n: string, sinceMs: number, which: (l: Record<string, unknown>) => boolean): number {
+  const line = f.logs(n).find((l) => typeof l.time === 'string' && Date.parse(l.time) >= sinceMs && which(l));
+  if (line === undefined) throw new Error(`no such log line of ${n} after ${new Date(sinceMs).toISOString()}`);
+  return Date.parse(line.time as string) - sinceMs;
+}
+
+/**
+ * Release → next take of the same group, for the releases at which some other node of the group had
+ * recorded that it waits for a slot (phase acquiring). A release while the others' workers are still
+ * starting is not a hand-off: nobody waits yet.
+ */
 function handoffLatencies(f: E2eFleet): number[] {
   const out: number[] = [];
   const released = new Map<string, number[]>();
   for (const e of f.watcher.slotEvents) {
     const queue = released.get(e.group) ?? [];
     released.set(e.group, queue);
-    if (e.kind === 'released') queue.push(e.atMs);
-    else if (queue.length > 0) out.push(e.atMs - queue.shift()!);
+    if (e.kind === 'released') {
+      if ((e.waiting?.length ?? 0) > 0) queue.push(e.atMs);
+    } else if (queue.length > 0) out.push(e.atMs - queue.shift()!);
   }
   return out;
 }
@@ -228,10 +343,22 @@ function round(v: number, digits: number): number {
 function markdown(r: {
   command: string;
   nodes: number;
-  idle: { seconds: number; agentRequests: number; agentRequestsPerNodePerMinute: number; byVerb: Counts; apfServiceAccounts: number; baselineRequestsPerMinute: number };
+  idle: { seconds: number; agentRequests: number; agentRequestsPerNodePerMinute: number; byVerb: Counts; apfServiceAccounts: number; baselineRequestsPerMinute: number; probes: { ok: number; failed: number } };
   rollout: { seconds: number; agentRequests: number; agentRequestsPerNode: number; byVerb: Counts; apfServiceAccounts: number };
   slotHandoffMs: { count: number; p50: number | null; p95: number | null; max: number | null };
-  memory: { agentRssMiB: { median: number; max: number }; agentFromSourcesRssMiB: { median: number; max: number }; bareNodeRssMiB: number };
+  sentinel: {
+    allAtOnce: { toWorkerStartMs: { p50: number | null; max: number | null }; toMarkMs: { p50: number | null; max: number | null } };
+    oneNode: { toWorkerStartMs: number; toMarkMs: number };
+  };
+  memory: {
+    agentRssMiB: { median: number; max: number };
+    agentFromSourcesRssMiB: { median: number; max: number };
+    bareNodeRssMiB: number;
+    workers: number;
+    workerPeakRssMiB: { median: number; max: number };
+    workerRssMiB: { median: number };
+    supervisorPlusWorkerRssMiB: { median: number; max: number };
+  };
 }): string {
   const verbs = (c: Counts) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
   return [
@@ -244,16 +371,23 @@ function markdown(r: {
     `| idle: per node per minute | ${r.idle.agentRequestsPerNodePerMinute} |`,
     `| idle: APF flow schema service-accounts (agents only) | ${r.idle.apfServiceAccounts} |`,
     `| idle: API server baseline without agents | ${r.idle.baselineRequestsPerMinute} requests/min |`,
+    `| idle: /healthz and /metrics asked every 10 s, answered 200 | ${r.idle.probes.ok} of ${r.idle.probes.ok + r.idle.probes.failed} |`,
     `| rollout: duration | ${r.rollout.seconds} s |`,
     `| rollout: agent requests (baseline-subtracted) | ${r.rollout.agentRequests} (${verbs(r.rollout.byVerb)}) |`,
     `| rollout: per node | ${r.rollout.agentRequestsPerNode} |`,
     `| rollout: APF flow schema service-accounts (agents only) | ${r.rollout.apfServiceAccounts} |`,
     `| slot hand-off (release → next take), ${r.slotHandoffMs.count} hand-offs | p50 ${r.slotHandoffMs.p50} ms, p95 ${r.slotHandoffMs.p95} ms, max ${r.slotHandoffMs.max} ms |`,
-    `| agent RSS at idle (compiled dist/ and NODE_OPTIONS=${DAEMONSET_NODE_OPTIONS}, as in the image) | median ${r.memory.agentRssMiB.median} MiB, max ${r.memory.agentRssMiB.max} MiB |`,
+    `| rollout: sentinel written → supervisor starts a worker (check every 1 s) | p50 ${r.sentinel.allAtOnce.toWorkerStartMs.p50} ms, max ${r.sentinel.allAtOnce.toWorkerStartMs.max} ms |`,
+    `| rollout: sentinel written → RebootRequired Event (20 workers starting at once) | p50 ${r.sentinel.allAtOnce.toMarkMs.p50} ms, max ${r.sentinel.allAtOnce.toMarkMs.max} ms |`,
+    `| one node alone: sentinel written → worker started / → RebootRequired Event | ${r.sentinel.oneNode.toWorkerStartMs} ms / ${r.sentinel.oneNode.toMarkMs} ms |`,
+    `| agent RSS at idle: the supervisor, no worker (compiled dist/ and NODE_OPTIONS=${DAEMONSET_NODE_OPTIONS}, as in the image) | median ${r.memory.agentRssMiB.median} MiB, max ${r.memory.agentRssMiB.max} MiB |`,
     `| agent RSS at idle (TypeScript sources, type stripping) | median ${r.memory.agentFromSourcesRssMiB.median} MiB, max ${r.memory.agentFromSourcesRssMiB.max} MiB |`,
     `| bare \`node -e 'setInterval(()=>{},1e9)'\` RSS | ${r.memory.bareNodeRssMiB} MiB |`,
+    `| rollout: worker peak RSS (VmHWM), ${r.memory.workers} workers | median ${r.memory.workerPeakRssMiB.median} MiB, max ${r.memory.workerPeakRssMiB.max} MiB |`,
+    `| rollout: worker RSS, all samples | median ${r.memory.workerRssMiB.median} MiB |`,
+    `| rollout: supervisor + worker RSS (the pod) | median ${r.memory.supervisorPlusWorkerRssMiB.median} MiB, max ${r.memory.supervisorPlusWorkerRssMiB.max} MiB |`,
     '',
-    'A watch that ends (the agent closes a watch that saw nothing for 5 minutes; the API server ends them after 30-60 minutes) and is opened again counts as one WATCH request.',
+    'An idle agent is its supervisor alone: no worker, no watch, no API request. A worker watches while it runs; a watch that ends and is opened again counts as one WATCH request.',
     "Baseline-subtracted figures are apiserver_request_total deltas minus an equally long window without agents; during the rollout they also hold what the reboots make others do (kwok reporting NotReady/Ready: PATCH nodes/status; the controllers' Events). APF's service-accounts count is the agents' requests alone.",
   ].join('\n');
 }

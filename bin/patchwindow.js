@@ -12,11 +12,15 @@ if (major < 24) {
   );
   process.exit(2);
 }
-const source = new URL('../reconciler/cli/main.ts', import.meta.url);
-const compiled = new URL('../dist/reconciler/cli/main.js', import.meta.url);
+const argv = process.argv.slice(2);
+// `patchwindow agent` runs on every node all the time: its entry loads the agent command alone, not
+// every command's dependencies (docs/decisions/0006-light-idle-agent.md).
+const module = argv[0] === 'agent' ? 'agent-main' : 'main';
+const source = new URL(`../reconciler/cli/${module}.ts`, import.meta.url);
+const compiled = new URL(`../dist/reconciler/cli/${module}.js`, import.meta.url);
 const entry = existsSync(source) ? source : compiled;
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(argv);
 // The command is over. Anything still holding the event loop (e.g. a git transfer a stopping
 // reconciler abandoned) must not keep the process alive; the unref'd timer lets a normal exit
 // happen first, so buffered output is never cut off.

@@ -209,8 +209,9 @@ export function normalizeFleet(report: Report, fleet: Fleet, version: string): F
     imagePullSecrets: a.imagePullSecrets ?? [],
     priorityClassName: a.priorityClassName ?? 'system-node-critical',
     resources: {
-      // Measured: an idle agent holds about 160 MiB (bench/cluster-bench.ts), most of it the
-      // Kubernetes client; watches of a large cluster add to it while a reboot is wanted.
+      // Measured (bench/cluster-bench.ts): an idle agent is its supervisor alone, about 57 MiB; while
+      // a reboot is wanted or under way its worker runs too, about 185 MiB together, and a worker
+      // may wait days for its window. Watches of a large cluster add to the worker's share.
       requests: a.resources?.requests ?? { cpu: '10m', memory: '192Mi' },
       limits: a.resources?.limits ?? { memory: '320Mi' },
     },

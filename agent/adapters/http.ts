@@ -1,14 +1,23 @@
-// The agent's HTTP endpoint (node:http): /metrics for Prometheus and /healthz for the kubelet's
-// liveness probe. /healthz reports whether the decision loop made progress recently, so a loop that
-// hangs (a stuck API call, a deadlock) gets the pod restarted; the state on the Node lets the new
-// process continue where the old one stopped.
-import { createServer, type ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+// The agent's HTTP endpoint (node:http), served by its supervisor: /metrics for Prometheus and
+// /healthz for the kubelet's liveness probe. /healthz reports whether the agent made progress
+// recently (the supervisor's sentinel checks, or its worker's decision loop), so a loop that hangs
+// (a stuck API call, a deadlock) gets the pod restarted; the state on the Node lets the new process
+// continue where the old one stopped.
+import { createRequire } from 'node:module';
+import type * as http from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { messageOf } from '../../policy/errors.ts';
 import { listening, type Listening } from './serve.ts';
 
+// node:http through require, not import: an ES module import of a built-in reads every export to
+// build the module namespace, and node:http's lazy WebSocket exports then load undici with crypto,
+// tls, http2, zlib and worker_threads: 11 MiB the agent's supervisor never uses
+// (docs/decisions/0006-light-idle-agent.md).
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof http;
+
 export interface AgentHttpOptions {
-  readonly registry: Registry;
+  /** The Prometheus text and its Content-Type. */
+  readonly metrics: { exposition(): string; readonly contentType: string };
   /** The loop reported progress recently. */
   readonly healthy: () => boolean;
 }
@@ -24,10 +33,13 @@ export function agentHttpServer(options: AgentHttpOptions): AgentHttpServer {
     if (path === '/healthz') {
       return options.healthy() ? reply(res, 200, 'ok\n') : reply(res, 503, 'the agent loop has made no progress recently\n');
     }
-    options.registry.metrics().then(
-      (text) => reply(res, 200, text, { 'content-type': options.registry.contentType }),
-      (err: unknown) => reply(res, 500, `cannot collect metrics: ${messageOf(err)}\n`),
-    );
+    let text: string;
+    try {
+      text = options.metrics.exposition();
+    } catch (err: unknown) {
+      return reply(res, 500, `cannot collect metrics: ${messageOf(err)}\n`);
+    }
+    reply(res, 200, text, { 'content-type': options.metrics.contentType });
   });
 
   return listening(server, 'serve metrics');

@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 async function serve(metrics: AgentMetrics, healthy: () => boolean = () => true): Promise<string> {
-  server = agentHttpServer({ registry: metrics.registry, healthy });
+  server = agentHttpServer({ metrics, healthy });
   const port = await server.listen(0, '127.0.0.1');
   return `http://127.0.0.1:${port}`;
 }
@@ -150,7 +150,7 @@ describe('agentHttpServer', () => {
   it('fails with a TerminalError when the port is taken', async () => {
     const base = await serve(metrics());
     const port = Number(new URL(base).port);
-    const second = agentHttpServer({ registry: metrics().registry, healthy: () => true });
+    const second = agentHttpServer({ metrics: metrics(), healthy: () => true });
     const listening = second.listen(port, '127.0.0.1');
     await expect(listening).rejects.toThrow(TerminalError);
     await expect(listening).rejects.toThrow(`cannot serve metrics on 127.0.0.1:${port}: listen EADDRINUSE`);

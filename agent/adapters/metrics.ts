@@ -1,24 +1,22 @@
-// The agent's Prometheus metrics (prom-client), one registry per agent process. Every series carries
-// the node and policy, so one query covers the fleet: `max by (policy) (patchwindow_blocked)`,
+// The agent's Prometheus metrics. The supervisor keeps the one set of a node; its workers report
+// into it over their IPC channel (agent/worker-channel.ts), so counters outlive each worker. Every
+// series carries the node and policy, so one query covers the fleet: `max by (policy) (patchwindow_blocked)`,
 // `sum(patchwindow_reboot_required) by (policy)`. Label sets are small and fixed (phases, blocker
 // kinds) so a flapping state never creates new series; all of them exist from the start at 0, which
 // keeps `absent()` and `== 0` alerts meaningful.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BlockReason } from '../blockers.ts';
 import { PHASES, type Phase } from '../state.ts';
+import { counter, exposition, EXPOSITION_CONTENT_TYPE, gauge, histogram, processFamilies, type Family } from './exposition.ts';
 
 export interface AgentMetricsOptions {
   readonly node: string;
   readonly policy: string;
-  /** Default: a new Registry. */
-  readonly registry?: Registry;
-  /** prom-client's process and Node.js metrics (CPU, memory, event loop lag); default true. */
+  /** The process's CPU, memory and heap figures (prom-client's names); default true. */
   readonly processMetrics?: boolean;
 }
 
 /** What the agent reports; each method updates the series of this node and policy. */
-export interface AgentMetrics {
-  readonly registry: Registry;
+export interface AgentMetricsCalls {
   /** patchwindow_reboot_required: the sentinel says the node needs a reboot. */
   setRebootRequired(required: boolean): void;
   /** patchwindow_phase: 1 for `phase` (null: idle, no reboot under way), 0 for the others. */
@@ -39,6 +37,26 @@ export interface AgentMetrics {
   countNotificationFailure(format: string): void;
 }
 
+/** The series and their text for /metrics. */
+export interface AgentMetrics extends AgentMetricsCalls {
+  /** The Prometheus text of every series. */
+  exposition(): string;
+  readonly contentType: string;
+}
+
+/** Every method of AgentMetricsCalls (exhaustive by type), for the worker's channel. */
+export const METRIC_CALLS = Object.keys({
+  setRebootRequired: null,
+  setPhase: null,
+  setBlocked: null,
+  setRebootLoop: null,
+  observeSlotWaitMs: null,
+  observeDrainDurationMs: null,
+  countReboot: null,
+  countFailure: null,
+  countNotificationFailure: null,
+} satisfies Record<keyof AgentMetricsCalls, null>) as (keyof AgentMetricsCalls)[];
+
 export const IDLE_PHASE = 'idle';
 
 // Exhaustive by type: adding a BlockReason kind without listing it here does not compile.
@@ -48,22 +66,21 @@ const BLOCK_KINDS: Record<BlockReason['kind'], null> = { hold: null, pod: null, 
 const SLOT_WAIT_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400, 259200];
 const DRAIN_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
 
-/** Creates the agent's metrics in a registry (a new one unless given). */
+/** Creates the agent's metrics. */
 export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
-  const registry = options.registry ?? new Registry();
   const base = { node: options.node, policy: options.policy };
-  const registers = [registry];
-  const nodePolicy = ['node', 'policy'] as const;
 
-  const rebootRequired = new Gauge({ name: 'patchwindow_reboot_required', help: 'The node needs a reboot (sentinel file or command): 1, else 0.', labelNames: nodePolicy, registers });
-  const phase = new Gauge({ name: 'patchwindow_phase', help: 'Phase of the reboot under way: 1 for the current phase (idle: none), 0 for the others.', labelNames: [...nodePolicy, 'phase'], registers });
-  const blocked = new Gauge({ name: 'patchwindow_blocked', help: 'A blocker keeps the node from starting a reboot, by kind (hold, pod, alert, unknown = cannot be evaluated): 1, else 0.', labelNames: [...nodePolicy, 'reason'], registers });
-  const rebootLoop = new Gauge({ name: 'patchwindow_reboot_loop', help: 'The sentinel survived the last reboot; the agent holds off rebooting again: 1, else 0.', labelNames: nodePolicy, registers });
-  const slotWait = new Histogram({ name: 'patchwindow_slot_wait_seconds', help: 'Time from wanting a reboot slot to holding one.', labelNames: nodePolicy, buckets: SLOT_WAIT_BUCKETS, registers });
-  const drainDuration = new Histogram({ name: 'patchwindow_drain_duration_seconds', help: 'Duration of a drain, successful or not.', labelNames: nodePolicy, buckets: DRAIN_BUCKETS, registers });
-  const reboots = new Counter({ name: 'patchwindow_reboots_total', help: 'Reboots completed (the boot id changed).', labelNames: nodePolicy, registers });
-  const failures = new Counter({ name: 'patchwindow_failures_total', help: 'Reboot attempts that failed, by reason.', labelNames: [...nodePolicy, 'reason'], registers });
-  const notifyFailures = new Counter({ name: 'patchwindow_notification_failures_total', help: 'Notifications given up after retries, by format.', labelNames: [...nodePolicy, 'format'], registers });
+  const rebootRequired = gauge({ name: 'patchwindow_reboot_required', help: 'The node needs a reboot (sentinel file or command): 1, else 0.' });
+  const phase = gauge({ name: 'patchwindow_phase', help: 'Phase of the reboot under way: 1 for the current phase (idle: none), 0 for the others.' });
+  const blocked = gauge({ name: 'patchwindow_blocked', help: 'A blocker keeps the node from starting a reboot, by kind (hold, pod, alert, unknown = cannot be evaluated): 1, else 0.' });
+  const rebootLoop = gauge({ name: 'patchwindow_reboot_loop', help: 'The sentinel survived the last reboot; the agent holds off rebooting again: 1, else 0.' });
+  const slotWait = histogram({ name: 'patchwindow_slot_wait_seconds', help: 'Time from wanting a reboot slot to holding one.', buckets: SLOT_WAIT_BUCKETS });
+  const drainDuration = histogram({ name: 'patchwindow_drain_duration_seconds', help: 'Duration of a drain, successful or not.', buckets: DRAIN_BUCKETS });
+  const reboots = counter({ name: 'patchwindow_reboots_total', help: 'Reboots completed (the boot id changed).' });
+  const failures = counter({ name: 'patchwindow_failures_total', help: 'Reboot attempts that failed, by reason.' });
+  const notifyFailures = counter({ name: 'patchwindow_notification_failures_total', help: 'Notifications given up after retries, by format.' });
+  const families: Family[] = [rebootRequired, phase, blocked, rebootLoop, slotWait, drainDuration, reboots, failures, notifyFailures];
+  if (options.processMetrics ?? true) families.push(...processFamilies());
 
   const phaseNames = [IDLE_PHASE, ...PHASES];
   const setPhase = (current: Phase | null): void => {
@@ -81,10 +98,10 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
   drainDuration.zero(base);
   setPhase(null);
   setBlocked([]);
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   return {
-    registry,
+    exposition: () => exposition(families),
+    contentType: EXPOSITION_CONTENT_TYPE,
     setRebootRequired: (required) => rebootRequired.set(base, required ? 1 : 0),
     setPhase,
     setBlocked,

@@ -142,7 +142,7 @@ export interface AgentSettings {
   logLevel?: "debug" | "info" | "warn" | "error";
 }
 /**
- * Container resources. Default requests cpu 10m, memory 192Mi; limits memory 320Mi (an idle agent holds about 160 MiB).
+ * Container resources. Default requests cpu 10m, memory 192Mi; limits memory 320Mi (measured: an idle agent, its supervisor alone, holds about 57 MiB; with its worker, while a reboot is wanted or under way, about 185 MiB).
  */
 export interface Resources {
   /**

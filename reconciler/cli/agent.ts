@@ -1,13 +1,15 @@
 // `patchwindow agent --config FILE [--dry-run]`: the node agent, as the DaemonSet of each policy
 // runs it (reconciler/daemonset.ts): NODE_NAME from the downward API, host paths under
-// PATCHWINDOW_HOST_ROOT, credentials from the pod's ServiceAccount. Runs until SIGTERM/SIGINT, then
+// PATCHWINDOW_HOST_ROOT, credentials from the pod's ServiceAccount. A supervisor that starts a
+// worker process while the node needs one (agent/supervisor.ts). Runs until SIGTERM/SIGINT, then
 // exits 0 with its state left on the Node. An invalid config exits 1 naming the file and field;
 // a missing NODE_NAME or unreachable setup (credentials, boot id, port) exits 2.
+// bin/patchwindow.js runs this command without the others (agent-main.ts): keep its imports light.
 import { Option } from 'commander';
 import { resolve } from 'node:path';
 import { UsageError } from '../../policy/errors.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
-import { listenArg } from './reconcile.ts';
+import { listenArg } from './listen.ts';
 
 export interface AgentCommandOptions {
   readonly config: string;
@@ -25,7 +27,7 @@ export async function runAgentCommand(io: CliIo, opts: AgentCommandOptions): Pro
   if (nodeName === '') {
     throw new UsageError('NODE_NAME is not set; the agent needs the name of its Node (the DaemonSet sets it from spec.nodeName through the downward API)');
   }
-  const { agentMain } = await import('../../agent/main.ts');
+  const { agentMain } = await import('../../agent/supervisor-main.ts');
   const nsenterPath = opts.nsenter ?? io.env.PATCHWINDOW_NSENTER;
   return agentMain({
     configPath: resolve(io.cwd, opts.config),

@@ -1,12 +1,15 @@
 // `patchwindow reconcile --repo URL --ref BRANCH --path DIR [--schedule CRON] ...`: the long-running
 // in-cluster reconciler (reconciler/controller.ts). Runs until SIGTERM/SIGINT, then shuts down
 // gracefully and exits 0. Startup problems (no kubeconfig, bad schedule, port taken) exit 2.
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { durationArg } from './args.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
+import { listenArg } from './listen.ts';
+
+export { listenArg };
 
 export interface ReconcileOptions {
   readonly repo: string;
@@ -32,15 +35,6 @@ export interface ReconcileOptions {
   readonly maxCycle: number;
   readonly kubeconfig?: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
-}
-
-/** `[HOST]:PORT` or `PORT`. */
-export function listenArg(value: string): { host?: string; port: number } {
-  const m = /^(?:(.*):)?(\d{1,5})$/.exec(value);
-  const port = Number(m?.[2]);
-  if (!m || port > 65535) throw new InvalidArgumentError('use [HOST]:PORT, e.g. :8080 or 127.0.0.1:8080');
-  const host = m[1]?.replace(/^\[(.*)\]$/, '$1');
-  return host ? { host, port } : { port };
 }
 
 function duration(flags: string, description: string, defaultMs: number, shown: string): Option {

@@ -1,12 +1,15 @@
-// `patchwindow agent`: how it refuses to start (exit codes and messages, in-process), and a real
-// process in dry run against the test cluster: it says what it would do (Event "DryRun") and
-// touches nothing, serves /healthz and /metrics, and exits 0 on SIGTERM.
+// `patchwindow agent`: how it refuses to start (exit codes and messages, in-process), a real
+// process in dry run against the test cluster (it says what it would do, Event "DryRun", and
+// touches nothing, serves /healthz and /metrics, and exits 0 on SIGTERM), and an idle agent: its
+// worker exits, the supervisor alone serves /metrics, and a sentinel appearing starts a worker
+// that reboots the node.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../fakes/config.ts';
 import { runCli } from '../helpers/cli.ts';
+import { childPids } from '../helpers/agent-process.ts';
 import { E2eFleet } from '../helpers/e2e-fleet.ts';
 import { REBOOT_REQUIRED_LABEL } from '../../agent/keys.ts';
 import { useCluster } from '../testenv/use-cluster.ts';
@@ -107,6 +110,43 @@ describe('patchwindow agent --dry-run (process)', () => {
     expect(await f.killAgent('n1', 'SIGTERM')).toBe(0);
     expect(agent.logs().at(-1)).toMatchObject({ level: 'info', node: f.node('n1'), policy: 'general', msg: 'agent process stopped; its state stays on the Node for the next start' });
     expect(agent.logs().every((l) => l.node === f.node('n1') && l.policy === 'general')).toBe(true);
+    expect(f.watcher.violations, f.report()).toEqual([]);
+    expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
+  });
+});
+
+describe('an idle agent (process)', () => {
+  let fleet: E2eFleet | undefined;
+
+  afterEach(async () => {
+    await fleet?.close();
+    fleet = undefined;
+  });
+
+  it('runs no worker while nothing is to do, and starts one that reboots the node when the sentinel appears', async () => {
+    fleet = await E2eFleet.create(cluster, { policies: [{ name: 'general', pools: ['p'], maxUnavailable: 1 }], nodes: { n1: { pool: 'p', sentinel: false } } });
+    const f = fleet;
+    f.startAgents();
+    const agent = f.agent('n1')!;
+    const idleLines = () => agent.logs().filter((l) => l.process === 'supervisor' && l.idle === true);
+    await f.until('the worker to exit idle', () => idleLines().length === 1);
+    expect(agent.logs().some((l) => l.process === 'worker' && l.waiting === 'not-required')).toBe(true);
+    expect(await childPids(agent.child.pid!)).toEqual([]);
+
+    // The supervisor alone serves the node's series and its health.
+    const base = `http://127.0.0.1:${agent.metricsPort()!}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain(`patchwindow_reboot_required{node="${f.node('n1')}",policy="general"} 0`);
+    expect(metrics).toContain(`patchwindow_phase{node="${f.node('n1')}",policy="general",phase="idle"} 1`);
+
+    await f.host('n1').setSentinel(true);
+    await f.until('n1 rebooted and done', () => f.rebootedAndDone('n1'), 60_000);
+    // The agent started after the reboot recovered the node, then went idle in its turn.
+    const after = f.agent('n1')!;
+    await f.until('the new worker to exit idle', () => after.logs().some((l) => l.process === 'supervisor' && l.idle === true));
+    expect(agent.logs().filter((l) => l.msg === 'agent worker started')).toHaveLength(2);
+    expect(agent.logs().some((l) => l.rebootRequired === true && l.msg === 'the node needs a reboot (sentinel found): starting the agent worker')).toBe(true);
     expect(f.watcher.violations, f.report()).toEqual([]);
     expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
   });

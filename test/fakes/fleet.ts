@@ -15,7 +15,7 @@ import { clusterPorts, type Session } from './session.ts';
 
 interface Running {
   readonly controller: AbortController;
-  readonly done: Promise<void>;
+  readonly done: Promise<unknown>;
 }
 
 export interface FleetNodeOptions extends Omit<NodeSpec, 'name'>, MachineOptions {
@@ -44,6 +44,10 @@ export class FakeFleet {
   /** Every observer call throws after being recorded (a buggy metrics adapter). */
   observerThrows = false;
   tuning: Partial<AgentTuning> = {};
+  /** Agents return once idle, as the supervisor's workers do (nobody starts them again here). */
+  exitWhenIdle = false;
+  /** When each agent returned idle (exitWhenIdle), per node. */
+  readonly idleAtMs = new Map<string, number[]>();
   #agents = new Map<string, Running>();
 
   constructor(startMs: number) {
@@ -91,9 +95,15 @@ export class FakeFleet {
       dryRun: this.dryRun,
       signal: controller.signal,
       tuning: this.tuning,
-    }).catch((err: unknown) => {
-      this.agentErrors.push(err);
-    });
+      exitWhenIdle: this.exitWhenIdle,
+    }).then(
+      (outcome) => {
+        if (outcome === 'idle') this.idleAtMs.set(name, [...(this.idleAtMs.get(name) ?? []), this.clock.now()]);
+      },
+      (err: unknown) => {
+        this.agentErrors.push(err);
+      },
+    );
     this.#agents.set(name, { controller, done });
   }
 

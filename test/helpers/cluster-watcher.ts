@@ -55,6 +55,8 @@ export interface SlotEvent {
   readonly group: string;
   readonly index: number;
   readonly holder: string;
+  /** On a release: the nodes of the group that recorded they wait for a slot (phase acquiring) at that moment. */
+  readonly waiting?: readonly string[];
 }
 
 interface Group {
@@ -89,6 +91,8 @@ export class ClusterWatcher {
   readonly #adminCordoned = new Set<string>();
   readonly #adminActing = new Set<string>();
   readonly #rebootingEntries = new Map<string, number>();
+  /** Reboots each node may make while watched (1 unless the test asks for more). */
+  readonly #rebootsAllowed = new Map<string, number>();
   readonly #reboots = new Map<string, string[]>();
   readonly #maxSlots = new Map<string, number>();
   readonly #listeners = new Set<() => void>();
@@ -153,6 +157,12 @@ export class ClusterWatcher {
   adminActing(node: string, acting: boolean): void {
     if (acting) this.#adminActing.add(node);
     else this.#adminActing.delete(node);
+  }
+
+  /** The test made `node` need a reboot again after its last one: one more is no violation. */
+  expectAnotherReboot(node: string): void {
+    this.#rebootsAllowed.set(node, (this.#rebootsAllowed.get(node) ?? 1) + 1);
+    this.#note(node, 'test: one more reboot expected');
   }
 
   node(name: string): NodeInfo | undefined {
@@ -337,7 +347,7 @@ export class ClusterWatcher {
       if (phase === 'rebooting') {
         const entries = (this.#rebootingEntries.get(name) ?? 0) + 1;
         this.#rebootingEntries.set(name, entries);
-        if (entries > 1) this.#violation(`${name} entered phase rebooting a second time`);
+        if (entries > (this.#rebootsAllowed.get(name) ?? 1)) this.#violation(`${name} entered phase rebooting ${entries} times`);
       }
     }
     const last = decodeLastReboot(after.annotations[LAST_REBOOT_ANNOTATION]);
@@ -364,7 +374,12 @@ export class ClusterWatcher {
     else this.#slots.set(c.key, after);
     const atMs = Date.now();
     if (before !== undefined && before.holder !== after?.holder) {
-      this.slotEvents.push({ atMs, kind: 'released', group: before.group, index: before.index, holder: before.holder });
+      const group = this.#groups.find((g) => g.name === before.group);
+      const waiting = [...this.#nodes.values()]
+        .filter((n) => n.name !== before.holder && this.state(n.name)?.phase === 'acquiring')
+        .filter((n) => group === undefined || group.members === null || nodeSelectorTermsMatch(group.members, n.labels))
+        .map((n) => n.name);
+      this.slotEvents.push({ atMs, kind: 'released', group: before.group, index: before.index, holder: before.holder, waiting });
       this.#note(before.holder, `slot ${before.group}/${before.index} ${after === undefined ? 'released' : `taken over by ${after.holder}`}`);
     }
     if (after !== undefined && before?.holder !== after.holder) {

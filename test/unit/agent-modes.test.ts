@@ -1,7 +1,8 @@
-// The loop in its other situations: dry run, idle agents (what they cost), windows and pauses,
-// holds, Prometheus blockers, and notifications that fail.
+// The loop in its other situations: dry run, idle agents (what they cost), the supervisor's worker
+// that returns once idle, windows and pauses, holds, Prometheus blockers, and notifications that fail.
 import { describe, expect, it } from 'vitest';
 import { HOLD_KEY, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../agent/keys.ts';
+import { IDLE_SETTLE_LIMIT_MS } from '../../agent/loop.ts';
 import type { WindowSpec } from '../../policy/model.ts';
 import { count, DAY, HOUR, MINUTE, testConfig } from '../fakes/config.ts';
 import { FakeFleet } from '../fakes/fleet.ts';
@@ -101,6 +102,71 @@ describe('an idle agent', () => {
     expect(await run(s, () => allDone(s), DAY), tail(s)).toBe(true);
     expect(s.fleet.machine('g1').commandedAtMs).toEqual([MORNING + 3 * HOUR]);
     expect(s.fleet.cluster.eventsFor('g1').map((e) => e.reason)).toContain('RebootPaused');
+  });
+});
+
+describe("an agent that returns once idle (the supervisor's worker)", () => {
+  it('returns at once when nothing is to do, having only read its sentinel and its own Node', async () => {
+    const s = single(testConfig(), false);
+    s.fleet.exitWhenIdle = true;
+    const called = recordCalls(s);
+    s.fleet.startAll();
+    await s.fleet.runUntil(() => s.fleet.idleAtMs.has('g1'), MORNING + HOUR);
+    expect(s.fleet.idleAtMs.get('g1')).toEqual([MORNING]);
+    expect([...called].sort()).toEqual(['host.bootId', 'host.rebootRequired', 'nodes.watchOne']);
+  });
+
+  it('takes back a stale reboot-required mark on its Node before it returns', async () => {
+    const s = single(testConfig(), false);
+    s.fleet.exitWhenIdle = true;
+    s.fleet.cluster.patchMetadata('g1', { labels: { [REBOOT_REQUIRED_LABEL]: 'true' } });
+    s.fleet.startAll();
+    await s.fleet.runUntil(() => s.fleet.idleAtMs.has('g1'), MORNING + HOUR);
+    expect(s.fleet.cluster.node('g1')!.labels[REBOOT_REQUIRED_LABEL]).toBeUndefined();
+  });
+
+  it('keeps running while the node needs a reboot outside its window, and while a reboot is under way', async () => {
+    const s = single(testConfig({ windows: NIGHTS }));
+    s.fleet.exitWhenIdle = true;
+    s.fleet.startAll();
+    expect(await run(s, () => allDone(s), DAY), tail(s)).toBe(true);
+    // The agent that ran until the reboot never returned idle; the one started after it did, once done.
+    expect(s.fleet.machine('g1').commandedAtMs).toEqual([START + 22 * HOUR]);
+    await s.fleet.runUntil(() => s.fleet.idleAtMs.has('g1'), START + 2 * DAY);
+    const [idleMs] = s.fleet.idleAtMs.get('g1')!;
+    expect(idleMs).toBeGreaterThan(START + 22 * HOUR);
+    expect(s.fleet.idleAtMs.get('g1')).toHaveLength(1);
+    expect(s.fleet.cluster.node('g1')!.annotations[STATE_ANNOTATION]).toBeUndefined();
+    expect(s.fleet.notifier.eventsFor('g1')).toEqual(['drain', 'reboot', 'done']);
+    expect(s.fleet.cluster.eventsFor('g1').map((e) => e.reason)).toContain('RebootDone');
+    expect(s.checker.violations).toEqual([]);
+  });
+
+  it('waits for its last notification before it returns, at most IDLE_SETTLE_LIMIT_MS for one that never returns', async () => {
+    const idleAfterReboot = async (mode: 'ok' | 'hang'): Promise<number> => {
+      const s = single();
+      s.fleet.exitWhenIdle = true;
+      s.fleet.notifier.mode = mode;
+      s.fleet.startAll();
+      await s.fleet.runUntil(() => s.fleet.idleAtMs.has('g1'), MORNING + DAY);
+      expect(s.fleet.machine('g1').boots).toBe(1);
+      return s.fleet.idleAtMs.get('g1')![0]!;
+    };
+    expect((await idleAfterReboot('hang')) - (await idleAfterReboot('ok'))).toBe(IDLE_SETTLE_LIMIT_MS);
+  });
+
+  it('in dry run, keeps running while it would reboot (its report lives in its memory)', async () => {
+    const s = single(testConfig({ windows: NIGHTS }));
+    s.fleet.exitWhenIdle = true;
+    s.fleet.dryRun = true;
+    s.fleet.startAll();
+    await s.fleet.runUntil(() => false, MORNING + DAY);
+    expect(s.fleet.isRunning('g1')).toBe(true);
+    expect(s.fleet.idleAtMs.has('g1')).toBe(false);
+    expect(s.fleet.cluster.eventsFor('g1').filter((e) => e.reason === 'DryRun')).toHaveLength(1);
+    s.fleet.machine('g1').sentinel = false;
+    await s.fleet.runUntil(() => s.fleet.idleAtMs.has('g1'), MORNING + 2 * DAY);
+    expect(s.fleet.idleAtMs.get('g1')).toHaveLength(1);
   });
 });
 

@@ -1,0 +1,31 @@
+// Wiring of `patchwindow agent`: the supervisor (supervisor.ts) with real worker processes, the
+// host adapter's sentinel check and the system clock. Only light modules: this is the process that
+// stays up on every node (docs/decisions/0006-light-idle-agent.md).
+import { createHost } from './adapters/host.ts';
+import { workerProcesses } from './adapters/worker-process.ts';
+import { systemClock } from './clock.ts';
+import { supervise } from './supervisor.ts';
+import type { WorkerArgs } from './worker-channel.ts';
+
+export interface AgentMainOptions extends WorkerArgs {
+  /** Address of /metrics and /healthz; the port defaults to the config's agent.metricsPort. */
+  readonly listen: { readonly host?: string; readonly port?: number };
+  /** The workers' environment (KUBECONFIG or KUBERNETES_SERVICE_HOST, NODE_OPTIONS...). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Aborts on SIGTERM/SIGINT: the worker stops cleanly, its state stays on the Node. */
+  readonly signal: AbortSignal;
+}
+
+/** Runs the agent until `signal` aborts; resolves 0. Setup problems throw (PolicyError, IoError). */
+export function agentMain(o: AgentMainOptions): Promise<number> {
+  const { configPath, nodeName, dryRun, hostRoot, nsenterPath } = o;
+  return supervise({
+    nodeName,
+    dryRun,
+    listen: o.listen,
+    launcher: workerProcesses({ args: { configPath, nodeName, dryRun, hostRoot, ...(nsenterPath !== undefined ? { nsenterPath } : {}) }, env: o.env }),
+    sentinel: (settings) => createHost({ ...settings.reboot, hostRoot, ...(nsenterPath !== undefined ? { nsenterPath } : {}) }),
+    clock: systemClock,
+    signal: o.signal,
+  });
+}

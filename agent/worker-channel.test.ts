@@ -1,0 +1,49 @@
+// The supervisor-worker messages: what the supervisor accepts, and metric calls made in the worker
+// arriving (through JSON, as node's IPC carries them) as the same series in the supervisor.
+import { describe, expect, it } from 'vitest';
+import { createAgentMetrics } from './adapters/metrics.ts';
+import { processObserver } from './telemetry.ts';
+import { NO_LOG } from './observer.ts';
+import { applyMetricCall, livenessOverChannel, metricsOverChannel, workerMessage, type WorkerMessage } from './worker-channel.ts';
+
+describe('worker messages', () => {
+  it('accepts the messages of a worker and nothing else', () => {
+    expect(workerMessage({ kind: 'idle' })).toEqual({ kind: 'idle' });
+    expect(workerMessage({ kind: 'metric', call: 'countReboot', args: [] })).toEqual({ kind: 'metric', call: 'countReboot', args: [] });
+    expect(workerMessage({ kind: 'fatal', exitCode: 1, message: 'bad' })).toEqual({ kind: 'fatal', exitCode: 1, message: 'bad' });
+    for (const junk of [null, 'idle', 42, {}, { kind: 'start' }, { kind: 'metric', call: 'exposition', args: [] }, { kind: 'metric', call: 'constructor', args: [] }, { kind: 'metric', call: 'countReboot' }, { kind: 'fatal', exitCode: 0, message: 'x' }, { kind: 'fatal', exitCode: 1 }, { kind: 'ready' }]) {
+      expect(workerMessage(junk), JSON.stringify(junk)).toBeUndefined();
+    }
+  });
+
+  it("puts the worker's observations on the supervisor's series as if they were made there", () => {
+    const direct = createAgentMetrics({ node: 'n1', policy: 'general', processMetrics: false });
+    const supervisor = createAgentMetrics({ node: 'n1', policy: 'general', processMetrics: false });
+    const progress: (number | null)[] = [];
+    const send = (m: WorkerMessage): void => {
+      const carried = workerMessage(JSON.parse(JSON.stringify(m)));
+      if (carried?.kind === 'metric') applyMetricCall(supervisor, carried);
+      if (carried?.kind === 'progress') progress.push(carried.nextByMs);
+    };
+    const observe = (o: ReturnType<typeof processObserver>): void => {
+      o.rebootRequired(true);
+      o.phase('draining');
+      o.blocked([{ kind: 'pod', pod: 'ml/train-0' }]);
+      o.slotAcquired('general', 90_000);
+      o.drained(true, 42_500);
+      o.rebooted(1_000);
+      o.failed('reboot');
+      o.rebootLoop(true);
+      o.progress?.(5_000);
+      o.progress?.(Infinity);
+    };
+    observe(processObserver(direct, { progressed() {}, healthy: () => true }, NO_LOG));
+    const worker = metricsOverChannel(send);
+    observe(processObserver(worker, livenessOverChannel(send), NO_LOG));
+    worker.countNotificationFailure('slack');
+    direct.countNotificationFailure('slack');
+    expect(supervisor.exposition()).toBe(direct.exposition());
+    expect(supervisor.exposition()).toContain('patchwindow_phase{node="n1",policy="general",phase="draining"} 1');
+    expect(progress).toEqual([5_000, null]);
+  });
+});
