@@ -33,6 +33,7 @@ export async function execute(rt: Runtime, teller: Teller, action: Action, facts
         nodeName: rt.nodeName,
         ttlMs: rt.config.agent.slotTtlMs,
         observer: rt.observer,
+        log: rt.log,
         onChange: () => rt.waker.poke(),
         signal: rt.signal,
       });

@@ -26,7 +26,7 @@ export function neededMs(config: AgentConfig): number {
 export function wait(
   reason: WaitReason,
   detail: string,
-  opts: { untilMs?: number | null | undefined; watch: boolean; blockers?: Extract<Action, { kind: 'wait' }>['blockers'] },
+  opts: { untilMs?: number | null | undefined; watch: boolean; blockers?: Extract<Action, { kind: 'wait' }>['blockers']; group?: string },
 ): Action {
   return {
     kind: 'wait',
@@ -35,6 +35,7 @@ export function wait(
     watch: opts.watch,
     ...(opts.untilMs !== undefined && opts.untilMs !== null ? { untilMs: opts.untilMs } : {}),
     ...(opts.blockers !== undefined ? { blockers: opts.blockers } : {}),
+    ...(opts.group !== undefined ? { group: opts.group } : {}),
   };
 }
 
@@ -67,11 +68,8 @@ export function iso(ms: number): string {
 }
 
 /** Labels of `wanted` that differ on the node (null in `wanted`: the label must be absent). */
-export function labelChanges(
-  wanted: Readonly<Record<string, string | null>>,
-  current: Readonly<Record<string, string>>,
-): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
+export function labelChanges<V extends string | null>(wanted: Readonly<Record<string, V>>, current: Readonly<Record<string, string>>): Record<string, V> {
+  const out: Record<string, V> = {};
   for (const [key, value] of Object.entries(wanted)) {
     const has = Object.hasOwn(current, key);
     if (value === null ? has : current[key] !== value) out[key] = value;

@@ -8,6 +8,7 @@
 // the budget has a slot for this node, and the pod and alert blockers are clear — evaluated before
 // each slot is taken and again, after the last one, right before the node is cordoned.
 import type { AgentConfig } from '../policy/model.ts';
+import { START_HORIZON_MS } from '../policy/windows.ts';
 import { describeBlockReason, holdReason, type BlockReason } from './blockers.ts';
 import { FLEET_GROUP, type GroupBudget } from './budget.ts';
 import { iso, labelChanges, neededMs, normal, scheduleOf, wait, warning, writeState } from './decide-common.ts';
@@ -15,10 +16,6 @@ import type { Action, Facts, WaitReason } from './facts.ts';
 import { REBOOT_REQUIRED_LABEL, STATE_ANNOTATION } from './keys.ts';
 import { decideProgress } from './progress.ts';
 import type { NodeState } from './state.ts';
-
-export { FLEET_GROUP, budgetFacts, slotIsStale } from './budget.ts';
-export type { BudgetFacts, BudgetInput, BudgetNode, GroupBudget, SlotCandidate } from './budget.ts';
-export type { Action, BlockerFacts, DrainOutcome, Facts, Tell, WaitReason } from './facts.ts';
 
 /** The next action of the agent of `facts.nodeName`. Pure and cheap: no I/O, no clock. */
 export function nextAction(f: Facts, config: AgentConfig, nowMs: number): Action {
@@ -67,13 +64,14 @@ export function whyNotStart(f: Facts, config: AgentConfig, nowMs: number, state:
     const untilMs = last.atMs + config.policy.reboot.loopBackoffMs;
     return { reason: 'reboot-loop', detail: `the sentinel survived the last reboot; no new reboot before ${iso(untilMs)}`, untilMs };
   }
-  if (state?.phase === 'failed' && nowMs < (state.retryAfterMs ?? 0)) {
-    return { reason: 'retry-later', detail: `attempt ${state.attempt} failed (${state.reason ?? 'unknown reason'}); next attempt not before ${iso(state.retryAfterMs!)}`, untilMs: state.retryAfterMs };
+  // Always set on a failed record (decodeState finds one without it corrupt); the test narrows the type.
+  if (state?.phase === 'failed' && state.retryAfterMs !== undefined && nowMs < state.retryAfterMs) {
+    return { reason: 'retry-later', detail: `attempt ${state.attempt} failed (${state.reason ?? 'unknown reason'}); next attempt not before ${iso(state.retryAfterMs)}`, untilMs: state.retryAfterMs };
   }
   const gate = scheduleOf(config).canStart(nowMs, neededMs(config));
   if (!gate.ok) {
     const what = { paused: 'the policy is paused', 'outside-window': 'outside the maintenance window', 'window-too-short': 'too little time left in the window for drain and reboot' }[gate.reason];
-    const detail = gate.nextStartMs === undefined ? `${what}; no start possible within 400 days` : `${what}; next start ${iso(gate.nextStartMs)}`;
+    const detail = gate.nextStartMs === undefined ? `${what}; no start possible within ${START_HORIZON_MS / 86_400_000} days` : `${what}; next start ${iso(gate.nextStartMs)}`;
     return { reason: gate.reason, detail, untilMs: gate.nextStartMs };
   }
   if (f.dryRun && f.dryRunReportedMs !== null && f.dryRunReportedMs >= gate.window.startMs) {
@@ -86,14 +84,14 @@ function decideStart(f: Facts, config: AgentConfig, nowMs: number, state: NodeSt
   const acquiring = state?.phase === 'acquiring' ? state : null;
   const why = whyNotStart(f, config, nowMs, state);
   if (why !== undefined) {
-    if (acquiring !== null) return abandon(f, acquiring, why.reason === 'dry-run-done' ? undefined : why.detail);
+    if (acquiring !== null) return abandon(f, nowMs, acquiring, why.reason === 'dry-run-done' ? undefined : why.detail);
     if (state?.phase === 'failed' && f.rebootRequired === false) return writeState(null);
     return wait(why.reason, why.detail, { untilMs: why.untilMs, watch: false });
   }
   if (f.budget === null) return { kind: 'watch' };
   const next = f.budget.groups.find((g) => g.mine === null);
   if (next !== undefined && next.candidate === null) {
-    return wait('budget', describeBudget(next), { untilMs: next.nextExpiryMs, watch: true });
+    return wait('budget', describeBudget(next), { untilMs: next.nextExpiryMs, watch: true, group: next.group });
   }
   if (next !== undefined) {
     const fresh = f.blockers !== null && nowMs - f.blockers.checkedAtMs < config.agent.checkIntervalMs;
@@ -108,10 +106,7 @@ function decideStart(f: Facts, config: AgentConfig, nowMs: number, state: NodeSt
   if (f.blockers.reasons.length > 0) return blocked(f, config, nowMs, acquiring, f.blockers.reasons);
   const node = f.node!;
   const labels = labelChanges(config.policy.nodeLabels.preReboot, node.labels);
-  if (f.dryRun) {
-    const wanted = Object.fromEntries(Object.keys(labels).map((k) => [k, config.policy.nodeLabels.preReboot[k]!]));
-    return { kind: 'reportDryRun', cordon: !node.unschedulable, labels: wanted };
-  }
+  if (f.dryRun) return { kind: 'reportDryRun', cordon: !node.unschedulable, labels };
   const cordoning: NodeState = {
     ...acquiring,
     phase: 'cordoning',
@@ -142,18 +137,21 @@ function acquiringState(f: Facts, nowMs: number, config: AgentConfig, previous: 
   };
 }
 
-/** Gives up taking slots: release what is held, then drop the record (keeping a failure count). */
-function abandon(f: Facts, s: NodeState, why: string | undefined): Action {
+/**
+ * Gives up taking slots: release what is held, then drop the record (keeping a failure count, as a
+ * failed record the next start may retry at once).
+ */
+function abandon(f: Facts, nowMs: number, s: NodeState, why: string | undefined): Action {
   if (f.budget === null) return { kind: 'watch' };
   if (f.budget.held.length > 0) return { kind: 'releaseSlots', slots: f.budget.held };
   const tell = why === undefined ? {} : { tell: { event: normal('RebootPostponed', why) } };
   if (s.attempt === 1) return writeState(null, tell);
-  return writeState({ ...s, phase: 'failed', attempt: s.attempt - 1 }, tell);
+  return writeState({ ...s, phase: 'failed', attempt: s.attempt - 1, retryAfterMs: nowMs }, tell);
 }
 
 function blocked(f: Facts, config: AgentConfig, nowMs: number, acquiring: NodeState | null, reasons: readonly BlockReason[]): Action {
   const detail = reasons.map(describeBlockReason).join('; ');
-  if (acquiring !== null) return abandon(f, acquiring, `blocked: ${detail}`);
+  if (acquiring !== null) return abandon(f, nowMs, acquiring, `blocked: ${detail}`);
   return wait('blocked', detail, { untilMs: nowMs + config.agent.checkIntervalMs, watch: true, blockers: reasons });
 }
 

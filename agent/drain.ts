@@ -9,6 +9,7 @@ import type { DrainSettings } from '../policy/model.ts';
 import { planDrain, podName } from './drain-plan.ts';
 import type { DrainOutcome } from './facts.ts';
 import type { Clock, PodInfo, Pods } from './ports.ts';
+import { DEFAULT_TUNING } from './runtime.ts';
 
 /** Back-off after a pod's first refused eviction; doubled each time up to MAX_BACKOFF_MS. */
 export const FIRST_BACKOFF_MS = 1_000;
@@ -25,9 +26,9 @@ export interface DrainOptions {
   readonly deadlineMs: number;
   /** Aborting stops the drain at once (it throws); what was evicted stays evicted. */
   readonly signal?: AbortSignal;
-  /** Evictions in flight at once (default 5). */
+  /** Evictions in flight at once (default DEFAULT_TUNING.drainConcurrency). */
   readonly concurrency?: number;
-  /** Pause between rounds (default 2 s). */
+  /** Pause between rounds (default DEFAULT_TUNING.drainPollMs). */
   readonly pollMs?: number;
   /** Told about each eviction and refusal, for logs. */
   readonly onEvict?: (pod: string, result: 'evicted' | 'blocked' | 'gone' | 'error', detail?: string) => void;
@@ -41,8 +42,8 @@ interface Backoff {
 
 /** Drains the node; resolves ok when empty, or not ok with a reason naming what is left. */
 export async function drainNode(o: DrainOptions): Promise<DrainOutcome> {
-  const concurrency = o.concurrency ?? 5;
-  const pollMs = o.pollMs ?? 2_000;
+  const concurrency = o.concurrency ?? DEFAULT_TUNING.drainConcurrency;
+  const pollMs = o.pollMs ?? DEFAULT_TUNING.drainPollMs;
   const timeout = formatDuration(o.settings.timeoutMs);
   const backoffs = new Map<string, Backoff>();
   for (;;) {

@@ -71,8 +71,17 @@ export type Action = (
   /**
    * Sleep until `untilMs` (undefined: until something changes or the next sentinel check).
    * `watch`: keep the node and slot watches running (false: stop them, the agent is idle).
+   * `group`: with reason `budget`, the slot group whose slot the node waits for.
    */
-  | { readonly kind: 'wait'; readonly reason: WaitReason; readonly detail: string; readonly untilMs?: number; readonly watch: boolean; readonly blockers?: readonly BlockReason[] }
+  | {
+      readonly kind: 'wait';
+      readonly reason: WaitReason;
+      readonly detail: string;
+      readonly untilMs?: number;
+      readonly watch: boolean;
+      readonly blockers?: readonly BlockReason[];
+      readonly group?: string;
+    }
   /** Record on the Node whether it needs a reboot (label + first-seen annotation). */
   | { readonly kind: 'markRebootRequired'; readonly required: boolean }
   /** Start the node and slot watches (budget facts). */
@@ -99,6 +108,3 @@ export type Action = (
   /** Dry run: say what the agent would do now (cordon, labels, pods to evict, reboot). */
   | { readonly kind: 'reportDryRun'; readonly cordon: boolean; readonly labels: Readonly<Record<string, string>> }
 ) & { readonly tell?: Tell };
-
-/** The kinds of actions. */
-export type ActionKind = Action['kind'];

@@ -20,8 +20,6 @@ import { decodeLastReboot, decodeState } from './state.ts';
 import { createTeller, type Teller } from './tell.ts';
 import { createWaker } from './wake.ts';
 
-export type { AgentOutcome, AgentPorts, AgentTuning, RunAgentOptions } from './runtime.ts';
-
 /**
  * Runs the agent of `nodeName` until `signal` aborts ('stopped'; the recorded state stays for the
  * next run) or, with `exitWhenIdle`, until it is idle ('idle').
@@ -91,7 +89,7 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentOutcome> {
           idle = true;
           break;
         }
-        noteSlotWait(rt, action, facts);
+        noteSlotWait(rt, action);
         if (action.kind !== 'wait') log.debug({ action: action.kind }, `next: ${action.kind}`);
         await execute(rt, teller, action, facts);
         failures = 0;
@@ -172,8 +170,7 @@ function nextDecisionByMs(action: Action, nextSenseMs: number, nowMs: number): n
 }
 
 /** Remembers since when the node wants each slot it waits for (the slot wait metric). */
-function noteSlotWait(rt: Runtime, action: Action, facts: Facts): void {
-  if (action.kind !== 'acquireSlot' && !(action.kind === 'wait' && action.reason === 'budget')) return;
-  const wanted = facts.budget?.groups.filter((g) => g.mine === null) ?? [];
-  for (const g of wanted.slice(0, 1)) if (!rt.memory.wantSlotSinceMs.has(g.group)) rt.memory.wantSlotSinceMs.set(g.group, rt.clock.now());
+function noteSlotWait(rt: Runtime, action: Action): void {
+  const group = action.kind === 'acquireSlot' || (action.kind === 'wait' && action.reason === 'budget') ? action.group : undefined;
+  if (group !== undefined && !rt.memory.wantSlotSinceMs.has(group)) rt.memory.wantSlotSinceMs.set(group, rt.clock.now());
 }

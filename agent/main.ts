@@ -12,14 +12,15 @@ import { KubePods } from './adapters/kube/pods.ts';
 import { secretKeyReader } from './adapters/kube/secrets.ts';
 import { KubeSlots } from './adapters/kube/slots.ts';
 import type { AgentMetricsCalls } from './adapters/metrics.ts';
-import { fanOut, specNotifier } from './adapters/notify.ts';
+import { policyNotifier } from './adapters/notify.ts';
 import { prometheusAlerts } from './adapters/prometheus.ts';
 import { systemClock } from './clock.ts';
 import { readAgentConfig } from './config-file.ts';
 import { createAgentLog } from './log.ts';
-import { runAgent, type AgentOutcome } from './loop.ts';
+import { runAgent } from './loop.ts';
 import type { AgentLog } from './observer.ts';
 import type { Cache, NodeInfo, Nodes, Notifier } from './ports.ts';
+import type { AgentOutcome } from './runtime.ts';
 import { processObserver } from './telemetry.ts';
 import { livenessOverChannel, metricsOverChannel, type WorkerArgs, type WorkerMessage, type WorkerSettings } from './worker-channel.ts';
 import { IoError, messageOf } from '../policy/errors.ts';
@@ -111,20 +112,16 @@ function notifier(
       return o.pool();
     },
   };
-  return fanOut(
-    config.policy.notifications.map((spec) =>
-      specNotifier({
-        spec,
-        context,
-        resolveUrl: () => readKey(spec.secretKeyRef),
-        clock: systemClock,
-        onError(message) {
-          o.log.warn({ format: spec.format }, message);
-          o.metrics.countNotificationFailure(spec.format);
-        },
-      }),
-    ),
-  );
+  return policyNotifier({
+    specs: config.policy.notifications,
+    context,
+    resolveUrl: readKey,
+    clock: systemClock,
+    onError(message, spec) {
+      o.log.warn({ format: spec.format }, message);
+      o.metrics.countNotificationFailure(spec.format);
+    },
+  });
 }
 
 /** The Nodes port, remembering the agent's own Node watch (for the pool in notifications). */

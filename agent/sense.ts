@@ -27,7 +27,7 @@ async function podReasons(pods: Pods, blockers: AgentConfig['policy']['blockers'
     // Only namespaces of pods a namespace-scoped blocker could match need their labels.
     const scoped = blockers.filter((b) => b.namespaceSelector !== null);
     const namespaces = new Set(onNode.filter((p) => scoped.some((b) => selectorMatches(b.selector, p.labels))).map((p) => p.namespace));
-    for (const ns of namespaces) namespaceLabels.set(ns, await pods.namespaceLabels(ns));
+    await Promise.all([...namespaces].map(async (ns) => namespaceLabels.set(ns, await pods.namespaceLabels(ns))));
     return podBlockReasons(blockers, onNode, namespaceLabels);
   } catch (err: unknown) {
     return [{ kind: 'unknown', blocker: 'pods', message: messageOf(err) }];

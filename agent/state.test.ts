@@ -67,6 +67,7 @@ describe('state annotation', () => {
     [variant({ labels: { a: 1 } }), 'has malformed labels'],
     [variant({ since: 'yesterday' }), 'has a malformed time in since'],
     [variant({ drainDeadline: undefined }), 'is draining without a deadline'],
+    [variant({ phase: 'failed', drainDeadline: undefined }), 'is failed without a retry time'],
     [variant({ attempt: 0 }), 'has no attempt count'],
   ])('reports %s as corrupt: %s', (raw, problem) => {
     expect(decodeState(raw)).toEqual({ kind: 'corrupt', raw, problem });

@@ -151,6 +151,7 @@ export function decodeState(raw: string | undefined): StateRead {
   if (state.phase === 'draining' && state.drainDeadlineMs === undefined) return corrupt('is draining without a deadline');
   if (state.phase === 'rebooting' && state.rebootAtMs === undefined) return corrupt('is rebooting without a reboot time');
   if (state.phase === 'recovering' && state.outcome === undefined) return corrupt('is recovering without an outcome');
+  if (state.phase === 'failed' && state.retryAfterMs === undefined) return corrupt('is failed without a retry time');
   return { kind: 'ok', state };
 }
 

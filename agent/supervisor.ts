@@ -10,6 +10,7 @@
 // Cost when idle: no API request at all (not even a watch) and a process without the client (about
 // 57 MiB against 120+ for one with it; BENCHMARKS.md). Whatever this module imports, the idle agent
 // carries: keep it to node built-ins loaded the cheap way and the agent's own small modules.
+import { formatDuration } from '../policy/duration.ts';
 import { IoError, messageOf, PolicyError } from '../policy/errors.ts';
 import { agentHttpServer, type AgentHttpServer } from './adapters/http.ts';
 import { createAgentMetrics, type AgentMetrics } from './adapters/metrics.ts';
@@ -168,7 +169,7 @@ class Supervisor {
     if (fatal !== undefined) return fatal;
     // Idle needs settings (the sentinel check): a worker that says idle before ready is broken.
     if (idle && end.code === 0 && this.#settings !== undefined) {
-      this.#log.info({ ...how, idle: true }, `agent worker exited: the agent is idle; checking the sentinel every ${seconds(this.#settings.checkIntervalMs)} without API requests`);
+      this.#log.info({ ...how, idle: true }, `agent worker exited: the agent is idle; checking the sentinel every ${formatDuration(this.#settings.checkIntervalMs)} without API requests`);
       return { kind: 'idle' };
     }
     if (o.signal.aborted) {
@@ -234,7 +235,7 @@ class Supervisor {
     this.#crashes++;
     const delayMs = Math.min(MAX_RESTART_BACKOFF_MS, 1_000 * 2 ** (this.#crashes - 1));
     const how = crash.end.error ?? (crash.end.code !== null ? `exit code ${crash.end.code}` : `signal ${crash.end.signal ?? 'unknown'}`);
-    this.#log.warn({ code: crash.end.code, signal: crash.end.signal, crashes: this.#crashes, restartInMs: delayMs }, `agent worker ended unexpectedly (${how}); starting it again in ${seconds(delayMs)}`);
+    this.#log.warn({ code: crash.end.code, signal: crash.end.signal, crashes: this.#crashes, restartInMs: delayMs }, `agent worker ended unexpectedly (${how}); starting it again in ${formatDuration(delayMs)}`);
     const restartMs = this.#o.clock.now() + delayMs;
     this.#liveness.progressed(restartMs);
     await this.#o.clock.sleep(delayMs, this.#o.signal);
@@ -249,8 +250,4 @@ class Supervisor {
       ...(this.#o.writeLog !== undefined ? { write: this.#o.writeLog } : {}),
     });
   }
-}
-
-function seconds(ms: number): string {
-  return ms % 1_000 === 0 ? `${ms / 1_000}s` : `${(ms / 1_000).toFixed(1)}s`;
 }

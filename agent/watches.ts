@@ -2,7 +2,7 @@
 // slots every TTL/3 while they run. They run only while the agent wants or holds a slot: an idle
 // agent watches nothing but its own Node.
 import { messageOf } from '../policy/errors.ts';
-import type { AgentObserver } from './observer.ts';
+import type { AgentLog, AgentObserver } from './observer.ts';
 import type { Cache, Clock, NodeInfo, Nodes, Slot, Slots } from './ports.ts';
 
 /** The running budget watches; `stop` ends them and the slot keeper. */
@@ -20,6 +20,8 @@ export interface BudgetWatchOptions {
   readonly nodeName: string;
   readonly ttlMs: number;
   readonly observer: AgentObserver;
+  /** The keeper runs beside the loop, which logs its own failed calls: a failed renewal is logged here. */
+  readonly log: AgentLog;
   /** Called on every change of either cache. */
   readonly onChange: () => void;
   readonly signal: AbortSignal;
@@ -66,6 +68,7 @@ async function keepSlots(o: BudgetWatchOptions, cache: Cache<Slot>, signal: Abor
         if (signal.aborted) return;
         failed = true;
         o.observer.error('renew slot', messageOf(err));
+        o.log.warn({ err: messageOf(err), group: slot.group, index: slot.index }, `renewing slot ${slot.group}/${slot.index} failed; trying again`);
       }
     }
     await o.clock.sleep(failed ? Math.min(periodMs, 5_000) : periodMs, signal);

@@ -11,7 +11,7 @@ describe('worker messages', () => {
     expect(workerMessage({ kind: 'idle' })).toEqual({ kind: 'idle' });
     expect(workerMessage({ kind: 'metric', call: 'countReboot', args: [] })).toEqual({ kind: 'metric', call: 'countReboot', args: [] });
     expect(workerMessage({ kind: 'fatal', exitCode: 1, message: 'bad' })).toEqual({ kind: 'fatal', exitCode: 1, message: 'bad' });
-    for (const junk of [null, 'idle', 42, {}, { kind: 'start' }, { kind: 'metric', call: 'exposition', args: [] }, { kind: 'metric', call: 'constructor', args: [] }, { kind: 'metric', call: 'countReboot' }, { kind: 'fatal', exitCode: 0, message: 'x' }, { kind: 'fatal', exitCode: 1 }, { kind: 'ready' }]) {
+    for (const junk of [null, 'idle', 42, {}, { kind: 'start' }, { kind: 'metric', call: 'exposition', args: [] }, { kind: 'metric', call: 'constructor', args: [] }, { kind: 'metric', call: 'countReboot' }, { kind: 'fatal', exitCode: 0, message: 'x' }, { kind: 'fatal', exitCode: 1 }, { kind: 'ready' }, { kind: 'progress', nextByMs: '5' }, { kind: 'progress' }]) {
       expect(workerMessage(junk), JSON.stringify(junk)).toBeUndefined();
     }
   });

@@ -49,6 +49,7 @@ export function workerMessage(value: unknown): WorkerMessage | undefined {
   if (typeof m.kind !== 'string' || !KINDS.has(m.kind)) return undefined;
   if (m.kind === 'metric' && (typeof m.call !== 'string' || !CALLS.has(m.call) || !Array.isArray(m.args))) return undefined;
   if (m.kind === 'ready' && (typeof m.settings !== 'object' || m.settings === null)) return undefined;
+  if (m.kind === 'progress' && m.nextByMs !== null && typeof m.nextByMs !== 'number') return undefined;
   if (m.kind === 'fatal' && ((m.exitCode !== 1 && m.exitCode !== 2) || typeof m.message !== 'string')) return undefined;
   return value as WorkerMessage;
 }

@@ -35,6 +35,7 @@ import { childPids } from '../test/helpers/agent-process.ts';
 import { E2eFleet } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 import type { Sample } from '../test/testenv/metrics.ts';
+import { percentile } from './stats.ts';
 
 const nodeCount = Number(process.argv[2] ?? 20);
 const idleSeconds = Number(process.argv[3] ?? 60);
@@ -83,12 +84,6 @@ function byVerb(counts: Counts): Counts {
 
 function sum(c: Counts): number {
   return Object.values(c).reduce((a, b) => a + b, 0);
-}
-
-function percentile(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 async function rssKiB(pid: number): Promise<number> {
@@ -253,7 +248,8 @@ async function main(): Promise<void> {
     const singleToWorkerMs = msAfter(f, single, singleAtMs, (l) => l.process === 'supervisor' && l.rebootRequired === true);
     const singleToMarkMs = msAfter(f, single, singleAtMs, (l) => l.event === 'RebootRequired');
     await f.until(`${single} rebooted again and done`, () => f.host(single).boots === 2 && f.idle(single), 120_000);
-    if (f.watcher.violations.length > 0) throw new Error(`invariant violations:\n${f.watcher.violations.join('\n')}`);
+    const violations = await f.watcher.settledViolations();
+    if (violations.length > 0) throw new Error(`invariant violations:\n${violations.join('\n')}`);
 
     const baseline = delta(b0.requests, b1.requests);
     const baselineMs = b1.atMs - b0.atMs;

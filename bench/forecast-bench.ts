@@ -11,6 +11,7 @@ import { forecast, type Forecast } from '../reconciler/forecast/forecast.ts';
 import { simulateKured, type KuredPolicy } from '../reconciler/forecast/kured.ts';
 import { validateSources } from '../reconciler/validate.ts';
 import { benchFleet, benchNodes } from './forecast-fleet.ts';
+import { medianBy } from './stats.ts';
 
 const pools = Number(process.argv[2] ?? 20);
 const perPool = Number(process.argv[3] ?? 250);
@@ -39,8 +40,8 @@ function patchwindow(fleetCap: string | null): Forecast & { simulatorMs: number 
     const f = run();
     return { f, ms: performance.now() - t0 };
   });
-  runs.sort((a, b) => a.ms - b.ms);
-  return { ...runs[1]!.f, simulatorMs: Math.round(runs[1]!.ms) };
+  const mid = medianBy(runs, (r) => r.ms);
+  return { ...mid.f, simulatorMs: Math.round(mid.ms) };
 }
 
 function figures(variant: string, f: Forecast & { simulatorMs: number }): Record<string, unknown> {

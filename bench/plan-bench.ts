@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { median } from './stats.ts';
 
 const commits = Number(process.argv[2] ?? 1000);
 const root = new URL('..', import.meta.url).pathname;
@@ -38,8 +39,7 @@ try {
     output = r.stdout;
   }
   const plan = JSON.parse(output) as { objects?: { changed?: unknown[] } };
-  times.sort((a, b) => a - b);
-  console.log(JSON.stringify({ commits: Number(count), planMs: Math.round(times[1]!), changedObjects: plan.objects?.changed?.length ?? null }));
+  console.log(JSON.stringify({ commits: Number(count), planMs: Math.round(median(times)), changedObjects: plan.objects?.changed?.length ?? null }));
 } finally {
   rmSync(repo, { recursive: true, force: true });
 }

@@ -33,10 +33,6 @@ export function parseTimeOfDay(text: string): TimeOfDay | undefined {
   return hour <= 23 && minute <= 59 ? { hour, minute } : undefined;
 }
 
-export function formatTimeOfDay(t: TimeOfDay): string {
-  return `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
-}
-
 /** True when the IANA time zone name is known to this runtime (case as written must be canonical or an alias). */
 export function isTimeZone(name: string): boolean {
   if (name.length === 0 || name.length > 64) return false;

@@ -82,15 +82,3 @@ export function nodeSelectorTermsMatch(terms: readonly NodeSelectorTerm[], label
   );
 }
 
-/** A LabelSelector as the API's string form (`a=b,c in (d,e)`), for list calls. */
-export function selectorToString(selector: LabelSelector): string {
-  const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const r of selector.matchExpressions ?? []) {
-    const values = [...(r.values ?? [])].join(',');
-    if (r.operator === 'In') parts.push(`${r.key} in (${values})`);
-    else if (r.operator === 'NotIn') parts.push(`${r.key} notin (${values})`);
-    else if (r.operator === 'Exists') parts.push(r.key);
-    else parts.push(`!${r.key}`);
-  }
-  return parts.join(',');
-}

@@ -126,7 +126,7 @@ function negateRequirement(r: NodeSelectorRequirement): NodeSelectorRequirement 
 }
 
 /** A LabelSelector's requirements, matchLabels first (each `k In [v]`). */
-export function selectorRequirements(selector: LabelSelector): NodeSelectorRequirement[] {
+function selectorRequirements(selector: LabelSelector): NodeSelectorRequirement[] {
   const fromLabels = Object.entries(selector.matchLabels ?? {}).map(([key, v]): NodeSelectorRequirement => ({ key, operator: 'In', values: [v] }));
   return [...fromLabels, ...(selector.matchExpressions ?? [])];
 }

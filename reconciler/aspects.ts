@@ -9,9 +9,10 @@ import { formatBudget } from '../policy/budget.ts';
 import { formatInstant, formatZoned, weekdayName } from '../policy/calendar.ts';
 import { formatDuration } from '../policy/duration.ts';
 import type { Membership, Pause, Weekday } from '../policy/model.ts';
-import { nextWindows } from '../policy/windows.ts';
+import { nextWindows, START_HORIZON_MS } from '../policy/windows.ts';
 import type { CompiledFleet, CompiledPolicy } from './compile.ts';
 import { forecastAspect } from './forecast/aspect.ts';
+import { START_HORIZON_TEXT } from './forecast/defaults.ts';
 import type { ClusterNode } from './nodes.ts';
 
 /** Everything an aspect may look at for one side of the plan. */
@@ -39,8 +40,7 @@ export interface PolicyAspect {
 }
 
 /** How many upcoming effective windows plan compares. */
-export const PLAN_WINDOW_COUNT = 3;
-const WINDOW_HORIZON_MS = 400 * 86_400_000;
+const PLAN_WINDOW_COUNT = 3;
 
 function weekday(epochMs: number, zone: string): string {
   return weekdayName(Temporal.Instant.fromEpochMilliseconds(epochMs).toZonedDateTimeISO(zone).dayOfWeek as Weekday);
@@ -51,11 +51,11 @@ export const windowsAspect: PolicyAspect = {
   title: `next ${PLAN_WINDOW_COUNT} windows`,
   describe({ policy: { policy }, nowMs }) {
     const zone = policy.schedule.timeZone;
-    const windows = nextWindows(policy.schedule, nowMs, PLAN_WINDOW_COUNT, WINDOW_HORIZON_MS);
+    const windows = nextWindows(policy.schedule, nowMs, PLAN_WINDOW_COUNT, START_HORIZON_MS);
     return {
       lines:
         windows.length === 0
-          ? ['none within 400 days']
+          ? [`none within ${START_HORIZON_TEXT}`]
           : windows.map((w) => `${weekday(w.startMs, zone)} ${formatZoned(w.startMs, zone)} → ${weekday(w.endMs, zone)} ${formatZoned(w.endMs, zone)} (${formatDuration(w.endMs - w.startMs)})`),
       data: windows.map((w) => ({ start: formatInstant(w.startMs), end: formatInstant(w.endMs) })),
     };

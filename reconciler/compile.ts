@@ -8,6 +8,7 @@ import { PolicyError } from '../policy/errors.ts';
 import type { AgentConfig, FleetModel, LabelSelector, NodeSelectorTerm, PolicyModel } from '../policy/model.ts';
 import { ALL_NODES, and, NO_NODES, notSelectorNodes, or, requirement, selectorNodes, toNodeSelectorTerms, type NodeSet } from './affinity.ts';
 import { compareText } from './diagnostics.ts';
+import { API_VERSION } from './schema.ts';
 import type { PolicySet } from './validate.ts';
 
 /**
@@ -86,7 +87,7 @@ function memberships(fleet: FleetModel, policies: readonly PolicyModel[]): Map<s
 
 function agentConfig(fleet: FleetModel, policy: PolicyModel, members: readonly NodeSelectorTerm[]): AgentConfig {
   return {
-    apiVersion: 'patchwindow.io/v1alpha1',
+    apiVersion: API_VERSION,
     kind: 'AgentConfig',
     fleet: fleet.name,
     namespace: fleet.namespace,

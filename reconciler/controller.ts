@@ -14,7 +14,7 @@ import type { AgentLog } from '../agent/observer.ts';
 import type { Clock } from '../agent/ports.ts';
 import { IoError, messageOf, UsageError } from '../policy/errors.ts';
 import { applyObjects } from './apply.ts';
-import { describeResult, relativeSources, runCycle, type CycleResult } from './cycle.ts';
+import { describeResult, relativeSources, runCycle, warningLines, type CycleResult } from './cycle.ts';
 import { forwardSync, SYNC_URL_ANNOTATION } from './forward.ts';
 import type { GitSource } from './gitsource.ts';
 import { reconcilerHttpServer, type Probe, type SyncReply } from './http.ts';
@@ -60,12 +60,17 @@ export interface Controller {
   stop(): Promise<StopOutcome>;
 }
 
-function logResult(log: AgentLog, r: CycleResult, durationMs: number): void {
+/** Logs a cycle's result; an applied cycle's warnings follow as one warn line, so they are not lost. */
+export function logResult(log: AgentLog, r: CycleResult, durationMs: number): void {
   const [summary, ...details] = describeResult(r);
   const fields = { outcome: r.outcome, commit: r.commit, durationMs, ...(details.length > 0 ? { errors: details } : {}) };
   if (r.outcome === 'applied') log.info(fields, summary!);
   else if (r.outcome === 'invalid') log.warn(fields, summary!);
   else log.error(fields, summary!);
+  const warnings = warningLines(r);
+  if (warnings.length > 0) {
+    log.warn({ commit: r.commit, warnings }, `applied with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings.join('; ')}`);
+  }
 }
 
 export async function startController(o: ControllerOptions): Promise<Controller> {

@@ -2,13 +2,13 @@
 // commit applies nothing and deletes nothing, so what runs stays at the last good state.
 import { relative } from 'node:path';
 import { messageOf, PolicyError } from '../policy/errors.ts';
-import { formatText, hasErrors, type Diagnostic } from './diagnostics.ts';
+import { formatText, type Diagnostic } from './diagnostics.ts';
 import type { ApplyResult } from './apply.ts';
 import { compileFleet } from './compile.ts';
 import type { KubeObject } from './objects.ts';
 import type { SourceFile } from './parse.ts';
 import { renderObjects } from './render.ts';
-import { validateSources, type PolicySet } from './validate.ts';
+import { checkSources, type PolicySet } from './validate.ts';
 
 export interface CycleDeps {
   /** Brings the working copy to the remote commit; returns its id. */
@@ -20,7 +20,15 @@ export interface CycleDeps {
 }
 
 export type CycleResult =
-  | { readonly outcome: 'applied'; readonly commit: string; readonly result: ApplyResult; readonly policies: number; readonly pools: number; readonly warnings: readonly Diagnostic[] }
+  | {
+      readonly outcome: 'applied';
+      readonly commit: string;
+      readonly result: ApplyResult;
+      readonly policies: number;
+      readonly pools: number;
+      /** Validation warnings, then compile warnings (these have no file: they concern the whole set). */
+      readonly warnings: readonly Diagnostic[];
+    }
   | { readonly outcome: 'invalid'; readonly commit: string; readonly diagnostics: readonly Diagnostic[] }
   | { readonly outcome: 'failed'; readonly commit?: string; readonly error: string };
 
@@ -47,12 +55,12 @@ export async function runCycle(deps: CycleDeps): Promise<CycleResult> {
   let objects: KubeObject[];
   try {
     const loaded = await deps.load();
-    const result = validateSources(loaded.sources, { nowMs: deps.now() });
-    const diagnostics = [...loaded.diagnostics, ...result.diagnostics];
-    if (hasErrors(diagnostics) || !result.policySet) return { outcome: 'invalid', commit, diagnostics };
-    set = result.policySet;
-    warnings = diagnostics;
-    objects = renderObjects(compileFleet(set)).map((r) => r.object);
+    const { diagnostics, policySet } = checkSources(loaded, { nowMs: deps.now() });
+    if (!policySet) return { outcome: 'invalid', commit, diagnostics };
+    set = policySet;
+    const compiled = compileFleet(set);
+    warnings = [...diagnostics, ...compiled.warnings.map((message) => ({ file: '', line: 0, column: 0, path: '', severity: 'warning' as const, message, rule: 'compile' }))];
+    objects = renderObjects(compiled).map((r) => r.object);
   } catch (err: unknown) {
     if (err instanceof PolicyError) {
       return { outcome: 'invalid', commit, diagnostics: [{ file: '', line: 0, column: 0, path: '', severity: 'error', message: err.message, rule: 'render' }] };
@@ -80,6 +88,12 @@ export function describeResult(r: CycleResult): string[] {
     case 'failed':
       return [`failed at ${short(r.commit)}: ${r.error}`];
   }
+}
+
+/** The warnings of an applied cycle, one line each (none for other outcomes). */
+export function warningLines(r: CycleResult): string[] {
+  if (r.outcome !== 'applied') return [];
+  return r.warnings.map((d) => (d.file === '' ? `warning: ${d.message}` : formatText(d)));
 }
 
 /** Makes file names of a working copy relative to its root, as they appear in the repository. */

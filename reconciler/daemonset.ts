@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import type { V1ConfigMap, V1DaemonSet, V1Toleration } from '@kubernetes/client-node';
 import type { FleetModel } from '../policy/model.ts';
 import type { CompiledPolicy } from './compile.ts';
-import { CONFIG_HASH_ANNOTATION, names, objectLabels, podSelectorLabels, type FieldComment, type KubeObject, type RenderedObject } from './objects.ts';
+import { CONFIG_HASH_ANNOTATION, FLEET_LABEL, names, objectLabels, podSelectorLabels, type FieldComment, type KubeObject, type RenderedObject } from './objects.ts';
 import { canonicalJson } from './serialize.ts';
 
 /** Where the ConfigMap is mounted; the agent's `--config` reads CONFIG_PATH. */
@@ -47,6 +47,14 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
   // No sentinel file (a sentinel command alone decides): nothing of the host's /var/run is mounted.
   const sentinelDir = policy.reboot.sentinelFile === null ? null : posix.dirname(policy.reboot.sentinelFile);
   const port = { httpGet: { path: '/healthz', port: 'metrics' } };
+  const pod = ['spec', 'template', 'spec'];
+  const volumes = [
+    { name: 'config', configMap: { name: names.policy(policy) } },
+    ...(sentinelDir === null ? [] : [{ name: 'sentinel', hostPath: { path: sentinelDir, type: 'Directory' } }]),
+    { name: 'boot-id', hostPath: { path: BOOT_ID_PATH, type: 'File' } },
+    { name: 'tmp', emptyDir: {} },
+  ];
+  const volume = (name: string) => [...pod, 'volumes', volumes.findIndex((v) => v.name === name)];
   const ds: V1DaemonSet = {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -56,7 +64,7 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 } },
       template: {
         metadata: {
-          labels: { ...podSelectorLabels(policy), 'app.kubernetes.io/part-of': 'patchwindow', 'patchwindow.io/fleet': fleet.name },
+          labels: { ...podSelectorLabels(policy), 'app.kubernetes.io/part-of': 'patchwindow', [FLEET_LABEL]: fleet.name },
           annotations: { [CONFIG_HASH_ANNOTATION]: configHash(json) },
         },
         spec: {
@@ -91,17 +99,11 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
               ],
             },
           ],
-          volumes: [
-            { name: 'config', configMap: { name: names.policy(policy) } },
-            ...(sentinelDir === null ? [] : [{ name: 'sentinel', hostPath: { path: sentinelDir, type: 'Directory' } }]),
-            { name: 'boot-id', hostPath: { path: BOOT_ID_PATH, type: 'File' } },
-            { name: 'tmp', emptyDir: {} },
-          ],
+          volumes,
         },
       },
     },
   };
-  const pod = ['spec', 'template', 'spec'];
   const container = [...pod, 'containers', 0];
   const comments: FieldComment[] = [
     { path: ['spec', 'updateStrategy'], text: 'Agents hold no workload and keep node state on the Node, so restarting a tenth of them at once is safe; never two on one node (maxSurge 0): they would share one slot holder name.' },
@@ -110,8 +112,8 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
     { path: [...pod, 'tolerations'], text: fleet.agent.tolerations === null ? 'Tolerates every taint: each node of the policy gets its agent (Fleet spec.agent.tolerations overrides).' : 'From the Fleet spec.agent.tolerations: nodes with other taints get no agent.' },
     { path: [...container, 'ports'], text: 'Serves /metrics and /healthz (Fleet spec.agent.metricsPort).' },
     { path: [...container, 'securityContext'], text: 'Root and privileged for nsenter into PID 1 (see hostPID); the root filesystem stays read-only.' },
-    ...(sentinelDir === null ? [] : [{ path: [...pod, 'volumes', 1], text: `Read-only: the directory of the sentinel ${policy.reboot.sentinelFile}, under ${HOST_ROOT}.` }]),
-    { path: [...pod, 'volumes', sentinelDir === null ? 1 : 2], text: 'Read-only: the boot id tells the agent that its reboot happened.' },
+    ...(sentinelDir === null ? [] : [{ path: volume('sentinel'), text: `Read-only: the directory of the sentinel ${policy.reboot.sentinelFile}, under ${HOST_ROOT}.` }]),
+    { path: volume('boot-id'), text: 'Read-only: the boot id tells the agent that its reboot happened.' },
   ];
   return { object: ds as KubeObject, comments };
 }

@@ -4,7 +4,7 @@
 // field whose key ends in `.json` (the ConfigMap's config.json) is compared as the JSON it holds.
 import { compareText } from './diagnostics.ts';
 import { objectKey, type KubeObject } from './objects.ts';
-import { sortKeys } from './serialize.ts';
+import { canonicalEqual } from './serialize.ts';
 
 /** One step of a field path: a map key, a list index, or a list item found by its `name`. */
 export type PathSegment = { readonly key: string } | { readonly index: number } | { readonly name: string };
@@ -65,12 +65,8 @@ function parseJsonObject(text: unknown): Record<string, unknown> | undefined {
   }
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
 function walk(before: unknown, after: unknown, path: PathSegment[], out: FieldChange[]): void {
-  if (same(before, after)) return;
+  if (canonicalEqual(before, after)) return;
   const last = path[path.length - 1];
   if (last && 'key' in last && last.key.endsWith('.json')) {
     const [b, a] = [parseJsonObject(before), parseJsonObject(after)];

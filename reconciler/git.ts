@@ -7,10 +7,8 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { IoError, messageOf, UsageError } from '../policy/errors.ts';
 import { compareText, type Diagnostic } from './diagnostics.ts';
-import { MAX_FILE_BYTES } from './load.ts';
+import { decodeSource, isPolicyFileName, withinSizeLimit } from './load.ts';
 import type { SourceFile } from './parse.ts';
-
-const YAML_FILE = /\.ya?ml$/i;
 
 export interface SourcesAtRef {
   readonly root: string;
@@ -74,18 +72,8 @@ async function lsTree(git: SimpleGit, commit: string, path: string): Promise<Tre
 }
 
 async function readBlob(git: SimpleGit, entry: TreeEntry, file: string, diagnostics: Diagnostic[]): Promise<SourceFile | undefined> {
-  const problem = (message: string, rule: string) => diagnostics.push({ file, line: 0, column: 0, path: '', severity: 'error', message, rule });
-  if (entry.size > MAX_FILE_BYTES) {
-    problem(`is ${(entry.size / MAX_FILE_BYTES).toFixed(1)} MiB; policy files are limited to 1 MiB, split it`, 'file-size');
-    return undefined;
-  }
-  const bytes = await git.showBuffer(entry.object);
-  try {
-    return { file, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
-  } catch {
-    problem('is not UTF-8 text; save it as UTF-8', 'file-encoding');
-    return undefined;
-  }
+  if (!withinSizeLimit(file, entry.size, diagnostics)) return undefined;
+  return decodeSource(file, await git.showBuffer(entry.object), diagnostics);
 }
 
 /** The policy files at `paths` (resolved against `cwd`) as they are at revision `ref`. */
@@ -111,7 +99,7 @@ export async function loadSourcesAtRef(paths: readonly string[], ref: string, cw
       const [self] = rel === '' ? [{ type: 'tree' }] : await lsTree(git, commit, rel);
       const entries = self === undefined ? [] : self.type === 'tree' ? await lsTree(git, commit, rel === '' ? '' : `${rel}/`) : [self as TreeEntry];
       const files = entries
-        .filter((e) => e.type === 'blob' && (self?.type !== 'tree' || (YAML_FILE.test(e.path) && !e.path.split('/').pop()!.startsWith('.'))))
+        .filter((e) => e.type === 'blob' && (self?.type !== 'tree' || isPolicyFileName(e.path.split('/').pop()!)))
         .sort((a, b) => compareText(a.path, b.path));
       if (files.length === 0) missing.push(rel === '' ? '.' : rel);
       for (const e of files) {

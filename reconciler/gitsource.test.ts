@@ -5,31 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createPolicyRepo, type PolicyRepo } from '../test/integration/reconcile-fixtures.ts';
 import { GitSource, maskUrl, redact } from './gitsource.ts';
 
 let root: string;
+let repo: PolicyRepo;
 let bare: string;
-let work: string;
 
-async function commit(file: string, text: string, message: string): Promise<string> {
-  await writeFile(join(work, file), text);
-  const git = simpleGit(work);
-  await git.add(file);
-  await git.commit(message);
-  await git.push('origin', 'main', ['--force']);
-  return (await git.revparse(['HEAD'])).trim();
+function commit(file: string, text: string, message: string): Promise<string> {
+  return repo.commit({ [file]: text }, message);
 }
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'patchwindow-git-'));
-  bare = join(root, 'policies.git');
-  work = join(root, 'work');
-  await simpleGit().init(true, [bare, '--initial-branch=main']);
-  await simpleGit().clone(bare, work);
-  const git = simpleGit(work);
-  await git.addConfig('user.email', 'test@example.invalid');
-  await git.addConfig('user.name', 'test');
-  await git.checkoutLocalBranch('main');
+  repo = await createPolicyRepo(root);
+  bare = repo.bare;
 });
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
@@ -51,8 +41,7 @@ describe('GitSource', () => {
     await commit('a.yaml', 'two\n', 'second');
     const source = new GitSource({ url: `file://${bare}`, ref: 'main', cacheDir: join(root, 'cache') });
     await source.sync();
-    const git = simpleGit(work);
-    await git.reset(['--hard', 'HEAD~1']);
+    await repo.rewind(1);
     const rewritten = await commit('a.yaml', 'rewritten\n', 'rewritten');
     expect(await source.sync()).toBe(rewritten);
     expect(await readFile(join(source.dir, 'a.yaml'), 'utf8')).toBe('rewritten\n');
@@ -103,6 +92,9 @@ describe('GitSource', () => {
     const err = await source.sync().then(() => undefined, (e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
     expect(err?.message).not.toContain('ghp_supersecret');
+    // git refused before sending anything here, so the message could not hold the token anyway:
+    // what keeps it out of every log line is that the source names it (and its Basic form) as secret.
+    expect(source.knownSecrets()).toEqual(expect.arrayContaining(['ghp_supersecret', Buffer.from('git:ghp_supersecret').toString('base64')]));
   });
 
   it('masks user info in URLs and redacts secrets from messages', () => {

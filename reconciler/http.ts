@@ -6,7 +6,7 @@
 // needs no authentication: all it can do is make the leader fetch and apply the branch sooner.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { listening, type Listening } from '../agent/adapters/serve.ts';
+import { listening, reply, type Listening } from '../agent/adapters/serve.ts';
 import { messageOf } from '../policy/errors.ts';
 import { FORWARDED_HEADER } from './forward.ts';
 
@@ -69,9 +69,4 @@ async function handle(options: ReconcilerHttpOptions, req: IncomingMessage, res:
 
 function probe(res: ServerResponse, p: Probe): void {
   reply(res, p.ok ? 200 : 503, p.ok ? 'ok\n' : `${p.reason ?? 'not ok'}\n`);
-}
-
-function reply(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-  res.end(body);
 }

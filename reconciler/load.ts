@@ -8,28 +8,45 @@ import type { SourceFile } from './parse.ts';
 
 /** Policy files larger than this are refused: no policy needs it, and it bounds parse time. */
 export const MAX_FILE_BYTES = 1024 * 1024;
-const YAML_FILE = /\.ya?ml$/i;
+
+// The rules below are shared with git.ts, which reads the same files at a revision.
+
+/** Whether a directory entry is a policy file: a .yaml/.yml file that is not hidden. */
+export function isPolicyFileName(name: string): boolean {
+  return /\.ya?ml$/i.test(name) && !name.startsWith('.');
+}
+
+function fileProblem(file: string, message: string, rule: string): Diagnostic {
+  return { file, line: 0, column: 0, path: '', severity: 'error', message, rule };
+}
+
+/** False, with a diagnostic, when a file of `size` bytes is over the limit. */
+export function withinSizeLimit(file: string, size: number, diagnostics: Diagnostic[]): boolean {
+  if (size <= MAX_FILE_BYTES) return true;
+  diagnostics.push(fileProblem(file, `is ${(size / MAX_FILE_BYTES).toFixed(1)} MiB; policy files are limited to 1 MiB, split it`, 'file-size'));
+  return false;
+}
+
+/** The file's text, or undefined with a diagnostic when it is not strict UTF-8. */
+export function decodeSource(file: string, bytes: Uint8Array, diagnostics: Diagnostic[]): SourceFile | undefined {
+  try {
+    return { file, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    diagnostics.push(fileProblem(file, 'is not UTF-8 text; save it as UTF-8', 'file-encoding'));
+    return undefined;
+  }
+}
 
 async function readSource(file: string, diagnostics: Diagnostic[]): Promise<SourceFile | undefined> {
-  const problem = (message: string, rule: string) =>
-    diagnostics.push({ file, line: 0, column: 0, path: '', severity: 'error', message, rule });
   let bytes: Buffer;
   try {
     const info = await stat(file);
-    if (info.size > MAX_FILE_BYTES) {
-      problem(`is ${(info.size / MAX_FILE_BYTES).toFixed(1)} MiB; policy files are limited to 1 MiB, split it`, 'file-size');
-      return undefined;
-    }
+    if (!withinSizeLimit(file, info.size, diagnostics)) return undefined;
     bytes = await readFile(file);
   } catch (err: unknown) {
     throw new IoError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
   }
-  try {
-    return { file, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
-  } catch {
-    problem('is not UTF-8 text; save it as UTF-8', 'file-encoding');
-    return undefined;
-  }
+  return decodeSource(file, bytes, diagnostics);
 }
 
 /** Reads every policy file under `paths`; unreadable paths throw IoError (exit 2). */
@@ -47,7 +64,7 @@ export async function loadSources(paths: readonly string[]): Promise<{ sources: 
     if (info.isDirectory()) {
       let names: string[];
       try {
-        names = (await readdir(path)).filter((n) => YAML_FILE.test(n) && !n.startsWith('.')).sort();
+        names = (await readdir(path)).filter(isPolicyFileName).sort();
       } catch (err: unknown) {
         throw new IoError(`${path}: cannot list the directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
       }

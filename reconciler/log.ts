@@ -2,11 +2,10 @@
 // goes out, message or field, passes through `redact` first: credentials of the repository URL and
 // the token never reach the log, even if some message carries them by mistake.
 import { pino, stdTimeFunctions, type DestinationStream } from 'pino';
+import type { LogLevel } from '../agent/log.ts';
 import type { AgentLog } from '../agent/observer.ts';
 import { redact } from './gitsource.ts';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export interface ReconcilerLogOptions {
   readonly level: LogLevel;

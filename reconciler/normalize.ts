@@ -136,6 +136,13 @@ export function blackouts(
     const start = blackoutBound(report, [...path, i, 'start'], b.start);
     const end = blackoutBound(report, [...path, i, 'end'], b.end);
     if (!start || !end) return;
+    // A Fleet blackout's dates and local times are read in each policy's zone, its instants are not:
+    // with one of each, the order checked here (in UTC) can be reversed in some zones, and the blackout
+    // would then be silently empty there.
+    if (source === 'fleet' && (start.kind === 'instant') !== (end.kind === 'instant')) {
+      report.error([...path, i], `mixes an instant with a date or local time (start ${showValue(b.start)}, end ${showValue(b.end)}); a Fleet blackout's dates and local times apply in each policy's time zone, so use bounds of one kind: both instants, or both dates/local times`, 'blackout');
+      return;
+    }
     if (!compare(start, end)) {
       report.error([...path, i, 'end'], `${showValue(b.end)} is before start ${showValue(b.start)}; the end of a blackout may not come before its start`, 'blackout');
       return;
@@ -145,11 +152,16 @@ export function blackouts(
   return out;
 }
 
-function command(report: Report, path: FieldPath, argv: readonly string[] | undefined, allowed: readonly (readonly string[])[], what: string): void {
-  if (argv === undefined) return;
+/** Commands run on the host without a shell and without PATH, so the program is an absolute path. */
+function absoluteProgram(report: Report, path: FieldPath, argv: readonly string[]): void {
   if (!argv[0]!.startsWith('/')) {
     report.error([...path, 0], `${showValue(argv[0])} is not an absolute path; commands run on the host without a shell, write e.g. /bin/systemctl`, 'command');
   }
+}
+
+function command(report: Report, path: FieldPath, argv: readonly string[] | undefined, allowed: readonly (readonly string[])[], what: string): void {
+  if (argv === undefined) return;
+  absoluteProgram(report, path, argv);
   if (!allowed.some((a) => a.length === argv.length && a.every((x, i) => x === argv[i]))) {
     const list = allowed.length === 0 ? 'none are allowed' : allowed.map((a) => showValue(a)).join(', ');
     report.error(path, `${showValue(argv)} is not an allowed ${what} command (Fleet spec.allowedCommands.${what}: ${list}); add it there or use an allowed one`, 'allowed-command');
@@ -196,11 +208,7 @@ export function normalizeFleet(report: Report, fleet: Fleet, version: string): F
   const allowedReboot = spec.allowedCommands?.reboot ?? [DEFAULT_REBOOT_COMMAND];
   const allowedSentinel = spec.allowedCommands?.sentinel ?? [];
   for (const [what, list] of [['reboot', allowedReboot], ['sentinel', allowedSentinel]] as const) {
-    list.forEach((argv, i) => {
-      if (!argv[0]!.startsWith('/')) {
-        report.error(['spec', 'allowedCommands', what, i, 0], `${showValue(argv[0])} is not an absolute path; commands run on the host without a shell`, 'command');
-      }
-    });
+    list.forEach((argv, i) => absoluteProgram(report, ['spec', 'allowedCommands', what, i], argv));
   }
   const a = spec.agent ?? {};
   const agent: AgentSettings = {
@@ -245,6 +253,12 @@ function boundsOrdered(zone: string): (start: BlackoutBound, end: BlackoutBound)
   };
 }
 
+function timeOfDay(report: Report, path: FieldPath, text: string): ReturnType<typeof parseTimeOfDay> {
+  const time = parseTimeOfDay(text);
+  if (!time) report.error(path, `${showValue(text)} is not a time of day; use HH:MM (00:00-23:59)`, 'time-of-day');
+  return time;
+}
+
 function windows(report: Report, written: RebootPolicy['spec']['windows'], zone: string): WindowSpec[] {
   const out: WindowSpec[] = [];
   written.forEach((w, i) => {
@@ -255,8 +269,7 @@ function windows(report: Report, written: RebootPolicy['spec']['windows'], zone:
       if (day === undefined) report.error([...at, 'days', j], `${showValue(d)} is not a day; use mon, tue, wed, thu, fri, sat, sun (or the full names)`, 'weekday');
       else days.add(day);
     });
-    const start = parseTimeOfDay(w.start);
-    if (!start) report.error([...at, 'start'], `${showValue(w.start)} is not a time of day; use HH:MM (00:00-23:59)`, 'time-of-day');
+    const start = timeOfDay(report, [...at, 'start'], w.start);
     const windowZone = timeZone(report, [...at, 'timeZone'], w.timeZone, zone);
     let end: WindowSpec['end'] | undefined;
     if (w.end !== undefined && w.duration !== undefined) {
@@ -264,9 +277,8 @@ function windows(report: Report, written: RebootPolicy['spec']['windows'], zone:
     } else if (w.end === undefined && w.duration === undefined) {
       report.error(at, 'has neither end nor duration; add end: "HH:MM" or duration: e.g. 7h', 'window-end');
     } else if (w.end !== undefined) {
-      const time = parseTimeOfDay(w.end);
-      if (!time) report.error([...at, 'end'], `${showValue(w.end)} is not a time of day; use HH:MM (00:00-23:59)`, 'time-of-day');
-      else end = { kind: 'time', time };
+      const time = timeOfDay(report, [...at, 'end'], w.end);
+      if (time) end = { kind: 'time', time };
     } else {
       const ms = duration(report, [...at, 'duration'], w.duration, -1, { min: 1, max: MAX_WINDOW_MS });
       if (ms > 0 && ms <= MAX_WINDOW_MS) end = { kind: 'duration', durationMs: ms };

@@ -42,9 +42,11 @@ function childOf(node: unknown, part: string | number): { node: unknown; pair?: 
 
 function depthOf(node: unknown, depth = 0): number {
   if (depth > MAX_DEPTH) return depth;
-  if (isMap(node)) return Math.max(depth, ...node.items.map((p) => depthOf(p.value, depth + 1)));
-  if (isSeq(node)) return Math.max(depth, ...node.items.map((i) => depthOf(i, depth + 1)));
-  return depth;
+  // A loop, not Math.max(...items): a flow list may hold hundreds of thousands of items.
+  const children: readonly unknown[] = isMap(node) ? node.items.map((p) => p.value) : isSeq(node) ? node.items : [];
+  let max = depth;
+  for (const child of children) max = Math.max(max, depthOf(child, depth + 1));
+  return max;
 }
 
 function makeLocate(doc: Document, lines: LineCounter): ParsedDocument['locate'] {
@@ -86,7 +88,6 @@ export function parseSource(source: SourceFile): { documents: ParsedDocument[]; 
     problem({ line: 1, column: 1 }, [], `cannot be parsed as YAML: ${(err as Error).message}`, 'yaml-syntax');
     return { documents, diagnostics };
   }
-  if (!Array.isArray(docs)) docs = [docs];
 
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {

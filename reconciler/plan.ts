@@ -9,7 +9,7 @@ import { diffObjects, diffValues, type FieldChange, type ObjectDiff } from './di
 import type { ClusterNode } from './nodes.ts';
 import type { KubeObject } from './objects.ts';
 import { renderObjects } from './render.ts';
-import { sortKeys } from './serialize.ts';
+import { canonicalEqual } from './serialize.ts';
 
 export interface PlanInput {
   /** Null when there is nothing to compare against (no policies at the base ref, or invalid ones). */
@@ -68,10 +68,6 @@ export interface Plan {
   readonly nodes: NodesPlan | null;
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
 function policyPlan(name: string, base: CompiledFleet | null, head: CompiledFleet, input: PlanInput, aspects: readonly PolicyAspect[]): PolicyPlan {
   const find = (fleet: CompiledFleet | null) => fleet?.policies.find((p) => p.policy.name === name);
   const before = find(base);
@@ -82,7 +78,7 @@ function policyPlan(name: string, base: CompiledFleet | null, head: CompiledFlee
   for (const aspect of aspects) {
     const b = view(base, before, aspect);
     const a = view(head, after, aspect);
-    if (b && a && same(b.data, a.data)) continue;
+    if (b && a && canonicalEqual(b.data, a.data)) continue;
     changes.push({ id: aspect.id, title: aspect.title, before: b, after: a });
   }
   const fields = before && after ? diffValues(before.policy, after.policy) : [];
@@ -113,7 +109,7 @@ function nodesPlan(baseObjects: readonly KubeObject[], headObjects: readonly Kub
   const [b, a] = [policiesOf(before), policiesOf(head)];
   const moves = head.nodes
     .map((n) => ({ node: n.node, from: b.get(n.node) ?? [], to: a.get(n.node) ?? [] }))
-    .filter((m) => !same(m.from, m.to));
+    .filter((m) => !canonicalEqual(m.from, m.to));
   return { moves, head };
 }
 

@@ -35,7 +35,7 @@ function namespaceSelectorPolicies(policies: readonly PolicyModel[]): string[] {
 }
 
 /** The Secrets notifications read their webhook URLs from, sorted and unique. */
-export function notificationSecrets(policies: readonly PolicyModel[]): string[] {
+function notificationSecrets(policies: readonly PolicyModel[]): string[] {
   return [...new Set(policies.flatMap((p) => p.notifications.map((n) => n.secretKeyRef.name)))].sort(compareText);
 }
 

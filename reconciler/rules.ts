@@ -79,8 +79,10 @@ export function scheduleWarnings(policy: Located<PolicyModel>, nowMs: number): D
     }
   });
   const horizonMs = WINDOW_HORIZON_DAYS * 86_400_000;
-  if (m.schedule.windows.length > 0 && nextWindows(m.schedule, nowMs, 1, horizonMs).every((iv) => iv.startMs >= nowMs + horizonMs)) {
-    const why = m.schedule.pause.kind !== 'none' ? 'the pause covers' : 'blackouts cover';
+  if (m.schedule.windows.length > 0 && nextWindows(m.schedule, nowMs, 1, horizonMs).length === 0) {
+    const { pause } = m.schedule;
+    const paused = pause.kind === 'indefinite' || (pause.kind === 'until' && pause.epochMs > nowMs);
+    const why = paused ? 'the pause covers' : 'blackouts cover';
     report.warning(['spec', 'windows'], `leave no effective window in the next ${WINDOW_HORIZON_DAYS} days (${why} them all); this policy's nodes will not be rebooted`, 'no-windows');
   }
   return out;

@@ -25,17 +25,18 @@ function makeAjv(): Ajv2020 {
   return ajv;
 }
 
-let validators: Record<DocumentKind, ValidateFunction> | undefined;
-function getValidators(): Record<DocumentKind, ValidateFunction> {
-  if (!validators) {
-    const ajv = makeAjv();
-    validators = {
-      Fleet: ajv.compile(fleetSchema),
-      RebootPolicy: ajv.compile(rebootPolicySchema),
-      AgentConfig: ajv.compile(agentConfigSchema),
-    };
+const SCHEMAS: Record<DocumentKind, object> = { Fleet: fleetSchema, RebootPolicy: rebootPolicySchema, AgentConfig: agentConfigSchema };
+let ajv: Ajv2020 | undefined;
+const validators = new Map<DocumentKind, ValidateFunction>();
+/** The validator of `kind`, compiled on first use (the agent needs AgentConfig's alone). */
+function validatorOf(kind: DocumentKind): ValidateFunction {
+  let v = validators.get(kind);
+  if (v === undefined) {
+    ajv ??= makeAjv();
+    v = ajv.compile(SCHEMAS[kind]);
+    validators.set(kind, v);
   }
-  return validators;
+  return v;
 }
 
 function pointerToPath(pointer: string): (string | number)[] {
@@ -141,7 +142,7 @@ function toProblem(e: ErrorObject): SchemaProblem | undefined {
 
 /** Problems of a document against the schema of `kind`; empty when valid. */
 export function schemaProblems(kind: DocumentKind, value: unknown): SchemaProblem[] {
-  const validate = getValidators()[kind];
+  const validate = validatorOf(kind);
   if (validate(value)) return [];
   const problems = (validate.errors ?? []).map(toProblem).filter((p): p is SchemaProblem => p !== undefined);
   // A failed oneOf/anyOf also reports each branch; keep the summary only when nothing more precise exists.

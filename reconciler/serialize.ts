@@ -28,6 +28,11 @@ export function sortKeys(value: unknown, top = true): unknown {
   return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v, false)]));
 }
 
+/** Equal as canonical JSON: the same data whatever the key order (undefined fields ignored). */
+export function canonicalEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
 /** JSON with sorted keys, two-space indent and a final newline. */
 export function canonicalJson(value: unknown): string {
   return `${JSON.stringify(sortKeys(value), null, 2)}\n`;

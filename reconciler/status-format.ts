@@ -1,4 +1,5 @@
 // `patchwindow status` output: two tables for a terminal, or one JSON document for tools.
+import { FLEET_GROUP } from '../agent/budget.ts';
 import { formatZoned } from '../policy/calendar.ts';
 import type { Interval } from '../policy/model.ts';
 import { formatTable } from './cli/table.ts';
@@ -22,7 +23,7 @@ function nodeCells(r: NodeRow, nowMs: number): string[] {
 }
 
 function groupCells(g: GroupRow, nowMs: number): string[] {
-  const name = g.group === 'fleet' ? 'fleet-wide cap' : g.group;
+  const name = g.group === FLEET_GROUP ? 'fleet-wide cap' : g.group;
   return [g.fleet, name, String(g.nodes), `${g.allowed} (${g.budget})`, String(g.unavailable), String(g.pending), windowText(g.window, g.timeZone, nowMs)];
 }
 
@@ -54,8 +55,8 @@ export function formatStatusJson(s: Status, nowMs: number): string {
     })),
     pools: s.groups.map((g) => ({
       fleet: g.fleet,
-      policy: g.group === 'fleet' ? null : g.group,
-      fleetCap: g.group === 'fleet',
+      policy: g.group === FLEET_GROUP ? null : g.group,
+      fleetCap: g.group === FLEET_GROUP,
       nodes: g.nodes,
       budget: g.budget,
       allowedUnavailable: g.allowed,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from './diagnostics.ts';
-import { validateSources } from './validate.ts';
+import { checkSources, validateSources } from './validate.ts';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 
@@ -215,10 +215,54 @@ describe('validate', () => {
       expect(d).toMatchObject({ file: 'b.yaml', line: 7, column: 13, path: 'spec.priority', rule: 'priority' });
     });
 
+    it('refuses a Fleet blackout with one instant and one local bound, which some policy zones would invert', () => {
+      const fleet = `${FLEET}  blackouts:\n    - { start: "2026-12-24", end: "2026-12-24T05:00:00Z" }\n`;
+      expect(only(validate({ 'fleet.yaml': fleet, 'web.yaml': WEB }))).toEqual({
+        file: 'fleet.yaml', line: 9, column: 7, path: 'spec.blackouts[0]', severity: 'error', rule: 'blackout',
+        message: 'mixes an instant with a date or local time (start "2026-12-24", end "2026-12-24T05:00:00Z"); a Fleet blackout\'s dates and local times apply in each policy\'s time zone, so use bounds of one kind: both instants, or both dates/local times',
+      });
+    });
+
+    it('accepts Fleet blackouts with bounds of one kind', () => {
+      const fleet = `${FLEET}  blackouts:\n    - { start: "2026-12-24", end: "2026-12-26T12:00" }\n    - { start: "2027-01-01T00:00:00Z", end: "2027-01-02T00:00:00+01:00" }\n`;
+      expect(validate({ 'fleet.yaml': fleet, 'web.yaml': WEB })).toEqual([]);
+    });
+
+    it('needs the Fleet\'s allowed commands to start with an absolute path', () => {
+      const fleet = `${FLEET}  allowedCommands:\n    sentinel:\n      - [needs-restarting, -r]\n`;
+      expect(only(validate({ 'fleet.yaml': fleet, 'web.yaml': WEB }))).toEqual({
+        file: 'fleet.yaml', line: 10, column: 10, path: 'spec.allowedCommands.sentinel[0][0]', severity: 'error', rule: 'command',
+        message: '"needs-restarting" is not an absolute path; commands run on the host without a shell, write e.g. /bin/systemctl',
+      });
+    });
+
     it('checks commands against the Fleet allow-list', () => {
       const fleet = `${FLEET}  allowedCommands:\n    sentinel:\n      - [/usr/bin/needs-restarting, -r]\n`;
       const policy = `${WEB}  reboot:\n    sentinelCommand: [/usr/bin/needs-restarting, -r]\n`;
       expect(validate({ 'fleet.yaml': fleet, 'web.yaml': policy })).toEqual([]);
+    });
+  });
+
+  describe('problems found while loading', () => {
+    const encoding: Diagnostic = { file: 'fleet.yaml', line: 0, column: 0, path: '', severity: 'error', message: 'is not UTF-8 text; save it as UTF-8', rule: 'file-encoding' };
+
+    it('reports an unreadable Fleet file for what it is, not as a missing Fleet', () => {
+      const result = checkSources({ sources: [{ file: 'web.yaml', text: WEB }], diagnostics: [encoding] }, { nowMs: NOW });
+      expect(result.diagnostics).toEqual([encoding]);
+      expect(result.policySet).toBeUndefined();
+    });
+
+    it('does not report a dropped policy file again as a defaultPolicy naming no policy', () => {
+      const tooLarge: Diagnostic = { file: 'web.yaml', line: 0, column: 0, path: '', severity: 'error', message: 'is 1.5 MiB; policy files are limited to 1 MiB, split it', rule: 'file-size' };
+      const result = checkSources({ sources: [{ file: 'fleet.yaml', text: FLEET }], diagnostics: [tooLarge] }, { nowMs: NOW });
+      expect(result.diagnostics).toEqual([tooLarge]);
+      expect(result.policySet).toBeUndefined();
+    });
+
+    it('sorts them with the other problems', () => {
+      const other = { ...encoding, file: 'zz.yaml' };
+      const diagnostics = checkSources({ sources: [{ file: 'fleet.yaml', text: FLEET }, { file: 'web.yaml', text: WEB.replace('Europe/Berlin', 'Europe/Berlim') }], diagnostics: [other] }, { nowMs: NOW }).diagnostics;
+      expect(diagnostics.map((d) => `${d.file}:${d.rule}`)).toEqual(['web.yaml:time-zone', 'zz.yaml:file-encoding']);
     });
   });
 

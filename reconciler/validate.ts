@@ -3,7 +3,7 @@
 import type { Fleet } from '../policy/generated/fleet.ts';
 import type { RebootPolicy } from '../policy/generated/rebootpolicy.ts';
 import type { FleetModel, PolicyModel } from '../policy/model.ts';
-import { compareText, formatPath, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
+import { compareText, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { reporterFor, type Located } from './located.ts';
 import { normalizeFleet, normalizePolicy } from './normalize.ts';
 import { parseSource, type ParsedDocument, type SourceFile } from './parse.ts';
@@ -28,6 +28,12 @@ export interface ValidateOptions {
   readonly nowMs: number;
   /** Shown when no Fleet is found, e.g. the directory given. */
   readonly origin?: string;
+  /**
+   * Problems found while reading the files (too large, not UTF-8): reported with the rest, and they
+   * make the set incomplete, so rules that need every file ("no Fleet found", "defaultPolicy names
+   * no policy") do not report their consequences.
+   */
+  readonly loadDiagnostics?: readonly Diagnostic[];
 }
 
 const PLACEHOLDER_FLEET: FleetModel = {
@@ -70,12 +76,12 @@ function withoutBadFields(kind: 'Fleet' | 'RebootPolicy', value: unknown, proble
 
 /** Validates every document of the given sources as one policy set; reports all problems at once. */
 export function validateSources(sources: readonly SourceFile[], options: ValidateOptions): ValidationResult {
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = [...(options.loadDiagnostics ?? [])];
   const fleets: { doc: ParsedDocument; value: Fleet }[] = [];
   const policies: { doc: ParsedDocument; value: RebootPolicy }[] = [];
   // False once a document could not be read: rules about the whole set would then report
   // consequences (e.g. "defaultPolicy names no policy") instead of causes, so they wait.
-  let complete = true;
+  let complete = !hasErrors(diagnostics);
 
   for (const source of sources) {
     const parsed = parseSource(source);
@@ -90,9 +96,7 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
         continue;
       }
       const problems = schemaProblems(claimed.kind, doc.value);
-      for (const p of problems) {
-        diagnostics.push({ file: doc.file, ...doc.locate(p.path, { key: p.key }), path: formatPath(p.path), severity: 'error', message: p.message, rule: 'schema' });
-      }
+      for (const p of problems) report.error(p.path, p.message, 'schema', { key: p.key });
       // With schema problems, keep checking the rest of the document when removing the bad fields
       // leaves a schema-valid one, so one run reports every problem.
       const value = problems.length === 0 ? doc.value : withoutBadFields(claimed.kind, doc.value, problems);
@@ -130,4 +134,12 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   return hasErrors(sorted) || !fleetEntry
     ? { diagnostics: sorted }
     : { diagnostics: sorted, policySet: { fleet, policies: located.map((p) => p.model).sort((a, b) => compareText(a.name, b.name)) } };
+}
+
+/** Validates what a loader read (`loadSources`, `loadSourcesAtRef`), its read problems included. */
+export function checkSources(
+  loaded: { readonly sources: readonly SourceFile[]; readonly diagnostics: readonly Diagnostic[] },
+  options: Omit<ValidateOptions, 'loadDiagnostics'>,
+): ValidationResult {
+  return validateSources(loaded.sources, { ...options, loadDiagnostics: loaded.diagnostics });
 }

@@ -5,9 +5,8 @@
 // continue where the old one stopped.
 import { createRequire } from 'node:module';
 import type * as http from 'node:http';
-import type { ServerResponse } from 'node:http';
 import { messageOf } from '../../policy/errors.ts';
-import { listening, type Listening } from './serve.ts';
+import { listening, reply, type Listening } from './serve.ts';
 
 // node:http through require, not import: an ES module import of a built-in reads every export to
 // build the module namespace, and node:http's lazy WebSocket exports then load undici with crypto,
@@ -43,18 +42,4 @@ export function agentHttpServer(options: AgentHttpOptions): AgentHttpServer {
   });
 
   return listening(server, 'serve metrics');
-}
-
-/** Liveness from progress reports: healthy while the last report is at most `maxSilenceMs` old. */
-export function progressWatchdog(now: () => number, maxSilenceMs: number): { readonly progressed: () => void; readonly healthy: () => boolean } {
-  let lastMs = now();
-  return {
-    progressed: () => void (lastMs = now()),
-    healthy: () => now() - lastMs <= maxSilenceMs,
-  };
-}
-
-function reply(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-  res.end(body);
 }

@@ -2,6 +2,7 @@
 // from a script, standing in for Prometheus and for Slack/Teams/generic webhook receivers.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { freePorts } from '../../test/testenv/ports.ts';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -50,9 +51,6 @@ export async function startLoopback(reply: (index: number, request: RecordedRequ
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then released). */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const [port] = await freePorts(1);
+  return port!;
 }

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NotificationSpec } from '../../policy/model.ts';
 import { DEFAULT_TEMPLATES } from '../../reconciler/normalize.ts';
 import { closedPort, startLoopback, type Loopback, type Reply } from './loopback.testkit.ts';
-import { policyNotifier, renderTemplate, specNotifier, type SpecNotifierOptions } from './notify.ts';
+import { renderTemplate } from './notify-format.ts';
+import { policyNotifier, specNotifier, type SpecNotifierOptions } from './notify.ts';
 
 const NOW = Date.parse('2026-11-24T22:15:00Z');
 const SECRET_PATH = '/services/T0001/B0002/sEcReTtOkEn42';
@@ -215,17 +216,23 @@ describe('policyNotifier', () => {
     const slack = await receiver(() => ({ status: 500 }));
     const hook = await receiver();
     const h = harness();
+    const failedFormats: string[] = [];
     const urls: Record<string, string> = { slack: `${slack.url}${SECRET_PATH}`, generic: `${hook.url}/generic` };
     const notifier = policyNotifier({
       ...h.options(''),
       specs: [spec(), spec({ format: 'webhook', secretKeyRef: { name: 'hooks', key: 'generic' } })],
       resolveUrl: (ref) => Promise.resolve(urls[ref.key] ?? ''),
+      onError(message, failed) {
+        h.errors.push(message);
+        failedFormats.push(failed.format);
+      },
     });
     await notifier.send('reboot', '');
     expect(slack.requests).toHaveLength(4);
     expect(hook.requests.map((r) => (JSON.parse(r.body) as { text: string }).text)).toEqual(['Rebooting node aks-gpu-10 (gpu)']);
     expect(h.errors).toHaveLength(1);
     expect(h.errors[0]).toContain('Secret hooks, key slack');
+    expect(failedFormats).toEqual(['slack']);
   });
 });
 

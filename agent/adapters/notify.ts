@@ -5,12 +5,10 @@
 // it can post to the channel): it is resolved at each send, so a rotated Secret takes effect, and
 // it never appears in a message this module produces.
 import type { Clock, Notifier } from '../ports.ts';
-import type { NotificationSpec, NotifyEvent } from '../../policy/model.ts';
+import type { NotificationSpec } from '../../policy/model.ts';
 import { messageOf } from '../../policy/errors.ts';
 import { bodyExcerpt, networkReason } from './http-client.ts';
 import { webhookBody, type NotifyContext } from './notify-format.ts';
-
-export { renderTemplate, webhookBody, type NotifyContext, type TemplateVars } from './notify-format.ts';
 
 export interface SpecNotifierOptions {
   readonly spec: NotificationSpec;
@@ -93,22 +91,22 @@ export function specNotifier(options: SpecNotifierOptions): Notifier {
   };
 }
 
-export interface PolicyNotifierOptions extends Omit<SpecNotifierOptions, 'spec' | 'resolveUrl'> {
+export interface PolicyNotifierOptions extends Omit<SpecNotifierOptions, 'spec' | 'resolveUrl' | 'onError'> {
   readonly specs: readonly NotificationSpec[];
   /** Reads the webhook URL from the Secret key a spec names. */
   readonly resolveUrl: (ref: NotificationSpec['secretKeyRef']) => Promise<string>;
+  /** As SpecNotifierOptions.onError, with the spec whose notification was given up. */
+  readonly onError: (message: string, spec: NotificationSpec) => void;
 }
 
-/** One notifier for every notification of a policy. */
+/** One notifier for every notification of a policy: sends to all at once, resolves when all are done. */
 export function policyNotifier(options: PolicyNotifierOptions): Notifier {
-  const { specs, resolveUrl, ...shared } = options;
-  return fanOut(specs.map((spec) => specNotifier({ ...shared, spec, resolveUrl: () => resolveUrl(spec.secretKeyRef) })));
-}
-
-/** Sends to every notifier at once; resolves when all are done. */
-export function fanOut(notifiers: readonly Notifier[]): Notifier {
+  const { specs, resolveUrl, onError, ...shared } = options;
+  const notifiers = specs.map((spec) =>
+    specNotifier({ ...shared, spec, resolveUrl: () => resolveUrl(spec.secretKeyRef), onError: (message) => onError(message, spec) }),
+  );
   return {
-    async send(event: NotifyEvent, text: string) {
+    async send(event, text) {
       await Promise.allSettled(notifiers.map((n) => n.send(event, text)));
     },
   };

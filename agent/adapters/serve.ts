@@ -1,6 +1,8 @@
-// Listening and closing a node:http server the same way for the agent and the reconciler: a port
-// that cannot be bound is a TerminalError naming it; close also ends idle keep-alive connections.
-import type { Server } from 'node:http';
+// Listening, closing and answering on a node:http server the same way for the agent and the
+// reconciler: a port that cannot be bound is a TerminalError naming it; close also ends idle
+// keep-alive connections; replies are plain text. Types only from node:http: importing it loads
+// far more than the agent's supervisor needs (see agent/adapters/http.ts).
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TerminalError } from '../../policy/errors.ts';
 
@@ -30,4 +32,10 @@ export function listening(server: Server, what: string): Listening {
         server.closeIdleConnections();
       }),
   };
+}
+
+/** Answers with `body` as plain UTF-8 text unless `headers` set another content-type. */
+export function reply(res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
+  res.end(body);
 }

@@ -70,7 +70,7 @@ export interface FleetSpec {
    */
   defaultPolicy?: string;
   /**
-   * Fleet-wide freezes, subtracted from every policy's windows (date-only ones in each policy's time zone).
+   * Fleet-wide freezes, subtracted from every policy's windows (date-only ones in each policy's time zone). Both bounds of one blackout are of one kind: both instants, or both dates/local times.
    */
   blackouts?: Blackout[];
   allowedCommands?: AllowedCommands;

@@ -19,7 +19,9 @@ export async function runApply(io: CliIo, paths: readonly string[], opts: ApplyC
     import('../apply.ts'),
     import('../../agent/adapters/kube/config.ts'),
   ]);
-  const objects = renderObjects(compileFleet(set)).map((r) => r.object);
+  const compiled = compileFleet(set);
+  for (const w of compiled.warnings) io.stderr(`patchwindow: warning: ${w}\n`);
+  const objects = renderObjects(compiled).map((r) => r.object);
   const kc = loadKubeConfig(opts.kubeconfig ? { ...io.env, KUBECONFIG: opts.kubeconfig } : io.env);
   const { clusterError } = await import('../cluster-errors.ts');
   let result;

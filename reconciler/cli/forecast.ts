@@ -2,13 +2,12 @@
 // [--from ISO] [--drain 3m] [--reboot 5m] [--horizon 30d] [--format text|json]`: simulates the
 // rollout with the agent's own decision core on a virtual clock and says, per policy, when the
 // first and the last node finish, the windows used and why a policy would not finish.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
-import { IoError, UsageError } from '../../policy/errors.ts';
+import { UsageError } from '../../policy/errors.ts';
 import { DEFAULT_DRAIN_MS, DEFAULT_HORIZON_MS, DEFAULT_REBOOT_MS } from '../forecast/defaults.ts';
 import { durationArg, instantArg } from './args.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
+import { readArgFile } from './nodesfile.ts';
 import { loadPolicySet } from './policies.ts';
 
 export interface ForecastOptions {
@@ -41,13 +40,7 @@ function poolNodes(pools: ForecastOptions['pool'], poolLabel: string): { name: s
 
 /** `--pending FILE`: node names, one per line; blank lines and `#` comments ignored. */
 async function readPending(io: CliIo, file: string, known: ReadonlySet<string>): Promise<Set<string>> {
-  let text: string;
-  try {
-    text = await readFile(resolve(io.cwd, file), 'utf8');
-  } catch (err: unknown) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new IoError(`--pending ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(err)})`}`, { cause: err });
-  }
+  const text = await readArgFile(io, '--pending', file);
   const names = text.split(/\r?\n/).map((l) => l.replace(/#.*/, '').trim()).filter((l) => l.length > 0);
   const unknown = names.filter((n) => !known.has(n));
   if (unknown.length > 0) {

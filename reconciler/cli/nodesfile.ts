@@ -5,13 +5,16 @@ import { IoError } from '../../policy/errors.ts';
 import { parseNodes, type ClusterNode } from '../nodes.ts';
 import type { CliIo } from './io.ts';
 
-export async function readNodesFile(io: CliIo, file: string): Promise<ClusterNode[]> {
-  let text: string;
+/** The text of the file an option names (relative to the working directory); problems exit 2. */
+export async function readArgFile(io: CliIo, flag: string, file: string): Promise<string> {
   try {
-    text = await readFile(resolve(io.cwd, file), 'utf8');
+    return await readFile(resolve(io.cwd, file), 'utf8');
   } catch (err: unknown) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new IoError(`--nodes ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(err)})`}`, { cause: err });
+    throw new IoError(`${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(err)})`}`, { cause: err });
   }
-  return parseNodes(text, `--nodes ${file}`);
+}
+
+export async function readNodesFile(io: CliIo, file: string): Promise<ClusterNode[]> {
+  return parseNodes(await readArgFile(io, '--nodes', file), `--nodes ${file}`);
 }

@@ -5,13 +5,12 @@
 import { Option } from 'commander';
 import { PolicyError } from '../../policy/errors.ts';
 import { compileFleet, type CompiledFleet } from '../compile.ts';
-import { hasErrors } from '../diagnostics.ts';
 import { buildPlan } from '../plan.ts';
 import { planJson } from '../planformat/json.ts';
 import { planMarkdown } from '../planformat/markdown.ts';
 import type { PlanReport } from '../planformat/report.ts';
 import { planText } from '../planformat/text.ts';
-import { validateSources } from '../validate.ts';
+import { checkSources } from '../validate.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
 import { readNodesFile } from './nodesfile.ts';
 import { loadPolicySet, pathsOrDefault, summary } from './policies.ts';
@@ -35,13 +34,12 @@ async function loadBase(io: CliIo, paths: readonly string[], ref: string): Promi
   if (at.sources.length === 0 && at.diagnostics.length === 0) {
     return { compiled: null, label, note: `no policy files at ${ref} (${at.missing.join(', ')}); everything shows as added` };
   }
-  const result = validateSources(at.sources, { nowMs: io.now(), origin: `${ref}:${paths.join(', ')}` });
-  const diagnostics = [...at.diagnostics, ...result.diagnostics];
-  if (hasErrors(diagnostics) || !result.policySet) {
+  const { diagnostics, policySet } = checkSources(at, { nowMs: io.now(), origin: `${ref}:${paths.join(', ')}` });
+  if (!policySet) {
     return { compiled: null, label, note: `the policies at ${ref} are invalid (${summary(diagnostics)}); everything shows as added` };
   }
   try {
-    return { compiled: compileFleet(result.policySet), label, note: null };
+    return { compiled: compileFleet(policySet), label, note: null };
   } catch (err: unknown) {
     if (!(err instanceof PolicyError)) throw err;
     return { compiled: null, label, note: `the policies at ${ref} do not compile (${err.message}); everything shows as added` };

@@ -2,7 +2,7 @@
 import { PolicyError } from '../../policy/errors.ts';
 import { formatGithub, formatText, hasErrors, toJson, type Diagnostic } from '../diagnostics.ts';
 import { loadSources } from '../load.ts';
-import { validateSources, type PolicySet } from '../validate.ts';
+import { checkSources, type PolicySet } from '../validate.ts';
 import type { CliIo, Format } from './io.ts';
 
 /** Prints diagnostics in the chosen format (json prints the array even when empty). */
@@ -34,14 +34,11 @@ export function pathsOrDefault(paths: readonly string[]): string[] {
  */
 export async function loadPolicySet(io: CliIo, paths: readonly string[], opts: { format?: Format; quietWarnings?: boolean } = {}): Promise<PolicySet> {
   const loaded = await loadSources(pathsOrDefault(paths));
-  const result = validateSources(loaded.sources, { nowMs: io.now(), origin: pathsOrDefault(paths).join(', ') });
-  const diagnostics = [...loaded.diagnostics, ...result.diagnostics];
+  const { diagnostics, policySet } = checkSources(loaded, { nowMs: io.now(), origin: pathsOrDefault(paths).join(', ') });
   const shown = opts.quietWarnings && !hasErrors(diagnostics) ? [] : diagnostics;
   if (shown.length > 0) {
     printDiagnostics({ ...io, stdout: io.stderr }, shown, opts.format === 'github' ? 'github' : 'text');
   }
-  if (hasErrors(diagnostics) || !result.policySet) {
-    throw new PolicyError(`invalid policies: ${summary(diagnostics)}`);
-  }
-  return result.policySet;
+  if (!policySet) throw new PolicyError(`invalid policies: ${summary(diagnostics)}`);
+  return policySet;
 }

@@ -3,7 +3,7 @@
 // problems). Never prints a stack trace. main.ts runs it with every command; agent-main.ts with
 // `agent` alone, so the node agent never loads what the other commands need.
 import { Command, CommanderError } from 'commander';
-import { IoError, messageOf, PolicyError, UsageError } from '../../policy/errors.ts';
+import { IoError, messageOf, PolicyError, TerminalError, TransientError, UsageError } from '../../policy/errors.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { CliIo, RegisterCommand, RunCommand } from './io.ts';
 
@@ -41,7 +41,9 @@ export async function runProgram(argv: readonly string[], io: CliIo, commands: r
       io.stderr(`patchwindow: ${err.message}\n`);
       return 1;
     }
-    if (err instanceof UsageError || err instanceof IoError) {
+    // An adapter's TerminalError or TransientError that reaches the command line is a setup or I/O
+    // problem the command could not get past (e.g. a port already taken).
+    if (err instanceof UsageError || err instanceof IoError || err instanceof TerminalError || err instanceof TransientError) {
       io.stderr(`patchwindow: ${err.message}\n`);
       return 2;
     }

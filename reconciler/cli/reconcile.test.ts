@@ -1,7 +1,7 @@
 // `patchwindow reconcile` refuses bad settings before it starts anything (exit 2, one line).
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../test/helpers/cli.ts';
-import { listenArg } from './reconcile.ts';
+import { listenArg } from './listen.ts';
 
 const repo = ['--repo', 'https://git.example/p.git'];
 

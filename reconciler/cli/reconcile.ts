@@ -5,11 +5,11 @@ import { Option } from 'commander';
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { LOG_LEVELS, type LogLevel } from '../../agent/log.ts';
 import { durationArg } from './args.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
 import { listenArg } from './listen.ts';
 
-export { listenArg };
 
 export interface ReconcileOptions {
   readonly repo: string;
@@ -34,7 +34,7 @@ export interface ReconcileOptions {
   readonly shutdownGrace: number;
   readonly maxCycle: number;
   readonly kubeconfig?: string;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logLevel: LogLevel;
 }
 
 function duration(flags: string, description: string, defaultMs: number, shown: string): Option {
@@ -78,32 +78,26 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
   });
   const log = createReconcilerLog({ level: opts.logLevel, secrets: () => source.knownSecrets() });
   const podIp = io.env.POD_IP;
-  let controller;
-  try {
-    controller = await startController({
-      kc,
-      source,
-      policyPath: opts.path,
-      schedule: opts.schedule,
-      namespace,
-      agentNamespace: opts.agentNamespace ?? namespace,
-      identity: opts.identity ?? io.env.POD_NAME ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
-      leaseName: opts.lease,
-      statusName: opts.statusConfigmap,
-      leaseMs: opts.leaseDuration,
-      renewMs: opts.renewInterval,
-      port: opts.listen.port,
-      ...(opts.listen.host ? { host: opts.listen.host } : {}),
-      advertiseUrl: (port) => opts.advertiseUrl ?? `http://${podIp ? (podIp.includes(':') ? `[${podIp}]` : podIp) : '127.0.0.1'}:${port}/sync`,
-      shutdownGraceMs: opts.shutdownGrace,
-      maxCycleMs: opts.maxCycle,
-      log,
-      clock: systemClock,
-    });
-  } catch (err: unknown) {
-    if (err instanceof errors.TerminalError || err instanceof errors.TransientError) throw new errors.IoError(err.message, { cause: err });
-    throw err;
-  }
+  const controller = await startController({
+    kc,
+    source,
+    policyPath: opts.path,
+    schedule: opts.schedule,
+    namespace,
+    agentNamespace: opts.agentNamespace ?? namespace,
+    identity: opts.identity ?? io.env.POD_NAME ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
+    leaseName: opts.lease,
+    statusName: opts.statusConfigmap,
+    leaseMs: opts.leaseDuration,
+    renewMs: opts.renewInterval,
+    port: opts.listen.port,
+    ...(opts.listen.host ? { host: opts.listen.host } : {}),
+    advertiseUrl: (port) => opts.advertiseUrl ?? `http://${podIp ? (podIp.includes(':') ? `[${podIp}]` : podIp) : '127.0.0.1'}:${port}/sync`,
+    shutdownGraceMs: opts.shutdownGrace,
+    maxCycleMs: opts.maxCycle,
+    log,
+    clock: systemClock,
+  });
   await stopped(io.stopSignal);
   log.info({ graceMs: opts.shutdownGrace }, 'stop requested; finishing the running cycle, if any');
   await controller.stop();
@@ -137,6 +131,6 @@ export const registerReconcile: RegisterCommand = (root, io, run) => {
     .addOption(duration('--shutdown-grace <duration>', 'on SIGTERM, how long a running cycle may take to finish before it is aborted', 30_000, '30s'))
     .addOption(duration('--max-cycle <duration>', '/healthz fails when one cycle runs longer than this', 600_000, '10m'))
     .option('--kubeconfig <file>', 'kubeconfig to use (default $KUBECONFIG, ~/.kube/config, or the pod ServiceAccount)')
-    .addOption(new Option('--log-level <level>', 'least severe log level written').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'))
     .action((opts: ReconcileOptions) => run(runReconcile(io, opts)));
 };

@@ -1,7 +1,6 @@
 // `patchwindow validate [PATH...]`: every problem of the policy files, one line each.
-import { hasErrors } from '../diagnostics.ts';
 import { loadSources } from '../load.ts';
-import { validateSources } from '../validate.ts';
+import { checkSources } from '../validate.ts';
 import { Option } from 'commander';
 import type { CliIo, Format, RegisterCommand } from './io.ts';
 import { pathsOrDefault, printDiagnostics, summary } from './policies.ts';
@@ -9,19 +8,16 @@ import { pathsOrDefault, printDiagnostics, summary } from './policies.ts';
 export async function runValidate(io: CliIo, paths: readonly string[], opts: { format: Format }): Promise<number> {
   const where = pathsOrDefault(paths);
   const loaded = await loadSources(where);
-  const result = validateSources(loaded.sources, { nowMs: io.now(), origin: where.join(', ') });
-  const diagnostics = [...loaded.diagnostics, ...result.diagnostics];
+  const { diagnostics, policySet: set } = checkSources(loaded, { nowMs: io.now(), origin: where.join(', ') });
   printDiagnostics(io, diagnostics, opts.format);
-  const invalid = hasErrors(diagnostics) || !result.policySet;
   if (opts.format === 'text') {
-    const set = result.policySet;
     io.stderr(
-      invalid || !set
+      !set
         ? `${where.join(', ')}: invalid (${summary(diagnostics)})\n`
         : `${where.join(', ')}: valid — fleet ${set.fleet.name}, ${set.policies.length} polic${set.policies.length === 1 ? 'y' : 'ies'} (${summary(diagnostics)})\n`,
     );
   }
-  return invalid ? 1 : 0;
+  return set ? 0 : 1;
 }
 
 export const registerValidate: RegisterCommand = (root, io, run) => {

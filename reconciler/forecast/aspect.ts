@@ -7,7 +7,7 @@ import { formatDuration } from '../../policy/duration.ts';
 import type { AspectSide, AspectView, PolicyAspect } from '../aspects.ts';
 import type { CompiledFleet } from '../compile.ts';
 import type { ClusterNode } from '../nodes.ts';
-import { DEFAULT_DRAIN_MS, DEFAULT_HORIZON_MS, DEFAULT_REBOOT_MS } from './defaults.ts';
+import { DEFAULT_DRAIN_MS, DEFAULT_HORIZON_MS, DEFAULT_REBOOT_MS, START_HORIZON_TEXT } from './defaults.ts';
 import { forecast, type Forecast, type PolicyForecast } from './forecast.ts';
 
 const memo = new WeakMap<CompiledFleet, WeakMap<readonly ClusterNode[], Map<number, Forecast>>>();
@@ -26,7 +26,7 @@ function forecastOf(fleet: CompiledFleet, nodes: readonly ClusterNode[], nowMs: 
 function view(p: PolicyForecast | undefined): AspectView {
   if (p === undefined || p.nodes === 0) return { lines: ['no node'], data: { nodes: 0 } };
   const zone = p.timeZone;
-  const bound = p.lowerBoundMs === null ? 'none within 400 days' : formatZoned(p.lowerBoundMs, zone);
+  const bound = p.lowerBoundMs === null ? `none within ${START_HORIZON_TEXT}` : formatZoned(p.lowerBoundMs, zone);
   const windows = `${p.windows.length} window${p.windows.length === 1 ? '' : 's'}`;
   const lines = [
     p.finishMs === null

@@ -3,7 +3,6 @@
 // fails, no window at all, blackouts, windows too short for the start gate, too small a budget
 // (or fleet cap) for the windows there are. Capacities come from the same greedy lanes as the
 // lower bound, so "budget too small" means no scheduler could do it, not only patchwindow.
-import { allowedUnavailable } from '../../policy/budget.ts';
 import { formatInstant } from '../../policy/calendar.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import type { PolicyModel } from '../../policy/model.ts';
@@ -27,7 +26,10 @@ export interface UnfinishedPolicy {
   /** Busy time per node; null when no attempt can succeed. */
   readonly busyMs: number | null;
   readonly drainMs: number;
-  readonly members: number;
+  /** N of the policy's budget: nodes its members match (agent/budget.ts), covered or not. */
+  readonly budgetMembers: number;
+  /** B: allowedUnavailable of the budget over `budgetMembers`. */
+  readonly allowed: number;
   readonly pending: number;
   /** The core's last wait of each unfinished node (null: it was not waiting). */
   readonly waits: readonly ({ readonly reason: WaitReason; readonly detail: string } | null)[];
@@ -79,11 +81,11 @@ export function diagnose(u: UnfinishedPolicy): ForecastWarning[] {
     }
     const perLane = capacity / u.lanes;
     const enough = perLane > 0 ? `; ${Math.ceil(u.pending / perLane)} at once would fit them, or wider windows` : '';
-    const budget = allowedUnavailable(u.policy.budget, u.members);
+    const budget = u.allowed;
     if (u.fleetCap !== null && u.fleetCap < budget) {
       return [...out, warn('fleet-cap', rest, `the fleet cap allows ${u.fleetCap} node(s) unavailable at once (the policy's budget ${budget}); the windows fit at most ${capacity}${enough}`)];
     }
-    return [...out, warn('budget-too-small', rest, `budget too small: maxUnavailable allows ${budget} of ${u.members} node(s) at once and the windows fit at most ${capacity}${enough}`)];
+    return [...out, warn('budget-too-small', rest, `budget too small: maxUnavailable allows ${budget} of ${u.budgetMembers} node(s) at once and the windows fit at most ${capacity}${enough}`)];
   }
   if (u.fleetCap !== null) {
     return [...out, warn('fleet-cap', rest, `the fleet cap (${u.fleetCap} node(s) at once) is shared with other policies whose nodes took the slots`)];

@@ -13,7 +13,7 @@ import { renderObjects } from '../render.ts';
 import { lowerBound, mergeIntervals, startIntervals, type StartInterval } from './bound.ts';
 import { diagnose, type ForecastWarning } from './diagnose.ts';
 import { simulate, type Decide, type NodeOutcome } from './simulate.ts';
-import type { SimNodeSpec } from './world.ts';
+import { countMembers, type SimNodeSpec } from './world.ts';
 
 export type { ForecastWarning, WarningReason } from './diagnose.ts';
 
@@ -52,7 +52,7 @@ export interface PolicyForecast {
   readonly firstFinishMs: number | null;
   /** When the last node finished; null when not every node did within the horizon. */
   readonly finishMs: number | null;
-  /** The earliest any scheduler could finish them; null when impossible within 400 days. */
+  /** The earliest any scheduler could finish them; null when impossible within START_HORIZON_MS. */
   readonly lowerBoundMs: number | null;
   readonly unfinished: number;
   readonly windows: readonly WindowUse[];
@@ -80,7 +80,7 @@ export interface Forecast {
 }
 
 /** Busy time of a node (slot held): reboot delay, drain, reboot; null when every drain fails. */
-export function busyMsOf(policy: PolicyModel, drainMs: number, rebootMs: number): number | null {
+function busyMsOf(policy: PolicyModel, drainMs: number, rebootMs: number): number | null {
   const { drain, reboot } = policy;
   if (drainMs <= drain.timeoutMs) return reboot.delayMs + drainMs + rebootMs;
   return drain.onFailure === 'reboot' ? reboot.delayMs + drain.timeoutMs + rebootMs : null;
@@ -136,7 +136,9 @@ function summarize(p: CompiledPolicy, outcomes: readonly NodeOutcome[], ctx: For
   const schedule = scheduleOf(p.config);
   const gateMs = neededMs(p.config);
   const pending = outcomes.filter((o) => o.pending);
-  const allowed = allowedUnavailable(p.policy.budget, outcomes.length);
+  // B as the agents compute it: over every node the policy's members match, not only covered ones.
+  const budgetMembers = countMembers(p.config, ctx.nodes);
+  const allowed = allowedUnavailable(p.policy.budget, budgetMembers);
   const lanes = Math.min(allowed, ctx.fleetCap ?? Infinity);
   const busyMs = busyMsOf(p.policy, ctx.drainMs, ctx.rebootMs);
   const intervals = startIntervals(schedule, gateMs, ctx.fromMs, ctx.fromMs + START_HORIZON_MS);
@@ -144,7 +146,9 @@ function summarize(p: CompiledPolicy, outcomes: readonly NodeOutcome[], ctx: For
   const unfinished = pending.filter((o) => o.finishedMs === null);
   const uses = new Map<number, { startMs: number; endMs: number; started: number }>();
   for (const startMs of pending.flatMap((o) => o.startsMs)) {
-    const w = schedule.windowContaining(startMs) ?? { startMs, endMs: startMs };
+    // The core starts a node only inside a window (the start gate): anything else is a bug.
+    const w = schedule.windowContaining(startMs);
+    if (w === undefined) throw new Error(`forecast: a node of policy ${p.policy.name} started at ${new Date(startMs).toISOString()}, outside every window of its schedule`);
     const use = uses.get(w.startMs) ?? uses.set(w.startMs, { startMs: w.startMs, endMs: w.endMs, started: 0 }).get(w.startMs)!;
     use.started++;
   }
@@ -157,7 +161,8 @@ function summarize(p: CompiledPolicy, outcomes: readonly NodeOutcome[], ctx: For
           gateMs,
           busyMs,
           drainMs: ctx.drainMs,
-          members: outcomes.length,
+          budgetMembers,
+          allowed,
           pending: pending.length,
           waits: unfinished.map((o) => o.waiting),
           lanes,

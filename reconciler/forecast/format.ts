@@ -3,6 +3,7 @@
 import { formatInstant, formatZoned } from '../../policy/calendar.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import { formatTable } from '../cli/table.ts';
+import { START_HORIZON_TEXT } from './defaults.ts';
 import type { Forecast, PolicyForecast } from './forecast.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : formatInstant(ms));
@@ -11,7 +12,7 @@ const seconds = (ms: number | null) => (ms === null ? null : Math.round(ms / 100
 const duration = (ms: number) => formatDuration(Math.round(ms / 1000) * 1000);
 
 /** The forecast as JSON for tools. */
-export function forecastJsonValue(f: Forecast): unknown {
+function forecastJsonValue(f: Forecast): unknown {
   return {
     apiVersion: 'patchwindow.io/v1alpha1',
     kind: 'Forecast',
@@ -76,7 +77,7 @@ export function forecastText(f: Forecast): string {
     '',
   ];
   const makespan = f.makespanMs === null ? `not every node within ${formatDuration(f.untilMs - f.fromMs)}` : duration(f.makespanMs);
-  const bound = f.lowerBoundMakespanMs === null ? 'none within 400 days' : duration(f.lowerBoundMakespanMs);
+  const bound = f.lowerBoundMakespanMs === null ? `none within ${START_HORIZON_TEXT}` : duration(f.lowerBoundMakespanMs);
   const ratio = f.makespanMs !== null && f.lowerBoundMakespanMs ? ` (${(f.makespanMs / f.lowerBoundMakespanMs).toFixed(3)} × the bound)` : '';
   out.push(`makespan: ${makespan}; lower bound: ${bound}${ratio}`);
   for (const p of f.policies) {

@@ -137,9 +137,8 @@ export function simulate(input: SimulationInput): SimulationResult {
           track.waiting = { reason: action.reason, detail: action.detail };
           world.setRenewing(node, action.watch && node.watching, true, nowMs);
           if (action.reason === 'budget') {
-            // The group the core waits for: the first whose slot the node lacks (agent/decide.ts).
-            const next = facts.budget?.groups.find((g) => g.mine === null);
-            const group = next === undefined ? undefined : world.groups.get(next.group);
+            // The group the core says it waits for.
+            const group = action.group === undefined ? undefined : world.groups.get(action.group);
             if (group !== undefined) {
               const sinceMs = queued?.group === group ? queued.sinceMs : nowMs;
               track.budgetWait = { group, sinceMs };

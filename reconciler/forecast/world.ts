@@ -10,6 +10,7 @@ import type { Action, BlockerFacts, DrainOutcome, Facts } from '../../agent/fact
 import { LAST_REBOOT_ANNOTATION, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../agent/keys.ts';
 import type { Slot } from '../../agent/ports.ts';
 import { decodeLastReboot, decodeState, encodeLastReboot, encodeState, type StateRead } from '../../agent/state.ts';
+import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import type { AgentConfig, Budget } from '../../policy/model.ts';
 
 /** A node to simulate: its labels, its policy (null: no agent runs on it), whether it needs a reboot. */
@@ -67,6 +68,16 @@ export interface WorldListener {
   aging(group: SimGroup, staleMs: number): void;
 }
 
+/**
+ * N of a policy's slot group, counted as the agent counts it (agent/budget.ts `budgetFacts`): every
+ * node whose labels match the policy's members, also those its DaemonSet does not run on (taints).
+ */
+export function countMembers(config: AgentConfig, nodes: readonly { readonly labels: Readonly<Record<string, string>> }[]): number {
+  let n = 0;
+  for (const node of nodes) if (nodeSelectorTermsMatch(config.members, node.labels)) n++;
+  return n;
+}
+
 export class SimWorld {
   readonly nodes: readonly SimNode[];
   readonly groups: ReadonlyMap<string, SimGroup>;
@@ -80,7 +91,9 @@ export class SimWorld {
     const groups = new Map<string, SimGroup>();
     const group = (name: string, budget: Budget, members: number) => groups.get(name) ?? groups.set(name, { name, budget, members, down: new Set(), slots: new Map() }).get(name)!;
     const counts = new Map<string, number>();
-    for (const s of specs) if (s.config !== null) counts.set(s.config.policy.name, (counts.get(s.config.policy.name) ?? 0) + 1);
+    for (const s of specs) {
+      if (s.config !== null && !counts.has(s.config.policy.name)) counts.set(s.config.policy.name, countMembers(s.config, specs));
+    }
     const fleet = fleetBudget === null ? null : group(FLEET_GROUP, fleetBudget, specs.length);
     this.nodes = specs.map((s): SimNode => {
       const own = s.config === null ? [] : [group(s.config.policy.name, s.config.policy.budget, counts.get(s.config.policy.name)!)];

@@ -13,7 +13,7 @@ function change(c: FieldChange) {
   return { path: formatFieldPath(c.path), before: c.before ?? null, after: c.after ?? null, op: c.before === undefined ? 'add' : c.after === undefined ? 'remove' : 'replace' };
 }
 
-export function planJsonValue(report: PlanReport): unknown {
+function planJsonValue(report: PlanReport): unknown {
   const { plan } = report;
   return {
     apiVersion: 'patchwindow.io/v1alpha1',

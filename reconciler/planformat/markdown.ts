@@ -9,7 +9,7 @@ import { hasChanges, nodeMoveCount, objectCounts, policyCounts, shortValue, type
 /** Hidden first line of the comment, for finding it again. */
 export const PLAN_COMMENT_MARKER = '<!-- patchwindow-plan -->';
 /** Field changes listed per object or policy before the rest is summarised. */
-export const MAX_FIELD_ROWS = 40;
+const MAX_FIELD_ROWS = 40;
 
 /** Text safe inside a table cell and a code span. */
 function cell(text: string): string {

@@ -62,6 +62,14 @@ export function describePodsContract(name: string, makeEnv: MakeEnv): void {
       expect(await find('db')).toMatchObject({ uid: pod.uid, terminating: false });
     });
 
+    it('answers gone for a pod of the same name but another uid (recreated), and leaves the pod', async () => {
+      await env.createPod({ namespace: ns, name: 'web', nodeName: node, owner: 'ReplicaSet' });
+      const pod = (await find('web'))!;
+      const earlier: PodInfo = { ...pod, uid: '00000000-0000-0000-0000-000000000001' };
+      expect(await env.pods.evict(earlier, 0)).toBe('gone');
+      expect(await find('web')).toMatchObject({ uid: pod.uid, terminating: false });
+    });
+
     it('answers gone for a pod that does not exist', async () => {
       const ghost: PodInfo = { namespace: ns, name: 'ghost', uid: '00000000-0000-0000-0000-000000000000', labels: {}, phase: 'Running', controllerKind: 'ReplicaSet', mirror: false, usesEmptyDir: false, terminating: false };
       expect(await env.pods.evict(ghost, null)).toBe('gone');

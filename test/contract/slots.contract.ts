@@ -92,13 +92,9 @@ export function describeSlotsContract(name: string, makeEnv: MakeEnv): void {
       const mine = await seen(0, 'node-a');
       const later = env.nowMs();
       expect(await env.slots.renew(mine, later)).toBe(true);
+      // A fresh watch lists after the renewal returned, so it already shows the new renew time.
       const renewed = await seen(0, 'node-a');
-      await eventually(async () => {
-        const cache = await env.slots.watch();
-        const s = cache.list().find((x) => x.group === group && x.index === 0);
-        cache.stop();
-        expect(Math.abs((s?.renewTimeMs ?? 0) - later)).toBeLessThan(1_000);
-      });
+      expect(Math.abs(renewed.renewTimeMs - later)).toBeLessThan(1_000);
       expect(await env.slots.tryAcquire(group, 0, 'node-b', TTL_MS, env.nowMs(), renewed)).toBe(true);
       expect(await env.slots.renew(mine, env.nowMs())).toBe(false);
       await seen(0, 'node-b');

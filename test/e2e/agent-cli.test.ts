@@ -110,7 +110,7 @@ describe('patchwindow agent --dry-run (process)', () => {
     expect(await f.killAgent('n1', 'SIGTERM')).toBe(0);
     expect(agent.logs().at(-1)).toMatchObject({ level: 'info', node: f.node('n1'), policy: 'general', msg: 'agent process stopped; its state stays on the Node for the next start' });
     expect(agent.logs().every((l) => l.node === f.node('n1') && l.policy === 'general')).toBe(true);
-    expect(f.watcher.violations, f.report()).toEqual([]);
+    expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
     expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
   });
 });
@@ -147,7 +147,7 @@ describe('an idle agent (process)', () => {
     await f.until('the new worker to exit idle', () => after.logs().some((l) => l.process === 'supervisor' && l.idle === true));
     expect(agent.logs().filter((l) => l.msg === 'agent worker started')).toHaveLength(2);
     expect(agent.logs().some((l) => l.rebootRequired === true && l.msg === 'the node needs a reboot (sentinel found): starting the agent worker')).toBe(true);
-    expect(f.watcher.violations, f.report()).toEqual([]);
+    expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
     expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
   });
 });

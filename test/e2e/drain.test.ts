@@ -48,7 +48,7 @@ describe('drains on a real control plane', () => {
     await untaint(kc, f.node('z'));
     await f.until('x rebooted and done', () => f.rebootedAndDone('x'), 90_000);
 
-    expect(f.watcher.violations, f.report()).toEqual([]);
+    expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
     expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
     expect(f.host('x').boots).toBe(1);
     expect([f.host('y').boots, f.host('z').boots]).toEqual([0, 0]);
@@ -80,7 +80,7 @@ describe('drains on a real control plane', () => {
     f.startAgents();
     await f.until('both attempts failed and undone', () => ['u1', 'k1'].every((n) => f.watcher.state(f.node(n))?.phase === 'failed'), 60_000);
 
-    expect(f.watcher.violations, f.report()).toEqual([]);
+    expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
     expect(await f.watcher.endStateProblems({ withState: [f.node('u1'), f.node('k1')], cordoned: [f.node('k1')] }), f.report()).toEqual([]);
     for (const n of ['u1', 'k1']) {
       const state = f.watcher.state(f.node(n))!;

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { jsonLines } from './json-lines.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/patchwindow.js', import.meta.url));
 
@@ -52,11 +53,7 @@ export function spawnAgent(o: AgentProcessOptions): AgentProcess {
   child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const logs = (): Record<string, unknown>[] =>
-    out
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const logs = (): Record<string, unknown>[] => jsonLines(out);
   return {
     node: o.node,
     child,

@@ -233,6 +233,12 @@ export class ClusterWatcher {
     });
   }
 
+  /** The violations, once every budget excess seen so far has been confirmed or cleared. */
+  async settledViolations(): Promise<readonly string[]> {
+    await this.#confirming;
+    return this.violations;
+  }
+
   /** What must hold once all work is over: no record, no slot, no cordon left by an agent. */
   async endStateProblems(expect: { readonly withState?: readonly string[]; readonly cordoned?: readonly string[] } = {}): Promise<string[]> {
     await this.#confirming;

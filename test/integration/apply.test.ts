@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
-import { fleetYaml, policyYaml } from './reconcile-fixtures.ts';
+import { fleetYaml, policyYaml, unreachableKubeconfig } from './reconcile-fixtures.ts';
 
 const cluster = useCluster();
 const kc = cluster.kubeConfig();
@@ -120,16 +120,11 @@ describe('patchwindow apply', () => {
   });
 
   it('exits 2 and says the cluster cannot be reached, with no stack trace', async () => {
-    const kubeconfig = join(dir, 'unreachable.kubeconfig');
-    await writeFile(
-      kubeconfig,
-      ['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "https://127.0.0.1:59999", insecure-skip-tls-verify: true}}]',
-        'users: [{name: u, user: {token: t}}]', 'contexts: [{name: c, context: {cluster: c, user: u}}]', 'current-context: c', ''].join('\n'),
-    );
+    const { path: kubeconfig, port } = await unreachableKubeconfig(dir);
     const run = await runCli(['apply', dir, '--kubeconfig', kubeconfig]);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'patchwindow: cannot reach the Kubernetes API server https://127.0.0.1:59999 (connect ECONNREFUSED 127.0.0.1:59999); check that the cluster is up and that KUBECONFIG or --kubeconfig points at it\n',
+      `patchwindow: cannot reach the Kubernetes API server https://127.0.0.1:${port} (connect ECONNREFUSED 127.0.0.1:${port}); check that the cluster is up and that KUBECONFIG or --kubeconfig points at it\n`,
     );
     const missing = await runCli(['apply', dir, '--kubeconfig', join(dir, 'missing.kubeconfig')]);
     expect(missing.code).toBe(2);

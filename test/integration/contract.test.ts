@@ -8,11 +8,7 @@ import { KubeEvents } from '../../agent/adapters/kube/events.ts';
 import { KubeNodes } from '../../agent/adapters/kube/nodes.ts';
 import { KubePods } from '../../agent/adapters/kube/pods.ts';
 import { KubeSlots } from '../../agent/adapters/kube/slots.ts';
-import type { ContractEnv, PodSetup } from '../contract/env.ts';
-import { describeEventsContract } from '../contract/events.contract.ts';
-import { describeNodesContract } from '../contract/nodes.contract.ts';
-import { describePodsContract } from '../contract/pods.contract.ts';
-import { describeSlotsContract } from '../contract/slots.contract.ts';
+import { describeClusterContracts, type ContractEnv, type PodSetup } from '../contract/index.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
 const cluster = useCluster();
@@ -121,7 +117,4 @@ async function realEnv(): Promise<ContractEnv> {
   };
 }
 
-describeNodesContract('Kubernetes adapters', realEnv);
-describePodsContract('Kubernetes adapters', realEnv);
-describeSlotsContract('Kubernetes adapters', realEnv);
-describeEventsContract('Kubernetes adapters', realEnv);
+describeClusterContracts('Kubernetes adapters', realEnv);

@@ -7,6 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { simpleGit } from 'simple-git';
+import { jsonLines } from '../helpers/json-lines.ts';
+import { freePorts } from '../testenv/ports.ts';
 
 export interface FleetSpec {
   readonly name: string;
@@ -66,6 +68,7 @@ export async function createPolicyRepo(root: string, name = 'policies.git'): Pro
   const git = simpleGit(work);
   await git.addConfig('user.email', 'test@example.invalid');
   await git.addConfig('user.name', 'test');
+  await git.addConfig('commit.gpgsign', 'false');
   await git.checkoutLocalBranch('main');
   return {
     bare,
@@ -206,11 +209,29 @@ export function spawnCli(args: readonly string[], env: Readonly<Record<string, s
   return {
     child,
     output: () => out,
-    logs: () =>
-      out
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    logs: () => jsonLines(out),
     exited,
   };
+}
+
+/**
+ * A kubeconfig whose API server does not answer: a loopback port that was free a moment ago (a
+ * port fetch may use: not one of its blocked ports such as 1). Returns its path and the port.
+ */
+export async function unreachableKubeconfig(dir: string): Promise<{ path: string; port: number }> {
+  const [port] = await freePorts(1);
+  const path = join(dir, 'unreachable.kubeconfig');
+  await writeFile(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{name: c, cluster: {server: "https://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]`,
+      'users: [{name: u, user: {token: t}}]',
+      'contexts: [{name: c, context: {cluster: c, user: u}}]',
+      'current-context: c',
+      '',
+    ].join('\n'),
+  );
+  return { path, port: port! };
 }

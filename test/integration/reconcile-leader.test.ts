@@ -17,10 +17,11 @@ const leases = kc.makeApiClient(CoordinationV1Api);
 const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
 const WAIT = { timeout: 30_000, interval: 200 };
 
-/** A counter or gauge value from a /metrics text (0 when absent). */
+/** A counter or gauge value from a /metrics text; every series here exists from the start, so a missing one fails. */
 function sample(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
+  if (line === undefined) throw new Error(`no series ${series} in /metrics:\n${text}`);
+  return Number(line.slice(series.length + 1));
 }
 const cycles = (text: string) => ['applied', 'invalid', 'failed'].reduce((n, o) => n + sample(text, `patchwindow_reconcile_total{outcome="${o}"}`), 0);
 

@@ -11,7 +11,7 @@ import { HOLD_KEY, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STAT
 import { encodeState } from '../../agent/state.ts';
 import { runCli } from '../helpers/cli.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
-import { fleetYaml, policyYaml } from './reconcile-fixtures.ts';
+import { fleetYaml, policyYaml, unreachableKubeconfig } from './reconcile-fixtures.ts';
 
 const cluster = useCluster();
 const kc = cluster.kubeConfig();
@@ -113,14 +113,9 @@ describe('patchwindow status', () => {
   });
 
   it('exits 2 with a clear message when the cluster cannot be reached', async () => {
-    const kubeconfig = join(dir, 'unreachable.kubeconfig');
-    await writeFile(
-      kubeconfig,
-      ['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "https://127.0.0.1:59999", insecure-skip-tls-verify: true}}]',
-        'users: [{name: u, user: {token: t}}]', 'contexts: [{name: c, context: {cluster: c, user: u}}]', 'current-context: c', ''].join('\n'),
-    );
+    const { path: kubeconfig, port } = await unreachableKubeconfig(dir);
     const run = await runCli(['status', '--kubeconfig', kubeconfig]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^patchwindow: cannot reach the Kubernetes API server https:\/\/127\.0\.0\.1:59999 \(connect ECONNREFUSED/);
+    expect(run.stderr).toMatch(new RegExp(`^patchwindow: cannot reach the Kubernetes API server https://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED`));
   });
 });

@@ -20,7 +20,7 @@ describe('the forecast and the decision core', () => {
     // A core that never takes any slot but the first behaves like budget 1.
     const firstSlotOnly = (f: Facts, c: AgentConfig, now: number): Action => {
       const a = nextAction(f, c, now);
-      return a.kind === 'acquireSlot' && a.candidate.index > 0 ? wait('budget', 'first slot only', { watch: true }) : a;
+      return a.kind === 'acquireSlot' && a.candidate.index > 0 ? wait('budget', 'first slot only', { watch: true, group: a.group }) : a;
     };
     expect(perWindow(run(fleet(3), nodes, { decide: firstSlotOnly }).policies[0]!)).toEqual(['2026-06-01: 9', '2026-06-02: 9', '2026-06-03: 9', '2026-06-04: 3']);
   });

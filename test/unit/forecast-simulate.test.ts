@@ -2,6 +2,7 @@
 // unless said otherwise; the start gate of DESIGN.md lets a node start only while the window has
 // drain.timeout + reboot.expectedDuration left.
 import { describe, expect, it } from 'vitest';
+import { budgetFacts } from '../../agent/budget.ts';
 import { DAY, fleetYaml, MINUTE, MONDAY_NOON, NIGHTLY_2H, perWindow, poolNodes, run } from './forecast-fixtures.ts';
 
 const at = (iso: string) => Date.parse(iso);
@@ -115,6 +116,18 @@ describe('nodes no policy names', () => {
     ];
     const f = run(tolerating, nodes);
     expect([f.policies[0]!.nodes, f.uncovered]).toEqual([1, ['a-1']]);
+  });
+
+  it('counts budget members as the agent does: every node of the pool, also those a taint keeps the agent off', () => {
+    // 10 pool nodes, 5 of them tainted out: 20% of 10 is 2 at once (20% of the 5 covered would be 1).
+    const fleet = fleetYaml([{ name: 'a', spec: ['maxUnavailable: "20%"', `windows: [${NIGHTLY_2H}]`, 'drain: { timeout: 30m }', 'reboot: { expectedDuration: 10m }'] }], ['agent: { tolerations: [] }']);
+    const nodes = poolNodes('a', 10).map((n, i) => ({ ...n, taints: i < 5 ? [{ key: 'maintenance', effect: 'NoExecute' as const }] : [] }));
+    const agent = budgetFacts({ config: fleet.policies[0]!.config, nodeName: 'a-9', nodes: nodes.map((n) => ({ ...n, ready: true, unschedulable: false })), slots: [], nowMs: MONDAY_NOON });
+    const f = run(fleet, nodes);
+    const [a] = f.policies;
+    expect([agent.groups[0]!.allowed, a!.allowed, a!.lanes, a!.nodes]).toEqual([2, 2, 2, 5]);
+    // Two at a time: 22:00 (2), 22:10 (2), 22:20 (1), the last done at 22:30.
+    expect(a!.finishMs).toBe(at('2026-06-01T22:30:00Z'));
   });
 
   it('the horizon ends the simulation', () => {

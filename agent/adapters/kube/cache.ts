@@ -3,16 +3,19 @@
 // error, with capped exponential back-off. `list()` never calls the API.
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Cache } from '../../ports.ts';
+import { wrap } from './errors.ts';
 
 export interface WatchOptions<T extends KubernetesObject, U> {
   readonly kc: KubeConfig;
+  /** What is watched, for error messages, e.g. "watch nodes". */
+  readonly what: string;
   /** API path of the collection, e.g. /api/v1/nodes. */
   readonly path: string;
   readonly list: () => Promise<KubernetesListObject<T>>;
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
   readonly map: (obj: T) => U;
-  /** Reports watch errors (it reconnects by itself). */
+  /** Reports watch errors, wrapped as TransientError or TerminalError (it reconnects by itself). */
   readonly onError?: (err: unknown) => void;
 }
 
@@ -32,7 +35,10 @@ function quietWatch(kc: KubeConfig): Watch {
   return watch;
 }
 
-/** Starts a watch; resolves once the first list has arrived (or rejects if it cannot be listed). */
+/**
+ * Starts a watch; resolves once the first list has arrived, or rejects with a TransientError or
+ * TerminalError if it cannot be listed.
+ */
 export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptions<T, U>): Promise<Cache<U>> {
   const listeners = new Set<() => void>();
   let stopped = false;
@@ -40,7 +46,7 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
   let timer: NodeJS.Timeout | undefined;
   let listed: ((err?: unknown) => void) | undefined;
   const firstList = new Promise<void>((resolve, reject) => {
-    listed = (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(JSON.stringify(err))));
+    listed = (err) => (err === undefined ? resolve() : reject(wrap(opts.what, err)));
   });
   const list = async () => {
     const report = listed;
@@ -65,9 +71,9 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
   informer.on('delete', notify);
   informer.on('error', (err: unknown) => {
     if (stopped) return;
-    opts.onError?.(err);
+    opts.onError?.(wrap(opts.what, err));
     timer = setTimeout(() => {
-      if (!stopped) informer.start().catch((e: unknown) => opts.onError?.(e));
+      if (!stopped) informer.start().catch((e: unknown) => opts.onError?.(wrap(opts.what, e)));
     }, backoffMs);
     backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
   });

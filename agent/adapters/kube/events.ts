@@ -3,6 +3,7 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Events, NodeEvent } from '../../ports.ts';
+import { apiMessage } from './errors.ts';
 
 export class KubeEvents implements Events {
   private readonly core: CoreV1Api;
@@ -38,7 +39,7 @@ export class KubeEvents implements Events {
       });
     } catch (err: unknown) {
       // Events are best effort: losing one must never stop a reboot.
-      this.onError(`event ${event.reason} on node ${nodeName} not recorded: ${err instanceof Error ? err.message.split('\n')[0]! : String(err)}`);
+      this.onError(`event ${event.reason} on node ${nodeName} not recorded: ${apiMessage(err)}`);
     }
   }
 }

@@ -2,6 +2,7 @@
 // two agents racing for a slot race for the same object and the API server lets exactly one win
 // (create conflicts, resourceVersion preconditions).
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { TransientError } from '../../../policy/errors.ts';
 import { stableName } from '../../../policy/names.ts';
 import type { Cache, Slot, Slots } from '../../ports.ts';
 import { watchCache } from './cache.ts';
@@ -57,6 +58,7 @@ export class KubeSlots implements Slots {
     const labelSelector = this.selector();
     const cache = await watchCache({
       kc: this.kc,
+      what: `watch slot Leases in ${this.namespace}`,
       path: `/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases`,
       labelSelector,
       list: () => this.api.listNamespacedLease({ namespace: this.namespace, labelSelector }),
@@ -141,6 +143,6 @@ export class KubeSlots implements Slots {
       }, { 404: () => true, 409: () => false });
       if (done) return;
     }
-    throw new Error(`release slot ${group}/${index}: the Lease kept changing; it will expire after its TTL`);
+    throw new TransientError(`release slot ${group}/${index}: the Lease kept changing; it will expire after its TTL`);
   }
 }
