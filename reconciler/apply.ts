@@ -63,9 +63,37 @@ export function title(ref: ObjectRef): string {
   return objectTitle({ kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } });
 }
 
+type PrunableKind = (typeof PRUNABLE)[number];
+
+/**
+ * The objects of one kind (in one namespace) that carry the managed-by and fleet labels, listed once
+ * per apply: what they were before it tells created, configured and unchanged apart without a GET
+ * per object, and pruning looks through the same lists.
+ */
+function managedLister(api: KubernetesObjectApi): (kind: PrunableKind, namespace: string | undefined, fleet: string) => Promise<KubernetesObject[]> {
+  const lists = new Map<string, Promise<KubernetesObject[]>>();
+  return (kind, namespace, fleet) => {
+    const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${FLEET_LABEL}=${fleet}`;
+    const key = `${kind.apiVersion}|${kind.kind}|${namespace ?? ''}|${selector}`;
+    let list = lists.get(key);
+    if (list === undefined) {
+      list = api.list(kind.apiVersion, kind.kind, namespace, undefined, undefined, undefined, undefined, selector).then(
+        // List items carry no apiVersion and kind of their own.
+        (l) => l.items.map((item) => ({ ...item, apiVersion: kind.apiVersion, kind: kind.kind })),
+        (err: unknown) => {
+          throw wrap(`list ${kind.kind}`, err);
+        },
+      );
+      lists.set(key, list);
+    }
+    return list;
+  };
+}
+
 /** Applies `objects` (server-side apply, forced ownership of our fields) and optionally prunes. */
 export async function applyObjects(kc: KubeConfig, objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<ApplyResult> {
   const api = KubernetesObjectApi.makeApiClient(kc);
+  const managed = managedLister(api);
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
   const dryRun = options.dryRun ? 'All' : undefined;
   const ordered = [...objects].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || objectKey(a).localeCompare(objectKey(b)));
@@ -82,11 +110,18 @@ export async function applyObjects(kc: KubeConfig, objects: readonly KubeObject[
       created.push(ref);
       continue;
     }
-    let before: KubernetesObject | undefined;
-    try {
-      before = await api.read(spec as KubernetesObject & { metadata: { name: string } });
-    } catch (err: unknown) {
-      if (statusOf(err) !== 404) throw wrap(`read ${title(ref)}`, err);
+    // The kind's list, taken before its first object is applied, has it unless it is new (or lost
+    // our labels): only then, and for kinds never listed (the Namespace), one GET.
+    const kind = PRUNABLE.find((k) => k.apiVersion === ref.apiVersion && k.kind === ref.kind);
+    const fleet = object.metadata.labels?.[FLEET_LABEL];
+    const key = objectKey(object);
+    let before = kind && fleet ? (await managed(kind, ref.namespace, fleet)).find((item) => objectKey(item as unknown as KubeObject) === key) : undefined;
+    if (!before) {
+      try {
+        before = await api.read(spec as KubernetesObject & { metadata: { name: string } });
+      } catch (err: unknown) {
+        if (statusOf(err) !== 404) throw wrap(`read ${title(ref)}`, err);
+      }
     }
     options.signal?.throwIfAborted();
     let after: KubernetesObject;
@@ -100,24 +135,23 @@ export async function applyObjects(kc: KubeConfig, objects: readonly KubeObject[
     else if (isDeepStrictEqual(comparable(before), comparable(after))) unchanged.push(ref);
     else configured.push(ref);
   }
-  const pruned = options.prune ? await prune(api, objects, options.prune, dryRun, options.signal) : [];
+  const pruned = options.prune ? await prune(managed, api, objects, options.prune, dryRun, options.signal) : [];
   return { created, configured, unchanged, pruned };
 }
 
-async function prune(api: KubernetesObjectApi, keep: readonly KubeObject[], scope: { fleet: string; namespace: string }, dryRun: string | undefined, signal: AbortSignal | undefined): Promise<ObjectRef[]> {
+async function prune(
+  managed: ReturnType<typeof managedLister>,
+  api: KubernetesObjectApi,
+  keep: readonly KubeObject[],
+  scope: { fleet: string; namespace: string },
+  dryRun: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<ObjectRef[]> {
   const wanted = new Set(keep.map((o) => objectKey(o)));
-  const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${FLEET_LABEL}=${scope.fleet}`;
   const pruned: ObjectRef[] = [];
   for (const kind of PRUNABLE) {
-    let items: KubernetesObject[];
-    try {
-      const list = await api.list(kind.apiVersion, kind.kind, kind.namespaced ? scope.namespace : undefined, undefined, undefined, undefined, undefined, selector);
-      items = list.items;
-    } catch (err: unknown) {
-      throw wrap(`list ${kind.kind} to prune`, err);
-    }
-    for (const item of items) {
-      const object = { ...item, apiVersion: kind.apiVersion, kind: kind.kind } as KubernetesObject;
+    // A list taken before the applies may lack what they created; those are all wanted.
+    for (const object of await managed(kind, kind.namespaced ? scope.namespace : undefined, scope.fleet)) {
       if (wanted.has(objectKey(object as unknown as KubeObject))) continue;
       signal?.throwIfAborted();
       try {

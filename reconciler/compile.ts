@@ -40,11 +40,25 @@ export interface CompiledFleet {
 
 type Selector = { readonly name: string; readonly selector: LabelSelector; readonly priority: number };
 
+/** A policy whose node affinity would need more than MAX_AFFINITY_TERMS terms. */
+export class AffinityOverflowError extends PolicyError {
+  readonly policy: string;
+  /** The message without the policy's name (validation reports it at the policy's file). */
+  readonly problem: string;
+
+  constructor(policy: string, problem: string) {
+    super(`policy "${policy}": ${problem}`);
+    this.policy = policy;
+    this.problem = problem;
+  }
+}
+
 function bounded(name: string, set: NodeSet, excluded: readonly string[]): NodeSet {
   if (set.length > MAX_AFFINITY_TERMS) {
     const what = excluded.length > 0 ? `the nodes of selector policies ${excluded.join(', ')}` : 'the pools named by nodePools';
-    throw new PolicyError(
-      `policy "${name}": excluding ${what} takes ${set.length} node affinity terms (at most ${MAX_AFFINITY_TERMS}); ` +
+    throw new AffinityOverflowError(
+      name,
+      `excluding ${what} takes ${set.length} node affinity terms (at most ${MAX_AFFINITY_TERMS}); ` +
         'use fewer requirements in the nodeSelectors of higher priority, or nodePools instead of nodeSelector',
     );
   }
@@ -104,7 +118,7 @@ function agentConfig(fleet: FleetModel, policy: PolicyModel, members: readonly N
   };
 }
 
-/** Compiles a checked policy set. Throws PolicyError when a node affinity would exceed MAX_AFFINITY_TERMS. */
+/** Compiles a checked policy set. Throws AffinityOverflowError when a node affinity would exceed MAX_AFFINITY_TERMS (validation reports it first). */
 export function compileFleet(set: PolicySet): CompiledFleet {
   const { fleet } = set;
   const policies = [...set.policies].sort((a, b) => compareText(a.name, b.name));

@@ -159,10 +159,11 @@ function absoluteProgram(report: Report, path: FieldPath, argv: readonly string[
   }
 }
 
-function command(report: Report, path: FieldPath, argv: readonly string[] | undefined, allowed: readonly (readonly string[])[], what: string): void {
+/** `argv` must run a program by absolute path and, when the Fleet is known, be one it allows. */
+function command(report: Report, path: FieldPath, argv: readonly string[] | undefined, allowed: readonly (readonly string[])[] | undefined, what: string): void {
   if (argv === undefined) return;
   absoluteProgram(report, path, argv);
-  if (!allowed.some((a) => a.length === argv.length && a.every((x, i) => x === argv[i]))) {
+  if (allowed !== undefined && !allowed.some((a) => a.length === argv.length && a.every((x, i) => x === argv[i]))) {
     const list = allowed.length === 0 ? 'none are allowed' : allowed.map((a) => showValue(a)).join(', ');
     report.error(path, `${showValue(argv)} is not an allowed ${what} command (Fleet spec.allowedCommands.${what}: ${list}); add it there or use an allowed one`, 'allowed-command');
   }
@@ -316,8 +317,13 @@ function notifications(report: Report, written: RebootPolicy['spec']['notificati
   });
 }
 
-/** One RebootPolicy, normalized against its Fleet. */
-export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: FleetModel, isDefault: boolean): PolicyModel {
+/**
+ * One RebootPolicy, normalized against its Fleet. Without a usable Fleet (`fleet` undefined, itself
+ * reported) the checks that need it are left out rather than made against made-up settings: the
+ * allowed commands, and whether a policy without nodePools is the default one.
+ */
+export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: FleetModel | undefined, isDefault: boolean): PolicyModel {
+  const poolLabel = fleet?.poolLabel ?? "the Fleet's poolLabel";
   const spec = policy.spec;
   name(report, ['metadata', 'name'], policy.metadata.name);
   if (policy.metadata.name === RESERVED_POLICY_NAME) {
@@ -334,7 +340,7 @@ export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: Fle
   }
   (spec.nodePools ?? []).forEach((pool, i) => {
     const p = labelValueProblem(pool);
-    if (p || pool.length === 0) report.error(['spec', 'nodePools', i], `${showValue(pool)} is not a value of label ${fleet.poolLabel}: ${p ?? 'it is empty'}`, 'label');
+    if (p || pool.length === 0) report.error(['spec', 'nodePools', i], `${showValue(pool)} is not a value of label ${poolLabel}: ${p ?? 'it is empty'}`, 'label');
   });
   if (isDefault) {
     membership = { kind: 'default', pools: [...(spec.nodePools ?? [])] };
@@ -344,8 +350,8 @@ export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: Fle
   } else if (spec.nodeSelector !== undefined) {
     membership = { kind: 'selector', selector: labelSelector(report, ['spec', 'nodeSelector'], spec.nodeSelector), priority: spec.priority ?? 0 };
   } else {
-    if (spec.nodePools === undefined) {
-      report.error(['spec'], `names no nodes; add nodePools (values of ${fleet.poolLabel}) or nodeSelector, or make it the Fleet's defaultPolicy`, 'membership');
+    if (spec.nodePools === undefined && fleet !== undefined) {
+      report.error(['spec'], `names no nodes; add nodePools (values of ${poolLabel}) or nodeSelector, or make it the Fleet's defaultPolicy`, 'membership');
     }
     membership = { kind: 'pools', pools: [...(spec.nodePools ?? [])] };
   }
@@ -365,8 +371,8 @@ export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: Fle
 
   const d = spec.drain ?? {};
   const r = spec.reboot ?? {};
-  command(report, ['spec', 'reboot', 'command'], r.command, fleet.allowedCommands.reboot, 'reboot');
-  command(report, ['spec', 'reboot', 'sentinelCommand'], r.sentinelCommand, fleet.allowedCommands.sentinel, 'sentinel');
+  command(report, ['spec', 'reboot', 'command'], r.command, fleet?.allowedCommands.reboot, 'reboot');
+  command(report, ['spec', 'reboot', 'sentinelCommand'], r.sentinelCommand, fleet?.allowedCommands.sentinel, 'sentinel');
   if (r.method === 'signal' && r.command !== undefined) {
     report.error(['spec', 'reboot', 'command'], 'is not used with method: signal; remove it or use method: command', 'reboot-method');
   }
@@ -401,7 +407,7 @@ export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: Fle
       windows: windows(report, spec.windows, zone),
       blackouts: [
         ...blackouts(report, ['spec', 'blackouts'], spec.blackouts, 'policy', boundsOrdered(zone)),
-        ...fleet.blackouts,
+        ...(fleet?.blackouts ?? []),
       ],
       pause,
     },

@@ -49,6 +49,33 @@ describe('validate', () => {
     expect(validate({ 'fleet.yaml': FLEET, 'web.yaml': WEB })).toEqual([]);
   });
 
+  it('reports a node affinity that would need too many terms at the policy it belongs to', () => {
+    const files: Record<string, string> = { 'fleet.yaml': FLEET };
+    for (const i of [0, 1, 2, 3]) {
+      files[`s${i}.yaml`] = WEB.replace('name: web', `name: s${i}`).replace('nodePools: [web]', `nodeSelector: { matchLabels: { a${i}: x, b${i}: x, c${i}: x } }\n  priority: ${i}`);
+    }
+    const d = only(validate({ ...files, 'web.yaml': WEB.replace('  nodePools: [web]\n', '') }));
+    expect(d).toEqual({
+      file: 'web.yaml',
+      line: 6,
+      column: 3,
+      path: 'spec',
+      severity: 'error',
+      rule: 'affinity-terms',
+      message: 'excluding the nodes of selector policies s3, s2, s1, s0 takes 81 node affinity terms (at most 64); use fewer requirements in the nodeSelectors of higher priority, or nodePools instead of nodeSelector',
+    });
+  });
+
+  it('reports a broken Fleet without blaming policies for settings only it could give', () => {
+    // The default policy (no nodePools) with a custom reboot and sentinel command the Fleet allows.
+    const fleet = `${FLEET}  allowedCommands:\n    reboot: [[/usr/sbin/reboot]]\n    sentinel: [[/usr/bin/needs-restarting, -r]]\n`;
+    const web = `${WEB.replace('  nodePools: [web]\n', '')}  reboot:\n    command: [/usr/sbin/reboot]\n    sentinelCommand: [/usr/bin/needs-restarting, -r]\n`;
+    expect(validate({ 'fleet.yaml': fleet, 'web.yaml': web })).toEqual([]);
+    // The same files with the Fleet's required poolLabel gone: one error, at the Fleet.
+    const d = only(validate({ 'fleet.yaml': fleet.replace('  poolLabel: agentpool\n', ''), 'web.yaml': web }));
+    expect(d).toMatchObject({ file: 'fleet.yaml', severity: 'error' });
+  });
+
   describe('YAML and documents', () => {
     it('reports broken YAML syntax at its position', () => {
       const d = only(webWith('  maxUnavailable: 1', '  maxUnavailable: [1'));

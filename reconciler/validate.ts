@@ -3,6 +3,7 @@
 import type { Fleet } from '../policy/generated/fleet.ts';
 import type { RebootPolicy } from '../policy/generated/rebootpolicy.ts';
 import type { FleetModel, PolicyModel } from '../policy/model.ts';
+import { AffinityOverflowError, compileFleet } from './compile.ts';
 import { compareText, hasErrors, sortDiagnostics, type Diagnostic } from './diagnostics.ts';
 import { reporterFor, type Located } from './located.ts';
 import { normalizeFleet, normalizePolicy } from './normalize.ts';
@@ -35,27 +36,6 @@ export interface ValidateOptions {
    */
   readonly loadDiagnostics?: readonly Diagnostic[];
 }
-
-const PLACEHOLDER_FLEET: FleetModel = {
-  name: 'missing-fleet',
-  namespace: 'patchwindow',
-  poolLabel: 'pool',
-  budget: null,
-  defaultPolicy: null,
-  blackouts: [],
-  allowedCommands: { reboot: [['/bin/systemctl', 'reboot']], sentinel: [] },
-  agent: {
-    image: 'unused',
-    imagePullPolicy: 'IfNotPresent',
-    imagePullSecrets: [],
-    priorityClassName: '',
-    resources: { requests: {}, limits: {} },
-    tolerations: null,
-    checkIntervalMs: 60_000,
-    metricsPort: 9464,
-    logLevel: 'info',
-  },
-};
 
 /**
  * A copy of `value` without the optional fields that broke the schema, or undefined when that does not
@@ -119,19 +99,31 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   const fleetEntry = fleets[0];
   const fleet = fleetEntry
     ? normalizeFleet(reporterFor(fleetEntry.doc, diagnostics), fleetEntry.value, packageJson.version)
-    : PLACEHOLDER_FLEET;
+    : undefined;
   const located: Located<PolicyModel>[] = policies.map(({ doc, value }) => ({
     doc,
-    model: normalizePolicy(reporterFor(doc, diagnostics), value, fleet, value.metadata.name === fleet.defaultPolicy),
+    model: normalizePolicy(reporterFor(doc, diagnostics), value, fleet, fleet !== undefined && value.metadata.name === fleet.defaultPolicy),
   }));
-  if (fleetEntry && complete) {
+  if (fleetEntry && fleet && complete) {
     diagnostics.push(...crossDocumentRules({ doc: fleetEntry.doc, model: fleet }, located));
+  }
+  if (fleet && !hasErrors(diagnostics)) {
+    // The node affinity each policy's DaemonSet gets is bounded; only compiling the set tells.
+    try {
+      compileFleet({ fleet, policies: located.map((p) => p.model).sort((a, b) => compareText(a.name, b.name)) });
+    } catch (err: unknown) {
+      if (!(err instanceof AffinityOverflowError)) throw err;
+      const at = located.find((p) => p.model.name === err.policy);
+      if (at === undefined) throw err;
+      const field = at.model.membership.kind === 'selector' ? ['spec', 'nodeSelector'] : ['spec'];
+      reporterFor(at.doc, diagnostics).error(field, err.problem, 'affinity-terms');
+    }
   }
   if (!hasErrors(diagnostics)) {
     for (const policy of located) diagnostics.push(...scheduleWarnings(policy, options.nowMs));
   }
   const sorted = sortDiagnostics(diagnostics);
-  return hasErrors(sorted) || !fleetEntry
+  return hasErrors(sorted) || !fleet
     ? { diagnostics: sorted }
     : { diagnostics: sorted, policySet: { fleet, policies: located.map((p) => p.model).sort((a, b) => compareText(a.name, b.name)) } };
 }

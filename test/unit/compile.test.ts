@@ -97,7 +97,10 @@ describe('limits', () => {
   it('fails with a clear error when excluding higher-priority selectors needs too many terms', () => {
     const selector = (i: number) => `nodeSelector: { matchLabels: { a${i}: x, b${i}: x, c${i}: x } }`;
     const policies = [0, 1, 2, 3].map((i) => ({ name: `s${i}`, spec: [selector(i), `priority: ${i}`] }));
-    const set = fleetOf([...policies, { name: 'rest' }], { defaultPolicy: 'rest' });
+    // Validation refuses this set (reconciler/validate.test.ts); compile still guards on its own.
+    const selectors = fleetOf(policies);
+    const withDefault = fleetOf([{ name: 'rest' }], { defaultPolicy: 'rest' });
+    const set = { fleet: withDefault.fleet, policies: [...withDefault.policies, ...selectors.policies] };
     expect(() => compileFleet(set)).toThrow(PolicyError);
     expect(() => compileFleet(set)).toThrow(`policy "rest": excluding the nodes of selector policies s3, s2, s1, s0 takes 81 node affinity terms (at most ${MAX_AFFINITY_TERMS})`);
   });
