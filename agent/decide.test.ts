@@ -39,7 +39,7 @@ describe('start gate: window, pause, hold, loop guard, failed attempts', () => {
     ['waits while the policy is paused', { config: paused }, { kind: 'wait', reason: 'paused', watch: false }],
     ['waits while paused until later in the window', { config: pausedUntil }, { kind: 'wait', reason: 'paused', untilMs: NOW + HOUR }],
     ['waits during a blackout', { config: blackout }, { kind: 'wait', reason: 'outside-window' }],
-    ['waits while held by the hold label', { node: { labels: { [HOLD_KEY]: 'db-migration' } } }, { kind: 'wait', reason: 'hold', detail: expect.stringContaining('db-migration') as unknown }],
+    ['waits while held by the hold label', { node: { labels: { [HOLD_KEY]: 'db-migration' } } }, { kind: 'wait', reason: 'hold', detail: expect.stringContaining('db-migration') as unknown, blockers: [{ kind: 'hold', source: 'label', value: 'db-migration' }] }],
     ['waits while held by the hold annotation', { node: { annotations: { [HOLD_KEY]: 'true' } } }, { kind: 'wait', reason: 'hold', watch: false }],
     ['ignores a hold set to "false"', { node: { labels: { [HOLD_KEY]: 'false' } } }, { kind: 'writeState' }],
     [

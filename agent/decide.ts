@@ -51,6 +51,8 @@ interface Why {
   readonly reason: WaitReason;
   readonly detail: string;
   readonly untilMs?: number | undefined;
+  /** What holds the node, for the blocked metric (a hold). */
+  readonly blockers?: readonly BlockReason[];
 }
 
 /** Why the node may not start (or keep trying to start) now, blockers and budget aside. */
@@ -58,7 +60,7 @@ export function whyNotStart(f: Facts, config: AgentConfig, nowMs: number, state:
   if (f.rebootRequired === null) return { reason: 'sentinel-unknown', detail: 'the sentinel could not be checked' };
   if (!f.rebootRequired) return { reason: 'not-required', detail: 'no reboot needed' };
   const hold = f.node === null ? undefined : holdReason(f.node);
-  if (hold !== undefined) return { reason: 'hold', detail: describeBlockReason(hold) };
+  if (hold !== undefined) return { reason: 'hold', detail: describeBlockReason(hold), blockers: [hold] };
   const last = f.lastReboot;
   if (last?.sentinelSurvived && nowMs < last.atMs + config.policy.reboot.loopBackoffMs) {
     const untilMs = last.atMs + config.policy.reboot.loopBackoffMs;
@@ -86,7 +88,7 @@ function decideStart(f: Facts, config: AgentConfig, nowMs: number, state: NodeSt
   if (why !== undefined) {
     if (acquiring !== null) return abandon(f, nowMs, acquiring, why.reason === 'dry-run-done' ? undefined : why.detail);
     if (state?.phase === 'failed' && f.rebootRequired === false) return writeState(null);
-    return wait(why.reason, why.detail, { untilMs: why.untilMs, watch: false });
+    return wait(why.reason, why.detail, { untilMs: why.untilMs, watch: false, ...(why.blockers !== undefined ? { blockers: why.blockers } : {}) });
   }
   if (f.budget === null) return { kind: 'watch' };
   const next = f.budget.groups.find((g) => g.mine === null);

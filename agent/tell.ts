@@ -2,7 +2,7 @@
 // it is best effort and never delays or breaks a step: sends run in the background and their
 // failures are only logged.
 import { messageOf } from '../policy/errors.ts';
-import { holdReason, type BlockReason } from './blockers.ts';
+import type { BlockReason } from './blockers.ts';
 import type { Action, Facts, Tell, WaitReason } from './facts.ts';
 import type { NodeEvent } from './ports.ts';
 import type { Runtime } from './runtime.ts';
@@ -86,8 +86,7 @@ export function createTeller(rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'o
         waitKey = undefined;
         return;
       }
-      const hold = action.reason === 'hold' && facts.node !== null ? holdReason(facts.node) : undefined;
-      setBlocked(action.blockers ?? (hold !== undefined ? [hold] : []));
+      setBlocked(action.blockers ?? []);
       setLooping(action.reason === 'reboot-loop');
       const key = action.reason === 'blocked' ? `blocked ${action.detail}` : action.reason;
       if (key === waitKey) return;

@@ -93,13 +93,9 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const result = await runCycle({
       sync: () => source.sync(signal),
       load,
-      apply: (objects, scope) => {
-        if (scope.namespace !== o.agentNamespace) {
-          throw new IoError(`the Fleet's spec.namespace is ${scope.namespace}, but this reconciler manages namespace ${o.agentNamespace} (its RBAC covers that one only); change the Fleet or --agent-namespace`);
-        }
-        return applyObjects(kc, objects, { prune: scope, signal });
-      },
+      apply: (objects, scope) => applyObjects(kc, objects, { prune: scope, signal }),
       now: () => clock.now(),
+      agentNamespace: o.agentNamespace,
     });
     const endMs = clock.now();
     if (signal.aborted) {

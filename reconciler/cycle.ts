@@ -17,6 +17,8 @@ export interface CycleDeps {
   load(): Promise<{ sources: SourceFile[]; diagnostics: Diagnostic[] }>;
   apply(objects: readonly KubeObject[], scope: { fleet: string; namespace: string }): Promise<ApplyResult>;
   now(): number;
+  /** The only namespace the Fleet may name (see ValidateOptions.agentNamespace). */
+  readonly agentNamespace?: string;
 }
 
 export type CycleResult =
@@ -55,7 +57,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleResult> {
   let objects: KubeObject[];
   try {
     const loaded = await deps.load();
-    const { diagnostics, policySet } = checkSources(loaded, { nowMs: deps.now() });
+    const { diagnostics, policySet } = checkSources(loaded, { nowMs: deps.now(), ...(deps.agentNamespace !== undefined ? { agentNamespace: deps.agentNamespace } : {}) });
     if (!policySet) return { outcome: 'invalid', commit, diagnostics };
     set = policySet;
     const compiled = compileFleet(set);

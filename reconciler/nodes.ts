@@ -21,9 +21,28 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function stringMap(v: unknown): Record<string, string> {
-  if (!isRecord(v)) return {};
-  return Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string'));
+const EFFECTS: readonly unknown[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** Labels as the API gives them: string values only (a node read wrong would be placed wrong). */
+function labelsOf(v: unknown, where: string): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (!isRecord(v)) throw new UsageError(`${where}: metadata.labels is not a mapping`);
+  for (const [key, value] of Object.entries(v)) {
+    if (typeof value !== 'string') throw new UsageError(`${where}: metadata.labels[${JSON.stringify(key)}] is ${JSON.stringify(value)}, not a string; give the output of kubectl get nodes -o yaml`);
+  }
+  return v as Record<string, string>;
+}
+
+function taintsOf(v: unknown, where: string): Taint[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new UsageError(`${where}: spec.taints is not a list`);
+  return v.map((t: unknown, i): Taint => {
+    if (!isRecord(t) || typeof t.key !== 'string' || !EFFECTS.includes(t.effect) || (t.value !== undefined && typeof t.value !== 'string')) {
+      throw new UsageError(`${where}: spec.taints[${i}] is ${JSON.stringify(t)}, not a taint (key, optional value, effect NoSchedule, PreferNoSchedule or NoExecute)`);
+    }
+    const effect = t.effect as Taint['effect'];
+    return typeof t.value === 'string' ? { key: t.key, value: t.value, effect } : { key: t.key, effect };
+  });
 }
 
 function toNode(item: unknown, where: string): ClusterNode {
@@ -33,11 +52,8 @@ function toNode(item: unknown, where: string): ClusterNode {
   const metadata = isRecord(item.metadata) ? item.metadata : {};
   if (typeof metadata.name !== 'string' || metadata.name.length === 0) throw new UsageError(`${where}: a Node without metadata.name`);
   const spec = isRecord(item.spec) ? item.spec : {};
-  const taints = (Array.isArray(spec.taints) ? spec.taints : []).filter(isRecord).flatMap((t): Taint[] => {
-    if (typeof t.key !== 'string' || (t.effect !== 'NoSchedule' && t.effect !== 'PreferNoSchedule' && t.effect !== 'NoExecute')) return [];
-    return [typeof t.value === 'string' ? { key: t.key, value: t.value, effect: t.effect } : { key: t.key, effect: t.effect }];
-  });
-  return { name: metadata.name, labels: stringMap(metadata.labels), taints };
+  const at = `${where} (node ${metadata.name})`;
+  return { name: metadata.name, labels: labelsOf(metadata.labels, at), taints: taintsOf(spec.taints, at) };
 }
 
 /** The nodes in `text` (YAML or JSON); `file` names it in errors. Throws UsageError on anything else. */

@@ -66,6 +66,14 @@ describe('validate', () => {
     });
   });
 
+  it("reports a Fleet namespace the caller's agents do not live in, at spec.namespace", () => {
+    const sources = [{ file: 'fleet.yaml', text: FLEET.replace('spec:\n', 'spec:\n  namespace: elsewhere\n') }, { file: 'web.yaml', text: WEB }];
+    expect(validateSources(sources, { nowMs: NOW, agentNamespace: 'elsewhere' }).diagnostics).toEqual([]);
+    const d = only([...validateSources(sources, { nowMs: NOW, agentNamespace: 'patchwindow' }).diagnostics]);
+    expect(d).toMatchObject({ file: 'fleet.yaml', line: 6, column: 14, path: 'spec.namespace', rule: 'namespace' });
+    expect(d.message).toBe('is elsewhere, but this reconciler manages namespace patchwindow (its RBAC covers that one only); change the Fleet or --agent-namespace');
+  });
+
   it('reports a broken Fleet without blaming policies for settings only it could give', () => {
     // The default policy (no nodePools) with a custom reboot and sentinel command the Fleet allows.
     const fleet = `${FLEET}  allowedCommands:\n    reboot: [[/usr/sbin/reboot]]\n    sentinel: [[/usr/bin/needs-restarting, -r]]\n`;

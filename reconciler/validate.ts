@@ -35,6 +35,11 @@ export interface ValidateOptions {
    * no policy") do not report their consequences.
    */
   readonly loadDiagnostics?: readonly Diagnostic[];
+  /**
+   * The namespace the caller's agents live in (the in-cluster reconciler's --agent-namespace, which
+   * its RBAC covers): a Fleet naming another one is an error at its spec.namespace.
+   */
+  readonly agentNamespace?: string;
 }
 
 /**
@@ -100,6 +105,13 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   const fleet = fleetEntry
     ? normalizeFleet(reporterFor(fleetEntry.doc, diagnostics), fleetEntry.value, packageJson.version)
     : undefined;
+  if (fleetEntry && fleet && options.agentNamespace !== undefined && fleet.namespace !== options.agentNamespace) {
+    reporterFor(fleetEntry.doc, diagnostics).error(
+      ['spec', 'namespace'],
+      `is ${fleet.namespace}, but this reconciler manages namespace ${options.agentNamespace} (its RBAC covers that one only); change the Fleet or --agent-namespace`,
+      'namespace',
+    );
+  }
   const located: Located<PolicyModel>[] = policies.map(({ doc, value }) => ({
     doc,
     model: normalizePolicy(reporterFor(doc, diagnostics), value, fleet, fleet !== undefined && value.metadata.name === fleet.defaultPolicy),

@@ -27,6 +27,8 @@ describe('deploy/reconciler', () => {
   let root: string;
   let repo: PolicyRepo;
   let saKubeconfig: string;
+  /** What `kubectl apply --server-side` of the overlay printed (done once, for every test below). */
+  let applied: string;
   let reconciler: CliProcess | undefined;
   const ns = uniqueName('pw-kit');
   const fleet = uniqueName('fleet');
@@ -76,6 +78,8 @@ describe('deploy/reconciler', () => {
     const built = (await run('kubectl', ['kustomize', overlay])).stdout;
     await writeFile(join(root, 'kit.yaml'), built);
     repo = await createPolicyRepo(root);
+    applied = (await kubectl('apply', '--server-side', '--field-manager=kit-test', '-f', join(root, 'kit.yaml'))).stdout;
+    saKubeconfig = await cluster.serviceAccountKubeconfig({ namespace: ns, name: 'patchwindow-reconciler' });
   });
 
   afterAll(async () => {
@@ -98,9 +102,8 @@ describe('deploy/reconciler', () => {
   });
 
   it('is accepted by the API server with server-side apply, hardened as documented', async () => {
-    const { stdout } = await kubectl('apply', '--server-side', '--field-manager=kit-test', '-f', join(root, 'kit.yaml'));
-    expect(stdout).toContain(`namespace/${ns} serverside-applied`);
-    expect(stdout).toContain('deployment.apps/patchwindow-reconciler serverside-applied');
+    expect(applied).toContain(`namespace/${ns} serverside-applied`);
+    expect(applied).toContain('deployment.apps/patchwindow-reconciler serverside-applied');
     const deployment = await apps.readNamespacedDeployment({ namespace: ns, name: 'patchwindow-reconciler' });
     const pod = deployment.spec!.template.spec!;
     const container = pod.containers[0]!;
@@ -116,7 +119,6 @@ describe('deploy/reconciler', () => {
   });
 
   it("grants the ServiceAccount what reconciling needs and no more (kubectl auth can-i with its token)", async () => {
-    saKubeconfig = await cluster.serviceAccountKubeconfig({ namespace: ns, name: 'patchwindow-reconciler' });
     const allowed: string[][] = [
       ['patch', 'daemonsets', '-n', ns],
       ['delete', 'configmaps', '-n', ns],

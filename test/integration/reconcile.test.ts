@@ -199,8 +199,8 @@ describe('patchwindow reconcile (in process)', () => {
     const before = await versions();
     const moved = await repo.commit({ 'policies/fleet.yaml': fleetYaml({ name: fleet, namespace: 'elsewhere', poolLabel: 'reconcile.patchwindow.dev/pool' }) }, 'move');
     const data = await syncTo(moved);
-    expect(data.lastResult).toBe('failed');
-    expect(data.errors).toContain(`the Fleet's spec.namespace is elsewhere, but this reconciler manages namespace ${ns}`);
+    expect(data.lastResult).toBe('invalid');
+    expect(data.errors).toMatch(new RegExp(`policies/fleet\\.yaml:\\d+:\\d+: error: spec\\.namespace: is elsewhere, but this reconciler manages namespace ${ns} \\(its RBAC covers that one only\\)`));
     expect(await versions()).toEqual(before);
     expect(await exists(core.readNamespace({ name: 'elsewhere' }))).toBe(false);
   });

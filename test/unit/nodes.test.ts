@@ -21,6 +21,8 @@ describe('parseNodes', () => {
     ['a Deployment', 'kind: Deployment\n', 'f: is neither a List of Nodes'],
     ['broken YAML', 'a: [\n', 'f: is not YAML or JSON'],
     ['a duplicate node', JSON.stringify({ kind: 'List', items: [node('a'), node('a')] }), 'f: node a appears twice'],
+    ['a label that is not a string', JSON.stringify({ ...node('a'), metadata: { name: 'a', labels: { pool: 7 } } }), 'f (node a): metadata.labels["pool"] is 7, not a string'],
+    ['a taint without effect', JSON.stringify({ ...node('a'), spec: { taints: [{ key: 'gpu' }] } }), 'f (node a): spec.taints[0] is {"key":"gpu"}, not a taint'],
   ])('refuses %s with a usage error', (_, text, message) => {
     expect(() => parseNodes(text, 'f')).toThrow(UsageError);
     expect(() => parseNodes(text, 'f')).toThrow(message);

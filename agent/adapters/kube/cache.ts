@@ -62,7 +62,11 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
     }
   };
   const informer = new ListWatch<T>(opts.path, quietWatch(opts.kc), list, false, opts.labelSelector, opts.fieldSelector);
+  // The mapped items, kept until the next change: an agent waiting for a slot lists every Node
+  // at each decision, and decides again on every change of any of them.
+  let mapped: U[] | undefined;
   const notify = () => {
+    mapped = undefined;
     backoffMs = 1_000;
     for (const l of [...listeners]) l();
   };
@@ -70,6 +74,7 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
   informer.on('update', notify);
   informer.on('delete', notify);
   informer.on('error', (err: unknown) => {
+    mapped = undefined;
     if (stopped) return;
     opts.onError?.(wrap(opts.what, err));
     timer = setTimeout(() => {
@@ -93,7 +98,7 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
     throw err;
   }
   return {
-    list: () => informer.list().map(opts.map),
+    list: () => (mapped ??= informer.list().map(opts.map)),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
