@@ -18,6 +18,9 @@ COPY schemas/ schemas/
 COPY policy/ policy/
 COPY reconciler/ reconciler/
 COPY agent/ agent/
+COPY kube/ kube/
+COPY io/ io/
+COPY cli/ cli/
 RUN npm run build
 
 # Runtime dependencies only, installed fresh from the lock file.

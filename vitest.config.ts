@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{policy,reconciler,agent,test/unit,test/contract}/**/*.test.ts'],
+          include: ['{policy,kube,io,reconciler,agent,coordinator,cli,test/unit,test/contract}/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },

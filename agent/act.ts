@@ -1,13 +1,13 @@
 // Carrying out one action of the decision core. Each step is one or two port calls; after its own
 // writes the agent waits (briefly) until its watches show them, so the next decision starts from
 // what it just did. Errors propagate to the loop, which backs off and decides again.
-import type { Action, Facts } from './facts.ts';
+import type { Action, Facts } from './core/facts.ts';
 import { drainNode } from './drain.ts';
-import { planDrain, podName } from './drain-plan.ts';
-import { LAST_REBOOT_ANNOTATION, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from './keys.ts';
+import { planDrain, podName } from './core/drain-plan.ts';
+import { LAST_REBOOT_ANNOTATION, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
 import { ownNode, type Runtime } from './runtime.ts';
 import { evaluateBlockers } from './sense.ts';
-import { encodeLastReboot, encodeState, type Phase } from './state.ts';
+import { encodeLastReboot, encodeState, type Phase } from '../policy/state.ts';
 import type { Teller } from './tell.ts';
 import { untilSeen } from './wake.ts';
 import { startBudgetWatch } from './watches.ts';

@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { isTimeZone } from '../policy/calendar.ts';
 import { IoError, messageOf, PolicyError } from '../policy/errors.ts';
 import type { AgentConfig } from '../policy/model.ts';
-import { formatPath, showValue, type FieldPath } from '../reconciler/diagnostics.ts';
-import { schemaProblems } from '../reconciler/schema.ts';
+import { formatPath, showValue, type FieldPath } from '../policy/diagnostics.ts';
+import { schemaProblems } from '../policy/schema.ts';
 
 /** Largest config accepted; a ConfigMap holds at most 1 MiB. */
 const MAX_CONFIG_BYTES = 1024 * 1024;

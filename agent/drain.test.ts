@@ -7,8 +7,8 @@ import { Faults, failNth } from '../test/fakes/faults.ts';
 import { clusterPorts } from '../test/fakes/session.ts';
 import type { DrainSettings } from '../policy/model.ts';
 import { drainNode } from './drain.ts';
-import type { DrainOutcome } from './facts.ts';
-import type { Pods } from './ports.ts';
+import type { DrainOutcome } from './core/facts.ts';
+import type { Pods } from '../kube/ports.ts';
 
 const T = Date.parse('2026-06-01T22:00:00Z');
 const SETTINGS: DrainSettings = { timeoutMs: 600_000, gracePeriodSeconds: null, deleteEmptyDirData: true, force: false, podSelector: null, onFailure: 'uncordon' };

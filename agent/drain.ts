@@ -6,9 +6,10 @@
 import { formatDuration } from '../policy/duration.ts';
 import { messageOf } from '../policy/errors.ts';
 import type { DrainSettings } from '../policy/model.ts';
-import { planDrain, podName } from './drain-plan.ts';
-import type { DrainOutcome } from './facts.ts';
-import type { Clock, PodInfo, Pods } from './ports.ts';
+import { planDrain, podName } from './core/drain-plan.ts';
+import type { DrainOutcome } from './core/facts.ts';
+import type { PodInfo, Pods } from '../kube/ports.ts';
+import type { Clock } from '../policy/clock.ts';
 import { DEFAULT_TUNING } from './runtime.ts';
 
 /** Back-off after a pod's first refused eviction; doubled each time up to MAX_BACKOFF_MS. */

@@ -5,10 +5,8 @@
 // all the time, and pino with its dependencies costs it about 5 MiB of its ~60
 // (docs/decisions/0006-light-idle-agent.md); the agent logs flat objects of strings and numbers,
 // which JSON.stringify writes just the same.
-import type { AgentLog } from './observer.ts';
+import type { Log, LogLevel } from '../io/log.ts';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 const SEVERITY: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
@@ -26,7 +24,7 @@ export interface AgentLogOptions {
 }
 
 /** A log with `flush`, which the process calls before it exits. */
-export interface AgentProcessLog extends AgentLog {
+export interface AgentProcessLog extends Log {
   flush(): void;
 }
 

@@ -10,13 +10,14 @@
 // costs nothing at all: the supervisor checks the sentinel and starts a worker again.
 import { messageOf, TerminalError } from '../policy/errors.ts';
 import { execute, stopWatch } from './act.ts';
-import { budgetFacts } from './budget.ts';
-import { isIdle, nextAction } from './decide.ts';
-import type { Action, Facts } from './facts.ts';
-import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from './keys.ts';
-import { NO_LOG, NO_OBSERVER, safely } from './observer.ts';
+import { budgetFacts } from './core/budget.ts';
+import { isIdle, nextAction } from './core/decide.ts';
+import type { Action, Facts } from './core/facts.ts';
+import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
+import { NO_OBSERVER, safely } from './observer.ts';
+import { NO_LOG } from '../io/log.ts';
 import { DEFAULT_TUNING, ownNode, type AgentOutcome, type Memory, type RunAgentOptions, type Runtime } from './runtime.ts';
-import { decodeLastReboot, decodeState } from './state.ts';
+import { decodeLastReboot, decodeState } from '../policy/state.ts';
 import { createTeller, type Teller } from './tell.ts';
 import { createWaker } from './wake.ts';
 

@@ -5,21 +5,22 @@
 // idle. Metrics and liveness go to the supervisor, which serves /metrics and /healthz. Only wiring:
 // every decision is in the loop and its pure core.
 import { createHost } from './adapters/host.ts';
-import { loadKubeConfig } from './adapters/kube/config.ts';
-import { KubeEvents } from './adapters/kube/events.ts';
-import { KubeNodes } from './adapters/kube/nodes.ts';
-import { KubePods } from './adapters/kube/pods.ts';
-import { secretKeyReader } from './adapters/kube/secrets.ts';
-import { KubeSlots } from './adapters/kube/slots.ts';
+import { loadKubeConfig } from '../kube/config.ts';
+import { KubeEvents } from '../kube/events.ts';
+import { KubeNodes } from '../kube/nodes.ts';
+import { KubePods } from '../kube/pods.ts';
+import { secretKeyReader } from '../kube/secrets.ts';
+import { KubeSlots } from '../kube/slots.ts';
 import type { AgentMetricsCalls } from './adapters/metrics.ts';
 import { policyNotifier } from './adapters/notify.ts';
 import { prometheusAlerts } from './adapters/prometheus.ts';
-import { systemClock } from './clock.ts';
+import { systemClock } from '../io/clock.ts';
 import { readAgentConfig } from './config-file.ts';
 import { createAgentLog } from './log.ts';
 import { runAgent } from './loop.ts';
-import type { AgentLog } from './observer.ts';
-import type { Cache, NodeInfo, Nodes, Notifier } from './ports.ts';
+import type { Log } from '../io/log.ts';
+import type { Cache, NodeInfo, Nodes } from '../kube/ports.ts';
+import type { Notifier } from './ports.ts';
 import type { AgentOutcome } from './runtime.ts';
 import { processObserver } from './telemetry.ts';
 import { livenessOverChannel, metricsOverChannel, type WorkerArgs, type WorkerMessage, type WorkerSettings } from './worker-channel.ts';
@@ -101,7 +102,7 @@ export function workerSettings(config: AgentConfig): WorkerSettings {
 /** Every notification of the policy; webhook URLs come from Secrets of the agents' namespace at each send. */
 function notifier(
   config: AgentConfig,
-  o: { readonly kc: ReturnType<typeof loadKubeConfig>; readonly nodeName: string; readonly pool: () => string; readonly log: AgentLog; readonly metrics: AgentMetricsCalls },
+  o: { readonly kc: ReturnType<typeof loadKubeConfig>; readonly nodeName: string; readonly pool: () => string; readonly log: Log; readonly metrics: AgentMetricsCalls },
 ): Notifier {
   const readKey = secretKeyReader(o.kc, config.namespace);
   const context = {

@@ -1,7 +1,7 @@
 // What the agent tells the outside besides Events and notifications: an observer for metrics (the
 // metrics adapter maps each call onto a prom-client series) and a structured log.
-import type { BlockReason } from './blockers.ts';
-import type { Phase } from './state.ts';
+import type { BlockReason } from './core/blockers.ts';
+import type { Phase } from '../policy/state.ts';
 
 /** Callbacks for metrics; every call is cheap and must not throw (errors are swallowed). */
 export interface AgentObserver {
@@ -33,14 +33,6 @@ export interface AgentObserver {
   progress?(nextByMs: number): void;
 }
 
-/** Structured log lines; pino's logger fits (`log.info(fields, message)`). */
-export interface AgentLog {
-  debug(fields: Record<string, unknown>, message: string): void;
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
-  error(fields: Record<string, unknown>, message: string): void;
-}
-
 /** An observer that ignores everything. */
 export const NO_OBSERVER: AgentObserver = {
   rebootRequired() {},
@@ -56,8 +48,6 @@ export const NO_OBSERVER: AgentObserver = {
   error() {},
 };
 
-/** A log that drops everything. */
-export const NO_LOG: AgentLog = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Calls the observer, never letting a faulty one break the agent (a metrics bug must not stop a reboot half-way). */
 export function safely(o: AgentObserver): AgentObserver {

@@ -1,10 +1,13 @@
 // What the agent's shell runs with: the ports and options the wiring passes to `runAgent`, and the
 // little the process remembers between decisions (everything else is read back from the world).
 import type { AgentConfig } from '../policy/model.ts';
-import type { BlockerFacts, DrainOutcome } from './facts.ts';
-import type { AgentLog, AgentObserver } from './observer.ts';
-import type { Alerts, Cache, Clock, Events, Host, NodeInfo, Nodes, Notifier, Pods, Slots } from './ports.ts';
-import type { NodeState } from './state.ts';
+import type { BlockerFacts, DrainOutcome } from './core/facts.ts';
+import type { AgentObserver } from './observer.ts';
+import type { Log } from '../io/log.ts';
+import type { Cache, Events, NodeInfo, Nodes, Pods, Slots } from '../kube/ports.ts';
+import type { Alerts, Host, Notifier } from './ports.ts';
+import type { Clock } from '../policy/clock.ts';
+import type { NodeState } from '../policy/state.ts';
 import type { Waker } from './wake.ts';
 import type { BudgetWatch } from './watches.ts';
 
@@ -46,7 +49,7 @@ export interface RunAgentOptions {
   readonly nodeName: string;
   readonly ports: AgentPorts;
   readonly clock: Clock;
-  readonly log?: AgentLog;
+  readonly log?: Log;
   readonly observer?: AgentObserver;
   /**
    * Dry run: sense, evaluate window, blockers and budget, take the slots only to prove it could,
@@ -89,7 +92,7 @@ export interface Runtime {
   readonly nodeName: string;
   readonly ports: AgentPorts;
   readonly clock: Clock;
-  readonly log: AgentLog;
+  readonly log: Log;
   readonly observer: AgentObserver;
   readonly dryRun: boolean;
   readonly signal: AbortSignal;

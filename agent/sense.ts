@@ -3,8 +3,9 @@
 import { messageOf } from '../policy/errors.ts';
 import { selectorMatches } from '../policy/labels.ts';
 import type { AgentConfig } from '../policy/model.ts';
-import { alertBlockReasons, podBlockReasons, type BlockReason } from './blockers.ts';
-import type { Alerts, Pods } from './ports.ts';
+import { alertBlockReasons, podBlockReasons, type BlockReason } from './core/blockers.ts';
+import type { Pods } from '../kube/ports.ts';
+import type { Alerts } from './ports.ts';
 
 /** Why the pod and alert blockers hold the node now (empty: they do not); never throws. */
 export async function evaluateBlockers(

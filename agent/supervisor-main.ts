@@ -3,7 +3,7 @@
 // stays up on every node (docs/decisions/0006-light-idle-agent.md).
 import { createHost } from './adapters/host.ts';
 import { workerProcesses } from './adapters/worker-process.ts';
-import { systemClock } from './clock.ts';
+import { systemClock } from '../io/clock.ts';
 import { supervise } from './supervisor.ts';
 import type { WorkerArgs } from './worker-channel.ts';
 

@@ -15,7 +15,8 @@ import { IoError, messageOf, PolicyError } from '../policy/errors.ts';
 import { agentHttpServer, type AgentHttpServer } from './adapters/http.ts';
 import { createAgentMetrics, type AgentMetrics } from './adapters/metrics.ts';
 import { createAgentLog, type AgentProcessLog } from './log.ts';
-import type { Clock, Host } from './ports.ts';
+import type { Host } from './ports.ts';
+import type { Clock } from '../policy/clock.ts';
 import { loopLiveness, type Liveness } from './telemetry.ts';
 import { applyMetricCall, type SupervisorMessage, type WorkerMessage, type WorkerSettings } from './worker-channel.ts';
 

@@ -5,7 +5,8 @@ import { clusterPorts, type Session } from '../test/fakes/session.ts';
 import { START } from '../test/fakes/scenario.ts';
 import { createAgentMetrics } from './adapters/metrics.ts';
 import { runAgent } from './loop.ts';
-import { NO_LOG, NO_OBSERVER } from './observer.ts';
+import { NO_OBSERVER } from './observer.ts';
+import { NO_LOG } from '../io/log.ts';
 import type { Host } from './ports.ts';
 import { LIVENESS_GRACE_MS, loopLiveness, processObserver } from './telemetry.ts';
 

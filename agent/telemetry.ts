@@ -2,7 +2,8 @@
 // Prometheus series (adapters/metrics.ts), a few log lines, and the liveness of the decision loop
 // behind /healthz.
 import type { AgentMetricsCalls } from './adapters/metrics.ts';
-import type { AgentLog, AgentObserver } from './observer.ts';
+import type { AgentObserver } from './observer.ts';
+import type { Log } from '../io/log.ts';
 
 /**
  * How late the loop may be on the next decision it announced before /healthz fails: one step's
@@ -27,7 +28,7 @@ export function loopLiveness(now: () => number, graceMs = LIVENESS_GRACE_MS): Li
 }
 
 /** The observer of an agent process: metrics, liveness and the log lines metrics cannot carry. */
-export function processObserver(metrics: AgentMetricsCalls, liveness: Liveness, log: AgentLog): AgentObserver {
+export function processObserver(metrics: AgentMetricsCalls, liveness: Liveness, log: Log): AgentObserver {
   return {
     rebootRequired(required) {
       // Unknown (null) keeps the last known value; the SentinelUnknown Event says why.

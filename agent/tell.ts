@@ -2,11 +2,11 @@
 // it is best effort and never delays or breaks a step: sends run in the background and their
 // failures are only logged.
 import { messageOf } from '../policy/errors.ts';
-import type { BlockReason } from './blockers.ts';
-import type { Action, Facts, Tell, WaitReason } from './facts.ts';
-import type { NodeEvent } from './ports.ts';
+import type { BlockReason } from './core/blockers.ts';
+import type { Action, Facts, Tell, WaitReason } from './core/facts.ts';
+import type { NodeEvent } from '../kube/ports.ts';
 import type { Runtime } from './runtime.ts';
-import type { Phase } from './state.ts';
+import type { Phase } from '../policy/state.ts';
 
 /** Reasons of Events told once when the agent starts waiting for them. */
 const WAIT_EVENTS: Partial<Record<WaitReason, Pick<NodeEvent, 'type' | 'reason'>>> = {

@@ -1,7 +1,8 @@
 // Waiting that ends early when something the agent watches changes: the loop sleeps until its
 // deadline, the next sentinel check, or the next watch event, whichever comes first. A change that
 // arrives while the loop is busy is remembered, so the next wait does not sleep through it.
-import type { Cache, Clock } from './ports.ts';
+import type { Cache } from '../kube/ports.ts';
+import type { Clock } from '../policy/clock.ts';
 
 /** Sleeping that a watched change cuts short. */
 export interface Waker {

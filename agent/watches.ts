@@ -2,8 +2,10 @@
 // slots every TTL/3 while they run. They run only while the agent wants or holds a slot: an idle
 // agent watches nothing but its own Node.
 import { messageOf } from '../policy/errors.ts';
-import type { AgentLog, AgentObserver } from './observer.ts';
-import type { Cache, Clock, NodeInfo, Nodes, Slot, Slots } from './ports.ts';
+import type { AgentObserver } from './observer.ts';
+import type { Log } from '../io/log.ts';
+import type { Cache, NodeInfo, Nodes, Slot, Slots } from '../kube/ports.ts';
+import type { Clock } from '../policy/clock.ts';
 
 /** The running budget watches; `stop` ends them and the slot keeper. */
 export interface BudgetWatch {
@@ -21,7 +23,7 @@ export interface BudgetWatchOptions {
   readonly ttlMs: number;
   readonly observer: AgentObserver;
   /** The keeper runs beside the loop, which logs its own failed calls: a failed renewal is logged here. */
-  readonly log: AgentLog;
+  readonly log: Log;
   /** Called on every change of either cache. */
   readonly onChange: () => void;
   readonly signal: AbortSignal;

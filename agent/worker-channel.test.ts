@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAgentMetrics } from './adapters/metrics.ts';
 import { processObserver } from './telemetry.ts';
-import { NO_LOG } from './observer.ts';
+import { NO_LOG } from '../io/log.ts';
 import { applyMetricCall, livenessOverChannel, metricsOverChannel, workerMessage, type WorkerMessage } from './worker-channel.ts';
 
 describe('worker messages', () => {

@@ -6,7 +6,7 @@
 // Both sides import this module: it must stay free of heavy imports (see supervisor.ts).
 import type { RebootSettings } from '../policy/model.ts';
 import { METRIC_CALLS, type AgentMetricsCalls } from './adapters/metrics.ts';
-import type { LogLevel } from './log.ts';
+import type { LogLevel } from '../io/log.ts';
 import type { Liveness } from './telemetry.ts';
 
 /** What the worker passes on of the config it checked: all the supervisor needs. */

@@ -155,7 +155,7 @@ async function bareNodeRssKiB(): Promise<number> {
 }
 
 /** Compiles the agent like the image does; returns an entry script running the compiled CLI. */
-/** The NODE_OPTIONS of the rendered agent container (reconciler/daemonset.ts). */
+/** The NODE_OPTIONS of the rendered agent container (reconciler/render/daemonset.ts). */
 const DAEMONSET_NODE_OPTIONS = '--max-semi-space-size=1';
 
 async function buildCompiledAgent(): Promise<string> {
@@ -168,7 +168,7 @@ async function buildCompiledAgent(): Promise<string> {
   const entry = join(outDir, 'patchwindow.mjs');
   await writeFile(
     entry,
-    "const argv = process.argv.slice(2);\nconst { main } = await import(argv[0] === 'agent' ? './reconciler/cli/agent-main.js' : './reconciler/cli/main.js');\nprocess.exitCode = await main(argv);\n",
+    "const argv = process.argv.slice(2);\nconst { main } = await import(argv[0] === 'agent' ? './cli/agent-main.js' : './cli/main.js');\nprocess.exitCode = await main(argv);\n",
   );
   return entry;
 }

@@ -5,11 +5,11 @@
 // protocol (one lock for the fleet, a hand-off found at each node's next hourly tick; and, for
 // reference, one lock per pool).
 import { performance } from 'node:perf_hooks';
-import { scheduleOf } from '../agent/decide-common.ts';
-import { compileFleet, type CompiledFleet } from '../reconciler/compile.ts';
+import { scheduleOf } from '../agent/core/decide-common.ts';
+import { compileFleet, type CompiledFleet } from '../reconciler/render/compile.ts';
 import { forecast, type Forecast } from '../reconciler/forecast/forecast.ts';
 import { simulateKured, type KuredPolicy } from '../reconciler/forecast/kured.ts';
-import { validateSources } from '../reconciler/validate.ts';
+import { validateSources } from '../reconciler/validate/validate.ts';
 import { benchFleet, benchNodes } from './forecast-fleet.ts';
 import { medianBy } from './stats.ts';
 

@@ -1,7 +1,7 @@
 // The fleet of the forecast benchmark: POOLS policies, one pool each, with mixed windows (weeknight,
 // daily short, weekend, twice-weekly, lunchtime; five time zones), mixed budgets (counts and
 // percentages), drain timeouts and expected reboot times, and a one-week blackout in some.
-import type { SourceFile } from '../reconciler/parse.ts';
+import type { SourceFile } from '../reconciler/validate/parse.ts';
 
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'UTC', 'Australia/Sydney'];
 const WINDOWS = [

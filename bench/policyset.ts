@@ -1,6 +1,6 @@
 // Synthetic policy sets for benchmarks: `pools` policies that each take one pool, and selector
 // policies (distinct priorities) up to `policies` in all, with mixed windows and blackouts.
-import type { SourceFile } from '../reconciler/parse.ts';
+import type { SourceFile } from '../reconciler/validate/parse.ts';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const ZONES = ['Europe/Berlin', 'America/New_York', 'Asia/Kathmandu', 'Australia/Lord_Howe', 'UTC'];

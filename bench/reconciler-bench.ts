@@ -2,9 +2,9 @@
 // the memory figures are this work's alone). Usage: node bench/reconciler-bench.ts [POLICIES] [POOLS]
 // (default 1000 200: 200 policies taking one pool each, 800 nodeSelector policies with priorities).
 import { performance } from 'node:perf_hooks';
-import { compileFleet } from '../reconciler/compile.ts';
-import { renderFiles, renderObjects } from '../reconciler/render.ts';
-import { validateSources } from '../reconciler/validate.ts';
+import { compileFleet } from '../reconciler/render/compile.ts';
+import { renderFiles, renderObjects } from '../reconciler/render/render.ts';
+import { validateSources } from '../reconciler/validate/validate.ts';
 import { syntheticPolicySet } from './policyset.ts';
 import { median } from './stats.ts';
 

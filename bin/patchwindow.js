@@ -16,8 +16,8 @@ const argv = process.argv.slice(2);
 // `patchwindow agent` runs on every node all the time: its entry loads the agent command alone, not
 // every command's dependencies (docs/decisions/0006-light-idle-agent.md).
 const module = argv[0] === 'agent' ? 'agent-main' : 'main';
-const source = new URL(`../reconciler/cli/${module}.ts`, import.meta.url);
-const compiled = new URL(`../dist/reconciler/cli/${module}.js`, import.meta.url);
+const source = new URL(`../cli/${module}.ts`, import.meta.url);
+const compiled = new URL(`../dist/cli/${module}.js`, import.meta.url);
 const entry = existsSync(source) ? source : compiled;
 const { main } = await import(entry.href);
 process.exitCode = await main(argv);

@@ -21,3 +21,6 @@ export function parseBudget(value: unknown): Budget | undefined {
   const percent = Number(match[1]);
   return percent <= 100 ? { kind: 'percent', percent } : undefined;
 }
+
+/** Budget group of the fleet-wide cap (the other groups are policy names); no policy may take the name. */
+export const FLEET_GROUP = 'fleet';

@@ -230,3 +230,9 @@ export interface AgentConfig {
     readonly slotTtlMs: number;
   };
 }
+
+/** A checked policy set: one Fleet and its policies, normalized. */
+export interface PolicySet {
+  readonly fleet: FleetModel;
+  readonly policies: readonly PolicyModel[];
+}

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type * as http from 'node:http';
 import { messageOf } from '../../policy/errors.ts';
-import { listening, reply, type Listening } from './serve.ts';
+import { listening, reply, type Listening } from '../../io/serve.ts';
 
 // node:http through require, not import: an ES module import of a built-in reads every export to
 // build the module namespace, and node:http's lazy WebSocket exports then load undici with crypto,

@@ -4,8 +4,8 @@
 // `sum(patchwindow_reboot_required) by (policy)`. Label sets are small and fixed (phases, blocker
 // kinds) so a flapping state never creates new series; all of them exist from the start at 0, which
 // keeps `absent()` and `== 0` alerts meaningful.
-import type { BlockReason } from '../blockers.ts';
-import { PHASES, type Phase } from '../state.ts';
+import type { BlockReason } from '../core/blockers.ts';
+import { PHASES, type Phase } from '../../policy/state.ts';
 import { counter, exposition, EXPOSITION_CONTENT_TYPE, gauge, histogram, processFamilies, type Family } from './exposition.ts';
 
 export interface AgentMetricsOptions {

@@ -2,8 +2,8 @@
 // receiver. Back-off goes through a fake sleep that records the waits and returns at once.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NotificationSpec } from '../../policy/model.ts';
-import { DEFAULT_TEMPLATES } from '../../reconciler/normalize.ts';
-import { closedPort, startLoopback, type Loopback, type Reply } from './loopback.testkit.ts';
+import { DEFAULT_TEMPLATES } from '../../policy/notify.ts';
+import { closedPort, startLoopback, type Loopback, type Reply } from '../../test/helpers/loopback.ts';
 import { renderTemplate } from './notify-format.ts';
 import { policyNotifier, specNotifier, type SpecNotifierOptions } from './notify.ts';
 

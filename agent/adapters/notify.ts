@@ -4,7 +4,8 @@
 // returns; it never throws and its duration is bounded. The webhook URL is a secret (whoever holds
 // it can post to the channel): it is resolved at each send, so a rotated Secret takes effect, and
 // it never appears in a message this module produces.
-import type { Clock, Notifier } from '../ports.ts';
+import type { Notifier } from '../ports.ts';
+import type { Clock } from '../../policy/clock.ts';
 import type { NotificationSpec } from '../../policy/model.ts';
 import { messageOf } from '../../policy/errors.ts';
 import { bodyExcerpt, networkReason } from './http-client.ts';

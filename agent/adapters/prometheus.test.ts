@@ -1,8 +1,8 @@
 // The Prometheus alerts adapter against a real HTTP server on loopback speaking the /api/v1/alerts API.
 import { afterEach, describe, expect, it } from 'vitest';
 import { TransientError } from '../../policy/errors.ts';
-import { alertBlockReasons } from '../blockers.ts';
-import { closedPort, startLoopback, type Loopback, type Reply } from './loopback.testkit.ts';
+import { alertBlockReasons } from '../core/blockers.ts';
+import { closedPort, startLoopback, type Loopback, type Reply } from '../../test/helpers/loopback.ts';
 import { prometheusAlerts } from './prometheus.ts';
 
 let server: Loopback | undefined;

@@ -1,5 +1,5 @@
 // The Alerts port over the Prometheus HTTP API (GET /api/v1/alerts). Which of the alerts block is
-// the decision core's rule (agent/blockers.ts alertBlockReasons). Any answer that cannot be read
+// the decision core's rule (policy/blockers.ts alertBlockReasons). Any answer that cannot be read
 // throws: the core treats an alert blocker that cannot be evaluated as blocking (fail closed).
 import type { Alert, Alerts } from '../ports.ts';
 import { TransientError } from '../../policy/errors.ts';

@@ -7,7 +7,7 @@ import { formatInstant } from '../../policy/calendar.ts';
 import { formatDuration } from '../../policy/duration.ts';
 import type { PolicyModel } from '../../policy/model.ts';
 import { blackoutInterval, compileSchedule, type CompiledSchedule } from '../../policy/windows.ts';
-import type { WaitReason } from '../../agent/facts.ts';
+import type { WaitReason } from '../../agent/core/facts.ts';
 import { capacityBy, startIntervals } from './bound.ts';
 
 export type WarningReason = 'paused' | 'held' | 'drain-timeout' | 'no-window' | 'blackout' | 'window-too-short' | 'budget-too-small' | 'fleet-cap' | 'other';
@@ -26,7 +26,7 @@ export interface UnfinishedPolicy {
   /** Busy time per node; null when no attempt can succeed. */
   readonly busyMs: number | null;
   readonly drainMs: number;
-  /** N of the policy's budget: nodes its members match (agent/budget.ts), covered or not. */
+  /** N of the policy's budget: nodes its members match (policy/slots.ts), covered or not. */
   readonly budgetMembers: number;
   /** B: allowedUnavailable of the budget over `budgetMembers`. */
   readonly allowed: number;

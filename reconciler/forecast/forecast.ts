@@ -2,14 +2,14 @@
 // agent with the agent's own decision core, and per policy when the first and the last node
 // finish, the windows used, nodes per window, the lower bound and, for policies that do not finish
 // within the horizon, why. `fromMs` is a parameter; nothing here reads a clock or a file.
-import { neededMs, scheduleOf } from '../../agent/decide-common.ts';
+import { neededMs, scheduleOf } from '../../agent/core/decide-common.ts';
 import { allowedUnavailable } from '../../policy/budget.ts';
 import type { PolicyModel } from '../../policy/model.ts';
 import { START_HORIZON_MS } from '../../policy/windows.ts';
-import type { CompiledFleet, CompiledPolicy } from '../compile.ts';
-import { computeCoverage } from '../coverage.ts';
-import type { Taint } from '../nodes.ts';
-import { renderObjects } from '../render.ts';
+import type { CompiledFleet, CompiledPolicy } from '../render/compile.ts';
+import { computeCoverage } from '../plan/coverage.ts';
+import type { Taint } from '../plan/nodes.ts';
+import { renderObjects } from '../render/render.ts';
 import { lowerBound, mergeIntervals, startIntervals, type StartInterval } from './bound.ts';
 import { diagnose, type ForecastWarning } from './diagnose.ts';
 import { simulate, type Decide, type NodeOutcome } from './simulate.ts';

@@ -2,7 +2,7 @@
 // RFC 3339, durations in seconds, stable field names).
 import { formatInstant, formatZoned } from '../../policy/calendar.ts';
 import { formatDuration } from '../../policy/duration.ts';
-import { formatTable } from '../cli/table.ts';
+import { formatTable } from '../../io/table.ts';
 import { START_HORIZON_TEXT } from './defaults.ts';
 import type { Forecast, PolicyForecast } from './forecast.ts';
 

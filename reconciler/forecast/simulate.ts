@@ -30,9 +30,9 @@
 // Real agents race for a freed slot and the API server picks one; here the longest waiter wins,
 // ties broken by a hash of the node name. For one policy the order does not change the result
 // (its nodes are interchangeable); between policies sharing a fleet cap it does, as real races do.
-import { nextAction } from '../../agent/decide.ts';
-import { neededMs, scheduleOf } from '../../agent/decide-common.ts';
-import type { Action, DrainOutcome, Facts, WaitReason } from '../../agent/facts.ts';
+import { nextAction } from '../../agent/core/decide.ts';
+import { neededMs, scheduleOf } from '../../agent/core/decide-common.ts';
+import type { Action, DrainOutcome, Facts, WaitReason } from '../../agent/core/facts.ts';
 import type { AgentConfig, Budget } from '../../policy/model.ts';
 import { TimeQueue } from './queue.ts';
 import { SimWorld, type SimGroup, type SimNode, type SimNodeSpec } from './world.ts';

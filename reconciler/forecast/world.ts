@@ -2,14 +2,15 @@
 // Leases and, per slot group, the tallies the budget rule needs — kept up to date as actions are
 // applied, so facts for a node cost O(its groups' unavailable nodes + slots), not O(fleet).
 //
-// Node records are written with the agent's own codec (agent/state.ts) and read back with it, and
-// the budget facts come from the agent's own rule (agent/budget.ts `budgetFactsOfTallies`): the
+// Node records are written with the agent's own codec (policy/state.ts) and read back with it, and
+// the budget facts come from the agent's own rule (policy/slots.ts `budgetFactsOfTallies`): the
 // world only stores what the real API server would, and the core interprets it.
-import { budgetFactsOfTallies, FLEET_GROUP, type GroupTally } from '../../agent/budget.ts';
-import type { Action, BlockerFacts, DrainOutcome, Facts } from '../../agent/facts.ts';
-import { LAST_REBOOT_ANNOTATION, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../agent/keys.ts';
-import type { Slot } from '../../agent/ports.ts';
-import { decodeLastReboot, decodeState, encodeLastReboot, encodeState, type StateRead } from '../../agent/state.ts';
+import { budgetFactsOfTallies, type GroupTally } from '../../agent/core/budget.ts';
+import { FLEET_GROUP } from '../../policy/budget.ts';
+import type { Action, BlockerFacts, DrainOutcome, Facts } from '../../agent/core/facts.ts';
+import { LAST_REBOOT_ANNOTATION, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../policy/keys.ts';
+import type { Slot } from '../../kube/ports.ts';
+import { decodeLastReboot, decodeState, encodeLastReboot, encodeState, type StateRead } from '../../policy/state.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import type { AgentConfig, Budget } from '../../policy/model.ts';
 
@@ -69,7 +70,7 @@ export interface WorldListener {
 }
 
 /**
- * N of a policy's slot group, counted as the agent counts it (agent/budget.ts `budgetFacts`): every
+ * N of a policy's slot group, counted as the agent counts it (policy/slots.ts `budgetFacts`): every
  * node whose labels match the policy's members, also those its DaemonSet does not run on (taints).
  */
 export function countMembers(config: AgentConfig, nodes: readonly { readonly labels: Readonly<Record<string, string>> }[]): number {

@@ -3,7 +3,7 @@
 // fakes.test.ts; the real adapters implement it on the real control plane (kwok nodes, real pods,
 // a real PodDisruptionBudget for `blockEvictionsFor`). Suites assert only what the real API
 // guarantees, and wait with `eventually` for anything a watch or a controller delivers later.
-import type { Events, NodeEvent, Nodes, Pods, Slots } from '../../agent/ports.ts';
+import type { Events, NodeEvent, Nodes, Pods, Slots } from '../../kube/ports.ts';
 
 export interface NodeSetup {
   readonly name: string;

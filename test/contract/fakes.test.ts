@@ -1,6 +1,6 @@
 // The contract suites against the in-memory fakes. The same suites run against the real adapters
 // on the real control plane (test/integration), so the fakes cannot drift from the API.
-import { systemClock } from '../../agent/clock.ts';
+import { systemClock } from '../../io/clock.ts';
 import { FakeCluster } from '../fakes/cluster.ts';
 import { Faults } from '../fakes/faults.ts';
 import { clusterPorts } from '../fakes/session.ts';

@@ -1,6 +1,6 @@
 // The contract suites of the Kubernetes-facing ports, for any implementation:
 //
-//   import { describeClusterContracts } from '../contract/index.ts';
+//   import { describeClusterContracts } from './index.ts';
 //   describeClusterContracts('kube adapters on the test control plane', makeKubeEnv);
 //
 // `makeEnv` is called before every test and `dispose` after it; see env.ts for what it provides.

@@ -1,7 +1,7 @@
 // Contract of the Pods port: listing a node's pods with what drains and blockers need, namespace
 // labels, and eviction through the eviction API (429 while a PodDisruptionBudget forbids it).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PodInfo } from '../../agent/ports.ts';
+import type { PodInfo } from '../../kube/ports.ts';
 import { eventually, type ContractEnv, type MakeEnv } from './env.ts';
 
 export function describePodsContract(name: string, makeEnv: MakeEnv): void {

@@ -1,7 +1,7 @@
 // Contract of the Slots port: at most one holder per (group, index), decided by the API server.
 // Run against every implementation: `describeSlotsContract('name', makeEnv)`.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Slot } from '../../agent/ports.ts';
+import type { Slot } from '../../kube/ports.ts';
 import { eventually, type ContractEnv, type MakeEnv } from './env.ts';
 
 const TTL_MS = 30_000;

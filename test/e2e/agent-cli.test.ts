@@ -11,7 +11,7 @@ import { testConfig } from '../fakes/config.ts';
 import { runCli } from '../helpers/cli.ts';
 import { childPids } from '../helpers/agent-process.ts';
 import { E2eFleet } from '../helpers/e2e-fleet.ts';
-import { REBOOT_REQUIRED_LABEL } from '../../agent/keys.ts';
+import { REBOOT_REQUIRED_LABEL } from '../../policy/keys.ts';
 import { useCluster } from '../testenv/use-cluster.ts';
 import { waitFor } from '../testenv/wait.ts';
 

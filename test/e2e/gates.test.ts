@@ -4,7 +4,7 @@
 // says it is blocked, or outside an effective window (see test/helpers/cluster-watcher.ts).
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLoopback, type Loopback } from '../../agent/adapters/loopback.testkit.ts';
+import { startLoopback, type Loopback } from '../helpers/loopback.ts';
 import { E2eFleet } from '../helpers/e2e-fleet.ts';
 import { createBarePod } from '../helpers/workloads.ts';
 import { useCluster } from '../testenv/use-cluster.ts';

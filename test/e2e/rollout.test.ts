@@ -3,7 +3,7 @@
 // started again, node Ready), the invariants watched the whole time.
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLoopback, type Loopback } from '../../agent/adapters/loopback.testkit.ts';
+import { startLoopback, type Loopback } from '../helpers/loopback.ts';
 import { E2eFleet, POOL_LABEL } from '../helpers/e2e-fleet.ts';
 import { useCluster } from '../testenv/use-cluster.ts';
 

@@ -1,6 +1,6 @@
 // A watch cache over an in-memory source: `list()` reads the source as it is now, listeners hear
 // about changes one microtask later (like a watch event arriving after the write returned).
-import type { Cache } from '../../agent/ports.ts';
+import type { Cache } from '../../kube/ports.ts';
 
 export class Topic {
   #listeners = new Set<() => void>();

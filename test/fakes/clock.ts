@@ -2,7 +2,7 @@
 // past its deadline (or its signal aborts). Between timers the clock lets every pending promise
 // chain run (the fakes answer through microtasks), so "advance to the next timer" is a faithful
 // "nothing else can happen before then". No vi.useFakeTimers: real timers stay real.
-import type { Clock } from '../../agent/ports.ts';
+import type { Clock } from '../../policy/clock.ts';
 
 interface Timer {
   readonly atMs: number;

@@ -5,7 +5,8 @@
 // controller pods back on another node. Every mutation is told synchronously to `onMutation`
 // observers, so tests can check invariants at every step. Ports over it: session.ts; pods,
 // namespaces and evictions: pods.ts.
-import type { Clock, EvictionResult, MetadataPatch, NodeEvent, NodeInfo, PodInfo, Slot } from '../../agent/ports.ts';
+import type { EvictionResult, MetadataPatch, NodeEvent, NodeInfo, PodInfo, Slot } from '../../kube/ports.ts';
+import type { Clock } from '../../policy/clock.ts';
 import { Topic } from './cache.ts';
 import { PodStore, type Pdb, type PodSpec } from './pods.ts';
 

@@ -3,13 +3,13 @@
 // reboot time 10m (so a start needs 40m of window left). Only what a row changes is written.
 import { count, MINUTE, testConfig } from './config.ts';
 import type { AgentConfig, WindowSpec } from '../../policy/model.ts';
-import type { BlockReason } from '../../agent/blockers.ts';
-import { budgetFacts, type BudgetNode } from '../../agent/budget.ts';
-import { nextAction } from '../../agent/decide.ts';
-import type { Action, DrainOutcome, Facts } from '../../agent/facts.ts';
-import { REBOOT_REQUIRED_LABEL } from '../../agent/keys.ts';
-import type { NodeInfo, Slot } from '../../agent/ports.ts';
-import type { LastReboot, NodeState, Phase, StateRead } from '../../agent/state.ts';
+import type { BlockReason } from '../../agent/core/blockers.ts';
+import { budgetFacts, type BudgetNode } from '../../agent/core/budget.ts';
+import { nextAction } from '../../agent/core/decide.ts';
+import type { Action, DrainOutcome, Facts } from '../../agent/core/facts.ts';
+import { REBOOT_REQUIRED_LABEL } from '../../policy/keys.ts';
+import type { NodeInfo, Slot } from '../../kube/ports.ts';
+import type { LastReboot, NodeState, Phase, StateRead } from '../../policy/state.ts';
 
 export const at = (isoTime: string): number => Date.parse(isoTime);
 /** Monday 2026-06-01 22:00 UTC: the window opens. */

@@ -2,7 +2,8 @@
 // on them, restarted the way Kubernetes would (after a crash: by the kubelet after a short delay;
 // after a reboot: when the node is back). Tests drive it with `runUntil`.
 import { runAgent } from '../../agent/loop.ts';
-import { NO_OBSERVER, type AgentLog, type AgentObserver } from '../../agent/observer.ts';
+import { NO_OBSERVER, type AgentObserver } from '../../agent/observer.ts';
+import { type Log } from '../../io/log.ts';
 import type { AgentTuning } from '../../agent/runtime.ts';
 import type { AgentConfig } from '../../policy/model.ts';
 import { FakeClock } from './clock.ts';
@@ -160,7 +161,7 @@ export class FakeFleet {
     return out as unknown as AgentObserver;
   }
 
-  #log(node: string): AgentLog {
+  #log(node: string): Log {
     const line = (level: string) => (fields: Record<string, unknown>, message: string) => {
       this.logLines.push(`${new Date(this.clock.now()).toISOString()} ${node} ${level} ${message} ${JSON.stringify(fields)}`);
       if (this.logLines.length > 4000) this.logLines.splice(0, 1000);

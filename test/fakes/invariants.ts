@@ -6,10 +6,11 @@
 //  3. never uncordon a node an admin cordoned; leave no node cordoned by the agent once done;
 //  4. never remove a pod except through eviction; and evict only from a cordoned node (else the
 //     scheduler puts pods right back).
-import { alertBlockReasons, holdReason, podBlockReasons } from '../../agent/blockers.ts';
-import { FLEET_GROUP, slotIsStale } from '../../agent/budget.ts';
-import { STATE_ANNOTATION } from '../../agent/keys.ts';
-import { decodeState } from '../../agent/state.ts';
+import { alertBlockReasons, holdReason, podBlockReasons } from '../../agent/core/blockers.ts';
+import { slotIsStale } from '../../agent/core/budget.ts';
+import { FLEET_GROUP } from '../../policy/budget.ts';
+import { STATE_ANNOTATION } from '../../policy/keys.ts';
+import { decodeState } from '../../policy/state.ts';
 import { allowedUnavailable } from '../../policy/budget.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import type { Budget, NodeSelectorTerm } from '../../policy/model.ts';

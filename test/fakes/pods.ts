@@ -5,7 +5,8 @@
 // budgets free up as they would in a real cluster.
 import { selectorMatches } from '../../policy/labels.ts';
 import type { LabelSelector } from '../../policy/model.ts';
-import type { Clock, EvictionResult, NodeInfo, PodInfo } from '../../agent/ports.ts';
+import type { EvictionResult, NodeInfo, PodInfo } from '../../kube/ports.ts';
+import type { Clock } from '../../policy/clock.ts';
 import type { Topic } from './cache.ts';
 import type { Mutation } from './cluster.ts';
 

@@ -1,6 +1,6 @@
 // Runs the patchwindow command line in-process with captured output and a fixed clock.
-import { main } from '../../reconciler/cli/main.ts';
-import type { CliIo } from '../../reconciler/cli/io.ts';
+import { main } from '../../cli/main.ts';
+import type { CliIo } from '../../cli/io.ts';
 
 export interface CliRun {
   readonly code: number;

@@ -14,13 +14,14 @@
 // that uncordon). A budget violation seen on the streams is therefore confirmed on a fresh list of
 // both before it counts; a real violation lasts at least a drain and a reboot, so it still shows.
 import { CoordinationV1Api, CoreV1Api, type KubeConfig, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
-import { holdReason } from '../../agent/blockers.ts';
-import { FLEET_GROUP, slotIsStale } from '../../agent/budget.ts';
-import { nodeInfo } from '../../agent/adapters/kube/nodes.ts';
-import { FLEET_LABEL, slotOf } from '../../agent/adapters/kube/slots.ts';
-import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from '../../agent/keys.ts';
-import type { NodeInfo, Slot } from '../../agent/ports.ts';
-import { decodeLastReboot, decodeState, type NodeState } from '../../agent/state.ts';
+import { holdReason } from '../../agent/core/blockers.ts';
+import { slotIsStale } from '../../agent/core/budget.ts';
+import { FLEET_GROUP } from '../../policy/budget.ts';
+import { nodeInfo } from '../../kube/nodes.ts';
+import { FLEET_LABEL, slotOf } from '../../kube/slots.ts';
+import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from '../../policy/keys.ts';
+import type { NodeInfo, Slot } from '../../kube/ports.ts';
+import { decodeLastReboot, decodeState, type NodeState } from '../../policy/state.ts';
 import { allowedUnavailable } from '../../policy/budget.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import type { AgentConfig, Budget, NodeSelectorTerm, Schedule } from '../../policy/model.ts';

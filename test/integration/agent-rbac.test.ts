@@ -12,10 +12,10 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileFleet } from '../../reconciler/compile.ts';
-import { names, type KubeObject } from '../../reconciler/objects.ts';
-import { renderObjects } from '../../reconciler/render.ts';
-import { validateSources } from '../../reconciler/validate.ts';
+import { compileFleet } from '../../reconciler/render/compile.ts';
+import { names, type KubeObject } from '../../reconciler/render/objects.ts';
+import { renderObjects } from '../../reconciler/render/render.ts';
+import { validateSources } from '../../reconciler/validate/validate.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
 const cluster = useCluster();

@@ -4,10 +4,10 @@
 // (test/contract/fakes.test.ts), so the fakes cannot drift from the API.
 import { AppsV1Api, CoreV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { vi } from 'vitest';
-import { KubeEvents } from '../../agent/adapters/kube/events.ts';
-import { KubeNodes } from '../../agent/adapters/kube/nodes.ts';
-import { KubePods } from '../../agent/adapters/kube/pods.ts';
-import { KubeSlots } from '../../agent/adapters/kube/slots.ts';
+import { KubeEvents } from '../../kube/events.ts';
+import { KubeNodes } from '../../kube/nodes.ts';
+import { KubePods } from '../../kube/pods.ts';
+import { KubeSlots } from '../../kube/slots.ts';
 import { describeClusterContracts, type ContractEnv, type PodSetup } from '../contract/index.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 

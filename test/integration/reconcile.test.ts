@@ -1,4 +1,4 @@
-// The in-cluster reconciler (reconciler/controller.ts) against the real control plane and a real
+// The in-cluster reconciler (reconciler/gitops/controller.ts) against the real control plane and a real
 // git repository served over file://: each commit pushed to the branch is applied on the next
 // cycle (triggered through POST /sync), removed policies are pruned, objects it does not manage are
 // never touched, an invalid commit changes nothing and says where it is wrong, force-pushes are followed.
@@ -7,10 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { systemClock } from '../../agent/clock.ts';
-import { startController, type Controller } from '../../reconciler/controller.ts';
-import { GitSource } from '../../reconciler/gitsource.ts';
-import { createReconcilerLog } from '../../reconciler/log.ts';
+import { systemClock } from '../../io/clock.ts';
+import { startController, type Controller } from '../../reconciler/gitops/controller.ts';
+import { GitSource } from '../../reconciler/gitops/gitsource.ts';
+import { createReconcilerLog } from '../../reconciler/gitops/log.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 import { createPolicyRepo, fleetYaml, policyYaml, type PolicyRepo } from './reconcile-fixtures.ts';
 

@@ -4,11 +4,12 @@
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileFleet } from '../../reconciler/compile.ts';
-import { computeCoverage } from '../../reconciler/coverage.ts';
-import type { KubeObject } from '../../reconciler/objects.ts';
-import { renderObjects } from '../../reconciler/render.ts';
-import { validateSources, type PolicySet } from '../../reconciler/validate.ts';
+import { compileFleet } from '../../reconciler/render/compile.ts';
+import { computeCoverage } from '../../reconciler/plan/coverage.ts';
+import type { KubeObject } from '../../reconciler/render/objects.ts';
+import { renderObjects } from '../../reconciler/render/render.ts';
+import { validateSources } from '../../reconciler/validate/validate.ts';
+import { type PolicySet } from '../../policy/model.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
 const cluster = useCluster();

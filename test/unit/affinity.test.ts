@@ -1,6 +1,6 @@
 // The node-set algebra behind compile: exact complements, contradictions dropped, implied terms absorbed.
 import { describe, expect, it } from 'vitest';
-import { ALL_NODES, and, NO_NODES, notSelectorNodes, or, requirement, selectorNodes, toNodeSelectorTerms } from '../../reconciler/affinity.ts';
+import { ALL_NODES, and, NO_NODES, notSelectorNodes, or, requirement, selectorNodes, toNodeSelectorTerms } from '../../reconciler/render/affinity.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import type { LabelSelector } from '../../policy/model.ts';
 

@@ -12,7 +12,7 @@ const PROBE = `
 import { registerHooks } from 'node:module';
 const urls = [];
 registerHooks({ load(url, context, next) { urls.push(url); return next(url, context); } });
-const { main } = await import('./reconciler/cli/agent-main.ts');
+const { main } = await import('./cli/agent-main.ts');
 await import('./agent/supervisor-main.ts');
 console.log(JSON.stringify({ main: typeof main, urls, builtins: process.moduleLoadList }));
 `;
@@ -32,7 +32,7 @@ describe("the agent's supervisor", () => {
     expect([...packages]).toEqual(['commander']);
     const own = urls.filter((u) => u.startsWith('file:') && !u.includes('/node_modules/')).map((u) => u.slice(`file://${ROOT}`.length));
     expect(own).toContain('agent/supervisor.ts');
-    for (const heavy of ['agent/main.ts', 'agent/worker.ts', 'agent/loop.ts', 'reconciler/cli/main.ts', 'reconciler/cli/commands.ts', 'reconciler/schema.ts', 'policy/calendar.ts']) {
+    for (const heavy of ['agent/main.ts', 'agent/worker.ts', 'agent/loop.ts', 'cli/main.ts', 'cli/commands.ts', 'policy/schema.ts', 'policy/calendar.ts']) {
       expect(own, heavy).not.toContain(heavy);
     }
   });

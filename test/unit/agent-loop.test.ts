@@ -1,8 +1,8 @@
 // Several agents on one FakeCluster with a fake clock: the whole loop, end to end, with the
 // invariants checked after every mutation (test/fakes/invariants.ts).
 import { describe, expect, it } from 'vitest';
-import { REBOOT_REQUIRED_LABEL, STATE_ANNOTATION } from '../../agent/keys.ts';
-import { decodeState } from '../../agent/state.ts';
+import { REBOOT_REQUIRED_LABEL, STATE_ANNOTATION } from '../../policy/keys.ts';
+import { decodeState } from '../../policy/state.ts';
 import { count, HOUR, MINUTE, testConfig } from '../fakes/config.ts';
 import { FakeFleet } from '../fakes/fleet.ts';
 import { InvariantChecker } from '../fakes/invariants.ts';

@@ -1,7 +1,7 @@
 // The loop in its other situations: dry run, idle agents (what they cost), the supervisor's worker
 // that returns once idle, windows and pauses, holds, Prometheus blockers, and notifications that fail.
 import { describe, expect, it } from 'vitest';
-import { HOLD_KEY, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../agent/keys.ts';
+import { HOLD_KEY, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../policy/keys.ts';
 import { IDLE_SETTLE_LIMIT_MS } from '../../agent/loop.ts';
 import type { WindowSpec } from '../../policy/model.ts';
 import { count, DAY, HOUR, MINUTE, testConfig } from '../fakes/config.ts';

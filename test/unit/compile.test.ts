@@ -1,10 +1,10 @@
 // compile: disjoint node affinity by precedence, the AgentConfig each policy's agents load.
 import { describe, expect, it } from 'vitest';
-import { compileFleet, MAX_AFFINITY_TERMS, MIN_SLOT_TTL_MS, type CompiledFleet } from '../../reconciler/compile.ts';
-import { schemaProblems } from '../../reconciler/schema.ts';
+import { compileFleet, MAX_AFFINITY_TERMS, MIN_SLOT_TTL_MS, type CompiledFleet } from '../../reconciler/render/compile.ts';
+import { schemaProblems } from '../../policy/schema.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import { PolicyError } from '../../policy/errors.ts';
-import { renderObjects } from '../../reconciler/render.ts';
+import { renderObjects } from '../../reconciler/render/render.ts';
 import { examplePolicySet, fleetOf } from './render-fixtures.ts';
 
 /** The policies whose terms match the labels. */
@@ -97,7 +97,7 @@ describe('limits', () => {
   it('fails with a clear error when excluding higher-priority selectors needs too many terms', () => {
     const selector = (i: number) => `nodeSelector: { matchLabels: { a${i}: x, b${i}: x, c${i}: x } }`;
     const policies = [0, 1, 2, 3].map((i) => ({ name: `s${i}`, spec: [selector(i), `priority: ${i}`] }));
-    // Validation refuses this set (reconciler/validate.test.ts); compile still guards on its own.
+    // Validation refuses this set (reconciler/validate/validate.test.ts); compile still guards on its own.
     const selectors = fleetOf(policies);
     const withDefault = fleetOf([{ name: 'rest' }], { defaultPolicy: 'rest' });
     const set = { fleet: withDefault.fleet, policies: [...withDefault.policies, ...selectors.policies] };
@@ -122,7 +122,7 @@ describe('sentinel', () => {
   it('uses /var/run/reboot-required by default, and only the command when a sentinel command is given', async () => {
     const set = await examplePolicySet();
     expect(set.policies.find((p) => p.name === 'gpu')?.reboot).toMatchObject({ sentinelFile: '/var/run/reboot-required', sentinelCommand: null });
-    const { normalizePolicy } = await import('../../reconciler/normalize.ts');
+    const { normalizePolicy } = await import('../../reconciler/validate/normalize.ts');
     const report = { error: (path: unknown, message: string) => { throw new Error(message); }, warning: () => undefined };
     const fleet = { ...set.fleet, allowedCommands: { reboot: set.fleet.allowedCommands.reboot, sentinel: [['/usr/bin/needs-restarting', '-r']] } };
     const written = { apiVersion: 'patchwindow.io/v1alpha1', kind: 'RebootPolicy', metadata: { name: 'rhel' }, spec: { nodePools: ['rhel'], windows: [{ days: ['sun'], start: '01:00', end: '05:00' }], reboot: { sentinelCommand: ['/usr/bin/needs-restarting', '-r'] } } } as const;

@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileFleet } from '../../reconciler/compile.ts';
-import { computeCoverage } from '../../reconciler/coverage.ts';
-import type { ClusterNode } from '../../reconciler/nodes.ts';
-import { renderObjects } from '../../reconciler/render.ts';
-import type { PolicySet } from '../../reconciler/validate.ts';
+import { compileFleet } from '../../reconciler/render/compile.ts';
+import { computeCoverage } from '../../reconciler/plan/coverage.ts';
+import type { ClusterNode } from '../../reconciler/plan/nodes.ts';
+import { renderObjects } from '../../reconciler/render/render.ts';
+import type { PolicySet } from '../../policy/model.ts';
 import { runCli } from '../helpers/cli.ts';
 import { examplePolicySet, fleetOf } from './render-fixtures.ts';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { PLAN_COMMENT_MARKER } from '../../reconciler/planformat/markdown.ts';
+import { PLAN_COMMENT_MARKER } from '../../reconciler/plan/format/markdown.ts';
 
 /** The documents of an example; GitHub reads workflows as YAML 1.2 (`on` is a key, not true). */
 function docs(file: string, version: '1.1' | '1.2' = '1.1'): unknown[] {

@@ -1,7 +1,7 @@
 // Field-level diff of rendered objects.
 import { describe, expect, it } from 'vitest';
-import { diffObjects, diffValues, formatFieldPath } from '../../reconciler/diff.ts';
-import type { KubeObject } from '../../reconciler/objects.ts';
+import { diffObjects, diffValues, formatFieldPath } from '../../reconciler/plan/diff.ts';
+import type { KubeObject } from '../../reconciler/render/objects.ts';
 
 const obj = (kind: string, name: string, rest: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind, metadata: { name, namespace: 'ns' }, ...rest });
 const paths = (before: unknown, after: unknown) => diffValues(before, after).map((c) => `${formatFieldPath(c.path)}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`);

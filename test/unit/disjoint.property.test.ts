@@ -4,9 +4,9 @@
 // from the rendered objects, not from compile's terms.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileFleet } from '../../reconciler/compile.ts';
-import { computeCoverage } from '../../reconciler/coverage.ts';
-import { renderObjects } from '../../reconciler/render.ts';
+import { compileFleet } from '../../reconciler/render/compile.ts';
+import { computeCoverage } from '../../reconciler/plan/coverage.ts';
+import { renderObjects } from '../../reconciler/render/render.ts';
 import { nodeSelectorTermsMatch, selectorMatches } from '../../policy/labels.ts';
 import type { LabelSelector, NodeSelectorTerm, PolicyModel } from '../../policy/model.ts';
 import { fleetOf, type PolicySpec } from './render-fixtures.ts';

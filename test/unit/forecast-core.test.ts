@@ -2,11 +2,11 @@
 // the core reads changes the forecast, and the simulated nodes go through the core's phases with
 // their records written and read by the agent's codec.
 import { describe, expect, it } from 'vitest';
-import { nextAction } from '../../agent/decide.ts';
-import { wait } from '../../agent/decide-common.ts';
-import type { Action, Facts } from '../../agent/facts.ts';
-import { STATE_ANNOTATION } from '../../agent/keys.ts';
-import { decodeState } from '../../agent/state.ts';
+import { nextAction } from '../../agent/core/decide.ts';
+import { wait } from '../../agent/core/decide-common.ts';
+import type { Action, Facts } from '../../agent/core/facts.ts';
+import { STATE_ANNOTATION } from '../../policy/keys.ts';
+import { decodeState } from '../../policy/state.ts';
 import type { AgentConfig } from '../../policy/model.ts';
 import { fleetYaml, NIGHTLY_2H, perWindow, poolNodes, run } from './forecast-fixtures.ts';
 

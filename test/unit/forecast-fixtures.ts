@@ -1,8 +1,8 @@
 // Fleets for the forecast tests, written as the YAML a user writes and taken through validate and
 // compile, so the simulation runs on exactly what the agents would load.
-import { compileFleet, type CompiledFleet } from '../../reconciler/compile.ts';
+import { compileFleet, type CompiledFleet } from '../../reconciler/render/compile.ts';
 import { forecast, type Forecast, type ForecastInput, type PolicyForecast } from '../../reconciler/forecast/forecast.ts';
-import { validateSources } from '../../reconciler/validate.ts';
+import { validateSources } from '../../reconciler/validate/validate.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;

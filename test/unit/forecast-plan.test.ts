@@ -1,8 +1,8 @@
 // `plan --nodes` shows the forecast of each changed policy before and after the change: every node
 // rebooting from now, 3m drain and 5m reboot (8 minutes a node), gate 30m + 10m.
 import { describe, expect, it } from 'vitest';
-import { buildPlan } from '../../reconciler/plan.ts';
-import { planText } from '../../reconciler/planformat/text.ts';
+import { buildPlan } from '../../reconciler/plan/plan.ts';
+import { planText } from '../../reconciler/plan/format/text.ts';
 import { fleetYaml, MONDAY_NOON, NIGHTLY_2H, poolNodes } from './forecast-fixtures.ts';
 
 const fleet = (budget: number) => fleetYaml([{ name: 'a', spec: [`maxUnavailable: ${budget}`, `windows: [${NIGHTLY_2H}]`, 'drain: { timeout: 30m }', 'reboot: { expectedDuration: 10m }'] }]);

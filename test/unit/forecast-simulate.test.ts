@@ -2,7 +2,7 @@
 // unless said otherwise; the start gate of DESIGN.md lets a node start only while the window has
 // drain.timeout + reboot.expectedDuration left.
 import { describe, expect, it } from 'vitest';
-import { budgetFacts } from '../../agent/budget.ts';
+import { budgetFacts } from '../../agent/core/budget.ts';
 import { DAY, fleetYaml, MINUTE, MONDAY_NOON, NIGHTLY_2H, perWindow, poolNodes, run } from './forecast-fixtures.ts';
 
 const at = (iso: string) => Date.parse(iso);

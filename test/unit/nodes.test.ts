@@ -1,7 +1,7 @@
 // Reading `kubectl get nodes` output, and taints against tolerations.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../policy/errors.ts';
-import { parseNodes, untoleratedTaints } from '../../reconciler/nodes.ts';
+import { parseNodes, untoleratedTaints } from '../../reconciler/plan/nodes.ts';
 
 const node = (name: string, labels: Record<string, string> = {}, taints: unknown[] = []) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: { taints } });
 

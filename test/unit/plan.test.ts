@@ -1,13 +1,13 @@
 // buildPlan and its formats, on policy sets built in memory.
 import { describe, expect, it } from 'vitest';
-import type { PolicyAspect } from '../../reconciler/aspects.ts';
-import { compileFleet } from '../../reconciler/compile.ts';
-import { formatFieldPath } from '../../reconciler/diff.ts';
-import { buildPlan } from '../../reconciler/plan.ts';
-import { planJson } from '../../reconciler/planformat/json.ts';
-import { PLAN_COMMENT_MARKER, planMarkdown } from '../../reconciler/planformat/markdown.ts';
-import type { PlanReport } from '../../reconciler/planformat/report.ts';
-import { planText } from '../../reconciler/planformat/text.ts';
+import type { PolicyAspect } from '../../reconciler/plan/aspect.ts';
+import { compileFleet } from '../../reconciler/render/compile.ts';
+import { formatFieldPath } from '../../reconciler/plan/diff.ts';
+import { buildPlan } from '../../reconciler/plan/plan.ts';
+import { planJson } from '../../reconciler/plan/format/json.ts';
+import { PLAN_COMMENT_MARKER, planMarkdown } from '../../reconciler/plan/format/markdown.ts';
+import type { PlanReport } from '../../reconciler/plan/format/report.ts';
+import { planText } from '../../reconciler/plan/format/text.ts';
 import { fleetOf, NOW } from './render-fixtures.ts';
 
 const base = compileFleet(

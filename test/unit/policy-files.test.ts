@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDocument, stringify } from 'yaml';
-import { loadSources } from '../../reconciler/load.ts';
-import { validateSources } from '../../reconciler/validate.ts';
+import { loadSources } from '../../reconciler/validate/load.ts';
+import { validateSources } from '../../reconciler/validate/validate.ts';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 const BAD = new URL('../bad-policies/', import.meta.url);

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GENERATED_HEADER } from '../../reconciler/render.ts';
+import { GENERATED_HEADER } from '../../reconciler/render/render.ts';
 import { runCli } from '../helpers/cli.ts';
 
 let dir: string;

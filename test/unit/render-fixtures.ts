@@ -1,6 +1,7 @@
 // Policy sets for the render, coverage and plan tests: the example, and small fleets written inline.
-import { loadSources } from '../../reconciler/load.ts';
-import { validateSources, type PolicySet } from '../../reconciler/validate.ts';
+import { loadSources } from '../../reconciler/validate/load.ts';
+import { validateSources } from '../../reconciler/validate/validate.ts';
+import { type PolicySet } from '../../policy/model.ts';
 
 export const NOW = Date.parse('2026-11-24T12:00:00Z');
 

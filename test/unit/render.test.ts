@@ -3,11 +3,11 @@
 import type { V1ClusterRole, V1DaemonSet, V1PodSpec, V1Role } from '@kubernetes/client-node';
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileFleet } from '../../reconciler/compile.ts';
-import { CONFIG_HASH_ANNOTATION } from '../../reconciler/objects.ts';
-import { GENERATED_HEADER, renderFiles, renderObjects, renderStream } from '../../reconciler/render.ts';
-import { schemaProblems } from '../../reconciler/schema.ts';
-import type { PolicySet } from '../../reconciler/validate.ts';
+import { compileFleet } from '../../reconciler/render/compile.ts';
+import { CONFIG_HASH_ANNOTATION } from '../../reconciler/render/objects.ts';
+import { GENERATED_HEADER, renderFiles, renderObjects, renderStream } from '../../reconciler/render/render.ts';
+import { schemaProblems } from '../../policy/schema.ts';
+import type { PolicySet } from '../../policy/model.ts';
 import { examplePolicySet, fleetOf } from './render-fixtures.ts';
 
 const SNAPSHOT_DIR = new URL('../snapshots/policies-example/', import.meta.url);

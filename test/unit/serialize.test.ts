@@ -2,7 +2,7 @@
 // anchors, no folding, comments where asked.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { canonicalJson, sortKeys, toYaml, toYamlStream } from '../../reconciler/serialize.ts';
+import { canonicalJson, sortKeys, toYaml, toYamlStream } from '../../reconciler/render/serialize.ts';
 
 describe('sortKeys', () => {
   it('puts apiVersion, kind, metadata first at the top and sorts every other map', () => {

@@ -1,0 +1,108 @@
+// A Cache (agent/ports.ts) over client-node's ListWatch: list once, then watch, reconnecting on
+// watch timeouts and 410 Gone (ListWatch does that) and, unlike ListWatch, also after any other
+// error, with capped exponential back-off. `list()` never calls the API.
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { Cache } from './ports.ts';
+import { wrap } from './errors.ts';
+
+export interface WatchOptions<T extends KubernetesObject, U> {
+  readonly kc: KubeConfig;
+  /** What is watched, for error messages, e.g. "watch nodes". */
+  readonly what: string;
+  /** API path of the collection, e.g. /api/v1/nodes. */
+  readonly path: string;
+  readonly list: () => Promise<KubernetesListObject<T>>;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly map: (obj: T) => U;
+  /** Reports watch errors, wrapped as TransientError or TerminalError (it reconnects by itself). */
+  readonly onError?: (err: unknown) => void;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * client-node's Watch ends a watch after 30 s without data and ListWatch reopens it: on a quiet
+ * resource that is two requests a minute per agent. The API server itself ends watches after
+ * 30-60 minutes; five minutes of silence still catches a dead connection well before that.
+ */
+export const WATCH_IDLE_MS = 5 * 60_000;
+
+/** A Watch with the longer idle limit (the field is not public API: when it is missing, the default stays). */
+function quietWatch(kc: KubeConfig): Watch {
+  const watch = new Watch(kc);
+  if ('requestTimeoutMs' in watch) Object.assign(watch, { requestTimeoutMs: WATCH_IDLE_MS });
+  return watch;
+}
+
+/**
+ * Starts a watch; resolves once the first list has arrived, or rejects with a TransientError or
+ * TerminalError if it cannot be listed.
+ */
+export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptions<T, U>): Promise<Cache<U>> {
+  const listeners = new Set<() => void>();
+  let stopped = false;
+  let backoffMs = 1_000;
+  let timer: NodeJS.Timeout | undefined;
+  let listed: ((err?: unknown) => void) | undefined;
+  const firstList = new Promise<void>((resolve, reject) => {
+    listed = (err) => (err === undefined ? resolve() : reject(wrap(opts.what, err)));
+  });
+  const list = async () => {
+    const report = listed;
+    listed = undefined;
+    try {
+      const result = await opts.list();
+      // Resolve only after ListWatch has stored the items, which it does right after this returns.
+      if (report) setImmediate(report);
+      return result;
+    } catch (err: unknown) {
+      report?.(err);
+      throw err;
+    }
+  };
+  const informer = new ListWatch<T>(opts.path, quietWatch(opts.kc), list, false, opts.labelSelector, opts.fieldSelector);
+  // The mapped items, kept until the next change: an agent waiting for a slot lists every Node
+  // at each decision, and decides again on every change of any of them.
+  let mapped: U[] | undefined;
+  const notify = () => {
+    mapped = undefined;
+    backoffMs = 1_000;
+    for (const l of [...listeners]) l();
+  };
+  informer.on('add', notify);
+  informer.on('update', notify);
+  informer.on('delete', notify);
+  informer.on('error', (err: unknown) => {
+    mapped = undefined;
+    if (stopped) return;
+    opts.onError?.(wrap(opts.what, err));
+    timer = setTimeout(() => {
+      if (!stopped) informer.start().catch((e: unknown) => opts.onError?.(wrap(opts.what, e)));
+    }, backoffMs);
+    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+  });
+  const stop = () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    listeners.clear();
+    void informer.stop();
+  };
+
+  // The first list must succeed: callers need a complete view before they decide anything.
+  void informer.start();
+  try {
+    await firstList;
+  } catch (err: unknown) {
+    stop();
+    throw err;
+  }
+  return {
+    list: () => (mapped ??= informer.list().map(opts.map)),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop,
+  };
+}

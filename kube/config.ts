@@ -1,0 +1,34 @@
+// Where the Kubernetes client gets its credentials: in a pod the ServiceAccount, elsewhere
+// $KUBECONFIG or ~/.kube/config. Never the library's silent fallback to http://localhost:8080.
+import { KubeConfig } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { IoError } from '../policy/errors.ts';
+
+export function loadKubeConfig(env: Readonly<Record<string, string | undefined>> = process.env): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    const files = (env.KUBECONFIG ?? '').split(':').filter(Boolean);
+    if (files.length === 1) {
+      kc.loadFromFile(files[0]!);
+    } else if (files.length > 1) {
+      kc.loadFromDefault();
+    } else if (existsSync(join(homedir(), '.kube', 'config'))) {
+      kc.loadFromDefault();
+    } else if (env.KUBERNETES_SERVICE_HOST) {
+      kc.loadFromCluster();
+    } else {
+      throw new Error('no kubeconfig found');
+    }
+  } catch (err: unknown) {
+    throw new IoError(
+      `cannot load Kubernetes credentials (${err instanceof Error ? err.message : String(err)}); set KUBECONFIG, create ~/.kube/config, or run in a pod with a ServiceAccount`,
+      { cause: err },
+    );
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new IoError('the kubeconfig has no current cluster; run kubectl config use-context NAME');
+  }
+  return kc;
+}

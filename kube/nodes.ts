@@ -1,0 +1,59 @@
+// Nodes port on the Kubernetes API.
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { Cache, MetadataPatch, NodeInfo, Nodes } from './ports.ts';
+import { watchCache } from './cache.ts';
+import { call } from './errors.ts';
+
+/** The NodeInfo of a v1 Node. */
+export function nodeInfo(node: V1Node): NodeInfo {
+  const ready = (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return {
+    name: node.metadata?.name ?? '',
+    labels: node.metadata?.labels ?? {},
+    annotations: node.metadata?.annotations ?? {},
+    unschedulable: node.spec?.unschedulable === true,
+    ready,
+    resourceVersion: node.metadata?.resourceVersion ?? '',
+  };
+}
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class KubeNodes implements Nodes {
+  private readonly core: CoreV1Api;
+  private readonly kc: KubeConfig;
+  private readonly onWatchError: ((err: unknown) => void) | undefined;
+
+  constructor(kc: KubeConfig, options: { onWatchError?: (err: unknown) => void } = {}) {
+    this.kc = kc;
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.onWatchError = options.onWatchError;
+  }
+
+  async get(name: string): Promise<NodeInfo | undefined> {
+    const node = await call(`read node ${name}`, () => this.core.readNode({ name }), { 404: () => undefined });
+    return node ? nodeInfo(node) : undefined;
+  }
+
+  watchAll(): Promise<Cache<NodeInfo>> {
+    return watchCache({ kc: this.kc, what: 'watch nodes', path: '/api/v1/nodes', list: () => this.core.listNode(), map: nodeInfo, onError: this.onWatchError });
+  }
+
+  watchOne(name: string): Promise<Cache<NodeInfo>> {
+    const fieldSelector = `metadata.name=${name}`;
+    return watchCache({ kc: this.kc, what: `watch node ${name}`, path: '/api/v1/nodes', fieldSelector, list: () => this.core.listNode({ fieldSelector }), map: nodeInfo, onError: this.onWatchError });
+  }
+
+  async setUnschedulable(name: string, unschedulable: boolean): Promise<void> {
+    await call(`${unschedulable ? 'cordon' : 'uncordon'} node ${name}`, () =>
+      this.core.patchNode({ name, body: { spec: { unschedulable } } }, MERGE_PATCH),
+    );
+  }
+
+  async patchMetadata(name: string, patch: MetadataPatch): Promise<void> {
+    const metadata: Record<string, unknown> = {};
+    if (patch.labels) metadata.labels = patch.labels;
+    if (patch.annotations) metadata.annotations = patch.annotations;
+    await call(`label node ${name}`, () => this.core.patchNode({ name, body: { metadata } }, MERGE_PATCH));
+  }
+}

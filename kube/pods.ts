@@ -1,0 +1,62 @@
+// Pods port on the Kubernetes API: listing a node's pods and evicting them through the eviction
+// API (never a plain delete, so PodDisruptionBudgets are honoured).
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { EvictionResult, PodInfo, Pods } from './ports.ts';
+import { call } from './errors.ts';
+
+const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
+
+/** The PodInfo of a v1 Pod. */
+export function podInfo(pod: V1Pod): PodInfo {
+  const controller = (pod.metadata?.ownerReferences ?? []).find((o) => o.controller === true);
+  const phase = pod.status?.phase ?? 'Unknown';
+  return {
+    namespace: pod.metadata?.namespace ?? '',
+    name: pod.metadata?.name ?? '',
+    uid: pod.metadata?.uid ?? '',
+    labels: pod.metadata?.labels ?? {},
+    phase: (PHASES.has(phase) ? phase : 'Unknown') as PodInfo['phase'],
+    controllerKind: controller?.kind ?? null,
+    mirror: Object.hasOwn(pod.metadata?.annotations ?? {}, 'kubernetes.io/config.mirror'),
+    usesEmptyDir: (pod.spec?.volumes ?? []).some((v) => v.emptyDir !== undefined),
+    terminating: pod.metadata?.deletionTimestamp !== undefined,
+  };
+}
+
+export class KubePods implements Pods {
+  private readonly core: CoreV1Api;
+
+  constructor(kc: KubeConfig) {
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  async listOnNode(nodeName: string): Promise<readonly PodInfo[]> {
+    const list = await call(`list pods on node ${nodeName}`, () =>
+      this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` }),
+    );
+    return list.items.map(podInfo);
+  }
+
+  async namespaceLabels(namespace: string): Promise<Readonly<Record<string, string>> | undefined> {
+    const ns = await call(`read namespace ${namespace}`, () => this.core.readNamespace({ name: namespace }), { 404: () => undefined });
+    return ns ? (ns.metadata?.labels ?? {}) : undefined;
+  }
+
+  async evict(pod: PodInfo, gracePeriodSeconds: number | null): Promise<EvictionResult> {
+    const body = {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: pod.name, namespace: pod.namespace },
+      // The uid precondition makes sure a pod recreated under the same name is not evicted by mistake.
+      deleteOptions: { preconditions: { uid: pod.uid }, ...(gracePeriodSeconds === null ? {} : { gracePeriodSeconds }) },
+    };
+    return call<EvictionResult>(
+      `evict pod ${pod.namespace}/${pod.name}`,
+      async () => {
+        await this.core.createNamespacedPodEviction({ name: pod.name, namespace: pod.namespace, body });
+        return 'evicted';
+      },
+      { 404: () => 'gone', 429: () => 'blocked', 409: () => 'gone' },
+    );
+  }
+}

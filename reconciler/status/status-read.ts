@@ -1,0 +1,74 @@
+// Reads what `patchwindow status` shows from the cluster: AgentConfig ConfigMaps (labelled by render),
+// Nodes, slot Leases of each fleet and the agents' waiting Events on Nodes. Unreadable or outdated
+// AgentConfigs are skipped with a warning, never guessed at.
+import { CoordinationV1Api, CoreV1Api, type CoreV1Event, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import { SLOT_GROUP_LABEL, slotOf } from '../../kube/slots.ts';
+import type { Slot } from '../../kube/ports.ts';
+import type { AgentConfig } from '../../policy/model.ts';
+import { CONFIG_FILE } from '../render/daemonset.ts';
+import { FLEET_LABEL, MANAGED_BY, MANAGED_BY_LABEL, POLICY_LABEL } from '../render/objects.ts';
+import { schemaProblems } from '../../policy/schema.ts';
+import type { StatusInput, StatusNode, WaitEvent } from './status.ts';
+
+/** Reasons of the Events an agent records when it starts waiting (agent/tell.ts). */
+const WAIT_REASONS = new Set(['SentinelUnknown', 'RebootHeld', 'RebootPaused', 'WaitingForWindow', 'WaitingForSlot', 'RebootBlocked']);
+const AGENT_COMPONENT = 'patchwindow-agent';
+
+function agentConfig(cm: V1ConfigMap, warnings: string[]): AgentConfig | undefined {
+  const where = `ConfigMap ${cm.metadata?.namespace ?? ''}/${cm.metadata?.name ?? ''}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(cm.data?.[CONFIG_FILE] ?? '');
+  } catch {
+    warnings.push(`${where}: ${CONFIG_FILE} is not JSON; skipped`);
+    return undefined;
+  }
+  const problems = schemaProblems('AgentConfig', value);
+  if (problems.length > 0) {
+    warnings.push(`${where}: not an AgentConfig this version reads (${problems[0]!.message}); skipped, re-render with this version`);
+    return undefined;
+  }
+  return value as AgentConfig;
+}
+
+function eventTimeMs(e: CoreV1Event): number {
+  const t = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
+  return t ? new Date(t).getTime() : 0;
+}
+
+/** Everything computeStatus needs; `namespace` narrows the search for AgentConfigs. */
+export async function readStatusInput(kc: KubeConfig, options: { namespace?: string; nowMs: number }): Promise<StatusInput & { warnings: string[] }> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const leases = kc.makeApiClient(CoordinationV1Api);
+  const warnings: string[] = [];
+  const labelSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${POLICY_LABEL}`;
+  const maps = options.namespace
+    ? await core.listNamespacedConfigMap({ namespace: options.namespace, labelSelector })
+    : await core.listConfigMapForAllNamespaces({ labelSelector });
+  const configs = maps.items.filter((cm) => cm.data?.[CONFIG_FILE] !== undefined).flatMap((cm) => agentConfig(cm, warnings) ?? []);
+  const nodes: StatusNode[] = (await core.listNode()).items.map((n) => ({
+    name: n.metadata?.name ?? '',
+    labels: n.metadata?.labels ?? {},
+    annotations: n.metadata?.annotations ?? {},
+    ready: n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    unschedulable: n.spec?.unschedulable === true,
+  }));
+  const slots: { fleet: string; slot: Slot }[] = [];
+  const fleets = new Map(configs.map((c) => [`${c.namespace}/${c.fleet}`, c]));
+  for (const c of fleets.values()) {
+    const list = await leases.listNamespacedLease({ namespace: c.namespace, labelSelector: `${FLEET_LABEL}=${c.fleet},${SLOT_GROUP_LABEL}` });
+    for (const lease of list.items) {
+      const slot = slotOf(lease);
+      if (slot) slots.push({ fleet: c.fleet, slot });
+    }
+  }
+  const waits = new Map<string, WaitEvent>();
+  const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.kind=Node' });
+  for (const e of events.items) {
+    if (e.source?.component !== AGENT_COMPONENT || !WAIT_REASONS.has(e.reason ?? '')) continue;
+    const node = e.involvedObject.name ?? '';
+    const atMs = eventTimeMs(e);
+    if ((waits.get(node)?.atMs ?? -1) <= atMs) waits.set(node, { reason: e.reason ?? '', message: e.message ?? '', atMs });
+  }
+  return { configs, nodes, slots, waits, nowMs: options.nowMs, warnings };
+}
