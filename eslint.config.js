@@ -10,7 +10,10 @@ const ROOMS = ['./policy', './kube', './io', './agent', './coordinator', './reco
 /** Forbidden arrows: files under `target` may not import from `from` (except `except`, relative to `from`). */
 const zones = [
   // policy/ is the pure shared model: it imports nothing of the project.
-  { target: './policy', from: ['./kube', './io', './agent', './coordinator', './reconciler', './cli', './bench', './scripts'] },
+  {
+    target: './policy',
+    from: ['./kube', './io', './agent', './coordinator', './reconciler', './cli', './bench', './scripts'],
+  },
   // kube/ and io/ are the shared shells: they import only policy/ (kube may use io).
   { target: './kube', from: ['./agent', './coordinator', './reconciler', './cli', './bench'] },
   { target: './io', from: ['./kube', './agent', './coordinator', './reconciler', './cli', './bench'] },
@@ -48,7 +51,11 @@ export default tseslint.config(
   {
     files: ['**/*.ts'],
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })] },
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+    },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-restricted-paths': ['error', { zones, basePath: import.meta.dirname }],

@@ -4,7 +4,12 @@
 import type { Action, Facts } from './core/facts.ts';
 import { drainNode } from './drain.ts';
 import { planDrain, podName } from './core/drain-plan.ts';
-import { LAST_REBOOT_ANNOTATION, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
+import {
+  LAST_REBOOT_ANNOTATION,
+  REBOOT_REQUIRED_LABEL,
+  REBOOT_REQUIRED_SINCE_ANNOTATION,
+  STATE_ANNOTATION,
+} from '../policy/keys.ts';
 import { ownNode, type Runtime } from './runtime.ts';
 import { evaluateBlockers } from './sense.ts';
 import { encodeLastReboot, encodeState, type Phase } from '../policy/state.ts';
@@ -54,7 +59,8 @@ export async function execute(rt: Runtime, teller: Teller, action: Action, facts
         signal: rt.signal,
         concurrency: rt.tuning.drainConcurrency,
         pollMs: rt.tuning.drainPollMs,
-        onEvict: (pod, result, detail) => rt.log.debug({ pod, result, ...(detail ? { detail } : {}) }, `evict ${pod}: ${result}`),
+        onEvict: (pod, result, detail) =>
+          rt.log.debug({ pod, result, ...(detail ? { detail } : {}) }, `evict ${pod}: ${result}`),
       });
       rt.observer.drained(m.drain.ok, rt.clock.now() - startedMs);
       teller.tell(action.tell);
@@ -89,7 +95,14 @@ async function step(rt: Runtime, teller: Teller, action: Step, previous: Phase |
     case 'acquireSlot': {
       const { group, candidate } = action;
       const nowMs = rt.clock.now();
-      const ok = await slots.tryAcquire(group, candidate.index, rt.nodeName, rt.config.agent.slotTtlMs, nowMs, candidate.expected ?? undefined);
+      const ok = await slots.tryAcquire(
+        group,
+        candidate.index,
+        rt.nodeName,
+        rt.config.agent.slotTtlMs,
+        nowMs,
+        candidate.expected ?? undefined,
+      );
       const watch = rt.memory.watch;
       if (ok) {
         rt.observer.slotAcquired(group, nowMs - (rt.memory.wantSlotSinceMs.get(group) ?? nowMs));
@@ -99,7 +112,15 @@ async function step(rt: Runtime, teller: Teller, action: Step, previous: Phase |
         rt.log.debug({ group, index: candidate.index }, `slot ${group}/${candidate.index} went to another node`);
       }
       // Wait until the watch shows the Lease as it is now, so the next decision does not retry it.
-      const seen = () => watch?.slots.list().some((s) => s.group === group && s.index === candidate.index && s.resourceVersion !== candidate.expected?.resourceVersion) ?? true;
+      const seen = () =>
+        watch?.slots
+          .list()
+          .some(
+            (s) =>
+              s.group === group &&
+              s.index === candidate.index &&
+              s.resourceVersion !== candidate.expected?.resourceVersion,
+          ) ?? true;
       if (watch) await untilSeen(rt.clock, watch.slots, seen, rt.tuning.settleMs, rt.signal);
       return;
     }
@@ -107,7 +128,12 @@ async function step(rt: Runtime, teller: Teller, action: Step, previous: Phase |
       for (const s of action.slots) await slots.release(s.group, s.index, rt.nodeName);
       rt.log.info({ slots: action.slots.map((s) => `${s.group}/${s.index}`) }, 'released slots');
       const watch = rt.memory.watch;
-      const gone = () => !watch?.slots.list().some((s) => s.holder === rt.nodeName && action.slots.some((r) => r.group === s.group && r.index === s.index));
+      const gone = () =>
+        !watch?.slots
+          .list()
+          .some(
+            (s) => s.holder === rt.nodeName && action.slots.some((r) => r.group === s.group && r.index === s.index),
+          );
       if (watch) await untilSeen(rt.clock, watch.slots, gone, rt.tuning.settleMs, rt.signal);
       return;
     }
@@ -138,23 +164,33 @@ async function step(rt: Runtime, teller: Teller, action: Step, previous: Phase |
   }
 }
 
-async function writeState(rt: Runtime, a: Extract<Action, { kind: 'writeState' }>, settle: (ok: () => boolean) => Promise<void>, previous: Phase | null): Promise<void> {
+async function writeState(
+  rt: Runtime,
+  a: Extract<Action, { kind: 'writeState' }>,
+  settle: (ok: () => boolean) => Promise<void>,
+  previous: Phase | null,
+): Promise<void> {
   const m = rt.memory;
   const labels = a.labels ?? {};
   if (rt.dryRun) {
     m.dryRunState = a.state;
-    for (const [k, v] of Object.entries(labels)) rt.log.info({ label: k }, v === null ? `would remove label ${k}` : `would set label ${k}=${v}`);
+    for (const [k, v] of Object.entries(labels))
+      rt.log.info({ label: k }, v === null ? `would remove label ${k}` : `would set label ${k}=${v}`);
   } else {
     const value = a.state === null ? null : encodeState(a.state);
     const annotations: Record<string, string | null> = { [STATE_ANNOTATION]: value };
     if (a.lastReboot !== undefined) annotations[LAST_REBOOT_ANNOTATION] = encodeLastReboot(a.lastReboot);
-    await rt.ports.nodes.patchMetadata(rt.nodeName, { annotations, ...(Object.keys(labels).length > 0 ? { labels } : {}) });
+    await rt.ports.nodes.patchMetadata(rt.nodeName, {
+      annotations,
+      ...(Object.keys(labels).length > 0 ? { labels } : {}),
+    });
     await settle(() => (ownNode(rt)?.annotations[STATE_ANNOTATION] ?? null) === value);
   }
   const s = a.state;
   if (s?.phase !== 'rebooting') m.rebootCommandedMs = null;
   if (s?.phase === 'recovering' && previous !== 'recovering') {
-    if (s.outcome === 'rebooted') rt.observer.rebooted(s.rebootAtMs === undefined ? null : rt.clock.now() - s.rebootAtMs);
+    if (s.outcome === 'rebooted')
+      rt.observer.rebooted(s.rebootAtMs === undefined ? null : rt.clock.now() - s.rebootAtMs);
     if (s.outcome === 'failed') rt.observer.failed(s.rebootAtMs === undefined ? 'drain' : 'reboot');
   }
   rt.log.info({ phase: s?.phase ?? null, attempt: s?.attempt }, s === null ? 'state cleared' : `state ${s.phase}`);

@@ -6,7 +6,19 @@ import { parseAgentConfig } from './config-file.ts';
 /** A valid config with `edit` applied to a JSON copy of it. */
 /** A valid config (with an alert blocker) with the value at each dotted path replaced. */
 function edited(changes: Readonly<Record<string, unknown>> = {}): string {
-  const c = JSON.parse(JSON.stringify(testConfig({ alerts: { prometheusUrl: 'http://prometheus:9090', filter: '^Watchdog$', filterMatchOnly: false, firingOnly: true, timeoutMs: 5_000 } }))) as Record<string, unknown>;
+  const c = JSON.parse(
+    JSON.stringify(
+      testConfig({
+        alerts: {
+          prometheusUrl: 'http://prometheus:9090',
+          filter: '^Watchdog$',
+          filterMatchOnly: false,
+          firingOnly: true,
+          timeoutMs: 5_000,
+        },
+      }),
+    ),
+  ) as Record<string, unknown>;
   for (const [path, value] of Object.entries(changes)) {
     const keys = path.split('.');
     let parent = c;
@@ -55,11 +67,17 @@ describe('the agent config file', () => {
     );
     expect(message).toContain('config.json: policy.schedule.timeZone: "Mars/Olympus" is not an IANA time zone');
     expect(message).toContain('config.json: policy.blockers.alerts.filter: "(unclosed" is not a regular expression');
-    expect(message).toContain('config.json: policy.blockers.alerts.prometheusUrl: "prometheus:9090" is not an http(s) URL');
-    expect(message).toContain('config.json: policy.reboot.sentinelFile: "var/run/reboot-required" is not an absolute path on the host');
+    expect(message).toContain(
+      'config.json: policy.blockers.alerts.prometheusUrl: "prometheus:9090" is not an http(s) URL',
+    );
+    expect(message).toContain(
+      'config.json: policy.reboot.sentinelFile: "var/run/reboot-required" is not an absolute path on the host',
+    );
   });
 
   it('says when the file is not JSON at all', () => {
-    expect(problemOf('apiVersion: patchwindow.io/v1alpha1\n')).toMatch(/^\/etc\/patchwindow\/config\.json: is not JSON \(.*\); render it again with patchwindow render$/);
+    expect(problemOf('apiVersion: patchwindow.io/v1alpha1\n')).toMatch(
+      /^\/etc\/patchwindow\/config\.json: is not JSON \(.*\); render it again with patchwindow render$/,
+    );
   });
 });

@@ -25,14 +25,18 @@ export async function readAgentConfig(path: string): Promise<AgentConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err: unknown) {
-    throw new IoError(`cannot read the agent config ${path}: ${messageOf(err)}; the DaemonSet mounts it from the policy's ConfigMap`, { cause: err });
+    throw new IoError(
+      `cannot read the agent config ${path}: ${messageOf(err)}; the DaemonSet mounts it from the policy's ConfigMap`,
+      { cause: err },
+    );
   }
   return parseAgentConfig(path, text);
 }
 
 /** Checks the text of an AgentConfig; `file` names it in messages. */
 export function parseAgentConfig(file: string, text: string): AgentConfig {
-  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) throw new PolicyError(`${file}: is larger than 1 MiB; this is not a config written by patchwindow render`);
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES)
+    throw new PolicyError(`${file}: is larger than 1 MiB; this is not a config written by patchwindow render`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -42,8 +46,12 @@ export function parseAgentConfig(file: string, text: string): AgentConfig {
   const problems: Problem[] = schemaProblems('AgentConfig', value).map((p) => ({ path: p.path, message: p.message }));
   if (problems.length === 0) problems.push(...semanticProblems(value as AgentConfig));
   if (problems.length > 0) {
-    const lines = problems.map((p) => `${file}: ${p.path.length === 0 ? '(document)' : formatPath(p.path)}: ${p.message}`);
-    throw new PolicyError(`${lines.join('\n')}\n${file}: the agent does not start with an invalid config; render it again with patchwindow render`);
+    const lines = problems.map(
+      (p) => `${file}: ${p.path.length === 0 ? '(document)' : formatPath(p.path)}: ${p.message}`,
+    );
+    throw new PolicyError(
+      `${lines.join('\n')}\n${file}: the agent does not start with an invalid config; render it again with patchwindow render`,
+    );
   }
   return value as AgentConfig;
 }
@@ -60,19 +68,28 @@ function semanticProblems(config: AgentConfig): Problem[] {
   const alerts = config.policy.blockers.alerts;
   if (alerts !== null) {
     if (!isHttpUrl(alerts.prometheusUrl)) {
-      out.push({ path: ['policy', 'blockers', 'alerts', 'prometheusUrl'], message: `${showValue(alerts.prometheusUrl)} is not an http(s) URL` });
+      out.push({
+        path: ['policy', 'blockers', 'alerts', 'prometheusUrl'],
+        message: `${showValue(alerts.prometheusUrl)} is not an http(s) URL`,
+      });
     }
     if (alerts.filter !== null) {
       try {
         new RegExp(alerts.filter, 'u');
       } catch {
-        out.push({ path: ['policy', 'blockers', 'alerts', 'filter'], message: `${showValue(alerts.filter)} is not a regular expression` });
+        out.push({
+          path: ['policy', 'blockers', 'alerts', 'filter'],
+          message: `${showValue(alerts.filter)} is not a regular expression`,
+        });
       }
     }
   }
   const sentinel = config.policy.reboot.sentinelFile;
   if (sentinel !== null && !sentinel.startsWith('/')) {
-    out.push({ path: ['policy', 'reboot', 'sentinelFile'], message: `${showValue(sentinel)} is not an absolute path on the host` });
+    out.push({
+      path: ['policy', 'reboot', 'sentinelFile'],
+      message: `${showValue(sentinel)} is not an absolute path on the host`,
+    });
   }
   return out;
 }

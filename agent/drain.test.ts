@@ -11,7 +11,14 @@ import type { DrainOutcome } from './core/facts.ts';
 import type { Pods } from '../kube/ports.ts';
 
 const T = Date.parse('2026-06-01T22:00:00Z');
-const SETTINGS: DrainSettings = { timeoutMs: 600_000, gracePeriodSeconds: null, deleteEmptyDirData: true, force: false, podSelector: null, onFailure: 'uncordon' };
+const SETTINGS: DrainSettings = {
+  timeoutMs: 600_000,
+  gracePeriodSeconds: null,
+  deleteEmptyDirData: true,
+  force: false,
+  podSelector: null,
+  onFailure: 'uncordon',
+};
 
 function setup(pods: Omit<PodSpec, 'nodeName'>[], faults = new Faults()) {
   const clock = new FakeClock(T);
@@ -30,7 +37,10 @@ function setup(pods: Omit<PodSpec, 'nodeName'>[], faults = new Faults()) {
       onEvict: (pod, result) => evictions.push({ pod, atMs: clock.now() - T, result }),
     });
   /** Runs the drain on the fake clock to its end. */
-  const run = async (settings: Partial<DrainSettings> = {}, pods?: Pods): Promise<{ outcome: DrainOutcome; tookMs: number }> => {
+  const run = async (
+    settings: Partial<DrainSettings> = {},
+    pods?: Pods,
+  ): Promise<{ outcome: DrainOutcome; tookMs: number }> => {
     let outcome: DrainOutcome | undefined;
     void drain(settings, pods).then((o) => (outcome = o));
     await clock.runUntil(() => outcome !== undefined, T + 3_600_000);
@@ -39,16 +49,31 @@ function setup(pods: Omit<PodSpec, 'nodeName'>[], faults = new Faults()) {
   return { clock, cluster, evictions, run, ports };
 }
 
-const web = (name: string, extra: Partial<PodSpec> = {}) => ({ namespace: 'shop', name, labels: { app: 'web' }, ...extra });
+const web = (name: string, extra: Partial<PodSpec> = {}) => ({
+  namespace: 'shop',
+  name,
+  labels: { app: 'web' },
+  ...extra,
+});
 
 describe('drain', () => {
   it('evicts every pod but DaemonSet and mirror pods, and waits until the terminating ones are gone', async () => {
-    const d = setup([web('a', { graceSeconds: 30 }), web('b'), { namespace: 'kube-system', name: 'proxy', controllerKind: 'DaemonSet' }, { namespace: 'kube-system', name: 'etcd', controllerKind: null, mirror: true }]);
+    const d = setup([
+      web('a', { graceSeconds: 30 }),
+      web('b'),
+      { namespace: 'kube-system', name: 'proxy', controllerKind: 'DaemonSet' },
+      { namespace: 'kube-system', name: 'etcd', controllerKind: null, mirror: true },
+    ]);
     const { outcome, tookMs } = await d.run();
     expect(outcome).toEqual({ ok: true });
     expect(tookMs).toBe(30_000);
     expect(d.evictions.map((e) => e.pod).sort()).toEqual(['shop/a', 'shop/b']);
-    expect(d.cluster.podsOn('n1').map((p) => p.name).sort()).toEqual(['etcd', 'proxy']);
+    expect(
+      d.cluster
+        .podsOn('n1')
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['etcd', 'proxy']);
   });
 
   it('passes the grace period of the policy to the eviction', async () => {
@@ -60,13 +85,21 @@ describe('drain', () => {
   it('fails at once, evicting nothing, for a pod with emptyDir unless deleteEmptyDirData', async () => {
     const d = setup([web('a'), web('cache', { usesEmptyDir: true })]);
     const { outcome, tookMs } = await d.run({ deleteEmptyDirData: false });
-    expect(outcome).toEqual({ ok: false, reason: 'pod shop/cache uses emptyDir, whose data eviction deletes; set drain.deleteEmptyDirData: true to allow that' });
+    expect(outcome).toEqual({
+      ok: false,
+      reason:
+        'pod shop/cache uses emptyDir, whose data eviction deletes; set drain.deleteEmptyDirData: true to allow that',
+    });
     expect([tookMs, d.evictions]).toEqual([0, []]);
   });
 
   it('fails at once for a pod without a controller unless force, which evicts it (still by eviction)', async () => {
     const d = setup([web('a'), web('debug', { controllerKind: null })]);
-    expect((await d.run()).outcome).toEqual({ ok: false, reason: 'pod shop/debug has no controller, so evicting it deletes it for good; set drain.force: true to allow that' });
+    expect((await d.run()).outcome).toEqual({
+      ok: false,
+      reason:
+        'pod shop/debug has no controller, so evicting it deletes it for good; set drain.force: true to allow that',
+    });
     expect((await d.run({ force: true })).outcome).toEqual({ ok: true });
     expect(d.evictions.map((e) => e.pod).sort()).toEqual(['shop/a', 'shop/debug']);
   });
@@ -102,7 +135,11 @@ describe('drain', () => {
     d.cluster.blockEvictions({ namespace: 'shop', name: 'db' });
     const { outcome, tookMs } = await d.run({ timeoutMs: 120_000 });
     expect(tookMs).toBe(120_000);
-    expect(outcome).toEqual({ ok: false, reason: 'timed out after 2m; still on the node: shop/db (eviction refused by a PodDisruptionBudget), shop/slow (terminating)' });
+    expect(outcome).toEqual({
+      ok: false,
+      reason:
+        'timed out after 2m; still on the node: shop/db (eviction refused by a PodDisruptionBudget), shop/slow (terminating)',
+    });
   });
 
   it('re-lists, evicting pods that appear during the drain', async () => {
@@ -133,7 +170,14 @@ describe('drain', () => {
       },
     };
     let outcome: DrainOutcome | undefined;
-    void drainNode({ pods: slow, clock: d.clock, nodeName: 'n1', settings: SETTINGS, deadlineMs: T + 600_000, concurrency: 3 }).then((o) => (outcome = o));
+    void drainNode({
+      pods: slow,
+      clock: d.clock,
+      nodeName: 'n1',
+      settings: SETTINGS,
+      deadlineMs: T + 600_000,
+      concurrency: 3,
+    }).then((o) => (outcome = o));
     await d.clock.runUntil(() => outcome !== undefined, T + 600_000);
     expect(outcome).toEqual({ ok: true });
     expect(most).toBe(3);
@@ -145,7 +189,14 @@ describe('drain', () => {
     const d = setup([web('db')]);
     d.cluster.blockEvictions({ namespace: 'shop', name: 'db' });
     const controller = new AbortController();
-    const done = drainNode({ pods: d.ports.pods, clock: d.clock, nodeName: 'n1', settings: SETTINGS, deadlineMs: T + 600_000, signal: controller.signal });
+    const done = drainNode({
+      pods: d.ports.pods,
+      clock: d.clock,
+      nodeName: 'n1',
+      settings: SETTINGS,
+      deadlineMs: T + 600_000,
+      signal: controller.signal,
+    });
     await d.clock.advance(5_000);
     controller.abort();
     await expect(done).rejects.toThrow('drain stopped');

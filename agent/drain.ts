@@ -54,7 +54,11 @@ export async function drainNode(o: DrainOptions): Promise<DrainOutcome> {
       pods = await o.pods.listOnNode(o.nodeName);
     } catch (err: unknown) {
       throwIfAborted(o.signal);
-      if (o.clock.now() >= o.deadlineMs) return { ok: false, reason: `timed out after ${timeout}: cannot list the pods of the node (${messageOf(err)})` };
+      if (o.clock.now() >= o.deadlineMs)
+        return {
+          ok: false,
+          reason: `timed out after ${timeout}: cannot list the pods of the node (${messageOf(err)})`,
+        };
       await o.clock.sleep(Math.min(pollMs, o.deadlineMs - o.clock.now()), o.signal);
       continue;
     }
@@ -62,7 +66,11 @@ export async function drainNode(o: DrainOptions): Promise<DrainOutcome> {
     if (plan.refused.length > 0) return { ok: false, reason: plan.refused.map((r) => r.reason).join('; ') };
     if (plan.evict.length === 0 && plan.terminating.length === 0) return { ok: true };
     const nowMs = o.clock.now();
-    if (nowMs >= o.deadlineMs) return { ok: false, reason: `timed out after ${timeout}; still on the node: ${leftOver(plan.evict, plan.terminating, backoffs)}` };
+    if (nowMs >= o.deadlineMs)
+      return {
+        ok: false,
+        reason: `timed out after ${timeout}; still on the node: ${leftOver(plan.evict, plan.terminating, backoffs)}`,
+      };
     const due = plan.evict.filter((p) => (backoffs.get(p.uid)?.untilMs ?? 0) <= nowMs);
     await forEachBounded(due, concurrency, async (pod) => {
       let result: 'evicted' | 'blocked' | 'gone' | 'error';
@@ -76,7 +84,8 @@ export async function drainNode(o: DrainOptions): Promise<DrainOutcome> {
       o.onEvict?.(podName(pod), result, detail);
       if (result === 'blocked' || result === 'error') {
         const delayMs = Math.min(MAX_BACKOFF_MS, (backoffs.get(pod.uid)?.delayMs ?? FIRST_BACKOFF_MS / 2) * 2);
-        const why = result === 'blocked' ? 'eviction refused by a PodDisruptionBudget' : `eviction failed: ${detail ?? ''}`;
+        const why =
+          result === 'blocked' ? 'eviction refused by a PodDisruptionBudget' : `eviction failed: ${detail ?? ''}`;
         backoffs.set(pod.uid, { untilMs: o.clock.now() + delayMs, delayMs, why });
       } else {
         backoffs.delete(pod.uid);
@@ -90,7 +99,11 @@ export async function drainNode(o: DrainOptions): Promise<DrainOutcome> {
   }
 }
 
-function leftOver(evict: readonly PodInfo[], terminating: readonly PodInfo[], backoffs: ReadonlyMap<string, Backoff>): string {
+function leftOver(
+  evict: readonly PodInfo[],
+  terminating: readonly PodInfo[],
+  backoffs: ReadonlyMap<string, Backoff>,
+): string {
   const described = [
     ...evict.map((p) => `${podName(p)} (${backoffs.get(p.uid)?.why ?? 'not evicted yet'})`),
     ...terminating.map((p) => `${podName(p)} (terminating)`),

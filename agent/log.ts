@@ -7,7 +7,6 @@
 // which JSON.stringify writes just the same.
 import type { Log, LogLevel } from '../io/log.ts';
 
-
 const SEVERITY: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
 export interface AgentLogOptions {
@@ -47,7 +46,13 @@ export function createAgentLog(options: AgentLogOptions): AgentProcessLog {
       text = JSON.stringify(entry);
     } catch (err: unknown) {
       // A field JSON cannot write (a cycle, a BigInt) must not lose the line or stop the agent.
-      text = JSON.stringify({ level, time: entry.time, ...base, msg: message, logError: err instanceof Error ? err.message : String(err) });
+      text = JSON.stringify({
+        level,
+        time: entry.time,
+        ...base,
+        msg: message,
+        logError: err instanceof Error ? err.message : String(err),
+      });
     }
     write(`${text}\n`);
   };

@@ -16,7 +16,14 @@ import type { Action, Facts } from './core/facts.ts';
 import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
 import { NO_OBSERVER, safely } from './observer.ts';
 import { NO_LOG } from '../io/log.ts';
-import { DEFAULT_TUNING, ownNode, type AgentOutcome, type Memory, type RunAgentOptions, type Runtime } from './runtime.ts';
+import {
+  DEFAULT_TUNING,
+  ownNode,
+  type AgentOutcome,
+  type Memory,
+  type RunAgentOptions,
+  type Runtime,
+} from './runtime.ts';
 import { decodeLastReboot, decodeState } from '../policy/state.ts';
 import { createTeller, type Teller } from './tell.ts';
 import { createWaker } from './wake.ts';
@@ -27,7 +34,9 @@ import { createWaker } from './wake.ts';
  */
 export async function runAgent(o: RunAgentOptions): Promise<AgentOutcome> {
   if (o.config.policy.blockers.alerts !== null && o.ports.alerts === null) {
-    throw new TerminalError(`policy ${o.config.policy.name} has an alert blocker, but the agent has no Prometheus client; pass ports.alerts`);
+    throw new TerminalError(
+      `policy ${o.config.policy.name} has an alert blocker, but the agent has no Prometheus client; pass ports.alerts`,
+    );
   }
   const log = o.log ?? NO_LOG;
   const observer = safely(o.observer ?? NO_OBSERVER);
@@ -115,12 +124,18 @@ async function settleIdle(rt: Runtime, teller: Teller): Promise<AgentOutcome> {
   // that sent them exits. Each is bounded (notify.ts: 47 s at most by default); the limit guards
   // against a call that never returns. A stop does not wait for them.
   const settled = new AbortController();
-  await Promise.race([teller.settled().finally(() => settled.abort()), rt.clock.sleep(IDLE_SETTLE_LIMIT_MS, AbortSignal.any([rt.signal, settled.signal]))]);
+  await Promise.race([
+    teller.settled().finally(() => settled.abort()),
+    rt.clock.sleep(IDLE_SETTLE_LIMIT_MS, AbortSignal.any([rt.signal, settled.signal])),
+  ]);
   if (rt.signal.aborted) {
     rt.log.info({ node: rt.nodeName }, 'agent stopped');
     return 'stopped';
   }
-  rt.log.info({ idle: true }, 'agent idle: no reboot needed and nothing recorded on the Node; stopping until the sentinel appears');
+  rt.log.info(
+    { idle: true },
+    'agent idle: no reboot needed and nothing recorded on the Node; stopping until the sentinel appears',
+  );
   return 'idle';
 }
 
@@ -149,12 +164,28 @@ function gather(rt: Runtime): Facts {
   const nowMs = rt.clock.now();
   return {
     nodeName: rt.nodeName,
-    node: node === undefined ? null : { labels: node.labels, annotations: node.annotations, unschedulable: node.unschedulable, ready: node.ready },
-    state: rt.dryRun ? (m.dryRunState === null ? { kind: 'none' } : { kind: 'ok', state: m.dryRunState }) : decodeState(node?.annotations[STATE_ANNOTATION]),
+    node:
+      node === undefined
+        ? null
+        : { labels: node.labels, annotations: node.annotations, unschedulable: node.unschedulable, ready: node.ready },
+    state: rt.dryRun
+      ? m.dryRunState === null
+        ? { kind: 'none' }
+        : { kind: 'ok', state: m.dryRunState }
+      : decodeState(node?.annotations[STATE_ANNOTATION]),
     lastReboot: decodeLastReboot(node?.annotations[LAST_REBOOT_ANNOTATION]) ?? null,
     rebootRequired: m.rebootRequired,
     bootId: m.bootId,
-    budget: m.watch === null ? null : budgetFacts({ config: rt.config, nodeName: rt.nodeName, nodes: m.watch.nodes.list(), slots: m.watch.slots.list(), nowMs }),
+    budget:
+      m.watch === null
+        ? null
+        : budgetFacts({
+            config: rt.config,
+            nodeName: rt.nodeName,
+            nodes: m.watch.nodes.list(),
+            slots: m.watch.slots.list(),
+            nowMs,
+          }),
     blockers: m.blockers,
     drain: m.drain,
     rebootCommandedMs: m.rebootCommandedMs,
@@ -172,6 +203,8 @@ function nextDecisionByMs(action: Action, nextSenseMs: number, nowMs: number): n
 
 /** Remembers since when the node wants each slot it waits for (the slot wait metric). */
 function noteSlotWait(rt: Runtime, action: Action): void {
-  const group = action.kind === 'acquireSlot' || (action.kind === 'wait' && action.reason === 'budget') ? action.group : undefined;
-  if (group !== undefined && !rt.memory.wantSlotSinceMs.has(group)) rt.memory.wantSlotSinceMs.set(group, rt.clock.now());
+  const group =
+    action.kind === 'acquireSlot' || (action.kind === 'wait' && action.reason === 'budget') ? action.group : undefined;
+  if (group !== undefined && !rt.memory.wantSlotSinceMs.has(group))
+    rt.memory.wantSlotSinceMs.set(group, rt.clock.now());
 }

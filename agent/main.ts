@@ -23,7 +23,13 @@ import type { Cache, NodeInfo, Nodes } from '../kube/ports.ts';
 import type { Notifier } from './ports.ts';
 import type { AgentOutcome } from './runtime.ts';
 import { processObserver } from './telemetry.ts';
-import { livenessOverChannel, metricsOverChannel, type WorkerArgs, type WorkerMessage, type WorkerSettings } from './worker-channel.ts';
+import {
+  livenessOverChannel,
+  metricsOverChannel,
+  type WorkerArgs,
+  type WorkerMessage,
+  type WorkerSettings,
+} from './worker-channel.ts';
 import { IoError, messageOf } from '../policy/errors.ts';
 import type { AgentConfig } from '../policy/model.ts';
 
@@ -47,7 +53,11 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
   // Everything that can be wrong with the setup is found before the agent touches anything.
   const config = await readAgentConfig(o.configPath);
   const kc = loadKubeConfig(o.env);
-  const host = createHost({ ...config.policy.reboot, hostRoot: o.hostRoot, ...(o.nsenterPath !== undefined ? { nsenterPath: o.nsenterPath } : {}) });
+  const host = createHost({
+    ...config.policy.reboot,
+    hostRoot: o.hostRoot,
+    ...(o.nsenterPath !== undefined ? { nsenterPath: o.nsenterPath } : {}),
+  });
   try {
     await host.bootId();
   } catch (err: unknown) {
@@ -57,7 +67,12 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
   o.supervisor.send({ kind: 'ready', settings: workerSettings(config) });
   if (!(await o.supervisor.started(o.signal))) return 'stopped';
 
-  const log = createAgentLog({ level: config.agent.logLevel, node: o.nodeName, policy: config.policy.name, process: 'worker' });
+  const log = createAgentLog({
+    level: config.agent.logLevel,
+    node: o.nodeName,
+    policy: config.policy.name,
+    process: 'worker',
+  });
   const send = (m: WorkerMessage): void => o.supervisor.send(m);
   const metrics = metricsOverChannel(send);
   const onWatchError = (err: unknown): void => log.warn({ err: messageOf(err) }, 'watch failed; reconnecting');
@@ -73,7 +88,13 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
         events: new KubeEvents(kc, { onError: (message) => log.warn({}, message) }),
         host,
         alerts: config.policy.blockers.alerts === null ? null : prometheusAlerts(config.policy.blockers.alerts),
-        notifier: notifier(config, { kc, nodeName: o.nodeName, pool: () => ownNode()?.labels[config.poolLabel] ?? '', log, metrics }),
+        notifier: notifier(config, {
+          kc,
+          nodeName: o.nodeName,
+          pool: () => ownNode()?.labels[config.poolLabel] ?? '',
+          log,
+          metrics,
+        }),
       },
       clock: systemClock,
       log,
@@ -102,7 +123,13 @@ export function workerSettings(config: AgentConfig): WorkerSettings {
 /** Every notification of the policy; webhook URLs come from Secrets of the agents' namespace at each send. */
 function notifier(
   config: AgentConfig,
-  o: { readonly kc: ReturnType<typeof loadKubeConfig>; readonly nodeName: string; readonly pool: () => string; readonly log: Log; readonly metrics: AgentMetricsCalls },
+  o: {
+    readonly kc: ReturnType<typeof loadKubeConfig>;
+    readonly nodeName: string;
+    readonly pool: () => string;
+    readonly log: Log;
+    readonly metrics: AgentMetricsCalls;
+  },
 ): Notifier {
   const readKey = secretKeyReader(o.kc, config.namespace);
   const context = {

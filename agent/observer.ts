@@ -48,7 +48,6 @@ export const NO_OBSERVER: AgentObserver = {
   error() {},
 };
 
-
 /** Calls the observer, never letting a faulty one break the agent (a metrics bug must not stop a reboot half-way). */
 export function safely(o: AgentObserver): AgentObserver {
   const guard = (call: () => void): void => {

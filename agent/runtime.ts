@@ -40,7 +40,12 @@ export interface AgentTuning {
 }
 
 /** The tuning of a production agent. */
-export const DEFAULT_TUNING: AgentTuning = { drainPollMs: 2_000, drainConcurrency: 5, maxBackoffMs: 60_000, settleMs: 10_000 };
+export const DEFAULT_TUNING: AgentTuning = {
+  drainPollMs: 2_000,
+  drainConcurrency: 5,
+  maxBackoffMs: 60_000,
+  settleMs: 10_000,
+};
 
 /** What `runAgent` needs. */
 export interface RunAgentOptions {

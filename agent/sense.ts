@@ -21,13 +21,19 @@ export async function evaluateBlockers(
   return [...fromPods, ...fromAlerts];
 }
 
-async function podReasons(pods: Pods, blockers: AgentConfig['policy']['blockers']['pods'], nodeName: string): Promise<BlockReason[]> {
+async function podReasons(
+  pods: Pods,
+  blockers: AgentConfig['policy']['blockers']['pods'],
+  nodeName: string,
+): Promise<BlockReason[]> {
   try {
     const onNode = await pods.listOnNode(nodeName);
     const namespaceLabels = new Map<string, Readonly<Record<string, string>> | undefined>();
     // Only namespaces of pods a namespace-scoped blocker could match need their labels.
     const scoped = blockers.filter((b) => b.namespaceSelector !== null);
-    const namespaces = new Set(onNode.filter((p) => scoped.some((b) => selectorMatches(b.selector, p.labels))).map((p) => p.namespace));
+    const namespaces = new Set(
+      onNode.filter((p) => scoped.some((b) => selectorMatches(b.selector, p.labels))).map((p) => p.namespace),
+    );
     await Promise.all([...namespaces].map(async (ns) => namespaceLabels.set(ns, await pods.namespaceLabels(ns))));
     return podBlockReasons(blockers, onNode, namespaceLabels);
   } catch (err: unknown) {
@@ -35,8 +41,12 @@ async function podReasons(pods: Pods, blockers: AgentConfig['policy']['blockers'
   }
 }
 
-async function alertReasons(alerts: Alerts | null, spec: NonNullable<AgentConfig['policy']['blockers']['alerts']>): Promise<BlockReason[]> {
-  if (alerts === null) return [{ kind: 'unknown', blocker: 'alerts', message: 'the agent was started without a Prometheus client' }];
+async function alertReasons(
+  alerts: Alerts | null,
+  spec: NonNullable<AgentConfig['policy']['blockers']['alerts']>,
+): Promise<BlockReason[]> {
+  if (alerts === null)
+    return [{ kind: 'unknown', blocker: 'alerts', message: 'the agent was started without a Prometheus client' }];
   try {
     return alertBlockReasons(spec, await alerts.active());
   } catch (err: unknown) {

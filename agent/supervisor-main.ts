@@ -23,8 +23,12 @@ export function agentMain(o: AgentMainOptions): Promise<number> {
     nodeName,
     dryRun,
     listen: o.listen,
-    launcher: workerProcesses({ args: { configPath, nodeName, dryRun, hostRoot, ...(nsenterPath !== undefined ? { nsenterPath } : {}) }, env: o.env }),
-    sentinel: (settings) => createHost({ ...settings.reboot, hostRoot, ...(nsenterPath !== undefined ? { nsenterPath } : {}) }),
+    launcher: workerProcesses({
+      args: { configPath, nodeName, dryRun, hostRoot, ...(nsenterPath !== undefined ? { nsenterPath } : {}) },
+      env: o.env,
+    }),
+    sentinel: (settings) =>
+      createHost({ ...settings.reboot, hostRoot, ...(nsenterPath !== undefined ? { nsenterPath } : {}) }),
     clock: systemClock,
     signal: o.signal,
   });

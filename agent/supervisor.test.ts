@@ -17,7 +17,13 @@ const SETTINGS: WorkerSettings = {
   logLevel: 'info',
   checkIntervalMs: CHECK_MS,
   metricsPort: 9464,
-  reboot: { method: 'command', command: ['/bin/systemctl', 'reboot'], signal: 39, sentinelFile: '/var/run/reboot-required', sentinelCommand: null },
+  reboot: {
+    method: 'command',
+    command: ['/bin/systemctl', 'reboot'],
+    signal: 39,
+    sentinelFile: '/var/run/reboot-required',
+    sentinelCommand: null,
+  },
 };
 
 /** A worker the test plays: it says what the test makes it say and ends when the test says so. */
@@ -182,7 +188,10 @@ describe('the supervisor', () => {
     expect(r.workers).toHaveLength(1);
     expect(r.workers[0]!.received).toEqual([]);
     await ready(r, r.workers[0]!);
-    expect(r.logs.map((l) => l.msg)).toEqual(['serving /metrics and /healthz on port ' + String(r.logs[0]!.port), 'agent worker started']);
+    expect(r.logs.map((l) => l.msg)).toEqual([
+      'serving /metrics and /healthz on port ' + String(r.logs[0]!.port),
+      'agent worker started',
+    ]);
     expect(r.logs.every((l) => l.node === 'n1' && l.policy === 'general' && l.process === 'supervisor')).toBe(true);
     expect(await health(r)).toBe(200);
   });
@@ -207,7 +216,10 @@ describe('the supervisor', () => {
     expect(r.workers).toHaveLength(1);
     await r.clock.advance(1);
     expect([r.checks(), r.workers.length]).toEqual([8, 2]);
-    expect(r.logs.at(-1)).toMatchObject({ rebootRequired: true, msg: 'the node needs a reboot (sentinel found): starting the agent worker' });
+    expect(r.logs.at(-1)).toMatchObject({
+      rebootRequired: true,
+      msg: 'the node needs a reboot (sentinel found): starting the agent worker',
+    });
     // The second worker is let start at once: the port is already served.
     await ready(r, r.workers[1]!);
   });
@@ -220,7 +232,11 @@ describe('the supervisor', () => {
     r.sentinel = new Error('cannot check the sentinel file /var/run/reboot-required: EACCES');
     await r.clock.advance(CHECK_MS);
     expect(r.workers).toHaveLength(2);
-    expect(r.logs.some((l) => l.level === 'warn' && l.err === 'cannot check the sentinel file /var/run/reboot-required: EACCES')).toBe(true);
+    expect(
+      r.logs.some(
+        (l) => l.level === 'warn' && l.err === 'cannot check the sentinel file /var/run/reboot-required: EACCES',
+      ),
+    ).toBe(true);
   });
 
   it('starts a crashed worker again after 1 s, 2 s, 4 s..., and after 1 s again once a worker ran a while', async () => {
@@ -279,7 +295,11 @@ describe('the supervisor', () => {
 
     const r2 = start();
     await r2.clock.settle();
-    r2.workers[0]!.say({ kind: 'fatal', exitCode: 2, message: "cannot read the host's boot id at /host/proc/sys/kernel/random/boot_id: ENOENT" });
+    r2.workers[0]!.say({
+      kind: 'fatal',
+      exitCode: 2,
+      message: "cannot read the host's boot id at /host/proc/sys/kernel/random/boot_id: ENOENT",
+    });
     r2.workers[0]!.exit(2);
     expect(await r2.result).toBeInstanceOf(IoError);
   });
@@ -299,7 +319,9 @@ describe('the supervisor', () => {
       w.exit(0);
       const err = await r.result;
       expect(err).toBeInstanceOf(IoError);
-      expect((err as Error).message).toMatch(new RegExp(`^cannot serve metrics on 127\\.0\\.0\\.1:${port}: listen EADDRINUSE`));
+      expect((err as Error).message).toMatch(
+        new RegExp(`^cannot serve metrics on 127\\.0\\.0\\.1:${port}: listen EADDRINUSE`),
+      );
     } finally {
       taken.close();
     }
@@ -316,7 +338,10 @@ describe('the supervisor', () => {
     expect(r.settled()).toBe(false);
     w.exit(0);
     expect(await r.result).toBe(0);
-    expect(r.logs.slice(-2).map((l) => l.msg)).toEqual(['agent worker stopped', 'agent process stopped; its state stays on the Node for the next start']);
+    expect(r.logs.slice(-2).map((l) => l.msg)).toEqual([
+      'agent worker stopped',
+      'agent process stopped; its state stays on the Node for the next start',
+    ]);
     expect(r.workers).toHaveLength(1);
     await expect(fetch(`${r.base()}/healthz`)).rejects.toThrow();
   });

@@ -103,7 +103,8 @@ class Supervisor {
     const o = this.#o;
     while (!o.signal.aborted) {
       const ending = await this.#runWorker();
-      if (ending.kind === 'fatal') throw ending.exitCode === 1 ? new PolicyError(ending.message) : new IoError(ending.message);
+      if (ending.kind === 'fatal')
+        throw ending.exitCode === 1 ? new PolicyError(ending.message) : new IoError(ending.message);
       if (o.signal.aborted) break;
       if (ending.kind === 'idle') {
         this.#crashes = 0;
@@ -170,7 +171,10 @@ class Supervisor {
     if (fatal !== undefined) return fatal;
     // Idle needs settings (the sentinel check): a worker that says idle before ready is broken.
     if (idle && end.code === 0 && this.#settings !== undefined) {
-      this.#log.info({ ...how, idle: true }, `agent worker exited: the agent is idle; checking the sentinel every ${formatDuration(this.#settings.checkIntervalMs)} without API requests`);
+      this.#log.info(
+        { ...how, idle: true },
+        `agent worker exited: the agent is idle; checking the sentinel every ${formatDuration(this.#settings.checkIntervalMs)} without API requests`,
+      );
       return { kind: 'idle' };
     }
     if (o.signal.aborted) {
@@ -187,15 +191,25 @@ class Supervisor {
     this.#settings = settings;
     if (first) {
       this.#log = this.#newLog(settings);
-      this.#metrics = createAgentMetrics({ node: this.#o.nodeName, policy: settings.policy, processMetrics: this.#o.processMetrics ?? true });
-      const server = agentHttpServer({ metrics: this.#metrics, healthy: () => this.#liveness.healthy() });
-      const port = await server.listen(this.#o.listen.port ?? settings.metricsPort, this.#o.listen.host).catch((err: unknown) => {
-        worker.kill('SIGTERM');
-        throw err;
+      this.#metrics = createAgentMetrics({
+        node: this.#o.nodeName,
+        policy: settings.policy,
+        processMetrics: this.#o.processMetrics ?? true,
       });
+      const server = agentHttpServer({ metrics: this.#metrics, healthy: () => this.#liveness.healthy() });
+      const port = await server
+        .listen(this.#o.listen.port ?? settings.metricsPort, this.#o.listen.host)
+        .catch((err: unknown) => {
+          worker.kill('SIGTERM');
+          throw err;
+        });
       this.#server = server;
       this.#log.info({ port, host: this.#o.listen.host ?? '*' }, `serving /metrics and /healthz on port ${port}`);
-      if (this.#o.dryRun) this.#log.info({ dryRun: true }, 'dry run: the agent says what it would do and never cordons, drains or reboots');
+      if (this.#o.dryRun)
+        this.#log.info(
+          { dryRun: true },
+          'dry run: the agent says what it would do and never cordons, drains or reboots',
+        );
     }
     // Each worker starts from what is recorded on the Node, as a new process always did: no phase,
     // blocker or loop guard of an earlier worker lingers (it tells its own at its first decision).
@@ -221,9 +235,17 @@ class Supervisor {
         this.#log.warn({ err: messageOf(err) }, 'cannot check the sentinel');
       }
       if (required !== null) this.#metrics!.setRebootRequired(required);
-      if (required === true) return this.#log.info({ rebootRequired: true }, 'the node needs a reboot (sentinel found): starting the agent worker');
+      if (required === true)
+        return this.#log.info(
+          { rebootRequired: true },
+          'the node needs a reboot (sentinel found): starting the agent worker',
+        );
       // The worker reports an unknown sentinel the way the agent always did (Event SentinelUnknown).
-      if (required === null) return this.#log.info({ rebootRequired: null }, 'starting the agent worker to report the sentinel that cannot be checked');
+      if (required === null)
+        return this.#log.info(
+          { rebootRequired: null },
+          'starting the agent worker to report the sentinel that cannot be checked',
+        );
       const nextMs = o.clock.now() + settings.checkIntervalMs;
       this.#liveness.progressed(nextMs);
       await o.clock.sleep(nextMs - o.clock.now(), o.signal);
@@ -235,8 +257,13 @@ class Supervisor {
     if (crash.ranMs >= MAX_RESTART_BACKOFF_MS) this.#crashes = 0;
     this.#crashes++;
     const delayMs = Math.min(MAX_RESTART_BACKOFF_MS, 1_000 * 2 ** (this.#crashes - 1));
-    const how = crash.end.error ?? (crash.end.code !== null ? `exit code ${crash.end.code}` : `signal ${crash.end.signal ?? 'unknown'}`);
-    this.#log.warn({ code: crash.end.code, signal: crash.end.signal, crashes: this.#crashes, restartInMs: delayMs }, `agent worker ended unexpectedly (${how}); starting it again in ${formatDuration(delayMs)}`);
+    const how =
+      crash.end.error ??
+      (crash.end.code !== null ? `exit code ${crash.end.code}` : `signal ${crash.end.signal ?? 'unknown'}`);
+    this.#log.warn(
+      { code: crash.end.code, signal: crash.end.signal, crashes: this.#crashes, restartInMs: delayMs },
+      `agent worker ended unexpectedly (${how}); starting it again in ${formatDuration(delayMs)}`,
+    );
     const restartMs = this.#o.clock.now() + delayMs;
     this.#liveness.progressed(restartMs);
     await this.#o.clock.sleep(delayMs, this.#o.signal);

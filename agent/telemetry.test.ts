@@ -22,7 +22,12 @@ function agentWithLiveness(host?: (real: Host) => Host) {
   const done = runAgent({
     config,
     nodeName: 'g1',
-    ports: { ...clusterPorts(fleet.cluster, session, fleet.faults), host: host ? host(realHost) : realHost, alerts: null, notifier: fleet.notifier.for('g1') },
+    ports: {
+      ...clusterPorts(fleet.cluster, session, fleet.faults),
+      host: host ? host(realHost) : realHost,
+      alerts: null,
+      notifier: fleet.notifier.for('g1'),
+    },
     clock: fleet.clock,
     observer: { ...NO_OBSERVER, progress: (nextByMs) => liveness.progressed(nextByMs) },
     signal: controller.signal,
@@ -86,7 +91,11 @@ describe('liveness of the decision loop', () => {
 describe('the observer of an agent process', () => {
   it('puts what the loop reports on the metrics', () => {
     const metrics = createAgentMetrics({ node: 'g1', policy: 'general', processMetrics: false });
-    const observer = processObserver(metrics, loopLiveness(() => 0), NO_LOG);
+    const observer = processObserver(
+      metrics,
+      loopLiveness(() => 0),
+      NO_LOG,
+    );
     observer.rebootRequired(true);
     observer.phase('draining');
     observer.blocked([{ kind: 'alert', alert: 'Watchdog', state: 'firing' }]);

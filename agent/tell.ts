@@ -45,7 +45,11 @@ export function createTeller(rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'o
 
   const event = (e: NodeEvent): void => {
     rt.log.info({ event: e.reason, type: e.type }, e.message);
-    track(rt.ports.events.record(rt.nodeName, e).catch((err: unknown) => rt.log.warn({ err: messageOf(err) }, `event ${e.reason} not recorded`)));
+    track(
+      rt.ports.events
+        .record(rt.nodeName, e)
+        .catch((err: unknown) => rt.log.warn({ err: messageOf(err) }, `event ${e.reason} not recorded`)),
+    );
   };
 
   const setBlocked = (reasons: readonly BlockReason[]): void => {
@@ -70,7 +74,11 @@ export function createTeller(rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'o
       if (t?.event) event(t.event);
       if (t?.notify && !rt.dryRun) {
         const { event: what, reason } = t.notify;
-        track(rt.ports.notifier.send(what, reason).catch((err: unknown) => rt.log.warn({ err: messageOf(err) }, `notification ${what} not sent`)));
+        track(
+          rt.ports.notifier
+            .send(what, reason)
+            .catch((err: unknown) => rt.log.warn({ err: messageOf(err) }, `notification ${what} not sent`)),
+        );
       }
     },
     decided(action, facts) {
@@ -91,7 +99,13 @@ export function createTeller(rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'o
       const key = action.reason === 'blocked' ? `blocked ${action.detail}` : action.reason;
       if (key === waitKey) return;
       waitKey = key;
-      rt.log.info({ waiting: action.reason, ...(action.untilMs !== undefined ? { until: new Date(action.untilMs).toISOString() } : {}) }, action.detail);
+      rt.log.info(
+        {
+          waiting: action.reason,
+          ...(action.untilMs !== undefined ? { until: new Date(action.untilMs).toISOString() } : {}),
+        },
+        action.detail,
+      );
       const e = WAIT_EVENTS[action.reason];
       if (e !== undefined) event({ ...e, message: action.detail });
     },

@@ -44,7 +44,13 @@ export function createWaker(clock: Clock, signal: AbortSignal): Waker {
  * `timeoutMs`. Used after the agent's own writes, so its next decision sees them even when the
  * watch lags; after a timeout the loop simply decides again from what it sees.
  */
-export async function untilSeen<T>(clock: Clock, cache: Cache<T>, ok: () => boolean, timeoutMs: number, signal: AbortSignal): Promise<void> {
+export async function untilSeen<T>(
+  clock: Clock,
+  cache: Cache<T>,
+  ok: () => boolean,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   if (ok()) return;
   const controller = new AbortController();
   const off = cache.onChange(() => {

@@ -70,7 +70,10 @@ async function keepSlots(o: BudgetWatchOptions, cache: Cache<Slot>, signal: Abor
         if (signal.aborted) return;
         failed = true;
         o.observer.error('renew slot', messageOf(err));
-        o.log.warn({ err: messageOf(err), group: slot.group, index: slot.index }, `renewing slot ${slot.group}/${slot.index} failed; trying again`);
+        o.log.warn(
+          { err: messageOf(err), group: slot.group, index: slot.index },
+          `renewing slot ${slot.group}/${slot.index} failed; trying again`,
+        );
       }
     }
     await o.clock.sleep(failed ? Math.min(periodMs, 5_000) : periodMs, signal);

@@ -4,14 +4,42 @@ import { describe, expect, it } from 'vitest';
 import { createAgentMetrics } from './adapters/metrics.ts';
 import { processObserver } from './telemetry.ts';
 import { NO_LOG } from '../io/log.ts';
-import { applyMetricCall, livenessOverChannel, metricsOverChannel, workerMessage, type WorkerMessage } from './worker-channel.ts';
+import {
+  applyMetricCall,
+  livenessOverChannel,
+  metricsOverChannel,
+  workerMessage,
+  type WorkerMessage,
+} from './worker-channel.ts';
 
 describe('worker messages', () => {
   it('accepts the messages of a worker and nothing else', () => {
     expect(workerMessage({ kind: 'idle' })).toEqual({ kind: 'idle' });
-    expect(workerMessage({ kind: 'metric', call: 'countReboot', args: [] })).toEqual({ kind: 'metric', call: 'countReboot', args: [] });
-    expect(workerMessage({ kind: 'fatal', exitCode: 1, message: 'bad' })).toEqual({ kind: 'fatal', exitCode: 1, message: 'bad' });
-    for (const junk of [null, 'idle', 42, {}, { kind: 'start' }, { kind: 'metric', call: 'exposition', args: [] }, { kind: 'metric', call: 'constructor', args: [] }, { kind: 'metric', call: 'countReboot' }, { kind: 'fatal', exitCode: 0, message: 'x' }, { kind: 'fatal', exitCode: 1 }, { kind: 'ready' }, { kind: 'progress', nextByMs: '5' }, { kind: 'progress' }]) {
+    expect(workerMessage({ kind: 'metric', call: 'countReboot', args: [] })).toEqual({
+      kind: 'metric',
+      call: 'countReboot',
+      args: [],
+    });
+    expect(workerMessage({ kind: 'fatal', exitCode: 1, message: 'bad' })).toEqual({
+      kind: 'fatal',
+      exitCode: 1,
+      message: 'bad',
+    });
+    for (const junk of [
+      null,
+      'idle',
+      42,
+      {},
+      { kind: 'start' },
+      { kind: 'metric', call: 'exposition', args: [] },
+      { kind: 'metric', call: 'constructor', args: [] },
+      { kind: 'metric', call: 'countReboot' },
+      { kind: 'fatal', exitCode: 0, message: 'x' },
+      { kind: 'fatal', exitCode: 1 },
+      { kind: 'ready' },
+      { kind: 'progress', nextByMs: '5' },
+      { kind: 'progress' },
+    ]) {
       expect(workerMessage(junk), JSON.stringify(junk)).toBeUndefined();
     }
   });

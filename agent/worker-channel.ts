@@ -47,7 +47,8 @@ export function workerMessage(value: unknown): WorkerMessage | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const m = value as Record<string, unknown>;
   if (typeof m.kind !== 'string' || !KINDS.has(m.kind)) return undefined;
-  if (m.kind === 'metric' && (typeof m.call !== 'string' || !CALLS.has(m.call) || !Array.isArray(m.args))) return undefined;
+  if (m.kind === 'metric' && (typeof m.call !== 'string' || !CALLS.has(m.call) || !Array.isArray(m.args)))
+    return undefined;
   if (m.kind === 'ready' && (typeof m.settings !== 'object' || m.settings === null)) return undefined;
   if (m.kind === 'progress' && m.nextByMs !== null && typeof m.nextByMs !== 'number') return undefined;
   if (m.kind === 'fatal' && ((m.exitCode !== 1 && m.exitCode !== 2) || typeof m.message !== 'string')) return undefined;
@@ -61,7 +62,9 @@ export function applyMetricCall(metrics: AgentMetricsCalls, m: Extract<WorkerMes
 
 /** The worker's metrics: every call goes to the supervisor, which keeps the series. */
 export function metricsOverChannel(send: (m: WorkerMessage) => void): AgentMetricsCalls {
-  return Object.fromEntries(METRIC_CALLS.map((call) => [call, (...args: unknown[]) => send({ kind: 'metric', call, args })])) as unknown as AgentMetricsCalls;
+  return Object.fromEntries(
+    METRIC_CALLS.map((call) => [call, (...args: unknown[]) => send({ kind: 'metric', call, args })]),
+  ) as unknown as AgentMetricsCalls;
 }
 
 /** The worker's liveness: its loop's promises go to the supervisor, which answers /healthz. */

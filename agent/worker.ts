@@ -60,7 +60,10 @@ async function run(): Promise<void> {
   try {
     args = JSON.parse(process.argv[2] ?? '') as WorkerArgs;
   } catch (err: unknown) {
-    return sayAndExit({ kind: 'fatal', exitCode: 2, message: `the agent worker got no arguments it can read (${messageOf(err)})` }, 2);
+    return sayAndExit(
+      { kind: 'fatal', exitCode: 2, message: `the agent worker got no arguments it can read (${messageOf(err)})` },
+      2,
+    );
   }
   try {
     const outcome = await agentWorker({ ...args, env: process.env, signal: controller.signal, supervisor });
@@ -71,8 +74,11 @@ async function run(): Promise<void> {
     setTimeout(() => process.exit(0), 1_000).unref();
   } catch (err: unknown) {
     if (err instanceof PolicyError) return sayAndExit({ kind: 'fatal', exitCode: 1, message: err.message }, 1);
-    if (err instanceof IoError || err instanceof UsageError) return sayAndExit({ kind: 'fatal', exitCode: 2, message: err.message }, 2);
-    process.stderr.write(`patchwindow: the agent worker failed unexpectedly: ${messageOf(err)}\n  this is a bug; please report it\n`);
+    if (err instanceof IoError || err instanceof UsageError)
+      return sayAndExit({ kind: 'fatal', exitCode: 2, message: err.message }, 2);
+    process.stderr.write(
+      `patchwindow: the agent worker failed unexpectedly: ${messageOf(err)}\n  this is a bug; please report it\n`,
+    );
     process.exit(CRASH_EXIT);
   }
 }

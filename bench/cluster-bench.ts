@@ -55,7 +55,8 @@ async function snapshot(cluster: Cluster): Promise<{ atMs: number; requests: Cou
       const key = `${s.labels.verb ?? '?'} ${resource}`;
       requests[key] = (requests[key] ?? 0) + s.value;
     }
-    if (s.name === 'apiserver_flowcontrol_dispatched_requests_total' && s.labels.flow_schema === 'service-accounts') agentsApf += s.value;
+    if (s.name === 'apiserver_flowcontrol_dispatched_requests_total' && s.labels.flow_schema === 'service-accounts')
+      agentsApf += s.value;
   }
   return { atMs: Date.now(), requests, agentsApf };
 }
@@ -79,7 +80,11 @@ function agentsShare(withAgents: Counts, withMs: number, baseline: Counts, basel
 function byVerb(counts: Counts): Counts {
   const out: Counts = {};
   for (const [k, v] of Object.entries(counts)) out[k.split(' ')[0]!] = (out[k.split(' ')[0]!] ?? 0) + v;
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0).sort());
+  return Object.fromEntries(
+    Object.entries(out)
+      .filter(([, v]) => v !== 0)
+      .sort(),
+  );
 }
 
 function sum(c: Counts): number {
@@ -117,7 +122,10 @@ async function probeAgents(f: E2eFleet, stop: AbortSignal): Promise<{ ok: number
 }
 
 /** Samples the memory of every agent's worker and of supervisor + worker together until `stop` aborts. */
-async function sampleWorkers(f: E2eFleet, stop: AbortSignal): Promise<{ workerPeakKiB: Map<number, number>; workerRssKiB: number[]; podRssKiB: number[] }> {
+async function sampleWorkers(
+  f: E2eFleet,
+  stop: AbortSignal,
+): Promise<{ workerPeakKiB: Map<number, number>; workerRssKiB: number[]; podRssKiB: number[] }> {
   const workerPeakKiB = new Map<number, number>();
   const workerRssKiB: number[] = [];
   const podRssKiB: number[] = [];
@@ -161,7 +169,11 @@ const DAEMONSET_NODE_OPTIONS = '--max-semi-space-size=1';
 async function buildCompiledAgent(): Promise<string> {
   const root = new URL('..', import.meta.url).pathname;
   const outDir = join(root, '.cache', 'cluster-bench-dist');
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir], { encoding: 'utf8' });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir],
+    { encoding: 'utf8' },
+  );
   if (tsc.status !== 0) throw new Error(`tsc failed: ${tsc.stdout}${tsc.stderr}`);
   await mkdir(outDir, { recursive: true });
   // The same dispatch as bin/patchwindow.js: `agent` loads the agent command alone.
@@ -179,7 +191,12 @@ async function main(): Promise<void> {
   let fleet: E2eFleet | undefined;
   try {
     const half = Math.ceil(nodeCount / 2);
-    const nodes = Object.fromEntries(Array.from({ length: nodeCount }, (_, i) => [i < half ? `a${i}` : `b${i - half}`, { pool: i < half ? 'a' : 'b', sentinel: false }]));
+    const nodes = Object.fromEntries(
+      Array.from({ length: nodeCount }, (_, i) => [
+        i < half ? `a${i}` : `b${i - half}`,
+        { pool: i < half ? 'a' : 'b', sentinel: false },
+      ]),
+    );
     fleet = await E2eFleet.create(cluster, {
       policies: [
         { name: 'alpha', pools: ['a'], maxUnavailable: 2 },
@@ -196,8 +213,15 @@ async function main(): Promise<void> {
 
     // Idle: the worker decided there is nothing to do and exited; the supervisor alone remains.
     const idleAgents = async (): Promise<void> => {
-      await f.until('every agent idle', () => f.nodes.every((n) => (f.agent(n)?.logs() ?? []).some((l) => l.process === 'supervisor' && l.idle === true)), 120_000);
-      for (const n of f.nodes) if ((await childPids(f.agent(n)!.child.pid!)).length > 0) throw new Error(`the agent of ${n} still has a worker while idle`);
+      await f.until(
+        'every agent idle',
+        () =>
+          f.nodes.every((n) => (f.agent(n)?.logs() ?? []).some((l) => l.process === 'supervisor' && l.idle === true)),
+        120_000,
+      );
+      for (const n of f.nodes)
+        if ((await childPids(f.agent(n)!.child.pid!)).length > 0)
+          throw new Error(`the agent of ${n} still has a worker while idle`);
     };
     // First the agents as the tests run them (TypeScript sources), for their memory only.
     f.startAgents();
@@ -233,19 +257,34 @@ async function main(): Promise<void> {
     sampling.abort();
     const { workerPeakKiB, workerRssKiB, podRssKiB } = await samples;
     const workerPeaks = [...workerPeakKiB.values()];
-    const sentinelToWorkerMs = f.nodes.map((n) => msAfter(f, n, sentinelAtMs, (l) => l.process === 'supervisor' && l.rebootRequired === true));
+    const sentinelToWorkerMs = f.nodes.map((n) =>
+      msAfter(f, n, sentinelAtMs, (l) => l.process === 'supervisor' && l.rebootRequired === true),
+    );
     const sentinelToMarkMs = f.nodes.map((n) => msAfter(f, n, sentinelAtMs, (l) => l.event === 'RebootRequired'));
 
     // One node alone on an otherwise idle machine: the same path without 20 workers loading at once.
     log('one more reboot of one node, alone');
     const single = f.nodes[0]!;
-    await f.until('every agent idle again', () => f.nodes.every((n) => (f.agent(n)?.logs() ?? []).some((l) => l.process === 'supervisor' && l.idle === true)), 120_000);
+    await f.until(
+      'every agent idle again',
+      () => f.nodes.every((n) => (f.agent(n)?.logs() ?? []).some((l) => l.process === 'supervisor' && l.idle === true)),
+      120_000,
+    );
     await sleep(5_000);
     const singleAtMs = Date.now();
     f.watcher.expectAnotherReboot(f.node(single));
     await f.host(single).setSentinel(true);
-    await f.until(`${single} marked`, () => f.logs(single).some((l) => l.event === 'RebootRequired' && Date.parse(String(l.time)) >= singleAtMs), 60_000);
-    const singleToWorkerMs = msAfter(f, single, singleAtMs, (l) => l.process === 'supervisor' && l.rebootRequired === true);
+    await f.until(
+      `${single} marked`,
+      () => f.logs(single).some((l) => l.event === 'RebootRequired' && Date.parse(String(l.time)) >= singleAtMs),
+      60_000,
+    );
+    const singleToWorkerMs = msAfter(
+      f,
+      single,
+      singleAtMs,
+      (l) => l.process === 'supervisor' && l.rebootRequired === true,
+    );
     const singleToMarkMs = msAfter(f, single, singleAtMs, (l) => l.event === 'RebootRequired');
     await f.until(`${single} rebooted again and done`, () => f.host(single).boots === 2 && f.idle(single), 120_000);
     const violations = await f.watcher.settledViolations();
@@ -281,7 +320,12 @@ async function main(): Promise<void> {
         apfServiceAccounts: r1.agentsApf - r0.agentsApf,
         maxSlotsHeld: { alpha: f.watcher.maxSlotsHeld('alpha'), beta: f.watcher.maxSlotsHeld('beta') },
       },
-      slotHandoffMs: { count: handoffs.length, p50: percentile(handoffs, 50), p95: percentile(handoffs, 95), max: percentile(handoffs, 100) },
+      slotHandoffMs: {
+        count: handoffs.length,
+        p50: percentile(handoffs, 50),
+        p95: percentile(handoffs, 95),
+        max: percentile(handoffs, 100),
+      },
       sentinel: {
         allAtOnce: {
           toWorkerStartMs: { p50: percentile(sentinelToWorkerMs, 50), max: percentile(sentinelToWorkerMs, 100) },
@@ -290,13 +334,25 @@ async function main(): Promise<void> {
         oneNode: { toWorkerStartMs: singleToWorkerMs, toMarkMs: singleToMarkMs },
       },
       memory: {
-        agentRssMiB: { median: round(percentile(agentRss, 50)! / 1024, 1), max: round(percentile(agentRss, 100)! / 1024, 1) },
-        agentFromSourcesRssMiB: { median: round(percentile(sourceRss, 50)! / 1024, 1), max: round(percentile(sourceRss, 100)! / 1024, 1) },
+        agentRssMiB: {
+          median: round(percentile(agentRss, 50)! / 1024, 1),
+          max: round(percentile(agentRss, 100)! / 1024, 1),
+        },
+        agentFromSourcesRssMiB: {
+          median: round(percentile(sourceRss, 50)! / 1024, 1),
+          max: round(percentile(sourceRss, 100)! / 1024, 1),
+        },
         bareNodeRssMiB: round(bareRss / 1024, 1),
         workers: workerPeaks.length,
-        workerPeakRssMiB: { median: round(percentile(workerPeaks, 50)! / 1024, 1), max: round(percentile(workerPeaks, 100)! / 1024, 1) },
+        workerPeakRssMiB: {
+          median: round(percentile(workerPeaks, 50)! / 1024, 1),
+          max: round(percentile(workerPeaks, 100)! / 1024, 1),
+        },
         workerRssMiB: { median: round(percentile(workerRssKiB, 50)! / 1024, 1) },
-        supervisorPlusWorkerRssMiB: { median: round(percentile(podRssKiB, 50)! / 1024, 1), max: round(percentile(podRssKiB, 100)! / 1024, 1) },
+        supervisorPlusWorkerRssMiB: {
+          median: round(percentile(podRssKiB, 50)! / 1024, 1),
+          max: round(percentile(podRssKiB, 100)! / 1024, 1),
+        },
       },
     };
     console.log(JSON.stringify(result));
@@ -339,11 +395,28 @@ function round(v: number, digits: number): number {
 function markdown(r: {
   command: string;
   nodes: number;
-  idle: { seconds: number; agentRequests: number; agentRequestsPerNodePerMinute: number; byVerb: Counts; apfServiceAccounts: number; baselineRequestsPerMinute: number; probes: { ok: number; failed: number } };
-  rollout: { seconds: number; agentRequests: number; agentRequestsPerNode: number; byVerb: Counts; apfServiceAccounts: number };
+  idle: {
+    seconds: number;
+    agentRequests: number;
+    agentRequestsPerNodePerMinute: number;
+    byVerb: Counts;
+    apfServiceAccounts: number;
+    baselineRequestsPerMinute: number;
+    probes: { ok: number; failed: number };
+  };
+  rollout: {
+    seconds: number;
+    agentRequests: number;
+    agentRequestsPerNode: number;
+    byVerb: Counts;
+    apfServiceAccounts: number;
+  };
   slotHandoffMs: { count: number; p50: number | null; p95: number | null; max: number | null };
   sentinel: {
-    allAtOnce: { toWorkerStartMs: { p50: number | null; max: number | null }; toMarkMs: { p50: number | null; max: number | null } };
+    allAtOnce: {
+      toWorkerStartMs: { p50: number | null; max: number | null };
+      toMarkMs: { p50: number | null; max: number | null };
+    };
     oneNode: { toWorkerStartMs: number; toMarkMs: number };
   };
   memory: {
@@ -356,7 +429,10 @@ function markdown(r: {
     supervisorPlusWorkerRssMiB: { median: number; max: number };
   };
 }): string {
-  const verbs = (c: Counts) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ');
+  const verbs = (c: Counts) =>
+    Object.entries(c)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
   return [
     '',
     `Produced by \`${r.command}\` (${r.nodes} kwok nodes, one agent process each; Node ${process.version}).`,

@@ -22,18 +22,26 @@ const REBOOT_MS = 5 * 60_000;
 const HORIZON_MS = 120 * 24 * HOUR_MS;
 const KURED_HORIZON_MS = 3 * 365 * 24 * HOUR_MS;
 const hours = (ms: number | null) => (ms === null ? null : Math.round((ms / HOUR_MS) * 10) / 10);
-const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
+const ratio = (a: number | null, b: number | null) =>
+  a === null || b === null || b === 0 ? null : Math.round((a / b) * 10_000) / 10_000;
 
 function compiled(fleetCap: string | null): CompiledFleet {
   const result = validateSources(benchFleet({ pools, fleetCap }), { nowMs: FROM_MS });
-  if (!result.policySet) throw new Error(`bench fleet invalid: ${result.diagnostics.slice(0, 3).map((d) => d.message).join('; ')}`);
+  if (!result.policySet)
+    throw new Error(
+      `bench fleet invalid: ${result.diagnostics
+        .slice(0, 3)
+        .map((d) => d.message)
+        .join('; ')}`,
+    );
   return compileFleet(result.policySet);
 }
 
 /** patchwindow on the fleet: the simulator's run time (median of 3 after a warm-up) and its figures. */
 function patchwindow(fleetCap: string | null): Forecast & { simulatorMs: number } {
   const fleet = compiled(fleetCap);
-  const run = () => forecast({ fleet, nodes, fromMs: FROM_MS, drainMs: DRAIN_MS, rebootMs: REBOOT_MS, horizonMs: HORIZON_MS });
+  const run = () =>
+    forecast({ fleet, nodes, fromMs: FROM_MS, drainMs: DRAIN_MS, rebootMs: REBOOT_MS, horizonMs: HORIZON_MS });
   run();
   const runs = [0, 1, 2].map(() => {
     const t0 = performance.now();
@@ -45,7 +53,9 @@ function patchwindow(fleetCap: string | null): Forecast & { simulatorMs: number 
 }
 
 function figures(variant: string, f: Forecast & { simulatorMs: number }): Record<string, unknown> {
-  const perPolicy = f.policies.map((p) => ratio(p.finishMs === null ? null : p.finishMs - FROM_MS, p.lowerBoundMs === null ? null : p.lowerBoundMs - FROM_MS));
+  const perPolicy = f.policies.map((p) =>
+    ratio(p.finishMs === null ? null : p.finishMs - FROM_MS, p.lowerBoundMs === null ? null : p.lowerBoundMs - FROM_MS),
+  );
   return {
     bench: 'forecast',
     variant,
@@ -65,18 +75,41 @@ function figures(variant: string, f: Forecast & { simulatorMs: number }): Record
 const nodes = benchNodes(pools, perPool);
 const free = patchwindow(null);
 console.log(JSON.stringify(figures('no fleet cap', free)));
-for (const cap of ['"2%"', '10', '3']) console.log(JSON.stringify(figures(`fleet cap ${cap.replaceAll('"', '')}`, patchwindow(cap))));
+for (const cap of ['"2%"', '10', '3'])
+  console.log(JSON.stringify(figures(`fleet cap ${cap.replaceAll('"', '')}`, patchwindow(cap))));
 
 // kured on the same windows (no start gate), drain + reboot held under the lock, hourly ticks.
 const fleet = compiled(null);
-const kuredPolicies: KuredPolicy[] = fleet.policies.map((p) => ({ name: p.policy.name, schedule: scheduleOf(p.config), nodes: perPool }));
-const kuredInput = { fromMs: FROM_MS, periodMs: HOUR_MS, busyMs: DRAIN_MS + REBOOT_MS, seed: 1, untilMs: FROM_MS + KURED_HORIZON_MS };
+const kuredPolicies: KuredPolicy[] = fleet.policies.map((p) => ({
+  name: p.policy.name,
+  schedule: scheduleOf(p.config),
+  nodes: perPool,
+}));
+const kuredInput = {
+  fromMs: FROM_MS,
+  periodMs: HOUR_MS,
+  busyMs: DRAIN_MS + REBOOT_MS,
+  seed: 1,
+  untilMs: FROM_MS + KURED_HORIZON_MS,
+};
 const oneLock = simulateKured({ ...kuredInput, policies: kuredPolicies });
 const perPoolLocks = kuredPolicies.map((p, i) => simulateKured({ ...kuredInput, seed: i + 1, policies: [p] }));
-const perPoolMakespan = perPoolLocks.every((k) => k.makespanMs !== null) ? Math.max(...perPoolLocks.map((k) => k.makespanMs!)) : null;
+const perPoolMakespan = perPoolLocks.every((k) => k.makespanMs !== null)
+  ? Math.max(...perPoolLocks.map((k) => k.makespanMs!))
+  : null;
 for (const [variant, makespanMs, done] of [
   ['kured, one lock, --period 1h', oneLock.makespanMs, oneLock.done],
   ['kured, one lock per pool, --period 1h', perPoolMakespan, perPoolLocks.reduce((n, k) => n + k.done, 0)],
 ] as const) {
-  console.log(JSON.stringify({ bench: 'forecast-kured', variant, nodes: nodes.length, done, makespanHours: hours(makespanMs), overLowerBound: ratio(makespanMs, free.lowerBoundMakespanMs), overPatchwindow: ratio(makespanMs, free.makespanMs) }));
+  console.log(
+    JSON.stringify({
+      bench: 'forecast-kured',
+      variant,
+      nodes: nodes.length,
+      done,
+      makespanHours: hours(makespanMs),
+      overLowerBound: ratio(makespanMs, free.lowerBoundMakespanMs),
+      overPatchwindow: ratio(makespanMs, free.makespanMs),
+    }),
+  );
 }

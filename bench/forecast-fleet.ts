@@ -23,11 +23,15 @@ export interface BenchFleetOptions {
 export function benchFleet(o: BenchFleetOptions): SourceFile[] {
   const cap = o.fleetCap === null ? '' : `  maxUnavailable: ${o.fleetCap}\n`;
   const files: SourceFile[] = [
-    { file: 'fleet.yaml', text: `apiVersion: patchwindow.io/v1alpha1\nkind: Fleet\nmetadata: { name: bench }\nspec:\n  poolLabel: agentpool\n${cap}` },
+    {
+      file: 'fleet.yaml',
+      text: `apiVersion: patchwindow.io/v1alpha1\nkind: Fleet\nmetadata: { name: bench }\nspec:\n  poolLabel: agentpool\n${cap}`,
+    },
   ];
   for (let i = 0; i < o.pools; i++) {
     const pool = poolName(i);
-    const blackout = i % 4 === 1 ? '  blackouts:\n    - { start: "2027-02-08", end: "2027-02-14", reason: release week }\n' : '';
+    const blackout =
+      i % 4 === 1 ? '  blackouts:\n    - { start: "2027-02-08", end: "2027-02-14", reason: release week }\n' : '';
     files.push({
       file: `${pool}.yaml`,
       text:

@@ -33,13 +33,23 @@ try {
   let output = '';
   for (let run = 0; run < 3; run++) {
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [join(root, 'bin/patchwindow.js'), 'plan', 'policies', '--base', first, '--format', 'json'], { cwd: repo, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(root, 'bin/patchwindow.js'), 'plan', 'policies', '--base', first, '--format', 'json'],
+      { cwd: repo, encoding: 'utf8' },
+    );
     times.push(performance.now() - t0);
     if (r.status !== 0) throw new Error(`plan exited ${r.status}: ${r.stderr}`);
     output = r.stdout;
   }
   const plan = JSON.parse(output) as { objects?: { changed?: unknown[] } };
-  console.log(JSON.stringify({ commits: Number(count), planMs: Math.round(median(times)), changedObjects: plan.objects?.changed?.length ?? null }));
+  console.log(
+    JSON.stringify({
+      commits: Number(count),
+      planMs: Math.round(median(times)),
+      changedObjects: plan.objects?.changed?.length ?? null,
+    }),
+  );
 } finally {
   rmSync(repo, { recursive: true, force: true });
 }

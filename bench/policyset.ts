@@ -14,10 +14,16 @@ export function syntheticPolicySet(policies: number, pools: number): SourceFile[
   ];
   for (let i = 0; i < policies; i++) {
     const name = `p${String(i).padStart(4, '0')}`;
-    const members = i < pools ? `  nodePools: [pool-${i}]\n` : `  nodeSelector: { matchLabels: { workload: w${i} } }\n  priority: ${i}\n`;
+    const members =
+      i < pools
+        ? `  nodePools: [pool-${i}]\n`
+        : `  nodeSelector: { matchLabels: { workload: w${i} } }\n  priority: ${i}\n`;
     const day = DAYS[i % 7]!;
     const zone = ZONES[i % ZONES.length]!;
-    const window = i % 2 === 0 ? `    - { days: [${day}, ${DAYS[(i + 3) % 7]!}], start: "22:00", end: "05:00" }\n` : `    - { days: [${day}], start: "01:00", duration: 6h }\n`;
+    const window =
+      i % 2 === 0
+        ? `    - { days: [${day}, ${DAYS[(i + 3) % 7]!}], start: "22:00", end: "05:00" }\n`
+        : `    - { days: [${day}], start: "01:00", duration: 6h }\n`;
     files.push({
       file: `${name}.yaml`,
       text: `apiVersion: patchwindow.io/v1alpha1\nkind: RebootPolicy\nmetadata: { name: ${name} }\nspec:\n${members}  maxUnavailable: ${i % 3 === 0 ? '"20%"' : 2}\n  timeZone: ${zone}\n  windows:\n${window}  blackouts:\n    - { start: "2027-02-0${1 + (i % 8)}", end: "2027-02-0${2 + (i % 8)}" }\n  drain: { timeout: 20m }\n`,

@@ -22,7 +22,11 @@ const failed: string[] = [];
 for (const file of benches) {
   const name = file.replace(/\.ts$/, '');
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(dir, file)], { cwd: join(dir, '..'), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [join(dir, file)], {
+    cwd: join(dir, '..'),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
   const ok = r.status === 0;
   console.log(`== ${name} (${seconds}s${ok ? '' : `, failed: ${r.error?.message ?? `exit ${r.status ?? r.signal}`}`})`);

@@ -25,7 +25,9 @@ export const DEFAULT_HOST_ROOT = '/host';
 export async function runAgentCommand(io: CliIo, opts: AgentCommandOptions): Promise<number> {
   const nodeName = io.env.NODE_NAME?.trim() ?? '';
   if (nodeName === '') {
-    throw new UsageError('NODE_NAME is not set; the agent needs the name of its Node (the DaemonSet sets it from spec.nodeName through the downward API)');
+    throw new UsageError(
+      'NODE_NAME is not set; the agent needs the name of its Node (the DaemonSet sets it from spec.nodeName through the downward API)',
+    );
   }
   const { agentMain } = await import('../agent/supervisor-main.ts');
   const nsenterPath = opts.nsenter ?? io.env.PATCHWINDOW_NSENTER;
@@ -44,11 +46,28 @@ export async function runAgentCommand(io: CliIo, opts: AgentCommandOptions): Pro
 export const registerAgent: RegisterCommand = (root, io, run) => {
   root
     .command('agent')
-    .description("run the node agent of a policy (its DaemonSet runs this): reboot this node when it needs it, inside the policy's windows and budget")
-    .requiredOption('--config <file>', 'the compiled AgentConfig (the DaemonSet mounts the policy ConfigMap at /etc/patchwindow/config.json)')
-    .option('--dry-run', 'take every decision but only say what it would do (Events "DryRun", log lines): never cordon, label, drain or reboot', false)
-    .option('--host-root <dir>', `where host paths are mounted (default $PATCHWINDOW_HOST_ROOT, else ${DEFAULT_HOST_ROOT})`)
-    .addOption(new Option('--listen <[host]:port>', 'address of /metrics and /healthz (default: every interface, port agent.metricsPort of the config)').argParser(listenArg))
+    .description(
+      "run the node agent of a policy (its DaemonSet runs this): reboot this node when it needs it, inside the policy's windows and budget",
+    )
+    .requiredOption(
+      '--config <file>',
+      'the compiled AgentConfig (the DaemonSet mounts the policy ConfigMap at /etc/patchwindow/config.json)',
+    )
+    .option(
+      '--dry-run',
+      'take every decision but only say what it would do (Events "DryRun", log lines): never cordon, label, drain or reboot',
+      false,
+    )
+    .option(
+      '--host-root <dir>',
+      `where host paths are mounted (default $PATCHWINDOW_HOST_ROOT, else ${DEFAULT_HOST_ROOT})`,
+    )
+    .addOption(
+      new Option(
+        '--listen <[host]:port>',
+        'address of /metrics and /healthz (default: every interface, port agent.metricsPort of the config)',
+      ).argParser(listenArg),
+    )
     // For tests only: a stand-in for nsenter (also $PATCHWINDOW_NSENTER), so a test host can observe
     // the reboot command instead of rebooting. Never set it in a DaemonSet.
     .addOption(new Option('--nsenter <path>', 'testing only: the nsenter binary to run host commands with').hideHelp())

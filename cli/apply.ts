@@ -34,10 +34,17 @@ export async function runApply(io: CliIo, paths: readonly string[], opts: ApplyC
     throw clusterError(err, kc.getCurrentCluster()?.server ?? 'of the kubeconfig');
   }
   const suffix = opts.dryRun ? ' (server dry run)' : '';
-  for (const [verb, refs] of [['created', result.created], ['configured', result.configured], ['unchanged', result.unchanged], ['pruned', result.pruned]] as const) {
+  for (const [verb, refs] of [
+    ['created', result.created],
+    ['configured', result.configured],
+    ['unchanged', result.unchanged],
+    ['pruned', result.pruned],
+  ] as const) {
     for (const ref of refs) io.stdout(`${title(ref)} ${verb}${suffix}\n`);
   }
-  io.stderr(`${result.created.length} created, ${result.configured.length} changed, ${result.unchanged.length} unchanged, ${result.pruned.length} pruned${suffix}\n`);
+  io.stderr(
+    `${result.created.length} created, ${result.configured.length} changed, ${result.unchanged.length} unchanged, ${result.pruned.length} pruned${suffix}\n`,
+  );
   return 0;
 }
 
@@ -46,7 +53,11 @@ export const registerApply: RegisterCommand = (root, io, run) => {
     .command('apply')
     .description('validate, render and server-side apply the policies once; --prune deletes what is no longer rendered')
     .argument('[paths...]', 'policy files or directories; default .')
-    .addOption(new Option('--dry-run [mode]', 'ask the API server what would change, change nothing').choices(['server']).preset('server'))
+    .addOption(
+      new Option('--dry-run [mode]', 'ask the API server what would change, change nothing')
+        .choices(['server'])
+        .preset('server'),
+    )
     .option('--prune', 'delete objects patchwindow manages for this fleet that are no longer rendered', false)
     .option('--kubeconfig <file>', 'kubeconfig to use (default $KUBECONFIG or ~/.kube/config)')
     .action((paths: string[], opts: ApplyCommandOptions) => run(runApply(io, paths, opts)));

@@ -5,7 +5,8 @@ import { parseDuration } from '../policy/duration.ts';
 
 export function instantArg(value: string): number {
   const ms = parseInstant(value);
-  if (ms === undefined) throw new InvalidArgumentError('not an instant; use RFC 3339 with an offset, e.g. 2026-12-01T22:00:00Z');
+  if (ms === undefined)
+    throw new InvalidArgumentError('not an instant; use RFC 3339 with an offset, e.g. 2026-12-01T22:00:00Z');
   return ms;
 }
 

@@ -24,7 +24,9 @@ describe('patchwindow validate', () => {
   it('prints FILE:LINE:COL: error: PATH: message and exits 1 on a bad policy', async () => {
     const run = await runCli(['validate', 'test/bad-policies/01-start-time.yaml']);
     expect(run.code).toBe(1);
-    expect(run.stdout).toBe('test/bad-policies/01-start-time.yaml:15:29: error: spec.windows[0].start: "24:00" is not a time of day; use HH:MM (00:00-23:59)\n');
+    expect(run.stdout).toBe(
+      'test/bad-policies/01-start-time.yaml:15:29: error: spec.windows[0].start: "24:00" is not a time of day; use HH:MM (00:00-23:59)\n',
+    );
     expect(run.stderr).toContain('invalid (1 error, 0 warnings)');
   });
 
@@ -33,7 +35,12 @@ describe('patchwindow validate', () => {
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stdout)).toEqual([
       {
-        file: 'test/bad-policies/03-time-zone.yaml', line: 14, column: 13, path: 'spec.timeZone', severity: 'error', rule: 'time-zone',
+        file: 'test/bad-policies/03-time-zone.yaml',
+        line: 14,
+        column: 13,
+        path: 'spec.timeZone',
+        severity: 'error',
+        rule: 'time-zone',
         message: '"CET+1" is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or UTC',
       },
     ]);
@@ -41,7 +48,9 @@ describe('patchwindow validate', () => {
 
   it('prints workflow annotations with --format github', async () => {
     const run = await runCli(['validate', 'test/bad-policies/06-typo-field.yaml', '--format', 'github']);
-    expect(run.stdout).toBe('::error file=test/bad-policies/06-typo-field.yaml,line=14,col=3,title=patchwindow schema::spec.windos: unknown field "windos"; did you mean "windows"?\n');
+    expect(run.stdout).toBe(
+      '::error file=test/bad-policies/06-typo-field.yaml,line=14,col=3,title=patchwindow schema::spec.windos: unknown field "windos"; did you mean "windows"?\n',
+    );
   });
 
   it('exits 2 for a path that does not exist, without claiming anything is valid', async () => {
@@ -73,7 +82,18 @@ describe('patchwindow validate', () => {
 
 describe('patchwindow windows', () => {
   it('prints the next windows as JSON in UTC', async () => {
-    const run = await runCli(['windows', 'policies-example', '--policy', 'system', '--from', '2026-12-14T00:00:00Z', '--count', '2', '--format', 'json']);
+    const run = await runCli([
+      'windows',
+      'policies-example',
+      '--policy',
+      'system',
+      '--from',
+      '2026-12-14T00:00:00Z',
+      '--count',
+      '2',
+      '--format',
+      'json',
+    ]);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
       policy: 'system',
@@ -85,13 +105,27 @@ describe('patchwindow windows', () => {
   });
 
   it('skips the fleet blackout and shows local and UTC times', async () => {
-    const run = await runCli(['windows', 'policies-example', '--policy', 'system', '--from', '2026-12-18T00:00:00Z', '--count', '1']);
-    expect(run.stdout).toContain('2027-01-05 01:00 +01:00 → 2027-01-05 04:00 +01:00   (UTC 2027-01-05T00:00:00Z → 2027-01-05T03:00:00Z, 3h)');
+    const run = await runCli([
+      'windows',
+      'policies-example',
+      '--policy',
+      'system',
+      '--from',
+      '2026-12-18T00:00:00Z',
+      '--count',
+      '1',
+    ]);
+    expect(run.stdout).toContain(
+      '2027-01-05 01:00 +01:00 → 2027-01-05 04:00 +01:00   (UTC 2027-01-05T00:00:00Z → 2027-01-05T03:00:00Z, 3h)',
+    );
   });
 
   it('exits 2 for an unknown policy and names the known ones', async () => {
     const run = await runCli(['windows', 'policies-example', '--policy', 'db']);
-    expect(run).toMatchObject({ code: 2, stderr: 'patchwindow: --policy db: no such policy; the policies are general, gpu, system\n' });
+    expect(run).toMatchObject({
+      code: 2,
+      stderr: 'patchwindow: --policy db: no such policy; the policies are general, gpu, system\n',
+    });
   });
 
   it('exits 2 for a malformed --from', async () => {

@@ -12,4 +12,15 @@ import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
 import { registerWindows } from './windows.ts';
 
-export const commands: readonly RegisterCommand[] = [registerValidate, registerWindows, registerRender, registerCoverage, registerPlan, registerForecast, registerApply, registerReconcile, registerStatus, registerAgent];
+export const commands: readonly RegisterCommand[] = [
+  registerValidate,
+  registerWindows,
+  registerRender,
+  registerCoverage,
+  registerPlan,
+  registerForecast,
+  registerApply,
+  registerReconcile,
+  registerStatus,
+  registerAgent,
+];

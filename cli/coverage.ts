@@ -58,11 +58,15 @@ export async function runCoverage(io: CliIo, paths: readonly string[], opts: Cov
   const report = computeCoverage(objects, nodes);
   io.stdout(opts.format === 'json' ? `${JSON.stringify(coverageJson(report), null, 2)}\n` : coverageText(report));
   if (report.doubleCovered.length > 0) {
-    io.stderr(`patchwindow: ${report.doubleCovered.length} node(s) would run two agents: ${report.doubleCovered.join(', ')}; this is a bug in render, please report it\n`);
+    io.stderr(
+      `patchwindow: ${report.doubleCovered.length} node(s) would run two agents: ${report.doubleCovered.join(', ')}; this is a bug in render, please report it\n`,
+    );
     return 1;
   }
   if (report.uncovered.length > 0 && !opts.allowUncovered) {
-    io.stderr(`patchwindow: ${report.uncovered.length} node(s) have no agent: ${report.uncovered.join(', ')}; name their pools in a policy, set the Fleet's defaultPolicy, or pass --allow-uncovered\n`);
+    io.stderr(
+      `patchwindow: ${report.uncovered.length} node(s) have no agent: ${report.uncovered.join(', ')}; name their pools in a policy, set the Fleet's defaultPolicy, or pass --allow-uncovered\n`,
+    );
     return 1;
   }
   return 0;

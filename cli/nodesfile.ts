@@ -11,7 +11,10 @@ export async function readArgFile(io: CliIo, flag: string, file: string): Promis
     return await readFile(resolve(io.cwd, file), 'utf8');
   } catch (err: unknown) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new IoError(`${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(err)})`}`, { cause: err });
+    throw new IoError(
+      `${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(err)})`}`,
+      { cause: err },
+    );
   }
 }
 

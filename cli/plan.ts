@@ -32,17 +32,29 @@ async function loadBase(io: CliIo, paths: readonly string[], ref: string): Promi
   const at = await loadSourcesAtRef(paths, ref, io.cwd);
   const label = `${ref} (${at.commit.slice(0, 7)})`;
   if (at.sources.length === 0 && at.diagnostics.length === 0) {
-    return { compiled: null, label, note: `no policy files at ${ref} (${at.missing.join(', ')}); everything shows as added` };
+    return {
+      compiled: null,
+      label,
+      note: `no policy files at ${ref} (${at.missing.join(', ')}); everything shows as added`,
+    };
   }
   const { diagnostics, policySet } = checkSources(at, { nowMs: io.now(), origin: `${ref}:${paths.join(', ')}` });
   if (!policySet) {
-    return { compiled: null, label, note: `the policies at ${ref} are invalid (${summary(diagnostics)}); everything shows as added` };
+    return {
+      compiled: null,
+      label,
+      note: `the policies at ${ref} are invalid (${summary(diagnostics)}); everything shows as added`,
+    };
   }
   try {
     return { compiled: compileFleet(policySet), label, note: null };
   } catch (err: unknown) {
     if (!(err instanceof PolicyError)) throw err;
-    return { compiled: null, label, note: `the policies at ${ref} do not compile (${err.message}); everything shows as added` };
+    return {
+      compiled: null,
+      label,
+      note: `the policies at ${ref} do not compile (${err.message}); everything shows as added`,
+    };
   }
 }
 
@@ -53,7 +65,14 @@ export async function runPlan(io: CliIo, paths: readonly string[], opts: PlanOpt
   const base = await loadBase(io, where, opts.base);
   const head = compileFleet(await loadPolicySet(io, where, { quietWarnings: true }));
   const plan = buildPlan({ base: base.compiled, head, nowMs: io.now(), ...(nodes ? { nodes } : {}) });
-  const report: PlanReport = { plan, fleet: head.fleet.name, base: base.label, head: 'the working tree', baseNote: base.note, nodesFile: opts.nodes ?? null };
+  const report: PlanReport = {
+    plan,
+    fleet: head.fleet.name,
+    base: base.label,
+    head: 'the working tree',
+    baseNote: base.note,
+    nodesFile: opts.nodes ?? null,
+  };
   if (base.note && opts.format !== 'text') io.stderr(`patchwindow: note: ${base.note}\n`);
   const format = { text: planText, markdown: planMarkdown, json: planJson }[opts.format];
   io.stdout(format(report));
@@ -66,7 +85,10 @@ export const registerPlan: RegisterCommand = (root, io, run) => {
     .description('show what a policy change does: rendered objects, windows, budgets, pools and nodes before vs after')
     .argument('[paths...]', 'policy files or directories in a git repository; default .')
     .requiredOption('--base <ref>', 'the git revision to compare the working tree against, e.g. origin/main')
-    .option('--nodes <file>', 'output of kubectl get nodes -o yaml: also show nodes that change policy and coverage problems')
+    .option(
+      '--nodes <file>',
+      'output of kubectl get nodes -o yaml: also show nodes that change policy and coverage problems',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
     .action((paths: string[], opts: PlanOptions) => run(runPlan(io, paths, opts)));
 };

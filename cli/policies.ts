@@ -33,9 +33,16 @@ export function pathsOrDefault(paths: readonly string[]): string[] {
  * `quietWarnings` hides warnings for commands whose output is not the diagnostics). Throws
  * PolicyError when invalid, IoError when unreadable.
  */
-export async function loadPolicySet(io: CliIo, paths: readonly string[], opts: { format?: Format; quietWarnings?: boolean } = {}): Promise<PolicySet> {
+export async function loadPolicySet(
+  io: CliIo,
+  paths: readonly string[],
+  opts: { format?: Format; quietWarnings?: boolean } = {},
+): Promise<PolicySet> {
   const loaded = await loadSources(pathsOrDefault(paths));
-  const { diagnostics, policySet } = checkSources(loaded, { nowMs: io.now(), origin: pathsOrDefault(paths).join(', ') });
+  const { diagnostics, policySet } = checkSources(loaded, {
+    nowMs: io.now(),
+    origin: pathsOrDefault(paths).join(', '),
+  });
   const shown = opts.quietWarnings && !hasErrors(diagnostics) ? [] : diagnostics;
   if (shown.length > 0) {
     printDiagnostics({ ...io, stdout: io.stderr }, shown, opts.format === 'github' ? 'github' : 'text');

@@ -21,12 +21,20 @@ function program(io: CliIo, run: RunCommand, commands: readonly RegisterCommand[
 }
 
 /** Runs the command line `argv` (without node and script) with `commands`; resolves to the exit code. */
-export async function runProgram(argv: readonly string[], io: CliIo, commands: readonly RegisterCommand[]): Promise<number> {
+export async function runProgram(
+  argv: readonly string[],
+  io: CliIo,
+  commands: readonly RegisterCommand[],
+): Promise<number> {
   let pending: Promise<number> | undefined;
   try {
-    await program(io, (p) => {
-      pending = p;
-    }, commands).parseAsync([...argv], { from: 'user' });
+    await program(
+      io,
+      (p) => {
+        pending = p;
+      },
+      commands,
+    ).parseAsync([...argv], { from: 'user' });
     if (!pending) {
       io.stderr('patchwindow: no command given; run patchwindow --help\n');
       return 2;
@@ -43,11 +51,18 @@ export async function runProgram(argv: readonly string[], io: CliIo, commands: r
     }
     // An adapter's TerminalError or TransientError that reaches the command line is a setup or I/O
     // problem the command could not get past (e.g. a port already taken).
-    if (err instanceof UsageError || err instanceof IoError || err instanceof TerminalError || err instanceof TransientError) {
+    if (
+      err instanceof UsageError ||
+      err instanceof IoError ||
+      err instanceof TerminalError ||
+      err instanceof TransientError
+    ) {
       io.stderr(`patchwindow: ${err.message}\n`);
       return 2;
     }
-    io.stderr(`patchwindow: unexpected error: ${messageOf(err)}\n  this is a bug; please report it with the command you ran\n`);
+    io.stderr(
+      `patchwindow: unexpected error: ${messageOf(err)}\n  this is a bug; please report it with the command you ran\n`,
+    );
     return 2;
   }
 }

@@ -15,14 +15,22 @@ describe('patchwindow reconcile: settings', () => {
   it('refuses a schedule that is not cron, and says what one looks like', async () => {
     const run = await runCli(['reconcile', ...repo, '--schedule', 'every 2 minutes']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^patchwindow: --schedule "every 2 minutes" is not a cron expression \(.*\); e\.g\. "\*\/2 \* \* \* \*" for every 2 minutes\n$/);
+    expect(run.stderr).toMatch(
+      /^patchwindow: --schedule "every 2 minutes" is not a cron expression \(.*\); e\.g\. "\*\/2 \* \* \* \*" for every 2 minutes\n$/,
+    );
   });
 
   it('refuses an SSH key without known_hosts, and a renew interval not shorter than the lease', async () => {
     const ssh = await runCli(['reconcile', ...repo, '--git-ssh-key', '/keys/id']);
-    expect(ssh).toMatchObject({ code: 2, stderr: 'patchwindow: --git-ssh-key needs --git-known-hosts: host keys are always checked\n' });
+    expect(ssh).toMatchObject({
+      code: 2,
+      stderr: 'patchwindow: --git-ssh-key needs --git-known-hosts: host keys are always checked\n',
+    });
     const lease = await runCli(['reconcile', ...repo, '--lease-duration', '5s', '--renew-interval', '5s']);
-    expect(lease).toMatchObject({ code: 2, stderr: 'patchwindow: --renew-interval must be shorter than --lease-duration\n' });
+    expect(lease).toMatchObject({
+      code: 2,
+      stderr: 'patchwindow: --renew-interval must be shorter than --lease-duration\n',
+    });
   });
 
   it('exits 2 without a kubeconfig, naming where it looked', async () => {

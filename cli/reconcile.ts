@@ -10,7 +10,6 @@ import { durationArg } from './args.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
 import { listenArg } from './listen.ts';
 
-
 export interface ReconcileOptions {
   readonly repo: string;
   readonly ref: string;
@@ -42,11 +41,21 @@ function duration(flags: string, description: string, defaultMs: number, shown: 
 }
 
 function stopped(signal: AbortSignal): Promise<void> {
-  return new Promise((done) => (signal.aborted ? done() : signal.addEventListener('abort', () => done(), { once: true })));
+  return new Promise((done) =>
+    signal.aborted ? done() : signal.addEventListener('abort', () => done(), { once: true }),
+  );
 }
 
 export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<number> {
-  const [{ validateDetailed }, { loadKubeConfig }, { GitSource }, { createReconcilerLog }, { startController }, { systemClock }, errors] = await Promise.all([
+  const [
+    { validateDetailed },
+    { loadKubeConfig },
+    { GitSource },
+    { createReconcilerLog },
+    { startController },
+    { systemClock },
+    errors,
+  ] = await Promise.all([
     import('node-cron'),
     import('../kube/config.ts'),
     import('../reconciler/gitops/gitsource.ts'),
@@ -57,12 +66,17 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
   ]);
   const cron = validateDetailed(opts.schedule);
   if (!cron.valid) {
-    throw new errors.UsageError(`--schedule "${opts.schedule}" is not a cron expression (${cron.errors.map((e) => e.message).join('; ')}); e.g. "*/2 * * * *" for every 2 minutes`);
+    throw new errors.UsageError(
+      `--schedule "${opts.schedule}" is not a cron expression (${cron.errors.map((e) => e.message).join('; ')}); e.g. "*/2 * * * *" for every 2 minutes`,
+    );
   }
-  if (opts.renewInterval >= opts.leaseDuration) throw new errors.UsageError('--renew-interval must be shorter than --lease-duration');
-  if (opts.gitSshKey && !opts.gitKnownHosts) throw new errors.UsageError('--git-ssh-key needs --git-known-hosts: host keys are always checked');
+  if (opts.renewInterval >= opts.leaseDuration)
+    throw new errors.UsageError('--renew-interval must be shorter than --lease-duration');
+  if (opts.gitSshKey && !opts.gitKnownHosts)
+    throw new errors.UsageError('--git-ssh-key needs --git-known-hosts: host keys are always checked');
   const kc = loadKubeConfig(opts.kubeconfig ? { ...io.env, KUBECONFIG: opts.kubeconfig } : io.env);
-  const namespace = opts.namespace ?? io.env.POD_NAMESPACE ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'patchwindow';
+  const namespace =
+    opts.namespace ?? io.env.POD_NAMESPACE ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'patchwindow';
   const cacheKey = createHash('sha256').update(`${opts.repo}\n${opts.ref}`).digest('hex').slice(0, 12);
   const source = new GitSource({
     url: opts.repo,
@@ -92,7 +106,8 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
     renewMs: opts.renewInterval,
     port: opts.listen.port,
     ...(opts.listen.host ? { host: opts.listen.host } : {}),
-    advertiseUrl: (port) => opts.advertiseUrl ?? `http://${podIp ? (podIp.includes(':') ? `[${podIp}]` : podIp) : '127.0.0.1'}:${port}/sync`,
+    advertiseUrl: (port) =>
+      opts.advertiseUrl ?? `http://${podIp ? (podIp.includes(':') ? `[${podIp}]` : podIp) : '127.0.0.1'}:${port}/sync`,
     shutdownGraceMs: opts.shutdownGrace,
     maxCycleMs: opts.maxCycle,
     log,
@@ -108,28 +123,60 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
 export const registerReconcile: RegisterCommand = (root, io, run) => {
   root
     .command('reconcile')
-    .description('run the in-cluster reconciler: follow a git branch, apply and prune the rendered agents on a schedule and on POST /sync')
-    .requiredOption('--repo <url>', 'policy repository (https://, ssh://, git@host:path or file://); credentials in it are masked everywhere')
+    .description(
+      'run the in-cluster reconciler: follow a git branch, apply and prune the rendered agents on a schedule and on POST /sync',
+    )
+    .requiredOption(
+      '--repo <url>',
+      'policy repository (https://, ssh://, git@host:path or file://); credentials in it are masked everywhere',
+    )
     .option('--ref <branch>', 'branch (or full ref) to follow; force-pushes are followed', 'main')
     .option('--path <dir>', 'directory of the policies inside the repository', '.')
-    .option('--schedule <cron>', 'when to run a cycle (cron, 5 or 6 fields); runs that would overlap are skipped', '*/2 * * * *')
+    .option(
+      '--schedule <cron>',
+      'when to run a cycle (cron, 5 or 6 fields); runs that would overlap are skipped',
+      '*/2 * * * *',
+    )
     .option('--cache-dir <dir>', 'where the clone is kept (default: a directory under the system temp dir)')
     .option('--git-token-file <file>', 'file with an HTTPS token (sent as basic auth; re-read every cycle)')
     .option('--git-username <name>', 'user name sent with the token', 'git')
     .option('--git-ssh-key <file>', 'SSH private key for ssh:// and git@host:path URLs (needs --git-known-hosts)')
     .option('--git-known-hosts <file>', 'known_hosts file; host keys are always checked')
-    .addOption(duration('--git-timeout <duration>', 'kill a git command that shows no progress for this long', 120_000, '2m'))
-    .option('--namespace <ns>', 'namespace of the leader Lease, the status ConfigMap and Events (default $POD_NAMESPACE, the kubeconfig context namespace, or patchwindow)')
+    .addOption(
+      duration('--git-timeout <duration>', 'kill a git command that shows no progress for this long', 120_000, '2m'),
+    )
+    .option(
+      '--namespace <ns>',
+      'namespace of the leader Lease, the status ConfigMap and Events (default $POD_NAMESPACE, the kubeconfig context namespace, or patchwindow)',
+    )
     .option('--agent-namespace <ns>', "the Fleet's spec.namespace this reconciler may apply to (default: --namespace)")
     .option('--lease <name>', 'name of the leader election Lease', 'patchwindow-reconciler')
     .option('--status-configmap <name>', 'name of the status ConfigMap', 'patchwindow-reconciler-status')
     .option('--identity <id>', 'this replica in the Lease (default $POD_NAME, else host name and a random suffix)')
-    .addOption(duration('--lease-duration <duration>', 'a leader that has not renewed for this long is replaced', 15_000, '15s'))
+    .addOption(
+      duration('--lease-duration <duration>', 'a leader that has not renewed for this long is replaced', 15_000, '15s'),
+    )
     .addOption(duration('--renew-interval <duration>', 'how often the leader renews the Lease', 5_000, '5s'))
-    .addOption(new Option('--listen <[host]:port>', 'address of /metrics, /healthz, /readyz and POST /sync').argParser(listenArg).default({ port: 8080 }, ':8080'))
-    .option('--advertise-url <url>', "how other replicas reach this one's POST /sync (default http://$POD_IP:PORT/sync, or 127.0.0.1 without POD_IP)")
-    .addOption(duration('--shutdown-grace <duration>', 'on SIGTERM, how long a running cycle may take to finish before it is aborted', 30_000, '30s'))
-    .addOption(duration('--max-cycle <duration>', '/healthz fails when one cycle runs longer than this', 600_000, '10m'))
+    .addOption(
+      new Option('--listen <[host]:port>', 'address of /metrics, /healthz, /readyz and POST /sync')
+        .argParser(listenArg)
+        .default({ port: 8080 }, ':8080'),
+    )
+    .option(
+      '--advertise-url <url>',
+      "how other replicas reach this one's POST /sync (default http://$POD_IP:PORT/sync, or 127.0.0.1 without POD_IP)",
+    )
+    .addOption(
+      duration(
+        '--shutdown-grace <duration>',
+        'on SIGTERM, how long a running cycle may take to finish before it is aborted',
+        30_000,
+        '30s',
+      ),
+    )
+    .addOption(
+      duration('--max-cycle <duration>', '/healthz fails when one cycle runs longer than this', 600_000, '10m'),
+    )
     .option('--kubeconfig <file>', 'kubeconfig to use (default $KUBECONFIG, ~/.kube/config, or the pod ServiceAccount)')
     .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'))
     .action((opts: ReconcileOptions) => run(runReconcile(io, opts)));

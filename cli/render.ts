@@ -31,14 +31,18 @@ export async function runRender(io: CliIo, paths: readonly string[], opts: Rende
   const dir = resolve(io.cwd, opts.out);
   const result = await writeOutputDir(dir, renderFiles(objects), { clean: opts.clean ?? false });
   const removed = result.removed.length > 0 ? `; removed ${result.removed.join(', ')}` : '';
-  io.stderr(`rendered ${objects.length} objects of fleet ${compiled.fleet.name} into ${opts.out} (${result.written.length} files${removed})\n`);
+  io.stderr(
+    `rendered ${objects.length} objects of fleet ${compiled.fleet.name} into ${opts.out} (${result.written.length} files${removed})\n`,
+  );
   return 0;
 }
 
 export const registerRender: RegisterCommand = (root, io, run) => {
   root
     .command('render')
-    .description('validate the policies and render the agent objects (Namespace, RBAC, a ConfigMap and DaemonSet per policy, kustomization.yaml)')
+    .description(
+      'validate the policies and render the agent objects (Namespace, RBAC, a ConfigMap and DaemonSet per policy, kustomization.yaml)',
+    )
     .argument('[paths...]', 'policy files or directories; default .')
     .option('--out <dir>', 'write one file per object and kustomization.yaml into this directory')
     .option('--stdout', 'print every object as one YAML stream instead')

@@ -11,7 +11,13 @@ export interface StatusOptions {
 }
 
 export async function runStatus(io: CliIo, opts: StatusOptions): Promise<number> {
-  const [{ loadKubeConfig }, { readStatusInput }, { computeStatus }, { formatStatusJson, formatStatusText }, { clusterError }] = await Promise.all([
+  const [
+    { loadKubeConfig },
+    { readStatusInput },
+    { computeStatus },
+    { formatStatusJson, formatStatusText },
+    { clusterError },
+  ] = await Promise.all([
     import('../kube/config.ts'),
     import('../reconciler/status/status-read.ts'),
     import('../reconciler/status/status.ts'),
@@ -25,12 +31,15 @@ export async function runStatus(io: CliIo, opts: StatusOptions): Promise<number>
     input = await readStatusInput(kc, { nowMs, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
   } catch (err: unknown) {
     const e = clusterError(err, kc.getCurrentCluster()?.server ?? 'of the kubeconfig');
-    if (!opts.namespace && e.message.includes('configmaps')) e.message += '; --namespace NS reads the agents of one namespace only';
+    if (!opts.namespace && e.message.includes('configmaps'))
+      e.message += '; --namespace NS reads the agents of one namespace only';
     throw e;
   }
   for (const w of input.warnings) io.stderr(`patchwindow: warning: ${w}\n`);
   if (input.configs.length === 0) {
-    io.stderr(`patchwindow: no patchwindow agents found${opts.namespace ? ` in namespace ${opts.namespace}` : ''} (no ConfigMap labelled app.kubernetes.io/managed-by=patchwindow); apply or sync the rendered policies first\n`);
+    io.stderr(
+      `patchwindow: no patchwindow agents found${opts.namespace ? ` in namespace ${opts.namespace}` : ''} (no ConfigMap labelled app.kubernetes.io/managed-by=patchwindow); apply or sync the rendered policies first\n`,
+    );
   }
   const status = computeStatus(input);
   io.stdout(opts.format === 'json' ? formatStatusJson(status, nowMs) : formatStatusText(status, nowMs));
@@ -40,7 +49,9 @@ export async function runStatus(io: CliIo, opts: StatusOptions): Promise<number>
 export const registerStatus: RegisterCommand = (root, io, run) => {
   root
     .command('status')
-    .description('show every node (policy, pool, reboot required since, phase, slot, blocker, next window) and every budget (unavailable, pending)')
+    .description(
+      'show every node (policy, pool, reboot required since, phase, slot, blocker, next window) and every budget (unavailable, pending)',
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--namespace <ns>', 'read the agents of this namespace only (default: every namespace)')
     .option('--kubeconfig <file>', 'kubeconfig to use (default $KUBECONFIG or ~/.kube/config)')

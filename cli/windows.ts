@@ -22,17 +22,24 @@ export async function runWindows(io: CliIo, paths: readonly string[], opts: Wind
   const set = await loadPolicySet(io, paths, { quietWarnings: true });
   const policy = set.policies.find((p) => p.name === opts.policy);
   if (!policy) {
-    throw new UsageError(`--policy ${opts.policy}: no such policy; the policies are ${set.policies.map((p) => p.name).join(', ')}`);
+    throw new UsageError(
+      `--policy ${opts.policy}: no such policy; the policies are ${set.policies.map((p) => p.name).join(', ')}`,
+    );
   }
   const fromMs = opts.from ?? io.now();
   const windows = nextWindows(policy.schedule, fromMs, opts.count, WINDOWS_HORIZON_MS);
   if (opts.format === 'json') {
-    const out = { policy: policy.name, windows: windows.map((w) => ({ start: formatInstant(w.startMs), end: formatInstant(w.endMs) })) };
+    const out = {
+      policy: policy.name,
+      windows: windows.map((w) => ({ start: formatInstant(w.startMs), end: formatInstant(w.endMs) })),
+    };
     io.stdout(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
   }
   const zone = policy.schedule.timeZone;
-  io.stdout(`policy ${policy.name}: next ${windows.length} effective window${windows.length === 1 ? '' : 's'} from ${formatInstant(fromMs)} (time zone ${zone})\n`);
+  io.stdout(
+    `policy ${policy.name}: next ${windows.length} effective window${windows.length === 1 ? '' : 's'} from ${formatInstant(fromMs)} (time zone ${zone})\n`,
+  );
   if (windows.length === 0) {
     io.stdout(`  none within ${WINDOWS_HORIZON_MS / 86_400_000} days: blackouts or a pause cover every window\n`);
   }

@@ -18,7 +18,8 @@ export function listening(server: Server, what: string): Listening {
   return {
     listen: (port, host) =>
       new Promise((resolve, reject) => {
-        const onError = (err: Error): void => reject(new TerminalError(`cannot ${what} on ${host ?? '*'}:${port}: ${err.message}`, { cause: err }));
+        const onError = (err: Error): void =>
+          reject(new TerminalError(`cannot ${what} on ${host ?? '*'}:${port}: ${err.message}`, { cause: err }));
         server.once('error', onError);
         server.listen(port, host, () => {
           server.off('error', onError);
@@ -35,7 +36,12 @@ export function listening(server: Server, what: string): Listening {
 }
 
 /** Answers with `body` as plain UTF-8 text unless `headers` set another content-type. */
-export function reply(res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
+export function reply(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
   res.end(body);
 }

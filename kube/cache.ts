@@ -1,7 +1,13 @@
 // A Cache (agent/ports.ts) over client-node's ListWatch: list once, then watch, reconnecting on
 // watch timeouts and 410 Gone (ListWatch does that) and, unlike ListWatch, also after any other
 // error, with capped exponential back-off. `list()` never calls the API.
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ListWatch,
+  Watch,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import type { Cache } from './ports.ts';
 import { wrap } from './errors.ts';
 
@@ -61,7 +67,14 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
       throw err;
     }
   };
-  const informer = new ListWatch<T>(opts.path, quietWatch(opts.kc), list, false, opts.labelSelector, opts.fieldSelector);
+  const informer = new ListWatch<T>(
+    opts.path,
+    quietWatch(opts.kc),
+    list,
+    false,
+    opts.labelSelector,
+    opts.fieldSelector,
+  );
   // The mapped items, kept until the next change: an agent waiting for a slot lists every Node
   // at each decision, and decides again on every change of any of them.
   let mapped: U[] | undefined;

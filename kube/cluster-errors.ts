@@ -19,7 +19,11 @@ export function requestProblem(err: unknown): string {
 
 /** The HTTP status anywhere in the cause chain (wrapped client errors keep the original as cause). */
 function statusIn(err: unknown): number | undefined {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 10; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = err, depth = 0;
+    e !== undefined && e !== null && depth < 10;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const status = statusOf(e);
     if (status !== undefined) return status;
   }
@@ -32,13 +36,21 @@ export function clusterError(err: unknown, server: string): IoError {
   const message = messageOf(err).split('\n')[0]!;
   if (status === undefined) {
     const cause = networkCause(err) ?? message;
-    return new IoError(`cannot reach the Kubernetes API server ${server} (${cause}); check that the cluster is up and that KUBECONFIG or --kubeconfig points at it`, { cause: err });
+    return new IoError(
+      `cannot reach the Kubernetes API server ${server} (${cause}); check that the cluster is up and that KUBECONFIG or --kubeconfig points at it`,
+      { cause: err },
+    );
   }
   if (status === 401) {
-    return new IoError(`the API server ${server} refused the kubeconfig's credentials (401 Unauthorized); log in again or renew the token`, { cause: err });
+    return new IoError(
+      `the API server ${server} refused the kubeconfig's credentials (401 Unauthorized); log in again or renew the token`,
+      { cause: err },
+    );
   }
   if (status === 403) {
-    return new IoError(`${message}; the kubeconfig's user lacks the RBAC permission for this (cluster ${server})`, { cause: err });
+    return new IoError(`${message}; the kubeconfig's user lacks the RBAC permission for this (cluster ${server})`, {
+      cause: err,
+    });
   }
   return new IoError(`${message} (cluster ${server}, HTTP ${status})`, { cause: err });
 }

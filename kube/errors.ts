@@ -6,7 +6,8 @@ import { TerminalError, TransientError } from '../policy/errors.ts';
 /** HTTP status of an API error, or undefined for network failures. */
 export function statusOf(err: unknown): number | undefined {
   if (err instanceof ApiException) return err.code;
-  const code = (err as { statusCode?: unknown; code?: unknown } | null)?.statusCode ?? (err as { code?: unknown } | null)?.code;
+  const code =
+    (err as { statusCode?: unknown; code?: unknown } | null)?.statusCode ?? (err as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
 }
 
@@ -38,7 +39,11 @@ export function wrap(what: string, err: unknown): Error {
 }
 
 /** Runs `call`; wraps its failure unless the status is one the caller handles itself. */
-export async function call<T>(what: string, fn: () => Promise<T>, handled: Readonly<Record<number, () => T>> = {}): Promise<T> {
+export async function call<T>(
+  what: string,
+  fn: () => Promise<T>,
+  handled: Readonly<Record<number, () => T>> = {},
+): Promise<T> {
   try {
     return await fn();
   } catch (err: unknown) {

@@ -23,7 +23,10 @@ export class KubeEvents implements Events {
       await this.core.createNamespacedEvent({
         namespace: this.namespace,
         body: {
-          metadata: { name: `${nodeName}.${now.getTime().toString(16)}${randomBytes(3).toString('hex')}`, namespace: this.namespace },
+          metadata: {
+            name: `${nodeName}.${now.getTime().toString(16)}${randomBytes(3).toString('hex')}`,
+            namespace: this.namespace,
+          },
           // Like the kubelet, use the node name as uid: describe matches node events by it.
           involvedObject: { apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeName },
           type: event.type,

@@ -31,7 +31,17 @@ async function apiServer(reply: (index: number, path: string) => Reply): Promise
 }
 
 function forbiddenBy(message: string): Reply {
-  return { status: 403, body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Forbidden', code: 403, message }) };
+  return {
+    status: 403,
+    body: JSON.stringify({
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'Forbidden',
+      code: 403,
+      message,
+    }),
+  };
 }
 const forbidden = forbiddenBy('nodes is forbidden: User "agent" cannot list resource "nodes"');
 
@@ -43,7 +53,9 @@ describe('watchCache', () => {
       (err: unknown) => err,
     );
     expect(failure).toBeInstanceOf(TerminalError);
-    expect((failure as Error).message).toBe('watch nodes: nodes is forbidden: User "agent" cannot list resource "nodes"');
+    expect((failure as Error).message).toBe(
+      'watch nodes: nodes is forbidden: User "agent" cannot list resource "nodes"',
+    );
   });
 
   it('reports a forbidden watch after a good list to onError as a TerminalError', async () => {
@@ -51,7 +63,12 @@ describe('watchCache', () => {
     let reported: () => void = () => undefined;
     const firstError = new Promise<void>((resolve) => (reported = resolve));
     const server = await apiServer((_, path) =>
-      path.includes('watch=true') ? forbidden : { status: 200, body: JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items: [] }) },
+      path.includes('watch=true')
+        ? forbidden
+        : {
+            status: 200,
+            body: JSON.stringify({ kind: 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items: [] }),
+          },
     );
     const nodes = new KubeNodes(kubeConfig(server.url), {
       onWatchError: (err) => {
@@ -85,17 +102,23 @@ describe('KubeEvents', () => {
     const port = await closedPort();
     const messages: string[] = [];
     const events = new KubeEvents(kubeConfig(`http://127.0.0.1:${port}`), { onError: (m) => messages.push(m) });
-    await expect(events.record('aks-gpu-10', { type: 'Normal', reason: 'PatchwindowDrain', message: 'draining' })).resolves.toBeUndefined();
+    await expect(
+      events.record('aks-gpu-10', { type: 'Normal', reason: 'PatchwindowDrain', message: 'draining' }),
+    ).resolves.toBeUndefined();
     expect(messages).toHaveLength(1);
     expect(messages[0]).toMatch(/^event PatchwindowDrain on node aks-gpu-10 not recorded: /);
     expect(messages[0]).not.toContain('\n');
   });
 
   it('reports the API server message, not the client dump, when an event is refused', async () => {
-    const server = await apiServer(() => forbiddenBy('events is forbidden: User "agent" cannot create resource "events"'));
+    const server = await apiServer(() =>
+      forbiddenBy('events is forbidden: User "agent" cannot create resource "events"'),
+    );
     const messages: string[] = [];
     const events = new KubeEvents(kubeConfig(server.url), { onError: (m) => messages.push(m) });
     await events.record('n1', { type: 'Warning', reason: 'PatchwindowFailed', message: 'boom' });
-    expect(messages).toEqual(['event PatchwindowFailed on node n1 not recorded: events is forbidden: User "agent" cannot create resource "events"']);
+    expect(messages).toEqual([
+      'event PatchwindowFailed on node n1 not recorded: events is forbidden: User "agent" cannot create resource "events"',
+    ]);
   });
 });

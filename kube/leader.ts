@@ -113,7 +113,11 @@ export class LeaderElector {
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
     if (holder !== identity && !this.expired(lease, now)) return false;
-    const body = this.body(now, (spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1), lease.metadata?.resourceVersion);
+    const body = this.body(
+      now,
+      (spec.leaseTransitions ?? 0) + (holder === identity ? 0 : 1),
+      lease.metadata?.resourceVersion,
+    );
     if (holder === identity && spec.acquireTime) body.spec!.acquireTime = spec.acquireTime;
     await this.api.replaceNamespacedLease({ name, namespace, body });
     return true;
@@ -134,9 +138,12 @@ export class LeaderElector {
       if (Date.now() - this.lastRenewMs > this.leaseMs * 0.66) this.set(false);
     }
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.inflight = this.tick();
-    }, this.leading ? this.renewMs : Math.min(this.renewMs, 2_000));
+    this.timer = setTimeout(
+      () => {
+        this.inflight = this.tick();
+      },
+      this.leading ? this.renewMs : Math.min(this.renewMs, 2_000),
+    );
   }
 
   /** The current holder (undefined when nobody holds the Lease). */

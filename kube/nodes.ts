@@ -36,12 +36,27 @@ export class KubeNodes implements Nodes {
   }
 
   watchAll(): Promise<Cache<NodeInfo>> {
-    return watchCache({ kc: this.kc, what: 'watch nodes', path: '/api/v1/nodes', list: () => this.core.listNode(), map: nodeInfo, onError: this.onWatchError });
+    return watchCache({
+      kc: this.kc,
+      what: 'watch nodes',
+      path: '/api/v1/nodes',
+      list: () => this.core.listNode(),
+      map: nodeInfo,
+      onError: this.onWatchError,
+    });
   }
 
   watchOne(name: string): Promise<Cache<NodeInfo>> {
     const fieldSelector = `metadata.name=${name}`;
-    return watchCache({ kc: this.kc, what: `watch node ${name}`, path: '/api/v1/nodes', fieldSelector, list: () => this.core.listNode({ fieldSelector }), map: nodeInfo, onError: this.onWatchError });
+    return watchCache({
+      kc: this.kc,
+      what: `watch node ${name}`,
+      path: '/api/v1/nodes',
+      fieldSelector,
+      list: () => this.core.listNode({ fieldSelector }),
+      map: nodeInfo,
+      onError: this.onWatchError,
+    });
   }
 
   async setUnschedulable(name: string, unschedulable: boolean): Promise<void> {

@@ -38,7 +38,9 @@ export class KubePods implements Pods {
   }
 
   async namespaceLabels(namespace: string): Promise<Readonly<Record<string, string>> | undefined> {
-    const ns = await call(`read namespace ${namespace}`, () => this.core.readNamespace({ name: namespace }), { 404: () => undefined });
+    const ns = await call(`read namespace ${namespace}`, () => this.core.readNamespace({ name: namespace }), {
+      404: () => undefined,
+    });
     return ns ? (ns.metadata?.labels ?? {}) : undefined;
   }
 
@@ -48,7 +50,10 @@ export class KubePods implements Pods {
       kind: 'Eviction',
       metadata: { name: pod.name, namespace: pod.namespace },
       // The uid precondition makes sure a pod recreated under the same name is not evicted by mistake.
-      deleteOptions: { preconditions: { uid: pod.uid }, ...(gracePeriodSeconds === null ? {} : { gracePeriodSeconds }) },
+      deleteOptions: {
+        preconditions: { uid: pod.uid },
+        ...(gracePeriodSeconds === null ? {} : { gracePeriodSeconds }),
+      },
     };
     return call<EvictionResult>(
       `evict pod ${pod.namespace}/${pod.name}`,

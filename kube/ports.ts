@@ -89,7 +89,14 @@ export interface Slots {
    * as free: expired, or held by a node that no longer exists) if it is unchanged since it was seen.
    * Resolves false when another agent won (409 / precondition failed).
    */
-  tryAcquire(group: string, index: number, holder: string, ttlMs: number, nowMs: number, expected?: Slot): Promise<boolean>;
+  tryAcquire(
+    group: string,
+    index: number,
+    holder: string,
+    ttlMs: number,
+    nowMs: number,
+    expected?: Slot,
+  ): Promise<boolean>;
   /** Renews a held slot; resolves false if it is no longer ours. */
   renew(slot: Slot, nowMs: number): Promise<boolean>;
   /** Releases a slot if `holder` still holds it; releasing a missing slot is fine. */

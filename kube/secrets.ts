@@ -6,7 +6,10 @@ import { TerminalError } from '../policy/errors.ts';
 import { call } from './errors.ts';
 
 /** A reader of `{ name, key }` in `namespace`; it reads the Secret at every call, so rotations apply. */
-export function secretKeyReader(kc: KubeConfig, namespace: string): (ref: { readonly name: string; readonly key: string }) => Promise<string> {
+export function secretKeyReader(
+  kc: KubeConfig,
+  namespace: string,
+): (ref: { readonly name: string; readonly key: string }) => Promise<string> {
   const core = kc.makeApiClient(CoreV1Api);
   return async ({ name, key }) => {
     const secret = await call(`read Secret ${namespace}/${name}`, () => core.readNamespacedSecret({ name, namespace }));

@@ -72,7 +72,15 @@ export class KubeSlots implements Slots {
     };
   }
 
-  private lease(group: string, index: number, holder: string, ttlMs: number, nowMs: number, transitions: number, resourceVersion?: string): V1Lease {
+  private lease(
+    group: string,
+    index: number,
+    holder: string,
+    ttlMs: number,
+    nowMs: number,
+    transitions: number,
+    resourceVersion?: string,
+  ): V1Lease {
     const now = new V1MicroTime(nowMs);
     return {
       apiVersion: 'coordination.k8s.io/v1',
@@ -80,7 +88,12 @@ export class KubeSlots implements Slots {
       metadata: {
         name: slotLeaseName(group, index),
         namespace: this.namespace,
-        labels: { [FLEET_LABEL]: this.fleet, [SLOT_GROUP_LABEL]: group, [SLOT_INDEX_LABEL]: String(index), 'app.kubernetes.io/managed-by': 'patchwindow' },
+        labels: {
+          [FLEET_LABEL]: this.fleet,
+          [SLOT_GROUP_LABEL]: group,
+          [SLOT_INDEX_LABEL]: String(index),
+          'app.kubernetes.io/managed-by': 'patchwindow',
+        },
         ...(resourceVersion ? { resourceVersion } : {}),
       },
       spec: {
@@ -93,38 +106,68 @@ export class KubeSlots implements Slots {
     };
   }
 
-  async tryAcquire(group: string, index: number, holder: string, ttlMs: number, nowMs: number, expected?: Slot): Promise<boolean> {
+  async tryAcquire(
+    group: string,
+    index: number,
+    holder: string,
+    ttlMs: number,
+    nowMs: number,
+    expected?: Slot,
+  ): Promise<boolean> {
     const name = slotLeaseName(group, index);
     const what = `take slot ${group}/${index}`;
     if (!expected) {
-      return call(what, async () => {
-        await this.api.createNamespacedLease({ namespace: this.namespace, body: this.lease(group, index, holder, ttlMs, nowMs, 0) });
-        return true;
-      }, { 409: () => false });
+      return call(
+        what,
+        async () => {
+          await this.api.createNamespacedLease({
+            namespace: this.namespace,
+            body: this.lease(group, index, holder, ttlMs, nowMs, 0),
+          });
+          return true;
+        },
+        { 409: () => false },
+      );
     }
     // Taking over a Lease seen as free: replace it only if nobody changed it since it was seen.
-    const current = await call(what, () => this.api.readNamespacedLease({ name, namespace: this.namespace }), { 404: () => undefined });
+    const current = await call(what, () => this.api.readNamespacedLease({ name, namespace: this.namespace }), {
+      404: () => undefined,
+    });
     if (!current) return this.tryAcquire(group, index, holder, ttlMs, nowMs);
     if (current.metadata?.resourceVersion !== expected.resourceVersion) return false;
     const transitions = (current.spec?.leaseTransitions ?? 0) + 1;
-    return call(what, async () => {
-      await this.api.replaceNamespacedLease({ name, namespace: this.namespace, body: this.lease(group, index, holder, ttlMs, nowMs, transitions, expected.resourceVersion) });
-      return true;
-    }, { 409: () => false, 404: () => false });
+    return call(
+      what,
+      async () => {
+        await this.api.replaceNamespacedLease({
+          name,
+          namespace: this.namespace,
+          body: this.lease(group, index, holder, ttlMs, nowMs, transitions, expected.resourceVersion),
+        });
+        return true;
+      },
+      { 409: () => false, 404: () => false },
+    );
   }
 
   async renew(slot: Slot, nowMs: number): Promise<boolean> {
     const name = slotLeaseName(slot.group, slot.index);
     const what = `renew slot ${slot.group}/${slot.index}`;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const current = await call(what, () => this.api.readNamespacedLease({ name, namespace: this.namespace }), { 404: () => undefined });
+      const current = await call(what, () => this.api.readNamespacedLease({ name, namespace: this.namespace }), {
+        404: () => undefined,
+      });
       if (!current?.spec || current.spec.holderIdentity !== slot.holder) return false;
       current.spec.renewTime = new V1MicroTime(nowMs);
       current.spec.leaseDurationSeconds = Math.max(1, Math.ceil(slot.ttlMs / 1000));
-      const done = await call(what, async () => {
-        await this.api.replaceNamespacedLease({ name, namespace: this.namespace, body: current });
-        return true;
-      }, { 409: () => false, 404: () => false });
+      const done = await call(
+        what,
+        async () => {
+          await this.api.replaceNamespacedLease({ name, namespace: this.namespace, body: current });
+          return true;
+        },
+        { 409: () => false, 404: () => false },
+      );
       if (done) return true;
     }
     return false;
@@ -134,13 +177,23 @@ export class KubeSlots implements Slots {
     const name = slotLeaseName(group, index);
     const what = `release slot ${group}/${index}`;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const current = await call(what, () => this.api.readNamespacedLease({ name, namespace: this.namespace }), { 404: () => undefined });
+      const current = await call(what, () => this.api.readNamespacedLease({ name, namespace: this.namespace }), {
+        404: () => undefined,
+      });
       if (!current || current.spec?.holderIdentity !== holder) return;
       const resourceVersion = current.metadata?.resourceVersion;
-      const done = await call(what, async () => {
-        await this.api.deleteNamespacedLease({ name, namespace: this.namespace, body: { preconditions: { resourceVersion } } });
-        return true;
-      }, { 404: () => true, 409: () => false });
+      const done = await call(
+        what,
+        async () => {
+          await this.api.deleteNamespacedLease({
+            name,
+            namespace: this.namespace,
+            body: { preconditions: { resourceVersion } },
+          });
+          return true;
+        },
+        { 404: () => true, 409: () => false },
+      );
       if (done) return;
     }
     throw new TransientError(`release slot ${group}/${index}: the Lease kept changing; it will expire after its TTL`);

@@ -14,7 +14,8 @@ export function formatBudget(budget: Budget): string {
 
 /** A budget as written in YAML (int >= 1 or "1%".."100%"); undefined when invalid. */
 export function parseBudget(value: unknown): Budget | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 1 ? { kind: 'count', count: value } : undefined;
+  if (typeof value === 'number')
+    return Number.isInteger(value) && value >= 1 ? { kind: 'count', count: value } : undefined;
   if (typeof value !== 'string') return undefined;
   const match = /^([1-9]\d{0,2})%$/.exec(value);
   if (!match) return undefined;

@@ -3,7 +3,11 @@
 import type { AgentConfig as SchemaAgentConfig } from './generated/agentconfig.ts';
 import type { AgentConfig } from './model.ts';
 
-type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
+type Mutable<T> = T extends readonly (infer U)[]
+  ? Mutable<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Mutable<T[K]> }
+    : T;
 type Assignable<From, To> = [From] extends [To] ? true : false;
 type Assert<T extends true> = T;
 

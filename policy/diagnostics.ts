@@ -73,5 +73,13 @@ export function formatGithub(d: Diagnostic): string {
 
 /** The JSON form: {file, line, column, path, severity, message, rule}. */
 export function toJson(d: Diagnostic): Record<string, unknown> {
-  return { file: d.file, line: d.line, column: d.column, path: d.path, severity: d.severity, message: d.message, rule: d.rule };
+  return {
+    file: d.file,
+    line: d.line,
+    column: d.column,
+    path: d.path,
+    severity: d.severity,
+    message: d.message,
+    rule: d.rule,
+  };
 }

@@ -8,14 +8,16 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 /** Why `name` is not a DNS-1123 label (a Kubernetes object or namespace name), or undefined. */
 export function dns1123LabelProblem(name: string): string | undefined {
   if (name.length > 63) return `is ${name.length} characters long; at most 63 are allowed`;
-  if (!DNS1123_LABEL.test(name)) return 'must consist of lower-case letters, digits and "-", and start and end with a letter or digit';
+  if (!DNS1123_LABEL.test(name))
+    return 'must consist of lower-case letters, digits and "-", and start and end with a letter or digit';
   return undefined;
 }
 
 /** Why `name` is not a DNS-1123 subdomain, or undefined. */
 export function dns1123SubdomainProblem(name: string): string | undefined {
   if (name.length > 253) return `is ${name.length} characters long; at most 253 are allowed`;
-  if (!DNS1123_SUBDOMAIN.test(name)) return 'must consist of lower-case letters, digits, "-" and ".", and start and end with a letter or digit';
+  if (!DNS1123_SUBDOMAIN.test(name))
+    return 'must consist of lower-case letters, digits, "-" and ".", and start and end with a letter or digit';
   return undefined;
 }
 
@@ -31,7 +33,8 @@ export function labelKeyProblem(key: string): string | undefined {
   }
   if (name.length === 0) return 'has an empty name';
   if (name.length > 63) return `has a name of ${name.length} characters; at most 63 are allowed`;
-  if (!QUALIFIED_NAME.test(name)) return 'must consist of letters, digits, "-", "_" and ".", and start and end with a letter or digit (optionally after a DNS prefix and "/")';
+  if (!QUALIFIED_NAME.test(name))
+    return 'must consist of letters, digits, "-", "_" and ".", and start and end with a letter or digit (optionally after a DNS prefix and "/")';
   return undefined;
 }
 
@@ -39,13 +42,19 @@ export function labelKeyProblem(key: string): string | undefined {
 export function labelValueProblem(value: string): string | undefined {
   if (value.length === 0) return undefined;
   if (value.length > 63) return `is ${value.length} characters long; at most 63 are allowed`;
-  if (!QUALIFIED_NAME.test(value)) return 'must be empty or consist of letters, digits, "-", "_" and ".", and start and end with a letter or digit';
+  if (!QUALIFIED_NAME.test(value))
+    return 'must be empty or consist of letters, digits, "-", "_" and ".", and start and end with a letter or digit';
   return undefined;
 }
 
 type Labels = Readonly<Record<string, string>> | undefined;
 
-function requirementMatches(labels: Labels, key: string, operator: string, values: readonly string[] | undefined): boolean {
+function requirementMatches(
+  labels: Labels,
+  key: string,
+  operator: string,
+  values: readonly string[] | undefined,
+): boolean {
   const has = labels !== undefined && Object.hasOwn(labels, key);
   const value = has ? labels[key] : undefined;
   switch (operator) {
@@ -81,4 +90,3 @@ export function nodeSelectorTermsMatch(terms: readonly NodeSelectorTerm[], label
       term.matchExpressions.every((r) => requirementMatches(labels, r.key, r.operator, r.values)),
   );
 }
-

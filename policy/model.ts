@@ -13,8 +13,7 @@ export interface TimeOfDay {
 
 /** How a window closes: at a local time (next day when not after `start`) or after elapsed time. */
 export type WindowEnd =
-  | { readonly kind: 'time'; readonly time: TimeOfDay }
-  | { readonly kind: 'duration'; readonly durationMs: number };
+  { readonly kind: 'time'; readonly time: TimeOfDay } | { readonly kind: 'duration'; readonly durationMs: number };
 
 /** One weekly window of a policy, in its own IANA time zone. */
 export interface WindowSpec {
@@ -39,9 +38,7 @@ export interface BlackoutSpec {
 }
 
 export type Pause =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'indefinite' }
-  | { readonly kind: 'until'; readonly epochMs: number };
+  { readonly kind: 'none' } | { readonly kind: 'indefinite' } | { readonly kind: 'until'; readonly epochMs: number };
 
 /** Everything that decides *when* a policy's nodes may start a reboot. */
 export interface Schedule {
@@ -85,8 +82,7 @@ export interface NodeSelectorTerm {
 
 /** A budget as written: a node count, or a percentage of the pool's nodes. */
 export type Budget =
-  | { readonly kind: 'count'; readonly count: number }
-  | { readonly kind: 'percent'; readonly percent: number };
+  { readonly kind: 'count'; readonly count: number } | { readonly kind: 'percent'; readonly percent: number };
 
 /** Which nodes a policy takes, as intended (render turns it into disjoint node affinity). */
 export type Membership =

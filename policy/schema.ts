@@ -25,7 +25,11 @@ function makeAjv(): Ajv2020 {
   return ajv;
 }
 
-const SCHEMAS: Record<DocumentKind, object> = { Fleet: fleetSchema, RebootPolicy: rebootPolicySchema, AgentConfig: agentConfigSchema };
+const SCHEMAS: Record<DocumentKind, object> = {
+  Fleet: fleetSchema,
+  RebootPolicy: rebootPolicySchema,
+  AgentConfig: agentConfigSchema,
+};
 let ajv: Ajv2020 | undefined;
 const validators = new Map<DocumentKind, ValidateFunction>();
 /** The validator of `kind`, compiled on first use (the agent needs AgentConfig's alone). */
@@ -56,7 +60,11 @@ function distance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+      row[j] = Math.min(
+        row[j]! + 1,
+        row[j - 1]! + 1,
+        prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1),
+      );
       prev = cur;
     }
   }
@@ -113,10 +121,18 @@ function toProblem(e: ErrorObject): SchemaProblem | undefined {
     case 'type': {
       const title = (e.parentSchema as { title?: string } | undefined)?.title;
       const example = title ? TYPE_EXAMPLES[title] : undefined;
-      return { path, key: false, message: `${showValue(e.data)} is not ${describeType(params.type)}; write ${example ?? describeType(params.type)}` };
+      return {
+        path,
+        key: false,
+        message: `${showValue(e.data)} is not ${describeType(params.type)}; write ${example ?? describeType(params.type)}`,
+      };
     }
     case 'const':
-      return { path, key: false, message: `${showValue(e.data)} is not allowed here; write ${showValue(params.allowedValue)}` };
+      return {
+        path,
+        key: false,
+        message: `${showValue(e.data)} is not allowed here; write ${showValue(params.allowedValue)}`,
+      };
     case 'enum':
       return {
         path,
@@ -124,12 +140,20 @@ function toProblem(e: ErrorObject): SchemaProblem | undefined {
         message: `${showValue(e.data)} is not one of ${(params.allowedValues as unknown[]).map((v) => showValue(v)).join(', ')}`,
       };
     case 'minItems':
-      return { path, key: false, message: `must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}` };
+      return {
+        path,
+        key: false,
+        message: `must list at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`,
+      };
     case 'minLength':
       return { path, key: false, message: 'must not be empty' };
     case 'minimum':
     case 'maximum':
-      return { path, key: false, message: `${showValue(e.data)} must be ${e.keyword === 'minimum' ? '>=' : '<='} ${String(params.limit)}` };
+      return {
+        path,
+        key: false,
+        message: `${showValue(e.data)} must be ${e.keyword === 'minimum' ? '>=' : '<='} ${String(params.limit)}`,
+      };
     case 'pattern':
       return { path, key: false, message: `${showValue(e.data)} does not have the expected form` };
     case 'oneOf':
@@ -158,16 +182,35 @@ export function schemaProblems(kind: DocumentKind, value: unknown): SchemaProble
 /** Which patchwindow document a value claims to be, or why it is not one. */
 export function classify(value: unknown): { kind: 'Fleet' | 'RebootPolicy' } | { problem: SchemaProblem } {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { problem: { path: [], key: false, message: `is ${showValue(value)}, not a patchwindow document; a document is a mapping with apiVersion: ${API_VERSION} and kind: Fleet or RebootPolicy` } };
+    return {
+      problem: {
+        path: [],
+        key: false,
+        message: `is ${showValue(value)}, not a patchwindow document; a document is a mapping with apiVersion: ${API_VERSION} and kind: Fleet or RebootPolicy`,
+      },
+    };
   }
   const { apiVersion, kind } = value as { apiVersion?: unknown; kind?: unknown };
   if (kind === 'Fleet' || kind === 'RebootPolicy') return { kind };
   if (typeof kind === 'string' && typeof apiVersion === 'string' && apiVersion !== API_VERSION) {
-    return { problem: { path: ['kind'], key: false, message: `this is a ${apiVersion} ${kind}, not a patchwindow document; keep only Fleet and RebootPolicy documents in the policy directory` } };
+    return {
+      problem: {
+        path: ['kind'],
+        key: false,
+        message: `this is a ${apiVersion} ${kind}, not a patchwindow document; keep only Fleet and RebootPolicy documents in the policy directory`,
+      },
+    };
   }
   const guess = typeof kind === 'string' ? suggest(kind, ['Fleet', 'RebootPolicy']) : undefined;
   const hint = guess ? `did you mean "${guess}"?` : 'use Fleet or RebootPolicy';
   return {
-    problem: { path: kind === undefined ? [] : ['kind'], key: false, message: kind === undefined ? `has no kind; set apiVersion: ${API_VERSION} and kind: Fleet or RebootPolicy` : `kind ${showValue(kind)} is not a patchwindow document; ${hint}` },
+    problem: {
+      path: kind === undefined ? [] : ['kind'],
+      key: false,
+      message:
+        kind === undefined
+          ? `has no kind; set apiVersion: ${API_VERSION} and kind: Fleet or RebootPolicy`
+          : `kind ${showValue(kind)} is not a patchwindow document; ${hint}`,
+    },
   };
 }

@@ -110,7 +110,8 @@ export function decodeState(raw: string | undefined): StateRead {
     return corrupt('is not JSON');
   }
   if (!isRecord(v)) return corrupt('is not a JSON object');
-  if (v.version !== VERSION) return corrupt(`has version ${JSON.stringify(v.version)}; this agent reads version ${VERSION}`);
+  if (v.version !== VERSION)
+    return corrupt(`has version ${JSON.stringify(v.version)}; this agent reads version ${VERSION}`);
   if (!PHASES.includes(v.phase as Phase)) return corrupt(`has an unknown phase ${JSON.stringify(v.phase)}`);
   if (typeof v.policy !== 'string') return corrupt('has no policy');
   if (!Number.isInteger(v.attempt) || (v.attempt as number) < 1) return corrupt('has no attempt count');
@@ -129,7 +130,8 @@ export function decodeState(raw: string | undefined): StateRead {
   }
   if (times.startedMs === undefined || times.sinceMs === undefined) return corrupt('has no start time');
   if (v.outcome !== undefined && !OUTCOMES.includes(v.outcome as Outcome)) return corrupt('has an unknown outcome');
-  if (v.keepCordoned !== undefined && typeof v.keepCordoned !== 'boolean') return corrupt('has a malformed keepCordoned');
+  if (v.keepCordoned !== undefined && typeof v.keepCordoned !== 'boolean')
+    return corrupt('has a malformed keepCordoned');
   if (v.reason !== undefined && typeof v.reason !== 'string') return corrupt('has a malformed reason');
   const state: NodeState = {
     phase: v.phase as Phase,
@@ -148,8 +150,10 @@ export function decodeState(raw: string | undefined): StateRead {
     ...optional('keepCordoned', v.keepCordoned),
     ...optional('reason', v.reason),
   };
-  if (state.phase === 'draining' && state.drainDeadlineMs === undefined) return corrupt('is draining without a deadline');
-  if (state.phase === 'rebooting' && state.rebootAtMs === undefined) return corrupt('is rebooting without a reboot time');
+  if (state.phase === 'draining' && state.drainDeadlineMs === undefined)
+    return corrupt('is draining without a deadline');
+  if (state.phase === 'rebooting' && state.rebootAtMs === undefined)
+    return corrupt('is rebooting without a reboot time');
   if (state.phase === 'recovering' && state.outcome === undefined) return corrupt('is recovering without an outcome');
   if (state.phase === 'failed' && state.retryAfterMs === undefined) return corrupt('is failed without a retry time');
   return { kind: 'ok', state };
@@ -165,7 +169,13 @@ export function decodeLastReboot(raw: string | undefined): LastReboot | undefine
   if (raw === undefined) return undefined;
   try {
     const v: unknown = JSON.parse(raw);
-    if (!isRecord(v) || typeof v.at !== 'string' || typeof v.bootId !== 'string' || typeof v.sentinelSurvived !== 'boolean') return undefined;
+    if (
+      !isRecord(v) ||
+      typeof v.at !== 'string' ||
+      typeof v.bootId !== 'string' ||
+      typeof v.sentinelSurvived !== 'boolean'
+    )
+      return undefined;
     const atMs = Date.parse(v.at);
     return Number.isNaN(atMs) ? undefined : { atMs, bootId: v.bootId, sentinelSurvived: v.sentinelSurvived };
   } catch {
@@ -181,7 +191,13 @@ function slotRefs(v: unknown): SlotRef[] | undefined {
   if (!Array.isArray(v)) return undefined;
   const out: SlotRef[] = [];
   for (const item of v as unknown[]) {
-    if (!isRecord(item) || typeof item.group !== 'string' || !Number.isInteger(item.index) || (item.index as number) < 0) return undefined;
+    if (
+      !isRecord(item) ||
+      typeof item.group !== 'string' ||
+      !Number.isInteger(item.index) ||
+      (item.index as number) < 0
+    )
+      return undefined;
     out.push({ group: item.group, index: item.index as number });
   }
   return out;

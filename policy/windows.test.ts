@@ -104,9 +104,30 @@ describe('windowOccurrences', () => {
 
   describe('a window whose end equals its start', () => {
     it.each([
-      ['lasts 24 hours on an ordinary day', 'UTC', '2026-06-17T00:00:00Z', 'wed', '2026-06-17T06:00:00Z', '2026-06-18T06:00:00Z'],
-      ['lasts 25 elapsed hours across the autumn change', BERLIN, '2026-10-24T00:00:00Z', 'sat', '2026-10-24T10:00:00Z', '2026-10-25T11:00:00Z'],
-      ['lasts 23 elapsed hours across the spring change', BERLIN, '2026-03-28T00:00:00Z', 'sat', '2026-03-28T11:00:00Z', '2026-03-29T10:00:00Z'],
+      [
+        'lasts 24 hours on an ordinary day',
+        'UTC',
+        '2026-06-17T00:00:00Z',
+        'wed',
+        '2026-06-17T06:00:00Z',
+        '2026-06-18T06:00:00Z',
+      ],
+      [
+        'lasts 25 elapsed hours across the autumn change',
+        BERLIN,
+        '2026-10-24T00:00:00Z',
+        'sat',
+        '2026-10-24T10:00:00Z',
+        '2026-10-25T11:00:00Z',
+      ],
+      [
+        'lasts 23 elapsed hours across the spring change',
+        BERLIN,
+        '2026-03-28T00:00:00Z',
+        'sat',
+        '2026-03-28T11:00:00Z',
+        '2026-03-29T10:00:00Z',
+      ],
     ])('%s', (_name, zone, fromIso, day, opens, closes) => {
       const w = win(day, zone === 'UTC' ? '06:00-06:00' : '12:00-12:00', zone);
       expect(spans(windowOccurrences(w, ms(fromIso), ms(fromIso) + DAY))).toEqual([[opens, closes]]);
@@ -118,13 +139,20 @@ describe('windowOccurrences', () => {
 
     it.each([
       ['seen from Thursday opens on Friday', '2026-06-18T12:00:00Z', ['2026-06-19T21:00:00Z', '2026-06-19T23:00:00Z']],
-      ['seen from Saturday noon opens on the next Friday', '2026-06-20T12:00:00Z', ['2026-06-26T21:00:00Z', '2026-06-26T23:00:00Z']],
+      [
+        'seen from Saturday noon opens on the next Friday',
+        '2026-06-20T12:00:00Z',
+        ['2026-06-26T21:00:00Z', '2026-06-26T23:00:00Z'],
+      ],
     ])('%s', (_name, fromIso, expected) => {
       expect(spans(nextWindows(s, ms(fromIso), 1, 14 * DAY))).toEqual([expected]);
     });
 
     it('contains Saturday 00:30, because the wrap belongs to the day it opens on', () => {
-      expect(span(windowContaining(s, ms('2026-06-19T22:30:00Z')))).toEqual(['2026-06-19T21:00:00Z', '2026-06-19T23:00:00Z']);
+      expect(span(windowContaining(s, ms('2026-06-19T22:30:00Z')))).toEqual([
+        '2026-06-19T21:00:00Z',
+        '2026-06-19T23:00:00Z',
+      ]);
     });
 
     it('does not contain Friday 00:30, which would be a Thursday window wrapping', () => {
@@ -134,10 +162,34 @@ describe('windowOccurrences', () => {
 
   describe('duration windows count elapsed time, end-time windows wall-clock time', () => {
     it.each([
-      ['sat 22:00+7h across spring-forward closes 7 h later, at 06:00 CEST', '22:00+7h', '2026-03-28', '2026-03-28T21:00:00Z', '2026-03-29T04:00:00Z'],
-      ['sat 22:00-05:00 across spring-forward lasts only 6 h', '22:00-05:00', '2026-03-28', '2026-03-28T21:00:00Z', '2026-03-29T03:00:00Z'],
-      ['sat 22:00+7h across fall-back closes 7 h later, at 04:00 CET', '22:00+7h', '2026-10-24', '2026-10-24T20:00:00Z', '2026-10-25T03:00:00Z'],
-      ['sat 22:00-05:00 across fall-back lasts 8 h', '22:00-05:00', '2026-10-24', '2026-10-24T20:00:00Z', '2026-10-25T04:00:00Z'],
+      [
+        'sat 22:00+7h across spring-forward closes 7 h later, at 06:00 CEST',
+        '22:00+7h',
+        '2026-03-28',
+        '2026-03-28T21:00:00Z',
+        '2026-03-29T04:00:00Z',
+      ],
+      [
+        'sat 22:00-05:00 across spring-forward lasts only 6 h',
+        '22:00-05:00',
+        '2026-03-28',
+        '2026-03-28T21:00:00Z',
+        '2026-03-29T03:00:00Z',
+      ],
+      [
+        'sat 22:00+7h across fall-back closes 7 h later, at 04:00 CET',
+        '22:00+7h',
+        '2026-10-24',
+        '2026-10-24T20:00:00Z',
+        '2026-10-25T03:00:00Z',
+      ],
+      [
+        'sat 22:00-05:00 across fall-back lasts 8 h',
+        '22:00-05:00',
+        '2026-10-24',
+        '2026-10-24T20:00:00Z',
+        '2026-10-25T04:00:00Z',
+      ],
     ])('%s', (_name, times, saturday, opens, closes) => {
       const w = win('sat', times, BERLIN);
       const from = ms(`${saturday}T12:00:00Z`);
@@ -155,21 +207,112 @@ describe('windowOccurrences', () => {
   describe('local times at DST changes (compatible disambiguation)', () => {
     it.each([
       // Spring-forward gaps: a start inside the gap moves forward by the gap's length.
-      ['Berlin: 02:30 in the 1 h gap opens at 03:30 CEST', BERLIN, 'sun', '02:30-04:00', '2026-03-29', [['2026-03-29T01:30:00Z', '2026-03-29T02:00:00Z']]],
-      ['Berlin: 02:00, the first instant of the gap, opens at 03:00 CEST', BERLIN, 'sun', '02:00-06:00', '2026-03-29', [['2026-03-29T01:00:00Z', '2026-03-29T04:00:00Z']]],
-      ['Berlin: 02:15-02:45, both in the gap, becomes 03:15-03:45 CEST', BERLIN, 'sun', '02:15-02:45', '2026-03-29', [['2026-03-29T01:15:00Z', '2026-03-29T01:45:00Z']]],
-      ['Berlin: 02:30-03:00 moves its start past its end and has no occurrence that day', BERLIN, 'sun', '02:30-03:00', '2026-03-29', []],
-      ['New York: 02:15 in the 1 h gap opens at 03:15 EDT', 'America/New_York', 'sun', '02:15-04:00', '2026-03-08', [['2026-03-08T07:15:00Z', '2026-03-08T08:00:00Z']]],
-      ['Lord Howe: 02:10 in the 30 min gap opens at 02:40 +11:00', 'Australia/Lord_Howe', 'sun', '02:10-03:00', '2026-10-04', [['2026-10-03T15:40:00Z', '2026-10-03T16:00:00Z']]],
-      ['Lord Howe 2027: 02:00 opens at 02:30 +11:00', 'Australia/Lord_Howe', 'sun', '02:00-04:00', '2027-10-03', [['2027-10-02T15:30:00Z', '2027-10-02T17:00:00Z']]],
+      [
+        'Berlin: 02:30 in the 1 h gap opens at 03:30 CEST',
+        BERLIN,
+        'sun',
+        '02:30-04:00',
+        '2026-03-29',
+        [['2026-03-29T01:30:00Z', '2026-03-29T02:00:00Z']],
+      ],
+      [
+        'Berlin: 02:00, the first instant of the gap, opens at 03:00 CEST',
+        BERLIN,
+        'sun',
+        '02:00-06:00',
+        '2026-03-29',
+        [['2026-03-29T01:00:00Z', '2026-03-29T04:00:00Z']],
+      ],
+      [
+        'Berlin: 02:15-02:45, both in the gap, becomes 03:15-03:45 CEST',
+        BERLIN,
+        'sun',
+        '02:15-02:45',
+        '2026-03-29',
+        [['2026-03-29T01:15:00Z', '2026-03-29T01:45:00Z']],
+      ],
+      [
+        'Berlin: 02:30-03:00 moves its start past its end and has no occurrence that day',
+        BERLIN,
+        'sun',
+        '02:30-03:00',
+        '2026-03-29',
+        [],
+      ],
+      [
+        'New York: 02:15 in the 1 h gap opens at 03:15 EDT',
+        'America/New_York',
+        'sun',
+        '02:15-04:00',
+        '2026-03-08',
+        [['2026-03-08T07:15:00Z', '2026-03-08T08:00:00Z']],
+      ],
+      [
+        'Lord Howe: 02:10 in the 30 min gap opens at 02:40 +11:00',
+        'Australia/Lord_Howe',
+        'sun',
+        '02:10-03:00',
+        '2026-10-04',
+        [['2026-10-03T15:40:00Z', '2026-10-03T16:00:00Z']],
+      ],
+      [
+        'Lord Howe 2027: 02:00 opens at 02:30 +11:00',
+        'Australia/Lord_Howe',
+        'sun',
+        '02:00-04:00',
+        '2027-10-03',
+        [['2027-10-02T15:30:00Z', '2027-10-02T17:00:00Z']],
+      ],
       // Fall-back overlaps: an ambiguous local time is the earlier instant.
-      ['Berlin: 02:30-03:30 opens at the first 02:30 (CEST) and lasts 2 h', BERLIN, 'sun', '02:30-03:30', '2026-10-25', [['2026-10-25T00:30:00Z', '2026-10-25T02:30:00Z']]],
-      ['New York: 01:30+1h opens at the first 01:30 (EDT) and closes at the second', 'America/New_York', 'sun', '01:30+1h', '2026-11-01', [['2026-11-01T05:30:00Z', '2026-11-01T06:30:00Z']]],
-      ['New York: 00:30-01:30 closes at the first 01:30 (EDT)', 'America/New_York', 'sun', '00:30-01:30', '2026-11-01', [['2026-11-01T04:30:00Z', '2026-11-01T05:30:00Z']]],
-      ['Lord Howe: 01:45-02:15 opens at the first 01:45 (+11:00) and lasts 1 h', 'Australia/Lord_Howe', 'sun', '01:45-02:15', '2026-04-05', [['2026-04-04T14:45:00Z', '2026-04-04T15:45:00Z']]],
+      [
+        'Berlin: 02:30-03:30 opens at the first 02:30 (CEST) and lasts 2 h',
+        BERLIN,
+        'sun',
+        '02:30-03:30',
+        '2026-10-25',
+        [['2026-10-25T00:30:00Z', '2026-10-25T02:30:00Z']],
+      ],
+      [
+        'New York: 01:30+1h opens at the first 01:30 (EDT) and closes at the second',
+        'America/New_York',
+        'sun',
+        '01:30+1h',
+        '2026-11-01',
+        [['2026-11-01T05:30:00Z', '2026-11-01T06:30:00Z']],
+      ],
+      [
+        'New York: 00:30-01:30 closes at the first 01:30 (EDT)',
+        'America/New_York',
+        'sun',
+        '00:30-01:30',
+        '2026-11-01',
+        [['2026-11-01T04:30:00Z', '2026-11-01T05:30:00Z']],
+      ],
+      [
+        'Lord Howe: 01:45-02:15 opens at the first 01:45 (+11:00) and lasts 1 h',
+        'Australia/Lord_Howe',
+        'sun',
+        '01:45-02:15',
+        '2026-04-05',
+        [['2026-04-04T14:45:00Z', '2026-04-04T15:45:00Z']],
+      ],
       // A zone with a non-hour offset.
-      ['Kathmandu (+05:45): mon 01:00-03:00 is Sunday evening in UTC', 'Asia/Kathmandu', 'mon', '01:00-03:00', '2026-06-15', [['2026-06-14T19:15:00Z', '2026-06-14T21:15:00Z']]],
-      ['Kathmandu (+05:45): mon 05:45 is midnight UTC', 'Asia/Kathmandu', 'mon', '05:45+1h', '2026-06-15', [['2026-06-15T00:00:00Z', '2026-06-15T01:00:00Z']]],
+      [
+        'Kathmandu (+05:45): mon 01:00-03:00 is Sunday evening in UTC',
+        'Asia/Kathmandu',
+        'mon',
+        '01:00-03:00',
+        '2026-06-15',
+        [['2026-06-14T19:15:00Z', '2026-06-14T21:15:00Z']],
+      ],
+      [
+        'Kathmandu (+05:45): mon 05:45 is midnight UTC',
+        'Asia/Kathmandu',
+        'mon',
+        '05:45+1h',
+        '2026-06-15',
+        [['2026-06-15T00:00:00Z', '2026-06-15T01:00:00Z']],
+      ],
     ])('%s', (_name, zone, day, times, date, expected) => {
       const from = ms(`${date}T00:00:00Z`) - DAY;
       expect(spans(windowOccurrences(win(day, times, zone), from, from + 3 * DAY))).toEqual(expected);
@@ -179,16 +322,86 @@ describe('windowOccurrences', () => {
 
 describe('blackoutInterval', () => {
   it.each([
-    ['a date range covers whole Berlin days, the end date included', BERLIN, '2026-12-21', '2027-01-04', '2026-12-20T23:00:00Z', '2027-01-04T23:00:00Z'],
-    ['the spring-forward day in Berlin is 23 h long', BERLIN, '2026-03-29', '2026-03-29', '2026-03-28T23:00:00Z', '2026-03-29T22:00:00Z'],
-    ['the fall-back day in Berlin is 25 h long', BERLIN, '2026-10-25', '2026-10-25', '2026-10-24T22:00:00Z', '2026-10-25T23:00:00Z'],
-    ['the fall-back day on Lord Howe is 24.5 h long', 'Australia/Lord_Howe', '2026-04-05', '2026-04-05', '2026-04-04T13:00:00Z', '2026-04-05T13:30:00Z'],
-    ['a Santiago day without midnight starts at 01:00', 'America/Santiago', '2026-09-06', '2026-09-06', '2026-09-06T04:00:00Z', '2026-09-07T03:00:00Z'],
-    ['local bounds: a start in the gap moves forward, an ambiguous end is the earlier instant', BERLIN, '2026-03-29T02:30', '2026-10-25T02:30', '2026-03-29T01:30:00Z', '2026-10-25T00:30:00Z'],
-    ['local bounds are read in the given zone', 'Asia/Kathmandu', '2026-06-15T05:45', '2026-06-15T06:00:00', '2026-06-15T00:00:00Z', '2026-06-15T00:15:00Z'],
-    ['instants are taken as they are', BERLIN, '2026-06-15T20:00:00Z', '2026-06-15T21:00:00Z', '2026-06-15T20:00:00Z', '2026-06-15T21:00:00Z'],
-    ['bounds of different kinds mix', BERLIN, '2026-06-15', '2026-06-15T12:00:00Z', '2026-06-14T22:00:00Z', '2026-06-15T12:00:00Z'],
-    ['an inverted blackout comes back as is, for callers to ignore', BERLIN, '2026-06-15T21:00:00Z', '2026-06-15T20:00:00Z', '2026-06-15T21:00:00Z', '2026-06-15T20:00:00Z'],
+    [
+      'a date range covers whole Berlin days, the end date included',
+      BERLIN,
+      '2026-12-21',
+      '2027-01-04',
+      '2026-12-20T23:00:00Z',
+      '2027-01-04T23:00:00Z',
+    ],
+    [
+      'the spring-forward day in Berlin is 23 h long',
+      BERLIN,
+      '2026-03-29',
+      '2026-03-29',
+      '2026-03-28T23:00:00Z',
+      '2026-03-29T22:00:00Z',
+    ],
+    [
+      'the fall-back day in Berlin is 25 h long',
+      BERLIN,
+      '2026-10-25',
+      '2026-10-25',
+      '2026-10-24T22:00:00Z',
+      '2026-10-25T23:00:00Z',
+    ],
+    [
+      'the fall-back day on Lord Howe is 24.5 h long',
+      'Australia/Lord_Howe',
+      '2026-04-05',
+      '2026-04-05',
+      '2026-04-04T13:00:00Z',
+      '2026-04-05T13:30:00Z',
+    ],
+    [
+      'a Santiago day without midnight starts at 01:00',
+      'America/Santiago',
+      '2026-09-06',
+      '2026-09-06',
+      '2026-09-06T04:00:00Z',
+      '2026-09-07T03:00:00Z',
+    ],
+    [
+      'local bounds: a start in the gap moves forward, an ambiguous end is the earlier instant',
+      BERLIN,
+      '2026-03-29T02:30',
+      '2026-10-25T02:30',
+      '2026-03-29T01:30:00Z',
+      '2026-10-25T00:30:00Z',
+    ],
+    [
+      'local bounds are read in the given zone',
+      'Asia/Kathmandu',
+      '2026-06-15T05:45',
+      '2026-06-15T06:00:00',
+      '2026-06-15T00:00:00Z',
+      '2026-06-15T00:15:00Z',
+    ],
+    [
+      'instants are taken as they are',
+      BERLIN,
+      '2026-06-15T20:00:00Z',
+      '2026-06-15T21:00:00Z',
+      '2026-06-15T20:00:00Z',
+      '2026-06-15T21:00:00Z',
+    ],
+    [
+      'bounds of different kinds mix',
+      BERLIN,
+      '2026-06-15',
+      '2026-06-15T12:00:00Z',
+      '2026-06-14T22:00:00Z',
+      '2026-06-15T12:00:00Z',
+    ],
+    [
+      'an inverted blackout comes back as is, for callers to ignore',
+      BERLIN,
+      '2026-06-15T21:00:00Z',
+      '2026-06-15T20:00:00Z',
+      '2026-06-15T21:00:00Z',
+      '2026-06-15T20:00:00Z',
+    ],
   ])('%s', (_name, zone, start, end, expectedStart, expectedEnd) => {
     expect(span(blackoutInterval(blackout(start, end), zone))).toEqual([expectedStart, expectedEnd]);
   });
@@ -199,10 +412,29 @@ describe('effectiveWindows', () => {
 
   describe('merging', () => {
     it.each([
-      ['overlapping windows become one', ['20:00-23:00', '22:00-01:00'], [['2026-06-15T18:00:00Z', '2026-06-15T23:00:00Z']]],
-      ['touching windows become one (20:00-23:00 and 23:00-02:00)', ['20:00-23:00', '23:00-02:00'], [['2026-06-15T18:00:00Z', '2026-06-16T00:00:00Z']]],
-      ['a window inside another adds nothing', ['20:00-02:00', '21:00+1h'], [['2026-06-15T18:00:00Z', '2026-06-16T00:00:00Z']]],
-      ['windows with a gap stay apart', ['20:00-21:00', '21:01-22:00'], [['2026-06-15T18:00:00Z', '2026-06-15T19:00:00Z'], ['2026-06-15T19:01:00Z', '2026-06-15T20:00:00Z']]],
+      [
+        'overlapping windows become one',
+        ['20:00-23:00', '22:00-01:00'],
+        [['2026-06-15T18:00:00Z', '2026-06-15T23:00:00Z']],
+      ],
+      [
+        'touching windows become one (20:00-23:00 and 23:00-02:00)',
+        ['20:00-23:00', '23:00-02:00'],
+        [['2026-06-15T18:00:00Z', '2026-06-16T00:00:00Z']],
+      ],
+      [
+        'a window inside another adds nothing',
+        ['20:00-02:00', '21:00+1h'],
+        [['2026-06-15T18:00:00Z', '2026-06-16T00:00:00Z']],
+      ],
+      [
+        'windows with a gap stay apart',
+        ['20:00-21:00', '21:01-22:00'],
+        [
+          ['2026-06-15T18:00:00Z', '2026-06-15T19:00:00Z'],
+          ['2026-06-15T19:01:00Z', '2026-06-15T20:00:00Z'],
+        ],
+      ],
     ])('%s', (_name, times, expected) => {
       const s = schedule(times.map((t) => win('mon', t, BERLIN)));
       expect(spans(effectiveWindows(s, ...juneWeek))).toEqual(expected);
@@ -225,14 +457,18 @@ describe('effectiveWindows', () => {
     it('follows windows merged across many days, to the blackouts either side', () => {
       // Every day 22:00-22:00 is always open; date blackouts on 10 and 20 June bound it.
       const allDays = win('mon tue wed thu fri sat sun', '22:00-22:00', BERLIN);
-      const s = schedule([allDays], { blackouts: [blackout('2026-06-10', '2026-06-10'), blackout('2026-06-20', '2026-06-20')] });
+      const s = schedule([allDays], {
+        blackouts: [blackout('2026-06-10', '2026-06-10'), blackout('2026-06-20', '2026-06-20')],
+      });
       expect(spans(effectiveWindows(s, ms('2026-06-15T00:00:00Z'), ms('2026-06-15T01:00:00Z')))).toEqual([
         ['2026-06-10T22:00:00Z', '2026-06-19T22:00:00Z'],
       ]);
     });
 
     it('returns nothing for an empty range', () => {
-      expect(effectiveWindows(schedule([weeknights]), ms('2026-06-15T21:00:00Z'), ms('2026-06-15T21:00:00Z'))).toEqual([]);
+      expect(effectiveWindows(schedule([weeknights]), ms('2026-06-15T21:00:00Z'), ms('2026-06-15T21:00:00Z'))).toEqual(
+        [],
+      );
     });
   });
 
@@ -240,20 +476,50 @@ describe('effectiveWindows', () => {
     const monday = win('mon', '22:00-05:00', BERLIN);
 
     it.each([
-      ['an instant blackout over the opening moves the start', blackout('2026-06-15T19:00:00Z', '2026-06-15T21:00:00Z'), [['2026-06-15T21:00:00Z', '2026-06-16T03:00:00Z']]],
-      ['a local blackout over the closing moves the end', blackout('2026-06-16T04:00', '2026-06-16T06:00'), [['2026-06-15T20:00:00Z', '2026-06-16T02:00:00Z']]],
-      ['a local blackout in the middle splits the window in two', blackout('2026-06-15T23:30', '2026-06-16T01:00'), [['2026-06-15T20:00:00Z', '2026-06-15T21:30:00Z'], ['2026-06-15T23:00:00Z', '2026-06-16T03:00:00Z']]],
-      ['a date blackout of Tuesday cuts the window at local midnight', blackout('2026-06-16', '2026-06-16'), [['2026-06-15T20:00:00Z', '2026-06-15T22:00:00Z']]],
-      ['a date blackout of Monday leaves the part after midnight', blackout('2026-06-15', '2026-06-15'), [['2026-06-15T22:00:00Z', '2026-06-16T03:00:00Z']]],
+      [
+        'an instant blackout over the opening moves the start',
+        blackout('2026-06-15T19:00:00Z', '2026-06-15T21:00:00Z'),
+        [['2026-06-15T21:00:00Z', '2026-06-16T03:00:00Z']],
+      ],
+      [
+        'a local blackout over the closing moves the end',
+        blackout('2026-06-16T04:00', '2026-06-16T06:00'),
+        [['2026-06-15T20:00:00Z', '2026-06-16T02:00:00Z']],
+      ],
+      [
+        'a local blackout in the middle splits the window in two',
+        blackout('2026-06-15T23:30', '2026-06-16T01:00'),
+        [
+          ['2026-06-15T20:00:00Z', '2026-06-15T21:30:00Z'],
+          ['2026-06-15T23:00:00Z', '2026-06-16T03:00:00Z'],
+        ],
+      ],
+      [
+        'a date blackout of Tuesday cuts the window at local midnight',
+        blackout('2026-06-16', '2026-06-16'),
+        [['2026-06-15T20:00:00Z', '2026-06-15T22:00:00Z']],
+      ],
+      [
+        'a date blackout of Monday leaves the part after midnight',
+        blackout('2026-06-15', '2026-06-15'),
+        [['2026-06-15T22:00:00Z', '2026-06-16T03:00:00Z']],
+      ],
       ['a date blackout of both days removes it', blackout('2026-06-15', '2026-06-16'), []],
-      ['an inverted blackout is ignored', blackout('2026-06-15T21:00:00Z', '2026-06-15T20:00:00Z'), [['2026-06-15T20:00:00Z', '2026-06-16T03:00:00Z']]],
+      [
+        'an inverted blackout is ignored',
+        blackout('2026-06-15T21:00:00Z', '2026-06-15T20:00:00Z'),
+        [['2026-06-15T20:00:00Z', '2026-06-16T03:00:00Z']],
+      ],
     ])('%s', (_name, b, expected) => {
       expect(spans(effectiveWindows(schedule([monday], { blackouts: [b] }), ...juneWeek))).toEqual(expected);
     });
 
     it('removes fleet and policy blackouts together', () => {
       const s = schedule([weeknights], {
-        blackouts: [blackout('2026-06-16', '2026-06-16', 'policy'), blackout('2026-06-17T20:00:00Z', '2026-06-18T03:00:00Z', 'fleet')],
+        blackouts: [
+          blackout('2026-06-16', '2026-06-16', 'policy'),
+          blackout('2026-06-17T20:00:00Z', '2026-06-18T03:00:00Z', 'fleet'),
+        ],
       });
       expect(spans(effectiveWindows(s, ...juneWeek))).toEqual([
         ['2026-06-15T20:00:00Z', '2026-06-15T22:00:00Z'],
@@ -283,7 +549,7 @@ describe('effectiveWindows', () => {
     });
   });
 
-  describe("a window in its own time zone (New York mon 20:00-22:00, schedule zone Berlin)", () => {
+  describe('a window in its own time zone (New York mon 20:00-22:00, schedule zone Berlin)', () => {
     const newYorkMonday = win('mon', '20:00-22:00', 'America/New_York');
 
     it('opens at 20:00 New York time', () => {
@@ -292,7 +558,7 @@ describe('effectiveWindows', () => {
       ]);
     });
 
-    it("is untouched by a date blackout of Monday, which is a Berlin day", () => {
+    it('is untouched by a date blackout of Monday, which is a Berlin day', () => {
       const s = schedule([newYorkMonday], { blackouts: [blackout('2026-06-15', '2026-06-15')] });
       expect(spans(effectiveWindows(s, ...juneWeek))).toEqual([['2026-06-16T00:00:00Z', '2026-06-16T02:00:00Z']]);
     });
@@ -319,7 +585,9 @@ describe('effectiveWindows', () => {
     });
 
     it('pausedUntil at the end of a window removes all of it', () => {
-      const s = schedule([win('mon', '22:00-05:00', BERLIN)], { pause: { kind: 'until', epochMs: ms('2026-06-16T03:00:00Z') } });
+      const s = schedule([win('mon', '22:00-05:00', BERLIN)], {
+        pause: { kind: 'until', epochMs: ms('2026-06-16T03:00:00Z') },
+      });
       expect(effectiveWindows(s, ...juneWeek)).toEqual([]);
     });
   });
@@ -363,7 +631,9 @@ describe('nextWindows', () => {
   });
 
   it('returns nothing and terminates when the only window is always blacked out', () => {
-    const blackedOut = schedule([weeknights], { blackouts: [blackout('2026-01-01T00:00:00Z', '2100-01-01T00:00:00Z', 'fleet')] });
+    const blackedOut = schedule([weeknights], {
+      blackouts: [blackout('2026-01-01T00:00:00Z', '2100-01-01T00:00:00Z', 'fleet')],
+    });
     expect(nextWindows(blackedOut, ms('2026-06-17T12:00:00Z'), 10, 400 * DAY)).toEqual([]);
   });
 
@@ -392,10 +662,26 @@ describe('canStart', () => {
   it.each([
     ['starts with exactly enough time left', '2026-06-16T01:00:00Z', { ok: true, window: mondayWindow }],
     ['starts at the instant the window opens', '2026-06-15T20:00:00Z', { ok: true, window: mondayWindow }],
-    ['waits for the next window with one ms too little left', '2026-06-16T01:00:00.001Z', { ok: false, reason: 'window-too-short', nextStartMs: ms('2026-06-16T20:00:00Z') }],
-    ['is outside at the instant the window closes', '2026-06-16T03:00:00Z', { ok: false, reason: 'outside-window', nextStartMs: ms('2026-06-16T20:00:00Z') }],
-    ['is outside at noon and names the evening start', '2026-06-17T12:00:00Z', { ok: false, reason: 'outside-window', nextStartMs: ms('2026-06-17T20:00:00Z') }],
-    ['is outside on Friday and names Monday', '2026-06-19T12:00:00Z', { ok: false, reason: 'outside-window', nextStartMs: ms('2026-06-22T20:00:00Z') }],
+    [
+      'waits for the next window with one ms too little left',
+      '2026-06-16T01:00:00.001Z',
+      { ok: false, reason: 'window-too-short', nextStartMs: ms('2026-06-16T20:00:00Z') },
+    ],
+    [
+      'is outside at the instant the window closes',
+      '2026-06-16T03:00:00Z',
+      { ok: false, reason: 'outside-window', nextStartMs: ms('2026-06-16T20:00:00Z') },
+    ],
+    [
+      'is outside at noon and names the evening start',
+      '2026-06-17T12:00:00Z',
+      { ok: false, reason: 'outside-window', nextStartMs: ms('2026-06-17T20:00:00Z') },
+    ],
+    [
+      'is outside on Friday and names Monday',
+      '2026-06-19T12:00:00Z',
+      { ok: false, reason: 'outside-window', nextStartMs: ms('2026-06-22T20:00:00Z') },
+    ],
   ])('%s', (_name, nowIso, expected) => {
     expect(canStart(schedule([weeknights]), ms(nowIso), twoHours)).toEqual(expected);
   });
@@ -433,7 +719,10 @@ describe('canStart', () => {
   });
 
   it('names no next start when no window within 400 days is long enough', () => {
-    expect(canStart(schedule([weeknights]), ms('2026-06-17T12:00:00Z'), 8 * HOUR)).toEqual({ ok: false, reason: 'outside-window' });
+    expect(canStart(schedule([weeknights]), ms('2026-06-17T12:00:00Z'), 8 * HOUR)).toEqual({
+      ok: false,
+      reason: 'outside-window',
+    });
   });
 
   describe('pause', () => {
@@ -441,11 +730,41 @@ describe('canStart', () => {
       schedule([weeknights], { pause: { kind: 'until', epochMs: ms(iso) } });
 
     it.each([
-      ['paused indefinitely it never starts and names no next start', schedule([weeknights], { pause: { kind: 'indefinite' } }), '2026-06-15T21:00:00Z', twoHours, { ok: false, reason: 'paused' }],
-      ['paused until 23:30Z inside a window it names the end of the pause', pausedUntil('2026-06-15T23:30:00Z'), '2026-06-15T21:00:00Z', twoHours, { ok: false, reason: 'paused', nextStartMs: ms('2026-06-15T23:30:00Z') }],
-      ['paused until 23:30Z with 4 h needed it names the next whole window', pausedUntil('2026-06-15T23:30:00Z'), '2026-06-15T21:00:00Z', 4 * HOUR, { ok: false, reason: 'paused', nextStartMs: ms('2026-06-16T20:00:00Z') }],
-      ['paused while outside any window it still says paused', pausedUntil('2026-06-20T00:00:00Z'), '2026-06-17T12:00:00Z', twoHours, { ok: false, reason: 'paused', nextStartMs: ms('2026-06-22T20:00:00Z') }],
-      ['once the pause has ended it starts', pausedUntil('2026-06-15T23:30:00Z'), '2026-06-16T00:00:00Z', twoHours, { ok: true, window: { startMs: ms('2026-06-15T23:30:00Z'), endMs: ms('2026-06-16T03:00:00Z') } }],
+      [
+        'paused indefinitely it never starts and names no next start',
+        schedule([weeknights], { pause: { kind: 'indefinite' } }),
+        '2026-06-15T21:00:00Z',
+        twoHours,
+        { ok: false, reason: 'paused' },
+      ],
+      [
+        'paused until 23:30Z inside a window it names the end of the pause',
+        pausedUntil('2026-06-15T23:30:00Z'),
+        '2026-06-15T21:00:00Z',
+        twoHours,
+        { ok: false, reason: 'paused', nextStartMs: ms('2026-06-15T23:30:00Z') },
+      ],
+      [
+        'paused until 23:30Z with 4 h needed it names the next whole window',
+        pausedUntil('2026-06-15T23:30:00Z'),
+        '2026-06-15T21:00:00Z',
+        4 * HOUR,
+        { ok: false, reason: 'paused', nextStartMs: ms('2026-06-16T20:00:00Z') },
+      ],
+      [
+        'paused while outside any window it still says paused',
+        pausedUntil('2026-06-20T00:00:00Z'),
+        '2026-06-17T12:00:00Z',
+        twoHours,
+        { ok: false, reason: 'paused', nextStartMs: ms('2026-06-22T20:00:00Z') },
+      ],
+      [
+        'once the pause has ended it starts',
+        pausedUntil('2026-06-15T23:30:00Z'),
+        '2026-06-16T00:00:00Z',
+        twoHours,
+        { ok: true, window: { startMs: ms('2026-06-15T23:30:00Z'), endMs: ms('2026-06-16T03:00:00Z') } },
+      ],
     ])('%s', (_name, s, nowIso, neededMs, expected) => {
       expect(canStart(s, ms(nowIso), neededMs)).toEqual(expected);
     });
@@ -485,12 +804,16 @@ const arbWindow: fc.Arbitrary<WindowSpec> = fc.record({
       kind: fc.constant('time' as const),
       time: fc.record({ hour: fc.integer({ min: 0, max: 23 }), minute: fc.constantFrom(0, 10, 30, 59) }),
     }),
-    fc.record({ kind: fc.constant('duration' as const), durationMs: fc.integer({ min: 1, max: 3 * 24 * 60 }).map((m) => m * MINUTE) }),
+    fc.record({
+      kind: fc.constant('duration' as const),
+      durationMs: fc.integer({ min: 1, max: 3 * 24 * 60 }).map((m) => m * MINUTE),
+    }),
   ),
   timeZone: fc.constantFrom(...ZONES),
 });
 
-const plainDate = (dayOffset: number): Temporal.PlainDate => Temporal.PlainDate.from('2026-01-01').add({ days: dayOffset });
+const plainDate = (dayOffset: number): Temporal.PlainDate =>
+  Temporal.PlainDate.from('2026-01-01').add({ days: dayOffset });
 
 const arbBlackout: fc.Arbitrary<BlackoutSpec> = fc
   .tuple(
@@ -514,7 +837,12 @@ const arbBlackout: fc.Arbitrary<BlackoutSpec> = fc
 
 const arbPause: fc.Arbitrary<Pause> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: 'none' as const }) },
-  { weight: 2, arbitrary: fc.integer({ min: 0, max: RANGE_DAYS * 24 }).map((h) => ({ kind: 'until' as const, epochMs: RANGE_START + h * HOUR })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .integer({ min: 0, max: RANGE_DAYS * 24 })
+      .map((h) => ({ kind: 'until' as const, epochMs: RANGE_START + h * HOUR })),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'indefinite' as const }) },
 );
 
@@ -563,22 +891,27 @@ describe('properties of effective windows', () => {
 
   it('are maximal and agree with a point-wise reading of the rules', () => {
     fc.assert(
-      fc.property(arbSchedule, arbRange, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }), (s, [fromMs, toMs], samples) => {
-        const compiled = compileSchedule(s);
-        const blackouts = s.blackouts.map((b) => blackoutInterval(b, s.timeZone));
-        for (const r of compiled.effectiveWindows(fromMs, toMs)) {
-          if (r.endMs - r.startMs > 300 * DAY) continue; // open around the clock: cut at the completion limit
-          expect(compiled.windowContaining(r.startMs - 1)).toBeUndefined();
-          expect(compiled.windowContaining(r.endMs)).toBeUndefined();
-        }
-        for (const sample of samples) {
-          const t = fromMs + Math.floor(sample * (toMs - fromMs - 1));
-          const inWindow = s.windows.some((w) => windowOccurrences(w, t, t + 1).length > 0);
-          const inBlackout = blackouts.some((b) => b.startMs <= t && t < b.endMs);
-          const paused = s.pause.kind === 'indefinite' || (s.pause.kind === 'until' && t < s.pause.epochMs);
-          expect(compiled.windowContaining(t) !== undefined).toBe(inWindow && !inBlackout && !paused);
-        }
-      }),
+      fc.property(
+        arbSchedule,
+        arbRange,
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 5 }),
+        (s, [fromMs, toMs], samples) => {
+          const compiled = compileSchedule(s);
+          const blackouts = s.blackouts.map((b) => blackoutInterval(b, s.timeZone));
+          for (const r of compiled.effectiveWindows(fromMs, toMs)) {
+            if (r.endMs - r.startMs > 300 * DAY) continue; // open around the clock: cut at the completion limit
+            expect(compiled.windowContaining(r.startMs - 1)).toBeUndefined();
+            expect(compiled.windowContaining(r.endMs)).toBeUndefined();
+          }
+          for (const sample of samples) {
+            const t = fromMs + Math.floor(sample * (toMs - fromMs - 1));
+            const inWindow = s.windows.some((w) => windowOccurrences(w, t, t + 1).length > 0);
+            const inBlackout = blackouts.some((b) => b.startMs <= t && t < b.endMs);
+            const paused = s.pause.kind === 'indefinite' || (s.pause.kind === 'until' && t < s.pause.epochMs);
+            expect(compiled.windowContaining(t) !== undefined).toBe(inWindow && !inBlackout && !paused);
+          }
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -64,7 +64,16 @@ export async function reference(): Promise<string> {
   const parts: string[] = [];
   for (const file of ['fleet.schema.json', 'rebootpolicy.schema.json']) {
     const schema = await loadSchema(file);
-    const out: string[] = [`### ${schema.title ?? file}`, '', schema.description ?? '', '', `Schema: [\`schemas/${file}\`](schemas/${file})`, '', '| Field | Type | Meaning |', '| --- | --- | --- |'];
+    const out: string[] = [
+      `### ${schema.title ?? file}`,
+      '',
+      schema.description ?? '',
+      '',
+      `Schema: [\`schemas/${file}\`](schemas/${file})`,
+      '',
+      '| Field | Type | Meaning |',
+      '| --- | --- | --- |',
+    ];
     rows(schema, '', common, out);
     parts.push(out.join('\n'));
   }

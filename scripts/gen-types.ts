@@ -11,7 +11,8 @@ export const generatedTypes = [
   { schema: 'agentconfig.schema.json', out: 'policy/generated/agentconfig.ts' },
 ] as const;
 
-const banner = '// Generated from schemas/ by scripts/gen-types.ts (npm run gen:types). Do not edit.\n/* eslint-disable */';
+const banner =
+  '// Generated from schemas/ by scripts/gen-types.ts (npm run gen:types). Do not edit.\n/* eslint-disable */';
 
 /** The TypeScript source generated for one schema file. */
 export async function generate(schemaFile: string): Promise<string> {
@@ -29,8 +30,7 @@ export async function generate(schemaFile: string): Promise<string> {
         http: {
           order: 1,
           canRead: /^https:\/\/patchwindow\.io\/schemas\//,
-          read: async (file: { url: string }) =>
-            readFile(`${root}schemas/${file.url.replace(/^.*\//, '')}`, 'utf8'),
+          read: async (file: { url: string }) => readFile(`${root}schemas/${file.url.replace(/^.*\//, '')}`, 'utf8'),
         },
       },
     },

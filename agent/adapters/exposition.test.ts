@@ -17,7 +17,13 @@ describe('exposition', () => {
     const registry = new Registry();
     const pg = new Gauge({ name: 'pw_gauge', help, labelNames: ['node', 'policy'], registers: [registry] });
     const pc = new Counter({ name: 'pw_total', help, labelNames: ['node', 'policy'], registers: [registry] });
-    const ph = new Histogram({ name: 'pw_seconds', help, labelNames: ['node', 'policy'], buckets: BUCKETS, registers: [registry] });
+    const ph = new Histogram({
+      name: 'pw_seconds',
+      help,
+      labelNames: ['node', 'policy'],
+      buckets: BUCKETS,
+      registers: [registry],
+    });
     const g = gauge({ name: 'pw_gauge', help });
     const c = counter({ name: 'pw_total', help });
     const h = histogram({ name: 'pw_seconds', help, buckets: BUCKETS });

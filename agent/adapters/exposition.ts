@@ -34,7 +34,9 @@ function header(m: Meta, type: 'gauge' | 'counter' | 'histogram'): string[] {
 }
 
 function labelText(labels: Labels): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`);
+  const parts = Object.entries(labels).map(
+    ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`,
+  );
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }
 
@@ -63,7 +65,10 @@ function scalar(m: Meta, type: 'gauge' | 'counter'): Scalar {
       if (type === 'counter' && by < 0) throw new Error(`counter ${m.name} cannot decrease`);
       entry(labels).value += by;
     },
-    lines: () => [...header(m, type), ...[...values.values()].map((e) => `${m.name}${labelText(e.labels)} ${numberText(e.value)}`)],
+    lines: () => [
+      ...header(m, type),
+      ...[...values.values()].map((e) => `${m.name}${labelText(e.labels)} ${numberText(e.value)}`),
+    ],
   };
 }
 
@@ -101,7 +106,9 @@ export function histogram(m: Meta & { readonly buckets: readonly number[] }): Hi
     lines() {
       const out = header(m, 'histogram');
       for (const e of series.values()) {
-        m.buckets.forEach((le, i) => out.push(`${m.name}_bucket${labelText({ le: numberText(le), ...e.labels })} ${e.counts[i]}`));
+        m.buckets.forEach((le, i) =>
+          out.push(`${m.name}_bucket${labelText({ le: numberText(le), ...e.labels })} ${e.counts[i]}`),
+        );
         out.push(`${m.name}_bucket${labelText({ le: '+Inf', ...e.labels })} ${e.count}`);
         out.push(`${m.name}_sum${labelText(e.labels)} ${numberText(e.sum)}`);
         out.push(`${m.name}_count${labelText(e.labels)} ${e.count}`);
@@ -112,8 +119,16 @@ export function histogram(m: Meta & { readonly buckets: readonly number[] }): Hi
 }
 
 /** A family whose samples are read when scraped (process figures). */
-export function collected(m: Meta & { readonly type: 'gauge' | 'counter'; readonly read: () => readonly (readonly [Labels, number])[] }): Family {
-  return { name: m.name, lines: () => [...header(m, m.type), ...m.read().map(([labels, v]) => `${m.name}${labelText(labels)} ${numberText(v)}`)] };
+export function collected(
+  m: Meta & { readonly type: 'gauge' | 'counter'; readonly read: () => readonly (readonly [Labels, number])[] },
+): Family {
+  return {
+    name: m.name,
+    lines: () => [
+      ...header(m, m.type),
+      ...m.read().map(([labels, v]) => `${m.name}${labelText(labels)} ${numberText(v)}`),
+    ],
+  };
 }
 
 /** The exposition of `families`, in order. */
@@ -131,18 +146,62 @@ export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
  */
 export function processFamilies(): Family[] {
   const startSeconds = Math.round(Date.now() / 1000 - process.uptime());
-  const cpu = (pick: (u: NodeJS.CpuUsage) => number) => (): [Labels, number][] => [[{}, pick(process.cpuUsage()) / 1e6]];
-  const memory = (pick: (m: NodeJS.MemoryUsage) => number) => (): [Labels, number][] => [[{}, pick(process.memoryUsage())]];
+  const cpu = (pick: (u: NodeJS.CpuUsage) => number) => (): [Labels, number][] => [
+    [{}, pick(process.cpuUsage()) / 1e6],
+  ];
+  const memory = (pick: (m: NodeJS.MemoryUsage) => number) => (): [Labels, number][] => [
+    [{}, pick(process.memoryUsage())],
+  ];
   const [major, minor, patch] = process.versions.node.split('.');
   return [
-    collected({ name: 'process_cpu_user_seconds_total', help: 'Total user CPU time spent in seconds.', type: 'counter', read: cpu((u) => u.user) }),
-    collected({ name: 'process_cpu_system_seconds_total', help: 'Total system CPU time spent in seconds.', type: 'counter', read: cpu((u) => u.system) }),
-    collected({ name: 'process_cpu_seconds_total', help: 'Total user and system CPU time spent in seconds.', type: 'counter', read: cpu((u) => u.user + u.system) }),
-    collected({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', type: 'gauge', read: () => [[{}, startSeconds]] }),
-    collected({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.', type: 'gauge', read: () => [[{}, process.memoryUsage.rss()]] }),
-    collected({ name: 'nodejs_heap_size_total_bytes', help: 'Process heap size from Node.js in bytes.', type: 'gauge', read: memory((m) => m.heapTotal) }),
-    collected({ name: 'nodejs_heap_size_used_bytes', help: 'Process heap size used from Node.js in bytes.', type: 'gauge', read: memory((m) => m.heapUsed) }),
-    collected({ name: 'nodejs_external_memory_bytes', help: 'Node.js external memory size in bytes.', type: 'gauge', read: memory((m) => m.external) }),
+    collected({
+      name: 'process_cpu_user_seconds_total',
+      help: 'Total user CPU time spent in seconds.',
+      type: 'counter',
+      read: cpu((u) => u.user),
+    }),
+    collected({
+      name: 'process_cpu_system_seconds_total',
+      help: 'Total system CPU time spent in seconds.',
+      type: 'counter',
+      read: cpu((u) => u.system),
+    }),
+    collected({
+      name: 'process_cpu_seconds_total',
+      help: 'Total user and system CPU time spent in seconds.',
+      type: 'counter',
+      read: cpu((u) => u.user + u.system),
+    }),
+    collected({
+      name: 'process_start_time_seconds',
+      help: 'Start time of the process since unix epoch in seconds.',
+      type: 'gauge',
+      read: () => [[{}, startSeconds]],
+    }),
+    collected({
+      name: 'process_resident_memory_bytes',
+      help: 'Resident memory size in bytes.',
+      type: 'gauge',
+      read: () => [[{}, process.memoryUsage.rss()]],
+    }),
+    collected({
+      name: 'nodejs_heap_size_total_bytes',
+      help: 'Process heap size from Node.js in bytes.',
+      type: 'gauge',
+      read: memory((m) => m.heapTotal),
+    }),
+    collected({
+      name: 'nodejs_heap_size_used_bytes',
+      help: 'Process heap size used from Node.js in bytes.',
+      type: 'gauge',
+      read: memory((m) => m.heapUsed),
+    }),
+    collected({
+      name: 'nodejs_external_memory_bytes',
+      help: 'Node.js external memory size in bytes.',
+      type: 'gauge',
+      read: memory((m) => m.external),
+    }),
     collected({
       name: 'nodejs_version_info',
       help: 'Node.js version info.',

@@ -98,7 +98,9 @@ describe('rebootRequired', () => {
     await nsenterExits(3, 'needs-restarting: cannot read /proc\n');
     const check = host({ sentinelCommand: ['/usr/bin/needs-restarting', '-r'] }).rebootRequired();
     await expect(check).rejects.toThrow(TransientError);
-    await expect(check).rejects.toThrow(/"\/usr\/bin\/needs-restarting -r" exited with code 3 \(needs-restarting: cannot read \/proc\)/);
+    await expect(check).rejects.toThrow(
+      /"\/usr\/bin\/needs-restarting -r" exited with code 3 \(needs-restarting: cannot read \/proc\)/,
+    );
   });
 
   it('throws a TransientError when the sentinel command cannot be started', async () => {
@@ -140,7 +142,9 @@ describe('reboot', () => {
     await nsenterExits(1, 'Failed to connect to bus: No such file or directory\n');
     const reboot = host().reboot();
     await expect(reboot).rejects.toThrow(TerminalError);
-    await expect(reboot).rejects.toThrow('the reboot command "/bin/systemctl reboot" exited with code 1 (Failed to connect to bus: No such file or directory)');
+    await expect(reboot).rejects.toThrow(
+      'the reboot command "/bin/systemctl reboot" exited with code 1 (Failed to connect to bus: No such file or directory)',
+    );
   });
 
   it('throws a TerminalError when nsenter is missing', async () => {

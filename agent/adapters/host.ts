@@ -11,7 +11,10 @@ import { runProcess, stderrExcerpt, type ProcessResult, type ProcessRunner } fro
 /** Enter only the mount namespace of PID 1: the host's binaries and its systemd socket. */
 export const NSENTER_MOUNT_ARG = '-m/proc/1/ns/mnt';
 
-export interface HostOptions extends Pick<RebootSettings, 'method' | 'command' | 'signal' | 'sentinelFile' | 'sentinelCommand'> {
+export interface HostOptions extends Pick<
+  RebootSettings,
+  'method' | 'command' | 'signal' | 'sentinelFile' | 'sentinelCommand'
+> {
   /** Where host paths are mounted in the container (default /host). */
   readonly hostRoot?: string;
   /** Host path of the boot id (default /proc/sys/kernel/random/boot_id). */
@@ -35,7 +38,8 @@ export function createHost(options: HostOptions): Host {
   const kill = options.kill ?? ((pid: number, signal: number) => process.kill(pid, signal));
   const onHost = (hostPath: string): string => posix.join(hostRoot, hostPath);
 
-  const runOnHost = (argv: readonly string[]): Promise<ProcessResult> => run(nsenter, [NSENTER_MOUNT_ARG, '--', ...argv], { timeoutMs });
+  const runOnHost = (argv: readonly string[]): Promise<ProcessResult> =>
+    run(nsenter, [NSENTER_MOUNT_ARG, '--', ...argv], { timeoutMs });
 
   async function sentinelFileExists(file: string): Promise<boolean> {
     const path = onHost(file);
@@ -45,7 +49,10 @@ export function createHost(options: HostOptions): Host {
     } catch (err: unknown) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return false;
-      throw new TransientError(`cannot check the sentinel file ${file} (at ${path}): ${messageOf(err)}; whether a reboot is required is unknown`, { cause: err });
+      throw new TransientError(
+        `cannot check the sentinel file ${file} (at ${path}): ${messageOf(err)}; whether a reboot is required is unknown`,
+        { cause: err },
+      );
     }
   }
 
@@ -55,13 +62,18 @@ export function createHost(options: HostOptions): Host {
     try {
       result = await runOnHost(argv);
     } catch (err: unknown) {
-      throw new TransientError(`cannot run the sentinel command "${shown}" through ${nsenter}: ${messageOf(err)}; whether a reboot is required is unknown`, { cause: err });
+      throw new TransientError(
+        `cannot run the sentinel command "${shown}" through ${nsenter}: ${messageOf(err)}; whether a reboot is required is unknown`,
+        { cause: err },
+      );
     }
     // 0 = required, 1 = not required; anything else cannot be read as an answer, and an
     // unanswered check must not silently mean "no reboot needed".
     if (result.code === 0) return true;
     if (result.code === 1) return false;
-    throw new TransientError(`the sentinel command "${shown}" ${ended(result, timeoutMs)} (${stderrExcerpt(result.stderr)}); it must exit 0 (reboot required) or 1 (not required)`);
+    throw new TransientError(
+      `the sentinel command "${shown}" ${ended(result, timeoutMs)} (${stderrExcerpt(result.stderr)}); it must exit 0 (reboot required) or 1 (not required)`,
+    );
   }
 
   return {
@@ -77,10 +89,16 @@ export function createHost(options: HostOptions): Host {
       try {
         text = await readFile(path, 'utf8');
       } catch (err: unknown) {
-        throw new TerminalError(`cannot read the host's boot id at ${path}: ${messageOf(err)}; the DaemonSet must mount it read-only there`, { cause: err });
+        throw new TerminalError(
+          `cannot read the host's boot id at ${path}: ${messageOf(err)}; the DaemonSet must mount it read-only there`,
+          { cause: err },
+        );
       }
       const id = text.trim();
-      if (id.length === 0) throw new TerminalError(`the host's boot id at ${path} is empty; the DaemonSet must mount /proc/sys/kernel/random/boot_id there`);
+      if (id.length === 0)
+        throw new TerminalError(
+          `the host's boot id at ${path} is empty; the DaemonSet must mount /proc/sys/kernel/random/boot_id there`,
+        );
       return id;
     },
 
@@ -91,21 +109,32 @@ export function createHost(options: HostOptions): Host {
       try {
         result = await runOnHost(options.command);
       } catch (err: unknown) {
-        throw new TerminalError(`cannot run the reboot command "${shown}" through ${nsenter}: ${messageOf(err)}; the pod needs hostPID and privileged`, { cause: err });
+        throw new TerminalError(
+          `cannot run the reboot command "${shown}" through ${nsenter}: ${messageOf(err)}; the pod needs hostPID and privileged`,
+          { cause: err },
+        );
       }
       if (result.code !== 0) {
-        throw new TerminalError(`the reboot command "${shown}" ${ended(result, timeoutMs)} (${stderrExcerpt(result.stderr)})`);
+        throw new TerminalError(
+          `the reboot command "${shown}" ${ended(result, timeoutMs)} (${stderrExcerpt(result.stderr)})`,
+        );
       }
     },
   };
 }
 
 function signalInit(kill: (pid: number, signal: number) => void, signal: number): void {
-  if (!Number.isInteger(signal) || signal < 1) throw new TerminalError(`reboot signal ${signal} is not a signal number; use e.g. 39 (SIGRTMIN+5, systemd's reboot)`);
+  if (!Number.isInteger(signal) || signal < 1)
+    throw new TerminalError(
+      `reboot signal ${signal} is not a signal number; use e.g. 39 (SIGRTMIN+5, systemd's reboot)`,
+    );
   try {
     kill(1, signal);
   } catch (err: unknown) {
-    throw new TerminalError(`cannot send signal ${signal} to the host's PID 1: ${messageOf(err)}; the pod needs hostPID and CAP_KILL`, { cause: err });
+    throw new TerminalError(
+      `cannot send signal ${signal} to the host's PID 1: ${messageOf(err)}; the pod needs hostPID and CAP_KILL`,
+      { cause: err },
+    );
   }
 }
 

@@ -5,7 +5,10 @@ import { messageOf } from '../../policy/errors.ts';
 /** Why a fetch failed: undici wraps the socket error (ECONNREFUSED, ENOTFOUND, ...) as the cause of "fetch failed". */
 export function networkReason(err: unknown): string {
   const cause = err instanceof Error ? err.cause : undefined;
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
+  const code =
+    typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string'
+      ? cause.code
+      : undefined;
   return code ?? (cause instanceof Error ? cause.message : messageOf(err));
 }
 

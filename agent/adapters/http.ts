@@ -30,7 +30,9 @@ export function agentHttpServer(options: AgentHttpOptions): AgentHttpServer {
     if (path !== '/metrics' && path !== '/healthz') return reply(res, 404, 'not found; try /metrics or /healthz\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'use GET\n', { allow: 'GET, HEAD' });
     if (path === '/healthz') {
-      return options.healthy() ? reply(res, 200, 'ok\n') : reply(res, 503, 'the agent loop has made no progress recently\n');
+      return options.healthy()
+        ? reply(res, 200, 'ok\n')
+        : reply(res, 503, 'the agent loop has made no progress recently\n');
     }
     let text: string;
     try {

@@ -27,7 +27,9 @@ const n = 'node="aks-gpu-10",policy="gpu"';
 
 describe('metrics', () => {
   it('exposes every series at 0 before anything happened', async () => {
-    const text = await scrape(await serve(createAgentMetrics({ node: 'aks-gpu-10', policy: 'gpu', processMetrics: false })));
+    const text = await scrape(
+      await serve(createAgentMetrics({ node: 'aks-gpu-10', policy: 'gpu', processMetrics: false })),
+    );
     for (const line of [
       `patchwindow_reboot_required{${n}} 0`,
       `patchwindow_phase{${n},phase="idle"} 1`,

@@ -6,7 +6,15 @@
 // keeps `absent()` and `== 0` alerts meaningful.
 import type { BlockReason } from '../core/blockers.ts';
 import { PHASES, type Phase } from '../../policy/state.ts';
-import { counter, exposition, EXPOSITION_CONTENT_TYPE, gauge, histogram, processFamilies, type Family } from './exposition.ts';
+import {
+  counter,
+  exposition,
+  EXPOSITION_CONTENT_TYPE,
+  gauge,
+  histogram,
+  processFamilies,
+  type Family,
+} from './exposition.ts';
 
 export interface AgentMetricsOptions {
   readonly node: string;
@@ -70,16 +78,49 @@ const DRAIN_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
 export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
   const base = { node: options.node, policy: options.policy };
 
-  const rebootRequired = gauge({ name: 'patchwindow_reboot_required', help: 'The node needs a reboot (sentinel file or command): 1, else 0.' });
-  const phase = gauge({ name: 'patchwindow_phase', help: 'Phase of the reboot under way: 1 for the current phase (idle: none), 0 for the others.' });
-  const blocked = gauge({ name: 'patchwindow_blocked', help: 'A blocker keeps the node from starting a reboot, by kind (hold, pod, alert, unknown = cannot be evaluated): 1, else 0.' });
-  const rebootLoop = gauge({ name: 'patchwindow_reboot_loop', help: 'The sentinel survived the last reboot; the agent holds off rebooting again: 1, else 0.' });
-  const slotWait = histogram({ name: 'patchwindow_slot_wait_seconds', help: 'Time from wanting a reboot slot to holding one.', buckets: SLOT_WAIT_BUCKETS });
-  const drainDuration = histogram({ name: 'patchwindow_drain_duration_seconds', help: 'Duration of a drain, successful or not.', buckets: DRAIN_BUCKETS });
+  const rebootRequired = gauge({
+    name: 'patchwindow_reboot_required',
+    help: 'The node needs a reboot (sentinel file or command): 1, else 0.',
+  });
+  const phase = gauge({
+    name: 'patchwindow_phase',
+    help: 'Phase of the reboot under way: 1 for the current phase (idle: none), 0 for the others.',
+  });
+  const blocked = gauge({
+    name: 'patchwindow_blocked',
+    help: 'A blocker keeps the node from starting a reboot, by kind (hold, pod, alert, unknown = cannot be evaluated): 1, else 0.',
+  });
+  const rebootLoop = gauge({
+    name: 'patchwindow_reboot_loop',
+    help: 'The sentinel survived the last reboot; the agent holds off rebooting again: 1, else 0.',
+  });
+  const slotWait = histogram({
+    name: 'patchwindow_slot_wait_seconds',
+    help: 'Time from wanting a reboot slot to holding one.',
+    buckets: SLOT_WAIT_BUCKETS,
+  });
+  const drainDuration = histogram({
+    name: 'patchwindow_drain_duration_seconds',
+    help: 'Duration of a drain, successful or not.',
+    buckets: DRAIN_BUCKETS,
+  });
   const reboots = counter({ name: 'patchwindow_reboots_total', help: 'Reboots completed (the boot id changed).' });
   const failures = counter({ name: 'patchwindow_failures_total', help: 'Reboot attempts that failed, by reason.' });
-  const notifyFailures = counter({ name: 'patchwindow_notification_failures_total', help: 'Notifications given up after retries, by format.' });
-  const families: Family[] = [rebootRequired, phase, blocked, rebootLoop, slotWait, drainDuration, reboots, failures, notifyFailures];
+  const notifyFailures = counter({
+    name: 'patchwindow_notification_failures_total',
+    help: 'Notifications given up after retries, by format.',
+  });
+  const families: Family[] = [
+    rebootRequired,
+    phase,
+    blocked,
+    rebootLoop,
+    slotWait,
+    drainDuration,
+    reboots,
+    failures,
+    notifyFailures,
+  ];
   if (options.processMetrics ?? true) families.push(...processFamilies());
 
   const phaseNames = [IDLE_PHASE, ...PHASES];
@@ -88,7 +129,8 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
   };
   const setBlocked = (reasons: readonly BlockReason[]): void => {
     const present = new Set(reasons.map((r) => r.kind));
-    for (const kind of Object.keys(BLOCK_KINDS) as BlockReason['kind'][]) blocked.set({ ...base, reason: kind }, present.has(kind) ? 1 : 0);
+    for (const kind of Object.keys(BLOCK_KINDS) as BlockReason['kind'][])
+      blocked.set({ ...base, reason: kind }, present.has(kind) ? 1 : 0);
   };
 
   rebootRequired.set(base, 0);

@@ -23,7 +23,13 @@ export function renderTemplate(template: string, vars: TemplateVars): string {
 }
 
 /** The JSON body to post for one event to the receiver the spec names. */
-export function webhookBody(spec: Pick<NotificationSpec, 'format' | 'templates'>, context: NotifyContext, event: NotifyEvent, reason: string, nowMs: number): unknown {
+export function webhookBody(
+  spec: Pick<NotificationSpec, 'format' | 'templates'>,
+  context: NotifyContext,
+  event: NotifyEvent,
+  reason: string,
+  nowMs: number,
+): unknown {
   const text = renderTemplate(spec.templates[event], { ...context, event, reason });
   switch (spec.format) {
     case 'slack':
@@ -47,6 +53,13 @@ export function webhookBody(spec: Pick<NotificationSpec, 'format' | 'templates'>
         ],
       };
     case 'webhook':
-      return { event, node: context.node, policy: context.policy, pool: context.pool, text, time: new Date(nowMs).toISOString() };
+      return {
+        event,
+        node: context.node,
+        policy: context.policy,
+        pool: context.pool,
+        text,
+        time: new Date(nowMs).toISOString(),
+      };
   }
 }

@@ -23,7 +23,13 @@ async function receiver(reply: (index: number) => Reply = () => ({ status: 200, 
 }
 
 function spec(overrides: Partial<NotificationSpec> = {}): NotificationSpec {
-  return { format: 'slack', secretKeyRef: { name: 'hooks', key: 'slack' }, events: ['drain', 'reboot', 'done', 'failed'], templates: DEFAULT_TEMPLATES, ...overrides };
+  return {
+    format: 'slack',
+    secretKeyRef: { name: 'hooks', key: 'slack' },
+    events: ['drain', 'reboot', 'done', 'failed'],
+    templates: DEFAULT_TEMPLATES,
+    ...overrides,
+  };
 }
 
 interface Harness {
@@ -64,7 +70,9 @@ describe('payloads', () => {
   it('posts a Teams Workflows message with an Adaptive Card', async () => {
     const teams = await receiver(() => ({ status: 202 }));
     const h = harness();
-    await specNotifier(h.options(`${teams.url}/workflows/abc/triggers/manual/paths/invoke?sig=xyz`, { spec: spec({ format: 'teams' }) })).send('reboot', '');
+    await specNotifier(
+      h.options(`${teams.url}/workflows/abc/triggers/manual/paths/invoke?sig=xyz`, { spec: spec({ format: 'teams' }) }),
+    ).send('reboot', '');
     expect(JSON.parse(teams.requests[0]?.body ?? '')).toEqual({
       type: 'message',
       attachments: [
@@ -86,7 +94,10 @@ describe('payloads', () => {
     const hook = await receiver(() => ({ status: 204 }));
     const h = harness();
     const templates = { ...DEFAULT_TEMPLATES, failed: '[{event}] {node} in {pool}: {reason}' };
-    await specNotifier(h.options(`${hook.url}/hook`, { spec: spec({ format: 'webhook', templates }) })).send('failed', 'drain timed out after 30m');
+    await specNotifier(h.options(`${hook.url}/hook`, { spec: spec({ format: 'webhook', templates }) })).send(
+      'failed',
+      'drain timed out after 30m',
+    );
     expect(JSON.parse(hook.requests[0]?.body ?? '')).toEqual({
       event: 'failed',
       node: 'aks-gpu-10',
@@ -103,7 +114,9 @@ describe('payloads', () => {
     const notifier = specNotifier(h.options(`${slack.url}${SECRET_PATH}`, { spec: spec({ events: ['failed'] }) }));
     await notifier.send('drain', '');
     await notifier.send('failed', 'drain timed out');
-    expect(slack.requests.map((r) => JSON.parse(r.body) as unknown)).toEqual([{ text: 'Reboot of node aks-gpu-10 failed: drain timed out (gpu)' }]);
+    expect(slack.requests.map((r) => JSON.parse(r.body) as unknown)).toEqual([
+      { text: 'Reboot of node aks-gpu-10 failed: drain timed out (gpu)' },
+    ]);
   });
 });
 
@@ -126,7 +139,9 @@ describe('retries', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(slack.requests).toHaveLength(4);
     expect(h.sleeps).toEqual([1_000, 2_000, 4_000]);
-    expect(h.errors).toEqual(['notification "drain" to the slack webhook of Secret hooks, key slack not sent after 4 attempts: HTTP 503 (upstream for *** unavailable)']);
+    expect(h.errors).toEqual([
+      'notification "drain" to the slack webhook of Secret hooks, key slack not sent after 4 attempts: HTTP 503 (upstream for *** unavailable)',
+    ]);
     expect(h.errors.join()).not.toContain('sEcReTtOkEn42');
   });
 
@@ -141,7 +156,13 @@ describe('retries', () => {
   });
 
   it('waits as long as a 429 asks, up to 10 s', async () => {
-    const slack = await receiver((i) => (i === 0 ? { status: 429, headers: { 'retry-after': '3' } } : i === 1 ? { status: 429, headers: { 'retry-after': '3600' } } : { status: 200 }));
+    const slack = await receiver((i) =>
+      i === 0
+        ? { status: 429, headers: { 'retry-after': '3' } }
+        : i === 1
+          ? { status: 429, headers: { 'retry-after': '3600' } }
+          : { status: 200 },
+    );
     const h = harness();
     await specNotifier(h.options(`${slack.url}${SECRET_PATH}`)).send('drain', '');
     expect(h.sleeps).toEqual([3_000, 10_000]);
@@ -155,7 +176,9 @@ describe('retries', () => {
     await specNotifier(h.options(`${slack.url}${SECRET_PATH}`, { attemptTimeoutMs: 100 })).send('drain', '');
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(slack.requests).toHaveLength(4);
-    expect(h.errors).toEqual(['notification "drain" to the slack webhook of Secret hooks, key slack not sent after 4 attempts: no answer within 100 ms']);
+    expect(h.errors).toEqual([
+      'notification "drain" to the slack webhook of Secret hooks, key slack not sent after 4 attempts: no answer within 100 ms',
+    ]);
   });
 
   it('retries a refused connection and reports it without the URL', async () => {
@@ -163,7 +186,9 @@ describe('retries', () => {
     const h = harness();
     await specNotifier(h.options(`http://127.0.0.1:${port}${SECRET_PATH}`)).send('drain', '');
     expect(h.sleeps).toEqual([1_000, 2_000, 4_000]);
-    expect(h.errors).toEqual(['notification "drain" to the slack webhook of Secret hooks, key slack not sent after 4 attempts: request failed (ECONNREFUSED)']);
+    expect(h.errors).toEqual([
+      'notification "drain" to the slack webhook of Secret hooks, key slack not sent after 4 attempts: request failed (ECONNREFUSED)',
+    ]);
   });
 
   it('resolves without throwing when onError itself throws', async () => {
@@ -172,7 +197,9 @@ describe('retries', () => {
     const onError = (): void => {
       throw new Error('logger closed');
     };
-    await expect(specNotifier(h.options(`http://127.0.0.1:${port}/x`, { onError, attempts: 1 })).send('drain', '')).resolves.toBeUndefined();
+    await expect(
+      specNotifier(h.options(`http://127.0.0.1:${port}/x`, { onError, attempts: 1 })).send('drain', ''),
+    ).resolves.toBeUndefined();
   });
 });
 
@@ -192,22 +219,31 @@ describe('the URL from the Secret', () => {
     const h = harness();
     await specNotifier(h.options(() => Promise.reject(new Error('secret "hooks" not found')))).send('drain', '');
     expect(h.sleeps).toEqual([1_000, 2_000, 4_000]);
-    expect(h.errors).toEqual(['notification "drain" to the slack webhook of Secret hooks, key slack not sent after 4 attempts: cannot read its URL: secret "hooks" not found']);
+    expect(h.errors).toEqual([
+      'notification "drain" to the slack webhook of Secret hooks, key slack not sent after 4 attempts: cannot read its URL: secret "hooks" not found',
+    ]);
   });
 
   it('counts against the attempt limit when reading it hangs', async () => {
     const h = harness();
     const started = Date.now();
-    await specNotifier(h.options(() => new Promise<string>(() => undefined), { attemptTimeoutMs: 50 })).send('drain', '');
+    await specNotifier(h.options(() => new Promise<string>(() => undefined), { attemptTimeoutMs: 50 })).send(
+      'drain',
+      '',
+    );
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(h.errors).toEqual(['notification "drain" to the slack webhook of Secret hooks, key slack not sent after 4 attempts: cannot read its URL: no answer within 50 ms']);
+    expect(h.errors).toEqual([
+      'notification "drain" to the slack webhook of Secret hooks, key slack not sent after 4 attempts: cannot read its URL: no answer within 50 ms',
+    ]);
   });
 
   it('is reported, not shown, when it is not an http(s) URL', async () => {
     const h = harness();
     await specNotifier(h.options('slack://tokenA/tokenB/tokenC')).send('drain', '');
     expect(h.sleeps).toEqual([]);
-    expect(h.errors).toEqual(['notification "drain" to the slack webhook of Secret hooks, key slack not sent: the Secret does not hold an http(s) URL']);
+    expect(h.errors).toEqual([
+      'notification "drain" to the slack webhook of Secret hooks, key slack not sent: the Secret does not hold an http(s) URL',
+    ]);
   });
 });
 
@@ -229,7 +265,9 @@ describe('policyNotifier', () => {
     });
     await notifier.send('reboot', '');
     expect(slack.requests).toHaveLength(4);
-    expect(hook.requests.map((r) => (JSON.parse(r.body) as { text: string }).text)).toEqual(['Rebooting node aks-gpu-10 (gpu)']);
+    expect(hook.requests.map((r) => (JSON.parse(r.body) as { text: string }).text)).toEqual([
+      'Rebooting node aks-gpu-10 (gpu)',
+    ]);
     expect(h.errors).toHaveLength(1);
     expect(h.errors[0]).toContain('Secret hooks, key slack');
     expect(failedFormats).toEqual(['slack']);
@@ -239,7 +277,9 @@ describe('policyNotifier', () => {
 describe('renderTemplate', () => {
   it('fills every variable and leaves other braces as written', () => {
     const vars = { ...context, event: 'failed' as const, reason: 'PDB blocks eviction' };
-    expect(renderTemplate('{event}: {node} ({pool}/{policy}) {reason} {other} {node}', vars)).toBe('failed: aks-gpu-10 (gpuv5/gpu) PDB blocks eviction {other} aks-gpu-10');
+    expect(renderTemplate('{event}: {node} ({pool}/{policy}) {reason} {other} {node}', vars)).toBe(
+      'failed: aks-gpu-10 (gpuv5/gpu) PDB blocks eviction {other} aks-gpu-10',
+    );
   });
 
   it('does not expand variables inside the values', () => {

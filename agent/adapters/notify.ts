@@ -33,7 +33,9 @@ export interface SpecNotifierOptions {
 /** A 429's Retry-After is honoured up to this, so `send` stays bounded. */
 export const MAX_RETRY_AFTER_MS = 10_000;
 
-type AttemptResult = { readonly ok: true } | { readonly ok: false; readonly retry: boolean; readonly problem: string; readonly retryAfterMs?: number };
+type AttemptResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly retry: boolean; readonly problem: string; readonly retryAfterMs?: number };
 
 /**
  * Sends the events the spec lists, rendered with its templates (the `text` of `send` is the
@@ -54,7 +56,10 @@ export function specNotifier(options: SpecNotifierOptions): Notifier {
     try {
       url = await untilAborted(options.resolveUrl(), signal);
     } catch (err: unknown) {
-      const why = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${attemptTimeoutMs} ms` : messageOf(err);
+      const why =
+        err instanceof Error && err.name === 'TimeoutError'
+          ? `no answer within ${attemptTimeoutMs} ms`
+          : messageOf(err);
       return { ok: false, retry: true, problem: `cannot read its URL: ${why}` };
     }
     if (!isHttpUrl(url)) return { ok: false, retry: false, problem: 'the Secret does not hold an http(s) URL' };
@@ -64,10 +69,17 @@ export function specNotifier(options: SpecNotifierOptions): Notifier {
       const answer = await res.text();
       if (res.ok) return { ok: true };
       const problem = hide(`HTTP ${res.status} (${bodyExcerpt(answer)})`);
-      if (res.status === 429 || res.status >= 500) return { ok: false, retry: true, problem, retryAfterMs: retryAfterMs(res.headers.get('retry-after'), clock.now()) };
+      if (res.status === 429 || res.status >= 500)
+        return {
+          ok: false,
+          retry: true,
+          problem,
+          retryAfterMs: retryAfterMs(res.headers.get('retry-after'), clock.now()),
+        };
       return { ok: false, retry: false, problem };
     } catch (err: unknown) {
-      if (err instanceof Error && err.name === 'TimeoutError') return { ok: false, retry: true, problem: `no answer within ${attemptTimeoutMs} ms` };
+      if (err instanceof Error && err.name === 'TimeoutError')
+        return { ok: false, retry: true, problem: `no answer within ${attemptTimeoutMs} ms` };
       return { ok: false, retry: true, problem: hide(`request failed (${networkReason(err)})`) };
     }
   }
@@ -87,7 +99,11 @@ export function specNotifier(options: SpecNotifierOptions): Notifier {
         if (last.ok) return;
         if (!last.retry) break;
       }
-      if (!last.ok) report(options.onError, `notification "${event}" to ${where} not sent${last.retry ? ` after ${attempts} attempts` : ''}: ${last.problem}`);
+      if (!last.ok)
+        report(
+          options.onError,
+          `notification "${event}" to ${where} not sent${last.retry ? ` after ${attempts} attempts` : ''}: ${last.problem}`,
+        );
     },
   };
 }
@@ -104,7 +120,12 @@ export interface PolicyNotifierOptions extends Omit<SpecNotifierOptions, 'spec' 
 export function policyNotifier(options: PolicyNotifierOptions): Notifier {
   const { specs, resolveUrl, onError, ...shared } = options;
   const notifiers = specs.map((spec) =>
-    specNotifier({ ...shared, spec, resolveUrl: () => resolveUrl(spec.secretKeyRef), onError: (message) => onError(message, spec) }),
+    specNotifier({
+      ...shared,
+      spec,
+      resolveUrl: () => resolveUrl(spec.secretKeyRef),
+      onError: (message) => onError(message, spec),
+    }),
   );
   return {
     async send(event, text) {

@@ -13,7 +13,11 @@ export interface ProcessResult {
 }
 
 /** Runs `file` with `args`; rejects only when the process cannot be started (ENOENT, EACCES, ...). */
-export type ProcessRunner = (file: string, args: readonly string[], options: { readonly timeoutMs: number }) => Promise<ProcessResult>;
+export type ProcessRunner = (
+  file: string,
+  args: readonly string[],
+  options: { readonly timeoutMs: number },
+) => Promise<ProcessResult>;
 
 const STDERR_KEEP_BYTES = 4096;
 const PIPE_GRACE_MS = 200;

@@ -34,9 +34,17 @@ function alertsAnswer(alerts: { name: string; state: string }[]): Reply {
 
 describe('prometheusAlerts', () => {
   it('returns the name and state of every active alert', async () => {
-    const p = await prometheus(alertsAnswer([{ name: 'Watchdog', state: 'firing' }, { name: 'NodeDiskPressure', state: 'pending' }]));
+    const p = await prometheus(
+      alertsAnswer([
+        { name: 'Watchdog', state: 'firing' },
+        { name: 'NodeDiskPressure', state: 'pending' },
+      ]),
+    );
     const alerts = await prometheusAlerts({ prometheusUrl: p.url, timeoutMs: 2_000 }).active();
-    expect(alerts).toEqual([{ name: 'Watchdog', state: 'firing' }, { name: 'NodeDiskPressure', state: 'pending' }]);
+    expect(alerts).toEqual([
+      { name: 'Watchdog', state: 'firing' },
+      { name: 'NodeDiskPressure', state: 'pending' },
+    ]);
     expect(p.requests.map((r) => [r.method, r.path])).toEqual([['GET', '/api/v1/alerts']]);
   });
 
@@ -50,22 +58,36 @@ describe('prometheusAlerts', () => {
     const p = await prometheus({ status: 500, body: 'internal error' });
     const ask = prometheusAlerts({ prometheusUrl: p.url, timeoutMs: 2_000 }).active();
     await expect(ask).rejects.toThrow(TransientError);
-    await expect(ask).rejects.toThrow(`Prometheus alerts at ${p.url}/api/v1/alerts: HTTP 500 (internal error); alert blockers cannot be evaluated, so reboots stay blocked`);
+    await expect(ask).rejects.toThrow(
+      `Prometheus alerts at ${p.url}/api/v1/alerts: HTTP 500 (internal error); alert blockers cannot be evaluated, so reboots stay blocked`,
+    );
   });
 
   it('throws a TransientError when the answer is not JSON', async () => {
     const p = await prometheus({ status: 200, body: '<html>proxy login</html>' });
-    await expect(prometheusAlerts({ prometheusUrl: p.url, timeoutMs: 2_000 }).active()).rejects.toThrow(/the answer is not JSON \(<html>proxy login<\/html>\)/);
+    await expect(prometheusAlerts({ prometheusUrl: p.url, timeoutMs: 2_000 }).active()).rejects.toThrow(
+      /the answer is not JSON \(<html>proxy login<\/html>\)/,
+    );
   });
 
   it('throws a TransientError when the status is not success', async () => {
-    const p = await prometheus({ status: 200, body: JSON.stringify({ status: 'error', errorType: 'internal', error: 'rule manager down' }) });
-    await expect(prometheusAlerts({ prometheusUrl: p.url, timeoutMs: 2_000 }).active()).rejects.toThrow(/status is "error": rule manager down, not "success"/);
+    const p = await prometheus({
+      status: 200,
+      body: JSON.stringify({ status: 'error', errorType: 'internal', error: 'rule manager down' }),
+    });
+    await expect(prometheusAlerts({ prometheusUrl: p.url, timeoutMs: 2_000 }).active()).rejects.toThrow(
+      /status is "error": rule manager down, not "success"/,
+    );
   });
 
   it('throws a TransientError when an alert has no name', async () => {
-    const p = await prometheus({ status: 200, body: JSON.stringify({ status: 'success', data: { alerts: [{ labels: {}, state: 'firing' }] } }) });
-    await expect(prometheusAlerts({ prometheusUrl: p.url, timeoutMs: 2_000 }).active()).rejects.toThrow(/data.alerts\[0\] has no labels.alertname/);
+    const p = await prometheus({
+      status: 200,
+      body: JSON.stringify({ status: 'success', data: { alerts: [{ labels: {}, state: 'firing' }] } }),
+    });
+    await expect(prometheusAlerts({ prometheusUrl: p.url, timeoutMs: 2_000 }).active()).rejects.toThrow(
+      /data.alerts\[0\] has no labels.alertname/,
+    );
   });
 
   it('throws a TransientError when Prometheus does not answer in time', async () => {
@@ -86,14 +108,22 @@ describe('prometheusAlerts', () => {
 
   it('sends credentials of the URL as basic auth', async () => {
     const p = await prometheus(alertsAnswer([]));
-    await prometheusAlerts({ prometheusUrl: p.url.replace('http://', 'http://scraper:s3cret@'), timeoutMs: 2_000 }).active();
+    await prometheusAlerts({
+      prometheusUrl: p.url.replace('http://', 'http://scraper:s3cret@'),
+      timeoutMs: 2_000,
+    }).active();
     expect(p.requests[0]?.headers.authorization).toBe(`Basic ${Buffer.from('scraper:s3cret').toString('base64')}`);
   });
 
   it('does not show credentials of the URL in errors', async () => {
     const port = await closedPort();
-    const ask = prometheusAlerts({ prometheusUrl: `http://scraper:s3cret@127.0.0.1:${port}`, timeoutMs: 2_000 }).active();
-    await expect(ask).rejects.toThrow(`Prometheus alerts at http://127.0.0.1:${port}/api/v1/alerts: request failed (ECONNREFUSED)`);
+    const ask = prometheusAlerts({
+      prometheusUrl: `http://scraper:s3cret@127.0.0.1:${port}`,
+      timeoutMs: 2_000,
+    }).active();
+    await expect(ask).rejects.toThrow(
+      `Prometheus alerts at http://127.0.0.1:${port}/api/v1/alerts: request failed (ECONNREFUSED)`,
+    );
   });
 });
 
@@ -109,9 +139,9 @@ describe('the alerts, through the core rule', () => {
       ]),
     );
     const active = await prometheusAlerts({ prometheusUrl: p.url, timeoutMs: 2_000 }).active();
-    expect(alertBlockReasons({ ...spec, filter: '^Watchdog$', filterMatchOnly: false, firingOnly: true }, active)).toEqual([
-      { kind: 'alert', alert: 'NodeDiskPressure', state: 'firing' },
-    ]);
+    expect(
+      alertBlockReasons({ ...spec, filter: '^Watchdog$', filterMatchOnly: false, firingOnly: true }, active),
+    ).toEqual([{ kind: 'alert', alert: 'NodeDiskPressure', state: 'firing' }]);
     expect(alertBlockReasons({ ...spec, filter: 'Down$', filterMatchOnly: true, firingOnly: false }, active)).toEqual([
       { kind: 'alert', alert: 'KubeletDown', state: 'pending' },
     ]);

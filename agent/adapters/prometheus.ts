@@ -17,7 +17,10 @@ export interface PrometheusOptions {
 /** The alerts Prometheus reports as active (pending or firing), as the Alerts port. */
 export function prometheusAlerts(options: PrometheusOptions): Alerts {
   const doFetch = options.fetch ?? fetch;
-  const url = new URL('api/v1/alerts', options.prometheusUrl.endsWith('/') ? options.prometheusUrl : `${options.prometheusUrl}/`);
+  const url = new URL(
+    'api/v1/alerts',
+    options.prometheusUrl.endsWith('/') ? options.prometheusUrl : `${options.prometheusUrl}/`,
+  );
   // fetch refuses URLs with user info: send it as basic auth, and never show it.
   const headers: Record<string, string> = { accept: 'application/json' };
   if (url.username !== '' || url.password !== '') {
@@ -29,7 +32,10 @@ export function prometheusAlerts(options: PrometheusOptions): Alerts {
   }
   const shown = url.href;
   const fail = (what: string, cause?: unknown): TransientError =>
-    new TransientError(`Prometheus alerts at ${shown}: ${what}; alert blockers cannot be evaluated, so reboots stay blocked`, cause === undefined ? undefined : { cause });
+    new TransientError(
+      `Prometheus alerts at ${shown}: ${what}; alert blockers cannot be evaluated, so reboots stay blocked`,
+      cause === undefined ? undefined : { cause },
+    );
 
   return {
     async active() {
@@ -40,7 +46,8 @@ export function prometheusAlerts(options: PrometheusOptions): Alerts {
         status = res.status;
         body = await res.text();
       } catch (err: unknown) {
-        if (err instanceof Error && err.name === 'TimeoutError') throw fail(`no answer within ${options.timeoutMs} ms`, err);
+        if (err instanceof Error && err.name === 'TimeoutError')
+          throw fail(`no answer within ${options.timeoutMs} ms`, err);
         throw fail(`request failed (${networkReason(err)})`, err);
       }
       if (status < 200 || status > 299) throw fail(`HTTP ${status} (${bodyExcerpt(body)})`);
@@ -60,7 +67,8 @@ export function prometheusAlerts(options: PrometheusOptions): Alerts {
 /** The API's answer as alerts, or what is wrong with it. */
 function parseAlerts(json: unknown): Alert[] | string {
   if (!isObject(json)) return 'the answer is not a JSON object';
-  if (json.status !== 'success') return `status is ${JSON.stringify(json.status)}${typeof json.error === 'string' ? `: ${json.error}` : ''}, not "success"`;
+  if (json.status !== 'success')
+    return `status is ${JSON.stringify(json.status)}${typeof json.error === 'string' ? `: ${json.error}` : ''}, not "success"`;
   const data = json.data;
   if (!isObject(data) || !Array.isArray(data.alerts)) return 'data.alerts is not a list';
   const out: Alert[] = [];
@@ -69,7 +77,8 @@ function parseAlerts(json: unknown): Alert[] | string {
     const name = isObject(labels) ? labels.alertname : undefined;
     const state = isObject(item) ? item.state : undefined;
     if (typeof name !== 'string') return `data.alerts[${i}] has no labels.alertname`;
-    if (state !== 'firing' && state !== 'pending' && state !== 'inactive') return `data.alerts[${i}] (${name}) has state ${JSON.stringify(state)}`;
+    if (state !== 'firing' && state !== 'pending' && state !== 'inactive')
+      return `data.alerts[${i}] (${name}) has state ${JSON.stringify(state)}`;
     out.push({ name, state });
   }
   return out;

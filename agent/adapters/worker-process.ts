@@ -25,14 +25,18 @@ export function workerProcesses(o: WorkerProcessOptions): WorkerLauncher {
   const entry = o.entry ?? defaultWorkerEntry();
   return {
     start(): WorkerHandle {
-      const child = spawn(process.execPath, [entry, JSON.stringify(o.args)], { env: { ...o.env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = spawn(process.execPath, [entry, JSON.stringify(o.args)], {
+        env: { ...o.env },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       const ended = new Promise<WorkerEnd>((resolve) => {
         // 'close' comes after the exit and after the IPC channel closed, so after the last message.
         child.once('close', (code, signal) => resolve({ code, signal }));
         child.on('error', (err) => {
           // The process could not be started at all: no 'close' follows. (Other errors, e.g. a
           // kill of a process already gone, change nothing: 'close' tells how it ended.)
-          if (child.pid === undefined) resolve({ code: null, signal: null, error: `cannot start ${process.execPath} ${entry}: ${err.message}` });
+          if (child.pid === undefined)
+            resolve({ code: null, signal: null, error: `cannot start ${process.execPath} ${entry}: ${err.message}` });
         });
       });
       return {

@@ -39,26 +39,52 @@ describe('pod blockers', () => {
 
   it('matches the namespace selector against namespace labels; a vanished namespace matches none', () => {
     const pods = [pod('a'), pod('b', { namespace: 'shop' }), pod('c', { namespace: 'gone' })];
-    expect(podBlockReasons([inProd], pods, new Map([...labels, ['gone', undefined]]))).toEqual([{ kind: 'pod', pod: 'shop/b' }]);
+    expect(podBlockReasons([inProd], pods, new Map([...labels, ['gone', undefined]]))).toEqual([
+      { kind: 'pod', pod: 'shop/b' },
+    ]);
   });
 });
 
 describe('alert blockers', () => {
-  const spec = (extra: Partial<AlertBlocker> = {}): AlertBlocker => ({ prometheusUrl: 'http://p:9090', filter: null, filterMatchOnly: false, firingOnly: false, timeoutMs: 5_000, ...extra });
+  const spec = (extra: Partial<AlertBlocker> = {}): AlertBlocker => ({
+    prometheusUrl: 'http://p:9090',
+    filter: null,
+    filterMatchOnly: false,
+    firingOnly: false,
+    timeoutMs: 5_000,
+    ...extra,
+  });
   const alerts: Alert[] = [
     { name: 'Watchdog', state: 'firing' },
     { name: 'NodeDiskFull', state: 'pending' },
     { name: 'KubeAPIDown', state: 'firing' },
     { name: 'Old', state: 'inactive' },
   ];
-  const names = (s: AlertBlocker) => alertBlockReasons(s, alerts).map((r) => (r.kind === 'alert' ? `${r.alert}:${r.state}` : r.kind));
+  const names = (s: AlertBlocker) =>
+    alertBlockReasons(s, alerts).map((r) => (r.kind === 'alert' ? `${r.alert}:${r.state}` : r.kind));
 
   it.each([
-    ['every active alert blocks without a filter', spec(), ['Watchdog:firing', 'NodeDiskFull:pending', 'KubeAPIDown:firing']],
+    [
+      'every active alert blocks without a filter',
+      spec(),
+      ['Watchdog:firing', 'NodeDiskFull:pending', 'KubeAPIDown:firing'],
+    ],
     ['firingOnly ignores pending alerts', spec({ firingOnly: true }), ['Watchdog:firing', 'KubeAPIDown:firing']],
-    ['the filter ignores matching alerts', spec({ filter: '^Watchdog$' }), ['NodeDiskFull:pending', 'KubeAPIDown:firing']],
-    ['with filterMatchOnly only matching alerts block', spec({ filter: '^(Kube|Node)', filterMatchOnly: true }), ['NodeDiskFull:pending', 'KubeAPIDown:firing']],
-    ['filterMatchOnly and firingOnly together', spec({ filter: '^(Kube|Node)', filterMatchOnly: true, firingOnly: true }), ['KubeAPIDown:firing']],
+    [
+      'the filter ignores matching alerts',
+      spec({ filter: '^Watchdog$' }),
+      ['NodeDiskFull:pending', 'KubeAPIDown:firing'],
+    ],
+    [
+      'with filterMatchOnly only matching alerts block',
+      spec({ filter: '^(Kube|Node)', filterMatchOnly: true }),
+      ['NodeDiskFull:pending', 'KubeAPIDown:firing'],
+    ],
+    [
+      'filterMatchOnly and firingOnly together',
+      spec({ filter: '^(Kube|Node)', filterMatchOnly: true, firingOnly: true }),
+      ['KubeAPIDown:firing'],
+    ],
     ['a filter that is no regular expression cannot be evaluated, so it blocks', spec({ filter: '(' }), ['unknown']],
   ])('%s', (_name, s, blocked) => {
     expect(names(s)).toEqual(blocked);
@@ -71,8 +97,14 @@ describe('alert blockers', () => {
 
 describe('admin hold', () => {
   it.each([
-    [{ labels: { 'patchwindow.io/hold': 'true' }, annotations: {} }, { kind: 'hold', source: 'label', value: 'true' }],
-    [{ labels: {}, annotations: { 'patchwindow.io/hold': 'quarter-end close' } }, { kind: 'hold', source: 'annotation', value: 'quarter-end close' }],
+    [
+      { labels: { 'patchwindow.io/hold': 'true' }, annotations: {} },
+      { kind: 'hold', source: 'label', value: 'true' },
+    ],
+    [
+      { labels: {}, annotations: { 'patchwindow.io/hold': 'quarter-end close' } },
+      { kind: 'hold', source: 'annotation', value: 'quarter-end close' },
+    ],
     [{ labels: { 'patchwindow.io/hold': 'false' }, annotations: {} }, undefined],
     [{ labels: {}, annotations: {} }, undefined],
   ])('%j -> %j', (node, reason) => {
@@ -80,6 +112,8 @@ describe('admin hold', () => {
   });
 
   it('is described so an admin knows what to remove', () => {
-    expect(describeBlockReason({ kind: 'hold', source: 'label', value: 'x' })).toBe('node label patchwindow.io/hold="x" holds it');
+    expect(describeBlockReason({ kind: 'hold', source: 'label', value: 'x' })).toBe(
+      'node label patchwindow.io/hold="x" holds it',
+    );
   });
 });

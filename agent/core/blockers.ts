@@ -55,7 +55,8 @@ export function podBlockReasons(
       (b) =>
         selectorMatches(b.selector, pod.labels) &&
         (b.namespaceSelector === null ||
-          (namespaceLabels.get(pod.namespace) !== undefined && selectorMatches(b.namespaceSelector, namespaceLabels.get(pod.namespace)))),
+          (namespaceLabels.get(pod.namespace) !== undefined &&
+            selectorMatches(b.namespaceSelector, namespaceLabels.get(pod.namespace)))),
     );
     if (blocked) out.push({ kind: 'pod', pod: `${pod.namespace}/${pod.name}` });
   }
@@ -73,7 +74,13 @@ export function alertBlockReasons(spec: AlertBlocker, alerts: readonly Alert[]):
     try {
       filter = new RegExp(spec.filter, 'u'); // the flags validation compiled it with
     } catch {
-      return [{ kind: 'unknown', blocker: 'alerts', message: `alert filter ${JSON.stringify(spec.filter)} is not a regular expression` }];
+      return [
+        {
+          kind: 'unknown',
+          blocker: 'alerts',
+          message: `alert filter ${JSON.stringify(spec.filter)} is not a regular expression`,
+        },
+      ];
     }
   }
   const out: BlockReason[] = [];

@@ -8,26 +8,61 @@ import { budgetFacts, slotIsStale, type BudgetNode } from './budget.ts';
 import type { Slot } from '../../kube/ports.ts';
 
 const NOW = Date.parse('2026-06-01T00:00:00Z');
-const node = (name: string, extra: Partial<BudgetNode> = {}): BudgetNode => ({ name, labels: { pool: 'general' }, ready: true, unschedulable: false, ...extra });
-const lease = (index: number, holder: string, extra: Partial<Slot> = {}): Slot => ({ group: 'general', index, holder, renewTimeMs: NOW, ttlMs: 15 * MINUTE, resourceVersion: `${index}-${holder}`, ...extra });
+const node = (name: string, extra: Partial<BudgetNode> = {}): BudgetNode => ({
+  name,
+  labels: { pool: 'general' },
+  ready: true,
+  unschedulable: false,
+  ...extra,
+});
+const lease = (index: number, holder: string, extra: Partial<Slot> = {}): Slot => ({
+  group: 'general',
+  index,
+  holder,
+  renewTimeMs: NOW,
+  ttlMs: 15 * MINUTE,
+  resourceVersion: `${index}-${holder}`,
+  ...extra,
+});
 
 describe('budget facts of one node', () => {
   it('count members, allowed, unavailable and slots in use; say what to try', () => {
     const facts = budgetFacts({
       config: testConfig({ budget: count(3) }),
       nodeName: 'g1',
-      nodes: [node('g1'), node('g2', { ready: false }), node('g3'), node('g4', { unschedulable: true }), node('x1', { labels: { pool: 'gpu' }, ready: false })],
+      nodes: [
+        node('g1'),
+        node('g2', { ready: false }),
+        node('g3'),
+        node('g4', { unschedulable: true }),
+        node('x1', { labels: { pool: 'gpu' }, ready: false }),
+      ],
       slots: [lease(0, 'g3'), lease(1, 'g4')],
       nowMs: NOW,
     });
     expect(facts.groups).toEqual([
-      { group: 'general', members: 4, allowed: 3, unavailable: 1, inUse: 2, mine: null, candidate: null, nextExpiryMs: NOW + 15 * MINUTE },
+      {
+        group: 'general',
+        members: 4,
+        allowed: 3,
+        unavailable: 1,
+        inUse: 2,
+        mine: null,
+        candidate: null,
+        nextExpiryMs: NOW + 15 * MINUTE,
+      },
     ]);
   });
 
   it('treat slots of deleted nodes and slots past their TTL as free, lowest index first', () => {
     const stale = lease(0, 'gone');
-    const facts = budgetFacts({ config: testConfig({ budget: count(2) }), nodeName: 'g1', nodes: [node('g1'), node('g2')], slots: [stale, lease(1, 'g2', { renewTimeMs: NOW - 15 * MINUTE })], nowMs: NOW });
+    const facts = budgetFacts({
+      config: testConfig({ budget: count(2) }),
+      nodeName: 'g1',
+      nodes: [node('g1'), node('g2')],
+      slots: [stale, lease(1, 'g2', { renewTimeMs: NOW - 15 * MINUTE })],
+      nowMs: NOW,
+    });
     expect(facts.groups[0]).toMatchObject({ inUse: 0, candidate: { index: 0, expected: stale } });
     expect(slotIsStale(lease(0, 'g2', { renewTimeMs: NOW - 15 * MINUTE + 1 }), new Set(['g2']), NOW)).toBe(false);
   });
@@ -35,7 +70,13 @@ describe('budget facts of one node', () => {
   it('list the slots the node holds in every group, and its own per group', () => {
     const config = testConfig({ budget: count(1), fleetBudget: percent(10) });
     const mine = [lease(0, 'g1'), lease(0, 'g1', { group: 'fleet' })];
-    const facts = budgetFacts({ config, nodeName: 'g1', nodes: [node('g1'), node('g2')], slots: [...mine, lease(1, 'g2', { group: 'fleet' })], nowMs: NOW });
+    const facts = budgetFacts({
+      config,
+      nodeName: 'g1',
+      nodes: [node('g1'), node('g2')],
+      slots: [...mine, lease(1, 'g2', { group: 'fleet' })],
+      nowMs: NOW,
+    });
     expect(facts.held).toEqual([mine[1], mine[0]]);
     expect(facts.groups.map((g) => [g.group, g.mine?.index, g.candidate])).toEqual([
       ['general', 0, null],
@@ -45,7 +86,9 @@ describe('budget facts of one node', () => {
 
   it('count a percent budget over the members only, at least 1', () => {
     const nodes = Array.from({ length: 9 }, (_, i) => node(`g${i + 1}`));
-    const at = (p: number) => budgetFacts({ config: testConfig({ budget: percent(p) }), nodeName: 'g1', nodes, slots: [], nowMs: NOW }).groups[0]!.allowed;
+    const at = (p: number) =>
+      budgetFacts({ config: testConfig({ budget: percent(p) }), nodeName: 'g1', nodes, slots: [], nowMs: NOW })
+        .groups[0]!.allowed;
     expect([at(1), at(11), at(12), at(50), at(100)]).toEqual([1, 1, 1, 4, 9]);
   });
 });
@@ -72,14 +115,19 @@ describe('racing agents on stale views', () => {
         const leases = new Map<number, Slot>(ghosts.map((i) => [i, lease(i, 'ghost')]));
         let rv = 0;
         const views = new Map<string, Slot[]>();
-        const unavailable = () => nodes.filter((n) => n.unschedulable || [...leases.values()].some((s) => s.holder === n.name)).length;
-        const limit = Math.max(budgetFacts({ config, nodeName: '-', nodes, slots: [], nowMs: NOW }).groups[0]!.allowed, unavailable());
+        const unavailable = () =>
+          nodes.filter((n) => n.unschedulable || [...leases.values()].some((s) => s.holder === n.name)).length;
+        const limit = Math.max(
+          budgetFacts({ config, nodeName: '-', nodes, slots: [], nowMs: NOW }).groups[0]!.allowed,
+          unavailable(),
+        );
         for (const { agent, op } of steps) {
           const name = `n${agent % size}`;
           if (op === 'look') views.set(name, [...leases.values()]);
           if (op === 'release') for (const [i, s] of leases) if (s.holder === name) leases.delete(i);
           if (op === 'try') {
-            const g = budgetFacts({ config, nodeName: name, nodes, slots: views.get(name) ?? [], nowMs: NOW }).groups[0]!;
+            const g = budgetFacts({ config, nodeName: name, nodes, slots: views.get(name) ?? [], nowMs: NOW })
+              .groups[0]!;
             const c = g.candidate;
             const current = c === null ? undefined : leases.get(c.index);
             // The API: a missing Lease is created; an existing one is replaced only if unchanged.

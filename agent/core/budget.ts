@@ -15,7 +15,6 @@ import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import type { AgentConfig, Budget, NodeSelectorTerm } from '../../policy/model.ts';
 import type { Slot } from '../../kube/ports.ts';
 
-
 /** What the budget needs to know of a node. */
 export interface BudgetNode {
   readonly name: string;
@@ -70,7 +69,12 @@ export function budgetFacts(input: BudgetInput): BudgetFacts {
   const { config, nodeName, nodes, slots, nowMs } = input;
   const tally = (group: string, budget: Budget, terms: readonly NodeSelectorTerm[] | null): GroupTally => {
     const members = terms === null ? nodes : nodes.filter((n) => nodeSelectorTermsMatch(terms, n.labels));
-    return { group, budget, members: members.length, down: members.filter((n) => !n.ready || n.unschedulable).map((n) => n.name) };
+    return {
+      group,
+      budget,
+      members: members.length,
+      down: members.filter((n) => !n.ready || n.unschedulable).map((n) => n.name),
+    };
   };
   const groups = [tally(config.policy.name, config.policy.budget, config.members)];
   // The fleet-wide cap is cluster-wide: every node of the cluster counts.
@@ -138,7 +142,16 @@ function groupBudget(g: GroupInput): GroupBudget {
       else if (slotIsStale(lease, g.names, g.nowMs)) candidate = { index, expected: lease };
     }
   }
-  return { group: g.group, members: g.members, allowed, unavailable, inUse: others.length, mine, candidate, nextExpiryMs };
+  return {
+    group: g.group,
+    members: g.members,
+    allowed,
+    unavailable,
+    inUse: others.length,
+    mine,
+    candidate,
+    nextExpiryMs,
+  };
 }
 
 function bySlot(a: Slot, b: Slot): number {

@@ -26,7 +26,12 @@ export function neededMs(config: AgentConfig): number {
 export function wait(
   reason: WaitReason,
   detail: string,
-  opts: { untilMs?: number | null | undefined; watch: boolean; blockers?: Extract<Action, { kind: 'wait' }>['blockers']; group?: string },
+  opts: {
+    untilMs?: number | null | undefined;
+    watch: boolean;
+    blockers?: Extract<Action, { kind: 'wait' }>['blockers'];
+    group?: string;
+  },
 ): Action {
   return {
     kind: 'wait',
@@ -42,7 +47,11 @@ export function wait(
 /** A writeState action (state null: remove the record). */
 export function writeState(
   state: NodeState | null,
-  extra: { labels?: Readonly<Record<string, string | null>>; tell?: Tell; lastReboot?: Extract<Action, { kind: 'writeState' }>['lastReboot'] } = {},
+  extra: {
+    labels?: Readonly<Record<string, string | null>>;
+    tell?: Tell;
+    lastReboot?: Extract<Action, { kind: 'writeState' }>['lastReboot'];
+  } = {},
 ): Action {
   return { kind: 'writeState', state, ...extra };
 }
@@ -68,7 +77,10 @@ export function iso(ms: number): string {
 }
 
 /** Labels of `wanted` that differ on the node (null in `wanted`: the label must be absent). */
-export function labelChanges<V extends string | null>(wanted: Readonly<Record<string, V>>, current: Readonly<Record<string, string>>): Record<string, V> {
+export function labelChanges<V extends string | null>(
+  wanted: Readonly<Record<string, V>>,
+  current: Readonly<Record<string, string>>,
+): Record<string, V> {
   const out: Record<string, V> = {};
   for (const [key, value] of Object.entries(wanted)) {
     const has = Object.hasOwn(current, key);

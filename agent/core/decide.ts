@@ -35,7 +35,8 @@ export function nextAction(f: Facts, config: AgentConfig, nowMs: number): Action
     return writeState(null, { tell: { event: warning('StateDiscarded', message) } });
   }
   const state = f.state.kind === 'ok' ? f.state.state : null;
-  if (state === null || state.phase === 'acquiring' || state.phase === 'failed') return decideStart(f, config, nowMs, state);
+  if (state === null || state.phase === 'acquiring' || state.phase === 'failed')
+    return decideStart(f, config, nowMs, state);
   return decideProgress(f, config, nowMs, state);
 }
 
@@ -45,7 +46,13 @@ export function nextAction(f: Facts, config: AgentConfig, nowMs: number): Action
  * An agent run by the supervisor exits here; the supervisor checks the sentinel without it.
  */
 export function isIdle(action: Action, f: Facts): boolean {
-  return action.kind === 'wait' && action.reason === 'not-required' && !action.watch && f.state.kind === 'none' && (f.budget?.held.length ?? 0) === 0;
+  return (
+    action.kind === 'wait' &&
+    action.reason === 'not-required' &&
+    !action.watch &&
+    f.state.kind === 'none' &&
+    (f.budget?.held.length ?? 0) === 0
+  );
 }
 
 interface Why {
@@ -65,20 +72,39 @@ export function whyNotStart(f: Facts, config: AgentConfig, nowMs: number, state:
   const last = f.lastReboot;
   if (last?.sentinelSurvived && nowMs < last.atMs + config.policy.reboot.loopBackoffMs) {
     const untilMs = last.atMs + config.policy.reboot.loopBackoffMs;
-    return { reason: 'reboot-loop', detail: `the sentinel survived the last reboot; no new reboot before ${iso(untilMs)}`, untilMs };
+    return {
+      reason: 'reboot-loop',
+      detail: `the sentinel survived the last reboot; no new reboot before ${iso(untilMs)}`,
+      untilMs,
+    };
   }
   // Always set on a failed record (decodeState finds one without it corrupt); the test narrows the type.
   if (state?.phase === 'failed' && state.retryAfterMs !== undefined && nowMs < state.retryAfterMs) {
-    return { reason: 'retry-later', detail: `attempt ${state.attempt} failed (${state.reason ?? 'unknown reason'}); next attempt not before ${iso(state.retryAfterMs)}`, untilMs: state.retryAfterMs };
+    return {
+      reason: 'retry-later',
+      detail: `attempt ${state.attempt} failed (${state.reason ?? 'unknown reason'}); next attempt not before ${iso(state.retryAfterMs)}`,
+      untilMs: state.retryAfterMs,
+    };
   }
   const gate = scheduleOf(config).canStart(nowMs, neededMs(config));
   if (!gate.ok) {
-    const what = { paused: 'the policy is paused', 'outside-window': 'outside the maintenance window', 'window-too-short': 'too little time left in the window for drain and reboot' }[gate.reason];
-    const detail = gate.nextStartMs === undefined ? `${what}; no start possible within ${START_HORIZON_MS / 86_400_000} days` : `${what}; next start ${iso(gate.nextStartMs)}`;
+    const what = {
+      paused: 'the policy is paused',
+      'outside-window': 'outside the maintenance window',
+      'window-too-short': 'too little time left in the window for drain and reboot',
+    }[gate.reason];
+    const detail =
+      gate.nextStartMs === undefined
+        ? `${what}; no start possible within ${START_HORIZON_MS / 86_400_000} days`
+        : `${what}; next start ${iso(gate.nextStartMs)}`;
     return { reason: gate.reason, detail, untilMs: gate.nextStartMs };
   }
   if (f.dryRun && f.dryRunReportedMs !== null && f.dryRunReportedMs >= gate.window.startMs) {
-    return { reason: 'dry-run-done', detail: `dry run: reported for this window; next report in the next window`, untilMs: gate.window.endMs };
+    return {
+      reason: 'dry-run-done',
+      detail: `dry run: reported for this window; next report in the next window`,
+      untilMs: gate.window.endMs,
+    };
   }
   return undefined;
 }
@@ -89,7 +115,11 @@ function decideStart(f: Facts, config: AgentConfig, nowMs: number, state: NodeSt
   if (why !== undefined) {
     if (acquiring !== null) return abandon(f, nowMs, acquiring, why.reason === 'dry-run-done' ? undefined : why.detail);
     if (state?.phase === 'failed' && f.rebootRequired === false) return writeState(null);
-    return wait(why.reason, why.detail, { untilMs: why.untilMs, watch: false, ...(why.blockers !== undefined ? { blockers: why.blockers } : {}) });
+    return wait(why.reason, why.detail, {
+      untilMs: why.untilMs,
+      watch: false,
+      ...(why.blockers !== undefined ? { blockers: why.blockers } : {}),
+    });
   }
   if (f.budget === null) return { kind: 'watch' };
   const next = f.budget.groups.find((g) => g.mine === null);
@@ -120,7 +150,10 @@ function decideStart(f: Facts, config: AgentConfig, nowMs: number, state: NodeSt
     labels: Object.fromEntries(Object.keys(labels).map((k) => [k, node.labels[k] ?? null])),
   };
   const event = node.unschedulable
-    ? normal('AlreadyCordoned', 'starting a reboot; the node was cordoned by someone else and stays cordoned afterwards')
+    ? normal(
+        'AlreadyCordoned',
+        'starting a reboot; the node was cordoned by someone else and stays cordoned afterwards',
+      )
     : normal('Cordoning', `starting a reboot (attempt ${acquiring.attempt}): cordoning the node`);
   return writeState(cordoning, { tell: { event } });
 }
@@ -152,7 +185,13 @@ function abandon(f: Facts, nowMs: number, s: NodeState, why: string | undefined)
   return writeState({ ...s, phase: 'failed', attempt: s.attempt - 1, retryAfterMs: nowMs }, tell);
 }
 
-function blocked(f: Facts, config: AgentConfig, nowMs: number, acquiring: NodeState | null, reasons: readonly BlockReason[]): Action {
+function blocked(
+  f: Facts,
+  config: AgentConfig,
+  nowMs: number,
+  acquiring: NodeState | null,
+  reasons: readonly BlockReason[],
+): Action {
   const detail = reasons.map(describeBlockReason).join('; ');
   if (acquiring !== null) return abandon(f, nowMs, acquiring, `blocked: ${detail}`);
   return wait('blocked', detail, { untilMs: nowMs + config.agent.checkIntervalMs, watch: true, blockers: reasons });

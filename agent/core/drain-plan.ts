@@ -22,7 +22,10 @@ export function podName(pod: Pick<PodInfo, 'namespace' | 'name'>): string {
 }
 
 /** Sorts the pods of a node for the drain (skipped pods appear nowhere). */
-export function planDrain(pods: readonly PodInfo[], settings: Pick<DrainSettings, 'deleteEmptyDirData' | 'force' | 'podSelector'>): DrainPlan {
+export function planDrain(
+  pods: readonly PodInfo[],
+  settings: Pick<DrainSettings, 'deleteEmptyDirData' | 'force' | 'podSelector'>,
+): DrainPlan {
   const evict: PodInfo[] = [];
   const terminating: PodInfo[] = [];
   const refused: { pod: PodInfo; reason: string }[] = [];
@@ -35,9 +38,15 @@ export function planDrain(pods: readonly PodInfo[], settings: Pick<DrainSettings
     }
     const finished = pod.phase === 'Succeeded' || pod.phase === 'Failed';
     if (!finished && pod.controllerKind === null && !settings.force) {
-      refused.push({ pod, reason: `pod ${podName(pod)} has no controller, so evicting it deletes it for good; set drain.force: true to allow that` });
+      refused.push({
+        pod,
+        reason: `pod ${podName(pod)} has no controller, so evicting it deletes it for good; set drain.force: true to allow that`,
+      });
     } else if (!finished && pod.usesEmptyDir && !settings.deleteEmptyDirData) {
-      refused.push({ pod, reason: `pod ${podName(pod)} uses emptyDir, whose data eviction deletes; set drain.deleteEmptyDirData: true to allow that` });
+      refused.push({
+        pod,
+        reason: `pod ${podName(pod)} uses emptyDir, whose data eviction deletes; set drain.deleteEmptyDirData: true to allow that`,
+      });
     } else {
       evict.push(pod);
     }

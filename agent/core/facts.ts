@@ -67,44 +67,45 @@ export interface Tell {
 }
 
 /** The one next thing to do, plus what to tell people about it. */
-export type Action = (
+export type Action =
   /**
    * Sleep until `untilMs` (undefined: until something changes or the next sentinel check).
    * `watch`: keep the node and slot watches running (false: stop them, the agent is idle).
    * `group`: with reason `budget`, the slot group whose slot the node waits for.
    */
-  | {
-      readonly kind: 'wait';
-      readonly reason: WaitReason;
-      readonly detail: string;
-      readonly untilMs?: number;
-      readonly watch: boolean;
-      readonly blockers?: readonly BlockReason[];
-      readonly group?: string;
-    }
-  /** Record on the Node whether it needs a reboot (label + first-seen annotation). */
-  | { readonly kind: 'markRebootRequired'; readonly required: boolean }
-  /** Start the node and slot watches (budget facts). */
-  | { readonly kind: 'watch' }
-  /** Evaluate pod and alert blockers. */
-  | { readonly kind: 'checkBlockers' }
-  /**
-   * Write the state annotation (null: remove it) and, in the same patch, set (string) or
-   * restore/remove (null) labels; `lastReboot` also records a completed reboot.
-   */
-  | {
-      readonly kind: 'writeState';
-      readonly state: NodeState | null;
-      readonly labels?: Readonly<Record<string, string | null>>;
-      readonly lastReboot?: LastReboot;
-    }
-  | { readonly kind: 'acquireSlot'; readonly group: string; readonly candidate: SlotCandidate }
-  | { readonly kind: 'releaseSlots'; readonly slots: readonly Slot[] }
-  | { readonly kind: 'cordon' }
-  | { readonly kind: 'uncordon' }
-  /** Drain the node until it is empty or `deadlineMs` passes. */
-  | { readonly kind: 'drain'; readonly deadlineMs: number }
-  | { readonly kind: 'reboot' }
-  /** Dry run: say what the agent would do now (cordon, labels, pods to evict, reboot). */
-  | { readonly kind: 'reportDryRun'; readonly cordon: boolean; readonly labels: Readonly<Record<string, string>> }
-) & { readonly tell?: Tell };
+  (
+    | {
+        readonly kind: 'wait';
+        readonly reason: WaitReason;
+        readonly detail: string;
+        readonly untilMs?: number;
+        readonly watch: boolean;
+        readonly blockers?: readonly BlockReason[];
+        readonly group?: string;
+      }
+    /** Record on the Node whether it needs a reboot (label + first-seen annotation). */
+    | { readonly kind: 'markRebootRequired'; readonly required: boolean }
+    /** Start the node and slot watches (budget facts). */
+    | { readonly kind: 'watch' }
+    /** Evaluate pod and alert blockers. */
+    | { readonly kind: 'checkBlockers' }
+    /**
+     * Write the state annotation (null: remove it) and, in the same patch, set (string) or
+     * restore/remove (null) labels; `lastReboot` also records a completed reboot.
+     */
+    | {
+        readonly kind: 'writeState';
+        readonly state: NodeState | null;
+        readonly labels?: Readonly<Record<string, string | null>>;
+        readonly lastReboot?: LastReboot;
+      }
+    | { readonly kind: 'acquireSlot'; readonly group: string; readonly candidate: SlotCandidate }
+    | { readonly kind: 'releaseSlots'; readonly slots: readonly Slot[] }
+    | { readonly kind: 'cordon' }
+    | { readonly kind: 'uncordon' }
+    /** Drain the node until it is empty or `deadlineMs` passes. */
+    | { readonly kind: 'drain'; readonly deadlineMs: number }
+    | { readonly kind: 'reboot' }
+    /** Dry run: say what the agent would do now (cordon, labels, pods to evict, reboot). */
+    | { readonly kind: 'reportDryRun'; readonly cordon: boolean; readonly labels: Readonly<Record<string, string>> }
+  ) & { readonly tell?: Tell };

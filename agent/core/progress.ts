@@ -27,52 +27,98 @@ export function decideProgress(f: Facts, config: AgentConfig, nowMs: number, s: 
 }
 
 function recover(s: NodeState, nowMs: number, outcome: Outcome, reason?: string, keepCordoned = false): NodeState {
-  return { ...s, phase: 'recovering', sinceMs: nowMs, outcome, ...(reason !== undefined ? { reason } : {}), ...(keepCordoned ? { keepCordoned } : {}) };
+  return {
+    ...s,
+    phase: 'recovering',
+    sinceMs: nowMs,
+    outcome,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(keepCordoned ? { keepCordoned } : {}),
+  };
 }
 
 function beforeReboot(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): Action {
   if (bootChanged(f, s)) {
-    return writeState(recover(s, nowMs, 'rebooted'), { tell: { event: normal('Rebooted', `the node rebooted during ${s.phase} (boot id ${s.bootId} -> ${f.bootId})`) } });
+    return writeState(recover(s, nowMs, 'rebooted'), {
+      tell: { event: normal('Rebooted', `the node rebooted during ${s.phase} (boot id ${s.bootId} -> ${f.bootId})`) },
+    });
   }
   if (f.rebootRequired === false) {
-    return writeState(recover(s, nowMs, 'cancelled', 'the node no longer needs a reboot'), { tell: { event: normal('RebootCancelled', `the node no longer needs a reboot; undoing ${s.phase}`) } });
+    return writeState(recover(s, nowMs, 'cancelled', 'the node no longer needs a reboot'), {
+      tell: { event: normal('RebootCancelled', `the node no longer needs a reboot; undoing ${s.phase}`) },
+    });
   }
   const node = f.node!;
   if (s.phase === 'cordoning') {
-    if (s.cordoned && !node.unschedulable) return { kind: 'cordon', tell: { event: normal('Cordoned', 'cordoned the node for its reboot') } };
+    if (s.cordoned && !node.unschedulable)
+      return { kind: 'cordon', tell: { event: normal('Cordoned', 'cordoned the node for its reboot') } };
     const pre = config.policy.nodeLabels.preReboot;
-    const labels = Object.fromEntries(Object.keys(s.labels).filter((k) => pre[k] !== undefined).map((k) => [k, pre[k]!]));
-    const draining: NodeState = { ...s, phase: 'draining', sinceMs: nowMs, drainDeadlineMs: nowMs + config.policy.drain.timeoutMs };
+    const labels = Object.fromEntries(
+      Object.keys(s.labels)
+        .filter((k) => pre[k] !== undefined)
+        .map((k) => [k, pre[k]!]),
+    );
+    const draining: NodeState = {
+      ...s,
+      phase: 'draining',
+      sinceMs: nowMs,
+      drainDeadlineMs: nowMs + config.policy.drain.timeoutMs,
+    };
     return writeState(draining, {
       labels,
-      tell: { event: normal('Draining', `draining the node (timeout ${iso(draining.drainDeadlineMs!)})`), notify: { event: 'drain', reason: '' } },
+      tell: {
+        event: normal('Draining', `draining the node (timeout ${iso(draining.drainDeadlineMs!)})`),
+        notify: { event: 'drain', reason: '' },
+      },
     });
   }
   if (f.drain === null) return { kind: 'drain', deadlineMs: s.drainDeadlineMs! };
   const reboot = (tell: Action['tell']): Action =>
-    writeState({ ...s, phase: 'rebooting', sinceMs: nowMs, rebootAtMs: nowMs + config.policy.reboot.delayMs }, { ...(tell ? { tell } : {}) });
-  if (f.drain.ok) return reboot({ event: normal('Rebooting', 'drained; rebooting the node'), notify: { event: 'reboot', reason: '' } });
+    writeState(
+      { ...s, phase: 'rebooting', sinceMs: nowMs, rebootAtMs: nowMs + config.policy.reboot.delayMs },
+      { ...(tell ? { tell } : {}) },
+    );
+  if (f.drain.ok)
+    return reboot({
+      event: normal('Rebooting', 'drained; rebooting the node'),
+      notify: { event: 'reboot', reason: '' },
+    });
   const reason = `drain failed: ${f.drain.reason}`;
   switch (config.policy.drain.onFailure) {
     case 'reboot':
-      return reboot({ event: warning('DrainFailed', `${reason}; rebooting anyway (drain.onFailure: reboot)`), notify: { event: 'reboot', reason } });
+      return reboot({
+        event: warning('DrainFailed', `${reason}; rebooting anyway (drain.onFailure: reboot)`),
+        notify: { event: 'reboot', reason },
+      });
     case 'stayCordoned':
       return writeState(recover(s, nowMs, 'failed', reason, true), {
-        tell: { event: warning('DrainFailed', `${reason}; the node stays cordoned (drain.onFailure: stayCordoned)`), notify: { event: 'failed', reason } },
+        tell: {
+          event: warning('DrainFailed', `${reason}; the node stays cordoned (drain.onFailure: stayCordoned)`),
+          notify: { event: 'failed', reason },
+        },
       });
     case 'uncordon':
       return writeState(recover(s, nowMs, 'failed', reason), {
-        tell: { event: warning('DrainFailed', `${reason}; undoing and trying again in a later window (drain.onFailure: uncordon)`), notify: { event: 'failed', reason } },
+        tell: {
+          event: warning(
+            'DrainFailed',
+            `${reason}; undoing and trying again in a later window (drain.onFailure: uncordon)`,
+          ),
+          notify: { event: 'failed', reason },
+        },
       });
   }
 }
 
 function rebooting(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): Action {
   if (bootChanged(f, s)) {
-    return writeState(recover(s, nowMs, 'rebooted'), { tell: { event: normal('Rebooted', `the node is back (boot id ${s.bootId} -> ${f.bootId})`) } });
+    return writeState(recover(s, nowMs, 'rebooted'), {
+      tell: { event: normal('Rebooted', `the node is back (boot id ${s.bootId} -> ${f.bootId})`) },
+    });
   }
   const rebootAtMs = s.rebootAtMs!;
-  if (nowMs < rebootAtMs) return wait('reboot-delay', `rebooting at ${iso(rebootAtMs)} (reboot.delay)`, { untilMs: rebootAtMs, watch: true });
+  if (nowMs < rebootAtMs)
+    return wait('reboot-delay', `rebooting at ${iso(rebootAtMs)} (reboot.delay)`, { untilMs: rebootAtMs, watch: true });
   const deadlineMs = rebootAtMs + 2 * config.policy.reboot.expectedDurationMs;
   if (nowMs >= deadlineMs) {
     const reason = `the node did not reboot: same boot id ${s.bootId} at ${iso(nowMs)}, reboot commanded at ${iso(rebootAtMs)}`;
@@ -83,33 +129,47 @@ function rebooting(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): 
   }
   // Commanded again after a restart of the agent: harmless if the first one got through.
   if (f.rebootCommandedMs === null) return { kind: 'reboot' };
-  return wait('rebooting', `reboot commanded; expecting the node back before ${iso(deadlineMs)}`, { untilMs: deadlineMs, watch: true });
+  return wait('rebooting', `reboot commanded; expecting the node back before ${iso(deadlineMs)}`, {
+    untilMs: deadlineMs,
+    watch: true,
+  });
 }
 
 function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): Action {
   const node = f.node!;
   const rebooted = s.outcome === 'rebooted';
-  if (rebooted && !node.ready) return wait('node-not-ready', 'rebooted; waiting for the node to be Ready', { watch: true });
+  if (rebooted && !node.ready)
+    return wait('node-not-ready', 'rebooted; waiting for the node to be Ready', { watch: true });
   const post = rebooted ? config.policy.nodeLabels.postReboot : {};
   const labels = labelChanges({ ...s.labels, ...post }, node.labels);
-  if (Object.keys(s.labels).length > 0 || Object.keys(labels).length > 0) return writeState({ ...s, labels: {} }, { labels });
+  if (Object.keys(s.labels).length > 0 || Object.keys(labels).length > 0)
+    return writeState({ ...s, labels: {} }, { labels });
   if (s.cordoned && s.keepCordoned) {
     const message = 'the node stays cordoned after the failed attempt; uncordon it (kubectl uncordon) once it is fixed';
     return writeState({ ...s, cordoned: false }, { tell: { event: warning('LeftCordoned', message) } });
   }
-  if (s.cordoned && node.unschedulable) return { kind: 'uncordon', tell: { event: normal('Uncordoned', 'uncordoned the node') } };
+  if (s.cordoned && node.unschedulable)
+    return { kind: 'uncordon', tell: { event: normal('Uncordoned', 'uncordoned the node') } };
   if (s.cordoned) return writeState({ ...s, cordoned: false });
   if (f.budget!.held.length > 0) return { kind: 'releaseSlots', slots: f.budget!.held };
   switch (s.outcome) {
     case 'rebooted': {
       const survived = f.rebootRequired === true;
       const event = survived
-        ? warning('RebootLoop', `rebooted, but the node still needs a reboot; no new reboot before ${iso(nowMs + config.policy.reboot.loopBackoffMs)} (reboot.loopBackoff)`)
+        ? warning(
+            'RebootLoop',
+            `rebooted, but the node still needs a reboot; no new reboot before ${iso(nowMs + config.policy.reboot.loopBackoffMs)} (reboot.loopBackoff)`,
+          )
         : normal('RebootDone', `rebooted and back in service (attempt ${s.attempt})`);
-      return writeState(null, { lastReboot: { atMs: nowMs, bootId: f.bootId, sentinelSurvived: survived }, tell: { event, notify: { event: 'done', reason: '' } } });
+      return writeState(null, {
+        lastReboot: { atMs: nowMs, bootId: f.bootId, sentinelSurvived: survived },
+        tell: { event, notify: { event: 'done', reason: '' } },
+      });
     }
     case 'cancelled':
-      return writeState(null, { tell: { event: normal('RebootCancelled', 'attempt undone; the node no longer needs a reboot') } });
+      return writeState(null, {
+        tell: { event: normal('RebootCancelled', 'attempt undone; the node no longer needs a reboot') },
+      });
     default: {
       // A later window: at the end of this one, but not later than the loop back-off (an always
       // open schedule has one window that never ends).
@@ -128,7 +188,11 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
         retryAfterMs,
         ...(s.reason !== undefined ? { reason: s.reason } : {}),
       };
-      return writeState(failed, { tell: { event: normal('AttemptUndone', `attempt ${s.attempt} undone; next attempt not before ${iso(retryAfterMs)}`) } });
+      return writeState(failed, {
+        tell: {
+          event: normal('AttemptUndone', `attempt ${s.attempt} undone; next attempt not before ${iso(retryAfterMs)}`),
+        },
+      });
     }
   }
 }

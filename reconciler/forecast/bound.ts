@@ -28,7 +28,12 @@ export interface StartInterval {
 }
 
 /** The start intervals of a schedule between fromMs and untilMs, for a start gate of `gateMs`. */
-export function startIntervals(schedule: CompiledSchedule, gateMs: number, fromMs: number, untilMs: number): StartInterval[] {
+export function startIntervals(
+  schedule: CompiledSchedule,
+  gateMs: number,
+  fromMs: number,
+  untilMs: number,
+): StartInterval[] {
   // canStart holds while endMs − now ≥ gateMs; a window is half-open, so with no gate the last
   // allowed instant is one millisecond before its end.
   const out: StartInterval[] = [];

@@ -10,7 +10,16 @@ import { blackoutInterval, compileSchedule, type CompiledSchedule } from '../../
 import type { WaitReason } from '../../agent/core/facts.ts';
 import { capacityBy, startIntervals } from './bound.ts';
 
-export type WarningReason = 'paused' | 'held' | 'drain-timeout' | 'no-window' | 'blackout' | 'window-too-short' | 'budget-too-small' | 'fleet-cap' | 'other';
+export type WarningReason =
+  | 'paused'
+  | 'held'
+  | 'drain-timeout'
+  | 'no-window'
+  | 'blackout'
+  | 'window-too-short'
+  | 'budget-too-small'
+  | 'fleet-cap'
+  | 'other';
 
 export interface ForecastWarning {
   /** Null for the fleet as a whole. */
@@ -56,7 +65,8 @@ export function diagnose(u: UnfinishedPolicy): ForecastWarning[] {
   if (rest === 0) return out;
   const pause = u.policy.schedule.pause;
   if (pause.kind === 'indefinite') return [...out, warn('paused', rest, 'the policy is paused (paused: true)')];
-  if (pause.kind === 'until' && pause.epochMs >= u.untilMs) return [...out, warn('paused', rest, `the policy is paused until ${formatInstant(pause.epochMs)}`)];
+  if (pause.kind === 'until' && pause.epochMs >= u.untilMs)
+    return [...out, warn('paused', rest, `the policy is paused until ${formatInstant(pause.epochMs)}`)];
   if (u.busyMs === null) {
     const why = `a drain takes ${formatDuration(u.drainMs)}, longer than drain.timeout ${formatDuration(u.policy.drain.timeoutMs)}, so every attempt fails (drain.onFailure: ${u.policy.drain.onFailure}); raise drain.timeout`;
     return [...out, warn('drain-timeout', rest, why)];
@@ -64,7 +74,8 @@ export function diagnose(u: UnfinishedPolicy): ForecastWarning[] {
   const windows = u.schedule.effectiveWindows(u.fromMs, u.untilMs);
   const open = compileSchedule({ ...u.policy.schedule, blackouts: [], pause: { kind: 'none' } });
   if (windows.length === 0) {
-    if (open.effectiveWindows(u.fromMs, u.untilMs).length === 0) return [...out, warn('no-window', rest, 'no window opens in that time')];
+    if (open.effectiveWindows(u.fromMs, u.untilMs).length === 0)
+      return [...out, warn('no-window', rest, 'no window opens in that time')];
     return [...out, warn('blackout', rest, `blackouts cover every window in that time (${blackoutsBetween(u)})`)];
   }
   const longestMs = Math.max(...windows.map((w) => w.endMs - w.startMs));
@@ -73,25 +84,66 @@ export function diagnose(u: UnfinishedPolicy): ForecastWarning[] {
     return [...out, warn('window-too-short', rest, why)];
   }
   const lanes = { fromMs: u.fromMs, busyMs: u.busyMs, lanes: u.lanes };
-  const capacity = capacityBy({ ...lanes, intervals: startIntervals(u.schedule, u.gateMs, u.fromMs, u.untilMs) }, u.untilMs);
+  const capacity = capacityBy(
+    { ...lanes, intervals: startIntervals(u.schedule, u.gateMs, u.fromMs, u.untilMs) },
+    u.untilMs,
+  );
   if (capacity < u.pending) {
-    const openCapacity = capacityBy({ ...lanes, intervals: startIntervals(open, u.gateMs, u.fromMs, u.untilMs) }, u.untilMs);
+    const openCapacity = capacityBy(
+      { ...lanes, intervals: startIntervals(open, u.gateMs, u.fromMs, u.untilMs) },
+      u.untilMs,
+    );
     if (openCapacity >= u.pending) {
-      return [...out, warn('blackout', rest, `blackouts (${blackoutsBetween(u)}) take the windows they would need; the rest fit ${capacity}`)];
+      return [
+        ...out,
+        warn(
+          'blackout',
+          rest,
+          `blackouts (${blackoutsBetween(u)}) take the windows they would need; the rest fit ${capacity}`,
+        ),
+      ];
     }
     const perLane = capacity / u.lanes;
     const enough = perLane > 0 ? `; ${Math.ceil(u.pending / perLane)} at once would fit them, or wider windows` : '';
     const budget = u.allowed;
     if (u.fleetCap !== null && u.fleetCap < budget) {
-      return [...out, warn('fleet-cap', rest, `the fleet cap allows ${u.fleetCap} node(s) unavailable at once (the policy's budget ${budget}); the windows fit at most ${capacity}${enough}`)];
+      return [
+        ...out,
+        warn(
+          'fleet-cap',
+          rest,
+          `the fleet cap allows ${u.fleetCap} node(s) unavailable at once (the policy's budget ${budget}); the windows fit at most ${capacity}${enough}`,
+        ),
+      ];
     }
-    return [...out, warn('budget-too-small', rest, `budget too small: maxUnavailable allows ${budget} of ${u.budgetMembers} node(s) at once and the windows fit at most ${capacity}${enough}`)];
+    return [
+      ...out,
+      warn(
+        'budget-too-small',
+        rest,
+        `budget too small: maxUnavailable allows ${budget} of ${u.budgetMembers} node(s) at once and the windows fit at most ${capacity}${enough}`,
+      ),
+    ];
   }
   if (u.fleetCap !== null) {
-    return [...out, warn('fleet-cap', rest, `the fleet cap (${u.fleetCap} node(s) at once) is shared with other policies whose nodes took the slots`)];
+    return [
+      ...out,
+      warn(
+        'fleet-cap',
+        rest,
+        `the fleet cap (${u.fleetCap} node(s) at once) is shared with other policies whose nodes took the slots`,
+      ),
+    ];
   }
   const last = u.waits.find((w) => w !== null && w.reason !== 'hold');
-  return [...out, warn('other', rest, last ? `${last.reason}: ${last.detail}` : 'the agents were still at work when the horizon ended')];
+  return [
+    ...out,
+    warn(
+      'other',
+      rest,
+      last ? `${last.reason}: ${last.detail}` : 'the agents were still at work when the horizon ended',
+    ),
+  ];
 }
 
 /** The blackouts that overlap the horizon, as `reason (start → end)`. */

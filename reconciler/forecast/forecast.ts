@@ -19,7 +19,11 @@ export type { ForecastWarning, WarningReason } from './diagnose.ts';
 
 export interface ForecastInput {
   readonly fleet: CompiledFleet;
-  readonly nodes: readonly { readonly name: string; readonly labels: Readonly<Record<string, string>>; readonly taints?: readonly Taint[] }[];
+  readonly nodes: readonly {
+    readonly name: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly taints?: readonly Taint[];
+  }[];
   /** Names of the nodes that need a reboot; undefined: every node. */
   readonly pending?: ReadonlySet<string>;
   readonly fromMs: number;
@@ -94,22 +98,46 @@ export function forecast(input: ForecastInput): Forecast {
   // Which agent runs where, decided as `coverage` does: the rendered DaemonSets' affinity and
   // tolerations against each node's labels and taints.
   const objects = renderObjects(fleet).map((r) => r.object);
-  const coverage = computeCoverage(objects, input.nodes.map((n) => ({ name: n.name, labels: n.labels, taints: n.taints ?? [] })));
-  const owner = new Map(coverage.nodes.map((c) => [c.node, c.daemonSets.length === 1 ? c.daemonSets[0]!.policy : null]));
+  const coverage = computeCoverage(
+    objects,
+    input.nodes.map((n) => ({ name: n.name, labels: n.labels, taints: n.taints ?? [] })),
+  );
+  const owner = new Map(
+    coverage.nodes.map((c) => [c.node, c.daemonSets.length === 1 ? c.daemonSets[0]!.policy : null]),
+  );
   const configs = new Map(policies.map((p) => [p.policy.name, p.config]));
   const specs: SimNodeSpec[] = input.nodes.map((n) => {
     const config = configs.get(owner.get(n.name) ?? '') ?? null;
     return { name: n.name, labels: n.labels, config, pending: input.pending?.has(n.name) ?? true };
   });
   const fleetCap = fleet.fleet.budget === null ? null : allowedUnavailable(fleet.fleet.budget, specs.length);
-  const result = simulate({ nodes: specs, fleetBudget: fleet.fleet.budget, fromMs, untilMs, drainMs: input.drainMs, rebootMs: input.rebootMs, ...(input.decide ? { decide: input.decide } : {}) });
+  const result = simulate({
+    nodes: specs,
+    fleetBudget: fleet.fleet.budget,
+    fromMs,
+    untilMs,
+    drainMs: input.drainMs,
+    rebootMs: input.rebootMs,
+    ...(input.decide ? { decide: input.decide } : {}),
+  });
   const outcomes = Map.groupBy(result.nodes, (o) => o.policy);
-  const summaries = policies.map((p) => summarize(p, outcomes.get(p.policy.name) ?? [], { ...input, untilMs, fleetCap }));
+  const summaries = policies.map((p) =>
+    summarize(p, outcomes.get(p.policy.name) ?? [], { ...input, untilMs, fleetCap }),
+  );
   const all = summaries.filter((s) => s.summary.nodes > 0);
   const finished = all.every((s) => s.summary.finishMs !== null);
   const lastMs = Math.max(fromMs, ...all.map((s) => s.summary.finishMs ?? fromMs));
   const uncovered = result.nodes.filter((o) => o.policy === null).map((o) => o.name);
-  const warnings: ForecastWarning[] = uncovered.length === 0 ? [] : [{ policy: null, reason: 'other', message: `${uncovered.length} node(s) have no agent (see patchwindow coverage) and are not rebooted: ${uncovered.slice(0, 10).join(', ')}${uncovered.length > 10 ? ', ...' : ''}` }];
+  const warnings: ForecastWarning[] =
+    uncovered.length === 0
+      ? []
+      : [
+          {
+            policy: null,
+            reason: 'other',
+            message: `${uncovered.length} node(s) have no agent (see patchwindow coverage) and are not rebooted: ${uncovered.slice(0, 10).join(', ')}${uncovered.length > 10 ? ', ...' : ''}`,
+          },
+        ];
   return {
     fleet: fleet.fleet.name,
     fromMs,
@@ -132,7 +160,11 @@ interface Summarized {
   readonly busyMs: number | null;
 }
 
-function summarize(p: CompiledPolicy, outcomes: readonly NodeOutcome[], ctx: ForecastInput & { untilMs: number; fleetCap: number | null }): Summarized {
+function summarize(
+  p: CompiledPolicy,
+  outcomes: readonly NodeOutcome[],
+  ctx: ForecastInput & { untilMs: number; fleetCap: number | null },
+): Summarized {
   const schedule = scheduleOf(p.config);
   const gateMs = neededMs(p.config);
   const pending = outcomes.filter((o) => o.pending);
@@ -148,8 +180,12 @@ function summarize(p: CompiledPolicy, outcomes: readonly NodeOutcome[], ctx: For
   for (const startMs of pending.flatMap((o) => o.startsMs)) {
     // The core starts a node only inside a window (the start gate): anything else is a bug.
     const w = schedule.windowContaining(startMs);
-    if (w === undefined) throw new Error(`forecast: a node of policy ${p.policy.name} started at ${new Date(startMs).toISOString()}, outside every window of its schedule`);
-    const use = uses.get(w.startMs) ?? uses.set(w.startMs, { startMs: w.startMs, endMs: w.endMs, started: 0 }).get(w.startMs)!;
+    if (w === undefined)
+      throw new Error(
+        `forecast: a node of policy ${p.policy.name} started at ${new Date(startMs).toISOString()}, outside every window of its schedule`,
+      );
+    const use =
+      uses.get(w.startMs) ?? uses.set(w.startMs, { startMs: w.startMs, endMs: w.endMs, started: 0 }).get(w.startMs)!;
     use.started++;
   }
   const warnings =
@@ -179,7 +215,8 @@ function summarize(p: CompiledPolicy, outcomes: readonly NodeOutcome[], ctx: For
     lanes,
     firstFinishMs: finishes.length > 0 ? Math.min(...finishes) : null,
     finishMs: pending.length > 0 && unfinished.length === 0 ? Math.max(...finishes) : null,
-    lowerBoundMs: busyMs === null ? null : lowerBound({ intervals, fromMs: ctx.fromMs, busyMs, lanes, nodes: pending.length }),
+    lowerBoundMs:
+      busyMs === null ? null : lowerBound({ intervals, fromMs: ctx.fromMs, busyMs, lanes, nodes: pending.length }),
     unfinished: unfinished.length,
     windows: [...uses.values()].sort((a, b) => a.startMs - b.startMs),
     warnings,

@@ -53,16 +53,28 @@ function when(ms: number | null, zone: string): string {
 }
 
 function policyRow(p: PolicyForecast): string[] {
-  const last = p.nodes === 0 ? '-' : p.finishMs === null ? `${p.unfinished} not done` : formatZoned(p.finishMs, p.timeZone);
+  const last =
+    p.nodes === 0 ? '-' : p.finishMs === null ? `${p.unfinished} not done` : formatZoned(p.finishMs, p.timeZone);
   const atOnce = p.lanes < p.allowed ? `${p.lanes} (fleet cap; budget ${p.allowed})` : String(p.allowed);
-  return [p.name, `${p.nodes}/${p.members}`, atOnce, when(p.firstFinishMs, p.timeZone), last, when(p.lowerBoundMs, p.timeZone), String(p.windows.length)];
+  return [
+    p.name,
+    `${p.nodes}/${p.members}`,
+    atOnce,
+    when(p.firstFinishMs, p.timeZone),
+    last,
+    when(p.lowerBoundMs, p.timeZone),
+    String(p.windows.length),
+  ];
 }
 
 function windowLines(p: PolicyForecast): string[] {
   if (p.windows.length === 0) return [];
   return [
     `${p.name}: nodes started per window (${p.timeZone})`,
-    ...p.windows.map((w) => `  ${formatZoned(w.startMs, p.timeZone)} → ${formatZoned(w.endMs, p.timeZone)}  ${w.started} node${w.started === 1 ? '' : 's'}`),
+    ...p.windows.map(
+      (w) =>
+        `  ${formatZoned(w.startMs, p.timeZone)} → ${formatZoned(w.endMs, p.timeZone)}  ${w.started} node${w.started === 1 ? '' : 's'}`,
+    ),
   ];
 }
 
@@ -73,18 +85,27 @@ export function forecastText(f: Forecast): string {
   const out = [
     `forecast for fleet ${f.fleet} from ${formatInstant(f.fromMs)}: ${nodes} node(s) to reboot; drain ${formatDuration(f.drainMs)}, reboot ${formatDuration(f.rebootMs)} each; ${cap}; horizon ${formatInstant(f.untilMs)}`,
     '',
-    formatTable(['POLICY', 'NODES', 'AT ONCE', 'FIRST DONE', 'ALL DONE', 'LOWER BOUND', 'WINDOWS'], f.policies.map(policyRow)).trimEnd(),
+    formatTable(
+      ['POLICY', 'NODES', 'AT ONCE', 'FIRST DONE', 'ALL DONE', 'LOWER BOUND', 'WINDOWS'],
+      f.policies.map(policyRow),
+    ).trimEnd(),
     '',
   ];
-  const makespan = f.makespanMs === null ? `not every node within ${formatDuration(f.untilMs - f.fromMs)}` : duration(f.makespanMs);
-  const bound = f.lowerBoundMakespanMs === null ? `none within ${START_HORIZON_TEXT}` : duration(f.lowerBoundMakespanMs);
-  const ratio = f.makespanMs !== null && f.lowerBoundMakespanMs ? ` (${(f.makespanMs / f.lowerBoundMakespanMs).toFixed(3)} × the bound)` : '';
+  const makespan =
+    f.makespanMs === null ? `not every node within ${formatDuration(f.untilMs - f.fromMs)}` : duration(f.makespanMs);
+  const bound =
+    f.lowerBoundMakespanMs === null ? `none within ${START_HORIZON_TEXT}` : duration(f.lowerBoundMakespanMs);
+  const ratio =
+    f.makespanMs !== null && f.lowerBoundMakespanMs
+      ? ` (${(f.makespanMs / f.lowerBoundMakespanMs).toFixed(3)} × the bound)`
+      : '';
   out.push(`makespan: ${makespan}; lower bound: ${bound}${ratio}`);
   for (const p of f.policies) {
     const lines = windowLines(p);
     if (lines.length > 0) out.push('', ...lines);
   }
   const warnings = [...f.warnings, ...f.policies.flatMap((p) => p.warnings)];
-  if (warnings.length > 0) out.push('', 'warnings:', ...warnings.map((w) => `  ${w.policy === null ? '' : `${w.policy}: `}${w.message}`));
+  if (warnings.length > 0)
+    out.push('', 'warnings:', ...warnings.map((w) => `  ${w.policy === null ? '' : `${w.policy}: `}${w.message}`));
   return `${out.join('\n')}\n`;
 }

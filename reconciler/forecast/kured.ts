@@ -76,7 +76,14 @@ export function simulateKured(input: KuredInput): KuredResult {
 }
 
 /** The earliest tick at or after `fromMs` of a waiting node of `g` that falls inside a window. */
-function firstTickInWindow(g: Waiting, fromMs: number, untilMs: number, P: number, phase: (ms: number) => number, warmUpEndMs: number): { index: number; atMs: number } | undefined {
+function firstTickInWindow(
+  g: Waiting,
+  fromMs: number,
+  untilMs: number,
+  P: number,
+  phase: (ms: number) => number,
+  warmUpEndMs: number,
+): { index: number; atMs: number } | undefined {
   if (g.firsts.length === 0) return undefined;
   let cursor = fromMs;
   while (cursor < untilMs) {
@@ -93,7 +100,13 @@ function firstTickInWindow(g: Waiting, fromMs: number, untilMs: number, P: numbe
 }
 
 /** The waiting node that ticks first at or after `a`, and when. */
-function nextTick(firsts: readonly number[], a: number, P: number, phase: (ms: number) => number, warmUpEndMs: number): { index: number; atMs: number } {
+function nextTick(
+  firsts: readonly number[],
+  a: number,
+  P: number,
+  phase: (ms: number) => number,
+  warmUpEndMs: number,
+): { index: number; atMs: number } {
   const tickAfter = (first: number) => (a <= first ? first : first + Math.ceil((a - first) / P) * P);
   // Until every node's first tick has passed (3·period/2 after the start), ticks do not follow the
   // phase order yet: look at each node.

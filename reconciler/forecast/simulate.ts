@@ -4,7 +4,6 @@
 // agent/act.ts does: steps at once, a drain takes `drainMs` (failing at its deadline when that is
 // shorter), a reboot takes `rebootMs` (NotReady, the agent process gone, then a new boot id, Ready
 // and a fresh process that recovers through the core). Nothing here decides what a node does.
-//
 // Event-driven on a virtual clock. A node's agent is run when something it depends on changes:
 //  - `wait` with `untilMs`: at that instant (never sooner than the loop's 100 ms floor);
 //  - `wait` without `untilMs` (not required, held, ...): only when its own Node changes, which in
@@ -27,9 +26,8 @@
 // cordoned after a failed attempt): its U is one smaller, so such waiters queue apart and are all
 // asked each time. (`exhaustive` asks every waiter; a property test compares the two.)
 //
-// Real agents race for a freed slot and the API server picks one; here the longest waiter wins,
-// ties broken by a hash of the node name. For one policy the order does not change the result
-// (its nodes are interchangeable); between policies sharing a fleet cap it does, as real races do.
+// Real agents race for a freed slot and the API server picks one; here the longest waiter wins, ties
+// broken by a hash of the node name. The order matters only between policies sharing a fleet cap.
 import { nextAction } from '../../agent/core/decide.ts';
 import { neededMs, scheduleOf } from '../../agent/core/decide-common.ts';
 import type { Action, DrainOutcome, Facts, WaitReason } from '../../agent/core/facts.ts';
@@ -118,7 +116,12 @@ export function simulate(input: SimulationInput): SimulationResult {
     aging: (group: SimGroup, staleMs: number) => queue.push(staleMs, { kind: 'freed', group }),
   };
   const world = new SimWorld(input.nodes, input.fleetBudget, listener);
-  const tracks = new Map<SimNode, Track>(world.nodes.map((n) => [n, { rank: rankOf(n.name), token: 0, startsMs: [], finishedMs: null, waiting: null, budgetWait: null }]));
+  const tracks = new Map<SimNode, Track>(
+    world.nodes.map((n) => [
+      n,
+      { rank: rankOf(n.name), token: 0, startsMs: [], finishedMs: null, waiting: null, budgetWait: null },
+    ]),
+  );
   let decisions = 0;
 
   const run = (node: SimNode, nowMs: number): void => {
@@ -144,13 +147,23 @@ export function simulate(input: SimulationInput): SimulationResult {
               track.budgetWait = { group, sinceMs };
               const queues = waitersOf(group);
               // Longest waiting first; among equals, by rank (see Track), never by how often asked.
-              (group.down.has(node.name) ? queues.down : queues.available).push(sinceMs, { node, token: track.token }, track.rank);
+              (group.down.has(node.name) ? queues.down : queues.available).push(
+                sinceMs,
+                { node, token: track.token },
+                track.rank,
+              );
               const window = scheduleOf(config).windowContaining(nowMs);
-              if (window !== undefined) queue.push(window.endMs - neededMs(config) + 1, { kind: 'run', node, token: track.token }, track.rank);
+              if (window !== undefined)
+                queue.push(window.endMs - neededMs(config) + 1, { kind: 'run', node, token: track.token }, track.rank);
               return;
             }
           }
-          if (action.untilMs !== undefined) queue.push(Math.max(action.untilMs, nowMs + MIN_WAIT_MS), { kind: 'run', node, token: track.token }, track.rank);
+          if (action.untilMs !== undefined)
+            queue.push(
+              Math.max(action.untilMs, nowMs + MIN_WAIT_MS),
+              { kind: 'run', node, token: track.token },
+              track.rank,
+            );
           return;
         }
         case 'watch':
@@ -161,8 +174,18 @@ export function simulate(input: SimulationInput): SimulationResult {
           continue;
         case 'drain': {
           const doneMs = nowMs + input.drainMs;
-          const outcome: DrainOutcome = doneMs <= action.deadlineMs ? { ok: true } : { ok: false, reason: `the drain did not finish by its deadline ${new Date(action.deadlineMs).toISOString()}` };
-          queue.push(Math.min(doneMs, Math.max(action.deadlineMs, nowMs)), { kind: 'drained', node, token: track.token, outcome }, track.rank);
+          const outcome: DrainOutcome =
+            doneMs <= action.deadlineMs
+              ? { ok: true }
+              : {
+                  ok: false,
+                  reason: `the drain did not finish by its deadline ${new Date(action.deadlineMs).toISOString()}`,
+                };
+          queue.push(
+            Math.min(doneMs, Math.max(action.deadlineMs, nowMs)),
+            { kind: 'drained', node, token: track.token, outcome },
+            track.rank,
+          );
           return;
         }
         case 'reboot':
@@ -173,7 +196,9 @@ export function simulate(input: SimulationInput): SimulationResult {
           queue.push(nowMs + input.rebootMs, { kind: 'boot', node }, track.rank);
           return;
         case 'reportDryRun':
-          throw new Error(`node ${node.name}: the core asked for a dry-run report, but the forecast never runs agents in dry run`);
+          throw new Error(
+            `node ${node.name}: the core asked for a dry-run report, but the forecast never runs agents in dry run`,
+          );
         default: {
           const before = facts.state.kind === 'ok' ? facts.state.state.phase : null;
           world.apply(node, action, nowMs);
@@ -181,15 +206,19 @@ export function simulate(input: SimulationInput): SimulationResult {
           if (action.kind === 'writeState') {
             if (action.state?.phase !== 'rebooting') node.rebootCommandedMs = null;
             if (action.state?.phase === 'cordoning' && before !== 'cordoning') track.startsMs.push(nowMs);
-            if (action.state === null && action.lastReboot !== undefined && track.finishedMs === null) track.finishedMs = nowMs;
+            if (action.state === null && action.lastReboot !== undefined && track.finishedMs === null)
+              track.finishedMs = nowMs;
           }
         }
       }
     }
-    throw new Error(`node ${node.name}: the decision core took ${MAX_STEPS} steps at ${new Date(nowMs).toISOString()} without waiting; it does not settle`);
+    throw new Error(
+      `node ${node.name}: the decision core took ${MAX_STEPS} steps at ${new Date(nowMs).toISOString()} without waiting; it does not settle`,
+    );
   };
 
-  const waitersOf = (group: SimGroup) => waiters.get(group) ?? waiters.set(group, { available: new TimeQueue(), down: new TimeQueue() }).get(group)!;
+  const waitersOf = (group: SimGroup) =>
+    waiters.get(group) ?? waiters.set(group, { available: new TimeQueue(), down: new TimeQueue() }).get(group)!;
 
   // Runs the group's waiters in order until one finds no room again (see the header).
   const cascade = (group: SimGroup, nowMs: number): void => {
@@ -203,13 +232,15 @@ export function simulate(input: SimulationInput): SimulationResult {
       if (tracks.get(w.node)!.budgetWait?.group === group) break;
     }
     const rest: Waiter[] = [];
-    for (const q of input.exhaustive ? [queues.available, queues.down] : [queues.down]) while (q.size > 0) rest.push(q.pop()!.value);
+    for (const q of input.exhaustive ? [queues.available, queues.down] : [queues.down])
+      while (q.size > 0) rest.push(q.pop()!.value);
     for (const w of rest) if (live(w)) run(w.node, nowMs);
   };
 
   // Events of one instant: groups that may have room first (tie-break 0), then nodes by rank, so
   // the outcome never depends on the order in which earlier events were queued.
-  for (const [node, t] of tracks) if (node.config !== null) queue.push(input.fromMs, { kind: 'run', node, token: 0 }, t.rank);
+  for (const [node, t] of tracks)
+    if (node.config !== null) queue.push(input.fromMs, { kind: 'run', node, token: 0 }, t.rank);
   while (queue.peekMs() <= input.untilMs) {
     const { atMs, value: e } = queue.pop()!;
     switch (e.kind) {
@@ -231,7 +262,14 @@ export function simulate(input: SimulationInput): SimulationResult {
   }
   const nodes = world.nodes.map((n, i): NodeOutcome => {
     const t = tracks.get(n)!;
-    return { name: n.name, policy: n.config?.policy.name ?? null, pending: input.nodes[i]!.pending, startsMs: t.startsMs, finishedMs: t.finishedMs, waiting: t.waiting };
+    return {
+      name: n.name,
+      policy: n.config?.policy.name ?? null,
+      pending: input.nodes[i]!.pending,
+      startsMs: t.startsMs,
+      finishedMs: t.finishedMs,
+      waiting: t.waiting,
+    };
   });
   return { nodes, decisions };
 }

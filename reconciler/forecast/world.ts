@@ -8,7 +8,12 @@
 import { budgetFactsOfTallies, type GroupTally } from '../../agent/core/budget.ts';
 import { FLEET_GROUP } from '../../policy/budget.ts';
 import type { Action, BlockerFacts, DrainOutcome, Facts } from '../../agent/core/facts.ts';
-import { LAST_REBOOT_ANNOTATION, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../policy/keys.ts';
+import {
+  LAST_REBOOT_ANNOTATION,
+  REBOOT_REQUIRED_LABEL,
+  REBOOT_REQUIRED_SINCE_ANNOTATION,
+  STATE_ANNOTATION,
+} from '../../policy/keys.ts';
 import type { Slot } from '../../kube/ports.ts';
 import { decodeLastReboot, decodeState, encodeLastReboot, encodeState, type StateRead } from '../../policy/state.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
@@ -59,7 +64,10 @@ export interface SimNode {
 }
 
 /** Step actions: the ones the world applies at once (waits, drains and reboots take time). */
-export type StepAction = Extract<Action, { kind: 'markRebootRequired' | 'writeState' | 'acquireSlot' | 'releaseSlots' | 'cordon' | 'uncordon' }>;
+export type StepAction = Extract<
+  Action,
+  { kind: 'markRebootRequired' | 'writeState' | 'acquireSlot' | 'releaseSlots' | 'cordon' | 'uncordon' }
+>;
 
 /** What the simulator needs to hear from the world. */
 export interface WorldListener {
@@ -73,7 +81,10 @@ export interface WorldListener {
  * N of a policy's slot group, counted as the agent counts it (policy/slots.ts `budgetFacts`): every
  * node whose labels match the policy's members, also those its DaemonSet does not run on (taints).
  */
-export function countMembers(config: AgentConfig, nodes: readonly { readonly labels: Readonly<Record<string, string>> }[]): number {
+export function countMembers(
+  config: AgentConfig,
+  nodes: readonly { readonly labels: Readonly<Record<string, string>> }[],
+): number {
   let n = 0;
   for (const node of nodes) if (nodeSelectorTermsMatch(config.members, node.labels)) n++;
   return n;
@@ -90,14 +101,19 @@ export class SimWorld {
   constructor(specs: readonly SimNodeSpec[], fleetBudget: Budget | null, listener: WorldListener) {
     this.#listener = listener;
     const groups = new Map<string, SimGroup>();
-    const group = (name: string, budget: Budget, members: number) => groups.get(name) ?? groups.set(name, { name, budget, members, down: new Set(), slots: new Map() }).get(name)!;
+    const group = (name: string, budget: Budget, members: number) =>
+      groups.get(name) ?? groups.set(name, { name, budget, members, down: new Set(), slots: new Map() }).get(name)!;
     const counts = new Map<string, number>();
     for (const s of specs) {
-      if (s.config !== null && !counts.has(s.config.policy.name)) counts.set(s.config.policy.name, countMembers(s.config, specs));
+      if (s.config !== null && !counts.has(s.config.policy.name))
+        counts.set(s.config.policy.name, countMembers(s.config, specs));
     }
     const fleet = fleetBudget === null ? null : group(FLEET_GROUP, fleetBudget, specs.length);
     this.nodes = specs.map((s): SimNode => {
-      const own = s.config === null ? [] : [group(s.config.policy.name, s.config.policy.budget, counts.get(s.config.policy.name)!)];
+      const own =
+        s.config === null
+          ? []
+          : [group(s.config.policy.name, s.config.policy.budget, counts.get(s.config.policy.name)!)];
       return {
         name: s.name,
         config: s.config,
@@ -128,7 +144,12 @@ export class SimWorld {
     if (node.decoded.raw !== raw) node.decoded = { raw, read: decodeState(raw) };
     return {
       nodeName: node.name,
-      node: { labels: node.labels, annotations: node.annotations, unschedulable: node.unschedulable, ready: node.ready },
+      node: {
+        labels: node.labels,
+        annotations: node.annotations,
+        unschedulable: node.unschedulable,
+        ready: node.ready,
+      },
       state: node.decoded.read,
       lastReboot: decodeLastReboot(node.annotations[LAST_REBOOT_ANNOTATION]) ?? null,
       rebootRequired: node.sentinel,
@@ -143,7 +164,12 @@ export class SimWorld {
   }
 
   #budget(node: SimNode, nowMs: number): Facts['budget'] {
-    const groups: GroupTally[] = node.groups.map((g) => ({ group: g.name, budget: g.budget, members: g.members, down: [...g.down] }));
+    const groups: GroupTally[] = node.groups.map((g) => ({
+      group: g.name,
+      budget: g.budget,
+      members: g.members,
+      down: [...g.down],
+    }));
     const slots: Slot[] = [];
     for (const g of node.groups) {
       // A running agent's keeper renews its slots every TTL/3: as seen by others they are fresh.
@@ -162,7 +188,11 @@ export class SimWorld {
     switch (a.kind) {
       case 'markRebootRequired':
         setOrDelete(node.labels, REBOOT_REQUIRED_LABEL, a.required ? 'true' : null);
-        setOrDelete(node.annotations, REBOOT_REQUIRED_SINCE_ANNOTATION, a.required ? new Date(nowMs).toISOString() : null);
+        setOrDelete(
+          node.annotations,
+          REBOOT_REQUIRED_SINCE_ANNOTATION,
+          a.required ? new Date(nowMs).toISOString() : null,
+        );
         return;
       case 'writeState':
         setOrDelete(node.annotations, STATE_ANNOTATION, a.state === null ? null : encodeState(a.state));
@@ -193,7 +223,14 @@ export class SimWorld {
     // Create, or take over exactly the Lease that was seen (resourceVersion precondition).
     const wins = expected === null ? current === undefined : current?.resourceVersion === expected.resourceVersion;
     if (!wins) return;
-    g.slots.set(index, { group, index, holder: node.name, renewTimeMs: nowMs, ttlMs: node.config.agent.slotTtlMs, resourceVersion: String(++this.#resourceVersion) });
+    g.slots.set(index, {
+      group,
+      index,
+      holder: node.name,
+      renewTimeMs: nowMs,
+      ttlMs: node.config.agent.slotTtlMs,
+      resourceVersion: String(++this.#resourceVersion),
+    });
   }
 
   /** The agent process starts or stops renewing (watching and up); a stop starts its slots aging. */

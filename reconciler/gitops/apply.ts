@@ -5,12 +5,28 @@
 import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { statusOf, wrap } from '../../kube/errors.ts';
-import { FLEET_LABEL, MANAGED_BY, MANAGED_BY_LABEL, objectKey, objectTitle, type KubeObject } from '../render/objects.ts';
+import {
+  FLEET_LABEL,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  objectKey,
+  objectTitle,
+  type KubeObject,
+} from '../render/objects.ts';
 
 export const FIELD_MANAGER = 'patchwindow';
 
 /** Apply order: what others refer to comes first (the namespace before what lives in it, roles before bindings). */
-const KIND_ORDER = ['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'DaemonSet'];
+const KIND_ORDER = [
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
+  'ConfigMap',
+  'DaemonSet',
+];
 
 /** Kinds that `prune` looks at. Namespaces are never pruned: deleting one would delete what others put in it. */
 export const PRUNABLE: readonly { apiVersion: string; kind: string; namespaced: boolean }[] = [
@@ -47,20 +63,35 @@ export interface ApplyOptions {
 }
 
 function refOf(o: KubernetesObject): ObjectRef {
-  return { apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', name: o.metadata?.name ?? '', ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}) };
+  return {
+    apiVersion: o.apiVersion ?? '',
+    kind: o.kind ?? '',
+    name: o.metadata?.name ?? '',
+    ...(o.metadata?.namespace ? { namespace: o.metadata.namespace } : {}),
+  };
 }
 
 /** An object without what the server changes on every write, to tell whether an apply changed anything. */
 function comparable(o: KubernetesObject | undefined): unknown {
   if (!o) return undefined;
   const { metadata, ...rest } = o as KubernetesObject & Record<string, unknown>;
-  const { managedFields: _m, resourceVersion: _r, generation: _g, creationTimestamp: _c, uid: _u, ...meta } = metadata ?? {};
+  const {
+    managedFields: _m,
+    resourceVersion: _r,
+    generation: _g,
+    creationTimestamp: _c,
+    uid: _u,
+    ...meta
+  } = metadata ?? {};
   const { status: _s, ...spec } = rest;
   return { ...spec, metadata: meta };
 }
 
 export function title(ref: ObjectRef): string {
-  return objectTitle({ kind: ref.kind, metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) } });
+  return objectTitle({
+    kind: ref.kind,
+    metadata: { name: ref.name, ...(ref.namespace ? { namespace: ref.namespace } : {}) },
+  });
 }
 
 type PrunableKind = (typeof PRUNABLE)[number];
@@ -70,7 +101,9 @@ type PrunableKind = (typeof PRUNABLE)[number];
  * per apply: what they were before it tells created, configured and unchanged apart without a GET
  * per object, and pruning looks through the same lists.
  */
-function managedLister(api: KubernetesObjectApi): (kind: PrunableKind, namespace: string | undefined, fleet: string) => Promise<KubernetesObject[]> {
+function managedLister(
+  api: KubernetesObjectApi,
+): (kind: PrunableKind, namespace: string | undefined, fleet: string) => Promise<KubernetesObject[]> {
   const lists = new Map<string, Promise<KubernetesObject[]>>();
   return (kind, namespace, fleet) => {
     const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${FLEET_LABEL}=${fleet}`;
@@ -91,12 +124,18 @@ function managedLister(api: KubernetesObjectApi): (kind: PrunableKind, namespace
 }
 
 /** Applies `objects` (server-side apply, forced ownership of our fields) and optionally prunes. */
-export async function applyObjects(kc: KubeConfig, objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyObjects(
+  kc: KubeConfig,
+  objects: readonly KubeObject[],
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
   const api = KubernetesObjectApi.makeApiClient(kc);
   const managed = managedLister(api);
   const fieldManager = options.fieldManager ?? FIELD_MANAGER;
   const dryRun = options.dryRun ? 'All' : undefined;
-  const ordered = [...objects].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || objectKey(a).localeCompare(objectKey(b)));
+  const ordered = [...objects].sort(
+    (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || objectKey(a).localeCompare(objectKey(b)),
+  );
   const created: ObjectRef[] = [];
   const configured: ObjectRef[] = [];
   const unchanged: ObjectRef[] = [];
@@ -115,7 +154,10 @@ export async function applyObjects(kc: KubeConfig, objects: readonly KubeObject[
     const kind = PRUNABLE.find((k) => k.apiVersion === ref.apiVersion && k.kind === ref.kind);
     const fleet = object.metadata.labels?.[FLEET_LABEL];
     const key = objectKey(object);
-    let before = kind && fleet ? (await managed(kind, ref.namespace, fleet)).find((item) => objectKey(item as unknown as KubeObject) === key) : undefined;
+    let before =
+      kind && fleet
+        ? (await managed(kind, ref.namespace, fleet)).find((item) => objectKey(item as unknown as KubeObject) === key)
+        : undefined;
     if (!before) {
       try {
         before = await api.read(spec as KubernetesObject & { metadata: { name: string } });
@@ -126,7 +168,14 @@ export async function applyObjects(kc: KubeConfig, objects: readonly KubeObject[
     options.signal?.throwIfAborted();
     let after: KubernetesObject;
     try {
-      after = await api.patch(structuredClone(spec), undefined, dryRun, fieldManager, true, PatchStrategy.ServerSideApply);
+      after = await api.patch(
+        structuredClone(spec),
+        undefined,
+        dryRun,
+        fieldManager,
+        true,
+        PatchStrategy.ServerSideApply,
+      );
     } catch (err: unknown) {
       throw wrap(`apply ${title(ref)}`, err);
     }

@@ -64,22 +64,38 @@ export interface Controller {
 /** Logs a cycle's result; an applied cycle's warnings follow as one warn line, so they are not lost. */
 export function logResult(log: Log, r: CycleResult, durationMs: number): void {
   const [summary, ...details] = describeResult(r);
-  const fields = { outcome: r.outcome, commit: r.commit, durationMs, ...(details.length > 0 ? { errors: details } : {}) };
+  const fields = {
+    outcome: r.outcome,
+    commit: r.commit,
+    durationMs,
+    ...(details.length > 0 ? { errors: details } : {}),
+  };
   if (r.outcome === 'applied') log.info(fields, summary!);
   else if (r.outcome === 'invalid') log.warn(fields, summary!);
   else log.error(fields, summary!);
   const warnings = warningLines(r);
   if (warnings.length > 0) {
-    log.warn({ commit: r.commit, warnings }, `applied with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings.join('; ')}`);
+    log.warn(
+      { commit: r.commit, warnings },
+      `applied with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings.join('; ')}`,
+    );
   }
 }
 
 export async function startController(o: ControllerOptions): Promise<Controller> {
   const { kc, source, log, clock } = o;
   const policyDir = join(source.dir, o.policyPath);
-  if (relative(source.dir, policyDir).startsWith('..')) throw new UsageError(`--path ${o.policyPath} leaves the repository; give a directory inside it`);
+  if (relative(source.dir, policyDir).startsWith('..'))
+    throw new UsageError(`--path ${o.policyPath} leaves the repository; give a directory inside it`);
   const metrics = o.metrics ?? createReconcilerMetrics();
-  const status = new StatusStore({ kc, namespace: o.namespace, name: o.statusName, source: source.describe(), reconciler: o.identity, onError: (m) => log.warn({}, m) });
+  const status = new StatusStore({
+    kc,
+    namespace: o.namespace,
+    name: o.statusName,
+    source: source.describe(),
+    reconciler: o.identity,
+    onError: (m) => log.warn({}, m),
+  });
   let stopping = false;
 
   const load = async () => {
@@ -100,14 +116,19 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     });
     const endMs = clock.now();
     if (signal.aborted) {
-      log.warn({ commit: result.commit }, 'cycle aborted (shutting down or no longer the leader); the next leader reconciles');
+      log.warn(
+        { commit: result.commit },
+        'cycle aborted (shutting down or no longer the leader); the next leader reconciles',
+      );
       return;
     }
     metrics.observeCycle(result, endMs - startMs, endMs);
     logResult(log, result, endMs - startMs);
     await status.record(result, endMs);
   };
-  const runner = new CycleRunner(cycle, clock, (err) => log.error({ error: messageOf(err) }, 'cycle crashed; this is a bug'));
+  const runner = new CycleRunner(cycle, clock, (err) =>
+    log.error({ error: messageOf(err) }, 'cycle crashed; this is a bug'),
+  );
 
   // The elector is created once the port is known (it publishes its URL); requests before then are refused.
   const started: { elector?: LeaderElector } = {};
@@ -121,11 +142,15 @@ export async function startController(o: ControllerOptions): Promise<Controller>
   const live = (): Probe => {
     const since = runner.busySinceMs;
     if (since === undefined || clock.now() - since <= o.maxCycleMs) return { ok: true };
-    return { ok: false, reason: `a cycle has run for ${Math.round((clock.now() - since) / 1000)}s (limit ${o.maxCycleMs / 1000}s); it is stuck` };
+    return {
+      ok: false,
+      reason: `a cycle has run for ${Math.round((clock.now() - since) / 1000)}s (limit ${o.maxCycleMs / 1000}s); it is stuck`,
+    };
   };
   const ready = (): Probe => {
     if (stopping) return { ok: false, reason: 'shutting down' };
-    if (!started.elector?.reachedApi) return { ok: false, reason: 'the Kubernetes API server has not answered leader election yet' };
+    if (!started.elector?.reachedApi)
+      return { ok: false, reason: 'the Kubernetes API server has not answered leader election yet' };
     return { ok: true };
   };
   const http = reconcilerHttpServer({ registry: metrics.registry, live, ready, sync });
@@ -143,7 +168,10 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     onError: (m) => log.warn({}, m),
     onChange: (leading) => {
       metrics.setLeader(leading);
-      log.info({ identity: o.identity }, leading ? 'became the leader; reconciling' : stopping ? 'leadership given up' : 'not the leader; standing by');
+      log.info(
+        { identity: o.identity },
+        leading ? 'became the leader; reconciling' : stopping ? 'leadership given up' : 'not the leader; standing by',
+      );
       if (leading) runner.trigger();
       else runner.cancel();
     },
@@ -152,20 +180,42 @@ export async function startController(o: ControllerOptions): Promise<Controller>
   started.elector = leader;
   let task: ScheduledTask;
   try {
-    task = createTask(o.schedule, () => {
-      if (!leader.isLeader) return;
-      if (runner.tick() === 'skipped') {
-        metrics.countSkipped();
-        log.info({}, 'scheduled cycle skipped: the previous one still runs');
-      }
-    }, { name: 'reconcile', logger: { info: (m) => log.debug({}, m), debug: (m) => log.debug({}, messageOf(m)), warn: (m) => log.warn({}, m), error: (m) => log.error({}, messageOf(m)) } });
+    task = createTask(
+      o.schedule,
+      () => {
+        if (!leader.isLeader) return;
+        if (runner.tick() === 'skipped') {
+          metrics.countSkipped();
+          log.info({}, 'scheduled cycle skipped: the previous one still runs');
+        }
+      },
+      {
+        name: 'reconcile',
+        logger: {
+          info: (m) => log.debug({}, m),
+          debug: (m) => log.debug({}, messageOf(m)),
+          warn: (m) => log.warn({}, m),
+          error: (m) => log.error({}, messageOf(m)),
+        },
+      },
+    );
   } catch (err: unknown) {
     await http.close();
     throw new UsageError(`--schedule ${o.schedule}: ${messageOf(err)}`);
   }
   leader.start();
   await task.start();
-  log.info({ source: source.describe(), path: o.policyPath, schedule: o.schedule, port, identity: o.identity, syncUrl: advertised }, 'reconciler started');
+  log.info(
+    {
+      source: source.describe(),
+      path: o.policyPath,
+      schedule: o.schedule,
+      port,
+      identity: o.identity,
+      syncUrl: advertised,
+    },
+    'reconciler started',
+  );
 
   return {
     port,
@@ -178,7 +228,10 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       await http.close();
       const outcome = await runner.stop(o.shutdownGraceMs);
       await leader.stop(outcome !== 'abandoned');
-      log.info({ cycle: outcome }, outcome === 'abandoned' ? 'stopped; the abandoned cycle keeps the Lease until it expires' : 'stopped');
+      log.info(
+        { cycle: outcome },
+        outcome === 'abandoned' ? 'stopped; the abandoned cycle keeps the Lease until it expires' : 'stopped',
+      );
       return outcome;
     },
   };

@@ -32,7 +32,8 @@ function deps(sources: SourceFile[]): CycleDeps {
 
 function recordingLog(): Log & { lines: { level: string; fields: Record<string, unknown>; message: string }[] } {
   const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
-  const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push({ level, fields, message });
+  const at = (level: string) => (fields: Record<string, unknown>, message: string) =>
+    void lines.push({ level, fields, message });
   return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
@@ -61,13 +62,34 @@ describe('a reconcile cycle', () => {
   it('logs a validation warning with its file and line', async () => {
     const log = recordingLog();
     const short = policy('web', 'nodePools: [web]').replace('end: "05:00"', 'end: "01:30"');
-    logResult(log, await runCycle(deps([{ file: 'fleet.yaml', text: FLEET }, { file: 'web.yaml', text: short }])), 5);
-    expect(log.lines[1]).toMatchObject({ level: 'warn', fields: { warnings: [expect.stringMatching(/^web\.yaml:6:\d+: warning: spec\.windows\[0\]: is 30m long/)] } });
+    logResult(
+      log,
+      await runCycle(
+        deps([
+          { file: 'fleet.yaml', text: FLEET },
+          { file: 'web.yaml', text: short },
+        ]),
+      ),
+      5,
+    );
+    expect(log.lines[1]).toMatchObject({
+      level: 'warn',
+      fields: { warnings: [expect.stringMatching(/^web\.yaml:6:\d+: warning: spec\.windows\[0\]: is 30m long/)] },
+    });
   });
 
   it('logs nothing more when there is no warning', async () => {
     const log = recordingLog();
-    logResult(log, await runCycle(deps([{ file: 'fleet.yaml', text: FLEET }, { file: 'web.yaml', text: policy('web', 'nodePools: [web]') }])), 5);
+    logResult(
+      log,
+      await runCycle(
+        deps([
+          { file: 'fleet.yaml', text: FLEET },
+          { file: 'web.yaml', text: policy('web', 'nodePools: [web]') },
+        ]),
+      ),
+      5,
+    );
     expect(log.lines.map((l) => l.level)).toEqual(['info']);
   });
 });

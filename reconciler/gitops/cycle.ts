@@ -58,15 +58,35 @@ export async function runCycle(deps: CycleDeps): Promise<CycleResult> {
   let objects: KubeObject[];
   try {
     const loaded = await deps.load();
-    const { diagnostics, policySet } = checkSources(loaded, { nowMs: deps.now(), ...(deps.agentNamespace !== undefined ? { agentNamespace: deps.agentNamespace } : {}) });
+    const { diagnostics, policySet } = checkSources(loaded, {
+      nowMs: deps.now(),
+      ...(deps.agentNamespace !== undefined ? { agentNamespace: deps.agentNamespace } : {}),
+    });
     if (!policySet) return { outcome: 'invalid', commit, diagnostics };
     set = policySet;
     const compiled = compileFleet(set);
-    warnings = [...diagnostics, ...compiled.warnings.map((message) => ({ file: '', line: 0, column: 0, path: '', severity: 'warning' as const, message, rule: 'compile' }))];
+    warnings = [
+      ...diagnostics,
+      ...compiled.warnings.map((message) => ({
+        file: '',
+        line: 0,
+        column: 0,
+        path: '',
+        severity: 'warning' as const,
+        message,
+        rule: 'compile',
+      })),
+    ];
     objects = renderObjects(compiled).map((r) => r.object);
   } catch (err: unknown) {
     if (err instanceof PolicyError) {
-      return { outcome: 'invalid', commit, diagnostics: [{ file: '', line: 0, column: 0, path: '', severity: 'error', message: err.message, rule: 'render' }] };
+      return {
+        outcome: 'invalid',
+        commit,
+        diagnostics: [
+          { file: '', line: 0, column: 0, path: '', severity: 'error', message: err.message, rule: 'render' },
+        ],
+      };
     }
     return { outcome: 'failed', commit, error: messageOf(err) };
   }
@@ -84,10 +104,15 @@ export function describeResult(r: CycleResult): string[] {
   switch (r.outcome) {
     case 'applied': {
       const { created, configured, unchanged, pruned } = r.result;
-      return [`applied ${short(r.commit)}: ${created.length} created, ${configured.length} changed, ${unchanged.length} unchanged, ${pruned.length} pruned`];
+      return [
+        `applied ${short(r.commit)}: ${created.length} created, ${configured.length} changed, ${unchanged.length} unchanged, ${pruned.length} pruned`,
+      ];
     }
     case 'invalid':
-      return [`refused ${short(r.commit)}: invalid policies, nothing applied or deleted`, ...r.diagnostics.filter((d) => d.severity === 'error').map(formatText)];
+      return [
+        `refused ${short(r.commit)}: invalid policies, nothing applied or deleted`,
+        ...r.diagnostics.filter((d) => d.severity === 'error').map(formatText),
+      ];
     case 'failed':
       return [`failed at ${short(r.commit)}: ${r.error}`];
   }
@@ -100,7 +125,10 @@ export function warningLines(r: CycleResult): string[] {
 }
 
 /** Makes file names of a working copy relative to its root, as they appear in the repository. */
-export function relativeSources(root: string, loaded: { sources: SourceFile[]; diagnostics: Diagnostic[] }): { sources: SourceFile[]; diagnostics: Diagnostic[] } {
+export function relativeSources(
+  root: string,
+  loaded: { sources: SourceFile[]; diagnostics: Diagnostic[] },
+): { sources: SourceFile[]; diagnostics: Diagnostic[] } {
   return {
     sources: loaded.sources.map((s) => ({ ...s, file: relative(root, s.file) })),
     diagnostics: loaded.diagnostics.map((d) => ({ ...d, file: relative(root, d.file) })),

@@ -19,12 +19,30 @@ const FORWARD_TIMEOUT_MS = 5_000;
 
 /** Sends a follower's sync request on to the leader named by `holder`. */
 export async function forwardSync(holder: LeaseHolder | undefined, forwarded: boolean): Promise<SyncReply> {
-  if (forwarded) return { status: 503, body: { error: 'forwarded to a replica that does not lead (the Lease changed hands); send it again' } };
-  if (!holder) return { status: 503, body: { error: 'no replica leads yet; the first leader runs a cycle as soon as it is elected' } };
+  if (forwarded)
+    return {
+      status: 503,
+      body: { error: 'forwarded to a replica that does not lead (the Lease changed hands); send it again' },
+    };
+  if (!holder)
+    return {
+      status: 503,
+      body: { error: 'no replica leads yet; the first leader runs a cycle as soon as it is elected' },
+    };
   const url = holder.annotations[SYNC_URL_ANNOTATION];
-  if (!url) return { status: 503, body: { error: `this replica does not lead and the leader ${holder.identity} publishes no sync URL (--advertise-url); the next scheduled cycle picks the change up` } };
+  if (!url)
+    return {
+      status: 503,
+      body: {
+        error: `this replica does not lead and the leader ${holder.identity} publishes no sync URL (--advertise-url); the next scheduled cycle picks the change up`,
+      },
+    };
   try {
-    const res = await fetch(url, { method: 'POST', headers: { [FORWARDED_HEADER]: '1' }, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { [FORWARDED_HEADER]: '1' },
+      signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+    });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     return { status: res.status, body: { ...body, leader: holder.identity } };
   } catch (err: unknown) {

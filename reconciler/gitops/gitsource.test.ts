@@ -58,7 +58,10 @@ describe('GitSource', () => {
   it('stops git when its signal aborts', async () => {
     await commit('a.yaml', 'one\n', 'first');
     const source = new GitSource({ url: `file://${bare}`, ref: 'main', cacheDir: join(root, 'cache') });
-    const err = await source.sync(AbortSignal.abort()).then(() => undefined, (e: unknown) => e as Error);
+    const err = await source.sync(AbortSignal.abort()).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err?.message).toMatch(/^cannot fetch file:\/\/.*@main: /);
   });
 
@@ -66,8 +69,16 @@ describe('GitSource', () => {
     const server = createServer(() => undefined);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const source = new GitSource({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/stalls.git`, ref: 'main', cacheDir: join(root, 'cache'), timeoutMs: 2_000 });
-      const err = await source.sync().then(() => undefined, (e: unknown) => e as Error);
+      const source = new GitSource({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/stalls.git`,
+        ref: 'main',
+        cacheDir: join(root, 'cache'),
+        timeoutMs: 2_000,
+      });
+      const err = await source.sync().then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
       expect(err?.message).toMatch(/^cannot fetch http:\/\/127\.0\.0\.1:\d+\/stalls\.git@main: /);
     } finally {
       server.closeAllConnections();
@@ -76,9 +87,17 @@ describe('GitSource', () => {
   });
 
   it('never shows credentials of the URL in its errors', async () => {
-    const source = new GitSource({ url: 'https://alice:s3cr3t-token@127.0.0.1:1/policies.git', ref: 'main', cacheDir: join(root, 'cache'), timeoutMs: 10_000 });
+    const source = new GitSource({
+      url: 'https://alice:s3cr3t-token@127.0.0.1:1/policies.git',
+      ref: 'main',
+      cacheDir: join(root, 'cache'),
+      timeoutMs: 10_000,
+    });
     expect(source.describe()).toBe('https://***@127.0.0.1:1/policies.git@main');
-    const err = await source.sync().then(() => undefined, (e: unknown) => e as Error);
+    const err = await source.sync().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err?.message).toMatch(/^cannot fetch https:\/\/\*\*\*@127\.0\.0\.1:1\/policies\.git@main: /);
     expect(err?.message).not.toContain('s3cr3t');
     expect(err?.message).not.toContain('alice');
@@ -88,19 +107,32 @@ describe('GitSource', () => {
   it("never shows a token file's token in its errors", async () => {
     const tokenFile = join(root, 'token');
     await writeFile(tokenFile, 'ghp_supersecret\n');
-    const source = new GitSource({ url: 'https://127.0.0.1:1/policies.git', ref: 'main', cacheDir: join(root, 'cache'), credentials: { tokenFile }, timeoutMs: 10_000 });
-    const err = await source.sync().then(() => undefined, (e: unknown) => e as Error);
+    const source = new GitSource({
+      url: 'https://127.0.0.1:1/policies.git',
+      ref: 'main',
+      cacheDir: join(root, 'cache'),
+      credentials: { tokenFile },
+      timeoutMs: 10_000,
+    });
+    const err = await source.sync().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err).toBeInstanceOf(Error);
     expect(err?.message).not.toContain('ghp_supersecret');
     // git refused before sending anything here, so the message could not hold the token anyway:
     // what keeps it out of every log line is that the source names it (and its Basic form) as secret.
-    expect(source.knownSecrets()).toEqual(expect.arrayContaining(['ghp_supersecret', Buffer.from('git:ghp_supersecret').toString('base64')]));
+    expect(source.knownSecrets()).toEqual(
+      expect.arrayContaining(['ghp_supersecret', Buffer.from('git:ghp_supersecret').toString('base64')]),
+    );
   });
 
   it('masks user info in URLs and redacts secrets from messages', () => {
     expect(maskUrl('https://user:pw@host/x.git')).toBe('https://***@host/x.git');
     expect(maskUrl('ssh://git@host/x.git')).toBe('ssh://***@host/x.git');
     expect(maskUrl('https://host/x.git')).toBe('https://host/x.git');
-    expect(redact('failed for https://u:p@host and token abcd1234', ['abcd1234'])).toBe('failed for https://***@host and token ***');
+    expect(redact('failed for https://u:p@host and token abcd1234', ['abcd1234'])).toBe(
+      'failed for https://***@host and token ***',
+    );
   });
 });

@@ -68,9 +68,14 @@ export class GitSource {
     const userInfo = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(this.options.url)?.[1];
     if (userInfo) secrets.push(userInfo, ...userInfo.split(':'));
     if (c.tokenFile) {
-      const token = (await readFile(c.tokenFile, 'utf8').catch((err: unknown) => {
-        throw new IoError(`cannot read the git token file ${c.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-      })).trim();
+      const token = (
+        await readFile(c.tokenFile, 'utf8').catch((err: unknown) => {
+          throw new IoError(
+            `cannot read the git token file ${c.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+            { cause: err },
+          );
+        })
+      ).trim();
       secrets.push(token);
       const basic = Buffer.from(`${c.username ?? 'git'}:${token}`).toString('base64');
       secrets.push(basic);
@@ -83,7 +88,8 @@ export class GitSource {
     config.push('http.lowSpeedLimit=1', `http.lowSpeedTime=${timeoutS}`);
     const unsafe: { allowUnsafeSshCommand?: boolean } = {};
     if (c.sshKeyFile) {
-      if (!c.knownHostsFile) throw new IoError('an SSH key needs a known_hosts file (host keys are always checked); set --git-known-hosts');
+      if (!c.knownHostsFile)
+        throw new IoError('an SSH key needs a known_hosts file (host keys are always checked); set --git-known-hosts');
       const alive = Math.max(1, Math.ceil(timeoutS / 4));
       config.push(
         `core.sshCommand=ssh -i ${c.sshKeyFile} -o IdentitiesOnly=yes -o UserKnownHostsFile=${c.knownHostsFile} -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=${timeoutS} -o ServerAliveInterval=${alive} -o ServerAliveCountMax=4`,
@@ -93,7 +99,13 @@ export class GitSource {
     this.secretsSeen = [...new Set([...this.secretsSeen, ...secrets])];
     await mkdir(this.options.cacheDir, { recursive: true });
     // No terminal: git cannot prompt for credentials, it fails instead (as it must in a pod).
-    const git = simpleGit({ baseDir: this.options.cacheDir, config, unsafe, timeout: { block: this.options.timeoutMs ?? 120_000 }, ...(signal ? { abort: signal } : {}) });
+    const git = simpleGit({
+      baseDir: this.options.cacheDir,
+      config,
+      unsafe,
+      timeout: { block: this.options.timeoutMs ?? 120_000 },
+      ...(signal ? { abort: signal } : {}),
+    });
     return { git, secrets };
   }
 
@@ -102,7 +114,10 @@ export class GitSource {
     const { git, secrets } = await this.git(signal);
     const branch = remoteRef(this.options.ref);
     try {
-      const fresh = !(await stat(`${this.options.cacheDir}/.git`).then(() => true, () => false));
+      const fresh = !(await stat(`${this.options.cacheDir}/.git`).then(
+        () => true,
+        () => false,
+      ));
       if (fresh) await git.init();
       // A process killed between init and adding the remote leaves a clone without one.
       const remotes = fresh ? [] : await git.getRemotes();
@@ -114,7 +129,11 @@ export class GitSource {
       await git.clean('f', ['-d', '-x']);
       return (await git.revparse(['HEAD'])).trim();
     } catch (err: unknown) {
-      const message = redact(err instanceof Error ? err.message : String(err), secrets).split('\n').filter(Boolean).slice(0, 3).join('; ');
+      const message = redact(err instanceof Error ? err.message : String(err), secrets)
+        .split('\n')
+        .filter(Boolean)
+        .slice(0, 3)
+        .join('; ');
       throw new IoError(`cannot fetch ${this.describe()}: ${message}`, { cause: undefined });
     }
   }

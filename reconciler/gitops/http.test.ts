@@ -30,7 +30,12 @@ async function serve(metrics: ReconcilerMetrics, knobs: Knobs = {}): Promise<str
 const applied: CycleResult = {
   outcome: 'applied',
   commit: 'a'.repeat(40),
-  result: { created: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'x' }], configured: [], unchanged: [], pruned: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: 'ns', name: 'y' }] },
+  result: {
+    created: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ns', name: 'x' }],
+    configured: [],
+    unchanged: [],
+    pruned: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: 'ns', name: 'y' }],
+  },
   policies: 3,
   pools: 5,
   warnings: [],
@@ -38,7 +43,9 @@ const applied: CycleResult = {
 
 describe('reconciler metrics', () => {
   it('exposes every series at 0 before the first cycle', async () => {
-    const text = await (await fetch(`${await serve(createReconcilerMetrics({ processMetrics: false }))}/metrics`)).text();
+    const text = await (
+      await fetch(`${await serve(createReconcilerMetrics({ processMetrics: false }))}/metrics`)
+    ).text();
     for (const line of [
       'patchwindow_reconcile_total{outcome="applied"} 0',
       'patchwindow_reconcile_total{outcome="invalid"} 0',
@@ -85,7 +92,10 @@ describe('reconciler metrics', () => {
 
 describe('reconciler HTTP endpoint', () => {
   it('answers the probes with 200, or 503 and the reason', async () => {
-    const base = await serve(createReconcilerMetrics({ processMetrics: false }), { live: { ok: false, reason: 'a cycle has run for 11m' }, ready: { ok: true } });
+    const base = await serve(createReconcilerMetrics({ processMetrics: false }), {
+      live: { ok: false, reason: 'a cycle has run for 11m' },
+      ready: { ok: true },
+    });
     const live = await fetch(`${base}/healthz`);
     expect([live.status, await live.text()]).toEqual([503, 'a cycle has run for 11m\n']);
     const ready = await fetch(`${base}/readyz`);
@@ -97,8 +107,15 @@ describe('reconciler HTTP endpoint', () => {
     const base = await serve(createReconcilerMetrics({ processMetrics: false }), {
       sync: () => Promise.resolve({ status: 202, body: { cycle: calls++ === 0 ? 'started' : 'queued' } }),
     });
-    const payload = JSON.stringify({ ref: 'refs/heads/main', commits: Array.from({ length: 100 }, (_, i) => ({ id: String(i) })) });
-    const first = await fetch(`${base}/sync`, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } });
+    const payload = JSON.stringify({
+      ref: 'refs/heads/main',
+      commits: Array.from({ length: 100 }, (_, i) => ({ id: String(i) })),
+    });
+    const first = await fetch(`${base}/sync`, {
+      method: 'POST',
+      body: payload,
+      headers: { 'content-type': 'application/json' },
+    });
     expect([first.status, await first.json()]).toEqual([202, { cycle: 'started' }]);
     const second = await fetch(`${base}/sync`, { method: 'POST' });
     expect(await second.json()).toEqual({ cycle: 'queued' });
@@ -113,7 +130,9 @@ describe('reconciler HTTP endpoint', () => {
   });
 
   it('answers 500 with the message when a sync fails unexpectedly', async () => {
-    const base = await serve(createReconcilerMetrics({ processMetrics: false }), { sync: () => Promise.reject(new Error('lease read failed')) });
+    const base = await serve(createReconcilerMetrics({ processMetrics: false }), {
+      sync: () => Promise.reject(new Error('lease read failed')),
+    });
     const res = await fetch(`${base}/sync`, { method: 'POST' });
     expect([res.status, await res.text()]).toEqual([500, 'lease read failed\n']);
   });

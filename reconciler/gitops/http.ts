@@ -45,7 +45,8 @@ async function handle(options: ReconcilerHttpOptions, req: IncomingMessage, res:
   const path = new URL(req.url ?? '/', 'http://reconciler').pathname;
   const methods = ROUTES[path];
   if (!methods) return reply(res, 404, `not found; try ${Object.keys(ROUTES).join(', ')}\n`);
-  if (!methods.includes(req.method ?? '')) return reply(res, 405, `use ${methods.join(' or ')}\n`, { allow: methods.join(', ') });
+  if (!methods.includes(req.method ?? ''))
+    return reply(res, 405, `use ${methods.join(' or ')}\n`, { allow: methods.join(', ') });
   switch (path) {
     case '/metrics':
       return reply(res, 200, await options.registry.metrics(), { 'content-type': options.registry.contentType });

@@ -3,7 +3,11 @@ import { createReconcilerLog } from './log.ts';
 
 function capture(level: 'debug' | 'info' = 'info', secrets: string[] = []) {
   const lines: Record<string, unknown>[] = [];
-  const log = createReconcilerLog({ level, secrets: () => secrets, destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+  const log = createReconcilerLog({
+    level,
+    secrets: () => secrets,
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  });
   return { log, lines };
 }
 
@@ -25,10 +29,17 @@ describe('reconciler log', () => {
 
   it('hides secrets and URL credentials in messages and in nested fields', () => {
     const { log, lines } = capture('info', ['ghp_token123']);
-    log.error({ source: 'https://alice:pw@git.example/p.git', nested: { list: ['Bearer ghp_token123'] } }, 'cannot fetch https://alice:pw@git.example/p.git with ghp_token123');
+    log.error(
+      { source: 'https://alice:pw@git.example/p.git', nested: { list: ['Bearer ghp_token123'] } },
+      'cannot fetch https://alice:pw@git.example/p.git with ghp_token123',
+    );
     const text = JSON.stringify(lines);
     expect(text).not.toContain('ghp_token123');
     expect(text).not.toContain('alice');
-    expect(lines[0]).toMatchObject({ source: 'https://***@git.example/p.git', nested: { list: ['Bearer ***'] }, msg: 'cannot fetch https://***@git.example/p.git with ***' });
+    expect(lines[0]).toMatchObject({
+      source: 'https://***@git.example/p.git',
+      nested: { list: ['Bearer ***'] },
+      msg: 'cannot fetch https://***@git.example/p.git with ***',
+    });
   });
 });

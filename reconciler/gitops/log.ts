@@ -6,7 +6,6 @@ import type { LogLevel } from '../../io/log.ts';
 import type { Log } from '../../io/log.ts';
 import { redact } from './gitsource.ts';
 
-
 export interface ReconcilerLogOptions {
   readonly level: LogLevel;
   /** The secrets to hide, asked on every line (a token file may be rotated). */
@@ -23,7 +22,8 @@ export interface ReconcilerLog extends Log {
 function scrub(value: unknown, secrets: readonly string[]): unknown {
   if (typeof value === 'string') return redact(value, secrets);
   if (Array.isArray(value)) return value.map((v: unknown) => scrub(v, secrets));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, secrets)]));
   return value;
 }
 
@@ -40,7 +40,10 @@ export function createReconcilerLog(options: ReconcilerLogOptions): ReconcilerLo
       hooks: {
         logMethod(args, method) {
           const secrets = options.secrets();
-          method.apply(this, args.map((a: unknown) => (typeof a === 'string' ? redact(a, secrets) : a)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((a: unknown) => (typeof a === 'string' ? redact(a, secrets) : a)) as Parameters<typeof method>,
+          );
         },
       },
     },

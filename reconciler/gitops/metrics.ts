@@ -20,18 +20,60 @@ export interface ReconcilerMetrics {
   setLeader(leading: boolean): void;
 }
 
-export function createReconcilerMetrics(options: { readonly registry?: Registry; readonly processMetrics?: boolean } = {}): ReconcilerMetrics {
+export function createReconcilerMetrics(
+  options: { readonly registry?: Registry; readonly processMetrics?: boolean } = {},
+): ReconcilerMetrics {
   const registry = options.registry ?? new Registry();
   const registers = [registry];
-  const duration = new Histogram({ name: 'patchwindow_reconcile_duration_seconds', help: 'Duration of a reconcile cycle (fetch, validate, render, apply, prune), by outcome.', labelNames: ['outcome'], buckets: DURATION_BUCKETS, registers });
-  const total = new Counter({ name: 'patchwindow_reconcile_total', help: 'Reconcile cycles by outcome: applied, invalid (policies refused, nothing changed), failed (git or API error).', labelNames: ['outcome'], registers });
-  const lastSuccess = new Gauge({ name: 'patchwindow_reconcile_last_success_timestamp_seconds', help: 'Unix time of the last cycle that applied a commit (0: none yet).', registers });
-  const lastAttempt = new Gauge({ name: 'patchwindow_reconcile_last_attempt_timestamp_seconds', help: 'Unix time of the last cycle, whatever its outcome (0: none yet).', registers });
-  const changes = new Counter({ name: 'patchwindow_reconcile_objects_total', help: 'Objects created, configured (changed) or pruned by reconcile cycles.', labelNames: ['action'], registers });
-  const skipped = new Counter({ name: 'patchwindow_reconcile_skipped_total', help: 'Scheduled cycles skipped because the previous cycle was still running.', registers });
-  const policies = new Gauge({ name: 'patchwindow_policies', help: 'Reboot policies in the last applied commit.', registers });
-  const pools = new Gauge({ name: 'patchwindow_pools', help: 'Node pools named by the policies of the last applied commit (a selector or default policy counts as one).', registers });
-  const leader = new Gauge({ name: 'patchwindow_reconciler_leader', help: 'This replica holds the leader Lease and runs the cycles: 1, else 0.', registers });
+  const duration = new Histogram({
+    name: 'patchwindow_reconcile_duration_seconds',
+    help: 'Duration of a reconcile cycle (fetch, validate, render, apply, prune), by outcome.',
+    labelNames: ['outcome'],
+    buckets: DURATION_BUCKETS,
+    registers,
+  });
+  const total = new Counter({
+    name: 'patchwindow_reconcile_total',
+    help: 'Reconcile cycles by outcome: applied, invalid (policies refused, nothing changed), failed (git or API error).',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const lastSuccess = new Gauge({
+    name: 'patchwindow_reconcile_last_success_timestamp_seconds',
+    help: 'Unix time of the last cycle that applied a commit (0: none yet).',
+    registers,
+  });
+  const lastAttempt = new Gauge({
+    name: 'patchwindow_reconcile_last_attempt_timestamp_seconds',
+    help: 'Unix time of the last cycle, whatever its outcome (0: none yet).',
+    registers,
+  });
+  const changes = new Counter({
+    name: 'patchwindow_reconcile_objects_total',
+    help: 'Objects created, configured (changed) or pruned by reconcile cycles.',
+    labelNames: ['action'],
+    registers,
+  });
+  const skipped = new Counter({
+    name: 'patchwindow_reconcile_skipped_total',
+    help: 'Scheduled cycles skipped because the previous cycle was still running.',
+    registers,
+  });
+  const policies = new Gauge({
+    name: 'patchwindow_policies',
+    help: 'Reboot policies in the last applied commit.',
+    registers,
+  });
+  const pools = new Gauge({
+    name: 'patchwindow_pools',
+    help: 'Node pools named by the policies of the last applied commit (a selector or default policy counts as one).',
+    registers,
+  });
+  const leader = new Gauge({
+    name: 'patchwindow_reconciler_leader',
+    help: 'This replica holds the leader Lease and runs the cycles: 1, else 0.',
+    registers,
+  });
 
   for (const outcome of OUTCOMES) {
     total.inc({ outcome }, 0);

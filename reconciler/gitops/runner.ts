@@ -18,7 +18,8 @@ export class CycleRunner {
   readonly #run: RunCycle;
   readonly #clock: Clock;
   readonly #onError: (err: unknown) => void;
-  #current: { readonly done: Promise<void>; readonly controller: AbortController; readonly sinceMs: number } | undefined;
+  #current:
+    { readonly done: Promise<void>; readonly controller: AbortController; readonly sinceMs: number } | undefined;
   #followUp = false;
   #stopped = false;
 
@@ -85,7 +86,10 @@ export class CycleRunner {
 
   async #settlesWithin(done: Promise<void>, ms: number): Promise<boolean> {
     const timeout = new AbortController();
-    const settled = await Promise.race([done.then(() => true), this.#clock.sleep(ms, timeout.signal).then(() => false)]);
+    const settled = await Promise.race([
+      done.then(() => true),
+      this.#clock.sleep(ms, timeout.signal).then(() => false),
+    ]);
     timeout.abort();
     return settled;
   }
@@ -93,13 +97,15 @@ export class CycleRunner {
   #start(): void {
     const controller = new AbortController();
     // A rejection is a bug in the cycle; it is reported and must not stop the runner.
-    const done = this.#run(controller.signal).catch(this.#onError).then(() => {
-      this.#current = undefined;
-      if (this.#followUp && !this.#stopped) {
-        this.#followUp = false;
-        this.#start();
-      }
-    });
+    const done = this.#run(controller.signal)
+      .catch(this.#onError)
+      .then(() => {
+        this.#current = undefined;
+        if (this.#followUp && !this.#stopped) {
+          this.#followUp = false;
+          this.#start();
+        }
+      });
     this.#current = { done, controller, sinceMs: this.#clock.now() };
   }
 }

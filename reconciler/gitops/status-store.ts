@@ -26,13 +26,22 @@ export interface StatusStoreOptions {
 export function eventWorthy(previous: Readonly<Record<string, string>>, r: CycleResult): boolean {
   if (r.outcome === 'applied') {
     const { created, configured, pruned } = r.result;
-    return previous.lastResult !== 'applied' || previous.lastAppliedCommit !== r.commit || created.length + configured.length + pruned.length > 0;
+    return (
+      previous.lastResult !== 'applied' ||
+      previous.lastAppliedCommit !== r.commit ||
+      created.length + configured.length + pruned.length > 0
+    );
   }
   return previous.lastResult !== r.outcome || previous.message !== describeResult(r).join('\n');
 }
 
 /** The ConfigMap's data after a cycle, given the data it had. */
-export function statusData(previous: Readonly<Record<string, string>>, r: CycleResult, nowIso: string, source: string): Record<string, string> {
+export function statusData(
+  previous: Readonly<Record<string, string>>,
+  r: CycleResult,
+  nowIso: string,
+  source: string,
+): Record<string, string> {
   const data: Record<string, string> = {
     ...previous,
     source,
@@ -48,7 +57,9 @@ export function statusData(previous: Readonly<Record<string, string>>, r: CycleR
     data.pools = String(r.pools);
     data.errors = '';
   } else {
-    data.errors = describeResult(r).slice(r.outcome === 'invalid' ? 1 : 0).join('\n');
+    data.errors = describeResult(r)
+      .slice(r.outcome === 'invalid' ? 1 : 0)
+      .join('\n');
   }
   return data;
 }
@@ -81,7 +92,9 @@ export class StatusStore {
       previous = await this.read();
     } catch (err: unknown) {
       // Writing without the previous data would drop lastAppliedCommit (apply owns every key it wrote).
-      this.o.onError?.(`status ConfigMap ${this.o.namespace}/${this.o.name} not read, so not written: ${requestProblem(err)}`);
+      this.o.onError?.(
+        `status ConfigMap ${this.o.namespace}/${this.o.name} not read, so not written: ${requestProblem(err)}`,
+      );
       return;
     }
     const data = statusData(previous, r, nowIso, this.o.source);
@@ -93,7 +106,16 @@ export class StatusStore {
           namespace: this.o.namespace,
           fieldManager: 'patchwindow-reconciler',
           force: true,
-          body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: this.o.name, namespace: this.o.namespace, labels: { 'app.kubernetes.io/name': 'patchwindow', 'app.kubernetes.io/component': 'reconciler' } }, data },
+          body: {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: {
+              name: this.o.name,
+              namespace: this.o.namespace,
+              labels: { 'app.kubernetes.io/name': 'patchwindow', 'app.kubernetes.io/component': 'reconciler' },
+            },
+            data,
+          },
         },
         setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
       );
@@ -106,12 +128,16 @@ export class StatusStore {
   private async event(r: CycleResult, nowMs: number): Promise<void> {
     const now = new Date(nowMs);
     const lines = describeResult(r);
-    const reason = r.outcome === 'applied' ? 'Applied' : r.outcome === 'invalid' ? 'InvalidPolicies' : 'ReconcileFailed';
+    const reason =
+      r.outcome === 'applied' ? 'Applied' : r.outcome === 'invalid' ? 'InvalidPolicies' : 'ReconcileFailed';
     try {
       await this.core.createNamespacedEvent({
         namespace: this.o.namespace,
         body: {
-          metadata: { name: `${this.o.name}.${now.getTime().toString(16)}${randomBytes(3).toString('hex')}`, namespace: this.o.namespace },
+          metadata: {
+            name: `${this.o.name}.${now.getTime().toString(16)}${randomBytes(3).toString('hex')}`,
+            namespace: this.o.namespace,
+          },
           involvedObject: { apiVersion: 'v1', kind: 'ConfigMap', name: this.o.name, namespace: this.o.namespace },
           type: r.outcome === 'applied' ? 'Normal' : 'Warning',
           reason,

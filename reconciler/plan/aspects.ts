@@ -31,7 +31,10 @@ export const windowsAspect: PolicyAspect = {
       lines:
         windows.length === 0
           ? [`none within ${START_HORIZON_TEXT}`]
-          : windows.map((w) => `${weekday(w.startMs, zone)} ${formatZoned(w.startMs, zone)} → ${weekday(w.endMs, zone)} ${formatZoned(w.endMs, zone)} (${formatDuration(w.endMs - w.startMs)})`),
+          : windows.map(
+              (w) =>
+                `${weekday(w.startMs, zone)} ${formatZoned(w.startMs, zone)} → ${weekday(w.endMs, zone)} ${formatZoned(w.endMs, zone)} (${formatDuration(w.endMs - w.startMs)})`,
+            ),
       data: windows.map((w) => ({ start: formatInstant(w.startMs), end: formatInstant(w.endMs) })),
     };
   },
@@ -62,7 +65,10 @@ export const pauseAspect: PolicyAspect = {
 
 function membershipText(m: Membership): string {
   if (m.kind === 'pools') return `pools ${m.pools.join(', ')}`;
-  if (m.kind === 'default') return m.pools.length > 0 ? `pools ${m.pools.join(', ')} and every unclaimed node (default policy)` : 'every unclaimed node (default policy)';
+  if (m.kind === 'default')
+    return m.pools.length > 0
+      ? `pools ${m.pools.join(', ')} and every unclaimed node (default policy)`
+      : 'every unclaimed node (default policy)';
   return `nodeSelector ${JSON.stringify(m.selector)}, priority ${m.priority}`;
 }
 
@@ -70,10 +76,19 @@ export const membershipAspect: PolicyAspect = {
   id: 'membership',
   title: 'nodes',
   describe: ({ policy }) => ({
-    lines: [membershipText(policy.policy.membership), `node affinity: ${policy.terms.length} term${policy.terms.length === 1 ? '' : 's'}${policy.empty ? ' (matches no node)' : ''}`],
+    lines: [
+      membershipText(policy.policy.membership),
+      `node affinity: ${policy.terms.length} term${policy.terms.length === 1 ? '' : 's'}${policy.empty ? ' (matches no node)' : ''}`,
+    ],
     data: { membership: policy.policy.membership, terms: policy.terms },
   }),
 };
 
 /** The aspects plan compares by default, in report order. */
-export const DEFAULT_ASPECTS: readonly PolicyAspect[] = [membershipAspect, windowsAspect, budgetAspect, pauseAspect, forecastAspect];
+export const DEFAULT_ASPECTS: readonly PolicyAspect[] = [
+  membershipAspect,
+  windowsAspect,
+  budgetAspect,
+  pauseAspect,
+  forecastAspect,
+];

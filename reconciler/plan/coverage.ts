@@ -37,13 +37,21 @@ interface PodPlacement {
 }
 
 type Loose = Record<string, unknown> | undefined;
-const field = (o: unknown, key: string): Loose => (o !== null && typeof o === 'object' ? ((o as Record<string, unknown>)[key] as Loose) : undefined);
+const field = (o: unknown, key: string): Loose =>
+  o !== null && typeof o === 'object' ? ((o as Record<string, unknown>)[key] as Loose) : undefined;
 
 function placementOf(ds: KubeObject): PodPlacement {
   const podSpec = field(field(field(ds, 'spec'), 'template'), 'spec');
-  const required = field(field(field(podSpec, 'affinity'), 'nodeAffinity'), 'requiredDuringSchedulingIgnoredDuringExecution');
+  const required = field(
+    field(field(podSpec, 'affinity'), 'nodeAffinity'),
+    'requiredDuringSchedulingIgnoredDuringExecution',
+  );
   return {
-    ref: { namespace: ds.metadata.namespace ?? '', name: ds.metadata.name, policy: ds.metadata.labels?.[POLICY_LABEL] ?? '' },
+    ref: {
+      namespace: ds.metadata.namespace ?? '',
+      name: ds.metadata.name,
+      policy: ds.metadata.labels?.[POLICY_LABEL] ?? '',
+    },
     terms: required ? ((required.nodeSelectorTerms ?? []) as unknown as NodeSelectorTerm[]) : undefined,
     nodeSelector: (podSpec?.nodeSelector ?? {}) as Record<string, string>,
     tolerations: (podSpec?.tolerations ?? []) as unknown as Toleration[],
@@ -57,7 +65,9 @@ export function computeCoverage(objects: readonly KubeObject[], nodes: readonly 
     .sort((a, b) => compareText(a.name, b.name))
     .map((node): NodeCoverage => {
       const selected = placements.filter(
-        (p) => (p.terms === undefined || nodeSelectorTermsMatch(p.terms, node.labels)) && selectorMatches({ matchLabels: p.nodeSelector }, node.labels),
+        (p) =>
+          (p.terms === undefined || nodeSelectorTermsMatch(p.terms, node.labels)) &&
+          selectorMatches({ matchLabels: p.nodeSelector }, node.labels),
       );
       const daemonSets: DaemonSetRef[] = [];
       const keptOffBy: { daemonSet: DaemonSetRef; taints: Taint[] }[] = [];

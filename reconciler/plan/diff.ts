@@ -82,7 +82,11 @@ function walk(before: unknown, after: unknown, path: PathSegment[], out: FieldCh
     }
     return;
   }
-  if (Array.isArray(before) && Array.isArray(after) && (before as unknown[]).concat(after as unknown[]).some(isRecord)) {
+  if (
+    Array.isArray(before) &&
+    Array.isArray(after) &&
+    (before as unknown[]).concat(after as unknown[]).some(isRecord)
+  ) {
     const [b, a] = [namedItems(before), namedItems(after)];
     if (b && a) {
       for (const [name, item] of b) {
@@ -122,8 +126,12 @@ export function diffObjects(before: readonly KubeObject[], after: readonly KubeO
     if (changes.length > 0) changed.push({ before: old, after: a.get(key)!, changes });
   }
   return {
-    added: sorted(a.keys()).filter((k) => !b.has(k)).map((k) => a.get(k)!),
-    removed: sorted(b.keys()).filter((k) => !a.has(k)).map((k) => b.get(k)!),
+    added: sorted(a.keys())
+      .filter((k) => !b.has(k))
+      .map((k) => a.get(k)!),
+    removed: sorted(b.keys())
+      .filter((k) => !a.has(k))
+      .map((k) => b.get(k)!),
     changed,
   };
 }

@@ -17,7 +17,14 @@ function forecastOf(fleet: CompiledFleet, nodes: readonly ClusterNode[], nowMs: 
   const byNow = byNodes.get(nodes) ?? byNodes.set(nodes, new Map()).get(nodes)!;
   let f = byNow.get(nowMs);
   if (f === undefined) {
-    f = forecast({ fleet, nodes, fromMs: nowMs, drainMs: DEFAULT_DRAIN_MS, rebootMs: DEFAULT_REBOOT_MS, horizonMs: DEFAULT_HORIZON_MS });
+    f = forecast({
+      fleet,
+      nodes,
+      fromMs: nowMs,
+      drainMs: DEFAULT_DRAIN_MS,
+      rebootMs: DEFAULT_REBOOT_MS,
+      horizonMs: DEFAULT_HORIZON_MS,
+    });
     byNow.set(nowMs, f);
   }
   return f;

@@ -42,21 +42,27 @@ async function repositoryRoot(path: string, dir: string): Promise<string> {
     return await realpath(top);
   } catch (err: unknown) {
     if (/not a git repository/i.test(messageOf(err))) {
-      throw new UsageError(`${path}: is not inside a git repository; plan reads the base policies with git, run it in a clone`, { cause: err });
+      throw new UsageError(
+        `${path}: is not inside a git repository; plan reads the base policies with git, run it in a clone`,
+        { cause: err },
+      );
     }
     throw new IoError(`${path}: git failed: ${messageOf(err).trim()}`, { cause: err });
   }
 }
 
 async function resolveCommit(git: SimpleGit, ref: string, root: string): Promise<string> {
-  if (ref.length === 0 || ref.startsWith('-') || /[\0\n]/.test(ref)) throw new UsageError(`--base ${JSON.stringify(ref)}: not a git revision`);
+  if (ref.length === 0 || ref.startsWith('-') || /[\0\n]/.test(ref))
+    throw new UsageError(`--base ${JSON.stringify(ref)}: not a git revision`);
   try {
     const commit = (await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])).trim();
     if (/^[0-9a-f]{40,64}$/.test(commit)) return commit;
   } catch {
     // fall through: rev-parse --quiet fails without a message for unknown revisions.
   }
-  throw new UsageError(`--base ${ref}: unknown revision in ${root}; use a branch, tag or commit that exists there (in CI, fetch it first, e.g. git fetch origin main)`);
+  throw new UsageError(
+    `--base ${ref}: unknown revision in ${root}; use a branch, tag or commit that exists there (in CI, fetch it first, e.g. git fetch origin main)`,
+  );
 }
 
 async function lsTree(git: SimpleGit, commit: string, path: string): Promise<TreeEntry[]> {
@@ -71,7 +77,12 @@ async function lsTree(git: SimpleGit, commit: string, path: string): Promise<Tre
     });
 }
 
-async function readBlob(git: SimpleGit, entry: TreeEntry, file: string, diagnostics: Diagnostic[]): Promise<SourceFile | undefined> {
+async function readBlob(
+  git: SimpleGit,
+  entry: TreeEntry,
+  file: string,
+  diagnostics: Diagnostic[],
+): Promise<SourceFile | undefined> {
   if (!withinSizeLimit(file, entry.size, diagnostics)) return undefined;
   return decodeSource(file, await git.showBuffer(entry.object), diagnostics);
 }
@@ -87,7 +98,10 @@ export async function loadSourcesAtRef(paths: readonly string[], ref: string, cw
   const roots = await Promise.all(located.map((l) => repositoryRoot(l.path, l.dir)));
   const root = roots[0]!;
   const other = roots.findIndex((r) => r !== root);
-  if (other >= 0) throw new UsageError(`${located[other]!.path}: is in repository ${roots[other]}, not in ${root}; give paths of one repository`);
+  if (other >= 0)
+    throw new UsageError(
+      `${located[other]!.path}: is in repository ${roots[other]}, not in ${root}; give paths of one repository`,
+    );
   const git = simpleGit({ baseDir: root });
   const commit = await resolveCommit(git, ref, root);
   const sources: SourceFile[] = [];
@@ -97,7 +111,12 @@ export async function loadSourcesAtRef(paths: readonly string[], ref: string, cw
     for (const l of located) {
       const rel = relative(root, l.real).split(sep).join('/');
       const [self] = rel === '' ? [{ type: 'tree' }] : await lsTree(git, commit, rel);
-      const entries = self === undefined ? [] : self.type === 'tree' ? await lsTree(git, commit, rel === '' ? '' : `${rel}/`) : [self as TreeEntry];
+      const entries =
+        self === undefined
+          ? []
+          : self.type === 'tree'
+            ? await lsTree(git, commit, rel === '' ? '' : `${rel}/`)
+            : [self as TreeEntry];
       const files = entries
         .filter((e) => e.type === 'blob' && (self?.type !== 'tree' || isPolicyFileName(e.path.split('/').pop()!)))
         .sort((a, b) => compareText(a.path, b.path));

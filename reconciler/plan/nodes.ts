@@ -28,7 +28,10 @@ function labelsOf(v: unknown, where: string): Record<string, string> {
   if (v === undefined || v === null) return {};
   if (!isRecord(v)) throw new UsageError(`${where}: metadata.labels is not a mapping`);
   for (const [key, value] of Object.entries(v)) {
-    if (typeof value !== 'string') throw new UsageError(`${where}: metadata.labels[${JSON.stringify(key)}] is ${JSON.stringify(value)}, not a string; give the output of kubectl get nodes -o yaml`);
+    if (typeof value !== 'string')
+      throw new UsageError(
+        `${where}: metadata.labels[${JSON.stringify(key)}] is ${JSON.stringify(value)}, not a string; give the output of kubectl get nodes -o yaml`,
+      );
   }
   return v as Record<string, string>;
 }
@@ -37,8 +40,15 @@ function taintsOf(v: unknown, where: string): Taint[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new UsageError(`${where}: spec.taints is not a list`);
   return v.map((t: unknown, i): Taint => {
-    if (!isRecord(t) || typeof t.key !== 'string' || !EFFECTS.includes(t.effect) || (t.value !== undefined && typeof t.value !== 'string')) {
-      throw new UsageError(`${where}: spec.taints[${i}] is ${JSON.stringify(t)}, not a taint (key, optional value, effect NoSchedule, PreferNoSchedule or NoExecute)`);
+    if (
+      !isRecord(t) ||
+      typeof t.key !== 'string' ||
+      !EFFECTS.includes(t.effect) ||
+      (t.value !== undefined && typeof t.value !== 'string')
+    ) {
+      throw new UsageError(
+        `${where}: spec.taints[${i}] is ${JSON.stringify(t)}, not a taint (key, optional value, effect NoSchedule, PreferNoSchedule or NoExecute)`,
+      );
     }
     const effect = t.effect as Taint['effect'];
     return typeof t.value === 'string' ? { key: t.key, value: t.value, effect } : { key: t.key, effect };
@@ -47,10 +57,13 @@ function taintsOf(v: unknown, where: string): Taint[] {
 
 function toNode(item: unknown, where: string): ClusterNode {
   if (!isRecord(item) || item.kind !== 'Node') {
-    throw new UsageError(`${where}: is not a Node (kind: ${isRecord(item) ? String(item.kind) : typeof item}); give the output of kubectl get nodes -o yaml`);
+    throw new UsageError(
+      `${where}: is not a Node (kind: ${isRecord(item) ? String(item.kind) : typeof item}); give the output of kubectl get nodes -o yaml`,
+    );
   }
   const metadata = isRecord(item.metadata) ? item.metadata : {};
-  if (typeof metadata.name !== 'string' || metadata.name.length === 0) throw new UsageError(`${where}: a Node without metadata.name`);
+  if (typeof metadata.name !== 'string' || metadata.name.length === 0)
+    throw new UsageError(`${where}: a Node without metadata.name`);
   const spec = isRecord(item.spec) ? item.spec : {};
   const at = `${where} (node ${metadata.name})`;
   return { name: metadata.name, labels: labelsOf(metadata.labels, at), taints: taintsOf(spec.taints, at) };
@@ -62,7 +75,10 @@ export function parseNodes(text: string, file: string): ClusterNode[] {
   try {
     doc = parse(text, { version: '1.1', maxAliasCount: 100 });
   } catch (err: unknown) {
-    throw new UsageError(`${file}: is not YAML or JSON (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`, { cause: err });
+    throw new UsageError(
+      `${file}: is not YAML or JSON (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+      { cause: err },
+    );
   }
   if (isRecord(doc) && (doc.kind === 'List' || doc.kind === 'NodeList')) {
     const items = Array.isArray(doc.items) ? doc.items : [];
@@ -75,7 +91,9 @@ export function parseNodes(text: string, file: string): ClusterNode[] {
     return nodes;
   }
   if (isRecord(doc) && doc.kind === 'Node') return [toNode(doc, file)];
-  throw new UsageError(`${file}: is neither a List of Nodes, a NodeList nor a Node; give the output of kubectl get nodes -o yaml (or -o json)`);
+  throw new UsageError(
+    `${file}: is neither a List of Nodes, a NodeList nor a Node; give the output of kubectl get nodes -o yaml (or -o json)`,
+  );
 }
 
 /**
@@ -84,9 +102,17 @@ export function parseNodes(text: string, file: string): ClusterNode[] {
  * unschedulable), so those never count; PreferNoSchedule never keeps a pod off.
  */
 export function untoleratedTaints(taints: readonly Taint[], tolerations: readonly Toleration[]): Taint[] {
-  const automatic = /^node\.kubernetes\.io\/(not-ready|unreachable|disk-pressure|memory-pressure|pid-pressure|unschedulable)$/;
+  const automatic =
+    /^node\.kubernetes\.io\/(not-ready|unreachable|disk-pressure|memory-pressure|pid-pressure|unschedulable)$/;
   const tolerates = (t: Toleration, taint: Taint) =>
     (t.effect === undefined || t.effect === '' || t.effect === taint.effect) &&
-    (t.operator === 'Exists' ? t.key === undefined || t.key === '' || t.key === taint.key : t.key === taint.key && (t.value ?? '') === (taint.value ?? ''));
-  return taints.filter((taint) => taint.effect !== 'PreferNoSchedule' && !automatic.test(taint.key) && !tolerations.some((t) => tolerates(t, taint)));
+    (t.operator === 'Exists'
+      ? t.key === undefined || t.key === '' || t.key === taint.key
+      : t.key === taint.key && (t.value ?? '') === (taint.value ?? ''));
+  return taints.filter(
+    (taint) =>
+      taint.effect !== 'PreferNoSchedule' &&
+      !automatic.test(taint.key) &&
+      !tolerations.some((t) => tolerates(t, taint)),
+  );
 }

@@ -69,7 +69,13 @@ export interface Plan {
   readonly nodes: NodesPlan | null;
 }
 
-function policyPlan(name: string, base: CompiledFleet | null, head: CompiledFleet, input: PlanInput, aspects: readonly PolicyAspect[]): PolicyPlan {
+function policyPlan(
+  name: string,
+  base: CompiledFleet | null,
+  head: CompiledFleet,
+  input: PlanInput,
+  aspects: readonly PolicyAspect[],
+): PolicyPlan {
   const find = (fleet: CompiledFleet | null) => fleet?.policies.find((p) => p.policy.name === name);
   const before = find(base);
   const after = find(head);
@@ -83,13 +89,20 @@ function policyPlan(name: string, base: CompiledFleet | null, head: CompiledFlee
     changes.push({ id: aspect.id, title: aspect.title, before: b, after: a });
   }
   const fields = before && after ? diffValues(before.policy, after.policy) : [];
-  const status = !before ? 'added' : !after ? 'removed' : changes.length > 0 || fields.length > 0 ? 'changed' : 'unchanged';
+  const status = !before
+    ? 'added'
+    : !after
+      ? 'removed'
+      : changes.length > 0 || fields.length > 0
+        ? 'changed'
+        : 'unchanged';
   return { name, status, aspects: changes, fields };
 }
 
 function poolOwners(policies: readonly PolicyModel[]): Map<string, string> {
   const out = new Map<string, string>();
-  for (const p of policies) if (p.membership.kind !== 'selector') for (const pool of p.membership.pools) out.set(pool, p.name);
+  for (const p of policies)
+    if (p.membership.kind !== 'selector') for (const pool of p.membership.pools) out.set(pool, p.name);
   return out;
 }
 
@@ -103,10 +116,15 @@ function poolMoves(base: CompiledFleet | null, head: CompiledFleet): PoolMove[] 
     .filter((m) => m.from !== m.to);
 }
 
-function nodesPlan(baseObjects: readonly KubeObject[], headObjects: readonly KubeObject[], nodes: readonly ClusterNode[]): NodesPlan {
+function nodesPlan(
+  baseObjects: readonly KubeObject[],
+  headObjects: readonly KubeObject[],
+  nodes: readonly ClusterNode[],
+): NodesPlan {
   const before = computeCoverage(baseObjects, nodes);
   const head = computeCoverage(headObjects, nodes);
-  const policiesOf = (report: CoverageReport) => new Map(report.nodes.map((n) => [n.node, n.daemonSets.map((d) => d.policy)]));
+  const policiesOf = (report: CoverageReport) =>
+    new Map(report.nodes.map((n) => [n.node, n.daemonSets.map((d) => d.policy)]));
   const [b, a] = [policiesOf(before), policiesOf(head)];
   const moves = head.nodes
     .map((n) => ({ node: n.node, from: b.get(n.node) ?? [], to: a.get(n.node) ?? [] }))

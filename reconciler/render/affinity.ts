@@ -35,7 +35,9 @@ function intersect(a: KeyConstraint, b: KeyConstraint): KeyConstraint | undefine
   }
   if (a.kind === 'in' || b.kind === 'in') {
     const [inC, other] = a.kind === 'in' ? [a, b] : [b as Extract<KeyConstraint, { kind: 'in' }>, a];
-    const values = new Set([...inC.values].filter((v) => (other.kind === 'in' ? other.values.has(v) : !other.notIn.has(v))));
+    const values = new Set(
+      [...inC.values].filter((v) => (other.kind === 'in' ? other.values.has(v) : !other.notIn.has(v))),
+    );
     return values.size === 0 ? undefined : { kind: 'in', values };
   }
   return { kind: 'notIn', exists: a.exists || b.exists, notIn: new Set([...a.notIn, ...b.notIn]) };
@@ -81,7 +83,9 @@ function termImplies(b: Term, a: Term): boolean {
 
 /** Drops terms implied by another (keeping the first of equal ones); order otherwise kept. */
 function absorb(terms: readonly Term[]): NodeSet {
-  return terms.filter((t, i) => !terms.some((other, j) => j !== i && termImplies(t, other) && (j < i || !termImplies(other, t))));
+  return terms.filter(
+    (t, i) => !terms.some((other, j) => j !== i && termImplies(t, other) && (j < i || !termImplies(other, t))),
+  );
 }
 
 export function or(...sets: readonly NodeSet[]): NodeSet {
@@ -122,12 +126,18 @@ export function requirement(r: NodeSelectorRequirement): NodeSet {
 /** The complement of one requirement: exact, since NotIn and DoesNotExist match nodes without the key. */
 function negateRequirement(r: NodeSelectorRequirement): NodeSelectorRequirement {
   const opposite = { In: 'NotIn', NotIn: 'In', Exists: 'DoesNotExist', DoesNotExist: 'Exists' } as const;
-  return r.values === undefined ? { key: r.key, operator: opposite[r.operator] } : { key: r.key, operator: opposite[r.operator], values: r.values };
+  return r.values === undefined
+    ? { key: r.key, operator: opposite[r.operator] }
+    : { key: r.key, operator: opposite[r.operator], values: r.values };
 }
 
 /** A LabelSelector's requirements, matchLabels first (each `k In [v]`). */
 function selectorRequirements(selector: LabelSelector): NodeSelectorRequirement[] {
-  const fromLabels = Object.entries(selector.matchLabels ?? {}).map(([key, v]): NodeSelectorRequirement => ({ key, operator: 'In', values: [v] }));
+  const fromLabels = Object.entries(selector.matchLabels ?? {}).map(([key, v]): NodeSelectorRequirement => ({
+    key,
+    operator: 'In',
+    values: [v],
+  }));
   return [...fromLabels, ...(selector.matchExpressions ?? [])];
 }
 
@@ -167,10 +177,20 @@ function termRequirements(term: Term): NodeSelectorRequirement[] {
  */
 export function toNodeSelectorTerms(set: NodeSet, anyKey: string): NodeSelectorTerm[] {
   if (set.length === 0) {
-    return [{ matchExpressions: [{ key: anyKey, operator: 'Exists' }, { key: anyKey, operator: 'DoesNotExist' }] }];
+    return [
+      {
+        matchExpressions: [
+          { key: anyKey, operator: 'Exists' },
+          { key: anyKey, operator: 'DoesNotExist' },
+        ],
+      },
+    ];
   }
   if (set.some((t) => t.size === 0)) {
-    return [{ matchExpressions: [{ key: anyKey, operator: 'Exists' }] }, { matchExpressions: [{ key: anyKey, operator: 'DoesNotExist' }] }];
+    return [
+      { matchExpressions: [{ key: anyKey, operator: 'Exists' }] },
+      { matchExpressions: [{ key: anyKey, operator: 'DoesNotExist' }] },
+    ];
   }
   return set.map((t) => ({ matchExpressions: termRequirements(t) }));
 }

@@ -6,7 +6,17 @@
 // nodes without the pool label included.
 import { PolicyError } from '../../policy/errors.ts';
 import type { AgentConfig, FleetModel, LabelSelector, NodeSelectorTerm, PolicyModel } from '../../policy/model.ts';
-import { ALL_NODES, and, NO_NODES, notSelectorNodes, or, requirement, selectorNodes, toNodeSelectorTerms, type NodeSet } from './affinity.ts';
+import {
+  ALL_NODES,
+  and,
+  NO_NODES,
+  notSelectorNodes,
+  or,
+  requirement,
+  selectorNodes,
+  toNodeSelectorTerms,
+  type NodeSet,
+} from './affinity.ts';
 import { compareText } from '../../policy/diagnostics.ts';
 import { API_VERSION } from '../../policy/schema.ts';
 import type { PolicySet } from '../../policy/model.ts';
@@ -55,7 +65,8 @@ export class AffinityOverflowError extends PolicyError {
 
 function bounded(name: string, set: NodeSet, excluded: readonly string[]): NodeSet {
   if (set.length > MAX_AFFINITY_TERMS) {
-    const what = excluded.length > 0 ? `the nodes of selector policies ${excluded.join(', ')}` : 'the pools named by nodePools';
+    const what =
+      excluded.length > 0 ? `the nodes of selector policies ${excluded.join(', ')}` : 'the pools named by nodePools';
     throw new AffinityOverflowError(
       name,
       `excluding ${what} takes ${set.length} node affinity terms (at most ${MAX_AFFINITY_TERMS}); ` +
@@ -83,7 +94,10 @@ function memberships(fleet: FleetModel, policies: readonly PolicyModel[]): Map<s
   // Validation gives selector policies distinct priorities; the name breaks ties all the same.
   selectors.sort((a, b) => b.priority - a.priority || compareText(a.name, b.name));
   // The nodes no policy has taken so far; each policy in precedence order takes from it.
-  let unclaimed = claimedPools.length > 0 ? requirement({ key: fleet.poolLabel, operator: 'NotIn', values: claimedPools }) : ALL_NODES;
+  let unclaimed =
+    claimedPools.length > 0
+      ? requirement({ key: fleet.poolLabel, operator: 'NotIn', values: claimedPools })
+      : ALL_NODES;
   const excluded: string[] = [];
   selectors.forEach((s, i) => {
     out.set(s.name, bounded(s.name, and(unclaimed, selectorNodes(s.selector)), excluded));
@@ -123,12 +137,16 @@ export function compileFleet(set: PolicySet): CompiledFleet {
   const { fleet } = set;
   const policies = [...set.policies].sort((a, b) => compareText(a.name, b.name));
   const shares = memberships(fleet, policies);
-  const terms = new Map(policies.map((p) => [p.name, toNodeSelectorTerms(shares.get(p.name) ?? NO_NODES, fleet.poolLabel)]));
+  const terms = new Map(
+    policies.map((p) => [p.name, toNodeSelectorTerms(shares.get(p.name) ?? NO_NODES, fleet.poolLabel)]),
+  );
   const warnings: string[] = [];
   const compiled = policies.map((policy): CompiledPolicy => {
     const empty = (shares.get(policy.name) ?? NO_NODES).length === 0;
     if (empty) {
-      warnings.push(`policy "${policy.name}" can take no node: policies that take precedence (nodePools, then nodeSelectors of higher priority) claim every node it would; its DaemonSet stays empty`);
+      warnings.push(
+        `policy "${policy.name}" can take no node: policies that take precedence (nodePools, then nodeSelectors of higher priority) claim every node it would; its DaemonSet stays empty`,
+      );
     }
     const members = terms.get(policy.name)!;
     return { policy, terms: members, empty, config: agentConfig(fleet, policy, members) };

@@ -5,7 +5,16 @@ import { posix } from 'node:path';
 import type { V1ConfigMap, V1DaemonSet, V1Toleration } from '@kubernetes/client-node';
 import type { FleetModel } from '../../policy/model.ts';
 import type { CompiledPolicy } from './compile.ts';
-import { CONFIG_HASH_ANNOTATION, FLEET_LABEL, names, objectLabels, podSelectorLabels, type FieldComment, type KubeObject, type RenderedObject } from './objects.ts';
+import {
+  CONFIG_HASH_ANNOTATION,
+  FLEET_LABEL,
+  names,
+  objectLabels,
+  podSelectorLabels,
+  type FieldComment,
+  type KubeObject,
+  type RenderedObject,
+} from './objects.ts';
 import { canonicalJson } from './serialize.ts';
 
 /** Where the ConfigMap is mounted; the agent's `--config` reads CONFIG_PATH. */
@@ -35,10 +44,17 @@ function renderConfigMap(fleet: FleetModel, compiled: CompiledPolicy, json: stri
   const cm: V1ConfigMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: names.policy(compiled.policy), namespace: fleet.namespace, labels: objectLabels(fleet, compiled.policy) },
+    metadata: {
+      name: names.policy(compiled.policy),
+      namespace: fleet.namespace,
+      labels: objectLabels(fleet, compiled.policy),
+    },
     data: { [CONFIG_FILE]: json },
   };
-  return { object: cm as KubeObject, comments: [{ path: ['data'], text: 'Compiled by patchwindow render; schema: schemas/agentconfig.schema.json.' }] };
+  return {
+    object: cm as KubeObject,
+    comments: [{ path: ['data'], text: 'Compiled by patchwindow render; schema: schemas/agentconfig.schema.json.' }],
+  };
 }
 
 function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: string): RenderedObject {
@@ -64,15 +80,31 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '10%', maxSurge: 0 } },
       template: {
         metadata: {
-          labels: { ...podSelectorLabels(policy), 'app.kubernetes.io/part-of': 'patchwindow', [FLEET_LABEL]: fleet.name },
+          labels: {
+            ...podSelectorLabels(policy),
+            'app.kubernetes.io/part-of': 'patchwindow',
+            [FLEET_LABEL]: fleet.name,
+          },
           annotations: { [CONFIG_HASH_ANNOTATION]: configHash(json) },
         },
         spec: {
           serviceAccountName: names.serviceAccount,
           hostPID: true,
           ...(agent.priorityClassName !== '' ? { priorityClassName: agent.priorityClassName } : {}),
-          ...(agent.imagePullSecrets.length > 0 ? { imagePullSecrets: agent.imagePullSecrets.map((name) => ({ name })) } : {}),
-          affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: compiled.terms.map((t) => ({ matchExpressions: t.matchExpressions.map((r) => (r.values ? { ...r, values: [...r.values] } : { key: r.key, operator: r.operator })) })) } } },
+          ...(agent.imagePullSecrets.length > 0
+            ? { imagePullSecrets: agent.imagePullSecrets.map((name) => ({ name })) }
+            : {}),
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: compiled.terms.map((t) => ({
+                  matchExpressions: t.matchExpressions.map((r) =>
+                    r.values ? { ...r, values: [...r.values] } : { key: r.key, operator: r.operator },
+                  ),
+                })),
+              },
+            },
+          },
           tolerations: tolerations(fleet),
           containers: [
             {
@@ -89,11 +121,16 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
               ports: [{ name: 'metrics', containerPort: agent.metricsPort, protocol: 'TCP' }],
               livenessProbe: { ...port, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 3 },
               readinessProbe: { ...port, periodSeconds: 10 },
-              resources: { ...stringMap('requests', agent.resources.requests), ...stringMap('limits', agent.resources.limits) },
+              resources: {
+                ...stringMap('requests', agent.resources.requests),
+                ...stringMap('limits', agent.resources.limits),
+              },
               securityContext: { privileged: true, runAsUser: 0, readOnlyRootFilesystem: true },
               volumeMounts: [
                 { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                ...(sentinelDir === null ? [] : [{ name: 'sentinel', mountPath: posix.join(HOST_ROOT, sentinelDir), readOnly: true }]),
+                ...(sentinelDir === null
+                  ? []
+                  : [{ name: 'sentinel', mountPath: posix.join(HOST_ROOT, sentinelDir), readOnly: true }]),
                 { name: 'boot-id', mountPath: posix.join(HOST_ROOT, BOOT_ID_PATH), readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
               ],
@@ -106,20 +143,48 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
   };
   const container = [...pod, 'containers', 0];
   const comments: FieldComment[] = [
-    { path: ['spec', 'updateStrategy'], text: 'Agents hold no workload and keep node state on the Node, so restarting a tenth of them at once is safe; never two on one node (maxSurge 0): they would share one slot holder name.' },
-    { path: [...pod, 'hostPID'], text: 'hostPID and privileged only because the reboot needs nsenter into the host (PID 1) to run the allow-listed reboot and sentinel commands.' },
-    { path: [...pod, 'affinity'], text: `Exactly the nodes of policy ${policy.name}: disjoint from every other policy's DaemonSet (check with patchwindow coverage).` },
-    { path: [...pod, 'tolerations'], text: fleet.agent.tolerations === null ? 'Tolerates every taint: each node of the policy gets its agent (Fleet spec.agent.tolerations overrides).' : 'From the Fleet spec.agent.tolerations: nodes with other taints get no agent.' },
+    {
+      path: ['spec', 'updateStrategy'],
+      text: 'Agents hold no workload and keep node state on the Node, so restarting a tenth of them at once is safe; never two on one node (maxSurge 0): they would share one slot holder name.',
+    },
+    {
+      path: [...pod, 'hostPID'],
+      text: 'hostPID and privileged only because the reboot needs nsenter into the host (PID 1) to run the allow-listed reboot and sentinel commands.',
+    },
+    {
+      path: [...pod, 'affinity'],
+      text: `Exactly the nodes of policy ${policy.name}: disjoint from every other policy's DaemonSet (check with patchwindow coverage).`,
+    },
+    {
+      path: [...pod, 'tolerations'],
+      text:
+        fleet.agent.tolerations === null
+          ? 'Tolerates every taint: each node of the policy gets its agent (Fleet spec.agent.tolerations overrides).'
+          : 'From the Fleet spec.agent.tolerations: nodes with other taints get no agent.',
+    },
     { path: [...container, 'ports'], text: 'Serves /metrics and /healthz (Fleet spec.agent.metricsPort).' },
-    { path: [...container, 'securityContext'], text: 'Root and privileged for nsenter into PID 1 (see hostPID); the root filesystem stays read-only.' },
-    ...(sentinelDir === null ? [] : [{ path: volume('sentinel'), text: `Read-only: the directory of the sentinel ${policy.reboot.sentinelFile}, under ${HOST_ROOT}.` }]),
+    {
+      path: [...container, 'securityContext'],
+      text: 'Root and privileged for nsenter into PID 1 (see hostPID); the root filesystem stays read-only.',
+    },
+    ...(sentinelDir === null
+      ? []
+      : [
+          {
+            path: volume('sentinel'),
+            text: `Read-only: the directory of the sentinel ${policy.reboot.sentinelFile}, under ${HOST_ROOT}.`,
+          },
+        ]),
     { path: volume('boot-id'), text: 'Read-only: the boot id tells the agent that its reboot happened.' },
   ];
   return { object: ds as KubeObject, comments };
 }
 
 /** `{ [field]: quantities as strings }`, or nothing when there are none. */
-function stringMap(field: 'requests' | 'limits', values: Readonly<Record<string, string | number>>): Record<string, Record<string, string>> {
+function stringMap(
+  field: 'requests' | 'limits',
+  values: Readonly<Record<string, string | number>>,
+): Record<string, Record<string, string>> {
   const entries = Object.entries(values);
   return entries.length === 0 ? {} : { [field]: Object.fromEntries(entries.map(([k, v]) => [k, String(v)])) };
 }

@@ -53,7 +53,11 @@ export function objectLabels(fleet: FleetModel, policy?: PolicyModel): Record<st
  * DaemonSet of a given name (not the fleet name, which may be renamed).
  */
 export function podSelectorLabels(policy: PolicyModel): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'patchwindow', 'app.kubernetes.io/component': 'agent', [POLICY_LABEL]: policy.name };
+  return {
+    'app.kubernetes.io/name': 'patchwindow',
+    'app.kubernetes.io/component': 'agent',
+    [POLICY_LABEL]: policy.name,
+  };
 }
 
 /** Names of the objects; namespaced ones are unique within the fleet's namespace. */

@@ -63,7 +63,11 @@ function listed(names: readonly string[]): string {
 }
 
 /** Makes `dir` hold exactly `files`; see the top of this file for what it refuses. */
-export async function writeOutputDir(dir: string, files: readonly OutputFile[], opts: { clean: boolean }): Promise<WriteResult> {
+export async function writeOutputDir(
+  dir: string,
+  files: readonly OutputFile[],
+  opts: { clean: boolean },
+): Promise<WriteResult> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (err: unknown) {
@@ -73,10 +77,14 @@ export async function writeOutputDir(dir: string, files: readonly OutputFile[], 
   const directories = entries.filter((e) => e.kind === 'directory').map((e) => e.name);
   const foreign = entries.filter((e) => e.kind === 'foreign').map((e) => e.name);
   if (directories.length > 0) {
-    throw new UsageError(`--out ${dir}: holds directories render did not make (${listed(directories)}); render writes a flat directory of its own — choose an empty or dedicated directory`);
+    throw new UsageError(
+      `--out ${dir}: holds directories render did not make (${listed(directories)}); render writes a flat directory of its own — choose an empty or dedicated directory`,
+    );
   }
   if (foreign.length > 0 && !opts.clean) {
-    throw new UsageError(`--out ${dir}: holds files render did not write (${listed(foreign)}); move them away, choose another directory, or pass --clean to delete them`);
+    throw new UsageError(
+      `--out ${dir}: holds files render did not write (${listed(foreign)}); move them away, choose another directory, or pass --clean to delete them`,
+    );
   }
   const keep = new Set(files.map((f) => f.name));
   for (const f of files) {

@@ -41,10 +41,22 @@ function notificationSecrets(policies: readonly PolicyModel[]): string[] {
 
 function clusterRules(policies: readonly PolicyModel[]): Rule[] {
   const rules: Rule[] = [
-    { rule: { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] }, why: 'Nodes: watch all for the budgets; patch its own to cordon, uncordon, label and record its state annotation.' },
-    { rule: { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }, why: 'Pods: find the pods on its node to drain them and to evaluate pod blockers.' },
-    { rule: { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] }, why: 'Evictions: drain through the eviction API, which honours PodDisruptionBudgets; no pod delete.' },
-    { rule: { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create'] }, why: 'Events on its Node (cluster-scoped objects record events in the default namespace).' },
+    {
+      rule: { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
+      why: 'Nodes: watch all for the budgets; patch its own to cordon, uncordon, label and record its state annotation.',
+    },
+    {
+      rule: { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      why: 'Pods: find the pods on its node to drain them and to evaluate pod blockers.',
+    },
+    {
+      rule: { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
+      why: 'Evictions: drain through the eviction API, which honours PodDisruptionBudgets; no pod delete.',
+    },
+    {
+      rule: { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create'] },
+      why: 'Events on its Node (cluster-scoped objects record events in the default namespace).',
+    },
   ];
   const withNamespaceSelector = namespaceSelectorPolicies(policies);
   if (withNamespaceSelector.length > 0) {
@@ -58,7 +70,14 @@ function clusterRules(policies: readonly PolicyModel[]): Rule[] {
 
 function namespacedRules(policies: readonly PolicyModel[]): Rule[] {
   const rules: Rule[] = [
-    { rule: { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] }, why: 'Leases: the reboot slots of the budgets, in this namespace only.' },
+    {
+      rule: {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+      },
+      why: 'Leases: the reboot slots of the budgets, in this namespace only.',
+    },
   ];
   const secrets = notificationSecrets(policies);
   if (secrets.length > 0) {
@@ -80,8 +99,16 @@ export function renderRbac(fleet: FleetModel, policies: readonly PolicyModel[]):
     kind: 'Namespace',
     metadata: { name: namespace, labels: { ...labels, 'pod-security.kubernetes.io/enforce': 'privileged' } },
   };
-  const sa: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: names.serviceAccount, namespace, labels } };
-  const clusterRole: V1ClusterRole = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: names.clusterRole(fleet), labels } };
+  const sa: V1ServiceAccount = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: names.serviceAccount, namespace, labels },
+  };
+  const clusterRole: V1ClusterRole = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: names.clusterRole(fleet), labels },
+  };
   const clusterRoleBinding: V1ClusterRoleBinding = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
@@ -89,7 +116,11 @@ export function renderRbac(fleet: FleetModel, policies: readonly PolicyModel[]):
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: names.clusterRole(fleet) },
     subjects: [subject],
   };
-  const role: V1Role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: names.role, namespace, labels } };
+  const role: V1Role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: { name: names.role, namespace, labels },
+  };
   const roleBinding: V1RoleBinding = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',

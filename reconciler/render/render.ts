@@ -25,7 +25,10 @@ export interface OutputFile {
  * name) its ConfigMap and DaemonSet.
  */
 export function renderObjects(compiled: CompiledFleet): RenderedObject[] {
-  const out = renderRbac(compiled.fleet, compiled.policies.map((p) => p.policy));
+  const out = renderRbac(
+    compiled.fleet,
+    compiled.policies.map((p) => p.policy),
+  );
   for (const p of compiled.policies) out.push(...renderPolicy(compiled.fleet, p));
   const keys = new Set<string>();
   for (const r of out) {

@@ -61,7 +61,8 @@ function attachComment(doc: Document, comment: FieldComment): void {
     const last = i === path.length - 1;
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
-      if (!pair || !isScalar(pair.key)) throw new Error(`comment path ${JSON.stringify(path)}: no key ${String(segment)}`);
+      if (!pair || !isScalar(pair.key))
+        throw new Error(`comment path ${JSON.stringify(path)}: no key ${String(segment)}`);
       if (last) pair.key.commentBefore = wrap(comment.text);
       node = pair.value;
     } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {

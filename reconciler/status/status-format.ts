@@ -9,7 +9,9 @@ const DASH = '-';
 
 function windowText(window: Interval | null, timeZone: string | null, nowMs: number): string {
   if (!window || !timeZone) return DASH;
-  return window.startMs <= nowMs ? `open until ${formatZoned(window.endMs, timeZone)}` : formatZoned(window.startMs, timeZone);
+  return window.startMs <= nowMs
+    ? `open until ${formatZoned(window.endMs, timeZone)}`
+    : formatZoned(window.startMs, timeZone);
 }
 
 function sinceText(ms: number | null): string {
@@ -18,22 +20,47 @@ function sinceText(ms: number | null): string {
 }
 
 function nodeCells(r: NodeRow, nowMs: number): string[] {
-  const policy = r.policies.length === 0 ? DASH : r.policies.length === 1 ? r.policies[0]! : `${r.policies.join('+')} (conflict)`;
-  return [r.node, policy, r.pool ?? DASH, sinceText(r.rebootRequiredSinceMs), r.phase, r.slots.join(',') || DASH, r.blocker ?? DASH, windowText(r.window, r.timeZone, nowMs)];
+  const policy =
+    r.policies.length === 0 ? DASH : r.policies.length === 1 ? r.policies[0]! : `${r.policies.join('+')} (conflict)`;
+  return [
+    r.node,
+    policy,
+    r.pool ?? DASH,
+    sinceText(r.rebootRequiredSinceMs),
+    r.phase,
+    r.slots.join(',') || DASH,
+    r.blocker ?? DASH,
+    windowText(r.window, r.timeZone, nowMs),
+  ];
 }
 
 function groupCells(g: GroupRow, nowMs: number): string[] {
   const name = g.group === FLEET_GROUP ? 'fleet-wide cap' : g.group;
-  return [g.fleet, name, String(g.nodes), `${g.allowed} (${g.budget})`, String(g.unavailable), String(g.pending), windowText(g.window, g.timeZone, nowMs)];
+  return [
+    g.fleet,
+    name,
+    String(g.nodes),
+    `${g.allowed} (${g.budget})`,
+    String(g.unavailable),
+    String(g.pending),
+    windowText(g.window, g.timeZone, nowMs),
+  ];
 }
 
 export function formatStatusText(s: Status, nowMs: number): string {
-  const nodes = formatTable(['NODE', 'POLICY', 'POOL', 'REBOOT REQUIRED SINCE', 'PHASE', 'SLOT', 'BLOCKER', 'NEXT WINDOW'], s.nodes.map((r) => nodeCells(r, nowMs)));
-  const groups = formatTable(['FLEET', 'POLICY', 'NODES', 'BUDGET', 'UNAVAILABLE', 'PENDING', 'NEXT WINDOW'], s.groups.map((g) => groupCells(g, nowMs)));
+  const nodes = formatTable(
+    ['NODE', 'POLICY', 'POOL', 'REBOOT REQUIRED SINCE', 'PHASE', 'SLOT', 'BLOCKER', 'NEXT WINDOW'],
+    s.nodes.map((r) => nodeCells(r, nowMs)),
+  );
+  const groups = formatTable(
+    ['FLEET', 'POLICY', 'NODES', 'BUDGET', 'UNAVAILABLE', 'PENDING', 'NEXT WINDOW'],
+    s.groups.map((g) => groupCells(g, nowMs)),
+  );
   return `${nodes}\n${groups}`;
 }
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined || Number.isNaN(ms) ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined) =>
+  ms === null || ms === undefined || Number.isNaN(ms) ? null : new Date(ms).toISOString();
 const interval = (w: Interval | null) => (w ? { start: iso(w.startMs), end: iso(w.endMs) } : null);
 
 /** JSON for tools: times in RFC 3339 UTC, absent values null. */

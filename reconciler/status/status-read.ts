@@ -1,7 +1,13 @@
 // Reads what `patchwindow status` shows from the cluster: AgentConfig ConfigMaps (labelled by render),
 // Nodes, slot Leases of each fleet and the agents' waiting Events on Nodes. Unreadable or outdated
 // AgentConfigs are skipped with a warning, never guessed at.
-import { CoordinationV1Api, CoreV1Api, type CoreV1Event, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  type CoreV1Event,
+  type KubeConfig,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
 import { SLOT_GROUP_LABEL, slotOf } from '../../kube/slots.ts';
 import type { Slot } from '../../kube/ports.ts';
 import type { AgentConfig } from '../../policy/model.ts';
@@ -11,7 +17,14 @@ import { schemaProblems } from '../../policy/schema.ts';
 import type { StatusInput, StatusNode, WaitEvent } from './status.ts';
 
 /** Reasons of the Events an agent records when it starts waiting (agent/tell.ts). */
-const WAIT_REASONS = new Set(['SentinelUnknown', 'RebootHeld', 'RebootPaused', 'WaitingForWindow', 'WaitingForSlot', 'RebootBlocked']);
+const WAIT_REASONS = new Set([
+  'SentinelUnknown',
+  'RebootHeld',
+  'RebootPaused',
+  'WaitingForWindow',
+  'WaitingForSlot',
+  'RebootBlocked',
+]);
 const AGENT_COMPONENT = 'patchwindow-agent';
 
 function agentConfig(cm: V1ConfigMap, warnings: string[]): AgentConfig | undefined {
@@ -25,7 +38,9 @@ function agentConfig(cm: V1ConfigMap, warnings: string[]): AgentConfig | undefin
   }
   const problems = schemaProblems('AgentConfig', value);
   if (problems.length > 0) {
-    warnings.push(`${where}: not an AgentConfig this version reads (${problems[0]!.message}); skipped, re-render with this version`);
+    warnings.push(
+      `${where}: not an AgentConfig this version reads (${problems[0]!.message}); skipped, re-render with this version`,
+    );
     return undefined;
   }
   return value as AgentConfig;
@@ -37,7 +52,10 @@ function eventTimeMs(e: CoreV1Event): number {
 }
 
 /** Everything computeStatus needs; `namespace` narrows the search for AgentConfigs. */
-export async function readStatusInput(kc: KubeConfig, options: { namespace?: string; nowMs: number }): Promise<StatusInput & { warnings: string[] }> {
+export async function readStatusInput(
+  kc: KubeConfig,
+  options: { namespace?: string; nowMs: number },
+): Promise<StatusInput & { warnings: string[] }> {
   const core = kc.makeApiClient(CoreV1Api);
   const leases = kc.makeApiClient(CoordinationV1Api);
   const warnings: string[] = [];
@@ -45,7 +63,9 @@ export async function readStatusInput(kc: KubeConfig, options: { namespace?: str
   const maps = options.namespace
     ? await core.listNamespacedConfigMap({ namespace: options.namespace, labelSelector })
     : await core.listConfigMapForAllNamespaces({ labelSelector });
-  const configs = maps.items.filter((cm) => cm.data?.[CONFIG_FILE] !== undefined).flatMap((cm) => agentConfig(cm, warnings) ?? []);
+  const configs = maps.items
+    .filter((cm) => cm.data?.[CONFIG_FILE] !== undefined)
+    .flatMap((cm) => agentConfig(cm, warnings) ?? []);
   const nodes: StatusNode[] = (await core.listNode()).items.map((n) => ({
     name: n.metadata?.name ?? '',
     labels: n.metadata?.labels ?? {},
@@ -56,7 +76,10 @@ export async function readStatusInput(kc: KubeConfig, options: { namespace?: str
   const slots: { fleet: string; slot: Slot }[] = [];
   const fleets = new Map(configs.map((c) => [`${c.namespace}/${c.fleet}`, c]));
   for (const c of fleets.values()) {
-    const list = await leases.listNamespacedLease({ namespace: c.namespace, labelSelector: `${FLEET_LABEL}=${c.fleet},${SLOT_GROUP_LABEL}` });
+    const list = await leases.listNamespacedLease({
+      namespace: c.namespace,
+      labelSelector: `${FLEET_LABEL}=${c.fleet},${SLOT_GROUP_LABEL}`,
+    });
     for (const lease of list.items) {
       const slot = slotOf(lease);
       if (slot) slots.push({ fleet: c.fleet, slot });
@@ -68,7 +91,8 @@ export async function readStatusInput(kc: KubeConfig, options: { namespace?: str
     if (e.source?.component !== AGENT_COMPONENT || !WAIT_REASONS.has(e.reason ?? '')) continue;
     const node = e.involvedObject.name ?? '';
     const atMs = eventTimeMs(e);
-    if ((waits.get(node)?.atMs ?? -1) <= atMs) waits.set(node, { reason: e.reason ?? '', message: e.message ?? '', atMs });
+    if ((waits.get(node)?.atMs ?? -1) <= atMs)
+      waits.set(node, { reason: e.reason ?? '', message: e.message ?? '', atMs });
   }
   return { configs, nodes, slots, waits, nowMs: options.nowMs, warnings };
 }

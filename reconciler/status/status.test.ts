@@ -1,6 +1,12 @@
 // `patchwindow status` from plain data: the example's compiled AgentConfigs and nodes in every phase.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HOLD_KEY, LAST_REBOOT_ANNOTATION, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../policy/keys.ts';
+import {
+  HOLD_KEY,
+  LAST_REBOOT_ANNOTATION,
+  REBOOT_REQUIRED_LABEL,
+  REBOOT_REQUIRED_SINCE_ANNOTATION,
+  STATE_ANNOTATION,
+} from '../../policy/keys.ts';
 import type { Slot } from '../../kube/ports.ts';
 import { encodeLastReboot, encodeState, type NodeState } from '../../policy/state.ts';
 import type { AgentConfig } from '../../policy/model.ts';
@@ -13,7 +19,18 @@ const POOL = 'kubernetes.azure.com/agentpool';
 const HOUR = 3_600_000;
 const FLEET = 'prod-westeurope';
 
-function node(name: string, pool: string | null, o: { state?: Partial<NodeState> | string; required?: boolean; sinceMs?: number; ready?: boolean; hold?: string; loop?: boolean } = {}): StatusNode {
+function node(
+  name: string,
+  pool: string | null,
+  o: {
+    state?: Partial<NodeState> | string;
+    required?: boolean;
+    sinceMs?: number;
+    ready?: boolean;
+    hold?: string;
+    loop?: boolean;
+  } = {},
+): StatusNode {
   const annotations: Record<string, string> = {};
   const labels: Record<string, string> = pool ? { [POOL]: pool } : {};
   if (o.required) {
@@ -22,15 +39,37 @@ function node(name: string, pool: string | null, o: { state?: Partial<NodeState>
   }
   if (typeof o.state === 'string') annotations[STATE_ANNOTATION] = o.state;
   else if (o.state) {
-    const s: NodeState = { phase: 'draining', policy: 'system', attempt: 1, bootId: 'boot-1', slots: [], cordoned: true, labels: {}, startedMs: NOW - HOUR, sinceMs: NOW - HOUR, drainDeadlineMs: NOW + HOUR, ...o.state };
+    const s: NodeState = {
+      phase: 'draining',
+      policy: 'system',
+      attempt: 1,
+      bootId: 'boot-1',
+      slots: [],
+      cordoned: true,
+      labels: {},
+      startedMs: NOW - HOUR,
+      sinceMs: NOW - HOUR,
+      drainDeadlineMs: NOW + HOUR,
+      ...o.state,
+    };
     annotations[STATE_ANNOTATION] = encodeState(s);
   }
   if (o.hold) annotations[HOLD_KEY] = o.hold;
-  if (o.loop) annotations[LAST_REBOOT_ANNOTATION] = encodeLastReboot({ atMs: NOW - 2 * HOUR, bootId: 'b', sentinelSurvived: true });
+  if (o.loop)
+    annotations[LAST_REBOOT_ANNOTATION] = encodeLastReboot({
+      atMs: NOW - 2 * HOUR,
+      bootId: 'b',
+      sentinelSurvived: true,
+    });
   return { name, labels, annotations, ready: o.ready ?? true, unschedulable: false };
 }
 
-const slot = (group: string, index: number, holder: string, renewTimeMs = NOW - 1_000): { fleet: string; slot: Slot } => ({
+const slot = (
+  group: string,
+  index: number,
+  holder: string,
+  renewTimeMs = NOW - 1_000,
+): { fleet: string; slot: Slot } => ({
   fleet: FLEET,
   slot: { group, index, holder, renewTimeMs, ttlMs: 15 * 60_000, resourceVersion: '1' },
 });
@@ -42,17 +81,26 @@ beforeAll(async () => {
 
 function status() {
   const nodes = [
-    node('sys-1', 'system', { required: true, sinceMs: NOW - 5 * HOUR, state: { phase: 'draining', slots: [{ group: 'system', index: 0 }] } }),
+    node('sys-1', 'system', {
+      required: true,
+      sinceMs: NOW - 5 * HOUR,
+      state: { phase: 'draining', slots: [{ group: 'system', index: 0 }] },
+    }),
     node('sys-2', 'system', { required: true, sinceMs: NOW - 4 * HOUR }),
     node('gpu-1', 'gpu', { required: true, sinceMs: NOW - 3 * HOUR, hold: 'firmware update' }),
     node('gen-1', 'general', { required: true, sinceMs: NOW - 2 * HOUR }),
     node('gen-2', 'spot', { ready: false }),
-    node('gen-3', 'general', { state: { phase: 'failed', policy: 'general', reason: 'drain timed out', retryAfterMs: NOW + HOUR } }),
+    node('gen-3', 'general', {
+      state: { phase: 'failed', policy: 'general', reason: 'drain timed out', retryAfterMs: NOW + HOUR },
+    }),
     node('odd-1', null, { state: '{"version":7}' }),
     node('loop-1', 'general', { required: true, loop: true }),
   ];
   const waits = new Map<string, WaitEvent>([
-    ['gen-1', { reason: 'RebootBlocked', message: 'pod team/train-0 on the node matches a pod blocker', atMs: NOW - HOUR }],
+    [
+      'gen-1',
+      { reason: 'RebootBlocked', message: 'pod team/train-0 on the node matches a pod blocker', atMs: NOW - HOUR },
+    ],
     ['sys-2', { reason: 'WaitingForSlot', message: 'old wait, before the reboot was needed', atMs: NOW - 10 * HOUR }],
   ]);
   // gen-3 held a general slot that expired long ago: it counts for nothing.
@@ -63,15 +111,48 @@ function status() {
 describe('status', () => {
   it('shows each node with its policy, pool, phase, slot and blocker', () => {
     const rows = Object.fromEntries(status().nodes.map((r) => [r.node, r]));
-    expect(rows['sys-1']).toMatchObject({ policies: ['system'], pool: 'system', phase: 'draining', slots: ['fleet/0', 'system/0'], blocker: null, unavailable: true, rebootRequiredSinceMs: NOW - 5 * HOUR });
+    expect(rows['sys-1']).toMatchObject({
+      policies: ['system'],
+      pool: 'system',
+      phase: 'draining',
+      slots: ['fleet/0', 'system/0'],
+      blocker: null,
+      unavailable: true,
+      rebootRequiredSinceMs: NOW - 5 * HOUR,
+    });
     expect(rows['sys-2']).toMatchObject({ phase: 'pending', slots: [], blocker: null, unavailable: false });
-    expect(rows['gpu-1']).toMatchObject({ policies: ['gpu'], phase: 'pending', blocker: 'node annotation patchwindow.io/hold="firmware update" holds it' });
-    expect(rows['gen-1']).toMatchObject({ policies: ['general'], blocker: 'RebootBlocked: pod team/train-0 on the node matches a pod blocker' });
-    expect(rows['gen-2']).toMatchObject({ policies: ['general'], pool: 'spot', phase: 'idle', unavailable: true, rebootRequiredSinceMs: null });
-    expect(rows['gen-3']).toMatchObject({ phase: 'failed', slots: [], blocker: 'last attempt failed: drain timed out; retries after 2026-11-24 13:00 +00:00' });
+    expect(rows['gpu-1']).toMatchObject({
+      policies: ['gpu'],
+      phase: 'pending',
+      blocker: 'node annotation patchwindow.io/hold="firmware update" holds it',
+    });
+    expect(rows['gen-1']).toMatchObject({
+      policies: ['general'],
+      blocker: 'RebootBlocked: pod team/train-0 on the node matches a pod blocker',
+    });
+    expect(rows['gen-2']).toMatchObject({
+      policies: ['general'],
+      pool: 'spot',
+      phase: 'idle',
+      unavailable: true,
+      rebootRequiredSinceMs: null,
+    });
+    expect(rows['gen-3']).toMatchObject({
+      phase: 'failed',
+      slots: [],
+      blocker: 'last attempt failed: drain timed out; retries after 2026-11-24 13:00 +00:00',
+    });
     // The default policy takes nodes without the pool label.
-    expect(rows['odd-1']).toMatchObject({ policies: ['general'], pool: null, phase: 'unknown', blocker: 'state annotation patchwindow.io/state has version 7; this agent reads version 1' });
-    expect(rows['loop-1']).toMatchObject({ phase: 'pending', blocker: 'reboot loop: the sentinel survived the last reboot' });
+    expect(rows['odd-1']).toMatchObject({
+      policies: ['general'],
+      pool: null,
+      phase: 'unknown',
+      blocker: 'state annotation patchwindow.io/state has version 7; this agent reads version 1',
+    });
+    expect(rows['loop-1']).toMatchObject({
+      phase: 'pending',
+      blocker: 'reboot loop: the sentinel survived the last reboot',
+    });
     expect(Number.isNaN(rows['loop-1']!.rebootRequiredSinceMs)).toBe(true);
   });
 
@@ -96,21 +177,47 @@ describe('status', () => {
   it('prints two tables for a terminal', () => {
     const text = formatStatusText(status(), NOW);
     const [nodes, groups] = text.split('\n\n');
-    expect(nodes!.split('\n')[0]).toMatch(/^NODE +POLICY +POOL +REBOOT REQUIRED SINCE +PHASE +SLOT +BLOCKER +NEXT WINDOW$/);
-    expect(nodes).toMatch(/^sys-1 +system +system +2026-11-24 07:00 \+00:00 +draining +fleet\/0,system\/0 +- +2026-11-25 01:00 \+01:00$/m);
+    expect(nodes!.split('\n')[0]).toMatch(
+      /^NODE +POLICY +POOL +REBOOT REQUIRED SINCE +PHASE +SLOT +BLOCKER +NEXT WINDOW$/,
+    );
+    expect(nodes).toMatch(
+      /^sys-1 +system +system +2026-11-24 07:00 \+00:00 +draining +fleet\/0,system\/0 +- +2026-11-25 01:00 \+01:00$/m,
+    );
     expect(groups!.split('\n')[0]).toMatch(/^FLEET +POLICY +NODES +BUDGET +UNAVAILABLE +PENDING +NEXT WINDOW$/);
     expect(groups).toMatch(/^prod-westeurope +general +5 +1 \(20%\) +1 +2 +2026-11-24 20:00 \+01:00$/m);
     expect(groups).toMatch(/^prod-westeurope +fleet-wide cap +8 +3 \(3\) +2 +4 +-$/m);
   });
 
   it('prints JSON for tools', () => {
-    const doc = JSON.parse(formatStatusJson(status(), NOW)) as { time: string; nodes: Record<string, unknown>[]; pools: Record<string, unknown>[] };
+    const doc = JSON.parse(formatStatusJson(status(), NOW)) as {
+      time: string;
+      nodes: Record<string, unknown>[];
+      pools: Record<string, unknown>[];
+    };
     expect(doc.time).toBe('2026-11-24T12:00:00.000Z');
     expect(doc.nodes.find((n) => n.node === 'sys-1')).toEqual({
-      node: 'sys-1', fleet: FLEET, policies: ['system'], pool: 'system', rebootRequired: true, rebootRequiredSince: '2026-11-24T07:00:00.000Z',
-      phase: 'draining', slots: ['fleet/0', 'system/0'], blocker: null, unavailable: true,
+      node: 'sys-1',
+      fleet: FLEET,
+      policies: ['system'],
+      pool: 'system',
+      rebootRequired: true,
+      rebootRequiredSince: '2026-11-24T07:00:00.000Z',
+      phase: 'draining',
+      slots: ['fleet/0', 'system/0'],
+      blocker: null,
+      unavailable: true,
       nextWindow: { start: '2026-11-25T00:00:00.000Z', end: '2026-11-25T03:00:00.000Z' },
     });
-    expect(doc.pools.at(-1)).toEqual({ fleet: FLEET, policy: null, fleetCap: true, nodes: 8, budget: '3', allowedUnavailable: 3, unavailable: 2, pending: 4, nextWindow: null });
+    expect(doc.pools.at(-1)).toEqual({
+      fleet: FLEET,
+      policy: null,
+      fleetCap: true,
+      nodes: 8,
+      budget: '3',
+      allowedUnavailable: 3,
+      unavailable: 2,
+      pending: 4,
+      nextWindow: null,
+    });
   });
 });

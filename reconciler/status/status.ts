@@ -5,7 +5,12 @@
 import { describeBlockReason, holdReason } from '../../agent/core/blockers.ts';
 import { slotIsStale } from '../../agent/core/budget.ts';
 import { FLEET_GROUP } from '../../policy/budget.ts';
-import { LAST_REBOOT_ANNOTATION, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../policy/keys.ts';
+import {
+  LAST_REBOOT_ANNOTATION,
+  REBOOT_REQUIRED_LABEL,
+  REBOOT_REQUIRED_SINCE_ANNOTATION,
+  STATE_ANNOTATION,
+} from '../../policy/keys.ts';
 import type { Slot } from '../../kube/ports.ts';
 import { decodeLastReboot, decodeState, type Phase } from '../../policy/state.ts';
 import { allowedUnavailable, formatBudget } from '../../policy/budget.ts';
@@ -78,34 +83,67 @@ export interface Status {
   readonly groups: readonly GroupRow[];
 }
 
-function phaseOf(node: StatusNode): { phase: NodePhase; problem?: string; failed?: { reason?: string; retryAfterMs?: number } } {
+function phaseOf(node: StatusNode): {
+  phase: NodePhase;
+  problem?: string;
+  failed?: { reason?: string; retryAfterMs?: number };
+} {
   const read = decodeState(node.annotations[STATE_ANNOTATION]);
   if (read.kind === 'corrupt') return { phase: 'unknown', problem: read.problem };
   if (read.kind === 'ok') {
     const s = read.state;
-    return s.phase === 'failed' ? { phase: 'failed', failed: { ...(s.reason ? { reason: s.reason } : {}), ...(s.retryAfterMs ? { retryAfterMs: s.retryAfterMs } : {}) } } : { phase: s.phase };
+    return s.phase === 'failed'
+      ? {
+          phase: 'failed',
+          failed: {
+            ...(s.reason ? { reason: s.reason } : {}),
+            ...(s.retryAfterMs ? { retryAfterMs: s.retryAfterMs } : {}),
+          },
+        }
+      : { phase: s.phase };
   }
   return { phase: node.labels[REBOOT_REQUIRED_LABEL] === 'true' ? 'pending' : 'idle' };
 }
 
-function blockerOf(node: StatusNode, p: ReturnType<typeof phaseOf>, wait: WaitEvent | undefined, sinceMs: number | null): string | null {
+function blockerOf(
+  node: StatusNode,
+  p: ReturnType<typeof phaseOf>,
+  wait: WaitEvent | undefined,
+  sinceMs: number | null,
+): string | null {
   const hold = holdReason(node);
   if (hold) return describeBlockReason(hold);
   if (p.problem) return `state annotation ${STATE_ANNOTATION} ${p.problem}`;
-  if (p.failed) return `last attempt failed${p.failed.reason ? `: ${p.failed.reason}` : ''}${p.failed.retryAfterMs ? `; retries after ${formatZoned(p.failed.retryAfterMs, 'UTC')}` : ''}`;
-  if (decodeLastReboot(node.annotations[LAST_REBOOT_ANNOTATION])?.sentinelSurvived && p.phase === 'pending') return 'reboot loop: the sentinel survived the last reboot';
+  if (p.failed)
+    return `last attempt failed${p.failed.reason ? `: ${p.failed.reason}` : ''}${p.failed.retryAfterMs ? `; retries after ${formatZoned(p.failed.retryAfterMs, 'UTC')}` : ''}`;
+  if (decodeLastReboot(node.annotations[LAST_REBOOT_ANNOTATION])?.sentinelSurvived && p.phase === 'pending')
+    return 'reboot loop: the sentinel survived the last reboot';
   // A waiting Event older than the current need tells of an earlier wait.
-  if (p.phase === 'pending' && wait && (sinceMs === null || Number.isNaN(sinceMs) || wait.atMs >= sinceMs)) return `${wait.reason}: ${wait.message}`;
+  if (p.phase === 'pending' && wait && (sinceMs === null || Number.isNaN(sinceMs) || wait.atMs >= sinceMs))
+    return `${wait.reason}: ${wait.message}`;
   return null;
 }
 
-function nextWindow(config: AgentConfig | undefined, nowMs: number, cache: Map<AgentConfig, Interval | null>): Interval | null {
+function nextWindow(
+  config: AgentConfig | undefined,
+  nowMs: number,
+  cache: Map<AgentConfig, Interval | null>,
+): Interval | null {
   if (!config) return null;
-  if (!cache.has(config)) cache.set(config, compileSchedule(config.policy.schedule).nextWindows(nowMs, 1, START_HORIZON_MS)[0] ?? null);
+  if (!cache.has(config))
+    cache.set(config, compileSchedule(config.policy.schedule).nextWindows(nowMs, 1, START_HORIZON_MS)[0] ?? null);
   return cache.get(config)!;
 }
 
-function group(fleet: string, name: string, budget: Budget, members: readonly NodeRow[], live: ReadonlySet<string>, config: AgentConfig | undefined, window: Interval | null): GroupRow {
+function group(
+  fleet: string,
+  name: string,
+  budget: Budget,
+  members: readonly NodeRow[],
+  live: ReadonlySet<string>,
+  config: AgentConfig | undefined,
+  window: Interval | null,
+): GroupRow {
   return {
     fleet,
     group: name,
@@ -124,35 +162,45 @@ export function computeStatus(input: StatusInput): Status {
   const names = new Set(input.nodes.map((n) => n.name));
   const live = input.slots.filter((s) => !slotIsStale(s.slot, names, nowMs));
   const windows = new Map<AgentConfig, Interval | null>();
-  const configs = [...input.configs].sort((a, b) => compareText(a.fleet, b.fleet) || compareText(a.policy.name, b.policy.name));
-  const nodes: NodeRow[] = [...input.nodes].sort((a, b) => compareText(a.name, b.name)).map((node) => {
-    const mine = configs.filter((c) => nodeSelectorTermsMatch(c.members, node.labels));
-    const first = mine[0];
-    const required = node.labels[REBOOT_REQUIRED_LABEL] === 'true';
-    const since = required ? Date.parse(node.annotations[REBOOT_REQUIRED_SINCE_ANNOTATION] ?? '') : null;
-    const p = phaseOf(node);
-    const slots = live.filter((s) => s.slot.holder === node.name && (first === undefined || s.fleet === first.fleet)).map((s) => `${s.slot.group}/${s.slot.index}`).sort(compareText);
-    return {
-      node: node.name,
-      fleet: first?.fleet ?? null,
-      policies: mine.map((c) => c.policy.name),
-      pool: first ? (node.labels[first.poolLabel] ?? null) : null,
-      rebootRequiredSinceMs: since,
-      phase: p.phase,
-      slots,
-      blocker: blockerOf(node, p, input.waits.get(node.name), since),
-      window: nextWindow(first, nowMs, windows),
-      timeZone: first?.policy.schedule.timeZone ?? null,
-      unavailable: !node.ready || node.unschedulable || slots.length > 0,
-    };
-  });
+  const configs = [...input.configs].sort(
+    (a, b) => compareText(a.fleet, b.fleet) || compareText(a.policy.name, b.policy.name),
+  );
+  const nodes: NodeRow[] = [...input.nodes]
+    .sort((a, b) => compareText(a.name, b.name))
+    .map((node) => {
+      const mine = configs.filter((c) => nodeSelectorTermsMatch(c.members, node.labels));
+      const first = mine[0];
+      const required = node.labels[REBOOT_REQUIRED_LABEL] === 'true';
+      const since = required ? Date.parse(node.annotations[REBOOT_REQUIRED_SINCE_ANNOTATION] ?? '') : null;
+      const p = phaseOf(node);
+      const slots = live
+        .filter((s) => s.slot.holder === node.name && (first === undefined || s.fleet === first.fleet))
+        .map((s) => `${s.slot.group}/${s.slot.index}`)
+        .sort(compareText);
+      return {
+        node: node.name,
+        fleet: first?.fleet ?? null,
+        policies: mine.map((c) => c.policy.name),
+        pool: first ? (node.labels[first.poolLabel] ?? null) : null,
+        rebootRequiredSinceMs: since,
+        phase: p.phase,
+        slots,
+        blocker: blockerOf(node, p, input.waits.get(node.name), since),
+        window: nextWindow(first, nowMs, windows),
+        timeZone: first?.policy.schedule.timeZone ?? null,
+        unavailable: !node.ready || node.unschedulable || slots.length > 0,
+      };
+    });
   const groups: GroupRow[] = [];
   for (const fleet of [...new Set(configs.map((c) => c.fleet))]) {
     const ofFleet = configs.filter((c) => c.fleet === fleet);
-    const holders = (g: string) => new Set(live.filter((s) => s.fleet === fleet && s.slot.group === g).map((s) => s.slot.holder));
+    const holders = (g: string) =>
+      new Set(live.filter((s) => s.fleet === fleet && s.slot.group === g).map((s) => s.slot.holder));
     for (const c of ofFleet) {
       const members = nodes.filter((n) => n.fleet === fleet && n.policies[0] === c.policy.name);
-      groups.push(group(fleet, c.policy.name, c.policy.budget, members, holders(c.policy.name), c, nextWindow(c, nowMs, windows)));
+      groups.push(
+        group(fleet, c.policy.name, c.policy.budget, members, holders(c.policy.name), c, nextWindow(c, nowMs, windows)),
+      );
     }
     const cap = ofFleet[0]?.fleetBudget;
     // The fleet-wide cap counts every node of the cluster, as the agents do.

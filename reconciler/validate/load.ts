@@ -23,7 +23,13 @@ function fileProblem(file: string, message: string, rule: string): Diagnostic {
 /** False, with a diagnostic, when a file of `size` bytes is over the limit. */
 export function withinSizeLimit(file: string, size: number, diagnostics: Diagnostic[]): boolean {
   if (size <= MAX_FILE_BYTES) return true;
-  diagnostics.push(fileProblem(file, `is ${(size / MAX_FILE_BYTES).toFixed(1)} MiB; policy files are limited to 1 MiB, split it`, 'file-size'));
+  diagnostics.push(
+    fileProblem(
+      file,
+      `is ${(size / MAX_FILE_BYTES).toFixed(1)} MiB; policy files are limited to 1 MiB, split it`,
+      'file-size',
+    ),
+  );
   return false;
 }
 
@@ -44,13 +50,17 @@ async function readSource(file: string, diagnostics: Diagnostic[]): Promise<Sour
     if (!withinSizeLimit(file, info.size, diagnostics)) return undefined;
     bytes = await readFile(file);
   } catch (err: unknown) {
-    throw new IoError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+    throw new IoError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+      cause: err,
+    });
   }
   return decodeSource(file, bytes, diagnostics);
 }
 
 /** Reads every policy file under `paths`; unreadable paths throw IoError (exit 2). */
-export async function loadSources(paths: readonly string[]): Promise<{ sources: SourceFile[]; diagnostics: Diagnostic[] }> {
+export async function loadSources(
+  paths: readonly string[],
+): Promise<{ sources: SourceFile[]; diagnostics: Diagnostic[] }> {
   const sources: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const path of paths) {
@@ -59,14 +69,20 @@ export async function loadSources(paths: readonly string[]): Promise<{ sources: 
       info = await stat(path);
     } catch (err: unknown) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new IoError(code === 'ENOENT' ? `${path}: no such file or directory` : `${path}: cannot be read (${code ?? String(err)})`, { cause: err });
+      throw new IoError(
+        code === 'ENOENT' ? `${path}: no such file or directory` : `${path}: cannot be read (${code ?? String(err)})`,
+        { cause: err },
+      );
     }
     if (info.isDirectory()) {
       let names: string[];
       try {
         names = (await readdir(path)).filter(isPolicyFileName).sort();
       } catch (err: unknown) {
-        throw new IoError(`${path}: cannot list the directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
+        throw new IoError(
+          `${path}: cannot list the directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+          { cause: err },
+        );
       }
       if (names.length === 0) throw new IoError(`${path}: contains no .yaml or .yml files`);
       for (const n of names) {

@@ -5,9 +5,7 @@ import { parseBudget } from '../../policy/budget.ts';
 import { isTimeZone } from '../../policy/calendar.ts';
 import { parseDuration } from '../../policy/duration.ts';
 import { dns1123LabelProblem } from '../../policy/labels.ts';
-import type {
-  Budget,
-} from '../../policy/model.ts';
+import type { Budget } from '../../policy/model.ts';
 import { showValue, type FieldPath } from '../../policy/diagnostics.ts';
 
 /** Where normalize sends what it finds; `rule` names the check. */
@@ -18,11 +16,21 @@ export interface Report {
 }
 
 /** A duration field: parsed, or reported and replaced by `fallback` so checking can go on. */
-export function duration(report: Report, path: FieldPath, text: string | undefined, fallbackMs: number, opts: { min?: number; max?: number } = {}): number {
+export function duration(
+  report: Report,
+  path: FieldPath,
+  text: string | undefined,
+  fallbackMs: number,
+  opts: { min?: number; max?: number } = {},
+): number {
   if (text === undefined) return fallbackMs;
   const ms = parseDuration(text);
   if (ms === undefined) {
-    report.error(path, `${showValue(text)} is not a duration; use a number and a unit, e.g. 90s, 30m, 1h30m, 2d`, 'duration');
+    report.error(
+      path,
+      `${showValue(text)} is not a duration; use a number and a unit, e.g. 90s, 30m, 1h30m, 2d`,
+      'duration',
+    );
     return fallbackMs;
   }
   if (opts.min !== undefined && ms < opts.min) {
@@ -38,7 +46,11 @@ export function budget(report: Report, path: FieldPath, value: number | string |
   if (value === undefined) return fallback;
   const parsed = parseBudget(value);
   if (!parsed) {
-    report.error(path, `${showValue(value)} is not a budget; use a whole number >= 1 or a percentage "1%".."100%" (quoted)`, 'budget');
+    report.error(
+      path,
+      `${showValue(value)} is not a budget; use a whole number >= 1 or a percentage "1%".."100%" (quoted)`,
+      'budget',
+    );
     return fallback;
   }
   return parsed;
@@ -47,12 +59,15 @@ export function budget(report: Report, path: FieldPath, value: number | string |
 export function timeZone(report: Report, path: FieldPath, name: string | undefined, fallback: string): string {
   if (name === undefined) return fallback;
   if (!isTimeZone(name)) {
-    report.error(path, `${showValue(name)} is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or UTC`, 'time-zone');
+    report.error(
+      path,
+      `${showValue(name)} is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or UTC`,
+      'time-zone',
+    );
     return fallback;
   }
   return name;
 }
-
 
 export function url(report: Report, path: FieldPath, text: string): void {
   let parsed: URL | undefined;
@@ -73,7 +88,11 @@ export function regex(report: Report, path: FieldPath, text: string | undefined)
   try {
     new RegExp(text, 'u');
   } catch (err: unknown) {
-    report.error(path, `${showValue(text)} is not a valid regular expression (${(err as Error).message.replace(/^Invalid regular expression: /, '')})`, 'regex');
+    report.error(
+      path,
+      `${showValue(text)} is not a valid regular expression (${(err as Error).message.replace(/^Invalid regular expression: /, '')})`,
+      'regex',
+    );
   }
 }
 
@@ -81,4 +100,3 @@ export function name(report: Report, path: FieldPath, value: string): void {
   const problem = dns1123LabelProblem(value);
   if (problem) report.error(path, `${showValue(value)} ${problem}; it names Kubernetes objects`, 'name');
 }
-

@@ -1,9 +1,7 @@
 // Normalizing notifications (pure): events, message templates and their variables.
 import type { RebootPolicy } from '../../policy/generated/rebootpolicy.ts';
 import { dns1123SubdomainProblem } from '../../policy/labels.ts';
-import type {
-  NotificationSpec,
-} from '../../policy/model.ts';
+import type { NotificationSpec } from '../../policy/model.ts';
 import type { Report } from './normalize-fields.ts';
 import { DEFAULT_TEMPLATES, NOTIFY_EVENTS } from '../../policy/notify.ts';
 import { showValue, type FieldPath } from '../../policy/diagnostics.ts';
@@ -17,13 +15,21 @@ export function notifications(report: Report, written: RebootPolicy['spec']['not
     const p = dns1123SubdomainProblem(ref.name);
     if (p) report.error([...at, 'urlFrom', 'secretKeyRef', 'name'], `${showValue(ref.name)} ${p}`, 'name');
     if (!/^[-._a-zA-Z0-9]+$/.test(ref.key)) {
-      report.error([...at, 'urlFrom', 'secretKeyRef', 'key'], `${showValue(ref.key)} is not a Secret key; use letters, digits, "-", "_" and "."`, 'name');
+      report.error(
+        [...at, 'urlFrom', 'secretKeyRef', 'key'],
+        `${showValue(ref.key)} is not a Secret key; use letters, digits, "-", "_" and "."`,
+        'name',
+      );
     }
     const templates = { ...DEFAULT_TEMPLATES, ...(n.templates ?? {}) };
     for (const [event, text] of Object.entries(n.templates ?? {}) as [string, string][]) {
       for (const match of text.matchAll(/\{([^}]*)\}/g)) {
         if (!TEMPLATE_VARIABLES.includes(match[1]!)) {
-          report.error([...at, 'templates', event], `{${match[1]!}} is not a template variable; use ${TEMPLATE_VARIABLES.map((v) => `{${v}}`).join(', ')}`, 'template');
+          report.error(
+            [...at, 'templates', event],
+            `{${match[1]!}} is not a template variable; use ${TEMPLATE_VARIABLES.map((v) => `{${v}}`).join(', ')}`,
+            'template',
+          );
         }
       }
     }
@@ -35,4 +41,3 @@ export function notifications(report: Report, written: RebootPolicy['spec']['not
     };
   });
 }
-

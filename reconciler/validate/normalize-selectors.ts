@@ -1,12 +1,14 @@
 // Normalizing label maps and label selectors (pure) by the API server's own rules (policy/labels.ts).
 import { labelKeyProblem, labelValueProblem } from '../../policy/labels.ts';
-import type {
-  LabelSelector,
-} from '../../policy/model.ts';
+import type { LabelSelector } from '../../policy/model.ts';
 import type { Report } from './normalize-fields.ts';
 import { showValue, type FieldPath } from '../../policy/diagnostics.ts';
 
-export function labelMap(report: Report, path: FieldPath, labels: Record<string, string> | undefined): Record<string, string> {
+export function labelMap(
+  report: Report,
+  path: FieldPath,
+  labels: Record<string, string> | undefined,
+): Record<string, string> {
   for (const [key, value] of Object.entries(labels ?? {})) {
     const keyProblem = labelKeyProblem(key);
     if (keyProblem) report.error([...path, key], `label key ${showValue(key)} ${keyProblem}`, 'label', { key: true });
@@ -36,4 +38,3 @@ export function labelSelector(report: Report, path: FieldPath, selector: LabelSe
   });
   return selector;
 }
-

@@ -1,14 +1,15 @@
 // Normalizing windows and blackouts (pure): times of day, weekdays, end or duration, date and instant
 // bounds read in the policy's zone (DESIGN.md "Semantics that tests pin down").
 import type { RebootPolicy } from '../../policy/generated/rebootpolicy.ts';
-import { parseInstant, parsePlainDate, parsePlainDateTime, parseTimeOfDay, parseWeekday } from '../../policy/calendar.ts';
+import {
+  parseInstant,
+  parsePlainDate,
+  parsePlainDateTime,
+  parseTimeOfDay,
+  parseWeekday,
+} from '../../policy/calendar.ts';
 import { blackoutInterval } from '../../policy/windows.ts';
-import type {
-  BlackoutBound,
-  BlackoutSpec,
-  WindowSpec,
-  Weekday,
-} from '../../policy/model.ts';
+import type { BlackoutBound, BlackoutSpec, WindowSpec, Weekday } from '../../policy/model.ts';
 import { duration, timeZone, type Report } from './normalize-fields.ts';
 import { showValue, type FieldPath } from '../../policy/diagnostics.ts';
 
@@ -21,7 +22,11 @@ export function blackoutBound(report: Report, path: FieldPath, text: string): Bl
   if (local) return { kind: 'local', dateTime: local };
   const epochMs = parseInstant(text);
   if (epochMs !== undefined) return { kind: 'instant', epochMs };
-  report.error(path, `${showValue(text)} is not a date or instant; use YYYY-MM-DD, YYYY-MM-DDTHH:MM (local) or an RFC 3339 instant such as 2026-12-21T18:00:00Z`, 'blackout');
+  report.error(
+    path,
+    `${showValue(text)} is not a date or instant; use YYYY-MM-DD, YYYY-MM-DDTHH:MM (local) or an RFC 3339 instant such as 2026-12-21T18:00:00Z`,
+    'blackout',
+  );
   return undefined;
 }
 
@@ -42,11 +47,19 @@ export function blackouts(
     // with one of each, the order checked here (in UTC) can be reversed in some zones, and the blackout
     // would then be silently empty there.
     if (source === 'fleet' && (start.kind === 'instant') !== (end.kind === 'instant')) {
-      report.error([...path, i], `mixes an instant with a date or local time (start ${showValue(b.start)}, end ${showValue(b.end)}); a Fleet blackout's dates and local times apply in each policy's time zone, so use bounds of one kind: both instants, or both dates/local times`, 'blackout');
+      report.error(
+        [...path, i],
+        `mixes an instant with a date or local time (start ${showValue(b.start)}, end ${showValue(b.end)}); a Fleet blackout's dates and local times apply in each policy's time zone, so use bounds of one kind: both instants, or both dates/local times`,
+        'blackout',
+      );
       return;
     }
     if (!compare(start, end)) {
-      report.error([...path, i, 'end'], `${showValue(b.end)} is before start ${showValue(b.start)}; the end of a blackout may not come before its start`, 'blackout');
+      report.error(
+        [...path, i, 'end'],
+        `${showValue(b.end)} is before start ${showValue(b.start)}; the end of a blackout may not come before its start`,
+        'blackout',
+      );
       return;
     }
     out.push({ start, end, reason: b.reason ?? '', source });
@@ -75,7 +88,12 @@ export function windows(report: Report, written: RebootPolicy['spec']['windows']
     const days = new Set<Weekday>();
     w.days.forEach((d, j) => {
       const day = parseWeekday(d);
-      if (day === undefined) report.error([...at, 'days', j], `${showValue(d)} is not a day; use mon, tue, wed, thu, fri, sat, sun (or the full names)`, 'weekday');
+      if (day === undefined)
+        report.error(
+          [...at, 'days', j],
+          `${showValue(d)} is not a day; use mon, tue, wed, thu, fri, sat, sun (or the full names)`,
+          'weekday',
+        );
       else days.add(day);
     });
     const start = timeOfDay(report, [...at, 'start'], w.start);
@@ -98,4 +116,3 @@ export function windows(report: Report, written: RebootPolicy['spec']['windows']
   });
   return out;
 }
-

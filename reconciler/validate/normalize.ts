@@ -5,13 +5,13 @@ import { FLEET_GROUP } from '../../policy/budget.ts';
 import type { Fleet } from '../../policy/generated/fleet.ts';
 import type { RebootPolicy } from '../../policy/generated/rebootpolicy.ts';
 import { parseInstant } from '../../policy/calendar.ts';
-import { dns1123LabelProblem, dns1123SubdomainProblem, labelKeyProblem, labelValueProblem } from '../../policy/labels.ts';
-import type {
-  AgentSettings,
-  FleetModel,
-  LabelSelector,
-  PolicyModel,
-} from '../../policy/model.ts';
+import {
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  labelKeyProblem,
+  labelValueProblem,
+} from '../../policy/labels.ts';
+import type { AgentSettings, FleetModel, LabelSelector, PolicyModel } from '../../policy/model.ts';
 import { budget, duration, name, regex, timeZone, url, type Report } from './normalize-fields.ts';
 import { labelSelector, labelMap } from './normalize-selectors.ts';
 import { blackouts, boundsOrdered, windows } from './normalize-windows.ts';
@@ -30,10 +30,14 @@ export function normalizeFleet(report: Report, fleet: Fleet, version: string): F
   const nsProblem = dns1123LabelProblem(namespace);
   if (nsProblem) report.error(['spec', 'namespace'], `${showValue(namespace)} ${nsProblem}`, 'name');
   const poolKeyProblem = labelKeyProblem(spec.poolLabel);
-  if (poolKeyProblem) report.error(['spec', 'poolLabel'], `label key ${showValue(spec.poolLabel)} ${poolKeyProblem}`, 'label');
+  if (poolKeyProblem)
+    report.error(['spec', 'poolLabel'], `label key ${showValue(spec.poolLabel)} ${poolKeyProblem}`, 'label');
   const allowedReboot = spec.allowedCommands?.reboot ?? [DEFAULT_REBOOT_COMMAND];
   const allowedSentinel = spec.allowedCommands?.sentinel ?? [];
-  for (const [what, list] of [['reboot', allowedReboot], ['sentinel', allowedSentinel]] as const) {
+  for (const [what, list] of [
+    ['reboot', allowedReboot],
+    ['sentinel', allowedSentinel],
+  ] as const) {
     list.forEach((argv, i) => absoluteProgram(report, ['spec', 'allowedCommands', what, i], argv));
   }
   const a = spec.agent ?? {};
@@ -62,7 +66,10 @@ export function normalizeFleet(report: Report, fleet: Fleet, version: string): F
     name: fleet.metadata.name,
     namespace,
     poolLabel: spec.poolLabel,
-    budget: spec.maxUnavailable === undefined ? null : budget(report, ['spec', 'maxUnavailable'], spec.maxUnavailable, { kind: 'count', count: 1 }),
+    budget:
+      spec.maxUnavailable === undefined
+        ? null
+        : budget(report, ['spec', 'maxUnavailable'], spec.maxUnavailable, { kind: 'count', count: 1 }),
     defaultPolicy: spec.defaultPolicy ?? null,
     // Fleet blackouts are compared as written; date-only bounds apply in each policy's zone.
     blackouts: blackouts(report, ['spec', 'blackouts'], spec.blackouts, 'fleet', boundsOrdered('UTC')),
@@ -71,42 +78,75 @@ export function normalizeFleet(report: Report, fleet: Fleet, version: string): F
   };
 }
 
-
 /**
  * One RebootPolicy, normalized against its Fleet. Without a usable Fleet (`fleet` undefined, itself
  * reported) the checks that need it are left out rather than made against made-up settings: the
  * allowed commands, and whether a policy without nodePools is the default one.
  */
-export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: FleetModel | undefined, isDefault: boolean): PolicyModel {
+export function normalizePolicy(
+  report: Report,
+  policy: RebootPolicy,
+  fleet: FleetModel | undefined,
+  isDefault: boolean,
+): PolicyModel {
   const poolLabel = fleet?.poolLabel ?? "the Fleet's poolLabel";
   const spec = policy.spec;
   name(report, ['metadata', 'name'], policy.metadata.name);
   if (policy.metadata.name === RESERVED_POLICY_NAME) {
-    report.error(['metadata', 'name'], `"${RESERVED_POLICY_NAME}" is reserved: the slots of the Fleet's cluster-wide cap use it; choose another name`, 'name');
+    report.error(
+      ['metadata', 'name'],
+      `"${RESERVED_POLICY_NAME}" is reserved: the slots of the Fleet's cluster-wide cap use it; choose another name`,
+      'name',
+    );
   }
   const zone = timeZone(report, ['spec', 'timeZone'], spec.timeZone, 'UTC');
 
   let membership: PolicyModel['membership'];
   if (spec.nodePools !== undefined && spec.nodeSelector !== undefined) {
-    report.error(['spec', 'nodeSelector'], 'has both nodePools and nodeSelector; a policy takes its nodes one way, keep one', 'membership');
+    report.error(
+      ['spec', 'nodeSelector'],
+      'has both nodePools and nodeSelector; a policy takes its nodes one way, keep one',
+      'membership',
+    );
   }
   if (spec.priority !== undefined && spec.nodeSelector === undefined) {
-    report.error(['spec', 'priority'], 'only orders nodeSelector policies; remove it or use nodeSelector', 'membership');
+    report.error(
+      ['spec', 'priority'],
+      'only orders nodeSelector policies; remove it or use nodeSelector',
+      'membership',
+    );
   }
   (spec.nodePools ?? []).forEach((pool, i) => {
     const p = labelValueProblem(pool);
-    if (p || pool.length === 0) report.error(['spec', 'nodePools', i], `${showValue(pool)} is not a value of label ${poolLabel}: ${p ?? 'it is empty'}`, 'label');
+    if (p || pool.length === 0)
+      report.error(
+        ['spec', 'nodePools', i],
+        `${showValue(pool)} is not a value of label ${poolLabel}: ${p ?? 'it is empty'}`,
+        'label',
+      );
   });
   if (isDefault) {
     membership = { kind: 'default', pools: [...(spec.nodePools ?? [])] };
     if (spec.nodeSelector !== undefined) {
-      report.error(['spec', 'nodeSelector'], `the Fleet's defaultPolicy takes every node no other policy claims; remove nodeSelector (nodePools may stay)`, 'membership');
+      report.error(
+        ['spec', 'nodeSelector'],
+        `the Fleet's defaultPolicy takes every node no other policy claims; remove nodeSelector (nodePools may stay)`,
+        'membership',
+      );
     }
   } else if (spec.nodeSelector !== undefined) {
-    membership = { kind: 'selector', selector: labelSelector(report, ['spec', 'nodeSelector'], spec.nodeSelector), priority: spec.priority ?? 0 };
+    membership = {
+      kind: 'selector',
+      selector: labelSelector(report, ['spec', 'nodeSelector'], spec.nodeSelector),
+      priority: spec.priority ?? 0,
+    };
   } else {
     if (spec.nodePools === undefined && fleet !== undefined) {
-      report.error(['spec'], `names no nodes; add nodePools (values of ${poolLabel}) or nodeSelector, or make it the Fleet's defaultPolicy`, 'membership');
+      report.error(
+        ['spec'],
+        `names no nodes; add nodePools (values of ${poolLabel}) or nodeSelector, or make it the Fleet's defaultPolicy`,
+        'membership',
+      );
     }
     membership = { kind: 'pools', pools: [...(spec.nodePools ?? [])] };
   }
@@ -116,42 +156,83 @@ export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: Fle
     url(report, ['spec', 'blockers', 'alerts', 'prometheusUrl'], alerts.prometheusUrl);
     regex(report, ['spec', 'blockers', 'alerts', 'filter'], alerts.filter);
     if (alerts.filterMatchOnly && alerts.filter === undefined) {
-      report.error(['spec', 'blockers', 'alerts', 'filterMatchOnly'], 'needs a filter: without one no alert would ever block; add filter or remove filterMatchOnly', 'regex');
+      report.error(
+        ['spec', 'blockers', 'alerts', 'filterMatchOnly'],
+        'needs a filter: without one no alert would ever block; add filter or remove filterMatchOnly',
+        'regex',
+      );
     }
   }
   const pods = (spec.blockers?.pods ?? []).map((b, i) => ({
-    namespaceSelector: b.namespaceSelector ? labelSelector(report, ['spec', 'blockers', 'pods', i, 'namespaceSelector'], b.namespaceSelector as LabelSelector) : null,
+    namespaceSelector: b.namespaceSelector
+      ? labelSelector(
+          report,
+          ['spec', 'blockers', 'pods', i, 'namespaceSelector'],
+          b.namespaceSelector as LabelSelector,
+        )
+      : null,
     selector: labelSelector(report, ['spec', 'blockers', 'pods', i, 'selector'], b.selector as LabelSelector),
   }));
 
   const d = spec.drain ?? {};
   const r = spec.reboot ?? {};
   command(report, ['spec', 'reboot', 'command'], r.command, fleet?.allowedCommands.reboot, 'reboot');
-  command(report, ['spec', 'reboot', 'sentinelCommand'], r.sentinelCommand, fleet?.allowedCommands.sentinel, 'sentinel');
+  command(
+    report,
+    ['spec', 'reboot', 'sentinelCommand'],
+    r.sentinelCommand,
+    fleet?.allowedCommands.sentinel,
+    'sentinel',
+  );
   if (r.method === 'signal' && r.command !== undefined) {
-    report.error(['spec', 'reboot', 'command'], 'is not used with method: signal; remove it or use method: command', 'reboot-method');
+    report.error(
+      ['spec', 'reboot', 'command'],
+      'is not used with method: signal; remove it or use method: command',
+      'reboot-method',
+    );
   }
   if (r.method !== 'signal' && r.signal !== undefined) {
-    report.error(['spec', 'reboot', 'signal'], 'is only used with method: signal; remove it or set method: signal', 'reboot-method');
+    report.error(
+      ['spec', 'reboot', 'signal'],
+      'is only used with method: signal; remove it or set method: signal',
+      'reboot-method',
+    );
   }
   if (r.sentinelFile !== undefined && !r.sentinelFile.startsWith('/')) {
-    report.error(['spec', 'reboot', 'sentinelFile'], `${showValue(r.sentinelFile)} is not an absolute path on the host; write e.g. /var/run/reboot-required`, 'command');
+    report.error(
+      ['spec', 'reboot', 'sentinelFile'],
+      `${showValue(r.sentinelFile)} is not an absolute path on the host; write e.g. /var/run/reboot-required`,
+      'command',
+    );
   }
   if (spec.paused !== undefined && spec.pausedUntil !== undefined) {
-    report.error(['spec', 'pausedUntil'], 'is set together with paused; use paused: true to stop until further notice, or pausedUntil alone', 'pause');
+    report.error(
+      ['spec', 'pausedUntil'],
+      'is set together with paused; use paused: true to stop until further notice, or pausedUntil alone',
+      'pause',
+    );
   }
   let pause: PolicyModel['schedule']['pause'] = spec.paused ? { kind: 'indefinite' } : { kind: 'none' };
   if (spec.pausedUntil !== undefined) {
     const epochMs = parseInstant(spec.pausedUntil);
     if (epochMs === undefined) {
-      report.error(['spec', 'pausedUntil'], `${showValue(spec.pausedUntil)} is not an instant; use RFC 3339 with an offset, e.g. 2026-12-01T00:00:00Z`, 'instant');
+      report.error(
+        ['spec', 'pausedUntil'],
+        `${showValue(spec.pausedUntil)} is not an instant; use RFC 3339 with an offset, e.g. 2026-12-01T00:00:00Z`,
+        'instant',
+      );
     } else if (!spec.paused) {
       pause = { kind: 'until', epochMs };
     }
   }
-  const gracePeriodMs = d.gracePeriod === undefined ? undefined : duration(report, ['spec', 'drain', 'gracePeriod'], d.gracePeriod, 0);
+  const gracePeriodMs =
+    d.gracePeriod === undefined ? undefined : duration(report, ['spec', 'drain', 'gracePeriod'], d.gracePeriod, 0);
   if (gracePeriodMs !== undefined && gracePeriodMs % 1000 !== 0) {
-    report.error(['spec', 'drain', 'gracePeriod'], `${showValue(d.gracePeriod)} is not whole seconds; Kubernetes grace periods are in seconds`, 'duration');
+    report.error(
+      ['spec', 'drain', 'gracePeriod'],
+      `${showValue(d.gracePeriod)} is not whole seconds; Kubernetes grace periods are in seconds`,
+      'duration',
+    );
   }
   return {
     name: policy.metadata.name,
@@ -191,7 +272,9 @@ export function normalizePolicy(report: Report, policy: RebootPolicy, fleet: Fle
       command: r.command ?? DEFAULT_REBOOT_COMMAND,
       signal: r.signal ?? 39,
       delayMs: duration(report, ['spec', 'reboot', 'delay'], r.delay, 0),
-      expectedDurationMs: duration(report, ['spec', 'reboot', 'expectedDuration'], r.expectedDuration, 10 * 60_000, { min: 1 }),
+      expectedDurationMs: duration(report, ['spec', 'reboot', 'expectedDuration'], r.expectedDuration, 10 * 60_000, {
+        min: 1,
+      }),
       // kured's rule: a sentinel command replaces the default file; both count when both are written.
       sentinelFile: r.sentinelFile ?? (r.sentinelCommand === undefined ? '/var/run/reboot-required' : null),
       sentinelCommand: r.sentinelCommand ?? null,

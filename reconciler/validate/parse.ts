@@ -68,7 +68,7 @@ function makeLocate(doc: Document, lines: LineCounter): ParsedDocument['locate']
       }
     }
     const target = options?.key && keyNode ? keyNode : node;
-    const range = (target as Node | null)?.range ?? (doc.contents)?.range;
+    const range = (target as Node | null)?.range ?? doc.contents?.range;
     return range ? at(range[0]) : { line: 1, column: 1 };
   };
 }
@@ -83,7 +83,11 @@ export function parseSource(source: SourceFile): { documents: ParsedDocument[]; 
 
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(source.text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true }) as Document.Parsed[];
+    docs = parseAllDocuments(source.text, {
+      lineCounter: lines,
+      prettyErrors: true,
+      uniqueKeys: true,
+    }) as Document.Parsed[];
   } catch (err: unknown) {
     problem({ line: 1, column: 1 }, [], `cannot be parsed as YAML: ${(err as Error).message}`, 'yaml-syntax');
     return { documents, diagnostics };
@@ -96,7 +100,12 @@ export function parseSource(source: SourceFile): { documents: ParsedDocument[]; 
         const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
         const first = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
         const hint = e.code === 'DUPLICATE_KEY' ? '; each key may appear once in a mapping, remove or rename one' : '';
-        problem({ line: pos.line, column: pos.col }, [], `invalid YAML: ${first}${hint}`, e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : 'yaml-syntax');
+        problem(
+          { line: pos.line, column: pos.col },
+          [],
+          `invalid YAML: ${first}${hint}`,
+          e.code === 'DUPLICATE_KEY' ? 'yaml-duplicate-key' : 'yaml-syntax',
+        );
       }
       return;
     }
@@ -111,9 +120,10 @@ export function parseSource(source: SourceFile): { documents: ParsedDocument[]; 
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (err: unknown) {
-      const message = err instanceof ReferenceError
-        ? `uses YAML aliases too often (more than ${MAX_ALIASES} expansions); write the values out instead`
-        : `cannot be read: ${(err as Error).message}`;
+      const message =
+        err instanceof ReferenceError
+          ? `uses YAML aliases too often (more than ${MAX_ALIASES} expansions); write the values out instead`
+          : `cannot be read: ${(err as Error).message}`;
       problem(locate([]), [], message, 'yaml-limits');
       return;
     }

@@ -10,13 +10,20 @@ import { reporterFor, type Located } from './located.ts';
 export const WINDOW_HORIZON_DAYS = 90;
 
 /** Rules over the whole policy set; `policies` are in file order. */
-export function crossDocumentRules(fleet: Located<FleetModel>, policies: readonly Located<PolicyModel>[]): Diagnostic[] {
+export function crossDocumentRules(
+  fleet: Located<FleetModel>,
+  policies: readonly Located<PolicyModel>[],
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const byName = new Map<string, Located<PolicyModel>>();
   for (const p of policies) {
     const first = byName.get(p.model.name);
     if (first) {
-      reporterFor(p.doc, out).error(['metadata', 'name'], `"${p.model.name}" is also the name of the policy in ${first.doc.file}:${first.doc.locate(['metadata', 'name']).line}; policy names must be unique`, 'unique-name');
+      reporterFor(p.doc, out).error(
+        ['metadata', 'name'],
+        `"${p.model.name}" is also the name of the policy in ${first.doc.file}:${first.doc.locate(['metadata', 'name']).line}; policy names must be unique`,
+        'unique-name',
+      );
     } else {
       byName.set(p.model.name, p);
     }
@@ -25,7 +32,11 @@ export function crossDocumentRules(fleet: Located<FleetModel>, policies: readonl
   const defaultName = fleet.model.defaultPolicy;
   if (defaultName !== null && !byName.has(defaultName)) {
     const known = [...byName.keys()].sort();
-    reporterFor(fleet.doc, out).error(['spec', 'defaultPolicy'], `"${defaultName}" names no RebootPolicy; use one of: ${known.join(', ') || '(none defined)'}`, 'default-policy');
+    reporterFor(fleet.doc, out).error(
+      ['spec', 'defaultPolicy'],
+      `"${defaultName}" names no RebootPolicy; use one of: ${known.join(', ') || '(none defined)'}`,
+      'default-policy',
+    );
   }
 
   const poolOwner = new Map<string, Located<PolicyModel>>();
@@ -35,9 +46,17 @@ export function crossDocumentRules(fleet: Located<FleetModel>, policies: readonl
     m.pools.forEach((pool, i) => {
       const owner = poolOwner.get(pool);
       if (owner && owner !== p) {
-        reporterFor(p.doc, out).error(['spec', 'nodePools', i], `pool "${pool}" is already taken by policy "${owner.model.name}" (${owner.doc.file}); a pool belongs to exactly one policy`, 'pool-overlap');
+        reporterFor(p.doc, out).error(
+          ['spec', 'nodePools', i],
+          `pool "${pool}" is already taken by policy "${owner.model.name}" (${owner.doc.file}); a pool belongs to exactly one policy`,
+          'pool-overlap',
+        );
       } else if (owner === p) {
-        reporterFor(p.doc, out).error(['spec', 'nodePools', i], `pool "${pool}" is listed twice; remove one`, 'pool-overlap');
+        reporterFor(p.doc, out).error(
+          ['spec', 'nodePools', i],
+          `pool "${pool}" is listed twice; remove one`,
+          'pool-overlap',
+        );
       } else {
         poolOwner.set(pool, p);
       }
@@ -50,7 +69,11 @@ export function crossDocumentRules(fleet: Located<FleetModel>, policies: readonl
     if (m.kind !== 'selector') continue;
     const owner = priorityOwner.get(m.priority);
     if (owner) {
-      reporterFor(p.doc, out).error(['spec', 'priority'], `${m.priority} is also the priority of selector policy "${owner.model.name}"; give every nodeSelector policy its own priority so overlaps have one winner`, 'priority');
+      reporterFor(p.doc, out).error(
+        ['spec', 'priority'],
+        `${m.priority} is also the priority of selector policy "${owner.model.name}"; give every nodeSelector policy its own priority so overlaps have one winner`,
+        'priority',
+      );
     } else {
       priorityOwner.set(m.priority, p);
     }
@@ -63,7 +86,7 @@ function nominalLengthMs(w: WindowSpec): number {
   if (w.end.kind === 'duration') return w.end.durationMs;
   const start = w.start.hour * 60 + w.start.minute;
   const end = w.end.time.hour * 60 + w.end.time.minute;
-  return ((end - start + 1440 - 1) % 1440 + 1) * 60_000;
+  return (((end - start + 1440 - 1) % 1440) + 1) * 60_000;
 }
 
 /** Warnings (exit 0): schedules under which a policy's nodes would never or rarely start. */
@@ -75,7 +98,11 @@ export function scheduleWarnings(policy: Located<PolicyModel>, nowMs: number): D
   m.schedule.windows.forEach((w, i) => {
     const length = nominalLengthMs(w);
     if (length < neededMs) {
-      report.warning(['spec', 'windows', i], `is ${formatDuration(length)} long, shorter than drain.timeout ${formatDuration(m.drain.timeoutMs)} + reboot.expectedDuration ${formatDuration(m.reboot.expectedDurationMs)}; no node can start in it unless it touches another window — lengthen it or shorten the drain timeout`, 'window-too-short');
+      report.warning(
+        ['spec', 'windows', i],
+        `is ${formatDuration(length)} long, shorter than drain.timeout ${formatDuration(m.drain.timeoutMs)} + reboot.expectedDuration ${formatDuration(m.reboot.expectedDurationMs)}; no node can start in it unless it touches another window — lengthen it or shorten the drain timeout`,
+        'window-too-short',
+      );
     }
   });
   const horizonMs = WINDOW_HORIZON_DAYS * 86_400_000;
@@ -83,7 +110,11 @@ export function scheduleWarnings(policy: Located<PolicyModel>, nowMs: number): D
     const { pause } = m.schedule;
     const paused = pause.kind === 'indefinite' || (pause.kind === 'until' && pause.epochMs > nowMs);
     const why = paused ? 'the pause covers' : 'blackouts cover';
-    report.warning(['spec', 'windows'], `leave no effective window in the next ${WINDOW_HORIZON_DAYS} days (${why} them all); this policy's nodes will not be rebooted`, 'no-windows');
+    report.warning(
+      ['spec', 'windows'],
+      `leave no effective window in the next ${WINDOW_HORIZON_DAYS} days (${why} them all); this policy's nodes will not be rebooted`,
+      'no-windows',
+    );
   }
   return out;
 }

@@ -28,7 +28,12 @@ spec:
 `;
 
 function validate(files: Record<string, string>): Diagnostic[] {
-  return [...validateSources(Object.entries(files).map(([file, text]) => ({ file, text })), { nowMs: NOW }).diagnostics];
+  return [
+    ...validateSources(
+      Object.entries(files).map(([file, text]) => ({ file, text })),
+      { nowMs: NOW },
+    ).diagnostics,
+  ];
 }
 
 /** The one diagnostic for `web.yaml` with `from` replaced by `to` (or text appended). */
@@ -52,7 +57,10 @@ describe('validate', () => {
   it('reports a node affinity that would need too many terms at the policy it belongs to', () => {
     const files: Record<string, string> = { 'fleet.yaml': FLEET };
     for (const i of [0, 1, 2, 3]) {
-      files[`s${i}.yaml`] = WEB.replace('name: web', `name: s${i}`).replace('nodePools: [web]', `nodeSelector: { matchLabels: { a${i}: x, b${i}: x, c${i}: x } }\n  priority: ${i}`);
+      files[`s${i}.yaml`] = WEB.replace('name: web', `name: s${i}`).replace(
+        'nodePools: [web]',
+        `nodeSelector: { matchLabels: { a${i}: x, b${i}: x, c${i}: x } }\n  priority: ${i}`,
+      );
     }
     const d = only(validate({ ...files, 'web.yaml': WEB.replace('  nodePools: [web]\n', '') }));
     expect(d).toEqual({
@@ -62,16 +70,22 @@ describe('validate', () => {
       path: 'spec',
       severity: 'error',
       rule: 'affinity-terms',
-      message: 'excluding the nodes of selector policies s3, s2, s1, s0 takes 81 node affinity terms (at most 64); use fewer requirements in the nodeSelectors of higher priority, or nodePools instead of nodeSelector',
+      message:
+        'excluding the nodes of selector policies s3, s2, s1, s0 takes 81 node affinity terms (at most 64); use fewer requirements in the nodeSelectors of higher priority, or nodePools instead of nodeSelector',
     });
   });
 
   it("reports a Fleet namespace the caller's agents do not live in, at spec.namespace", () => {
-    const sources = [{ file: 'fleet.yaml', text: FLEET.replace('spec:\n', 'spec:\n  namespace: elsewhere\n') }, { file: 'web.yaml', text: WEB }];
+    const sources = [
+      { file: 'fleet.yaml', text: FLEET.replace('spec:\n', 'spec:\n  namespace: elsewhere\n') },
+      { file: 'web.yaml', text: WEB },
+    ];
     expect(validateSources(sources, { nowMs: NOW, agentNamespace: 'elsewhere' }).diagnostics).toEqual([]);
     const d = only([...validateSources(sources, { nowMs: NOW, agentNamespace: 'patchwindow' }).diagnostics]);
     expect(d).toMatchObject({ file: 'fleet.yaml', line: 6, column: 14, path: 'spec.namespace', rule: 'namespace' });
-    expect(d.message).toBe('is elsewhere, but this reconciler manages namespace patchwindow (its RBAC covers that one only); change the Fleet or --agent-namespace');
+    expect(d.message).toBe(
+      'is elsewhere, but this reconciler manages namespace patchwindow (its RBAC covers that one only); change the Fleet or --agent-namespace',
+    );
   });
 
   it('reports a broken Fleet without blaming policies for settings only it could give', () => {
@@ -99,23 +113,45 @@ describe('validate', () => {
 
     it('refuses alias bombs instead of expanding them', () => {
       const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-      for (let i = 1; i < 8; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+      for (let i = 1; i < 8; i++)
+        bomb.push(
+          `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(96 + i)}`)
+            .join(', ')}]`,
+        );
       const d = only(validate({ 'fleet.yaml': FLEET, 'web.yaml': WEB, 'bomb.yaml': bomb.join('\n') }));
       expect(d).toMatchObject({ file: 'bomb.yaml', line: 1, column: 1, rule: 'yaml-limits' });
       expect(d.message).toContain('YAML aliases too often');
     });
 
     it('names a Kubernetes object in the policy directory for what it is', () => {
-      const d = only(validate({ 'fleet.yaml': FLEET, 'web.yaml': WEB, 'deploy.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n' }));
+      const d = only(
+        validate({
+          'fleet.yaml': FLEET,
+          'web.yaml': WEB,
+          'deploy.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n',
+        }),
+      );
       expect(d).toEqual({
-        file: 'deploy.yaml', line: 2, column: 7, path: 'kind', severity: 'error', rule: 'document-kind',
-        message: 'this is a apps/v1 Deployment, not a patchwindow document; keep only Fleet and RebootPolicy documents in the policy directory',
+        file: 'deploy.yaml',
+        line: 2,
+        column: 7,
+        path: 'kind',
+        severity: 'error',
+        rule: 'document-kind',
+        message:
+          'this is a apps/v1 Deployment, not a patchwindow document; keep only Fleet and RebootPolicy documents in the policy directory',
       });
     });
 
     it('suggests the right kind for a misspelt one', () => {
       const d = only(webWith('kind: RebootPolicy', 'kind: RebootPolicie'));
-      expect(d).toMatchObject({ line: 2, column: 7, path: 'kind', message: 'kind "RebootPolicie" is not a patchwindow document; did you mean "RebootPolicy"?' });
+      expect(d).toMatchObject({
+        line: 2,
+        column: 7,
+        path: 'kind',
+        message: 'kind "RebootPolicie" is not a patchwindow document; did you mean "RebootPolicy"?',
+      });
     });
 
     it('reads every document of a multi-document file', () => {
@@ -126,25 +162,42 @@ describe('validate', () => {
   describe('schema', () => {
     it('points at an unknown field and suggests the known one', () => {
       expect(only(webWith('  timeZone:', '  timezone:'))).toEqual({
-        file: 'web.yaml', line: 8, column: 3, path: 'spec.timezone', severity: 'error', rule: 'schema',
+        file: 'web.yaml',
+        line: 8,
+        column: 3,
+        path: 'spec.timezone',
+        severity: 'error',
+        rule: 'schema',
         message: 'unknown field "timezone"; did you mean "timeZone"?',
       });
     });
 
     it('names a missing required field at its parent', () => {
       const d = validate({ 'fleet.yaml': FLEET.replace('  poolLabel: agentpool\n', ''), 'web.yaml': WEB });
-      expect(only(d)).toMatchObject({ file: 'fleet.yaml', line: 6, column: 3, path: 'spec', message: 'missing required field "poolLabel"; add it' });
+      expect(only(d)).toMatchObject({
+        file: 'fleet.yaml',
+        line: 6,
+        column: 3,
+        path: 'spec',
+        message: 'missing required field "poolLabel"; add it',
+      });
     });
 
     it('says what type to write, with an example for durations', () => {
       expect(only(webWith('', '  drain:\n    timeout: 30\n'))).toMatchObject({
-        line: 14, column: 14, path: 'spec.drain.timeout', message: '30 is not a string; write a duration such as 90s, 30m or 1h30m',
+        line: 14,
+        column: 14,
+        path: 'spec.drain.timeout',
+        message: '30 is not a string; write a duration such as 90s, 30m or 1h30m',
       });
     });
 
     it('lists the allowed values of an enumeration', () => {
       expect(only(webWith('', '  drain:\n    onFailure: ignore\n'))).toMatchObject({
-        line: 14, column: 16, path: 'spec.drain.onFailure', message: '"ignore" is not one of "uncordon", "stayCordoned", "reboot"',
+        line: 14,
+        column: 16,
+        path: 'spec.drain.onFailure',
+        message: '"ignore" is not one of "uncordon", "stayCordoned", "reboot"',
       });
     });
 
@@ -155,62 +208,265 @@ describe('validate', () => {
   });
 
   describe('semantic rules', () => {
-    const cases: { rule: string; from: string; to: string; line: number; column: number; path: string; message: string }[] = [
-      { rule: 'name', from: 'name: web', to: 'name: Web_1', line: 4, column: 9, path: 'metadata.name',
-        message: '"Web_1" must consist of lower-case letters, digits and "-", and start and end with a letter or digit; it names Kubernetes objects' },
-      { rule: 'name', from: 'name: web', to: 'name: fleet', line: 4, column: 9, path: 'metadata.name',
-        message: '"fleet" is reserved: the slots of the Fleet\'s cluster-wide cap use it; choose another name' },
-      { rule: 'time-zone', from: 'Europe/Berlin', to: 'Europe/Berlim', line: 8, column: 13, path: 'spec.timeZone',
-        message: '"Europe/Berlim" is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or UTC' },
-      { rule: 'weekday', from: '[mon, tue]', to: '[mon, tues]', line: 10, column: 19, path: 'spec.windows[0].days[1]',
-        message: '"tues" is not a day; use mon, tue, wed, thu, fri, sat, sun (or the full names)' },
-      { rule: 'time-of-day', from: 'start: "22:00"', to: 'start: "25:00"', line: 11, column: 14, path: 'spec.windows[0].start',
-        message: '"25:00" is not a time of day; use HH:MM (00:00-23:59)' },
-      { rule: 'time-of-day', from: 'end: "05:00"', to: 'end: "5am"', line: 12, column: 12, path: 'spec.windows[0].end',
-        message: '"5am" is not a time of day; use HH:MM (00:00-23:59)' },
-      { rule: 'window-end', from: 'end: "05:00"', to: 'end: "05:00"\n      duration: 7h', line: 13, column: 17, path: 'spec.windows[0].duration',
-        message: 'has both end and duration; keep exactly one of them' },
-      { rule: 'window-end', from: '      end: "05:00"\n', to: '', line: 10, column: 7, path: 'spec.windows[0]',
-        message: 'has neither end nor duration; add end: "HH:MM" or duration: e.g. 7h' },
-      { rule: 'duration', from: 'end: "05:00"', to: 'duration: 7 hours', line: 12, column: 17, path: 'spec.windows[0].duration',
-        message: '"7 hours" is not a duration; use a number and a unit, e.g. 90s, 30m, 1h30m, 2d' },
-      { rule: 'duration', from: 'end: "05:00"', to: 'duration: 0m', line: 12, column: 17, path: 'spec.windows[0].duration',
-        message: '"0m" is too short; it must be more than 0s' },
-      { rule: 'duration', from: 'end: "05:00"', to: 'duration: 8d', line: 12, column: 17, path: 'spec.windows[0].duration',
-        message: '"8d" is too long; use at most 7d' },
-      { rule: 'blackout', from: '', to: '  blackouts:\n    - { start: "2026-12-24", end: "2026-12-20" }\n', line: 14, column: 35, path: 'spec.blackouts[0].end',
-        message: '"2026-12-20" is before start "2026-12-24"; the end of a blackout may not come before its start' },
-      { rule: 'blackout', from: '', to: '  blackouts:\n    - { start: "2026-02-30", end: "2026-03-02" }\n', line: 14, column: 16, path: 'spec.blackouts[0].start',
-        message: '"2026-02-30" is not a date or instant; use YYYY-MM-DD, YYYY-MM-DDTHH:MM (local) or an RFC 3339 instant such as 2026-12-21T18:00:00Z' },
-      { rule: 'budget', from: 'maxUnavailable: 1', to: 'maxUnavailable: 0', line: 7, column: 19, path: 'spec.maxUnavailable',
-        message: '0 is not a budget; use a whole number >= 1 or a percentage "1%".."100%" (quoted)' },
-      { rule: 'budget', from: 'maxUnavailable: 1', to: 'maxUnavailable: "101%"', line: 7, column: 19, path: 'spec.maxUnavailable',
-        message: '"101%" is not a budget; use a whole number >= 1 or a percentage "1%".."100%" (quoted)' },
-      { rule: 'pause', from: '', to: '  paused: true\n  pausedUntil: "2026-12-01T00:00:00Z"\n', line: 14, column: 16, path: 'spec.pausedUntil',
-        message: 'is set together with paused; use paused: true to stop until further notice, or pausedUntil alone' },
-      { rule: 'instant', from: '', to: '  pausedUntil: "2026-12-01"\n', line: 13, column: 16, path: 'spec.pausedUntil',
-        message: '"2026-12-01" is not an instant; use RFC 3339 with an offset, e.g. 2026-12-01T00:00:00Z' },
-      { rule: 'label', from: '', to: '  nodeLabels:\n    postReboot: { "-bad": "x" }\n', line: 14, column: 19, path: 'spec.nodeLabels.postReboot["-bad"]',
-        message: 'label key "-bad" must consist of letters, digits, "-", "_" and ".", and start and end with a letter or digit (optionally after a DNS prefix and "/")' },
-      { rule: 'label', from: 'nodePools: [web]', to: 'nodePools: [web pool]', line: 6, column: 15, path: 'spec.nodePools[0]',
-        message: '"web pool" is not a value of label agentpool: must be empty or consist of letters, digits, "-", "_" and ".", and start and end with a letter or digit' },
-      { rule: 'selector', from: '', to: '  blockers:\n    pods:\n      - selector:\n          matchExpressions:\n            - { key: app, operator: In }\n', line: 17, column: 15, path: 'spec.blockers.pods[0].selector.matchExpressions[0].values',
-        message: 'operator In needs a non-empty list of values' },
-      { rule: 'regex', from: '', to: '  blockers:\n    alerts:\n      prometheusUrl: http://prom:9090\n      filter: "^(Watchdog"\n', line: 16, column: 15, path: 'spec.blockers.alerts.filter',
-        message: '"^(Watchdog" is not a valid regular expression (/^(Watchdog/u: Unterminated group)' },
-      { rule: 'url', from: '', to: '  blockers:\n    alerts:\n      prometheusUrl: prometheus:9090\n', line: 15, column: 22, path: 'spec.blockers.alerts.prometheusUrl',
-        message: '"prometheus:9090" is not an http(s) URL; write e.g. http://prometheus.monitoring:9090' },
-      { rule: 'allowed-command', from: '', to: '  reboot:\n    command: [/sbin/reboot]\n', line: 14, column: 14, path: 'spec.reboot.command',
-        message: '["/sbin/reboot"] is not an allowed reboot command (Fleet spec.allowedCommands.reboot: ["/bin/systemctl","reboot"]); add it there or use an allowed one' },
-      { rule: 'reboot-method', from: '', to: '  reboot:\n    signal: 39\n', line: 14, column: 13, path: 'spec.reboot.signal',
-        message: 'is only used with method: signal; remove it or set method: signal' },
-      { rule: 'membership', from: 'nodePools: [web]', to: 'nodePools: [web]\n  priority: 3', line: 7, column: 13, path: 'spec.priority',
-        message: 'only orders nodeSelector policies; remove it or use nodeSelector' },
-      { rule: 'template', from: '', to: '  notifications:\n    - format: slack\n      urlFrom: { secretKeyRef: { name: hooks, key: slack } }\n      templates: { done: "{host} is back" }\n', line: 16, column: 26, path: 'spec.notifications[0].templates.done',
-        message: '{host} is not a template variable; use {node}, {policy}, {pool}, {event}, {reason}' },
+    const cases: {
+      rule: string;
+      from: string;
+      to: string;
+      line: number;
+      column: number;
+      path: string;
+      message: string;
+    }[] = [
+      {
+        rule: 'name',
+        from: 'name: web',
+        to: 'name: Web_1',
+        line: 4,
+        column: 9,
+        path: 'metadata.name',
+        message:
+          '"Web_1" must consist of lower-case letters, digits and "-", and start and end with a letter or digit; it names Kubernetes objects',
+      },
+      {
+        rule: 'name',
+        from: 'name: web',
+        to: 'name: fleet',
+        line: 4,
+        column: 9,
+        path: 'metadata.name',
+        message: '"fleet" is reserved: the slots of the Fleet\'s cluster-wide cap use it; choose another name',
+      },
+      {
+        rule: 'time-zone',
+        from: 'Europe/Berlin',
+        to: 'Europe/Berlim',
+        line: 8,
+        column: 13,
+        path: 'spec.timeZone',
+        message: '"Europe/Berlim" is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or UTC',
+      },
+      {
+        rule: 'weekday',
+        from: '[mon, tue]',
+        to: '[mon, tues]',
+        line: 10,
+        column: 19,
+        path: 'spec.windows[0].days[1]',
+        message: '"tues" is not a day; use mon, tue, wed, thu, fri, sat, sun (or the full names)',
+      },
+      {
+        rule: 'time-of-day',
+        from: 'start: "22:00"',
+        to: 'start: "25:00"',
+        line: 11,
+        column: 14,
+        path: 'spec.windows[0].start',
+        message: '"25:00" is not a time of day; use HH:MM (00:00-23:59)',
+      },
+      {
+        rule: 'time-of-day',
+        from: 'end: "05:00"',
+        to: 'end: "5am"',
+        line: 12,
+        column: 12,
+        path: 'spec.windows[0].end',
+        message: '"5am" is not a time of day; use HH:MM (00:00-23:59)',
+      },
+      {
+        rule: 'window-end',
+        from: 'end: "05:00"',
+        to: 'end: "05:00"\n      duration: 7h',
+        line: 13,
+        column: 17,
+        path: 'spec.windows[0].duration',
+        message: 'has both end and duration; keep exactly one of them',
+      },
+      {
+        rule: 'window-end',
+        from: '      end: "05:00"\n',
+        to: '',
+        line: 10,
+        column: 7,
+        path: 'spec.windows[0]',
+        message: 'has neither end nor duration; add end: "HH:MM" or duration: e.g. 7h',
+      },
+      {
+        rule: 'duration',
+        from: 'end: "05:00"',
+        to: 'duration: 7 hours',
+        line: 12,
+        column: 17,
+        path: 'spec.windows[0].duration',
+        message: '"7 hours" is not a duration; use a number and a unit, e.g. 90s, 30m, 1h30m, 2d',
+      },
+      {
+        rule: 'duration',
+        from: 'end: "05:00"',
+        to: 'duration: 0m',
+        line: 12,
+        column: 17,
+        path: 'spec.windows[0].duration',
+        message: '"0m" is too short; it must be more than 0s',
+      },
+      {
+        rule: 'duration',
+        from: 'end: "05:00"',
+        to: 'duration: 8d',
+        line: 12,
+        column: 17,
+        path: 'spec.windows[0].duration',
+        message: '"8d" is too long; use at most 7d',
+      },
+      {
+        rule: 'blackout',
+        from: '',
+        to: '  blackouts:\n    - { start: "2026-12-24", end: "2026-12-20" }\n',
+        line: 14,
+        column: 35,
+        path: 'spec.blackouts[0].end',
+        message: '"2026-12-20" is before start "2026-12-24"; the end of a blackout may not come before its start',
+      },
+      {
+        rule: 'blackout',
+        from: '',
+        to: '  blackouts:\n    - { start: "2026-02-30", end: "2026-03-02" }\n',
+        line: 14,
+        column: 16,
+        path: 'spec.blackouts[0].start',
+        message:
+          '"2026-02-30" is not a date or instant; use YYYY-MM-DD, YYYY-MM-DDTHH:MM (local) or an RFC 3339 instant such as 2026-12-21T18:00:00Z',
+      },
+      {
+        rule: 'budget',
+        from: 'maxUnavailable: 1',
+        to: 'maxUnavailable: 0',
+        line: 7,
+        column: 19,
+        path: 'spec.maxUnavailable',
+        message: '0 is not a budget; use a whole number >= 1 or a percentage "1%".."100%" (quoted)',
+      },
+      {
+        rule: 'budget',
+        from: 'maxUnavailable: 1',
+        to: 'maxUnavailable: "101%"',
+        line: 7,
+        column: 19,
+        path: 'spec.maxUnavailable',
+        message: '"101%" is not a budget; use a whole number >= 1 or a percentage "1%".."100%" (quoted)',
+      },
+      {
+        rule: 'pause',
+        from: '',
+        to: '  paused: true\n  pausedUntil: "2026-12-01T00:00:00Z"\n',
+        line: 14,
+        column: 16,
+        path: 'spec.pausedUntil',
+        message: 'is set together with paused; use paused: true to stop until further notice, or pausedUntil alone',
+      },
+      {
+        rule: 'instant',
+        from: '',
+        to: '  pausedUntil: "2026-12-01"\n',
+        line: 13,
+        column: 16,
+        path: 'spec.pausedUntil',
+        message: '"2026-12-01" is not an instant; use RFC 3339 with an offset, e.g. 2026-12-01T00:00:00Z',
+      },
+      {
+        rule: 'label',
+        from: '',
+        to: '  nodeLabels:\n    postReboot: { "-bad": "x" }\n',
+        line: 14,
+        column: 19,
+        path: 'spec.nodeLabels.postReboot["-bad"]',
+        message:
+          'label key "-bad" must consist of letters, digits, "-", "_" and ".", and start and end with a letter or digit (optionally after a DNS prefix and "/")',
+      },
+      {
+        rule: 'label',
+        from: 'nodePools: [web]',
+        to: 'nodePools: [web pool]',
+        line: 6,
+        column: 15,
+        path: 'spec.nodePools[0]',
+        message:
+          '"web pool" is not a value of label agentpool: must be empty or consist of letters, digits, "-", "_" and ".", and start and end with a letter or digit',
+      },
+      {
+        rule: 'selector',
+        from: '',
+        to: '  blockers:\n    pods:\n      - selector:\n          matchExpressions:\n            - { key: app, operator: In }\n',
+        line: 17,
+        column: 15,
+        path: 'spec.blockers.pods[0].selector.matchExpressions[0].values',
+        message: 'operator In needs a non-empty list of values',
+      },
+      {
+        rule: 'regex',
+        from: '',
+        to: '  blockers:\n    alerts:\n      prometheusUrl: http://prom:9090\n      filter: "^(Watchdog"\n',
+        line: 16,
+        column: 15,
+        path: 'spec.blockers.alerts.filter',
+        message: '"^(Watchdog" is not a valid regular expression (/^(Watchdog/u: Unterminated group)',
+      },
+      {
+        rule: 'url',
+        from: '',
+        to: '  blockers:\n    alerts:\n      prometheusUrl: prometheus:9090\n',
+        line: 15,
+        column: 22,
+        path: 'spec.blockers.alerts.prometheusUrl',
+        message: '"prometheus:9090" is not an http(s) URL; write e.g. http://prometheus.monitoring:9090',
+      },
+      {
+        rule: 'allowed-command',
+        from: '',
+        to: '  reboot:\n    command: [/sbin/reboot]\n',
+        line: 14,
+        column: 14,
+        path: 'spec.reboot.command',
+        message:
+          '["/sbin/reboot"] is not an allowed reboot command (Fleet spec.allowedCommands.reboot: ["/bin/systemctl","reboot"]); add it there or use an allowed one',
+      },
+      {
+        rule: 'reboot-method',
+        from: '',
+        to: '  reboot:\n    signal: 39\n',
+        line: 14,
+        column: 13,
+        path: 'spec.reboot.signal',
+        message: 'is only used with method: signal; remove it or set method: signal',
+      },
+      {
+        rule: 'membership',
+        from: 'nodePools: [web]',
+        to: 'nodePools: [web]\n  priority: 3',
+        line: 7,
+        column: 13,
+        path: 'spec.priority',
+        message: 'only orders nodeSelector policies; remove it or use nodeSelector',
+      },
+      {
+        rule: 'template',
+        from: '',
+        to: '  notifications:\n    - format: slack\n      urlFrom: { secretKeyRef: { name: hooks, key: slack } }\n      templates: { done: "{host} is back" }\n',
+        line: 16,
+        column: 26,
+        path: 'spec.notifications[0].templates.done',
+        message: '{host} is not a template variable; use {node}, {policy}, {pool}, {event}, {reason}',
+      },
     ];
     it.each(cases)('$rule: $message', ({ rule, from, to, line, column, path, message }) => {
-      expect(only(webWith(from, to))).toEqual({ file: 'web.yaml', line, column, path, severity: 'error', rule, message });
+      expect(only(webWith(from, to))).toEqual({
+        file: 'web.yaml',
+        line,
+        column,
+        path,
+        severity: 'error',
+        rule,
+        message,
+      });
     });
   });
 
@@ -221,40 +477,97 @@ describe('validate', () => {
 
     it('allows only one Fleet', () => {
       const d = only(validate({ 'fleet.yaml': FLEET, 'other.yaml': FLEET, 'web.yaml': WEB }));
-      expect(d).toMatchObject({ file: 'other.yaml', line: 2, column: 7, path: 'kind', rule: 'one-fleet', message: 'is a second Fleet (the first is in fleet.yaml); a policy directory has exactly one' });
+      expect(d).toMatchObject({
+        file: 'other.yaml',
+        line: 2,
+        column: 7,
+        path: 'kind',
+        rule: 'one-fleet',
+        message: 'is a second Fleet (the first is in fleet.yaml); a policy directory has exactly one',
+      });
     });
 
     it('refuses two policies with one name', () => {
       const d = only(validate({ 'fleet.yaml': FLEET, 'web.yaml': WEB, 'web2.yaml': WEB.replace('[web]', '[web2]') }));
-      expect(d).toEqual({ file: 'web2.yaml', line: 4, column: 9, path: 'metadata.name', severity: 'error', rule: 'unique-name', message: '"web" is also the name of the policy in web.yaml:4; policy names must be unique' });
+      expect(d).toEqual({
+        file: 'web2.yaml',
+        line: 4,
+        column: 9,
+        path: 'metadata.name',
+        severity: 'error',
+        rule: 'unique-name',
+        message: '"web" is also the name of the policy in web.yaml:4; policy names must be unique',
+      });
     });
 
     it('refuses a pool named by two policies', () => {
-      const d = only(validate({ 'fleet.yaml': FLEET, 'web.yaml': WEB, 'api.yaml': WEB.replace('name: web', 'name: api').replace('[web]', '[api, web]') }));
-      expect(d).toEqual({ file: 'api.yaml', line: 6, column: 20, path: 'spec.nodePools[1]', severity: 'error', rule: 'pool-overlap', message: 'pool "web" is already taken by policy "web" (web.yaml); a pool belongs to exactly one policy' });
+      const d = only(
+        validate({
+          'fleet.yaml': FLEET,
+          'web.yaml': WEB,
+          'api.yaml': WEB.replace('name: web', 'name: api').replace('[web]', '[api, web]'),
+        }),
+      );
+      expect(d).toEqual({
+        file: 'api.yaml',
+        line: 6,
+        column: 20,
+        path: 'spec.nodePools[1]',
+        severity: 'error',
+        rule: 'pool-overlap',
+        message: 'pool "web" is already taken by policy "web" (web.yaml); a pool belongs to exactly one policy',
+      });
     });
 
     it('needs defaultPolicy to name a policy', () => {
-      const d = only(validate({ 'fleet.yaml': FLEET.replace('defaultPolicy: web', 'defaultPolicy: general'), 'web.yaml': WEB }));
-      expect(d).toEqual({ file: 'fleet.yaml', line: 7, column: 18, path: 'spec.defaultPolicy', severity: 'error', rule: 'default-policy', message: '"general" names no RebootPolicy; use one of: web' });
+      const d = only(
+        validate({ 'fleet.yaml': FLEET.replace('defaultPolicy: web', 'defaultPolicy: general'), 'web.yaml': WEB }),
+      );
+      expect(d).toEqual({
+        file: 'fleet.yaml',
+        line: 7,
+        column: 18,
+        path: 'spec.defaultPolicy',
+        severity: 'error',
+        rule: 'default-policy',
+        message: '"general" names no RebootPolicy; use one of: web',
+      });
     });
 
     it('needs a non-default policy to name its nodes', () => {
-      const d = only(validate({ 'fleet.yaml': FLEET, 'web.yaml': WEB, 'api.yaml': WEB.replace('name: web', 'name: api').replace('  nodePools: [web]\n', '') }));
+      const d = only(
+        validate({
+          'fleet.yaml': FLEET,
+          'web.yaml': WEB,
+          'api.yaml': WEB.replace('name: web', 'name: api').replace('  nodePools: [web]\n', ''),
+        }),
+      );
       expect(d).toMatchObject({ file: 'api.yaml', line: 6, column: 3, path: 'spec', rule: 'membership' });
     });
 
     it('refuses two selector policies with one priority', () => {
-      const selector = (name: string) => WEB.replace('name: web', `name: ${name}`).replace('nodePools: [web]', `nodeSelector: { matchLabels: { tier: ${name} } }\n  priority: 5`);
-      const d = only(validate({ 'fleet.yaml': FLEET, 'web.yaml': WEB, 'a.yaml': selector('a'), 'b.yaml': selector('b') }));
+      const selector = (name: string) =>
+        WEB.replace('name: web', `name: ${name}`).replace(
+          'nodePools: [web]',
+          `nodeSelector: { matchLabels: { tier: ${name} } }\n  priority: 5`,
+        );
+      const d = only(
+        validate({ 'fleet.yaml': FLEET, 'web.yaml': WEB, 'a.yaml': selector('a'), 'b.yaml': selector('b') }),
+      );
       expect(d).toMatchObject({ file: 'b.yaml', line: 7, column: 13, path: 'spec.priority', rule: 'priority' });
     });
 
     it('refuses a Fleet blackout with one instant and one local bound, which some policy zones would invert', () => {
       const fleet = `${FLEET}  blackouts:\n    - { start: "2026-12-24", end: "2026-12-24T05:00:00Z" }\n`;
       expect(only(validate({ 'fleet.yaml': fleet, 'web.yaml': WEB }))).toEqual({
-        file: 'fleet.yaml', line: 9, column: 7, path: 'spec.blackouts[0]', severity: 'error', rule: 'blackout',
-        message: 'mixes an instant with a date or local time (start "2026-12-24", end "2026-12-24T05:00:00Z"); a Fleet blackout\'s dates and local times apply in each policy\'s time zone, so use bounds of one kind: both instants, or both dates/local times',
+        file: 'fleet.yaml',
+        line: 9,
+        column: 7,
+        path: 'spec.blackouts[0]',
+        severity: 'error',
+        rule: 'blackout',
+        message:
+          'mixes an instant with a date or local time (start "2026-12-24", end "2026-12-24T05:00:00Z"); a Fleet blackout\'s dates and local times apply in each policy\'s time zone, so use bounds of one kind: both instants, or both dates/local times',
       });
     });
 
@@ -263,11 +576,17 @@ describe('validate', () => {
       expect(validate({ 'fleet.yaml': fleet, 'web.yaml': WEB })).toEqual([]);
     });
 
-    it('needs the Fleet\'s allowed commands to start with an absolute path', () => {
+    it("needs the Fleet's allowed commands to start with an absolute path", () => {
       const fleet = `${FLEET}  allowedCommands:\n    sentinel:\n      - [needs-restarting, -r]\n`;
       expect(only(validate({ 'fleet.yaml': fleet, 'web.yaml': WEB }))).toEqual({
-        file: 'fleet.yaml', line: 10, column: 10, path: 'spec.allowedCommands.sentinel[0][0]', severity: 'error', rule: 'command',
-        message: '"needs-restarting" is not an absolute path; commands run on the host without a shell, write e.g. /bin/systemctl',
+        file: 'fleet.yaml',
+        line: 10,
+        column: 10,
+        path: 'spec.allowedCommands.sentinel[0][0]',
+        severity: 'error',
+        rule: 'command',
+        message:
+          '"needs-restarting" is not an absolute path; commands run on the host without a shell, write e.g. /bin/systemctl',
       });
     });
 
@@ -279,35 +598,78 @@ describe('validate', () => {
   });
 
   describe('problems found while loading', () => {
-    const encoding: Diagnostic = { file: 'fleet.yaml', line: 0, column: 0, path: '', severity: 'error', message: 'is not UTF-8 text; save it as UTF-8', rule: 'file-encoding' };
+    const encoding: Diagnostic = {
+      file: 'fleet.yaml',
+      line: 0,
+      column: 0,
+      path: '',
+      severity: 'error',
+      message: 'is not UTF-8 text; save it as UTF-8',
+      rule: 'file-encoding',
+    };
 
     it('reports an unreadable Fleet file for what it is, not as a missing Fleet', () => {
-      const result = checkSources({ sources: [{ file: 'web.yaml', text: WEB }], diagnostics: [encoding] }, { nowMs: NOW });
+      const result = checkSources(
+        { sources: [{ file: 'web.yaml', text: WEB }], diagnostics: [encoding] },
+        { nowMs: NOW },
+      );
       expect(result.diagnostics).toEqual([encoding]);
       expect(result.policySet).toBeUndefined();
     });
 
     it('does not report a dropped policy file again as a defaultPolicy naming no policy', () => {
-      const tooLarge: Diagnostic = { file: 'web.yaml', line: 0, column: 0, path: '', severity: 'error', message: 'is 1.5 MiB; policy files are limited to 1 MiB, split it', rule: 'file-size' };
-      const result = checkSources({ sources: [{ file: 'fleet.yaml', text: FLEET }], diagnostics: [tooLarge] }, { nowMs: NOW });
+      const tooLarge: Diagnostic = {
+        file: 'web.yaml',
+        line: 0,
+        column: 0,
+        path: '',
+        severity: 'error',
+        message: 'is 1.5 MiB; policy files are limited to 1 MiB, split it',
+        rule: 'file-size',
+      };
+      const result = checkSources(
+        { sources: [{ file: 'fleet.yaml', text: FLEET }], diagnostics: [tooLarge] },
+        { nowMs: NOW },
+      );
       expect(result.diagnostics).toEqual([tooLarge]);
       expect(result.policySet).toBeUndefined();
     });
 
     it('sorts them with the other problems', () => {
       const other = { ...encoding, file: 'zz.yaml' };
-      const diagnostics = checkSources({ sources: [{ file: 'fleet.yaml', text: FLEET }, { file: 'web.yaml', text: WEB.replace('Europe/Berlin', 'Europe/Berlim') }], diagnostics: [other] }, { nowMs: NOW }).diagnostics;
+      const diagnostics = checkSources(
+        {
+          sources: [
+            { file: 'fleet.yaml', text: FLEET },
+            { file: 'web.yaml', text: WEB.replace('Europe/Berlin', 'Europe/Berlim') },
+          ],
+          diagnostics: [other],
+        },
+        { nowMs: NOW },
+      ).diagnostics;
       expect(diagnostics.map((d) => `${d.file}:${d.rule}`)).toEqual(['web.yaml:time-zone', 'zz.yaml:file-encoding']);
     });
   });
 
   describe('warnings', () => {
     it('warns about a window shorter than drain timeout plus expected reboot, and exits valid', () => {
-      const result = validateSources([{ file: 'fleet.yaml', text: FLEET }, { file: 'web.yaml', text: WEB.replace('end: "05:00"', 'end: "22:30"') }], { nowMs: NOW });
+      const result = validateSources(
+        [
+          { file: 'fleet.yaml', text: FLEET },
+          { file: 'web.yaml', text: WEB.replace('end: "05:00"', 'end: "22:30"') },
+        ],
+        { nowMs: NOW },
+      );
       expect(result.policySet).toBeDefined();
       expect(only([...result.diagnostics])).toEqual({
-        file: 'web.yaml', line: 10, column: 7, path: 'spec.windows[0]', severity: 'warning', rule: 'window-too-short',
-        message: 'is 30m long, shorter than drain.timeout 30m + reboot.expectedDuration 10m; no node can start in it unless it touches another window — lengthen it or shorten the drain timeout',
+        file: 'web.yaml',
+        line: 10,
+        column: 7,
+        path: 'spec.windows[0]',
+        severity: 'warning',
+        rule: 'window-too-short',
+        message:
+          'is 30m long, shorter than drain.timeout 30m + reboot.expectedDuration 10m; no node can start in it unless it touches another window — lengthen it or shorten the drain timeout',
       });
     });
 

@@ -90,10 +90,23 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
 
   if (fleets.length === 0 && diagnostics.length === 0) {
     const where = options.origin ?? (sources.map((s) => s.file).join(', ') || 'the given paths');
-    diagnostics.push({ file: where, line: 0, column: 0, path: '', severity: 'error', message: 'no Fleet document found; a policy directory needs exactly one (kind: Fleet, see policies-example/fleet.yaml)', rule: 'one-fleet' });
+    diagnostics.push({
+      file: where,
+      line: 0,
+      column: 0,
+      path: '',
+      severity: 'error',
+      message:
+        'no Fleet document found; a policy directory needs exactly one (kind: Fleet, see policies-example/fleet.yaml)',
+      rule: 'one-fleet',
+    });
   }
   for (const extra of fleets.slice(1)) {
-    reporterFor(extra.doc, diagnostics).error(['kind'], `is a second Fleet (the first is in ${fleets[0]!.doc.file}); a policy directory has exactly one`, 'one-fleet');
+    reporterFor(extra.doc, diagnostics).error(
+      ['kind'],
+      `is a second Fleet (the first is in ${fleets[0]!.doc.file}); a policy directory has exactly one`,
+      'one-fleet',
+    );
   }
   const fleetEntry = fleets[0];
   const fleet = fleetEntry
@@ -108,7 +121,12 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   }
   const located: Located<PolicyModel>[] = policies.map(({ doc, value }) => ({
     doc,
-    model: normalizePolicy(reporterFor(doc, diagnostics), value, fleet, fleet !== undefined && value.metadata.name === fleet.defaultPolicy),
+    model: normalizePolicy(
+      reporterFor(doc, diagnostics),
+      value,
+      fleet,
+      fleet !== undefined && value.metadata.name === fleet.defaultPolicy,
+    ),
   }));
   if (fleetEntry && fleet && complete) {
     diagnostics.push(...crossDocumentRules({ doc: fleetEntry.doc, model: fleet }, located));
@@ -131,7 +149,10 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   const sorted = sortDiagnostics(diagnostics);
   return hasErrors(sorted) || !fleet
     ? { diagnostics: sorted }
-    : { diagnostics: sorted, policySet: { fleet, policies: located.map((p) => p.model).sort((a, b) => compareText(a.name, b.name)) } };
+    : {
+        diagnostics: sorted,
+        policySet: { fleet, policies: located.map((p) => p.model).sort((a, b) => compareText(a.name, b.name)) },
+      };
 }
 
 /** Validates what a loader read (`loadSources`, `loadSourcesAtRef`), its read problems included. */

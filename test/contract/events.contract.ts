@@ -19,13 +19,19 @@ export function describeEventsContract(name: string, makeEnv: MakeEnv): void {
       await env.events.record(node, { type: 'Warning', reason: 'DrainFailed', message: 'drain failed: timed out' });
       await eventually(async () => {
         const events = await env.eventsOf(node);
-        expect(events).toContainEqual(expect.objectContaining({ type: 'Normal', reason: 'Cordoning', message: 'starting a reboot' }));
-        expect(events).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'DrainFailed', message: 'drain failed: timed out' }));
+        expect(events).toContainEqual(
+          expect.objectContaining({ type: 'Normal', reason: 'Cordoning', message: 'starting a reboot' }),
+        );
+        expect(events).toContainEqual(
+          expect.objectContaining({ type: 'Warning', reason: 'DrainFailed', message: 'drain failed: timed out' }),
+        );
       });
     });
 
     it('never throws, even for a node that does not exist', async () => {
-      await expect(env.events.record(env.unique('missing'), { type: 'Normal', reason: 'X', message: 'y' })).resolves.toBeUndefined();
+      await expect(
+        env.events.record(env.unique('missing'), { type: 'Normal', reason: 'X', message: 'y' }),
+      ).resolves.toBeUndefined();
     });
   });
 }

@@ -10,17 +10,32 @@ let counter = 0;
 
 async function fakeEnv(): Promise<ContractEnv> {
   const cluster = new FakeCluster(systemClock);
-  const ports = clusterPorts(cluster, { agent: 'contract', signal: new AbortController().signal, crash() {} }, new Faults());
+  const ports = clusterPorts(
+    cluster,
+    { agent: 'contract', signal: new AbortController().signal, crash() {} },
+    new Faults(),
+  );
   // The setup helpers act at once; they are async because real ones are.
   const done = <T>(value?: T): Promise<T | undefined> => Promise.resolve(value);
   return Promise.resolve({
     ...ports,
     unique: (base) => `${base}-${++counter}`,
-    createNode: ({ name, labels, unschedulable }) => done(cluster.addNode({ name, labels: labels ?? {}, unschedulable: unschedulable ?? false })).then(() => {}),
+    createNode: ({ name, labels, unschedulable }) =>
+      done(cluster.addNode({ name, labels: labels ?? {}, unschedulable: unschedulable ?? false })).then(() => {}),
     deleteNode: (name) => done(cluster.deleteNode(name)).then(() => {}),
     createNamespace: (name, labels) => done(cluster.addNamespace(name, labels)).then(() => {}),
     createPod: (spec) =>
-      done(cluster.addPod({ namespace: spec.namespace, name: spec.name, nodeName: spec.nodeName, labels: spec.labels ?? {}, controllerKind: spec.owner, usesEmptyDir: spec.emptyDir ?? false, phase: spec.phase ?? 'Running' })).then(() => {}),
+      done(
+        cluster.addPod({
+          namespace: spec.namespace,
+          name: spec.name,
+          nodeName: spec.nodeName,
+          labels: spec.labels ?? {},
+          controllerKind: spec.owner,
+          usesEmptyDir: spec.emptyDir ?? false,
+          phase: spec.phase ?? 'Running',
+        }),
+      ).then(() => {}),
     blockEvictionsFor: (pod) => done(cluster.blockEvictions(pod)).then(() => {}),
     eventsOf: (node) => Promise.resolve(cluster.eventsFor(node)),
     nowMs: () => Date.now(),

@@ -18,7 +18,12 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
     it('reads a node: labels, schedulable, Ready, a resourceVersion; undefined for no node', async () => {
       await eventually(async () => {
         const info = await env.nodes.get(node);
-        expect(info).toMatchObject({ name: node, labels: { pool: 'general', keep: 'me' }, unschedulable: false, ready: true });
+        expect(info).toMatchObject({
+          name: node,
+          labels: { pool: 'general', keep: 'me' },
+          unschedulable: false,
+          ready: true,
+        });
         expect(info!.resourceVersion).not.toBe('');
       });
       expect(await env.nodes.get(env.unique('missing'))).toBeUndefined();
@@ -32,11 +37,17 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
     });
 
     it('sets and removes labels and annotations, leaving the others alone', async () => {
-      await env.nodes.patchMetadata(node, { labels: { 'example.com/a': 'x' }, annotations: { 'example.com/note': '{"json":true}' } });
+      await env.nodes.patchMetadata(node, {
+        labels: { 'example.com/a': 'x' },
+        annotations: { 'example.com/note': '{"json":true}' },
+      });
       let info = await env.nodes.get(node);
       expect(info!.labels).toMatchObject({ pool: 'general', keep: 'me', 'example.com/a': 'x' });
       expect(info!.annotations['example.com/note']).toBe('{"json":true}');
-      await env.nodes.patchMetadata(node, { labels: { 'example.com/a': null, pool: 'gpu' }, annotations: { 'example.com/note': null } });
+      await env.nodes.patchMetadata(node, {
+        labels: { 'example.com/a': null, pool: 'gpu' },
+        annotations: { 'example.com/note': null },
+      });
       info = await env.nodes.get(node);
       expect(info!.labels).toMatchObject({ pool: 'gpu', keep: 'me' });
       expect(info!.labels).not.toHaveProperty('example.com/a');
@@ -74,7 +85,9 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
         expect(cache.list().map((n) => n.name)).toContain(node);
         const second = env.unique('node');
         await env.createNode({ name: second, unschedulable: true });
-        await eventually(() => expect(cache.list().find((n) => n.name === second)).toMatchObject({ unschedulable: true }));
+        await eventually(() =>
+          expect(cache.list().find((n) => n.name === second)).toMatchObject({ unschedulable: true }),
+        );
         await env.deleteNode(node);
         await eventually(() => expect(cache.list().map((n) => n.name)).not.toContain(node));
       } finally {

@@ -20,7 +20,8 @@ export function describePodsContract(name: string, makeEnv: MakeEnv): void {
       await env.dispose();
     });
 
-    const find = async (podName: string): Promise<PodInfo | undefined> => (await env.pods.listOnNode(node)).find((p) => p.name === podName);
+    const find = async (podName: string): Promise<PodInfo | undefined> =>
+      (await env.pods.listOnNode(node)).find((p) => p.name === podName);
 
     it("lists the node's pods with owner kind, emptyDir use and phase", async () => {
       const other = env.unique('node');
@@ -32,7 +33,15 @@ export function describePodsContract(name: string, makeEnv: MakeEnv): void {
       await env.createPod({ namespace: ns, name: 'elsewhere', nodeName: other, owner: 'ReplicaSet' });
       const pods = await env.pods.listOnNode(node);
       expect(pods.map((p) => p.name).sort()).toEqual(['agent', 'done', 'scratch', 'web']);
-      expect(pods.find((p) => p.name === 'web')).toMatchObject({ namespace: ns, labels: { app: 'web' }, controllerKind: 'ReplicaSet', usesEmptyDir: false, mirror: false, terminating: false, phase: 'Running' });
+      expect(pods.find((p) => p.name === 'web')).toMatchObject({
+        namespace: ns,
+        labels: { app: 'web' },
+        controllerKind: 'ReplicaSet',
+        usesEmptyDir: false,
+        mirror: false,
+        terminating: false,
+        phase: 'Running',
+      });
       expect(pods.find((p) => p.name === 'agent')).toMatchObject({ controllerKind: 'DaemonSet' });
       expect(pods.find((p) => p.name === 'scratch')).toMatchObject({ controllerKind: null, usesEmptyDir: true });
       expect(pods.find((p) => p.name === 'done')).toMatchObject({ phase: 'Succeeded' });
@@ -71,7 +80,17 @@ export function describePodsContract(name: string, makeEnv: MakeEnv): void {
     });
 
     it('answers gone for a pod that does not exist', async () => {
-      const ghost: PodInfo = { namespace: ns, name: 'ghost', uid: '00000000-0000-0000-0000-000000000000', labels: {}, phase: 'Running', controllerKind: 'ReplicaSet', mirror: false, usesEmptyDir: false, terminating: false };
+      const ghost: PodInfo = {
+        namespace: ns,
+        name: 'ghost',
+        uid: '00000000-0000-0000-0000-000000000000',
+        labels: {},
+        phase: 'Running',
+        controllerKind: 'ReplicaSet',
+        mirror: false,
+        usesEmptyDir: false,
+        terminating: false,
+      };
       expect(await env.pods.evict(ghost, null)).toBe('gone');
     });
   });

@@ -36,7 +36,9 @@ describe('patchwindow agent refuses to start', () => {
     config.policy.drain.timeoutMs = 'x';
     const file = join(dir, 'bad.json');
     await writeFile(file, JSON.stringify(config));
-    const run = await runCli(['agent', '--config', file], { env: { NODE_NAME: 'n1', KUBECONFIG: cluster.info.kubeconfigPath } });
+    const run = await runCli(['agent', '--config', file], {
+      env: { NODE_NAME: 'n1', KUBECONFIG: cluster.info.kubeconfigPath },
+    });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`patchwindow: ${file}: policy.drain.timeoutMs: "x" is not a whole number`);
     expect(run.stderr).not.toMatch(/\n\s+at /);
@@ -46,14 +48,18 @@ describe('patchwindow agent refuses to start', () => {
   it('without NODE_NAME: exit 2, saying where it comes from', async () => {
     const run = await runCli(['agent', '--config', valid], { env: { KUBECONFIG: cluster.info.kubeconfigPath } });
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('patchwindow: NODE_NAME is not set; the agent needs the name of its Node (the DaemonSet sets it from spec.nodeName through the downward API)\n');
+    expect(run.stderr).toBe(
+      'patchwindow: NODE_NAME is not set; the agent needs the name of its Node (the DaemonSet sets it from spec.nodeName through the downward API)\n',
+    );
   });
 
   it('without its config file or the host boot id: exit 2', async () => {
     const missing = await runCli(['agent', '--config', join(dir, 'nope.json')], { env: { NODE_NAME: 'n1' } });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^patchwindow: cannot read the agent config .*nope\.json: ENOENT/);
-    const noBootId = await runCli(['agent', '--config', valid, '--host-root', dir], { env: { NODE_NAME: 'n1', KUBECONFIG: cluster.info.kubeconfigPath } });
+    const noBootId = await runCli(['agent', '--config', valid, '--host-root', dir], {
+      env: { NODE_NAME: 'n1', KUBECONFIG: cluster.info.kubeconfigPath },
+    });
     expect(noBootId.code).toBe(2);
     expect(noBootId.stderr).toContain(`cannot read the host's boot id at ${dir}/proc/sys/kernel/random/boot_id`);
   });
@@ -68,7 +74,10 @@ describe('patchwindow agent --dry-run (process)', () => {
   });
 
   it('posts what it would do as a DryRun Event, cordons nothing, and exits 0 on SIGTERM', async () => {
-    fleet = await E2eFleet.create(cluster, { policies: [{ name: 'general', pools: ['p'], maxUnavailable: 1 }], nodes: { n1: { pool: 'p' }, n2: { pool: 'p' } } });
+    fleet = await E2eFleet.create(cluster, {
+      policies: [{ name: 'general', pools: ['p'], maxUnavailable: 1 }],
+      nodes: { n1: { pool: 'p' }, n2: { pool: 'p' } },
+    });
     const f = fleet;
     for (const n of f.nodes) {
       f.watcher.invariant(`dry run on ${n}`, () => {
@@ -83,7 +92,9 @@ describe('patchwindow agent --dry-run (process)', () => {
     const dryRunEvents = await waitFor(
       'a DryRun Event on both nodes',
       async () => {
-        const events = await Promise.all(f.nodes.map(async (n) => (await f.events(n)).filter((e) => e.reason === 'DryRun')));
+        const events = await Promise.all(
+          f.nodes.map(async (n) => (await f.events(n)).filter((e) => e.reason === 'DryRun')),
+        );
         return events.every((e) => e.length > 0) ? events : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 250 },
@@ -94,7 +105,12 @@ describe('patchwindow agent --dry-run (process)', () => {
     }
     // Each took the one slot in turn to prove it could, and gave it back at once.
     await f.until('every slot given back', () => f.watcher.slots().length === 0);
-    expect(f.watcher.slotEvents.filter((e) => e.kind === 'acquired').map((e) => e.holder).sort()).toEqual(f.nodes.map((n) => f.node(n)).sort());
+    expect(
+      f.watcher.slotEvents
+        .filter((e) => e.kind === 'acquired')
+        .map((e) => e.holder)
+        .sort(),
+    ).toEqual(f.nodes.map((n) => f.node(n)).sort());
     for (const n of f.nodes) {
       expect(await f.host(n).commands()).toEqual([]);
       expect(f.watcher.node(f.node(n))?.labels[REBOOT_REQUIRED_LABEL]).toBe('true');
@@ -108,7 +124,12 @@ describe('patchwindow agent --dry-run (process)', () => {
     expect(metrics).toContain(`patchwindow_phase{node="${f.node('n1')}",policy="general",phase="idle"} 1`);
 
     expect(await f.killAgent('n1', 'SIGTERM')).toBe(0);
-    expect(agent.logs().at(-1)).toMatchObject({ level: 'info', node: f.node('n1'), policy: 'general', msg: 'agent process stopped; its state stays on the Node for the next start' });
+    expect(agent.logs().at(-1)).toMatchObject({
+      level: 'info',
+      node: f.node('n1'),
+      policy: 'general',
+      msg: 'agent process stopped; its state stays on the Node for the next start',
+    });
     expect(agent.logs().every((l) => l.node === f.node('n1') && l.policy === 'general')).toBe(true);
     expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
     expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
@@ -124,7 +145,10 @@ describe('an idle agent (process)', () => {
   });
 
   it('runs no worker while nothing is to do, and starts one that reboots the node when the sentinel appears', async () => {
-    fleet = await E2eFleet.create(cluster, { policies: [{ name: 'general', pools: ['p'], maxUnavailable: 1 }], nodes: { n1: { pool: 'p', sentinel: false } } });
+    fleet = await E2eFleet.create(cluster, {
+      policies: [{ name: 'general', pools: ['p'], maxUnavailable: 1 }],
+      nodes: { n1: { pool: 'p', sentinel: false } },
+    });
     const f = fleet;
     f.startAgents();
     const agent = f.agent('n1')!;
@@ -144,9 +168,19 @@ describe('an idle agent (process)', () => {
     await f.until('n1 rebooted and done', () => f.rebootedAndDone('n1'), 60_000);
     // The agent started after the reboot recovered the node, then went idle in its turn.
     const after = f.agent('n1')!;
-    await f.until('the new worker to exit idle', () => after.logs().some((l) => l.process === 'supervisor' && l.idle === true));
+    await f.until('the new worker to exit idle', () =>
+      after.logs().some((l) => l.process === 'supervisor' && l.idle === true),
+    );
     expect(agent.logs().filter((l) => l.msg === 'agent worker started')).toHaveLength(2);
-    expect(agent.logs().some((l) => l.rebootRequired === true && l.msg === 'the node needs a reboot (sentinel found): starting the agent worker')).toBe(true);
+    expect(
+      agent
+        .logs()
+        .some(
+          (l) =>
+            l.rebootRequired === true &&
+            l.msg === 'the node needs a reboot (sentinel found): starting the agent worker',
+        ),
+    ).toBe(true);
     expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
     expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
   });

@@ -3,7 +3,15 @@
 // processes on kwok nodes, invariants watched the whole time (see test/helpers/e2e-fleet.ts).
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2eFleet, POOL_LABEL } from '../helpers/e2e-fleet.ts';
-import { available, createDeployment, createPdb, patchPdb, PLACEMENT_TAINT, podsOf, untaint } from '../helpers/workloads.ts';
+import {
+  available,
+  createDeployment,
+  createPdb,
+  patchPdb,
+  PLACEMENT_TAINT,
+  podsOf,
+  untaint,
+} from '../helpers/workloads.ts';
 import { useCluster } from '../testenv/use-cluster.ts';
 
 const cluster = useCluster();
@@ -36,24 +44,37 @@ describe('disruptions on a real control plane', () => {
     const reasons = (await f.events('c1')).map((e) => e.reason);
     expect(reasons).toContain('AlreadyCordoned');
     expect(reasons).not.toContain('Uncordoned');
-
   });
 
   it('finishes the reboot of a node whose agent is killed during its drain and again during its reboot', async () => {
     fleet = await E2eFleet.create(cluster, {
-      policies: [{ name: 'db', pools: ['k'], maxUnavailable: 1, spec: { drain: { timeout: '60s' }, reboot: { expectedDuration: '30s', delay: '10s' } } }],
+      policies: [
+        {
+          name: 'db',
+          pools: ['k'],
+          maxUnavailable: 1,
+          spec: { drain: { timeout: '60s' }, reboot: { expectedDuration: '30s', delay: '10s' } },
+        },
+      ],
       nodes: { k1: { pool: 'k' }, k2: { pool: 'k', taints: [PLACEMENT_TAINT] } },
     });
     const f = fleet;
     // One pod on k1 that its PodDisruptionBudget holds until the test lets it go.
     await createDeployment(kc, f.id, 'db', { replicas: 1, nodeSelector: { [POOL_LABEL]: f.pool('k') } });
     await createPdb(kc, f.id, 'db', { minAvailable: 1 });
-    await f.until('the db pod Ready on k1', () => podsOf(f.watcher.pods(), 'db').some((p) => available(p) && p.spec?.nodeName === f.node('k1')));
+    await f.until('the db pod Ready on k1', () =>
+      podsOf(f.watcher.pods(), 'db').some((p) => available(p) && p.spec?.nodeName === f.node('k1')),
+    );
     await untaint(kc, f.node('k2'));
-    const evictionsRefused = (short: string) => (f.agent(short)?.logs() ?? []).filter((l) => /^evict .*: blocked$/.test(String(l.msg))).length;
+    const evictionsRefused = (short: string) =>
+      (f.agent(short)?.logs() ?? []).filter((l) => /^evict .*: blocked$/.test(String(l.msg))).length;
 
     f.startAgents();
-    await f.until('k1 draining, held by the PodDisruptionBudget', () => f.watcher.state(f.node('k1'))?.phase === 'draining' && evictionsRefused('k1') > 0, 60_000);
+    await f.until(
+      'k1 draining, held by the PodDisruptionBudget',
+      () => f.watcher.state(f.node('k1'))?.phase === 'draining' && evictionsRefused('k1') > 0,
+      60_000,
+    );
     await f.killAgent('k1');
     const deadlineMs = f.watcher.state(f.node('k1'))!.drainDeadlineMs;
     f.startAgent('k1');
@@ -63,7 +84,11 @@ describe('disruptions on a real control plane', () => {
     await patchPdb(kc, f.id, 'db', { minAvailable: 0 });
 
     // reboot.delay holds k1 in phase rebooting for 10 s before it runs the reboot command.
-    await f.until('k1 rebooting, the command not yet run', () => f.watcher.state(f.node('k1'))?.phase === 'rebooting', 60_000);
+    await f.until(
+      'k1 rebooting, the command not yet run',
+      () => f.watcher.state(f.node('k1'))?.phase === 'rebooting',
+      60_000,
+    );
     await f.killAgent('k1');
     expect(await f.host('k1').commands(), f.report()).toEqual([]);
     f.startAgent('k1');
@@ -101,6 +126,11 @@ describe('disruptions on a real control plane', () => {
     // The deleted node's slot was taken over by another node (a slot of a node that is gone is free).
     const released = f.watcher.slotEvents.filter((e) => e.kind === 'released' && e.holder === holder);
     expect(released, f.report()).toHaveLength(1);
-    expect(f.watcher.slotEvents.filter((e) => e.kind === 'acquired' && e.holder !== holder).map((e) => e.holder).sort()).toEqual(others.map((n) => f.node(n)).sort());
+    expect(
+      f.watcher.slotEvents
+        .filter((e) => e.kind === 'acquired' && e.holder !== holder)
+        .map((e) => e.holder)
+        .sort(),
+    ).toEqual(others.map((n) => f.node(n)).sort());
   });
 });

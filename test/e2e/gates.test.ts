@@ -32,7 +32,14 @@ describe('gates on a real control plane', () => {
   it('keeps the node with a blocking pod waiting while the others reboot, and reboots it once the pod is gone', async () => {
     let blocker = true;
     fleet = await E2eFleet.create(cluster, {
-      policies: [{ name: 'batch', pools: ['q'], maxUnavailable: 1, spec: { blockers: { pods: [{ selector: { matchLabels: { app: 'training' } } }] } } }],
+      policies: [
+        {
+          name: 'batch',
+          pools: ['q'],
+          maxUnavailable: 1,
+          spec: { blockers: { pods: [{ selector: { matchLabels: { app: 'training' } } }] } },
+        },
+      ],
       nodes: { q1: { pool: 'q' }, q2: { pool: 'q' }, q3: { pool: 'q' } },
       blocked: (node) => (node === 'q1' && blocker ? 'pod training runs on q1' : undefined),
     });
@@ -42,7 +49,9 @@ describe('gates on a real control plane', () => {
 
     f.startAgents();
     await f.until('q2 and q3 rebooted and done', () => f.rebootedAndDone('q2') && f.rebootedAndDone('q3'), 90_000);
-    await f.until('q1 to say it is blocked', () => told(f, 'q1', 'RebootBlocked', /pod .*\/training on the node matches a pod blocker/));
+    await f.until('q1 to say it is blocked', () =>
+      told(f, 'q1', 'RebootBlocked', /pod .*\/training on the node matches a pod blocker/),
+    );
     expect(f.host('q1').boots).toBe(0);
     expect(f.watcher.state(f.node('q1'))).toBeUndefined();
     expect(f.watcher.node(f.node('q1'))?.unschedulable).toBe(false);
@@ -61,10 +70,22 @@ describe('gates on a real control plane', () => {
     let firing = true;
     prometheus = await startLoopback(() => ({
       status: 200,
-      body: JSON.stringify({ status: 'success', data: { alerts: firing ? [{ labels: { alertname: 'ApiErrorBudgetBurn', severity: 'page' }, state: 'firing' }] : [] } }),
+      body: JSON.stringify({
+        status: 'success',
+        data: {
+          alerts: firing ? [{ labels: { alertname: 'ApiErrorBudgetBurn', severity: 'page' }, state: 'firing' }] : [],
+        },
+      }),
     }));
     fleet = await E2eFleet.create(cluster, {
-      policies: [{ name: 'api', pools: ['r'], maxUnavailable: 1, spec: { blockers: { alerts: { prometheusUrl: prometheus.url, firingOnly: true, timeout: '2s' } } } }],
+      policies: [
+        {
+          name: 'api',
+          pools: ['r'],
+          maxUnavailable: 1,
+          spec: { blockers: { alerts: { prometheusUrl: prometheus.url, firingOnly: true, timeout: '2s' } } },
+        },
+      ],
       nodes: { r1: { pool: 'r' }, r2: { pool: 'r' } },
       blocked: () => (firing ? 'alert ApiErrorBudgetBurn is firing' : undefined),
     });
@@ -72,7 +93,9 @@ describe('gates on a real control plane', () => {
     const p = prometheus;
 
     f.startAgents();
-    await f.until('both agents to say the alert blocks them', () => f.nodes.every((n) => told(f, n, 'RebootBlocked', /alert ApiErrorBudgetBurn is firing/)));
+    await f.until('both agents to say the alert blocks them', () =>
+      f.nodes.every((n) => told(f, n, 'RebootBlocked', /alert ApiErrorBudgetBurn is firing/)),
+    );
     // They keep asking (every check interval) and keep waiting.
     const asked = p.requests.length;
     await f.until('the agents to ask Prometheus again a few times', () => p.requests.length >= asked + 4);
@@ -103,7 +126,10 @@ describe('gates on a real control plane', () => {
           name: 'nightly',
           pools: ['w'],
           maxUnavailable: 1,
-          spec: { timeZone: 'UTC', windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start, duration: '30m' }] },
+          spec: {
+            timeZone: 'UTC',
+            windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start, duration: '30m' }],
+          },
         },
       ],
       nodes: { w1: { pool: 'w' }, w2: { pool: 'w' } },
@@ -112,7 +138,9 @@ describe('gates on a real control plane', () => {
     f.watcher.note('', `test: the window opens at ${new Date(opensMs).toISOString()}`);
 
     f.startAgents();
-    await f.until('both agents to wait for the window', () => f.nodes.every((n) => told(f, n, 'WaitingForWindow', new RegExp(`next start ${new Date(opensMs).toISOString()}`))));
+    await f.until('both agents to wait for the window', () =>
+      f.nodes.every((n) => told(f, n, 'WaitingForWindow', new RegExp(`next start ${new Date(opensMs).toISOString()}`))),
+    );
     await f.until('every node rebooted and done', () => f.nodes.every((n) => f.rebootedAndDone(n)), 180_000);
 
     expect(await f.watcher.settledViolations(), f.report()).toEqual([]);

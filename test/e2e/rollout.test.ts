@@ -36,15 +36,28 @@ describe('a rollout over two pools', () => {
           // other slot meanwhile even when seven agents start at once on a busy machine.
           spec: {
             reboot: { expectedDuration: '30s', delay: '5s' },
-            notifications: [{ format: 'webhook', urlFrom: { secretKeyRef: { name: 'hooks', key: 'url' } }, events: ['done'] }],
+            notifications: [
+              { format: 'webhook', urlFrom: { secretKeyRef: { name: 'hooks', key: 'url' } }, events: ['done'] },
+            ],
           },
         },
       ],
-      nodes: { a1: { pool: 'a' }, a2: { pool: 'a' }, a3: { pool: 'a' }, b1: { pool: 'b' }, b2: { pool: 'b' }, b3: { pool: 'b' }, b4: { pool: 'b' } },
+      nodes: {
+        a1: { pool: 'a' },
+        a2: { pool: 'a' },
+        a3: { pool: 'a' },
+        b1: { pool: 'b' },
+        b2: { pool: 'b' },
+        b3: { pool: 'b' },
+        b4: { pool: 'b' },
+      },
     });
     const f = fleet;
     const secretUrl = `${webhook.url}/hooks/T0PS3CRET`;
-    await core.createNamespacedSecret({ namespace: f.id, body: { metadata: { name: 'hooks' }, stringData: { url: secretUrl } } });
+    await core.createNamespacedSecret({
+      namespace: f.id,
+      body: { metadata: { name: 'hooks' }, stringData: { url: secretUrl } },
+    });
     // Workload pods on every node, so each drain evicts something and the pods move around.
     await apps.createNamespacedDeployment({
       namespace: f.id,
@@ -56,15 +69,33 @@ describe('a rollout over two pools', () => {
           template: {
             metadata: { labels: { app: 'web' } },
             spec: {
-              affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: POOL_LABEL, operator: 'In', values: [f.pool('a'), f.pool('b')] }] }] } } },
-              topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'web' } } }],
+              affinity: {
+                nodeAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [
+                      { matchExpressions: [{ key: POOL_LABEL, operator: 'In', values: [f.pool('a'), f.pool('b')] }] },
+                    ],
+                  },
+                },
+              },
+              topologySpreadConstraints: [
+                {
+                  maxSkew: 1,
+                  topologyKey: 'kubernetes.io/hostname',
+                  whenUnsatisfiable: 'ScheduleAnyway',
+                  labelSelector: { matchLabels: { app: 'web' } },
+                },
+              ],
               containers: [{ name: 'web', image: 'example.invalid/web:1' }],
             },
           },
         },
       },
     });
-    await f.until('the web pods to run', () => f.watcher.pods().filter((p) => p.status?.phase === 'Running').length === 7);
+    await f.until(
+      'the web pods to run',
+      () => f.watcher.pods().filter((p) => p.status?.phase === 'Running').length === 7,
+    );
 
     f.startAgents();
     await f.until('every node rebooted and done', () => f.nodes.every((n) => f.rebootedAndDone(n)), 150_000);
@@ -81,7 +112,12 @@ describe('a rollout over two pools', () => {
     expect(f.watcher.maxSlotsHeld('beta')).toBe(2);
     // Drains went through the eviction API and the pods were placed again.
     expect(f.logs('a1').some((l) => typeof l.msg === 'string' && /^evict .*: evicted$/.test(l.msg))).toBe(true);
-    await f.until('the web pods to run again', () => f.watcher.pods().filter((p) => p.status?.phase === 'Running' && p.metadata?.deletionTimestamp === undefined).length === 7);
+    await f.until(
+      'the web pods to run again',
+      () =>
+        f.watcher.pods().filter((p) => p.status?.phase === 'Running' && p.metadata?.deletionTimestamp === undefined)
+          .length === 7,
+    );
 
     // beta's agents read the webhook URL from the Secret (through their RBAC) and never logged it.
     await f.until('a "done" notification per beta node', () => webhook!.requests.length >= 4, 30_000);

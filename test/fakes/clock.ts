@@ -78,7 +78,8 @@ export class FakeClock implements Clock {
     await this.settle();
     while (!done()) {
       const next = this.#next();
-      if (next === undefined) throw new Error('FakeClock.runUntil: nothing is sleeping and the condition does not hold');
+      if (next === undefined)
+        throw new Error('FakeClock.runUntil: nothing is sleeping and the condition does not hold');
       if (next.atMs > limitMs) {
         this.#nowMs = Math.max(this.#nowMs, limitMs);
         return done();
@@ -91,7 +92,8 @@ export class FakeClock implements Clock {
 
   #next(): Timer | undefined {
     let best: Timer | undefined;
-    for (const t of this.#timers) if (best === undefined || t.atMs < best.atMs || (t.atMs === best.atMs && t.seq < best.seq)) best = t;
+    for (const t of this.#timers)
+      if (best === undefined || t.atMs < best.atMs || (t.atMs === best.atMs && t.seq < best.seq)) best = t;
     return best;
   }
 

@@ -22,9 +22,26 @@ export interface NodeSpec {
 
 /** Who changed what: `by` is an agent (node name) or `admin` (the test). */
 export type Mutation =
-  | { readonly kind: 'node'; readonly name: string; readonly by: string; readonly before: NodeInfo | undefined; readonly after: NodeInfo | undefined }
-  | { readonly kind: 'pod'; readonly pod: string; readonly by: string; readonly change: 'created' | 'evicted' | 'deleted' }
-  | { readonly kind: 'slot'; readonly key: string; readonly by: string; readonly before: Slot | undefined; readonly after: Slot | undefined }
+  | {
+      readonly kind: 'node';
+      readonly name: string;
+      readonly by: string;
+      readonly before: NodeInfo | undefined;
+      readonly after: NodeInfo | undefined;
+    }
+  | {
+      readonly kind: 'pod';
+      readonly pod: string;
+      readonly by: string;
+      readonly change: 'created' | 'evicted' | 'deleted';
+    }
+  | {
+      readonly kind: 'slot';
+      readonly key: string;
+      readonly by: string;
+      readonly before: Slot | undefined;
+      readonly after: Slot | undefined;
+    }
   | { readonly kind: 'event'; readonly node: string; readonly event: NodeEvent };
 
 export class FakeCluster {
@@ -41,7 +58,13 @@ export class FakeCluster {
 
   constructor(clock: Clock) {
     this.clock = clock;
-    this.#pods = new PodStore({ clock, node: (n) => this.node(n), nodes: () => this.nodes(), tell: (m) => this.#tell(m), topic: this.podTopic });
+    this.#pods = new PodStore({
+      clock,
+      node: (n) => this.node(n),
+      nodes: () => this.nodes(),
+      tell: (m) => this.#tell(m),
+      topic: this.podTopic,
+    });
   }
 
   onMutation(observer: (m: Mutation) => void): () => void {
@@ -92,7 +115,11 @@ export class FakeCluster {
   }
 
   patchMetadata(name: string, patch: MetadataPatch, by = 'admin'): void {
-    this.#updateNode(name, by, (n) => ({ ...n, labels: apply(n.labels, patch.labels), annotations: apply(n.annotations, patch.annotations) }));
+    this.#updateNode(name, by, (n) => ({
+      ...n,
+      labels: apply(n.labels, patch.labels),
+      annotations: apply(n.annotations, patch.annotations),
+    }));
   }
 
   #updateNode(name: string, by: string, change: (n: NodeInfo) => NodeInfo): void {
@@ -151,7 +178,11 @@ export class FakeCluster {
     this.#pods.block(pod, untilMs);
   }
 
-  evict(ref: Pick<PodInfo, 'namespace' | 'name' | 'uid'>, gracePeriodSeconds: number | null, by = 'admin'): EvictionResult {
+  evict(
+    ref: Pick<PodInfo, 'namespace' | 'name' | 'uid'>,
+    gracePeriodSeconds: number | null,
+    by = 'admin',
+  ): EvictionResult {
     return this.#pods.evict(ref, gracePeriodSeconds, by);
   }
 
@@ -161,10 +192,19 @@ export class FakeCluster {
     return [...this.#leases.values()];
   }
 
-  tryAcquire(group: string, index: number, holder: string, ttlMs: number, nowMs: number, expected: Slot | undefined, by = holder): boolean {
+  tryAcquire(
+    group: string,
+    index: number,
+    holder: string,
+    ttlMs: number,
+    nowMs: number,
+    expected: Slot | undefined,
+    by = holder,
+  ): boolean {
     const key = `${group}/${index}`;
     const current = this.#leases.get(key);
-    if (current !== undefined && (expected === undefined || expected.resourceVersion !== current.resourceVersion)) return false;
+    if (current !== undefined && (expected === undefined || expected.resourceVersion !== current.resourceVersion))
+      return false;
     this.#putLease(key, by, { group, index, holder, renewTimeMs: nowMs, ttlMs, resourceVersion: this.#nextRv() });
     return true;
   }
@@ -207,7 +247,10 @@ export class NotFound extends Error {
   override readonly name = 'NotFound';
 }
 
-function apply(current: Readonly<Record<string, string>>, patch: Readonly<Record<string, string | null>> | undefined): Record<string, string> {
+function apply(
+  current: Readonly<Record<string, string>>,
+  patch: Readonly<Record<string, string | null>> | undefined,
+): Record<string, string> {
   const out = { ...current };
   for (const [k, v] of Object.entries(patch ?? {})) {
     if (v === null) delete out[k];

@@ -21,7 +21,12 @@ export const DAY = 24 * HOUR;
 
 /** Every day, around the clock (one window that never closes). */
 export const ALWAYS: readonly WindowSpec[] = [
-  { days: [1, 2, 3, 4, 5, 6, 7], start: { hour: 0, minute: 0 }, end: { kind: 'duration', durationMs: DAY }, timeZone: 'UTC' },
+  {
+    days: [1, 2, 3, 4, 5, 6, 7],
+    start: { hour: 0, minute: 0 },
+    end: { kind: 'duration', durationMs: DAY },
+    timeZone: 'UTC',
+  },
 ];
 
 /** The default schedule, one object for every config: compiled schedules are memoized per object. */
@@ -67,7 +72,12 @@ export function testConfig(o: TestConfigOptions = {}): AgentConfig {
       schedule:
         o.windows === undefined && o.blackouts === undefined && o.pause === undefined
           ? ALWAYS_SCHEDULE
-          : { timeZone: 'UTC', windows: o.windows ?? ALWAYS, blackouts: o.blackouts ?? [], pause: o.pause ?? { kind: 'none' } },
+          : {
+              timeZone: 'UTC',
+              windows: o.windows ?? ALWAYS,
+              blackouts: o.blackouts ?? [],
+              pause: o.pause ?? { kind: 'none' },
+            },
       blockers: { pods: o.podBlockers ?? [], alerts: o.alerts ?? null },
       drain: {
         timeoutMs: 30 * MINUTE,
@@ -94,6 +104,11 @@ export function testConfig(o: TestConfigOptions = {}): AgentConfig {
     },
     members: [{ matchExpressions: [{ key: POOL_LABEL, operator: 'In', values: [...pools] }] }],
     fleetBudget: o.fleetBudget === undefined ? null : o.fleetBudget,
-    agent: { checkIntervalMs: o.checkIntervalMs ?? MINUTE, metricsPort: 8080, logLevel: 'info', slotTtlMs: o.slotTtlMs ?? 15 * MINUTE },
+    agent: {
+      checkIntervalMs: o.checkIntervalMs ?? MINUTE,
+      metricsPort: 8080,
+      logLevel: 'info',
+      slotTtlMs: o.slotTtlMs ?? 15 * MINUTE,
+    },
   };
 }

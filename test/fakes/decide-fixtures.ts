@@ -23,7 +23,12 @@ export const WINDOW: readonly WindowSpec[] = [
   { days: [1], start: { hour: 22, minute: 0 }, end: { kind: 'time', time: { hour: 5, minute: 0 } }, timeZone: 'UTC' },
 ];
 
-export const CONFIG = testConfig({ windows: WINDOW, budget: count(1), preReboot: { 'example.com/maintenance': 'reboot' }, postReboot: { 'example.com/patched': 'true' } });
+export const CONFIG = testConfig({
+  windows: WINDOW,
+  budget: count(1),
+  preReboot: { 'example.com/maintenance': 'reboot' },
+  postReboot: { 'example.com/patched': 'true' },
+});
 
 export interface Situation {
   readonly config?: AgentConfig;
@@ -69,10 +74,13 @@ export function state(phase: Phase, extra: Partial<NodeState> = {}): NodeState {
     sinceMs: NOW - 5 * MINUTE,
   };
   const byPhase: Partial<NodeState> =
-    phase === 'draining' ? { drainDeadlineMs: NOW + 25 * MINUTE }
-    : phase === 'rebooting' ? { drainDeadlineMs: NOW, rebootAtMs: NOW - MINUTE }
-    : phase === 'recovering' ? { outcome: 'rebooted' }
-    : {};
+    phase === 'draining'
+      ? { drainDeadlineMs: NOW + 25 * MINUTE }
+      : phase === 'rebooting'
+        ? { drainDeadlineMs: NOW, rebootAtMs: NOW - MINUTE }
+        : phase === 'recovering'
+          ? { outcome: 'rebooted' }
+          : {};
   return { ...base, ...byPhase, ...extra };
 }
 
@@ -80,29 +88,57 @@ export function facts(s: Situation = {}): Facts {
   const config = s.config ?? CONFIG;
   const now = s.now ?? NOW;
   const required = s.rebootRequired === undefined ? true : s.rebootRequired;
-  const node = s.node === null ? null : {
-    labels: { pool: 'general', ...(required ? { [REBOOT_REQUIRED_LABEL]: 'true' } : {}), ...s.node?.labels },
-    annotations: { ...s.node?.annotations },
-    unschedulable: s.node?.unschedulable ?? false,
-    ready: s.node?.ready ?? true,
-  };
-  const st: StateRead = s.state === undefined ? { kind: 'none' } : 'kind' in s.state ? s.state : { kind: 'ok', state: s.state };
+  const node =
+    s.node === null
+      ? null
+      : {
+          labels: { pool: 'general', ...(required ? { [REBOOT_REQUIRED_LABEL]: 'true' } : {}), ...s.node?.labels },
+          annotations: { ...s.node?.annotations },
+          unschedulable: s.node?.unschedulable ?? false,
+          ready: s.node?.ready ?? true,
+        };
+  const st: StateRead =
+    s.state === undefined ? { kind: 'none' } : 'kind' in s.state ? s.state : { kind: 'ok', state: s.state };
   const peers = s.peers === undefined ? [peer('g2'), peer('g3')] : s.peers;
-  const budget = peers === null ? null : budgetFacts({
-    config,
-    nodeName: 'g1',
-    nodes: [
-      { name: 'g1', labels: node?.labels ?? { pool: 'general' }, ready: node?.ready ?? true, unschedulable: node?.unschedulable ?? false },
-      ...peers.map((p) => ({ name: p.name ?? 'g9', labels: p.labels ?? { pool: 'general' }, ready: p.ready ?? true, unschedulable: p.unschedulable ?? false })),
-    ],
-    slots: (s.slots ?? []).map((x, i) => ({ group: 'general', index: 0, holder: 'g2', renewTimeMs: now, ttlMs: 15 * MINUTE, resourceVersion: String(i + 1), ...x })),
-    nowMs: now,
-  });
-  const blockers = s.blockers === null ? null : {
-    checkedAtMs: now - (s.blockersAgeMs ?? 0),
-    reasons: s.blockers ?? [],
-    sinceLastStep: s.blockersSinceLastStep ?? true,
-  };
+  const budget =
+    peers === null
+      ? null
+      : budgetFacts({
+          config,
+          nodeName: 'g1',
+          nodes: [
+            {
+              name: 'g1',
+              labels: node?.labels ?? { pool: 'general' },
+              ready: node?.ready ?? true,
+              unschedulable: node?.unschedulable ?? false,
+            },
+            ...peers.map((p) => ({
+              name: p.name ?? 'g9',
+              labels: p.labels ?? { pool: 'general' },
+              ready: p.ready ?? true,
+              unschedulable: p.unschedulable ?? false,
+            })),
+          ],
+          slots: (s.slots ?? []).map((x, i) => ({
+            group: 'general',
+            index: 0,
+            holder: 'g2',
+            renewTimeMs: now,
+            ttlMs: 15 * MINUTE,
+            resourceVersion: String(i + 1),
+            ...x,
+          })),
+          nowMs: now,
+        });
+  const blockers =
+    s.blockers === null
+      ? null
+      : {
+          checkedAtMs: now - (s.blockersAgeMs ?? 0),
+          reasons: s.blockers ?? [],
+          sinceLastStep: s.blockersSinceLastStep ?? true,
+        };
   return {
     nodeName: 'g1',
     node,

@@ -38,12 +38,24 @@ export class Faults {
 }
 
 /** The `n`th call of `port.method` (by any agent, or by `agent`) fails with `fault`. */
-export function failNth(port: string, method: string, n: number, fault: Exclude<Fault, undefined> = 'throw', agent?: string): FaultPlan {
-  return (c) => (c.port === port && c.method === method && c.n === n && (agent === undefined || c.agent === agent) ? fault : undefined);
+export function failNth(
+  port: string,
+  method: string,
+  n: number,
+  fault: Exclude<Fault, undefined> = 'throw',
+  agent?: string,
+): FaultPlan {
+  return (c) =>
+    c.port === port && c.method === method && c.n === n && (agent === undefined || c.agent === agent)
+      ? fault
+      : undefined;
 }
 
 /** Each call fails with probability `throwRate`, crashes the agent with probability `crashRate`. */
-export function randomFaults(seed: number, rates: { readonly throwRate: number; readonly crashRate: number }): FaultPlan {
+export function randomFaults(
+  seed: number,
+  rates: { readonly throwRate: number; readonly crashRate: number },
+): FaultPlan {
   const random = seededRandom(seed);
   return () => {
     const r = random();

@@ -58,8 +58,17 @@ export class FakeFleet {
 
   /** Adds node `name` of `config`'s first pool, with its machine; does not start the agent. */
   addNode(name: string, config: AgentConfig, o: FleetNodeOptions = {}): FakeMachine {
-    const pool = config.policy.membership.kind === 'selector' ? 'custom' : (config.policy.membership.pools[0] ?? config.policy.name);
-    this.cluster.addNode({ name, labels: { [POOL_LABEL]: pool, ...o.labels }, ...(o.annotations ? { annotations: o.annotations } : {}), unschedulable: o.unschedulable ?? false, ready: o.ready ?? true });
+    const pool =
+      config.policy.membership.kind === 'selector'
+        ? 'custom'
+        : (config.policy.membership.pools[0] ?? config.policy.name);
+    this.cluster.addNode({
+      name,
+      labels: { [POOL_LABEL]: pool, ...o.labels },
+      ...(o.annotations ? { annotations: o.annotations } : {}),
+      unschedulable: o.unschedulable ?? false,
+      ready: o.ready ?? true,
+    });
     const machine = new FakeMachine(this.cluster, name, o);
     machine.sentinel = o.sentinel ?? false;
     machine.hooks = { shutdown: () => this.#stopAgent(name), boot: () => this.start(name) };
@@ -111,7 +120,12 @@ export class FakeFleet {
   /** Kills the agent process; the kubelet starts it again after restartDelayMs (unless the host is down). */
   crash(name: string, which?: AbortController): void {
     const running = this.#agents.get(name);
-    if (running === undefined || (which !== undefined && running.controller !== which) || running.controller.signal.aborted) return;
+    if (
+      running === undefined ||
+      (which !== undefined && running.controller !== which) ||
+      running.controller.signal.aborted
+    )
+      return;
     this.crashes++;
     running.controller.abort();
     void this.clock.sleep(this.restartDelayMs).then(() => {
@@ -163,7 +177,9 @@ export class FakeFleet {
 
   #log(node: string): Log {
     const line = (level: string) => (fields: Record<string, unknown>, message: string) => {
-      this.logLines.push(`${new Date(this.clock.now()).toISOString()} ${node} ${level} ${message} ${JSON.stringify(fields)}`);
+      this.logLines.push(
+        `${new Date(this.clock.now()).toISOString()} ${node} ${level} ${message} ${JSON.stringify(fields)}`,
+      );
       if (this.logLines.length > 4000) this.logLines.splice(0, 1000);
     };
     return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };

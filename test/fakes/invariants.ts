@@ -51,14 +51,17 @@ export class InvariantChecker {
     if (m.kind === 'pod') {
       if (m.change === 'evicted') this.#evicted.add(m.pod);
       const agentNode = this.#fleet.cluster.node(m.by);
-      if (m.change === 'evicted' && agentNode !== undefined && !agentNode.unschedulable) this.#violation(`${m.by} evicted ${m.pod} from a node that is not cordoned`);
-      if (m.change === 'deleted' && !this.#evicted.has(m.pod)) this.#violation(`pod ${m.pod} was removed without an eviction`);
+      if (m.change === 'evicted' && agentNode !== undefined && !agentNode.unschedulable)
+        this.#violation(`${m.by} evicted ${m.pod} from a node that is not cordoned`);
+      if (m.change === 'deleted' && !this.#evicted.has(m.pod))
+        this.#violation(`pod ${m.pod} was removed without an eviction`);
       return;
     }
     if (m.kind === 'node' && m.before !== undefined && m.after !== undefined) {
       if (!m.before.unschedulable && m.after.unschedulable && m.by === 'admin') this.#adminCordoned.add(m.name);
       if (m.before.unschedulable && !m.after.unschedulable) {
-        if (this.#adminCordoned.has(m.name) && m.by !== 'admin') this.#violation(`${m.by} uncordoned ${m.name}, which an admin cordoned`);
+        if (this.#adminCordoned.has(m.name) && m.by !== 'admin')
+          this.#violation(`${m.by} uncordoned ${m.name}, which an admin cordoned`);
         this.#adminCordoned.delete(m.name);
       }
       this.#checkStart(m.name, m.before.annotations[STATE_ANNOTATION], m.after.annotations[STATE_ANNOTATION]);
@@ -69,18 +72,30 @@ export class InvariantChecker {
   #checkStart(name: string, before: string | undefined, after: string | undefined): void {
     const was = decodeState(before);
     const now = decodeState(after);
-    if (now.kind !== 'ok' || now.state.phase !== 'cordoning' || (was.kind === 'ok' && was.state.phase === 'cordoning')) return;
+    if (now.kind !== 'ok' || now.state.phase !== 'cordoning' || (was.kind === 'ok' && was.state.phase === 'cordoning'))
+      return;
     const config = this.#fleet.configs.get(name)!;
     const nowMs = this.#fleet.clock.now();
-    const gate = scheduleOf(config.policy.schedule).canStart(nowMs, config.policy.drain.timeoutMs + config.policy.reboot.expectedDurationMs);
+    const gate = scheduleOf(config.policy.schedule).canStart(
+      nowMs,
+      config.policy.drain.timeoutMs + config.policy.reboot.expectedDurationMs,
+    );
     if (!gate.ok) this.#violation(`${name} started a reboot while ${gate.reason}`);
     const node = this.#fleet.cluster.node(name)!;
     const cluster = this.#fleet.cluster;
     const pods = cluster.podsOn(name);
     const reasons = [
       ...(holdReason(node) ? [holdReason(node)!] : []),
-      ...podBlockReasons(config.policy.blockers.pods, pods, new Map(pods.map((p) => [p.namespace, cluster.namespaceLabels(p.namespace)]))),
-      ...(config.policy.blockers.alerts === null ? [] : this.#fleet.alerts.down ? [{ kind: 'unknown' }] : alertBlockReasons(config.policy.blockers.alerts, this.#fleet.alerts.alerts)),
+      ...podBlockReasons(
+        config.policy.blockers.pods,
+        pods,
+        new Map(pods.map((p) => [p.namespace, cluster.namespaceLabels(p.namespace)])),
+      ),
+      ...(config.policy.blockers.alerts === null
+        ? []
+        : this.#fleet.alerts.down
+          ? [{ kind: 'unknown' }]
+          : alertBlockReasons(config.policy.blockers.alerts, this.#fleet.alerts.alerts)),
     ];
     if (reasons.length > 0) this.#violation(`${name} started a reboot while blocked: ${JSON.stringify(reasons)}`);
   }
@@ -104,12 +119,18 @@ export class InvariantChecker {
     const nodes = cluster.nodes();
     const names = new Set(nodes.map((n) => n.name));
     const nowMs = this.#fleet.clock.now();
-    const holders = new Set(cluster.leases().filter((s) => s.group === group && !slotIsStale(s, names, nowMs)).map((s) => s.holder));
+    const holders = new Set(
+      cluster
+        .leases()
+        .filter((s) => s.group === group && !slotIsStale(s, names, nowMs))
+        .map((s) => s.holder),
+    );
     const pool = members === null ? nodes : nodes.filter((n) => nodeSelectorTermsMatch(members, n.labels));
     const down = pool.filter((n) => !n.ready || n.unschedulable || holders.has(n.name)).map((n) => n.name);
     const allowed = allowedUnavailable(budget, pool.length);
     this.peak.set(group, Math.max(this.peak.get(group) ?? 0, down.length));
-    if (down.length > allowed) this.#violation(`${group}: ${down.length} nodes unavailable (${down.join(', ')}), budget ${allowed}`);
+    if (down.length > allowed)
+      this.#violation(`${group}: ${down.length} nodes unavailable (${down.join(', ')}), budget ${allowed}`);
   }
 
   /** What must hold once every agent is done: no record, no slot, no cordon left by an agent. */
@@ -117,7 +138,8 @@ export class InvariantChecker {
     const cluster = this.#fleet.cluster;
     const out: string[] = [];
     for (const n of cluster.nodes()) {
-      if (n.annotations[STATE_ANNOTATION] !== undefined) out.push(`${n.name} still has state ${n.annotations[STATE_ANNOTATION]}`);
+      if (n.annotations[STATE_ANNOTATION] !== undefined)
+        out.push(`${n.name} still has state ${n.annotations[STATE_ANNOTATION]}`);
       if (n.unschedulable && !this.#adminCordoned.has(n.name)) out.push(`${n.name} is left cordoned`);
     }
     for (const s of cluster.leases()) out.push(`slot ${s.group}/${s.index} is still held by ${s.holder}`);

@@ -29,6 +29,8 @@ export class FakeAlerts implements Alerts {
   down = false;
 
   active(): Promise<readonly Alert[]> {
-    return this.down ? Promise.reject(new Error('connect ECONNREFUSED prometheus:9090')) : Promise.resolve([...this.alerts]);
+    return this.down
+      ? Promise.reject(new Error('connect ECONNREFUSED prometheus:9090'))
+      : Promise.resolve([...this.alerts]);
   }
 }

@@ -100,7 +100,11 @@ export class PodStore {
     this.#blocked.set(`${pod.namespace}/${pod.name}`, untilMs);
   }
 
-  evict(ref: Pick<PodInfo, 'namespace' | 'name' | 'uid'>, gracePeriodSeconds: number | null, by: string): EvictionResult {
+  evict(
+    ref: Pick<PodInfo, 'namespace' | 'name' | 'uid'>,
+    gracePeriodSeconds: number | null,
+    by: string,
+  ): EvictionResult {
     const pod = this.#pods.get(ref.uid);
     if (pod === undefined || pod.namespace !== ref.namespace || pod.name !== ref.name) return 'gone';
     if (pod.terminating) return 'evicted';
@@ -147,7 +151,15 @@ export class PodStore {
     this.#host.topic.publish();
     if (this.reschedule && pod.controllerKind !== null && pod.controllerKind !== 'DaemonSet') {
       const base = pod.name.replace(/-r\d+$/, '');
-      this.add({ namespace: pod.namespace, name: `${base}-r${this.#uid + 1}`, nodeName: '', labels: pod.labels, controllerKind: pod.controllerKind, usesEmptyDir: pod.usesEmptyDir, graceSeconds: pod.graceSeconds });
+      this.add({
+        namespace: pod.namespace,
+        name: `${base}-r${this.#uid + 1}`,
+        nodeName: '',
+        labels: pod.labels,
+        controllerKind: pod.controllerKind,
+        usesEmptyDir: pod.usesEmptyDir,
+        graceSeconds: pod.graceSeconds,
+      });
       this.schedulePending();
     }
   }

@@ -67,19 +67,37 @@ export function scenario(o: FleetOptions = {}): Scenario {
     for (let i = 1; i <= pool.nodes; i++) {
       const name = `${pool.name[0]}${i}`;
       fleet.addNode(name, config, { ...o.machine, sentinel: true });
-      fleet.cluster.addPod({ namespace: 'kube-system', name: `agent-${name}`, nodeName: name, controllerKind: 'DaemonSet' });
+      fleet.cluster.addPod({
+        namespace: 'kube-system',
+        name: `agent-${name}`,
+        nodeName: name,
+        controllerKind: 'DaemonSet',
+      });
       for (let k = 0; k < (o.webPodsPerNode ?? 2); k++) {
-        fleet.cluster.addPod({ namespace: 'shop', name: `web-${++web}`, nodeName: name, labels: { app: 'web' }, graceSeconds: 20 });
+        fleet.cluster.addPod({
+          namespace: 'shop',
+          name: `web-${++web}`,
+          nodeName: name,
+          labels: { app: 'web' },
+          graceSeconds: 20,
+        });
       }
     }
   }
-  fleet.cluster.addPdb({ namespace: 'shop', selector: { matchLabels: { app: 'web' } }, minAvailable: Math.floor((web * 2) / 3) });
+  fleet.cluster.addPdb({
+    namespace: 'shop',
+    selector: { matchLabels: { app: 'web' } },
+    minAvailable: Math.floor((web * 2) / 3),
+  });
   return { fleet, checker: new InvariantChecker(fleet), configs };
 }
 
 /** Every machine booted `times` times and nothing is left over (record, slot, cordon). */
 export function allDone(s: Scenario, times = 1): boolean {
-  return [...s.fleet.machines.values()].every((m) => m.boots === times && !m.down) && s.checker.endStateProblems().length === 0;
+  return (
+    [...s.fleet.machines.values()].every((m) => m.boots === times && !m.down) &&
+    s.checker.endStateProblems().length === 0
+  );
 }
 
 /** Runs until `done` or `limitMs` of fake time; stops the agents; returns whether `done` held. */
@@ -91,5 +109,8 @@ export async function run(s: Scenario, done: () => boolean, limitMs: number): Pr
 
 /** The last log lines, to show when a test fails. */
 export function tail(s: Scenario, lines = 60): string {
-  return s.fleet.logLines.filter((l) => !l.includes(' debug ')).slice(-lines).join('\n');
+  return s.fleet.logLines
+    .filter((l) => !l.includes(' debug '))
+    .slice(-lines)
+    .join('\n');
 }

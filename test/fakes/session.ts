@@ -45,7 +45,11 @@ export function portCall(session: Session, faults: Faults, port: string, method:
   };
 }
 
-export function clusterPorts(cluster: FakeCluster, session: Session, faults: Faults): Pick<AgentPorts, 'nodes' | 'pods' | 'slots' | 'events'> {
+export function clusterPorts(
+  cluster: FakeCluster,
+  session: Session,
+  faults: Faults,
+): Pick<AgentPorts, 'nodes' | 'pods' | 'slots' | 'events'> {
   const by = session.agent;
   const alive = () => !session.signal.aborted;
   const c = (port: string, method: string) => portCall(session, faults, port, method);
@@ -54,13 +58,21 @@ export function clusterPorts(cluster: FakeCluster, session: Session, faults: Fau
       get: (name) => c('nodes', 'get')(() => cluster.node(name)),
       watchAll: () => c('nodes', 'watchAll')(() => fakeCache(() => cluster.nodes(), cluster.nodeTopic, alive)),
       watchOne: (name) =>
-        c('nodes', 'watchOne')(() =>
-          fakeCache(() => {
-            const node = cluster.node(name);
-            return node === undefined ? [] : [node];
-          }, cluster.nodeTopic, alive),
+        c(
+          'nodes',
+          'watchOne',
+        )(() =>
+          fakeCache(
+            () => {
+              const node = cluster.node(name);
+              return node === undefined ? [] : [node];
+            },
+            cluster.nodeTopic,
+            alive,
+          ),
         ),
-      setUnschedulable: (name, unschedulable) => c('nodes', 'setUnschedulable')(() => cluster.setUnschedulable(name, unschedulable, by)),
+      setUnschedulable: (name, unschedulable) =>
+        c('nodes', 'setUnschedulable')(() => cluster.setUnschedulable(name, unschedulable, by)),
       patchMetadata: (name, patch) => c('nodes', 'patchMetadata')(() => cluster.patchMetadata(name, patch, by)),
     },
     pods: {
@@ -70,7 +82,8 @@ export function clusterPorts(cluster: FakeCluster, session: Session, faults: Fau
     },
     slots: {
       watch: () => c('slots', 'watch')(() => fakeCache(() => cluster.leases(), cluster.slotTopic, alive)),
-      tryAcquire: (group, index, holder, ttlMs, nowMs, expected) => c('slots', 'tryAcquire')(() => cluster.tryAcquire(group, index, holder, ttlMs, nowMs, expected, by)),
+      tryAcquire: (group, index, holder, ttlMs, nowMs, expected) =>
+        c('slots', 'tryAcquire')(() => cluster.tryAcquire(group, index, holder, ttlMs, nowMs, expected, by)),
       renew: (slot, nowMs) => c('slots', 'renew')(() => cluster.renew(slot, nowMs, by)),
       release: (group, index, holder) => c('slots', 'release')(() => cluster.release(group, index, holder, by)),
     },

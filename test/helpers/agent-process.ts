@@ -45,14 +45,32 @@ export interface AgentProcess {
 const ORPHAN_LIMIT_MS = 10_000;
 
 export function spawnAgent(o: AgentProcessOptions): AgentProcess {
-  const args = [o.bin ?? BIN, 'agent', '--config', o.configPath, '--listen', '127.0.0.1:0', '--nsenter', o.nsenter, ...(o.dryRun ? ['--dry-run'] : []), ...(o.extraArgs ?? [])];
-  const env: Record<string, string | undefined> = { ...process.env, NODE_NAME: o.node, PATCHWINDOW_HOST_ROOT: o.hostRoot, KUBECONFIG: o.kubeconfigPath };
+  const args = [
+    o.bin ?? BIN,
+    'agent',
+    '--config',
+    o.configPath,
+    '--listen',
+    '127.0.0.1:0',
+    '--nsenter',
+    o.nsenter,
+    ...(o.dryRun ? ['--dry-run'] : []),
+    ...(o.extraArgs ?? []),
+  ];
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_NAME: o.node,
+    PATCHWINDOW_HOST_ROOT: o.hostRoot,
+    KUBECONFIG: o.kubeconfigPath,
+  };
   delete env.PATCHWINDOW_NSENTER;
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const logs = (): Record<string, unknown>[] => jsonLines(out);
   return {
     node: o.node,
@@ -61,7 +79,12 @@ export function spawnAgent(o: AgentProcessOptions): AgentProcess {
     logs,
     exited,
     metricsPort: () => logs().find((l) => typeof l.port === 'number')?.port as number | undefined,
-    workers: () => logs().flatMap((l) => (l.process === 'supervisor' && typeof l.worker === 'number' && l.msg === 'agent worker started' ? [l.worker] : [])),
+    workers: () =>
+      logs().flatMap((l) =>
+        l.process === 'supervisor' && typeof l.worker === 'number' && l.msg === 'agent worker started'
+          ? [l.worker]
+          : [],
+      ),
     async kill(signal = 'SIGKILL') {
       // Its workers are its children, found before the signal: once the supervisor is gone they
       // belong to init. (Pids from the log are not used: an old worker's pid may have been reused.)
@@ -69,7 +92,10 @@ export function spawnAgent(o: AgentProcessOptions): AgentProcess {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const how = await exited;
       for (let waitedMs = 0; pids.some(running); waitedMs += 50) {
-        if (waitedMs >= ORPHAN_LIMIT_MS) throw new Error(`agent of ${o.node}: worker ${pids.filter(running).join(', ')} still runs ${ORPHAN_LIMIT_MS} ms after its supervisor ended (${how})`);
+        if (waitedMs >= ORPHAN_LIMIT_MS)
+          throw new Error(
+            `agent of ${o.node}: worker ${pids.filter(running).join(', ')} still runs ${ORPHAN_LIMIT_MS} ms after its supervisor ended (${how})`,
+          );
         await sleep(50);
       }
       return how;

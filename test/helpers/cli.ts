@@ -9,7 +9,10 @@ export interface CliRun {
 }
 
 /** Runs `patchwindow ...argv` with `now` fixed (default 2026-11-24T12:00:00Z). */
-export async function runCli(argv: readonly string[], options: { nowMs?: number; env?: Record<string, string>; cwd?: string } = {}): Promise<CliRun> {
+export async function runCli(
+  argv: readonly string[],
+  options: { nowMs?: number; env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {

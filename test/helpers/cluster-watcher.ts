@@ -13,7 +13,14 @@
 // order by a few milliseconds (a slot taken right after another node's uncordon may arrive before
 // that uncordon). A budget violation seen on the streams is therefore confirmed on a fresh list of
 // both before it counts; a real violation lasts at least a drain and a reboot, so it still shows.
-import { CoordinationV1Api, CoreV1Api, type KubeConfig, type V1Lease, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type V1Lease,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { holdReason } from '../../agent/core/blockers.ts';
 import { slotIsStale } from '../../agent/core/budget.ts';
 import { FLEET_GROUP } from '../../policy/budget.ts';
@@ -117,8 +124,15 @@ export class ClusterWatcher {
   /** Starts watching; nodes unschedulable at this point count as cordoned by an admin. */
   static async start(o: WatcherOptions): Promise<ClusterWatcher> {
     const w = new ClusterWatcher(o);
-    const onError = (err: unknown): void => w.#note('', `watch error: ${err instanceof Error ? err.message : String(err)}`);
-    const nodes = await listWatch<V1Node>({ kc: o.kc, path: '/api/v1/nodes', list: () => w.#core.listNode(), onChange: (c) => w.#onNode(c), onError });
+    const onError = (err: unknown): void =>
+      w.#note('', `watch error: ${err instanceof Error ? err.message : String(err)}`);
+    const nodes = await listWatch<V1Node>({
+      kc: o.kc,
+      path: '/api/v1/nodes',
+      list: () => w.#core.listNode(),
+      onChange: (c) => w.#onNode(c),
+      onError,
+    });
     const labelSelector = `${FLEET_LABEL}=${o.fleet}`;
     const leases = await listWatch<V1Lease>({
       kc: o.kc,
@@ -227,7 +241,10 @@ export class ClusterWatcher {
         if (err === undefined) resolve();
         else reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
       };
-      const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.report()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${this.report()}`)),
+        timeoutMs,
+      );
       // Conditions may also depend on things outside the cluster (the test's hosts): look again now and then.
       const poll = setInterval(check, 250);
       this.#listeners.add(check);
@@ -241,16 +258,21 @@ export class ClusterWatcher {
   }
 
   /** What must hold once all work is over: no record, no slot, no cordon left by an agent. */
-  async endStateProblems(expect: { readonly withState?: readonly string[]; readonly cordoned?: readonly string[] } = {}): Promise<string[]> {
+  async endStateProblems(
+    expect: { readonly withState?: readonly string[]; readonly cordoned?: readonly string[] } = {},
+  ): Promise<string[]> {
     await this.#confirming;
     const out: string[] = [];
-    const nodes = (await this.#core.listNode()).items.map(nodeInfo).filter((n) => this.policyOfLabels(n.labels) !== undefined);
+    const nodes = (await this.#core.listNode()).items
+      .map(nodeInfo)
+      .filter((n) => this.policyOfLabels(n.labels) !== undefined);
     for (const n of nodes) {
       const state = n.annotations[STATE_ANNOTATION];
       if (state !== undefined && !expect.withState?.includes(n.name)) out.push(`${n.name} still has state ${state}`);
       const mayBeCordoned = this.#adminCordoned.has(n.name) || expect.cordoned?.includes(n.name) === true;
       if (n.unschedulable && !mayBeCordoned) out.push(`${n.name} is left cordoned`);
-      if (!n.unschedulable && expect.cordoned?.includes(n.name) === true) out.push(`${n.name} should have stayed cordoned`);
+      if (!n.unschedulable && expect.cordoned?.includes(n.name) === true)
+        out.push(`${n.name} should have stayed cordoned`);
     }
     const labelSelector = `${FLEET_LABEL}=${this.#o.fleet}`;
     const leases = (await this.#leasesApi.listNamespacedLease({ namespace: this.#o.namespace, labelSelector })).items;
@@ -264,7 +286,12 @@ export class ClusterWatcher {
   /** Violations and the timeline, for failure messages. */
   report(): string {
     const lines = this.timeline.map((e) => `  ${clock(e.atMs)} ${e.node || '-'}: ${e.text}`);
-    return [`violations: ${this.violations.length === 0 ? 'none' : ''}`, ...this.violations.map((v) => `  ${v}`), 'timeline:', ...lines.slice(-250)].join('\n');
+    return [
+      `violations: ${this.violations.length === 0 ? 'none' : ''}`,
+      ...this.violations.map((v) => `  ${v}`),
+      'timeline:',
+      ...lines.slice(-250),
+    ].join('\n');
   }
 
   policyOfLabels(labels: Readonly<Record<string, string>>): AgentConfig | undefined {
@@ -295,9 +322,11 @@ export class ClusterWatcher {
     const pod = c.after ?? c.before!;
     const name = pod.metadata?.name ?? '';
     const node = pod.spec?.nodeName ?? '';
-    const ready = (p: V1Pod | undefined): boolean => p?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true;
+    const ready = (p: V1Pod | undefined): boolean =>
+      p?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') === true;
     if (c.after === undefined) this.#note(node, `pod ${name} gone`);
-    else if (c.before?.metadata?.deletionTimestamp === undefined && c.after.metadata?.deletionTimestamp !== undefined) this.#note(node, `pod ${name} terminating`);
+    else if (c.before?.metadata?.deletionTimestamp === undefined && c.after.metadata?.deletionTimestamp !== undefined)
+      this.#note(node, `pod ${name} terminating`);
     else if ((c.before?.spec?.nodeName ?? '') === '' && node !== '') this.#note(node, `pod ${name} scheduled`);
     else if (!ready(c.before) && ready(c.after)) this.#note(node, `pod ${name} Ready`);
     this.#changed();
@@ -313,7 +342,10 @@ export class ClusterWatcher {
     if (watched === undefined) return;
     if (c.initial) {
       if (after?.unschedulable) this.#adminCordoned.add(name);
-      this.#note(name, `watched${after?.unschedulable ? ', cordoned by an admin' : ''}${after?.ready ? '' : ', NotReady'}`);
+      this.#note(
+        name,
+        `watched${after?.unschedulable ? ', cordoned by an admin' : ''}${after?.ready ? '' : ', NotReady'}`,
+      );
       return;
     }
     if (after === undefined) {
@@ -348,17 +380,28 @@ export class ClusterWatcher {
     const phase = now.kind === 'ok' ? now.state.phase : null;
     if (now.kind === 'corrupt') this.#violation(`${name} has a corrupt state record: ${now.problem}`);
     if (wasPhase !== phase) {
-      this.#note(name, phase === null ? 'state cleared' : `phase ${phase}${now.kind === 'ok' && now.state.reason !== undefined ? ` (${now.state.reason})` : ''}`);
-      if (now.kind === 'ok' && phase === 'acquiring') this.#checkStart(name, config, after, now.state.startedMs, 'took up a reboot (acquiring)');
-      if (now.kind === 'ok' && phase === 'cordoning') this.#checkStart(name, config, after, now.state.sinceMs, 'started a reboot (cordoning)');
+      this.#note(
+        name,
+        phase === null
+          ? 'state cleared'
+          : `phase ${phase}${now.kind === 'ok' && now.state.reason !== undefined ? ` (${now.state.reason})` : ''}`,
+      );
+      if (now.kind === 'ok' && phase === 'acquiring')
+        this.#checkStart(name, config, after, now.state.startedMs, 'took up a reboot (acquiring)');
+      if (now.kind === 'ok' && phase === 'cordoning')
+        this.#checkStart(name, config, after, now.state.sinceMs, 'started a reboot (cordoning)');
       if (phase === 'rebooting') {
         const entries = (this.#rebootingEntries.get(name) ?? 0) + 1;
         this.#rebootingEntries.set(name, entries);
-        if (entries > (this.#rebootsAllowed.get(name) ?? 1)) this.#violation(`${name} entered phase rebooting ${entries} times`);
+        if (entries > (this.#rebootsAllowed.get(name) ?? 1))
+          this.#violation(`${name} entered phase rebooting ${entries} times`);
       }
     }
     const last = decodeLastReboot(after.annotations[LAST_REBOOT_ANNOTATION]);
-    if (last !== undefined && after.annotations[LAST_REBOOT_ANNOTATION] !== before.annotations[LAST_REBOOT_ANNOTATION]) {
+    if (
+      last !== undefined &&
+      after.annotations[LAST_REBOOT_ANNOTATION] !== before.annotations[LAST_REBOOT_ANNOTATION]
+    ) {
       const seen = this.#reboots.get(name) ?? [];
       if (!seen.includes(last.bootId)) this.#reboots.set(name, [...seen, last.bootId]);
       this.#note(name, `reboot recorded (boot id ${last.bootId}${last.sentinelSurvived ? ', sentinel survived' : ''})`);
@@ -366,7 +409,10 @@ export class ClusterWatcher {
   }
 
   #checkStart(name: string, config: AgentConfig, node: NodeInfo, atMs: number, what: string): void {
-    const gate = scheduleOf(config.policy.schedule).canStart(atMs, config.policy.drain.timeoutMs + config.policy.reboot.expectedDurationMs);
+    const gate = scheduleOf(config.policy.schedule).canStart(
+      atMs,
+      config.policy.drain.timeoutMs + config.policy.reboot.expectedDurationMs,
+    );
     if (!gate.ok) this.#violation(`${name} ${what} at ${new Date(atMs).toISOString()} while ${gate.reason}`);
     const hold = holdReason(node);
     if (hold !== undefined) this.#violation(`${name} ${what} while held (${JSON.stringify(hold)})`);
@@ -386,8 +432,18 @@ export class ClusterWatcher {
         .filter((n) => n.name !== before.holder && this.state(n.name)?.phase === 'acquiring')
         .filter((n) => group === undefined || group.members === null || nodeSelectorTermsMatch(group.members, n.labels))
         .map((n) => n.name);
-      this.slotEvents.push({ atMs, kind: 'released', group: before.group, index: before.index, holder: before.holder, waiting });
-      this.#note(before.holder, `slot ${before.group}/${before.index} ${after === undefined ? 'released' : `taken over by ${after.holder}`}`);
+      this.slotEvents.push({
+        atMs,
+        kind: 'released',
+        group: before.group,
+        index: before.index,
+        holder: before.holder,
+        waiting,
+      });
+      this.#note(
+        before.holder,
+        `slot ${before.group}/${before.index} ${after === undefined ? 'released' : `taken over by ${after.holder}`}`,
+      );
     }
     if (after !== undefined && before?.holder !== after.holder) {
       this.slotEvents.push({ atMs, kind: 'acquired', group: after.group, index: after.index, holder: after.holder });
@@ -415,7 +471,8 @@ export class ClusterWatcher {
         const slots = leases.items.map(slotOf).filter((s): s is Slot => s !== undefined);
         const confirmed = budgetProblems(this.#groups, nodes.items.map(nodeInfo), slots, Date.now());
         for (const p of confirmed) this.#violation(p);
-        if (confirmed.length === 0) this.#note('', `not confirmed on a fresh list (watch streams out of order): ${suspected.join('; ')}`);
+        if (confirmed.length === 0)
+          this.#note('', `not confirmed on a fresh list (watch streams out of order): ${suspected.join('; ')}`);
       } catch (err: unknown) {
         this.#note('', `cannot confirm ${suspected.join('; ')}: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -424,17 +481,29 @@ export class ClusterWatcher {
 }
 
 /** Groups with more unavailable members than their budget allows. */
-function budgetProblems(groups: readonly Group[], nodes: readonly NodeInfo[], slots: readonly Slot[], nowMs: number): string[] {
+function budgetProblems(
+  groups: readonly Group[],
+  nodes: readonly NodeInfo[],
+  slots: readonly Slot[],
+  nowMs: number,
+): string[] {
   const names = new Set(nodes.map((n) => n.name));
   const out: string[] = [];
   for (const g of groups) {
-    const holders = new Set(slots.filter((s) => s.group === g.name && !slotIsStale(s, names, nowMs)).map((s) => s.holder));
+    const holders = new Set(
+      slots.filter((s) => s.group === g.name && !slotIsStale(s, names, nowMs)).map((s) => s.holder),
+    );
     const members = g.members === null ? nodes : nodes.filter((n) => nodeSelectorTermsMatch(g.members!, n.labels));
     const down = members.filter((n) => !n.ready || n.unschedulable || holders.has(n.name));
     const allowed = allowedUnavailable(g.budget, members.length);
     if (down.length > allowed) {
-      const why = down.map((n) => `${n.name}${n.ready ? '' : ' NotReady'}${n.unschedulable ? ' cordoned' : ''}${holders.has(n.name) ? ' slot' : ''}`);
-      out.push(`${g.name}: ${down.length} of ${members.length} nodes unavailable (${why.join(', ')}), budget ${allowed}`);
+      const why = down.map(
+        (n) =>
+          `${n.name}${n.ready ? '' : ' NotReady'}${n.unschedulable ? ' cordoned' : ''}${holders.has(n.name) ? ' slot' : ''}`,
+      );
+      out.push(
+        `${g.name}: ${down.length} of ${members.length} nodes unavailable (${why.join(', ')}), budget ${allowed}`,
+      );
     }
   }
   return out;

@@ -8,7 +8,14 @@
 //    again and turns the node Ready, as a real reboot and the kubelet would;
 //  - a ClusterWatcher checking the invariants the whole time.
 // Everything is named after one unique id and removed by `close()`, which also kills every agent.
-import { CoreV1Api, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type CoreV1Event, type V1Taint } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  PatchStrategy,
+  RbacAuthorizationV1Api,
+  setHeaderOptions,
+  type CoreV1Event,
+  type V1Taint,
+} from '@kubernetes/client-node';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +42,9 @@ export const POOL_LABEL = 'e2e.patchwindow.dev/pool';
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** Every day, around the clock. */
-export const ALWAYS_OPEN = [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', duration: '24h' }];
+export const ALWAYS_OPEN = [
+  { days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', duration: '24h' },
+];
 
 export interface E2ePolicy {
   readonly name: string;
@@ -71,7 +80,11 @@ export interface E2eFleetOptions {
 }
 
 /** The policy set as YAML sources, validated and compiled: the AgentConfig JSON of each policy and the RBAC. */
-export function compileE2eFleet(id: string, o: Pick<E2eFleetOptions, 'policies' | 'fleetSpec'>, poolValue: (pool: string) => string) {
+export function compileE2eFleet(
+  id: string,
+  o: Pick<E2eFleetOptions, 'policies' | 'fleetSpec'>,
+  poolValue: (pool: string) => string,
+) {
   const fleet = {
     apiVersion: 'patchwindow.io/v1alpha1',
     kind: 'Fleet',
@@ -88,10 +101,19 @@ export function compileE2eFleet(id: string, o: Pick<E2eFleetOptions, 'policies' 
       reboot: { expectedDuration: '30s' },
       ...p.spec,
     };
-    sources.push({ file: `${p.name}.yaml`, text: stringify({ apiVersion: 'patchwindow.io/v1alpha1', kind: 'RebootPolicy', metadata: { name: p.name }, spec }) });
+    sources.push({
+      file: `${p.name}.yaml`,
+      text: stringify({
+        apiVersion: 'patchwindow.io/v1alpha1',
+        kind: 'RebootPolicy',
+        metadata: { name: p.name },
+        spec,
+      }),
+    });
   }
   const result = validateSources(sources, { nowMs: Date.now() });
-  if (result.policySet === undefined) throw new Error(`the scenario's policies are invalid:\n${result.diagnostics.map(formatText).join('\n')}`);
+  if (result.policySet === undefined)
+    throw new Error(`the scenario's policies are invalid:\n${result.diagnostics.map(formatText).join('\n')}`);
   const objects = renderObjects(compileFleet(result.policySet));
   const configJson = new Map<string, string>();
   for (const r of objects) {
@@ -99,7 +121,9 @@ export function compileE2eFleet(id: string, o: Pick<E2eFleetOptions, 'policies' 
     const json = (r.object.data as Record<string, string>)[CONFIG_FILE]!;
     configJson.set((JSON.parse(json) as AgentConfig).policy.name, json);
   }
-  const rbac = objects.filter((r) => r.object.kind !== 'ConfigMap' && r.object.kind !== 'DaemonSet').map((r) => r.object);
+  const rbac = objects
+    .filter((r) => r.object.kind !== 'ConfigMap' && r.object.kind !== 'DaemonSet')
+    .map((r) => r.object);
   return { configJson, rbac, policySet: result.policySet };
 }
 
@@ -157,7 +181,12 @@ export class E2eFleet {
     await applyObjects(kc, rbac);
     const core = kc.makeApiClient(CoreV1Api);
     // Workload pods of the scenario live in the agents' namespace too: they need its default ServiceAccount.
-    await waitFor(`ServiceAccount ${id}/default`, async () => (await core.readNamespacedServiceAccount({ namespace: id, name: 'default' }).catch(() => undefined))?.metadata, { timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(
+      `ServiceAccount ${id}/default`,
+      async () =>
+        (await core.readNamespacedServiceAccount({ namespace: id, name: 'default' }).catch(() => undefined))?.metadata,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     const kubeconfig = await cluster.serviceAccountKubeconfig({ namespace: id, name: names.serviceAccount });
     const configs = new Map<string, AgentConfig>();
     const configPaths = new Map<string, string>();
@@ -171,10 +200,15 @@ export class E2eFleet {
     const nodeName = (short: string): string => `${id}-${short}`;
     const entries = Object.entries(o.nodes);
     await cluster.createNodes(
-      entries.map(([short, n]) => ({ name: nodeName(short), labels: { [POOL_LABEL]: `${id}-${n.pool}` }, ...(n.taints ? { taints: [...n.taints] } : {}) })),
+      entries.map(([short, n]) => ({
+        name: nodeName(short),
+        labels: { [POOL_LABEL]: `${id}-${n.pool}` },
+        ...(n.taints ? { taints: [...n.taints] } : {}),
+      })),
     );
     for (const [short, n] of entries) {
-      if (n.cordoned) await core.patchNode({ name: nodeName(short), body: { spec: { unschedulable: true } } }, MERGE_PATCH);
+      if (n.cordoned)
+        await core.patchNode({ name: nodeName(short), body: { spec: { unschedulable: true } } }, MERGE_PATCH);
     }
     const hosts = new Map<string, SimulatedHost>();
     for (const [short, n] of entries) {
@@ -189,7 +223,9 @@ export class E2eFleet {
       fleet: id,
       configs: [...configs.values()],
       podNamespace: id,
-      ...(blocked ? { blocked: (node: string) => (node.startsWith(`${id}-`) ? blocked(node.slice(id.length + 1)) : undefined) } : {}),
+      ...(blocked
+        ? { blocked: (node: string) => (node.startsWith(`${id}-`) ? blocked(node.slice(id.length + 1)) : undefined) }
+        : {}),
     });
     return new E2eFleet({ o, id, cluster, dir, kubeconfig, watcher, configs, configPaths, hosts });
   }
@@ -223,7 +259,9 @@ export class E2eFleet {
   /** The policy of node `short`. */
   config(short: string): AgentConfig {
     const pool = this.pool(this.#o.nodes[short]!.pool);
-    const config = [...this.configs.values()].find((c) => c.policy.membership.kind !== 'selector' && c.policy.membership.pools.includes(pool));
+    const config = [...this.configs.values()].find(
+      (c) => c.policy.membership.kind !== 'selector' && c.policy.membership.pools.includes(pool),
+    );
     if (config === undefined) throw new Error(`no policy takes pool ${pool}`);
     return config;
   }
@@ -282,7 +320,11 @@ export class E2eFleet {
     try {
       const core = this.cluster.kubeConfig().makeApiClient(CoreV1Api);
       await core.patchNode({ name: this.node(short), body: { spec: { unschedulable: cordon } } }, MERGE_PATCH);
-      await this.watcher.until(`${short} ${cordon ? 'cordoned' : 'uncordoned'} by the admin`, () => this.watcher.node(this.node(short))?.unschedulable === cordon, 10_000);
+      await this.watcher.until(
+        `${short} ${cordon ? 'cordoned' : 'uncordoned'} by the admin`,
+        () => this.watcher.node(this.node(short))?.unschedulable === cordon,
+        10_000,
+      );
     } finally {
       this.watcher.adminActing(this.node(short), false);
     }
@@ -303,7 +345,11 @@ export class E2eFleet {
   /** Node `short` finished its work: no record on the node (or the record says `phase`). */
   idle(short: string): boolean {
     const n = this.watcher.node(this.node(short));
-    return n !== undefined && this.watcher.state(this.node(short)) === undefined && n.annotations['patchwindow.io/state'] === undefined;
+    return (
+      n !== undefined &&
+      this.watcher.state(this.node(short)) === undefined &&
+      n.annotations['patchwindow.io/state'] === undefined
+    );
   }
 
   /** Node `short` rebooted (the host booted again) and its agent is done with it. */
@@ -314,7 +360,10 @@ export class E2eFleet {
   /** Events recorded about node `short` (reason and message), oldest first. */
   async events(short: string): Promise<Pick<CoreV1Event, 'reason' | 'message' | 'type'>[]> {
     const core = this.cluster.kubeConfig().makeApiClient(CoreV1Api);
-    const list = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${this.node(short)}` });
+    const list = await core.listNamespacedEvent({
+      namespace: 'default',
+      fieldSelector: `involvedObject.name=${this.node(short)}`,
+    });
     return list.items
       .filter((e) => e.source?.component === 'patchwindow-agent')
       .sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)))
@@ -329,10 +378,20 @@ export class E2eFleet {
   /** The watcher's timeline and violations, problems, and the last log lines of every agent. */
   report(): string {
     const agents = [...this.processes].map(([short, list]) => {
-      const lines = list.flatMap((p) => p.logs()).slice(-15).map((l) => `    ${typeof l.time === 'string' ? l.time.slice(11, 23) : '?'} ${String(l.level)} ${String(l.msg)}`);
+      const lines = list
+        .flatMap((p) => p.logs())
+        .slice(-15)
+        .map(
+          (l) => `    ${typeof l.time === 'string' ? l.time.slice(11, 23) : '?'} ${String(l.level)} ${String(l.msg)}`,
+        );
       return `  agent ${short} (${list.length} process${list.length === 1 ? '' : 'es'}):\n${lines.join('\n')}`;
     });
-    return [this.watcher.report(), this.problems.length > 0 ? `problems:\n${this.problems.join('\n')}` : '', 'agent logs (last lines):', ...agents].join('\n');
+    return [
+      this.watcher.report(),
+      this.problems.length > 0 ? `problems:\n${this.problems.join('\n')}` : '',
+      'agent logs (last lines):',
+      ...agents,
+    ].join('\n');
   }
 
   /** Kills every agent, stops watching, deletes the nodes, the namespace and the RBAC. */
@@ -370,7 +429,8 @@ export class E2eFleet {
       try {
         await this.#reboot(short);
       } catch (err: unknown) {
-        if (!this.#closed) this.problems.push(`the reboot of ${short} failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (!this.#closed)
+          this.problems.push(`the reboot of ${short} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }
@@ -398,8 +458,15 @@ export class E2eFleet {
   async #setReady(short: string, ready: boolean): Promise<void> {
     const name = this.node(short);
     const core = this.cluster.kubeConfig().makeApiClient(CoreV1Api);
-    await core.patchNode({ name, body: { metadata: { annotations: { [NOT_READY_ANNOTATION]: ready ? null : 'true' } } } }, MERGE_PATCH);
-    await this.watcher.until(`${short} ${ready ? 'Ready' : 'NotReady'}`, () => this.#closed || this.watcher.node(name)?.ready === ready, 30_000);
+    await core.patchNode(
+      { name, body: { metadata: { annotations: { [NOT_READY_ANNOTATION]: ready ? null : 'true' } } } },
+      MERGE_PATCH,
+    );
+    await this.watcher.until(
+      `${short} ${ready ? 'Ready' : 'NotReady'}`,
+      () => this.#closed || this.watcher.node(name)?.ready === ready,
+      30_000,
+    );
   }
 }
 

@@ -54,7 +54,8 @@ export async function listWatch<T extends KubernetesObject>(o: ListWatchOptions<
       seen.add(key);
       const before = objects.get(key);
       objects.set(key, item);
-      if (before?.metadata?.resourceVersion !== item.metadata?.resourceVersion) o.onChange({ type: before === undefined ? 'ADDED' : 'MODIFIED', key, before, after: item, initial });
+      if (before?.metadata?.resourceVersion !== item.metadata?.resourceVersion)
+        o.onChange({ type: before === undefined ? 'ADDED' : 'MODIFIED', key, before, after: item, initial });
     }
     for (const [key, before] of [...objects]) {
       if (seen.has(key)) continue;
@@ -88,7 +89,11 @@ export async function listWatch<T extends KubernetesObject>(o: ListWatchOptions<
     try {
       if (resourceVersion === '') await relist(false);
       if (stopped) return;
-      const query = { resourceVersion, allowWatchBookmarks: true, ...(o.labelSelector !== undefined ? { labelSelector: o.labelSelector } : {}) };
+      const query = {
+        resourceVersion,
+        allowWatchBookmarks: true,
+        ...(o.labelSelector !== undefined ? { labelSelector: o.labelSelector } : {}),
+      };
       request = await watch.watch(o.path, query, onEvent, (err: unknown) => {
         request = undefined;
         if (stopped) return;

@@ -12,7 +12,8 @@ export interface RecordedRequest {
 }
 
 /** How to answer one request: a response, or 'hang' (never answer). */
-export type Reply = { readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> } | 'hang';
+export type Reply =
+  { readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> } | 'hang';
 
 export interface Loopback {
   /** http://127.0.0.1:<port> */
@@ -28,7 +29,12 @@ export async function startLoopback(reply: (index: number, request: RecordedRequ
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       const answer = reply(requests.length, recorded);
       requests.push(recorded);
       if (answer === 'hang') return;

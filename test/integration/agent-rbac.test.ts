@@ -48,16 +48,37 @@ describe("the agent's RBAC", () => {
   beforeAll(async () => {
     const policy = `apiVersion: patchwindow.io/v1alpha1\nkind: RebootPolicy\nmetadata: { name: web }\nspec:\n  nodePools: [web]\n  windows: [{ days: [sat], start: "01:00", end: "05:00" }]\n  notifications:\n    - format: slack\n      urlFrom: { secretKeyRef: { name: hooks, key: slack } }\n`;
     const fleetYaml = `apiVersion: patchwindow.io/v1alpha1\nkind: Fleet\nmetadata: { name: ${fleet} }\nspec:\n  namespace: ${namespace}\n  poolLabel: rbac.patchwindow.dev/pool\n`;
-    const set = validateSources([{ file: 'fleet.yaml', text: fleetYaml }, { file: 'web.yaml', text: policy }], { nowMs: Date.now() }).policySet!;
-    rendered = renderObjects(compileFleet(set)).map((r) => r.object).filter((o) => o.kind !== 'DaemonSet');
-    for (const o of rendered) await objects.patch(structuredClone(o), undefined, undefined, 'rbac-test', true, PatchStrategy.ServerSideApply);
-    await adminCore.createNamespacedSecret({ namespace, body: { metadata: { name: 'hooks' }, stringData: { slack: 'https://hooks.example.invalid/x' } } });
-    await adminCore.createNamespacedSecret({ namespace, body: { metadata: { name: 'unrelated' }, stringData: { password: 'hunter2' } } });
+    const set = validateSources(
+      [
+        { file: 'fleet.yaml', text: fleetYaml },
+        { file: 'web.yaml', text: policy },
+      ],
+      { nowMs: Date.now() },
+    ).policySet!;
+    rendered = renderObjects(compileFleet(set))
+      .map((r) => r.object)
+      .filter((o) => o.kind !== 'DaemonSet');
+    for (const o of rendered)
+      await objects.patch(structuredClone(o), undefined, undefined, 'rbac-test', true, PatchStrategy.ServerSideApply);
+    await adminCore.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'hooks' }, stringData: { slack: 'https://hooks.example.invalid/x' } },
+    });
+    await adminCore.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'unrelated' }, stringData: { password: 'hunter2' } },
+    });
     workloads = await cluster.createNamespace('rbac-workloads');
     other = await cluster.createNamespace('rbac-other');
     await cluster.createNodes([{ name: node, labels: { 'rbac.patchwindow.dev/pool': 'web' } }]);
-    await adminCore.createNamespacedPod({ namespace: workloads, body: { metadata: { name: 'web' }, spec: { nodeName: node, containers: [pause] } } });
-    await adminCore.createNamespacedPod({ namespace: workloads, body: { metadata: { name: 'victim' }, spec: { nodeName: node, containers: [pause] } } });
+    await adminCore.createNamespacedPod({
+      namespace: workloads,
+      body: { metadata: { name: 'web' }, spec: { nodeName: node, containers: [pause] } },
+    });
+    await adminCore.createNamespacedPod({
+      namespace: workloads,
+      body: { metadata: { name: 'victim' }, spec: { nodeName: node, containers: [pause] } },
+    });
     const path = await cluster.serviceAccountKubeconfig({ namespace, name: names.serviceAccount });
     const kc = new KubeConfig();
     kc.loadFromFile(path);
@@ -67,26 +88,54 @@ describe("the agent's RBAC", () => {
 
   afterAll(async () => {
     for (const name of [namespace, workloads, other]) await adminCore.deleteNamespace({ name }).catch(() => undefined);
-    for (const o of rendered.filter((x) => !x.metadata.namespace && x.kind !== 'Namespace')) await objects.delete(o).catch(() => undefined);
+    for (const o of rendered.filter((x) => !x.metadata.namespace && x.kind !== 'Namespace'))
+      await objects.delete(o).catch(() => undefined);
     await cluster.deleteNodes([node]);
   });
 
   const lease = (name: string, ns: string) => ({
     metadata: { name, namespace: ns },
-    spec: { holderIdentity: node, leaseDurationSeconds: 60, acquireTime: new V1MicroTime(), renewTime: new V1MicroTime() },
+    spec: {
+      holderIdentity: node,
+      leaseDurationSeconds: 60,
+      acquireTime: new V1MicroTime(),
+      renewTime: new V1MicroTime(),
+    },
   });
 
   it('lets the agent read and patch nodes, list pods, evict, record events', async () => {
     expect(await status(core.readNode({ name: node }))).toBe(200);
     expect(await status(core.listNode())).toBe(200);
-    expect(await status(core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)))).toBe(200);
-    expect(await status(core.patchNode({ name: node, body: { metadata: { annotations: { 'patchwindow.io/state': '{}' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)))).toBe(200);
+    expect(
+      await status(
+        core.patchNode(
+          { name: node, body: { spec: { unschedulable: true } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      ),
+    ).toBe(200);
+    expect(
+      await status(
+        core.patchNode(
+          { name: node, body: { metadata: { annotations: { 'patchwindow.io/state': '{}' } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      ),
+    ).toBe(200);
     expect(await status(core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }))).toBe(200);
     // Namespaces are readable only when a pod blocker has a namespaceSelector; this policy has none.
     expect(await status(core.readNamespace({ name: workloads }))).toBe(403);
     const eviction = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'web', namespace: workloads } };
-    expect(await status(core.createNamespacedPodEviction({ name: 'web', namespace: workloads, body: eviction }))).toBe(200);
-    const event = { metadata: { name: `${node}.rbac`, namespace: 'default' }, involvedObject: { kind: 'Node', name: node, uid: node }, reason: 'Test', message: 'rbac', type: 'Normal' };
+    expect(await status(core.createNamespacedPodEviction({ name: 'web', namespace: workloads, body: eviction }))).toBe(
+      200,
+    );
+    const event = {
+      metadata: { name: `${node}.rbac`, namespace: 'default' },
+      involvedObject: { kind: 'Node', name: node, uid: node },
+      reason: 'Test',
+      message: 'rbac',
+      type: 'Normal',
+    };
     expect(await status(core.createNamespacedEvent({ namespace: 'default', body: event }))).toBe(200);
   });
 
@@ -110,9 +159,23 @@ describe("the agent's RBAC", () => {
     expect(await status(leases.createNamespacedLease({ namespace: other, body: lease('slot', other) }))).toBe(403);
     expect(await status(leases.listNamespacedLease({ namespace: other }))).toBe(403);
     expect(await status(core.deleteNode({ name: node }))).toBe(403);
-    expect(await status(core.createNamespacedPod({ namespace: workloads, body: { metadata: { name: 'intruder' }, spec: { containers: [pause] } } }))).toBe(403);
+    expect(
+      await status(
+        core.createNamespacedPod({
+          namespace: workloads,
+          body: { metadata: { name: 'intruder' }, spec: { containers: [pause] } },
+        }),
+      ),
+    ).toBe(403);
     expect(await status(core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'x' } } }))).toBe(403);
-    expect(await status(core.patchNamespace({ name: workloads, body: { metadata: { labels: { x: 'y' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)))).toBe(403);
+    expect(
+      await status(
+        core.patchNamespace(
+          { name: workloads, body: { metadata: { labels: { x: 'y' } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      ),
+    ).toBe(403);
     // The pod it may not delete is still there.
     expect(await status(adminCore.readNamespacedPod({ name: 'victim', namespace: workloads }))).toBe(200);
   });

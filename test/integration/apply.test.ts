@@ -23,12 +23,21 @@ describe('patchwindow apply', () => {
   const fleet = uniqueName('fleet');
   const admin = () => ({ KUBECONFIG: cluster.info.kubeconfigPath });
   const apply = (...args: string[]) => runCli(['apply', dir, ...args], { env: admin() });
-  const exists = (p: Promise<unknown>) => p.then(() => true, (err: unknown) => ((err as { code?: number }).code === 404 ? false : Promise.reject(err as Error)));
-  const dsVersion = async (policy: string) => (await apps.readNamespacedDaemonSet({ namespace: ns, name: `patchwindow-agent-${policy}` })).metadata?.resourceVersion;
+  const exists = (p: Promise<unknown>) =>
+    p.then(
+      () => true,
+      (err: unknown) => ((err as { code?: number }).code === 404 ? false : Promise.reject(err as Error)),
+    );
+  const dsVersion = async (policy: string) =>
+    (await apps.readNamespacedDaemonSet({ namespace: ns, name: `patchwindow-agent-${policy}` })).metadata
+      ?.resourceVersion;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'patchwindow-apply-'));
-    await writeFile(join(dir, 'fleet.yaml'), fleetYaml({ name: fleet, namespace: ns, poolLabel: 'apply.patchwindow.dev/pool' }));
+    await writeFile(
+      join(dir, 'fleet.yaml'),
+      fleetYaml({ name: fleet, namespace: ns, poolLabel: 'apply.patchwindow.dev/pool' }),
+    );
     await writeFile(join(dir, 'alpha.yaml'), policyYaml('alpha', ['alpha']));
     await writeFile(join(dir, 'beta.yaml'), policyYaml('beta', ['beta']));
   });
@@ -102,7 +111,10 @@ describe('patchwindow apply', () => {
   it('exits 1 on invalid policies without contacting the cluster', async () => {
     const bad = await mkdtemp(join(tmpdir(), 'patchwindow-apply-bad-'));
     try {
-      await writeFile(join(bad, 'fleet.yaml'), fleetYaml({ name: fleet, namespace: ns, poolLabel: 'apply.patchwindow.dev/pool' }));
+      await writeFile(
+        join(bad, 'fleet.yaml'),
+        fleetYaml({ name: fleet, namespace: ns, poolLabel: 'apply.patchwindow.dev/pool' }),
+      );
       await writeFile(join(bad, 'alpha.yaml'), policyYaml('alpha', ['alpha'], { start: '25:00' }));
       const run = await runCli(['apply', bad, '--kubeconfig', join(bad, 'no-such-kubeconfig')]);
       expect(run.code).toBe(1);
@@ -128,14 +140,18 @@ describe('patchwindow apply', () => {
     );
     const missing = await runCli(['apply', dir, '--kubeconfig', join(dir, 'missing.kubeconfig')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/^patchwindow: cannot load Kubernetes credentials \(.*missing\.kubeconfig.*\); set KUBECONFIG/);
+    expect(missing.stderr).toMatch(
+      /^patchwindow: cannot load Kubernetes credentials \(.*missing\.kubeconfig.*\); set KUBECONFIG/,
+    );
   });
 
   it('exits 2 and names the missing permission for a user without RBAC', async () => {
     const { kubeconfigPath } = await cluster.createUser({ user: uniqueName('ci-bot') });
     const run = await runCli(['apply', dir, '--kubeconfig', kubeconfigPath]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^patchwindow: read Namespace .*: namespaces ".*" is forbidden: User "ci-bot-.*" cannot get resource "namespaces".*; the kubeconfig's user lacks the RBAC permission for this \(cluster https:\/\/127\.0\.0\.1:\d+\)\n$/);
+    expect(run.stderr).toMatch(
+      /^patchwindow: read Namespace .*: namespaces ".*" is forbidden: User "ci-bot-.*" cannot get resource "namespaces".*; the kubeconfig's user lacks the RBAC permission for this \(cluster https:\/\/127\.0\.0\.1:\d+\)\n$/,
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });

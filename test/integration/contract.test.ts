@@ -2,7 +2,14 @@
 // real kwok nodes, real pods adopted by real controllers, a real PodDisruptionBudget giving real
 // 429s, real Lease conflicts and real watches. The same suites pass against the in-memory fakes
 // (test/contract/fakes.test.ts), so the fakes cannot drift from the API.
-import { AppsV1Api, CoreV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  PolicyV1Api,
+  setHeaderOptions,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { vi } from 'vitest';
 import { KubeEvents } from '../../kube/events.ts';
 import { KubeNodes } from '../../kube/nodes.ts';
@@ -49,16 +56,47 @@ async function createPod(spec: PodSetup): Promise<void> {
   if (spec.owner === 'ReplicaSet' && spec.phase === 'Succeeded') {
     // Controllers adopt only active pods: a finished pod gets its owner reference written directly,
     // to a ReplicaSet that wants no replicas (so it neither replaces nor deletes anything).
-    const rs = await apps.createNamespacedReplicaSet({ namespace: spec.namespace, body: { metadata: { name: `${spec.name}-${key}`.slice(0, 63) }, spec: { replicas: 0, selector, template } } });
-    const ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata!.name!, uid: rs.metadata!.uid!, controller: true, blockOwnerDeletion: true }];
-    await core.patchNamespacedPod({ namespace: spec.namespace, name: spec.name, body: { metadata: { ownerReferences } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const rs = await apps.createNamespacedReplicaSet({
+      namespace: spec.namespace,
+      body: { metadata: { name: `${spec.name}-${key}`.slice(0, 63) }, spec: { replicas: 0, selector, template } },
+    });
+    const ownerReferences = [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        name: rs.metadata!.name!,
+        uid: rs.metadata!.uid!,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
+    await core.patchNamespacedPod(
+      { namespace: spec.namespace, name: spec.name, body: { metadata: { ownerReferences } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
   } else if (spec.owner === 'ReplicaSet') {
-    await apps.createNamespacedReplicaSet({ namespace: spec.namespace, body: { metadata: { name: `${spec.name}-${key}`.slice(0, 63) }, spec: { replicas: 1, selector, template } } });
+    await apps.createNamespacedReplicaSet({
+      namespace: spec.namespace,
+      body: { metadata: { name: `${spec.name}-${key}`.slice(0, 63) }, spec: { replicas: 1, selector, template } },
+    });
   } else if (spec.owner === 'DaemonSet') {
-    const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [spec.nodeName] }] }] } } };
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [spec.nodeName] }] }],
+        },
+      },
+    };
     await apps.createNamespacedDaemonSet({
       namespace: spec.namespace,
-      body: { metadata: { name: `${spec.name}-${key}`.slice(0, 63) }, spec: { selector, updateStrategy: { type: 'OnDelete' }, template: { ...template, spec: { containers: [pause], affinity } } } },
+      body: {
+        metadata: { name: `${spec.name}-${key}`.slice(0, 63) },
+        spec: {
+          selector,
+          updateStrategy: { type: 'OnDelete' },
+          template: { ...template, spec: { containers: [pause], affinity } },
+        },
+      },
     });
   }
   if (spec.owner !== null) {
@@ -85,7 +123,10 @@ async function realEnv(): Promise<ContractEnv> {
       nodes.push(name);
       await cluster.createNodes([{ name, labels: labels ?? {} }]);
       if (unschedulable) {
-        await core.patchNode({ name, body: { spec: { unschedulable: true } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+        await core.patchNode(
+          { name, body: { spec: { unschedulable: true } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
       }
     },
     async deleteNode(name) {
@@ -101,12 +142,22 @@ async function realEnv(): Promise<ContractEnv> {
       const key = pod.metadata?.labels?.[POD_LABEL];
       await policy.createNamespacedPodDisruptionBudget({
         namespace,
-        body: { metadata: { name: `block-${name}`.slice(0, 63) }, spec: { minAvailable: 1, selector: { matchLabels: { [POD_LABEL]: key ?? name } } } },
+        body: {
+          metadata: { name: `block-${name}`.slice(0, 63) },
+          spec: { minAvailable: 1, selector: { matchLabels: { [POD_LABEL]: key ?? name } } },
+        },
       });
     },
     async eventsOf(nodeName) {
-      const list = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.kind=Node,involvedObject.name=${nodeName}` });
-      return list.items.map((e) => ({ type: e.type === 'Warning' ? 'Warning' : 'Normal', reason: e.reason ?? '', message: e.message ?? '' }));
+      const list = await core.listNamespacedEvent({
+        namespace: 'default',
+        fieldSelector: `involvedObject.kind=Node,involvedObject.name=${nodeName}`,
+      });
+      return list.items.map((e) => ({
+        type: e.type === 'Warning' ? 'Warning' : 'Normal',
+        reason: e.reason ?? '',
+        message: e.message ?? '',
+      }));
     },
     nowMs: () => Date.now(),
     async dispose() {

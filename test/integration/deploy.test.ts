@@ -11,7 +11,14 @@ import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
-import { createPolicyRepo, fleetYaml, policyYaml, spawnCli, type CliProcess, type PolicyRepo } from './reconcile-fixtures.ts';
+import {
+  createPolicyRepo,
+  fleetYaml,
+  policyYaml,
+  spawnCli,
+  type CliProcess,
+  type PolicyRepo,
+} from './reconcile-fixtures.ts';
 
 const run = promisify(execFile);
 const cluster = useCluster();
@@ -33,14 +40,26 @@ describe('deploy/reconciler', () => {
   const ns = uniqueName('pw-kit');
   const fleet = uniqueName('fleet');
 
-  const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', cluster.info.kubeconfigPath, ...args], { maxBuffer: 10 * 1024 * 1024 });
+  const kubectl = (...args: string[]) =>
+    run('kubectl', ['--kubeconfig', cluster.info.kubeconfigPath, ...args], { maxBuffer: 10 * 1024 * 1024 });
   /** `kubectl auth can-i` as the kit's ServiceAccount: true for "yes". */
   const canI = async (...args: string[]): Promise<boolean> => {
-    const answer = await run('kubectl', ['--kubeconfig', saKubeconfig, 'auth', 'can-i', ...args]).then((r) => r.stdout, (err: { stdout?: string }) => err.stdout ?? '');
+    const answer = await run('kubectl', ['--kubeconfig', saKubeconfig, 'auth', 'can-i', ...args]).then(
+      (r) => r.stdout,
+      (err: { stdout?: string }) => err.stdout ?? '',
+    );
     return answer.trim() === 'yes';
   };
-  const status = (): Promise<Record<string, string>> => core.readNamespacedConfigMap({ namespace: ns, name: 'patchwindow-reconciler-status' }).then((cm) => cm.data ?? {}, () => ({}));
-  const exists = (p: Promise<unknown>) => p.then(() => true, (err: unknown) => ((err as { code?: number }).code === 404 ? false : Promise.reject(err as Error)));
+  const status = (): Promise<Record<string, string>> =>
+    core.readNamespacedConfigMap({ namespace: ns, name: 'patchwindow-reconciler-status' }).then(
+      (cm) => cm.data ?? {},
+      () => ({}),
+    );
+  const exists = (p: Promise<unknown>) =>
+    p.then(
+      () => true,
+      (err: unknown) => ((err as { code?: number }).code === 404 ? false : Promise.reject(err as Error)),
+    );
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'patchwindow-deploy-'));
@@ -78,7 +97,8 @@ describe('deploy/reconciler', () => {
     const built = (await run('kubectl', ['kustomize', overlay])).stdout;
     await writeFile(join(root, 'kit.yaml'), built);
     repo = await createPolicyRepo(root);
-    applied = (await kubectl('apply', '--server-side', '--field-manager=kit-test', '-f', join(root, 'kit.yaml'))).stdout;
+    applied = (await kubectl('apply', '--server-side', '--field-manager=kit-test', '-f', join(root, 'kit.yaml')))
+      .stdout;
     saKubeconfig = await cluster.serviceAccountKubeconfig({ namespace: ns, name: 'patchwindow-reconciler' });
   });
 
@@ -95,7 +115,19 @@ describe('deploy/reconciler', () => {
   it('builds as a base on its own: namespace patchwindow, names fitting policies-example', async () => {
     const built = (await run('kubectl', ['kustomize', KIT])).stdout;
     const kinds = [...built.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]).sort();
-    expect(kinds).toEqual(['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+    expect(kinds).toEqual([
+      'ClusterRole',
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'ClusterRoleBinding',
+      'ConfigMap',
+      'Deployment',
+      'Namespace',
+      'Role',
+      'RoleBinding',
+      'Service',
+      'ServiceAccount',
+    ]);
     expect([...built.matchAll(/^ {2}namespace: (\S+)$/gm)].every((m) => m[1] === 'patchwindow')).toBe(true);
     expect(built).toContain('- patchwindow-agent-prod-westeurope\n');
     expect(built).toContain('image: ghcr.io/patchwindow/patchwindow:0.1.0\n');
@@ -108,7 +140,11 @@ describe('deploy/reconciler', () => {
     const pod = deployment.spec!.template.spec!;
     const container = pod.containers[0]!;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
-    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
     expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
     expect(container.resources?.requests).toMatchObject({ cpu: '20m', memory: '128Mi' });
@@ -118,7 +154,7 @@ describe('deploy/reconciler', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'patchwindow-reconciler', namespace: ns }]);
   });
 
-  it("grants the ServiceAccount what reconciling needs and no more (kubectl auth can-i with its token)", async () => {
+  it('grants the ServiceAccount what reconciling needs and no more (kubectl auth can-i with its token)', async () => {
     const allowed: string[][] = [
       ['patch', 'daemonsets', '-n', ns],
       ['delete', 'configmaps', '-n', ns],
@@ -157,21 +193,58 @@ describe('deploy/reconciler', () => {
 
   it('lets `patchwindow reconcile` with that token create, update and prune the agents', async () => {
     const spec = { name: fleet, namespace: ns, poolLabel: 'kit.patchwindow.dev/pool' };
-    const first = await repo.commit({ 'policies/fleet.yaml': fleetYaml(spec), 'policies/alpha.yaml': policyYaml('alpha', ['alpha']), 'policies/beta.yaml': policyYaml('beta', ['beta']) }, 'two');
+    const first = await repo.commit(
+      {
+        'policies/fleet.yaml': fleetYaml(spec),
+        'policies/alpha.yaml': policyYaml('alpha', ['alpha']),
+        'policies/beta.yaml': policyYaml('beta', ['beta']),
+      },
+      'two',
+    );
     reconciler = spawnCli(
-      ['reconcile', '--repo', repo.url, '--path', 'policies', '--schedule', '0 0 1 1 *', '--listen', '127.0.0.1:0', '--cache-dir', join(root, 'cache'), '--identity', 'kit-sa'],
+      [
+        'reconcile',
+        '--repo',
+        repo.url,
+        '--path',
+        'policies',
+        '--schedule',
+        '0 0 1 1 *',
+        '--listen',
+        '127.0.0.1:0',
+        '--cache-dir',
+        join(root, 'cache'),
+        '--identity',
+        'kit-sa',
+      ],
       { KUBECONFIG: saKubeconfig, POD_NAMESPACE: ns },
     );
-    await vi.waitFor(async () => expect(await status(), reconciler!.output()).toMatchObject({ lastResult: 'applied', lastAppliedCommit: first }), WAIT);
+    await vi.waitFor(
+      async () =>
+        expect(await status(), reconciler!.output()).toMatchObject({ lastResult: 'applied', lastAppliedCommit: first }),
+      WAIT,
+    );
     const ds = await apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-beta' });
     expect(ds.metadata?.managedFields?.map((f) => f.manager)).toContain('patchwindow');
     expect(await exists(rbac.readClusterRole({ name: `patchwindow-agent-${fleet}` }))).toBe(true);
-    expect((await core.readNamespace({ name: ns })).metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect((await core.readNamespace({ name: ns })).metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe(
+      'privileged',
+    );
 
-    const second = await repo.commit({ 'policies/beta.yaml': null, 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '02:00' }) }, 'retire beta');
+    const second = await repo.commit(
+      { 'policies/beta.yaml': null, 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '02:00' }) },
+      'retire beta',
+    );
     const port = reconciler.logs().find((l) => l.msg === 'reconciler started')?.port as number;
     expect((await fetch(`http://127.0.0.1:${port}/sync`, { method: 'POST' })).status).toBe(202);
-    await vi.waitFor(async () => expect(await status(), reconciler!.output()).toMatchObject({ lastResult: 'applied', lastAppliedCommit: second }), WAIT);
+    await vi.waitFor(
+      async () =>
+        expect(await status(), reconciler!.output()).toMatchObject({
+          lastResult: 'applied',
+          lastAppliedCommit: second,
+        }),
+      WAIT,
+    );
     expect((await status()).message).toMatch(/2 changed, \d+ unchanged, 2 pruned$/);
     expect(await exists(apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-beta' }))).toBe(false);
     expect((await core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'Applied')).toBe(true);

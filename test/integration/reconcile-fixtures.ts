@@ -32,7 +32,11 @@ export function fleetYaml(f: FleetSpec): string {
 }
 
 /** A policy for `pools`; `start` is its window's start (line 12 of the file). */
-export function policyYaml(name: string, pools: readonly string[], opts: { maxUnavailable?: number; start?: string } = {}): string {
+export function policyYaml(
+  name: string,
+  pools: readonly string[],
+  opts: { maxUnavailable?: number; start?: string } = {},
+): string {
   return [
     'apiVersion: patchwindow.io/v1alpha1',
     'kind: RebootPolicy',
@@ -111,8 +115,12 @@ export interface GitHttpServer {
  * Serves the bare repositories under `projectRoot` with git's own smart-HTTP CGI (git http-backend),
  * allowing only basic auth with one of `credentials` (401 otherwise, as git hosts answer).
  */
-export async function startGitHttp(projectRoot: string, credentials: readonly { user: string; password: string }[]): Promise<GitHttpServer> {
-  const basic = (c: { user: string; password: string }) => `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`;
+export async function startGitHttp(
+  projectRoot: string,
+  credentials: readonly { user: string; password: string }[],
+): Promise<GitHttpServer> {
+  const basic = (c: { user: string; password: string }) =>
+    `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`;
   let accepted = credentials.map(basic);
   let gate: Promise<void> | undefined;
   let count = 0;
@@ -201,11 +209,17 @@ export interface CliProcess {
 }
 
 export function spawnCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): CliProcess {
-  const child = spawn(process.execPath, ['bin/patchwindow.js', ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/patchwindow.js', ...args], {
+    cwd: process.cwd(),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return {
     child,
     output: () => out,

@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
-import { createPolicyRepo, fleetYaml, policyYaml, spawnCli, type CliProcess, type PolicyRepo } from './reconcile-fixtures.ts';
+import {
+  createPolicyRepo,
+  fleetYaml,
+  policyYaml,
+  spawnCli,
+  type CliProcess,
+  type PolicyRepo,
+} from './reconcile-fixtures.ts';
 
 const cluster = useCluster();
 const kc = cluster.kubeConfig();
@@ -23,7 +30,8 @@ function sample(text: string, series: string): number {
   if (line === undefined) throw new Error(`no series ${series} in /metrics:\n${text}`);
   return Number(line.slice(series.length + 1));
 }
-const cycles = (text: string) => ['applied', 'invalid', 'failed'].reduce((n, o) => n + sample(text, `patchwindow_reconcile_total{outcome="${o}"}`), 0);
+const cycles = (text: string) =>
+  ['applied', 'invalid', 'failed'].reduce((n, o) => n + sample(text, `patchwindow_reconcile_total{outcome="${o}"}`), 0);
 
 describe('two reconciler replicas', () => {
   let root: string;
@@ -33,13 +41,34 @@ describe('two reconciler replicas', () => {
   const spec = () => ({ name: fleet, namespace: ns, poolLabel: 'leader.patchwindow.dev/pool' });
   const running: CliProcess[] = [];
 
-  const status = async () => (await core.readNamespacedConfigMap({ namespace: ns, name: 'patchwindow-reconciler-status' })).data ?? {};
-  const holder = async () => (await leases.readNamespacedLease({ namespace: ns, name: 'patchwindow-reconciler' })).spec?.holderIdentity ?? '';
+  const status = async () =>
+    (await core.readNamespacedConfigMap({ namespace: ns, name: 'patchwindow-reconciler-status' })).data ?? {};
+  const holder = async () =>
+    (await leases.readNamespacedLease({ namespace: ns, name: 'patchwindow-reconciler' })).spec?.holderIdentity ?? '';
 
   async function replica(identity: string): Promise<{ proc: CliProcess; base: string }> {
     const proc = spawnCli(
-      ['reconcile', '--repo', repo.url, '--path', 'policies', '--schedule', '*/2 * * * * *', '--namespace', ns, '--identity', identity,
-        '--listen', '127.0.0.1:0', '--cache-dir', join(root, identity), '--lease-duration', '4s', '--renew-interval', '1s'],
+      [
+        'reconcile',
+        '--repo',
+        repo.url,
+        '--path',
+        'policies',
+        '--schedule',
+        '*/2 * * * * *',
+        '--namespace',
+        ns,
+        '--identity',
+        identity,
+        '--listen',
+        '127.0.0.1:0',
+        '--cache-dir',
+        join(root, identity),
+        '--lease-duration',
+        '4s',
+        '--renew-interval',
+        '1s',
+      ],
       { KUBECONFIG: cluster.info.kubeconfigPath },
     );
     running.push(proc);
@@ -56,7 +85,10 @@ describe('two reconciler replicas', () => {
     root = await mkdtemp(join(tmpdir(), 'patchwindow-leader-'));
     ns = await cluster.createNamespace('reconcile-leader');
     repo = await createPolicyRepo(root);
-    await repo.commit({ 'policies/fleet.yaml': fleetYaml(spec()), 'policies/alpha.yaml': policyYaml('alpha', ['alpha']) }, 'first');
+    await repo.commit(
+      { 'policies/fleet.yaml': fleetYaml(spec()), 'policies/alpha.yaml': policyYaml('alpha', ['alpha']) },
+      'first',
+    );
   });
 
   afterAll(async () => {
@@ -71,14 +103,24 @@ describe('two reconciler replicas', () => {
     const a = await replica('replica-a');
     await vi.waitFor(async () => expect(await holder()).toBe('replica-a'), WAIT);
     const b = await replica('replica-b');
-    await vi.waitFor(async () => expect(await status()).toMatchObject({ lastResult: 'applied', reconciler: 'replica-a' }), WAIT);
+    await vi.waitFor(
+      async () => expect(await status()).toMatchObject({ lastResult: 'applied', reconciler: 'replica-a' }),
+      WAIT,
+    );
     await vi.waitFor(async () => expect((await fetch(`${b.base}/readyz`)).status).toBe(200), WAIT);
 
     const second = await repo.commit({ 'policies/beta.yaml': policyYaml('beta', ['beta']) }, 'second');
     const forwarded = await fetch(`${b.base}/sync`, { method: 'POST' });
     expect(forwarded.status).toBe(202);
-    expect(await forwarded.json()).toMatchObject({ leader: 'replica-a', cycle: expect.stringMatching(/^(started|queued)$/) as unknown });
-    await vi.waitFor(async () => expect(await status()).toMatchObject({ lastAppliedCommit: second, reconciler: 'replica-a', policies: '2' }), WAIT);
+    expect(await forwarded.json()).toMatchObject({
+      leader: 'replica-a',
+      cycle: expect.stringMatching(/^(started|queued)$/) as unknown,
+    });
+    await vi.waitFor(
+      async () =>
+        expect(await status()).toMatchObject({ lastAppliedCommit: second, reconciler: 'replica-a', policies: '2' }),
+      WAIT,
+    );
 
     const [am, bm] = await Promise.all([metrics(a.base), metrics(b.base)]);
     expect(sample(am, 'patchwindow_reconciler_leader')).toBe(1);
@@ -88,9 +130,15 @@ describe('two reconciler replicas', () => {
 
     a.proc.child.kill('SIGKILL');
     expect(await a.proc.exited).toBe('SIGKILL');
-    const third = await repo.commit({ 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '02:00' }) }, 'third');
+    const third = await repo.commit(
+      { 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '02:00' }) },
+      'third',
+    );
     await vi.waitFor(async () => expect(await holder()).toBe('replica-b'), WAIT);
-    await vi.waitFor(async () => expect(await status()).toMatchObject({ lastAppliedCommit: third, reconciler: 'replica-b' }), WAIT);
+    await vi.waitFor(
+      async () => expect(await status()).toMatchObject({ lastAppliedCommit: third, reconciler: 'replica-b' }),
+      WAIT,
+    );
     const after = await metrics(b.base);
     expect(sample(after, 'patchwindow_reconciler_leader')).toBe(1);
     expect(cycles(after)).toBeGreaterThanOrEqual(1);

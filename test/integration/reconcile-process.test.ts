@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
-import { createPolicyRepo, fleetYaml, policyYaml, spawnCli, startGitHttp, type CliProcess, type GitHttpServer } from './reconcile-fixtures.ts';
+import {
+  createPolicyRepo,
+  fleetYaml,
+  policyYaml,
+  spawnCli,
+  startGitHttp,
+  type CliProcess,
+  type GitHttpServer,
+} from './reconcile-fixtures.ts';
 
 const cluster = useCluster();
 const kc = cluster.kubeConfig();
@@ -29,17 +37,39 @@ describe('patchwindow reconcile (process)', () => {
   const running: CliProcess[] = [];
 
   const status = async () => (await core.readNamespacedConfigMap({ namespace: ns, name: STATUS })).data ?? {};
-  const holder = async () => (await leases.readNamespacedLease({ namespace: ns, name: 'patchwindow-reconciler' })).spec?.holderIdentity ?? '';
-  const portOf = (p: CliProcess) => vi.waitFor(() => {
-    const started = p.logs().find((l) => l.msg === 'reconciler started');
-    expect(started, p.output()).toBeDefined();
-    return started!.port as number;
-  }, WAIT);
+  const holder = async () =>
+    (await leases.readNamespacedLease({ namespace: ns, name: 'patchwindow-reconciler' })).spec?.holderIdentity ?? '';
+  const portOf = (p: CliProcess) =>
+    vi.waitFor(() => {
+      const started = p.logs().find((l) => l.msg === 'reconciler started');
+      expect(started, p.output()).toBeDefined();
+      return started!.port as number;
+    }, WAIT);
 
   function reconcile(repo: string, identity: string, extra: string[] = []): CliProcess {
     const p = spawnCli(
-      ['reconcile', '--repo', repo, '--ref', 'main', '--path', 'policies', '--schedule', '0 0 1 1 *', '--namespace', ns, '--identity', identity,
-        '--listen', '127.0.0.1:0', '--cache-dir', join(root, `cache-${identity}`), '--git-timeout', '20s', ...extra],
+      [
+        'reconcile',
+        '--repo',
+        repo,
+        '--ref',
+        'main',
+        '--path',
+        'policies',
+        '--schedule',
+        '0 0 1 1 *',
+        '--namespace',
+        ns,
+        '--identity',
+        identity,
+        '--listen',
+        '127.0.0.1:0',
+        '--cache-dir',
+        join(root, `cache-${identity}`),
+        '--git-timeout',
+        '20s',
+        ...extra,
+      ],
       { KUBECONFIG: cluster.info.kubeconfigPath },
     );
     running.push(p);
@@ -51,10 +81,16 @@ describe('patchwindow reconcile (process)', () => {
     ns = await cluster.createNamespace('reconcile-process');
     const repo = await createPolicyRepo(root);
     commit = await repo.commit(
-      { 'policies/fleet.yaml': fleetYaml({ name: fleet, namespace: ns, poolLabel: 'process.patchwindow.dev/pool' }), 'policies/alpha.yaml': policyYaml('alpha', ['alpha']) },
+      {
+        'policies/fleet.yaml': fleetYaml({ name: fleet, namespace: ns, poolLabel: 'process.patchwindow.dev/pool' }),
+        'policies/alpha.yaml': policyYaml('alpha', ['alpha']),
+      },
       'one policy',
     );
-    git = await startGitHttp(root, [{ user: 'alice', password: PASSWORD }, { user: 'git', password: TOKEN }]);
+    git = await startGitHttp(root, [
+      { user: 'alice', password: PASSWORD },
+      { user: 'git', password: TOKEN },
+    ]);
   });
 
   afterAll(async () => {
@@ -74,7 +110,10 @@ describe('patchwindow reconcile (process)', () => {
       expect(d.lastResult).toBe('applied');
       return d;
     }, WAIT);
-    expect(applied).toMatchObject({ lastAppliedCommit: commit, source: `${git.url('policies.git').replace('http://', 'http://***@')}@main` });
+    expect(applied).toMatchObject({
+      lastAppliedCommit: commit,
+      source: `${git.url('policies.git').replace('http://', 'http://***@')}@main`,
+    });
 
     // The password is rotated on the server: the next cycle fails to fetch, and says so.
     git.setCredentials([{ user: 'alice', password: 'rotated' }]);
@@ -87,14 +126,19 @@ describe('patchwindow reconcile (process)', () => {
     }, WAIT);
     expect(failed.errors).toMatch(/cannot fetch http:\/\/\*\*\*@127\.0\.0\.1:\d+\/policies\.git@main: /);
     expect(failed.lastAppliedCommit).toBe(commit);
-    git.setCredentials([{ user: 'alice', password: PASSWORD }, { user: 'git', password: TOKEN }]);
+    git.setCredentials([
+      { user: 'alice', password: PASSWORD },
+      { user: 'git', password: TOKEN },
+    ]);
 
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     const events = (await core.listNamespacedEvent({ namespace: ns })).items.map((e) => e.message ?? '');
     expect(events.some((m) => m.includes('cannot fetch'))).toBe(true);
     const lease = await leases.readNamespacedLease({ namespace: ns, name: 'patchwindow-reconciler' });
-    const everything = [p.output(), JSON.stringify(await status()), events.join('\n'), JSON.stringify(lease)].join('\n');
+    const everything = [p.output(), JSON.stringify(await status()), events.join('\n'), JSON.stringify(lease)].join(
+      '\n',
+    );
     expect(p.logs().some((l) => l.outcome === 'failed')).toBe(true);
     expect(everything).not.toContain(PASSWORD);
     expect(everything).not.toContain('alice');
@@ -105,11 +149,17 @@ describe('patchwindow reconcile (process)', () => {
     await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
     const fixed = await createPolicyRepo(root, 'token.git');
     const tokenCommit = await fixed.commit(
-      { 'policies/fleet.yaml': fleetYaml({ name: fleet, namespace: ns, poolLabel: 'process.patchwindow.dev/pool' }), 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '02:00' }) },
+      {
+        'policies/fleet.yaml': fleetYaml({ name: fleet, namespace: ns, poolLabel: 'process.patchwindow.dev/pool' }),
+        'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '02:00' }),
+      },
       'via token',
     );
     const p = reconcile(git.url('token.git'), 'with-token', ['--git-token-file', tokenFile, '--log-level', 'debug']);
-    await vi.waitFor(async () => expect(await status()).toMatchObject({ lastResult: 'applied', lastAppliedCommit: tokenCommit }), WAIT);
+    await vi.waitFor(
+      async () => expect(await status()).toMatchObject({ lastResult: 'applied', lastAppliedCommit: tokenCommit }),
+      WAIT,
+    );
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     const everything = [p.output(), JSON.stringify(await status())].join('\n');

@@ -2,7 +2,13 @@
 // git repository served over file://: each commit pushed to the branch is applied on the next
 // cycle (triggered through POST /sync), removed policies are pruned, objects it does not manage are
 // never touched, an invalid commit changes nothing and says where it is wrong, force-pushes are followed.
-import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  RbacAuthorizationV1Api,
+  type KubernetesObject,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,10 +41,18 @@ describe('patchwindow reconcile (in process)', () => {
   const status = async () => (await core.readNamespacedConfigMap({ namespace: ns, name: STATUS })).data ?? {};
   /** The hour its first window opens, from the AgentConfig in the policy's ConfigMap. */
   const startHour = async (policy: string): Promise<unknown> => {
-    const json = (await core.readNamespacedConfigMap({ namespace: ns, name: `patchwindow-agent-${policy}` })).data?.['config.json'] ?? '{}';
-    return (JSON.parse(json) as { policy?: { schedule?: { windows?: { start?: { hour?: number } }[] } } }).policy?.schedule?.windows?.[0]?.start?.hour;
+    const json =
+      (await core.readNamespacedConfigMap({ namespace: ns, name: `patchwindow-agent-${policy}` })).data?.[
+        'config.json'
+      ] ?? '{}';
+    return (JSON.parse(json) as { policy?: { schedule?: { windows?: { start?: { hour?: number } }[] } } }).policy
+      ?.schedule?.windows?.[0]?.start?.hour;
   };
-  const exists = (p: Promise<unknown>) => p.then(() => true, (err: unknown) => ((err as { code?: number }).code === 404 ? false : Promise.reject(err as Error)));
+  const exists = (p: Promise<unknown>) =>
+    p.then(
+      () => true,
+      (err: unknown) => ((err as { code?: number }).code === 404 ? false : Promise.reject(err as Error)),
+    );
   /** Asks for a cycle and waits until the status shows `commit` as the last attempted one. */
   async function syncTo(commit: string): Promise<Record<string, string>> {
     const res = await fetch(`${base}/sync`, { method: 'POST', body: '{"ref":"refs/heads/main"}' });
@@ -53,12 +67,19 @@ describe('patchwindow reconcile (in process)', () => {
   async function versions(): Promise<Record<string, string>> {
     const lists: { kind: string; items: KubernetesObject[] }[] = [
       { kind: 'DaemonSet', items: (await apps.listNamespacedDaemonSet({ namespace: ns })).items },
-      { kind: 'ConfigMap', items: (await core.listNamespacedConfigMap({ namespace: ns })).items.filter((c) => c.metadata?.name !== STATUS) },
+      {
+        kind: 'ConfigMap',
+        items: (await core.listNamespacedConfigMap({ namespace: ns })).items.filter((c) => c.metadata?.name !== STATUS),
+      },
       { kind: 'ServiceAccount', items: (await core.listNamespacedServiceAccount({ namespace: ns })).items },
       { kind: 'Role', items: (await rbac.listNamespacedRole({ namespace: ns })).items },
       { kind: 'RoleBinding', items: (await rbac.listNamespacedRoleBinding({ namespace: ns })).items },
     ];
-    return Object.fromEntries(lists.flatMap((l) => l.items.map((o) => [`${l.kind}/${o.metadata?.name ?? ''}`, o.metadata?.resourceVersion ?? ''])));
+    return Object.fromEntries(
+      lists.flatMap((l) =>
+        l.items.map((o) => [`${l.kind}/${o.metadata?.name ?? ''}`, o.metadata?.resourceVersion ?? '']),
+      ),
+    );
   }
 
   beforeAll(async () => {
@@ -95,7 +116,11 @@ describe('patchwindow reconcile (in process)', () => {
       host: '127.0.0.1',
       shutdownGraceMs: 10_000,
       maxCycleMs: 120_000,
-      log: createReconcilerLog({ level: 'debug', secrets: () => [], destination: { write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>) } }),
+      log: createReconcilerLog({
+        level: 'debug',
+        secrets: () => [],
+        destination: { write: (l: string) => void logs.push(JSON.parse(l) as Record<string, unknown>) },
+      }),
       clock: systemClock,
     });
     base = `http://127.0.0.1:${controller.port}`;
@@ -115,9 +140,20 @@ describe('patchwindow reconcile (in process)', () => {
       expect(d.lastResult).toBe('applied');
       return d;
     }, WAIT);
-    expect(data).toMatchObject({ lastAppliedCommit: commits[0], lastAttemptedCommit: commits[0], policies: '2', pools: '2', errors: '', source: `${repo.url}@main`, reconciler: 'reconcile-test' });
+    expect(data).toMatchObject({
+      lastAppliedCommit: commits[0],
+      lastAttemptedCommit: commits[0],
+      policies: '2',
+      pools: '2',
+      errors: '',
+      source: `${repo.url}@main`,
+      reconciler: 'reconcile-test',
+    });
     const ds = await apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-alpha' });
-    expect(ds.metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'patchwindow', 'patchwindow.io/fleet': fleet });
+    expect(ds.metadata?.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'patchwindow',
+      'patchwindow.io/fleet': fleet,
+    });
     expect(ds.metadata?.managedFields?.map((f) => f.manager)).toContain('patchwindow');
     expect(await exists(apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-beta' }))).toBe(true);
     const events = (await core.listNamespacedEvent({ namespace: ns })).items;
@@ -132,7 +168,12 @@ describe('patchwindow reconcile (in process)', () => {
 
   it('updates the DaemonSet and ConfigMap of a changed policy on the next cycle', async () => {
     const before = await apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-alpha' });
-    commits.push(await repo.commit({ 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '02:00' }) }, 'alpha starts later'));
+    commits.push(
+      await repo.commit(
+        { 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '02:00' }) },
+        'alpha starts later',
+      ),
+    );
     expect(await syncTo(commits[1]!)).toMatchObject({ lastResult: 'applied', lastAppliedCommit: commits[1] });
     expect(await startHour('alpha')).toBe(2);
     const after = await apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-alpha' });
@@ -143,14 +184,29 @@ describe('patchwindow reconcile (in process)', () => {
   it("prunes a removed policy's DaemonSet and ConfigMap and never touches objects it does not manage", async () => {
     const foreign: V1ConfigMap[] = [
       { metadata: { name: 'unlabelled' }, data: { a: '1' } },
-      { metadata: { name: 'patchwindow-agent-other-fleet', labels: { 'app.kubernetes.io/managed-by': 'patchwindow', 'patchwindow.io/fleet': 'some-other-fleet' } }, data: { a: '1' } },
+      {
+        metadata: {
+          name: 'patchwindow-agent-other-fleet',
+          labels: { 'app.kubernetes.io/managed-by': 'patchwindow', 'patchwindow.io/fleet': 'some-other-fleet' },
+        },
+        data: { a: '1' },
+      },
       { metadata: { name: 'same-fleet-not-ours', labels: { 'patchwindow.io/fleet': fleet } }, data: { a: '1' } },
     ];
     const created = await Promise.all(foreign.map((body) => core.createNamespacedConfigMap({ namespace: ns, body })));
     const pause = { name: 'pause', image: 'registry.k8s.io/pause:3.10' };
     const unmanagedDs = await apps.createNamespacedDaemonSet({
       namespace: ns,
-      body: { metadata: { name: 'unmanaged' }, spec: { selector: { matchLabels: { app: 'unmanaged' } }, template: { metadata: { labels: { app: 'unmanaged' } }, spec: { nodeSelector: { none: 'none' }, containers: [pause] } } } },
+      body: {
+        metadata: { name: 'unmanaged' },
+        spec: {
+          selector: { matchLabels: { app: 'unmanaged' } },
+          template: {
+            metadata: { labels: { app: 'unmanaged' } },
+            spec: { nodeSelector: { none: 'none' }, containers: [pause] },
+          },
+        },
+      },
     });
 
     commits.push(await repo.commit({ 'policies/beta.yaml': null }, 'retire beta'));
@@ -172,17 +228,25 @@ describe('patchwindow reconcile (in process)', () => {
   it('refuses an invalid commit: nothing changes, status names commit, file and line; the next valid commit applies', async () => {
     const before = await versions();
     const good = commits.at(-1)!;
-    const bad = await repo.commit({ 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '25:00' }) }, 'typo');
+    const bad = await repo.commit(
+      { 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '25:00' }) },
+      'typo',
+    );
     const data = await syncTo(bad);
     expect(data).toMatchObject({ lastResult: 'invalid', lastAppliedCommit: good });
     expect(data.errors).toMatch(/^policies\/alpha\.yaml:12:\d+: error: spec\.windows\[0\]\.start: "25:00"/);
     expect(data.message).toContain(`refused ${bad.slice(0, 12)}: invalid policies, nothing applied or deleted`);
     expect(await versions()).toEqual(before);
-    const events = (await core.listNamespacedEvent({ namespace: ns })).items.filter((e) => e.reason === 'InvalidPolicies');
+    const events = (await core.listNamespacedEvent({ namespace: ns })).items.filter(
+      (e) => e.reason === 'InvalidPolicies',
+    );
     expect(events.map((e) => e.message).join('\n')).toContain('policies/alpha.yaml:12:');
     expect(logs.some((l) => l.outcome === 'invalid' && String(l.msg).includes(bad.slice(0, 12)))).toBe(true);
 
-    const fixed = await repo.commit({ 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '03:00' }) }, 'fix');
+    const fixed = await repo.commit(
+      { 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '03:00' }) },
+      'fix',
+    );
     expect(await syncTo(fixed)).toMatchObject({ lastResult: 'applied', lastAppliedCommit: fixed, errors: '' });
     expect(await startHour('alpha')).toBe(3);
     commits.push(fixed);
@@ -190,17 +254,33 @@ describe('patchwindow reconcile (in process)', () => {
 
   it('follows a force-push that rewrites the history of the branch', async () => {
     await repo.rewind(1);
-    const rewritten = await repo.commit({ 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '04:00' }) }, 'rewritten');
+    const rewritten = await repo.commit(
+      { 'policies/alpha.yaml': policyYaml('alpha', ['alpha'], { start: '04:00' }) },
+      'rewritten',
+    );
     expect(await syncTo(rewritten)).toMatchObject({ lastResult: 'applied', lastAppliedCommit: rewritten });
     expect(await startHour('alpha')).toBe(4);
   });
 
   it('refuses a Fleet that moves to a namespace outside its reach, keeping what runs', async () => {
     const before = await versions();
-    const moved = await repo.commit({ 'policies/fleet.yaml': fleetYaml({ name: fleet, namespace: 'elsewhere', poolLabel: 'reconcile.patchwindow.dev/pool' }) }, 'move');
+    const moved = await repo.commit(
+      {
+        'policies/fleet.yaml': fleetYaml({
+          name: fleet,
+          namespace: 'elsewhere',
+          poolLabel: 'reconcile.patchwindow.dev/pool',
+        }),
+      },
+      'move',
+    );
     const data = await syncTo(moved);
     expect(data.lastResult).toBe('invalid');
-    expect(data.errors).toMatch(new RegExp(`policies/fleet\\.yaml:\\d+:\\d+: error: spec\\.namespace: is elsewhere, but this reconciler manages namespace ${ns} \\(its RBAC covers that one only\\)`));
+    expect(data.errors).toMatch(
+      new RegExp(
+        `policies/fleet\\.yaml:\\d+:\\d+: error: spec\\.namespace: is elsewhere, but this reconciler manages namespace ${ns} \\(its RBAC covers that one only\\)`,
+      ),
+    );
     expect(await versions()).toEqual(before);
     expect(await exists(core.readNamespace({ name: 'elsewhere' }))).toBe(false);
   });

@@ -1,7 +1,13 @@
 // The rendered objects on a real API server: the example passes server-side apply in dry-run (schema,
 // defaulting, RBAC and affinity validation), and applied for real, the DaemonSet controller places
 // agent pods on exactly the nodes `coverage` computes from the same objects.
-import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFleet } from '../../reconciler/render/compile.ts';
@@ -26,7 +32,14 @@ function checked(files: { file: string; text: string }[]): PolicySet {
 }
 
 function apply(object: KubeObject, dryRun: boolean): Promise<KubernetesObject> {
-  return objects.patch(structuredClone(object), undefined, dryRun ? 'All' : undefined, 'patchwindow-render-test', true, PatchStrategy.ServerSideApply);
+  return objects.patch(
+    structuredClone(object),
+    undefined,
+    dryRun ? 'All' : undefined,
+    'patchwindow-render-test',
+    true,
+    PatchStrategy.ServerSideApply,
+  );
 }
 
 describe('the example, server-side dry-run', () => {
@@ -37,7 +50,9 @@ describe('the example, server-side dry-run', () => {
     // The namespace must exist for its objects to be dry-run; give the fleet a fresh one.
     namespace = await cluster.createNamespace('render');
     const names = ['fleet.yaml', 'general.yaml', 'gpu.yaml', 'system.yaml'];
-    const files = await Promise.all(names.map(async (n) => ({ file: n, text: await readFile(`policies-example/${n}`, 'utf8') })));
+    const files = await Promise.all(
+      names.map(async (n) => ({ file: n, text: await readFile(`policies-example/${n}`, 'utf8') })),
+    );
     files[0]!.text = files[0]!.text.replace('namespace: patchwindow', `namespace: ${namespace}`);
     rendered = renderObjects(compileFleet(checked(files))).map((r) => r.object);
   });
@@ -74,10 +89,16 @@ describe('a fleet applied for real', () => {
     const policy = (name: string, membership: string) =>
       `apiVersion: patchwindow.io/v1alpha1\nkind: RebootPolicy\nmetadata: { name: ${name} }\nspec:\n  ${membership}\n  windows: [{ days: [sat], start: "01:00", end: "05:00" }]\n`;
     const set = checked([
-      { file: 'fleet.yaml', text: `apiVersion: patchwindow.io/v1alpha1\nkind: Fleet\nmetadata: { name: ${fleet} }\nspec:\n  namespace: ${namespace}\n  poolLabel: ${poolLabel}\n` },
+      {
+        file: 'fleet.yaml',
+        text: `apiVersion: patchwindow.io/v1alpha1\nkind: Fleet\nmetadata: { name: ${fleet} }\nspec:\n  namespace: ${namespace}\n  poolLabel: ${poolLabel}\n`,
+      },
       { file: 'a.yaml', text: policy('a', 'nodePools: [a]') },
       { file: 'b.yaml', text: policy('b', 'nodePools: [b]') },
-      { file: 'sel.yaml', text: policy('sel', `nodeSelector: { matchExpressions: [{ key: ${poolLabel}-sel, operator: Exists }] }`) },
+      {
+        file: 'sel.yaml',
+        text: policy('sel', `nodeSelector: { matchExpressions: [{ key: ${poolLabel}-sel, operator: Exists }] }`),
+      },
     ]);
     rendered = renderObjects(compileFleet(set)).map((r) => r.object);
     const [a1, a2, b1, sel1, selB1, none1] = nodes as [string, string, string, string, string, string];
@@ -102,8 +123,14 @@ describe('a fleet applied for real', () => {
     const listed = await core.listNode();
     const clusterNodes = listed.items
       .filter((n) => nodes.includes(n.metadata!.name!))
-      .map((n) => ({ name: n.metadata!.name!, labels: n.metadata!.labels ?? {}, taints: (n.spec?.taints ?? []) as { key: string; effect: 'NoSchedule' }[] }));
-    const expected = computeCoverage(rendered, clusterNodes).nodes.map((n) => [n.node, n.daemonSets.map((d) => d.name)] as const);
+      .map((n) => ({
+        name: n.metadata!.name!,
+        labels: n.metadata!.labels ?? {},
+        taints: (n.spec?.taints ?? []) as { key: string; effect: 'NoSchedule' }[],
+      }));
+    const expected = computeCoverage(rendered, clusterNodes).nodes.map(
+      (n) => [n.node, n.daemonSets.map((d) => d.name)] as const,
+    );
     const [a1, a2, b1, sel1, selB1, none1] = nodes as [string, string, string, string, string, string];
     const intended: Record<string, string[]> = {
       [a1]: ['patchwindow-agent-a'],
@@ -118,7 +145,13 @@ describe('a fleet applied for real', () => {
       const pods: V1Pod[] = (await core.listNamespacedPod({ namespace })).items;
       return [...nodes]
         .sort()
-        .map((node) => [node, pods.filter((p) => p.spec?.nodeName === node).map((p) => p.metadata?.ownerReferences?.[0]?.name ?? '?')] as const);
+        .map(
+          (node) =>
+            [
+              node,
+              pods.filter((p) => p.spec?.nodeName === node).map((p) => p.metadata?.ownerReferences?.[0]?.name ?? '?'),
+            ] as const,
+        );
     };
     await expect.poll(placed, WAIT).toEqual(expected);
   });

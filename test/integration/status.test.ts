@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLOT_GROUP_LABEL, SLOT_INDEX_LABEL, slotLeaseName } from '../../kube/slots.ts';
-import { HOLD_KEY, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../policy/keys.ts';
+import {
+  HOLD_KEY,
+  REBOOT_REQUIRED_LABEL,
+  REBOOT_REQUIRED_SINCE_ANNOTATION,
+  STATE_ANNOTATION,
+} from '../../policy/keys.ts';
 import { encodeState } from '../../policy/state.ts';
 import { runCli } from '../helpers/cli.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
@@ -28,7 +33,14 @@ describe('patchwindow status', () => {
   const fleet = uniqueName('fleet');
   const alpha = uniqueName('alpha');
   const beta = uniqueName('beta');
-  const n = { draining: `${alpha}-draining`, pending: `${alpha}-pending`, held: `${beta}-held`, down: `${beta}-down`, cordoned: `${beta}-cordoned`, idle: `${beta}-idle` };
+  const n = {
+    draining: `${alpha}-draining`,
+    pending: `${alpha}-pending`,
+    held: `${beta}-held`,
+    down: `${beta}-down`,
+    cordoned: `${beta}-cordoned`,
+    idle: `${beta}-idle`,
+  };
   const eventName = uniqueName('wait');
   const admin = { KUBECONFIG: cluster.info.kubeconfigPath };
 
@@ -41,11 +53,34 @@ describe('patchwindow status', () => {
 
     const since = new Date(NOW - 2 * HOUR).toISOString();
     const required = { [REBOOT_REQUIRED_LABEL]: 'true' };
-    const state = encodeState({ phase: 'draining', policy: 'alpha', attempt: 1, bootId: 'b1', slots: [{ group: 'alpha', index: 0 }], cordoned: true, labels: {}, startedMs: NOW - HOUR, sinceMs: NOW - HOUR, drainDeadlineMs: NOW + HOUR });
+    const state = encodeState({
+      phase: 'draining',
+      policy: 'alpha',
+      attempt: 1,
+      bootId: 'b1',
+      slots: [{ group: 'alpha', index: 0 }],
+      cordoned: true,
+      labels: {},
+      startedMs: NOW - HOUR,
+      sinceMs: NOW - HOUR,
+      drainDeadlineMs: NOW + HOUR,
+    });
     await cluster.createNodes([
-      { name: n.draining, labels: { [POOL]: alpha, ...required }, annotations: { [REBOOT_REQUIRED_SINCE_ANNOTATION]: since, [STATE_ANNOTATION]: state } },
-      { name: n.pending, labels: { [POOL]: alpha, ...required }, annotations: { [REBOOT_REQUIRED_SINCE_ANNOTATION]: since } },
-      { name: n.held, labels: { [POOL]: beta, ...required, [HOLD_KEY]: 'audit' }, annotations: { [REBOOT_REQUIRED_SINCE_ANNOTATION]: since } },
+      {
+        name: n.draining,
+        labels: { [POOL]: alpha, ...required },
+        annotations: { [REBOOT_REQUIRED_SINCE_ANNOTATION]: since, [STATE_ANNOTATION]: state },
+      },
+      {
+        name: n.pending,
+        labels: { [POOL]: alpha, ...required },
+        annotations: { [REBOOT_REQUIRED_SINCE_ANNOTATION]: since },
+      },
+      {
+        name: n.held,
+        labels: { [POOL]: beta, ...required, [HOLD_KEY]: 'audit' },
+        annotations: { [REBOOT_REQUIRED_SINCE_ANNOTATION]: since },
+      },
       { name: n.down, labels: { [POOL]: beta } },
       { name: n.cordoned, labels: { [POOL]: beta } },
       { name: n.idle, labels: { [POOL]: beta } },
@@ -56,7 +91,10 @@ describe('patchwindow status', () => {
     await leases.createNamespacedLease({
       namespace: ns,
       body: {
-        metadata: { name: slotLeaseName('alpha', 0), labels: { 'patchwindow.io/fleet': fleet, [SLOT_GROUP_LABEL]: 'alpha', [SLOT_INDEX_LABEL]: '0' } },
+        metadata: {
+          name: slotLeaseName('alpha', 0),
+          labels: { 'patchwindow.io/fleet': fleet, [SLOT_GROUP_LABEL]: 'alpha', [SLOT_INDEX_LABEL]: '0' },
+        },
         spec: { holderIdentity: n.draining, leaseDurationSeconds: 900, acquireTime: now, renewTime: now },
       },
     });
@@ -90,16 +128,50 @@ describe('patchwindow status', () => {
     expect(run).toMatchObject({ code: 0, stderr: '' });
     const doc = JSON.parse(run.stdout) as { nodes: Record<string, unknown>[]; pools: Record<string, unknown>[] };
     const row = (name: string) => doc.nodes.find((r) => r.node === name);
-    expect(row(n.draining)).toMatchObject({ fleet, policies: ['alpha'], pool: alpha, phase: 'draining', slots: ['alpha/0'], rebootRequiredSince: new Date(NOW - 2 * HOUR).toISOString(), unavailable: true });
-    expect(row(n.pending)).toMatchObject({ policies: ['alpha'], phase: 'pending', slots: [], blocker: 'WaitingForSlot: budget of alpha spent: 1 of 1 unavailable', unavailable: false });
-    expect(row(n.held)).toMatchObject({ policies: ['beta'], phase: 'pending', blocker: 'node label patchwindow.io/hold="audit" holds it' });
+    expect(row(n.draining)).toMatchObject({
+      fleet,
+      policies: ['alpha'],
+      pool: alpha,
+      phase: 'draining',
+      slots: ['alpha/0'],
+      rebootRequiredSince: new Date(NOW - 2 * HOUR).toISOString(),
+      unavailable: true,
+    });
+    expect(row(n.pending)).toMatchObject({
+      policies: ['alpha'],
+      phase: 'pending',
+      slots: [],
+      blocker: 'WaitingForSlot: budget of alpha spent: 1 of 1 unavailable',
+      unavailable: false,
+    });
+    expect(row(n.held)).toMatchObject({
+      policies: ['beta'],
+      phase: 'pending',
+      blocker: 'node label patchwindow.io/hold="audit" holds it',
+    });
     expect(row(n.down)).toMatchObject({ phase: 'idle', unavailable: true, rebootRequired: false });
     expect(row(n.cordoned)).toMatchObject({ phase: 'idle', unavailable: true });
     expect(row(n.idle)).toMatchObject({ phase: 'idle', unavailable: false, blocker: null });
     expect((row(n.idle)!.nextWindow as { start: string }).start).toMatch(/T01:00:00\.000Z$/);
     expect(doc.pools).toEqual([
-      expect.objectContaining({ fleet, policy: 'alpha', nodes: 2, budget: '1', allowedUnavailable: 1, unavailable: 1, pending: 1 }),
-      expect.objectContaining({ fleet, policy: 'beta', nodes: 4, budget: '2', allowedUnavailable: 2, unavailable: 2, pending: 1 }),
+      expect.objectContaining({
+        fleet,
+        policy: 'alpha',
+        nodes: 2,
+        budget: '1',
+        allowedUnavailable: 1,
+        unavailable: 1,
+        pending: 1,
+      }),
+      expect.objectContaining({
+        fleet,
+        policy: 'beta',
+        nodes: 4,
+        budget: '2',
+        allowedUnavailable: 2,
+        unavailable: 2,
+        pending: 1,
+      }),
     ]);
   });
 
@@ -107,7 +179,11 @@ describe('patchwindow status', () => {
     const run = await runCli(['status', '--namespace', ns], { env: admin, nowMs: NOW });
     expect(run.code).toBe(0);
     const line = (name: string) => run.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
-    expect(line(n.draining)).toMatch(new RegExp(`^${n.draining} +alpha +${alpha} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\+00:00 +draining +alpha/0 +- +`));
+    expect(line(n.draining)).toMatch(
+      new RegExp(
+        `^${n.draining} +alpha +${alpha} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\+00:00 +draining +alpha/0 +- +`,
+      ),
+    );
     expect(line(n.held)).toContain('node label patchwindow.io/hold="audit" holds it');
     expect(run.stdout).toMatch(new RegExp(`^${fleet} +beta +4 +2 \\(2\\) +2 +1 +`, 'm'));
   });
@@ -116,6 +192,10 @@ describe('patchwindow status', () => {
     const { path: kubeconfig, port } = await unreachableKubeconfig(dir);
     const run = await runCli(['status', '--kubeconfig', kubeconfig]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(new RegExp(`^patchwindow: cannot reach the Kubernetes API server https://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED`));
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `^patchwindow: cannot reach the Kubernetes API server https://127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED`,
+      ),
+    );
   });
 });

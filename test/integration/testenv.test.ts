@@ -39,7 +39,8 @@ async function statusOf(call: Promise<unknown>): Promise<{ code: number; reason?
   }
 }
 
-const isReady = (p: V1Pod): boolean => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+const isReady = (p: V1Pod): boolean =>
+  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 const pause = { name: 'pause', image: 'registry.k8s.io/pause:3.10' };
 
@@ -73,7 +74,11 @@ describe('the test control plane', () => {
 
   it('creates kwok nodes that are Ready and labelled like kubelet nodes', async () => {
     const node = await core.readNode({ name: a1 });
-    expect(node.metadata?.labels).toMatchObject({ 'kubernetes.io/hostname': a1, 'kubernetes.io/os': 'linux', [POOL]: poolA });
+    expect(node.metadata?.labels).toMatchObject({
+      'kubernetes.io/hostname': a1,
+      'kubernetes.io/os': 'linux',
+      [POOL]: poolA,
+    });
     expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     expect(node.spec?.taints ?? []).toEqual([]);
   });
@@ -133,11 +138,17 @@ describe('the test control plane', () => {
     });
     await vi.waitFor(async () => {
       const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'web' });
-      expect(pdb.status).toMatchObject({ currentHealthy: 2, desiredHealthy: 2, expectedPods: 2, disruptionsAllowed: 0 });
+      expect(pdb.status).toMatchObject({
+        currentHealthy: 2,
+        desiredHealthy: 2,
+        expectedPods: 2,
+        disruptionsAllowed: 0,
+      });
     }, WAIT);
     const [victim] = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items;
     const name = victim?.metadata?.name ?? '';
-    const evict = () => core.createNamespacedPodEviction({ namespace: ns, name, body: { metadata: { name, namespace: ns } } });
+    const evict = () =>
+      core.createNamespacedPodEviction({ namespace: ns, name, body: { metadata: { name, namespace: ns } } });
 
     const refused = await statusOf(evict());
     expect(refused).toMatchObject({ code: 429, reason: 'TooManyRequests' });
@@ -148,7 +159,9 @@ describe('the test control plane', () => {
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await vi.waitFor(async () => {
-      expect((await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'web' })).status?.disruptionsAllowed).toBe(1);
+      expect(
+        (await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'web' })).status?.disruptionsAllowed,
+      ).toBe(1);
     }, WAIT);
     expect(await statusOf(evict())).toEqual({ code: 200 });
     // kwok finishes the graceful deletion like a kubelet; the ReplicaSet replaces the pod.
@@ -161,11 +174,16 @@ describe('the test control plane', () => {
 
   it('simulates a node going NotReady and recovering, as during a reboot', async () => {
     const notReady = await cluster.setNodeReady(a1, false);
-    expect(notReady.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'KubeletNotReady' });
+    expect(notReady.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'KubeletNotReady',
+    });
     expect(notReady.spec?.taints?.map((t) => t.key)).toContain('node.kubernetes.io/not-ready');
     // kwok must not "repair" the node behind the test's back (its lease keeps being renewed).
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect((await core.readNode({ name: a1 })).status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+    expect((await core.readNode({ name: a1 })).status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe(
+      'False',
+    );
 
     const ready = await cluster.setNodeReady(a1, true);
     expect(ready.spec?.taints ?? []).toEqual([]);
@@ -174,9 +192,16 @@ describe('the test control plane', () => {
   it('answers a conflicting Lease create with 409', async () => {
     const leases = kc.makeApiClient(CoordinationV1Api);
     const now = new V1MicroTime();
-    const body = { metadata: { name: 'slot' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 30, acquireTime: now, renewTime: now } };
+    const body = {
+      metadata: { name: 'slot' },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 30, acquireTime: now, renewTime: now },
+    };
     await leases.createNamespacedLease({ namespace: ns, body });
-    expect(await statusOf(leases.createNamespacedLease({ namespace: ns, body: { ...body, spec: { ...body.spec, holderIdentity: 'b' } } }))).toMatchObject({
+    expect(
+      await statusOf(
+        leases.createNamespacedLease({ namespace: ns, body: { ...body, spec: { ...body.spec, holderIdentity: 'b' } } }),
+      ),
+    ).toMatchObject({
       code: 409,
       reason: 'AlreadyExists',
     });
@@ -186,9 +211,15 @@ describe('the test control plane', () => {
     const user = uniqueName('restricted');
     const { kubeConfig } = await cluster.createUser({ user, groups: ['testenv:restricted'] });
     const whoami = await kubeConfig.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} });
-    expect(whoami.status?.userInfo).toMatchObject({ username: user, groups: expect.arrayContaining(['testenv:restricted', 'system:authenticated']) as unknown });
+    expect(whoami.status?.userInfo).toMatchObject({
+      username: user,
+      groups: expect.arrayContaining(['testenv:restricted', 'system:authenticated']) as unknown,
+    });
     const asUser = kubeConfig.makeApiClient(CoreV1Api);
-    expect(await statusOf(asUser.listNamespacedPod({ namespace: ns }))).toMatchObject({ code: 403, reason: 'Forbidden' });
+    expect(await statusOf(asUser.listNamespacedPod({ namespace: ns }))).toMatchObject({
+      code: 403,
+      reason: 'Forbidden',
+    });
 
     const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
     await rbac.createNamespacedRole({
@@ -203,7 +234,10 @@ describe('the test control plane', () => {
         subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
       },
     });
-    await vi.waitFor(async () => expect((await statusOf(asUser.listNamespacedPod({ namespace: ns }))).code).toBe(200), WAIT);
+    await vi.waitFor(
+      async () => expect((await statusOf(asUser.listNamespacedPod({ namespace: ns }))).code).toBe(200),
+      WAIT,
+    );
   });
 
   it('issues kubeconfigs with real ServiceAccount tokens', async () => {

@@ -73,7 +73,8 @@ export async function resolveBinaries(env: NodeJS.ProcessEnv = process.env): Pro
   const assets = env.KUBEBUILDER_ASSETS;
   if (assets !== undefined && assets !== '') return checkAssetsDir(assets);
   const goDir = findGo(env);
-  if (goDir === undefined) throw new Error(`testenv: no Go toolchain on PATH and KUBEBUILDER_ASSETS is not set. ${HOW_TO}`);
+  if (goDir === undefined)
+    throw new Error(`testenv: no Go toolchain on PATH and KUBEBUILDER_ASSETS is not set. ${HOW_TO}`);
   const path = [goDir, env.PATH ?? ''].join(delimiter);
   const binDir = await runBuildScript({ ...env, PATH: path });
   const dirs = checkAssetsDir(binDir);

@@ -49,7 +49,9 @@ function readyStatus(node: V1Node): string | undefined {
 }
 
 function hasSystemTaint(node: V1Node, key?: string): boolean {
-  return (node.spec?.taints ?? []).some((t) => (key === undefined ? t.key.startsWith(SYSTEM_TAINT_PREFIX) : t.key === key));
+  return (node.spec?.taints ?? []).some((t) =>
+    key === undefined ? t.key.startsWith(SYSTEM_TAINT_PREFIX) : t.key === key,
+  );
 }
 
 /** Ready=True and no taint but the ones the test asked for (not-ready/unreachable/uninitialized gone). */
@@ -75,7 +77,10 @@ export interface ClusterClient {
    * granted: bind roles to `user` or a group. A user `system:serviceaccount:<ns>:<name>` with groups
    * `system:serviceaccounts(:<ns>)` is authorized exactly like that ServiceAccount.
    */
-  createUser(opts: { user: string; groups?: readonly string[] }): Promise<{ kubeconfigPath: string; kubeConfig: KubeConfig }>;
+  createUser(opts: {
+    user: string;
+    groups?: readonly string[];
+  }): Promise<{ kubeconfigPath: string; kubeConfig: KubeConfig }>;
   /** Kubeconfig with a real ServiceAccount token (TokenRequest API), e.g. for spawned agent processes. */
   serviceAccountKubeconfig(opts: { namespace: string; name: string; expirationSeconds?: number }): Promise<string>;
   /** Creates a namespace `<prefix>-<random>` and waits for its `default` ServiceAccount. */
@@ -119,7 +124,8 @@ export function connectCluster(info: ClusterInfo): ClusterClient {
       [info.caCertPath, join(info.pkiDir, 'admin.crt'), join(info.pkiDir, 'admin.key')].map((p) => readFile(p, 'utf8')),
     );
     const res = await httpGet(`${info.apiUrl}/metrics`, { ca, cert, key }, 30_000);
-    if (res.status !== 200) throw new Error(`testenv: GET ${info.apiUrl}/metrics returned ${res.status}: ${res.body.slice(0, 200)}`);
+    if (res.status !== 200)
+      throw new Error(`testenv: GET ${info.apiUrl}/metrics returned ${res.status}: ${res.body.slice(0, 200)}`);
     return parsePrometheusText(res.body);
   }
 
@@ -134,7 +140,12 @@ export function connectCluster(info: ClusterInfo): ClusterClient {
     async createUser({ user, groups }) {
       const fileBase = uniqueName(`user-${user.replace(/:/g, '-')}`);
       const { cert, key } = await issueClientCert(info.pkiDir, { fileBase, user, groups });
-      const text = renderKubeconfig({ server: info.apiUrl, caFile: info.caCertPath, user, credentials: { certFile: cert, keyFile: key } });
+      const text = renderKubeconfig({
+        server: info.apiUrl,
+        caFile: info.caCertPath,
+        user,
+        credentials: { certFile: cert, keyFile: key },
+      });
       const kubeconfigPath = await writeUserKubeconfig(user, text);
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromFile(kubeconfigPath);
@@ -150,17 +161,24 @@ export function connectCluster(info: ClusterInfo): ClusterClient {
       const token = tr.status?.token;
       if (token === undefined) throw new Error(`testenv: TokenRequest for ${namespace}/${name} returned no token`);
       const user = `system:serviceaccount:${namespace}:${name}`;
-      return writeUserKubeconfig(user, renderKubeconfig({ server: info.apiUrl, caFile: info.caCertPath, user, credentials: { token } }));
+      return writeUserKubeconfig(
+        user,
+        renderKubeconfig({ server: info.apiUrl, caFile: info.caCertPath, user, credentials: { token } }),
+      );
     },
 
     async createNamespace(prefix, labels) {
       const name = uniqueName(prefix);
       await core.createNamespace({ body: { metadata: { name, labels } } });
       // ServiceAccount admission rejects pods until the namespace's default SA exists.
-      await waitFor(`ServiceAccount ${name}/default`, async () => (await core.readNamespacedServiceAccount({ namespace: name, name: 'default' })).metadata, {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-      });
+      await waitFor(
+        `ServiceAccount ${name}/default`,
+        async () => (await core.readNamespacedServiceAccount({ namespace: name, name: 'default' })).metadata,
+        {
+          timeoutMs: 30_000,
+          intervalMs: 100,
+        },
+      );
       return name;
     },
 
@@ -171,7 +189,12 @@ export function connectCluster(info: ClusterInfo): ClusterClient {
             body: {
               metadata: {
                 name: s.name,
-                labels: { 'kubernetes.io/hostname': s.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', ...s.labels },
+                labels: {
+                  'kubernetes.io/hostname': s.name,
+                  'kubernetes.io/os': 'linux',
+                  'kubernetes.io/arch': 'amd64',
+                  ...s.labels,
+                },
                 annotations: { 'kwok.x-k8s.io/node': 'fake', ...s.annotations },
               },
               spec: { taints: s.taints },
@@ -190,26 +213,38 @@ export function connectCluster(info: ClusterInfo): ClusterClient {
         },
         { timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 250 },
       ).catch((err: unknown) => {
-        throw new Error(`${(err as Error).message}; observed: ${[...names].map((n) => describeNode(last.get(n))).join('; ')}`, { cause: err });
+        throw new Error(
+          `${(err as Error).message}; observed: ${[...names].map((n) => describeNode(last.get(n))).join('; ')}`,
+          { cause: err },
+        );
       });
     },
 
     async deleteNodes(names, opts = {}) {
       await Promise.all(names.map((name) => core.deleteNode({ name })));
       const set = new Set(names);
-      await waitFor(`nodes ${names.join(', ')} to be deleted`, async () => ((await listNodes(set)).size === 0 ? true : undefined), {
-        timeoutMs: opts.timeoutMs ?? 30_000,
-      });
+      await waitFor(
+        `nodes ${names.join(', ')} to be deleted`,
+        async () => ((await listNodes(set)).size === 0 ? true : undefined),
+        {
+          timeoutMs: opts.timeoutMs ?? 30_000,
+        },
+      );
     },
 
     async setNodeReady(name, ready, opts = {}) {
-      await core.patchNode({ name, body: { metadata: { annotations: { [NOT_READY_ANNOTATION]: ready ? null : 'true' } } } }, mergePatch);
+      await core.patchNode(
+        { name, body: { metadata: { annotations: { [NOT_READY_ANNOTATION]: ready ? null : 'true' } } } },
+        mergePatch,
+      );
       let last: V1Node | undefined;
       return waitFor(
         `node ${name} to become ${ready ? 'Ready' : 'NotReady'}`,
         async () => {
           last = await core.readNode({ name });
-          const ok = ready ? nodeSettled(last) : readyStatus(last) === 'False' && hasSystemTaint(last, 'node.kubernetes.io/not-ready');
+          const ok = ready
+            ? nodeSettled(last)
+            : readyStatus(last) === 'False' && hasSystemTaint(last, 'node.kubernetes.io/not-ready');
           return ok ? last : undefined;
         },
         { timeoutMs: opts.timeoutMs ?? 60_000, intervalMs: 250 },

@@ -55,7 +55,8 @@ const defaultLog = (m: string): void => void process.stderr.write(`testenv: ${m}
 export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const log = opts.log ?? defaultLog;
   const baseDir = opts.baseDir ?? process.env.PATCHWINDOW_TESTENV_DIR ?? tmpdir();
-  for (const reaped of reapOrphans(baseDir, DIR_PREFIX)) log(`killed processes left behind by a crashed run in ${reaped}`);
+  for (const reaped of reapOrphans(baseDir, DIR_PREFIX))
+    log(`killed processes left behind by a crashed run in ${reaped}`);
   const bins = opts.binaries ?? (await resolveBinaries());
   const timeoutMs = opts.readyTimeoutMs ?? 60_000;
 
@@ -76,14 +77,25 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
 
   const started = Date.now();
   try {
-    const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler] = (await freePorts(5)) as [number, number, number, number, number];
+    const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler] = (await freePorts(5)) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const ports: Ports = { etcdClient, etcdPeer, apiserver, controllerManager, scheduler };
     const pki = await createPki(join(dir, 'pki'));
     const apiUrl = `https://127.0.0.1:${ports.apiserver}`;
     const kubeconfigPath = join(dir, 'kubeconfig');
     await writeFile(
       kubeconfigPath,
-      renderKubeconfig({ server: apiUrl, caFile: pki.caCert, user: 'admin', credentials: { certFile: pki.adminCert, keyFile: pki.adminKey } }),
+      renderKubeconfig({
+        server: apiUrl,
+        caFile: pki.caCert,
+        user: 'admin',
+        credentials: { certFile: pki.adminCert, keyFile: pki.adminKey },
+      }),
       { mode: 0o600 },
     );
     const stagesPath = join(dir, 'kwok-stages.yaml');
@@ -96,7 +108,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       await writeFile(join(dir, 'owner.json'), JSON.stringify(owner, null, 2));
       return c;
     };
-    const anyExited = (): Promise<string> => Promise.race(components.map((c) => c.exited.then((r) => `${c.name} ${r}`)));
+    const anyExited = (): Promise<string> =>
+      Promise.race(components.map((c) => c.exited.then((r) => `${c.name} ${r}`)));
 
     const etcd = await start('etcd', etcdArgs(ports, join(dir, 'etcd')));
     await waitFor(
@@ -117,7 +130,10 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     );
     log(`etcd and kube-apiserver ready after ${Date.now() - started} ms`);
 
-    await start('kube-controller-manager', controllerManagerArgs(ports, pki, kubeconfigPath, opts.controllers ?? DEFAULT_CONTROLLERS));
+    await start(
+      'kube-controller-manager',
+      controllerManagerArgs(ports, pki, kubeconfigPath, opts.controllers ?? DEFAULT_CONTROLLERS),
+    );
     await start('kube-scheduler', schedulerArgs(ports, kubeconfigPath));
     await start('kwok', kwokArgs(kubeconfigPath, stagesPath));
     const abort = anyExited();
@@ -127,29 +143,44 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     const core = kc.makeApiClient(CoreV1Api);
     const controllerManagerUrl = `https://127.0.0.1:${ports.controllerManager}`;
     const schedulerUrl = `https://127.0.0.1:${ports.scheduler}`;
-    const healthy = (url: string) => async () => ((await httpGet(`${url}/healthz`, { insecure: true })).status === 200 ? true : undefined);
+    const healthy = (url: string) => async () =>
+      (await httpGet(`${url}/healthz`, { insecure: true })).status === 200 ? true : undefined;
     const probeNode = 'testenv-probe';
     await Promise.all([
       waitFor('kube-controller-manager /healthz', healthy(controllerManagerUrl), { timeoutMs, abort }),
       waitFor('kube-scheduler /healthz', healthy(schedulerUrl), { timeoutMs, abort }),
       // The ServiceAccount controller is running once kube-system has its default SA.
-      waitFor('ServiceAccount kube-system/default', async () => (await core.readNamespacedServiceAccount({ namespace: 'kube-system', name: 'default' })).metadata, {
-        timeoutMs,
-        abort,
-      }),
+      waitFor(
+        'ServiceAccount kube-system/default',
+        async () => (await core.readNamespacedServiceAccount({ namespace: 'kube-system', name: 'default' })).metadata,
+        {
+          timeoutMs,
+          abort,
+        },
+      ),
       // kwok (stages, leases) and the node lifecycle controller work once a new node settles.
       (async () => {
-        await core.createNode({ body: { metadata: { name: probeNode, labels: { 'kubernetes.io/hostname': probeNode } } } });
-        await waitFor('probe node Ready and untainted (kwok + node lifecycle controller)', async () => (nodeSettled(await core.readNode({ name: probeNode })) ? true : undefined), {
-          timeoutMs,
-          intervalMs: 100,
-          abort,
+        await core.createNode({
+          body: { metadata: { name: probeNode, labels: { 'kubernetes.io/hostname': probeNode } } },
         });
+        await waitFor(
+          'probe node Ready and untainted (kwok + node lifecycle controller)',
+          async () => (nodeSettled(await core.readNode({ name: probeNode })) ? true : undefined),
+          {
+            timeoutMs,
+            intervalMs: 100,
+            abort,
+          },
+        );
         await core.deleteNode({ name: probeNode });
-        await waitFor('probe node deleted', async () => ((await core.listNode()).items.some((n) => n.metadata?.name === probeNode) ? undefined : true), {
-          timeoutMs,
-          abort,
-        });
+        await waitFor(
+          'probe node deleted',
+          async () => ((await core.listNode()).items.some((n) => n.metadata?.name === probeNode) ? undefined : true),
+          {
+            timeoutMs,
+            abort,
+          },
+        );
       })(),
     ]);
 
@@ -195,6 +226,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     const tails = (exited.length > 0 ? exited : components.slice(-1))
       .map((c) => `--- ${c.name} (${c.exitReason ?? 'running'}), last lines of ${c.logPath}:\n${logTail(c)}`)
       .join('\n');
-    throw new Error(`testenv: cluster failed to start: ${(err as Error).message}\nCluster dir kept: ${dir}\n${tails}`, { cause: err });
+    throw new Error(`testenv: cluster failed to start: ${(err as Error).message}\nCluster dir kept: ${dir}\n${tails}`, {
+      cause: err,
+    });
   }
 }

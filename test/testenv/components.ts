@@ -92,7 +92,12 @@ export function apiserverArgs(ports: Ports, pki: Pki): string[] {
   ];
 }
 
-export function controllerManagerArgs(ports: Ports, pki: Pki, kubeconfig: string, controllers: readonly string[]): string[] {
+export function controllerManagerArgs(
+  ports: Ports,
+  pki: Pki,
+  kubeconfig: string,
+  controllers: readonly string[],
+): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
     `--authentication-kubeconfig=${kubeconfig}`,

@@ -22,7 +22,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('testenv', info);
   return async () => {
     const state = project.vitest.state;
-    const failed = state.getCountOfFailedTests() > 0 || state.getFailedFilepaths().length > 0 || state.getUnhandledErrors().length > 0;
+    const failed =
+      state.getCountOfFailedTests() > 0 ||
+      state.getFailedFilepaths().length > 0 ||
+      state.getUnhandledErrors().length > 0;
     // Keep logs, etcd data and PKI of a failed run; PATCHWINDOW_TESTENV_KEEP=1 keeps them always.
     await cluster.stop({ keepDir: failed || process.env.PATCHWINDOW_TESTENV_KEEP === '1' });
   };

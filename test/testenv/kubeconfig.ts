@@ -4,7 +4,12 @@ import { stringify } from 'yaml';
 export type Credentials = { certFile: string; keyFile: string } | { token: string };
 
 /** Renders a single-context kubeconfig for `server`, trusting `caFile`. Deterministic output. */
-export function renderKubeconfig(opts: { server: string; caFile: string; user: string; credentials: Credentials }): string {
+export function renderKubeconfig(opts: {
+  server: string;
+  caFile: string;
+  user: string;
+  credentials: Credentials;
+}): string {
   const user =
     'token' in opts.credentials
       ? { token: opts.credentials.token }

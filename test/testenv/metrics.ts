@@ -18,7 +18,8 @@ export function parsePrometheusText(text: string): Sample[] {
     if (m?.[1] === undefined || m[3] === undefined) continue;
     const labels: Record<string, string> = {};
     for (const l of (m[2] ?? '').matchAll(LABEL)) {
-      if (l[1] !== undefined && l[2] !== undefined) labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+      if (l[1] !== undefined && l[2] !== undefined)
+        labels[l[1]] = l[2].replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
     }
     samples.push({ name: m[1], labels, value: Number(m[3]) });
   }

@@ -10,9 +10,12 @@ async function openssl(cwd: string, args: string[]): Promise<void> {
     await run('openssl', args, { cwd });
   } catch (err: unknown) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new Error(`testenv: openssl ${args[0] ?? ''} failed in ${cwd}: ${stderr.trim() || String(err)}. Is openssl (>= 1.1.1) installed?`, {
-      cause: err,
-    });
+    throw new Error(
+      `testenv: openssl ${args[0] ?? ''} failed in ${cwd}: ${stderr.trim() || String(err)}. Is openssl (>= 1.1.1) installed?`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -48,15 +51,52 @@ export async function issueClientCert(
   return signLeaf(pkiDir, opts.fileBase, subject, 'extendedKeyUsage = clientAuth');
 }
 
-async function signLeaf(pkiDir: string, base: string, subject: string, extensions: string): Promise<{ cert: string; key: string }> {
+async function signLeaf(
+  pkiDir: string,
+  base: string,
+  subject: string,
+  extensions: string,
+): Promise<{ cert: string; key: string }> {
   const key = join(pkiDir, `${base}.key`);
   const cert = join(pkiDir, `${base}.crt`);
   const ext = join(pkiDir, `${base}.ext`);
-  await writeFile(ext, `basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\n${extensions}\n`);
-  await openssl(pkiDir, ['req', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-    '-keyout', key, '-out', join(pkiDir, `${base}.csr`), '-subj', subject]);
-  await openssl(pkiDir, ['x509', '-req', '-in', join(pkiDir, `${base}.csr`), '-CA', join(pkiDir, 'ca.crt'),
-    '-CAkey', join(pkiDir, 'ca.key'), '-set_serial', `0x${randomSerial()}`, '-days', '30', '-out', cert, '-extfile', ext]);
+  await writeFile(
+    ext,
+    `basicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\n${extensions}\n`,
+  );
+  await openssl(pkiDir, [
+    'req',
+    '-new',
+    '-nodes',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-keyout',
+    key,
+    '-out',
+    join(pkiDir, `${base}.csr`),
+    '-subj',
+    subject,
+  ]);
+  await openssl(pkiDir, [
+    'x509',
+    '-req',
+    '-in',
+    join(pkiDir, `${base}.csr`),
+    '-CA',
+    join(pkiDir, 'ca.crt'),
+    '-CAkey',
+    join(pkiDir, 'ca.key'),
+    '-set_serial',
+    `0x${randomSerial()}`,
+    '-days',
+    '30',
+    '-out',
+    cert,
+    '-extfile',
+    ext,
+  ]);
   return { cert, key };
 }
 
@@ -76,14 +116,42 @@ export async function createPki(dir: string): Promise<Pki> {
       '[v3_ca]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign, digitalSignature\nsubjectKeyIdentifier = hash\n',
   );
   await Promise.all([
-    openssl(dir, ['req', '-x509', '-new', '-nodes', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '30', '-config', 'ca.cnf']),
+    openssl(dir, [
+      'req',
+      '-x509',
+      '-new',
+      '-nodes',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '30',
+      '-config',
+      'ca.cnf',
+    ]),
     openssl(dir, ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key']),
   ]);
-  const sans = ['DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc',
-    'DNS:kubernetes.default.svc.cluster.local', 'IP:127.0.0.1', 'IP:10.0.0.1'];
+  const sans = [
+    'DNS:localhost',
+    'DNS:kubernetes',
+    'DNS:kubernetes.default',
+    'DNS:kubernetes.default.svc',
+    'DNS:kubernetes.default.svc.cluster.local',
+    'IP:127.0.0.1',
+    'IP:10.0.0.1',
+  ];
   const [serving, admin, frontProxy] = await Promise.all([
-    signLeaf(dir, 'apiserver', '/CN=kube-apiserver', `extendedKeyUsage = serverAuth\nsubjectAltName = ${sans.join(', ')}`),
+    signLeaf(
+      dir,
+      'apiserver',
+      '/CN=kube-apiserver',
+      `extendedKeyUsage = serverAuth\nsubjectAltName = ${sans.join(', ')}`,
+    ),
     issueClientCert(dir, { fileBase: 'admin', user: 'patchwindow-testenv-admin', groups: ['system:masters'] }),
     issueClientCert(dir, { fileBase: 'front-proxy-client', user: 'front-proxy-client' }),
   ]);

@@ -13,7 +13,10 @@ declare module 'vitest' {
 /** The shared cluster, with helpers; call inside a test file of the `cluster` project. */
 export function useCluster(): ClusterClient {
   const info = inject('testenv');
-  if (info === undefined) throw new Error('testenv: no cluster provided; run this file in the `cluster` vitest project (npx vitest run --project cluster)');
+  if (info === undefined)
+    throw new Error(
+      'testenv: no cluster provided; run this file in the `cluster` vitest project (npx vitest run --project cluster)',
+    );
   return connectCluster(info);
 }
 

@@ -24,7 +24,8 @@ export async function waitFor<T>(
     } catch (err: unknown) {
       last = err instanceof Error ? err.message : String(err);
     }
-    if (Date.now() >= deadline) throw new Error(`testenv: timed out after ${opts.timeoutMs} ms waiting for ${what} (last: ${last})`);
+    if (Date.now() >= deadline)
+      throw new Error(`testenv: timed out after ${opts.timeoutMs} ms waiting for ${what} (last: ${last})`);
     await sleep(opts.intervalMs ?? 200);
   }
 }
@@ -42,7 +43,13 @@ export interface Tls {
 export function httpGet(url: string, tls: Tls = {}, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const options = { timeout: timeoutMs, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.insecure !== true };
+    const options = {
+      timeout: timeoutMs,
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      rejectUnauthorized: tls.insecure !== true,
+    };
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, options, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (c: string) => (body += c));

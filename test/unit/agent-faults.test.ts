@@ -9,7 +9,11 @@ import { allDone, run, scenario, tail, type Scenario } from '../fakes/scenario.t
 
 /** g1 and g2 (budget 1), each with a web pod; g1's agent is the one that fails. */
 function pair(plan: FaultPlan): Scenario {
-  const s = scenario({ pools: [{ name: 'general', nodes: 2, budget: count(1) }], fleetBudget: count(1), webPodsPerNode: 1 });
+  const s = scenario({
+    pools: [{ name: 'general', nodes: 2, budget: count(1) }],
+    fleetBudget: count(1),
+    webPodsPerNode: 1,
+  });
   s.fleet.faults.plan = plan;
   s.fleet.startAll();
   return s;

@@ -30,9 +30,19 @@ describe("the agent's supervisor", () => {
     const { urls } = loaded();
     const packages = new Set(urls.flatMap((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []));
     expect([...packages]).toEqual(['commander']);
-    const own = urls.filter((u) => u.startsWith('file:') && !u.includes('/node_modules/')).map((u) => u.slice(`file://${ROOT}`.length));
+    const own = urls
+      .filter((u) => u.startsWith('file:') && !u.includes('/node_modules/'))
+      .map((u) => u.slice(`file://${ROOT}`.length));
     expect(own).toContain('agent/supervisor.ts');
-    for (const heavy of ['agent/main.ts', 'agent/worker.ts', 'agent/loop.ts', 'cli/main.ts', 'cli/commands.ts', 'policy/schema.ts', 'policy/calendar.ts']) {
+    for (const heavy of [
+      'agent/main.ts',
+      'agent/worker.ts',
+      'agent/loop.ts',
+      'cli/main.ts',
+      'cli/commands.ts',
+      'policy/schema.ts',
+      'policy/calendar.ts',
+    ]) {
       expect(own, heavy).not.toContain(heavy);
     }
   });
@@ -40,7 +50,14 @@ describe("the agent's supervisor", () => {
   it('loads node:http without the built-ins its ES module namespace would pull in (undici, tls, http2, zlib)', () => {
     const { builtins } = loaded();
     expect(builtins).toContain('NativeModule http');
-    for (const heavy of ['NativeModule internal/deps/undici/undici', 'NativeModule tls', 'NativeModule http2', 'NativeModule zlib', 'NativeModule worker_threads', 'NativeModule crypto']) {
+    for (const heavy of [
+      'NativeModule internal/deps/undici/undici',
+      'NativeModule tls',
+      'NativeModule http2',
+      'NativeModule zlib',
+      'NativeModule worker_threads',
+      'NativeModule crypto',
+    ]) {
       expect(builtins, heavy).not.toContain(heavy);
     }
   });

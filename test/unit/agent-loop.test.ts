@@ -26,7 +26,10 @@ describe('a fleet of two pools (budgets 1 and 2), every node needing a reboot', 
       expect(node.labels).not.toHaveProperty(REBOOT_REQUIRED_LABEL);
       expect(s.fleet.notifier.eventsFor(node.name)).toEqual(['drain', 'reboot', 'done']);
       // What the metrics adapter hears: slots taken, one good drain, one reboot, back after the boot.
-      expect(s.fleet.observed(node.name, 'slotAcquired').map(([group]) => group)).toEqual([node.name.startsWith('g') ? 'general' : 'batch', 'fleet']);
+      expect(s.fleet.observed(node.name, 'slotAcquired').map(([group]) => group)).toEqual([
+        node.name.startsWith('g') ? 'general' : 'batch',
+        'fleet',
+      ]);
       expect(s.fleet.observed(node.name, 'drained')).toEqual([[true, expect.any(Number)]]);
       expect(s.fleet.observed(node.name, 'rebootCommanded')).toHaveLength(1);
       expect(s.fleet.observed(node.name, 'rebooted')).toEqual([[185_000]]);
@@ -52,17 +55,30 @@ describe('a fleet of two pools (budgets 1 and 2), every node needing a reboot', 
   });
 
   it('keeps a blocked node waiting until the blocker clears, telling why', async () => {
-    const config = testConfig({ podBlockers: [{ namespaceSelector: null, selector: { matchLabels: { app: 'training' } } }] });
+    const config = testConfig({
+      podBlockers: [{ namespaceSelector: null, selector: { matchLabels: { app: 'training' } } }],
+    });
     const fleet = new FakeFleet(START);
     const checker = new InvariantChecker(fleet);
     fleet.addNode('g1', config, { sentinel: true });
     fleet.addNode('g2', config, { sentinel: true });
-    const job = fleet.cluster.addPod({ namespace: 'ml', name: 'training-0', nodeName: 'g1', labels: { app: 'training' }, controllerKind: 'Job' });
+    const job = fleet.cluster.addPod({
+      namespace: 'ml',
+      name: 'training-0',
+      nodeName: 'g1',
+      labels: { app: 'training' },
+      controllerKind: 'Job',
+    });
     fleet.startAll();
     await fleet.runUntil(() => fleet.machine('g2').boots === 1, START + HOUR);
     await fleet.clock.advance(HOUR);
     expect(fleet.machine('g1').boots).toBe(0);
-    expect(fleet.cluster.eventsFor('g1')).toContainEqual(expect.objectContaining({ reason: 'RebootBlocked', message: expect.stringContaining('ml/training-0') as unknown }));
+    expect(fleet.cluster.eventsFor('g1')).toContainEqual(
+      expect.objectContaining({
+        reason: 'RebootBlocked',
+        message: expect.stringContaining('ml/training-0') as unknown,
+      }),
+    );
     fleet.cluster.evict(job, 0);
     const s = { fleet, checker, configs: new Map() };
     expect(await run(s, () => allDone(s), HOUR), tail(s)).toBe(true);
@@ -87,9 +103,18 @@ describe('a fleet of two pools (budgets 1 and 2), every node needing a reboot', 
 describe('when the drain fails (a PodDisruptionBudget never allows the eviction)', () => {
   const stuck = (onFailure: 'uncordon' | 'stayCordoned' | 'reboot') => {
     const fleet = new FakeFleet(START);
-    const config = testConfig({ drain: { timeoutMs: 5 * MINUTE, onFailure }, reboot: { loopBackoffMs: 2 * HOUR }, preReboot: { 'example.com/maintenance': 'reboot' } });
+    const config = testConfig({
+      drain: { timeoutMs: 5 * MINUTE, onFailure },
+      reboot: { loopBackoffMs: 2 * HOUR },
+      preReboot: { 'example.com/maintenance': 'reboot' },
+    });
     fleet.addNode('g1', config, { sentinel: true });
-    const pod = fleet.cluster.addPod({ namespace: 'db', name: 'primary-0', nodeName: 'g1', controllerKind: 'StatefulSet' });
+    const pod = fleet.cluster.addPod({
+      namespace: 'db',
+      name: 'primary-0',
+      nodeName: 'g1',
+      controllerKind: 'StatefulSet',
+    });
     fleet.cluster.blockEvictions(pod);
     const checker = new InvariantChecker(fleet);
     fleet.startAll();
@@ -99,12 +124,22 @@ describe('when the drain fails (a PodDisruptionBudget never allows the eviction)
 
   it('onFailure uncordon: uncordons, releases, reports, and tries again in a later window', async () => {
     const s = stuck('uncordon');
-    await s.fleet.runUntil(() => stateOf(s.fleet).kind === 'ok' && (stateOf(s.fleet) as { state: { phase: string } }).state.phase === 'failed', START + HOUR);
+    await s.fleet.runUntil(
+      () =>
+        stateOf(s.fleet).kind === 'ok' && (stateOf(s.fleet) as { state: { phase: string } }).state.phase === 'failed',
+      START + HOUR,
+    );
     expect(s.fleet.cluster.node('g1')).toMatchObject({ unschedulable: false });
     expect(s.fleet.cluster.node('g1')!.labels).not.toHaveProperty('example.com/maintenance');
     expect(s.fleet.cluster.leases()).toEqual([]);
     expect(s.fleet.notifier.eventsFor('g1')).toEqual(['drain', 'failed']);
-    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'DrainFailed', message: expect.stringContaining('db/primary-0 (eviction refused by a PodDisruptionBudget)') as unknown }));
+    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'DrainFailed',
+        message: expect.stringContaining('db/primary-0 (eviction refused by a PodDisruptionBudget)') as unknown,
+      }),
+    );
     // The second attempt comes after the back-off (the window never closes), and works once the PDB allows it.
     const failedAt = s.fleet.clock.now();
     s.fleet.cluster.blockEvictions(s.pod, failedAt + HOUR);
@@ -115,7 +150,10 @@ describe('when the drain fails (a PodDisruptionBudget never allows the eviction)
 
   it('onFailure stayCordoned: releases its slot, keeps the node cordoned and warns', async () => {
     const s = stuck('stayCordoned');
-    await s.fleet.runUntil(() => s.fleet.cluster.eventsFor('g1').some((e) => e.reason === 'LeftCordoned'), START + HOUR);
+    await s.fleet.runUntil(
+      () => s.fleet.cluster.eventsFor('g1').some((e) => e.reason === 'LeftCordoned'),
+      START + HOUR,
+    );
     await s.fleet.clock.advance(MINUTE);
     expect(s.fleet.cluster.node('g1')).toMatchObject({ unschedulable: true });
     expect(s.fleet.cluster.leases()).toEqual([]);
@@ -127,7 +165,9 @@ describe('when the drain fails (a PodDisruptionBudget never allows the eviction)
   it('onFailure reboot: reboots anyway and recovers', async () => {
     const s = stuck('reboot');
     expect(await run(s, () => allDone(s), HOUR), tail(s)).toBe(true);
-    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'DrainFailed' }));
+    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(
+      expect.objectContaining({ type: 'Warning', reason: 'DrainFailed' }),
+    );
     expect(s.fleet.notifier.eventsFor('g1')).toEqual(['drain', 'reboot', 'done']);
   });
 });
@@ -135,7 +175,10 @@ describe('when the drain fails (a PodDisruptionBudget never allows the eviction)
 describe('after the reboot', () => {
   it('reports a reboot that never happens, and undoes the attempt', async () => {
     const fleet = new FakeFleet(START);
-    fleet.addNode('g1', testConfig({ reboot: { expectedDurationMs: 10 * MINUTE } }), { sentinel: true, rebootWorks: false });
+    fleet.addNode('g1', testConfig({ reboot: { expectedDurationMs: 10 * MINUTE } }), {
+      sentinel: true,
+      rebootWorks: false,
+    });
     const checker = new InvariantChecker(fleet);
     fleet.startAll();
     await fleet.runUntil(() => fleet.cluster.eventsFor('g1').some((e) => e.reason === 'RebootFailed'), START + HOUR);
@@ -154,8 +197,13 @@ describe('after the reboot', () => {
     const loopBackoffMs = 3 * HOUR;
     fleet.addNode('g1', testConfig({ reboot: { loopBackoffMs } }), { sentinel: true, sentinelSurvivesReboot: true });
     fleet.start('g1');
-    await fleet.runUntil(() => fleet.machine('g1').boots === 1 && fleet.cluster.node('g1')!.annotations[STATE_ANNOTATION] === undefined, START + HOUR);
-    expect(fleet.cluster.eventsFor('g1')).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'RebootLoop' }));
+    await fleet.runUntil(
+      () => fleet.machine('g1').boots === 1 && fleet.cluster.node('g1')!.annotations[STATE_ANNOTATION] === undefined,
+      START + HOUR,
+    );
+    expect(fleet.cluster.eventsFor('g1')).toContainEqual(
+      expect.objectContaining({ type: 'Warning', reason: 'RebootLoop' }),
+    );
     const doneAt = fleet.clock.now();
     await fleet.clock.advanceTo(doneAt + loopBackoffMs - MINUTE);
     expect(fleet.machine('g1').commandedAtMs).toHaveLength(1);
@@ -173,7 +221,8 @@ describe('nodes unavailable for other reasons', () => {
     s.fleet.machine('g4').sentinel = false;
     s.fleet.cluster.setReady('g4', false);
     s.fleet.startAll();
-    const rebooted = () => ['g1', 'g2', 'g3'].every((n) => s.fleet.machine(n).boots === 1) && s.checker.endStateProblems().length === 0;
+    const rebooted = () =>
+      ['g1', 'g2', 'g3'].every((n) => s.fleet.machine(n).boots === 1) && s.checker.endStateProblems().length === 0;
     expect(await run(s, rebooted, 2 * HOUR), tail(s)).toBe(true);
     expect(s.checker.violations).toEqual([]);
     expect(s.checker.peak.get('general')).toBe(2);
@@ -183,7 +232,11 @@ describe('nodes unavailable for other reasons', () => {
 describe('slots left behind', () => {
   it('are taken over: one held by a node that no longer exists at once, one not renewed after its TTL', async () => {
     // Slow boots: g1 still holds its slot when the one of g9 expires.
-    const s = scenario({ pools: [{ name: 'general', nodes: 2, budget: count(2) }], webPodsPerNode: 0, machine: { bootMs: 20 * MINUTE } });
+    const s = scenario({
+      pools: [{ name: 'general', nodes: 2, budget: count(2) }],
+      webPodsPerNode: 0,
+      machine: { bootMs: 20 * MINUTE },
+    });
     const ttl = s.configs.get('general')!.agent.slotTtlMs;
     s.fleet.cluster.tryAcquire('general', 0, 'deleted-node', ttl, START, undefined);
     s.fleet.cluster.addNode({ name: 'g9', labels: { pool: 'other' } });
@@ -191,7 +244,9 @@ describe('slots left behind', () => {
     const takeovers: string[] = [];
     s.fleet.cluster.onMutation((m) => {
       if (m.kind === 'slot' && m.before !== undefined && m.after !== undefined && m.before.holder !== m.after.holder) {
-        takeovers.push(`${m.key} ${m.before.holder} -> ${m.after.holder} after ${(s.fleet.clock.now() - START) / MINUTE}m`);
+        takeovers.push(
+          `${m.key} ${m.before.holder} -> ${m.after.holder} after ${(s.fleet.clock.now() - START) / MINUTE}m`,
+        );
       }
     });
     s.fleet.startAll();
@@ -203,7 +258,11 @@ describe('slots left behind', () => {
 
 describe('a drain longer than the slot TTL', () => {
   it('keeps its slot: renewed every TTL/3, never taken over', async () => {
-    const s = scenario({ pools: [{ name: 'general', nodes: 2, budget: count(1) }], webPodsPerNode: 0, drain: { timeoutMs: HOUR } });
+    const s = scenario({
+      pools: [{ name: 'general', nodes: 2, budget: count(1) }],
+      webPodsPerNode: 0,
+      drain: { timeoutMs: HOUR },
+    });
     const db = s.fleet.cluster.addPod({ namespace: 'db', name: 'primary-0', nodeName: 'g1' });
     s.fleet.cluster.blockEvictions(db, START + 40 * MINUTE);
     const renewals: number[] = [];

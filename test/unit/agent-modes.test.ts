@@ -1,7 +1,12 @@
 // The loop in its other situations: dry run, idle agents (what they cost), the supervisor's worker
 // that returns once idle, windows and pauses, holds, Prometheus blockers, and notifications that fail.
 import { describe, expect, it } from 'vitest';
-import { HOLD_KEY, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION, STATE_ANNOTATION } from '../../policy/keys.ts';
+import {
+  HOLD_KEY,
+  REBOOT_REQUIRED_LABEL,
+  REBOOT_REQUIRED_SINCE_ANNOTATION,
+  STATE_ANNOTATION,
+} from '../../policy/keys.ts';
 import { IDLE_SETTLE_LIMIT_MS } from '../../agent/loop.ts';
 import type { WindowSpec } from '../../policy/model.ts';
 import { count, DAY, HOUR, MINUTE, testConfig } from '../fakes/config.ts';
@@ -14,7 +19,12 @@ const MORNING = START + 6 * HOUR;
 
 /** Every day 22:00 - 05:00 UTC. */
 const NIGHTS: readonly WindowSpec[] = [
-  { days: [1, 2, 3, 4, 5, 6, 7], start: { hour: 22, minute: 0 }, end: { kind: 'time', time: { hour: 5, minute: 0 } }, timeZone: 'UTC' },
+  {
+    days: [1, 2, 3, 4, 5, 6, 7],
+    start: { hour: 22, minute: 0 },
+    end: { kind: 'time', time: { hour: 5, minute: 0 } },
+    timeZone: 'UTC',
+  },
 ];
 
 function single(config = testConfig(), sentinel = true): Scenario {
@@ -36,12 +46,23 @@ function recordCalls(s: Scenario): Set<string> {
 
 describe('dry run', () => {
   it('says what it would do once per window, and never cordons, evicts or reboots', async () => {
-    const s = scenario({ pools: [{ name: 'general', nodes: 2, budget: count(1) }], windows: NIGHTS, webPodsPerNode: 1, startMs: MORNING });
+    const s = scenario({
+      pools: [{ name: 'general', nodes: 2, budget: count(1) }],
+      windows: NIGHTS,
+      webPodsPerNode: 1,
+      startMs: MORNING,
+    });
     s.fleet.dryRun = true;
     const touched: string[] = [];
     s.fleet.cluster.onMutation((m) => {
       if (m.kind === 'pod' && m.change === 'evicted') touched.push(`evicted ${m.pod}`);
-      if (m.kind === 'node' && m.by !== 'admin' && m.by !== 'kubelet' && m.before?.unschedulable !== m.after?.unschedulable) touched.push(`cordon ${m.name}`);
+      if (
+        m.kind === 'node' &&
+        m.by !== 'admin' &&
+        m.by !== 'kubelet' &&
+        m.before?.unschedulable !== m.after?.unschedulable
+      )
+        touched.push(`cordon ${m.name}`);
       if (m.kind === 'node' && m.after?.annotations[STATE_ANNOTATION] !== undefined) touched.push(`state ${m.name}`);
     });
     s.fleet.startAll();
@@ -55,7 +76,9 @@ describe('dry run', () => {
       const reports = s.fleet.cluster.eventsFor(name).filter((e) => e.reason === 'DryRun');
       // Two nights: Monday 22:00 and Tuesday 22:00.
       expect(reports).toHaveLength(2);
-      expect(reports[0]!.message).toMatch(/^would cordon the node; would set label example\.com\/maintenance=reboot; would evict shop\/web-\d; would reboot \(command\)$/);
+      expect(reports[0]!.message).toMatch(
+        /^would cordon the node; would set label example\.com\/maintenance=reboot; would evict shop\/web-\d; would reboot \(command\)$/,
+      );
       expect(s.fleet.cluster.node(name)!.labels[REBOOT_REQUIRED_LABEL]).toBe('true');
     }
     expect(s.fleet.notifier.sent).toEqual([]);
@@ -82,9 +105,17 @@ describe('an idle agent', () => {
     s.fleet.startAll();
     await s.fleet.runUntil(() => false, MORNING + 15 * HOUR);
     await s.fleet.stopAll();
-    expect([...called].sort()).toEqual(['events.record', 'host.bootId', 'host.rebootRequired', 'nodes.patchMetadata', 'nodes.watchOne']);
+    expect([...called].sort()).toEqual([
+      'events.record',
+      'host.bootId',
+      'host.rebootRequired',
+      'nodes.patchMetadata',
+      'nodes.watchOne',
+    ]);
     expect(patches).toEqual(['"true"']);
-    expect(s.fleet.cluster.node('g1')!.annotations[REBOOT_REQUIRED_SINCE_ANNOTATION]).toBe(new Date(MORNING).toISOString());
+    expect(s.fleet.cluster.node('g1')!.annotations[REBOOT_REQUIRED_SINCE_ANNOTATION]).toBe(
+      new Date(MORNING).toISOString(),
+    );
   });
 
   it('reboots when its window opens, not before', async () => {
@@ -177,8 +208,12 @@ describe('holds and blockers in the loop', () => {
     s.fleet.startAll();
     await s.fleet.clock.advance(HOUR);
     expect(s.fleet.machine('g1').commandedAtMs).toEqual([]);
-    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(expect.objectContaining({ reason: 'RebootHeld', message: expect.stringContaining('investigating') as unknown }));
-    expect(s.fleet.observed('g1', 'blocked').at(-1)).toEqual([[{ kind: 'hold', source: 'label', value: 'investigating' }]]);
+    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(
+      expect.objectContaining({ reason: 'RebootHeld', message: expect.stringContaining('investigating') as unknown }),
+    );
+    expect(s.fleet.observed('g1', 'blocked').at(-1)).toEqual([
+      [{ kind: 'hold', source: 'label', value: 'investigating' }],
+    ]);
     s.fleet.cluster.patchMetadata('g1', { labels: { [HOLD_KEY]: null } });
     expect(await run(s, () => allDone(s), HOUR), tail(s)).toBe(true);
     // Lifting the hold is a change of the watched Node: the agent goes at once, not at its next poll.
@@ -186,17 +221,36 @@ describe('holds and blockers in the loop', () => {
   });
 
   it('blocks while Prometheus cannot be asked, and while a matching alert fires', async () => {
-    const alerts = { prometheusUrl: 'http://prometheus:9090', filter: '^Watchdog$', filterMatchOnly: false, firingOnly: true, timeoutMs: 5_000 };
+    const alerts = {
+      prometheusUrl: 'http://prometheus:9090',
+      filter: '^Watchdog$',
+      filterMatchOnly: false,
+      firingOnly: true,
+      timeoutMs: 5_000,
+    };
     const s = single(testConfig({ alerts }));
     s.fleet.alerts.down = true;
     s.fleet.startAll();
     await s.fleet.clock.advance(30 * MINUTE);
-    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(expect.objectContaining({ reason: 'RebootBlocked', message: expect.stringContaining('cannot be evaluated') as unknown }));
+    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(
+      expect.objectContaining({
+        reason: 'RebootBlocked',
+        message: expect.stringContaining('cannot be evaluated') as unknown,
+      }),
+    );
     s.fleet.alerts.down = false;
-    s.fleet.alerts.alerts = [{ name: 'Watchdog', state: 'firing' }, { name: 'DiskFull', state: 'firing' }];
+    s.fleet.alerts.alerts = [
+      { name: 'Watchdog', state: 'firing' },
+      { name: 'DiskFull', state: 'firing' },
+    ];
     await s.fleet.clock.advance(30 * MINUTE);
-    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(expect.objectContaining({ reason: 'RebootBlocked', message: 'alert DiskFull is firing' }));
-    s.fleet.alerts.alerts = [{ name: 'Watchdog', state: 'firing' }, { name: 'DiskFull', state: 'pending' }];
+    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(
+      expect.objectContaining({ reason: 'RebootBlocked', message: 'alert DiskFull is firing' }),
+    );
+    s.fleet.alerts.alerts = [
+      { name: 'Watchdog', state: 'firing' },
+      { name: 'DiskFull', state: 'pending' },
+    ];
     expect(await run(s, () => allDone(s), HOUR), tail(s)).toBe(true);
     expect(s.fleet.machine('g1').commandedAtMs[0]).toBeLessThanOrEqual(MORNING + HOUR + MINUTE);
     expect(s.checker.violations).toEqual([]);
@@ -222,7 +276,13 @@ describe('robustness', () => {
     s.fleet.cluster.patchMetadata('g1', { annotations: { [STATE_ANNOTATION]: '{"version":1,"phase":"draining"' } });
     s.fleet.startAll();
     expect(await run(s, () => allDone(s), HOUR), tail(s)).toBe(true);
-    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'StateDiscarded', message: expect.stringContaining('is not JSON') as unknown }));
+    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'StateDiscarded',
+        message: expect.stringContaining('is not JSON') as unknown,
+      }),
+    );
     // It rebooted (the node still needed it), and the cordon it did not set stays.
     expect(s.fleet.machine('g1').boots).toBe(1);
     expect(s.fleet.cluster.node('g1')).toMatchObject({ unschedulable: true });

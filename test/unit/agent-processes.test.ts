@@ -61,7 +61,9 @@ async function until(a: AgentProcess, what: string, condition: () => boolean): P
 /** Starts an agent and waits until its worker runs the loop (it retries its first watch). */
 async function withBusyWorker(): Promise<{ a: AgentProcess; worker: number }> {
   const a = agent();
-  await until(a, 'the worker to retry its watch', () => a.logs().some((l) => l.process === 'worker' && l.operation === 'watch own node'));
+  await until(a, 'the worker to retry its watch', () =>
+    a.logs().some((l) => l.process === 'worker' && l.operation === 'watch own node'),
+  );
   const [worker] = a.workers();
   expect(await childPids(a.child.pid!)).toEqual([worker]);
   return { a, worker: worker! };
@@ -81,8 +83,19 @@ describe('patchwindow agent processes', () => {
     expect(running(worker)).toBe(false);
     const last = a.logs().slice(-2);
     // The worker ended on its own with exit 0 (not killed), then the supervisor said so.
-    expect(last[0]).toMatchObject({ process: 'supervisor', worker, code: 0, signal: null, msg: 'agent worker stopped' });
-    expect(last[1]).toMatchObject({ process: 'supervisor', node: 'n1', policy: 'general', msg: 'agent process stopped; its state stays on the Node for the next start' });
+    expect(last[0]).toMatchObject({
+      process: 'supervisor',
+      worker,
+      code: 0,
+      signal: null,
+      msg: 'agent worker stopped',
+    });
+    expect(last[1]).toMatchObject({
+      process: 'supervisor',
+      node: 'n1',
+      policy: 'general',
+      msg: 'agent process stopped; its state stays on the Node for the next start',
+    });
     expect(a.logs().every((l) => l.node === 'n1' && l.policy === 'general')).toBe(true);
   });
 

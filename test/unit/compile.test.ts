@@ -1,6 +1,11 @@
 // compile: disjoint node affinity by precedence, the AgentConfig each policy's agents load.
 import { describe, expect, it } from 'vitest';
-import { compileFleet, MAX_AFFINITY_TERMS, MIN_SLOT_TTL_MS, type CompiledFleet } from '../../reconciler/render/compile.ts';
+import {
+  compileFleet,
+  MAX_AFFINITY_TERMS,
+  MIN_SLOT_TTL_MS,
+  type CompiledFleet,
+} from '../../reconciler/render/compile.ts';
 import { schemaProblems } from '../../policy/schema.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import { PolicyError } from '../../policy/errors.ts';
@@ -28,7 +33,9 @@ describe('the example', () => {
   it('writes the pool policies as one In term and the default as its pools OR NotIn every named pool', async () => {
     const compiled = compileFleet(await examplePolicySet());
     const key = 'kubernetes.azure.com/agentpool';
-    expect(compiled.policies.find((p) => p.policy.name === 'gpu')!.terms).toEqual([{ matchExpressions: [{ key, operator: 'In', values: ['gpu', 'gpuv5'] }] }]);
+    expect(compiled.policies.find((p) => p.policy.name === 'gpu')!.terms).toEqual([
+      { matchExpressions: [{ key, operator: 'In', values: ['gpu', 'gpuv5'] }] },
+    ]);
     expect(compiled.policies.find((p) => p.policy.name === 'general')!.terms).toEqual([
       { matchExpressions: [{ key, operator: 'In', values: ['general', 'spot'] }] },
       { matchExpressions: [{ key, operator: 'NotIn', values: ['general', 'gpu', 'gpuv5', 'spot', 'system'] }] },
@@ -63,8 +70,15 @@ describe('slot TTL', () => {
   });
 
   it('takes the agent runtime settings from the Fleet', () => {
-    const set = fleetOf([{ name: 'p', spec: ['nodePools: [a]'] }], { extra: ['agent: { checkInterval: 30s, metricsPort: 9100, logLevel: debug }'] });
-    expect(compileFleet(set).policies[0]!.config.agent).toEqual({ checkIntervalMs: 30_000, metricsPort: 9100, logLevel: 'debug', slotTtlMs: 2 * 10 * 60_000 });
+    const set = fleetOf([{ name: 'p', spec: ['nodePools: [a]'] }], {
+      extra: ['agent: { checkInterval: 30s, metricsPort: 9100, logLevel: debug }'],
+    });
+    expect(compileFleet(set).policies[0]!.config.agent).toEqual({
+      checkIntervalMs: 30_000,
+      metricsPort: 9100,
+      logLevel: 'debug',
+      slotTtlMs: 2 * 10 * 60_000,
+    });
   });
 });
 
@@ -73,7 +87,10 @@ describe('precedence', () => {
     [
       { name: 'pools', spec: ['nodePools: [a]'] },
       { name: 'gpu', spec: ['nodeSelector: { matchLabels: { gpu: "true" } }', 'priority: 10'] },
-      { name: 'zone1', spec: ['nodeSelector: { matchExpressions: [{ key: zone, operator: In, values: [z1] }] }', 'priority: 5'] },
+      {
+        name: 'zone1',
+        spec: ['nodeSelector: { matchExpressions: [{ key: zone, operator: In, values: [z1] }] }', 'priority: 5'],
+      },
       { name: 'rest', spec: ['nodePools: [d]'] },
     ],
     { defaultPolicy: 'rest' },
@@ -102,7 +119,9 @@ describe('limits', () => {
     const withDefault = fleetOf([{ name: 'rest' }], { defaultPolicy: 'rest' });
     const set = { fleet: withDefault.fleet, policies: [...withDefault.policies, ...selectors.policies] };
     expect(() => compileFleet(set)).toThrow(PolicyError);
-    expect(() => compileFleet(set)).toThrow(`policy "rest": excluding the nodes of selector policies s3, s2, s1, s0 takes 81 node affinity terms (at most ${MAX_AFFINITY_TERMS})`);
+    expect(() => compileFleet(set)).toThrow(
+      `policy "rest": excluding the nodes of selector policies s3, s2, s1, s0 takes 81 node affinity terms (at most ${MAX_AFFINITY_TERMS})`,
+    );
   });
 
   it('warns about a selector policy that higher precedence leaves no node', () => {
@@ -121,16 +140,40 @@ describe('limits', () => {
 describe('sentinel', () => {
   it('uses /var/run/reboot-required by default, and only the command when a sentinel command is given', async () => {
     const set = await examplePolicySet();
-    expect(set.policies.find((p) => p.name === 'gpu')?.reboot).toMatchObject({ sentinelFile: '/var/run/reboot-required', sentinelCommand: null });
+    expect(set.policies.find((p) => p.name === 'gpu')?.reboot).toMatchObject({
+      sentinelFile: '/var/run/reboot-required',
+      sentinelCommand: null,
+    });
     const { normalizePolicy } = await import('../../reconciler/validate/normalize.ts');
-    const report = { error: (path: unknown, message: string) => { throw new Error(message); }, warning: () => undefined };
-    const fleet = { ...set.fleet, allowedCommands: { reboot: set.fleet.allowedCommands.reboot, sentinel: [['/usr/bin/needs-restarting', '-r']] } };
-    const written = { apiVersion: 'patchwindow.io/v1alpha1', kind: 'RebootPolicy', metadata: { name: 'rhel' }, spec: { nodePools: ['rhel'], windows: [{ days: ['sun'], start: '01:00', end: '05:00' }], reboot: { sentinelCommand: ['/usr/bin/needs-restarting', '-r'] } } } as const;
+    const report = {
+      error: (path: unknown, message: string) => {
+        throw new Error(message);
+      },
+      warning: () => undefined,
+    };
+    const fleet = {
+      ...set.fleet,
+      allowedCommands: { reboot: set.fleet.allowedCommands.reboot, sentinel: [['/usr/bin/needs-restarting', '-r']] },
+    };
+    const written = {
+      apiVersion: 'patchwindow.io/v1alpha1',
+      kind: 'RebootPolicy',
+      metadata: { name: 'rhel' },
+      spec: {
+        nodePools: ['rhel'],
+        windows: [{ days: ['sun'], start: '01:00', end: '05:00' }],
+        reboot: { sentinelCommand: ['/usr/bin/needs-restarting', '-r'] },
+      },
+    } as const;
     const model = normalizePolicy(report, structuredClone(written) as never, fleet, false);
     expect(model.reboot).toMatchObject({ sentinelFile: null, sentinelCommand: ['/usr/bin/needs-restarting', '-r'] });
     const compiled = compileFleet({ fleet, policies: [...set.policies, model] });
-    const rendered = renderObjects(compiled).map((r) => r.object).find((o) => o.kind === 'DaemonSet' && o.metadata.name.endsWith('rhel'));
-    const volumes = (rendered as unknown as { spec: { template: { spec: { volumes: { name: string }[] } } } }).spec.template.spec.volumes.map((v) => v.name);
+    const rendered = renderObjects(compiled)
+      .map((r) => r.object)
+      .find((o) => o.kind === 'DaemonSet' && o.metadata.name.endsWith('rhel'));
+    const volumes = (
+      rendered as unknown as { spec: { template: { spec: { volumes: { name: string }[] } } } }
+    ).spec.template.spec.volumes.map((v) => v.name);
     expect(volumes).toEqual(['config', 'boot-id', 'tmp']);
   });
 });

@@ -6,14 +6,19 @@ import { PLAN_COMMENT_MARKER } from '../../reconciler/plan/format/markdown.ts';
 
 /** The documents of an example; GitHub reads workflows as YAML 1.2 (`on` is a key, not true). */
 function docs(file: string, version: '1.1' | '1.2' = '1.1'): unknown[] {
-  const parsed = parseAllDocuments(readFileSync(new URL(`../../deploy/examples/${file}`, import.meta.url), 'utf8'), { version });
+  const parsed = parseAllDocuments(readFileSync(new URL(`../../deploy/examples/${file}`, import.meta.url), 'utf8'), {
+    version,
+  });
   for (const d of parsed) expect(d.errors, file).toEqual([]);
   return parsed.map((d) => d.toJS() as unknown);
 }
 
 /** The value at a path of keys and indexes. */
 function at(value: unknown, ...path: (string | number)[]): unknown {
-  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), value);
+  return path.reduce<unknown>(
+    (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined),
+    value,
+  );
 }
 
 const [gitRepository, fluxKustomization] = docs('flux/patchwindow.yaml');
@@ -28,7 +33,10 @@ describe('deploy examples', () => {
     expect(at(fluxKustomization, 'spec', 'path')).toBe(`./${rendered}`);
     expect(at(application, 'spec', 'source', 'path')).toBe(rendered);
     expect(at(gitRepository, 'spec', 'ignore')).toContain(`!/${rendered}/`);
-    expect(at(fluxKustomization, 'spec', 'sourceRef')).toEqual({ kind: 'GitRepository', name: at(gitRepository, 'metadata', 'name') });
+    expect(at(fluxKustomization, 'spec', 'sourceRef')).toEqual({
+      kind: 'GitRepository',
+      name: at(gitRepository, 'metadata', 'name'),
+    });
   });
 
   it('prune, so a deleted policy takes its DaemonSet along', () => {
@@ -40,7 +48,9 @@ describe('deploy examples', () => {
     const runs = steps.map((s) => s.run ?? '').join('\n');
     expect(runs).toContain('patchwindow validate "$POLICIES" --format github');
     expect(runs).toContain('patchwindow render "$POLICIES" --out "$RENDERED"');
-    expect(runs).toContain('patchwindow plan "$POLICIES" --base "origin/${{ github.base_ref }}" --format markdown > plan.md');
+    expect(runs).toContain(
+      'patchwindow plan "$POLICIES" --base "origin/${{ github.base_ref }}" --format markdown > plan.md',
+    );
     expect(at(workflow, 'on', 'pull_request', 'paths')).toEqual([`${policies.split('/').slice(0, -1).join('/')}/**`]);
   });
 

@@ -58,7 +58,13 @@ describe('FakeMachine', () => {
     await fleet.clock.advance(1_000);
     expect([machine.down, fleet.cluster.node('n1')!.ready]).toEqual([true, false]);
     await fleet.clock.advance(60_000);
-    expect([machine.down, fleet.cluster.node('n1')!.ready, await host.bootId(), await host.rebootRequired(), booted]).toEqual([false, true, 'n1-boot-1', false, 1]);
+    expect([
+      machine.down,
+      fleet.cluster.node('n1')!.ready,
+      await host.bootId(),
+      await host.rebootRequired(),
+      booted,
+    ]).toEqual([false, true, 'n1-boot-1', false, 1]);
   });
 });
 
@@ -66,7 +72,9 @@ describe('FakeCluster evictions under a PodDisruptionBudget', () => {
   it('refuse an eviction that would leave fewer healthy pods than minAvailable', () => {
     const cluster = new FakeCluster(new FakeClock(0));
     cluster.addNode({ name: 'n1' });
-    const pods = [1, 2, 3].map((i) => cluster.addPod({ namespace: 'shop', name: `web-${i}`, nodeName: 'n1', labels: { app: 'web' } }));
+    const pods = [1, 2, 3].map((i) =>
+      cluster.addPod({ namespace: 'shop', name: `web-${i}`, nodeName: 'n1', labels: { app: 'web' } }),
+    );
     cluster.addPdb({ namespace: 'shop', selector: { matchLabels: { app: 'web' } }, minAvailable: 2 });
     expect(cluster.evict(pods[0]!, 0)).toBe('evicted');
     expect(cluster.evict(pods[1]!, 0)).toBe('blocked');

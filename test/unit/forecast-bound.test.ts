@@ -20,7 +20,8 @@ describe('greedy lanes', () => {
 
   it('give the k-th finish of ceil(n / lanes) nodes per lane, or null when they do not fit', () => {
     const intervals = [iv(0, 25), iv(60, 60)];
-    const bound = (nodes: number, lanes: number) => lowerBound({ intervals, fromMs: T, busyMs: 10 * MINUTE, lanes, nodes });
+    const bound = (nodes: number, lanes: number) =>
+      lowerBound({ intervals, fromMs: T, busyMs: 10 * MINUTE, lanes, nodes });
     expect(bound(3, 1)).toBe(T + 30 * MINUTE);
     expect(bound(7, 2)).toBe(T + 70 * MINUTE);
     expect(bound(9, 2)).toBeNull();
@@ -29,7 +30,9 @@ describe('greedy lanes', () => {
   });
 
   it('merge overlapping and touching start intervals of several policies', () => {
-    expect(mergeIntervals([[iv(0, 10), iv(30, 40)], [iv(5, 20)], [{ fromMs: T + 40 * MINUTE + 1, toMs: T + 50 * MINUTE }]])).toEqual([iv(0, 20), iv(30, 50)]);
+    expect(
+      mergeIntervals([[iv(0, 10), iv(30, 40)], [iv(5, 20)], [{ fromMs: T + 40 * MINUTE + 1, toMs: T + 50 * MINUTE }]]),
+    ).toEqual([iv(0, 20), iv(30, 50)]);
   });
 });
 
@@ -38,7 +41,10 @@ const policyArb = fc.record({
   days: fc.subarray(DAYS, { minLength: 1 }),
   startHour: fc.integer({ min: 0, max: 23 }),
   durationMin: fc.integer({ min: 30, max: 12 * 60 }),
-  budget: fc.oneof(fc.integer({ min: 1, max: 4 }).map(String), fc.integer({ min: 5, max: 60 }).map((p) => `"${p}%"`)),
+  budget: fc.oneof(
+    fc.integer({ min: 1, max: 4 }).map(String),
+    fc.integer({ min: 5, max: 60 }).map((p) => `"${p}%"`),
+  ),
   timeoutMin: fc.integer({ min: 5, max: 60 }),
   expectedMin: fc.integer({ min: 1, max: 20 }),
   delayMin: fc.constantFrom(0, 0, 7),
@@ -54,12 +60,21 @@ const spec = (p: Omit<typeof policyArb extends fc.Arbitrary<infer P> ? P : never
 describe('the simulation and the bound', () => {
   it('meet exactly without a fleet cap', () => {
     fc.assert(
-      fc.property(policyArb, fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 15 }), (p, drainMin, rebootMin) => {
-        const f = run(fleetYaml([{ name: 'a', spec: spec(p) }]), poolNodes('a', p.nodes), { drainMs: drainMin * MINUTE, rebootMs: rebootMin * MINUTE, horizonMs: 60 * 24 * HOUR });
-        const a = f.policies[0]!;
-        const bound = a.lowerBoundMs !== null && a.lowerBoundMs <= f.untilMs ? a.lowerBoundMs : null;
-        expect(a.finishMs).toBe(bound);
-      }),
+      fc.property(
+        policyArb,
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 15 }),
+        (p, drainMin, rebootMin) => {
+          const f = run(fleetYaml([{ name: 'a', spec: spec(p) }]), poolNodes('a', p.nodes), {
+            drainMs: drainMin * MINUTE,
+            rebootMs: rebootMin * MINUTE,
+            horizonMs: 60 * 24 * HOUR,
+          });
+          const a = f.policies[0]!;
+          const bound = a.lowerBoundMs !== null && a.lowerBoundMs <= f.untilMs ? a.lowerBoundMs : null;
+          expect(a.finishMs).toBe(bound);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -67,7 +82,13 @@ describe('the simulation and the bound', () => {
   it('never beat the bound under a fleet cap shared by two policies', () => {
     fc.assert(
       fc.property(policyArb, policyArb, fc.integer({ min: 1, max: 3 }), (p, q, cap) => {
-        const fleet = fleetYaml([{ name: 'a', spec: spec(p) }, { name: 'b', spec: spec(q) }], [`maxUnavailable: ${cap}`]);
+        const fleet = fleetYaml(
+          [
+            { name: 'a', spec: spec(p) },
+            { name: 'b', spec: spec(q) },
+          ],
+          [`maxUnavailable: ${cap}`],
+        );
         const f = run(fleet, [...poolNodes('a', p.nodes), ...poolNodes('b', q.nodes)], { horizonMs: 60 * 24 * HOUR });
         for (const x of f.policies) if (x.finishMs !== null) expect(x.finishMs).toBeGreaterThanOrEqual(x.lowerBoundMs!);
         if (f.makespanMs !== null) expect(f.makespanMs).toBeGreaterThanOrEqual(f.lowerBoundMakespanMs!);
@@ -80,15 +101,43 @@ describe('the simulation and the bound', () => {
 describe('the short-cut of waking waiters', () => {
   it('gives the same rollout as waking every waiter, also with failing drains and a fleet cap', () => {
     fc.assert(
-      fc.property(policyArb, policyArb, fc.constantFrom('uncordon', 'stayCordoned', 'reboot'), fc.option(fc.integer({ min: 1, max: 4 })), fc.integer({ min: 1, max: 50 }), (p, q, onFailure, cap, drainMin) => {
-        const failing = (x: typeof p) => spec(x).map((l) => (l.startsWith('drain:') ? `drain: { timeout: ${x.timeoutMin}m, onFailure: ${onFailure} }` : l));
-        const fleet = fleetYaml([{ name: 'a', spec: failing(p) }, { name: 'b', spec: failing(q) }], cap === null ? [] : [`maxUnavailable: ${cap}`]);
-        const configs = new Map(fleet.policies.map((x) => [x.policy.name, x.config]));
-        const nodes = [...poolNodes('a', p.nodes), ...poolNodes('b', q.nodes)].map((n) => ({ ...n, config: configs.get(n.labels.pool!)!, pending: true }));
-        const input = { nodes, fleetBudget: fleet.fleet.budget, fromMs: T, untilMs: T + 20 * 24 * HOUR, drainMs: drainMin * MINUTE, rebootMs: 5 * MINUTE };
-        const outcome = (exhaustive: boolean) => simulate({ ...input, exhaustive }).nodes.map((n) => [n.name, n.startsMs, n.finishedMs]);
-        expect(outcome(false)).toEqual(outcome(true));
-      }),
+      fc.property(
+        policyArb,
+        policyArb,
+        fc.constantFrom('uncordon', 'stayCordoned', 'reboot'),
+        fc.option(fc.integer({ min: 1, max: 4 })),
+        fc.integer({ min: 1, max: 50 }),
+        (p, q, onFailure, cap, drainMin) => {
+          const failing = (x: typeof p) =>
+            spec(x).map((l) =>
+              l.startsWith('drain:') ? `drain: { timeout: ${x.timeoutMin}m, onFailure: ${onFailure} }` : l,
+            );
+          const fleet = fleetYaml(
+            [
+              { name: 'a', spec: failing(p) },
+              { name: 'b', spec: failing(q) },
+            ],
+            cap === null ? [] : [`maxUnavailable: ${cap}`],
+          );
+          const configs = new Map(fleet.policies.map((x) => [x.policy.name, x.config]));
+          const nodes = [...poolNodes('a', p.nodes), ...poolNodes('b', q.nodes)].map((n) => ({
+            ...n,
+            config: configs.get(n.labels.pool!)!,
+            pending: true,
+          }));
+          const input = {
+            nodes,
+            fleetBudget: fleet.fleet.budget,
+            fromMs: T,
+            untilMs: T + 20 * 24 * HOUR,
+            drainMs: drainMin * MINUTE,
+            rebootMs: 5 * MINUTE,
+          };
+          const outcome = (exhaustive: boolean) =>
+            simulate({ ...input, exhaustive }).nodes.map((n) => [n.name, n.startsMs, n.finishedMs]);
+          expect(outcome(false)).toEqual(outcome(true));
+        },
+      ),
       { numRuns: 40 },
     );
   });

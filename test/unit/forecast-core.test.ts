@@ -11,7 +11,9 @@ import type { AgentConfig } from '../../policy/model.ts';
 import { fleetYaml, NIGHTLY_2H, perWindow, poolNodes, run } from './forecast-fixtures.ts';
 
 const fleet = (budget: number, extra: readonly string[] = []) =>
-  fleetYaml([{ name: 'a', spec: [`maxUnavailable: ${budget}`, `windows: [${NIGHTLY_2H}]`, 'drain: { timeout: 30m }', ...extra] }]);
+  fleetYaml([
+    { name: 'a', spec: [`maxUnavailable: ${budget}`, `windows: [${NIGHTLY_2H}]`, 'drain: { timeout: 30m }', ...extra] },
+  ]);
 
 describe('the forecast and the decision core', () => {
   it('follows the decision function it is given', () => {
@@ -20,9 +22,16 @@ describe('the forecast and the decision core', () => {
     // A core that never takes any slot but the first behaves like budget 1.
     const firstSlotOnly = (f: Facts, c: AgentConfig, now: number): Action => {
       const a = nextAction(f, c, now);
-      return a.kind === 'acquireSlot' && a.candidate.index > 0 ? wait('budget', 'first slot only', { watch: true, group: a.group }) : a;
+      return a.kind === 'acquireSlot' && a.candidate.index > 0
+        ? wait('budget', 'first slot only', { watch: true, group: a.group })
+        : a;
     };
-    expect(perWindow(run(fleet(3), nodes, { decide: firstSlotOnly }).policies[0]!)).toEqual(['2026-06-01: 9', '2026-06-02: 9', '2026-06-03: 9', '2026-06-04: 3']);
+    expect(perWindow(run(fleet(3), nodes, { decide: firstSlotOnly }).policies[0]!)).toEqual([
+      '2026-06-01: 9',
+      '2026-06-02: 9',
+      '2026-06-03: 9',
+      '2026-06-04: 3',
+    ]);
   });
 
   it('changes with reboot.delay, which only the core reads (it asks to wait before the reboot)', () => {

@@ -1,7 +1,12 @@
 // Fleets for the forecast tests, written as the YAML a user writes and taken through validate and
 // compile, so the simulation runs on exactly what the agents would load.
 import { compileFleet, type CompiledFleet } from '../../reconciler/render/compile.ts';
-import { forecast, type Forecast, type ForecastInput, type PolicyForecast } from '../../reconciler/forecast/forecast.ts';
+import {
+  forecast,
+  type Forecast,
+  type ForecastInput,
+  type PolicyForecast,
+} from '../../reconciler/forecast/forecast.ts';
 import { validateSources } from '../../reconciler/validate/validate.ts';
 
 export const MINUTE = 60_000;
@@ -22,22 +27,52 @@ export interface PolicyYaml {
 /** A Fleet on label `pool` with these policies, each taking the pool of its own name. */
 export function fleetYaml(policies: readonly PolicyYaml[], fleetSpec: readonly string[] = []): CompiledFleet {
   const docs = [
-    ['apiVersion: patchwindow.io/v1alpha1', 'kind: Fleet', 'metadata: { name: test }', 'spec:', '  poolLabel: pool', ...fleetSpec.map((l) => `  ${l}`)],
-    ...policies.map((p) => ['apiVersion: patchwindow.io/v1alpha1', 'kind: RebootPolicy', `metadata: { name: ${p.name} }`, 'spec:', `  nodePools: [${p.name}]`, '  timeZone: UTC', ...p.spec.map((l) => `  ${l}`)]),
+    [
+      'apiVersion: patchwindow.io/v1alpha1',
+      'kind: Fleet',
+      'metadata: { name: test }',
+      'spec:',
+      '  poolLabel: pool',
+      ...fleetSpec.map((l) => `  ${l}`),
+    ],
+    ...policies.map((p) => [
+      'apiVersion: patchwindow.io/v1alpha1',
+      'kind: RebootPolicy',
+      `metadata: { name: ${p.name} }`,
+      'spec:',
+      `  nodePools: [${p.name}]`,
+      '  timeZone: UTC',
+      ...p.spec.map((l) => `  ${l}`),
+    ]),
   ];
-  const result = validateSources([{ file: 'fleet.yaml', text: docs.map((d) => d.join('\n')).join('\n---\n') }], { nowMs: MONDAY_NOON });
-  if (!result.policySet) throw new Error(`invalid test fleet: ${result.diagnostics.map((d) => `${d.path} ${d.message}`).join('; ')}`);
+  const result = validateSources([{ file: 'fleet.yaml', text: docs.map((d) => d.join('\n')).join('\n---\n') }], {
+    nowMs: MONDAY_NOON,
+  });
+  if (!result.policySet)
+    throw new Error(`invalid test fleet: ${result.diagnostics.map((d) => `${d.path} ${d.message}`).join('; ')}`);
   return compileFleet(result.policySet);
 }
 
 /** `count` nodes `<pool>-<i>` of a pool; extra labels on every one. */
-export function poolNodes(pool: string, count: number, labels: Record<string, string> = {}): { name: string; labels: Record<string, string> }[] {
+export function poolNodes(
+  pool: string,
+  count: number,
+  labels: Record<string, string> = {},
+): { name: string; labels: Record<string, string> }[] {
   return Array.from({ length: count }, (_, i) => ({ name: `${pool}-${i}`, labels: { pool, ...labels } }));
 }
 
 /** A forecast from Monday noon with 10-minute nodes (drain 4m, reboot 6m) and a 30-day horizon. */
 export function run(fleet: CompiledFleet, nodes: ForecastInput['nodes'], extra: Partial<ForecastInput> = {}): Forecast {
-  return forecast({ fleet, nodes, fromMs: MONDAY_NOON, drainMs: 4 * MINUTE, rebootMs: 6 * MINUTE, horizonMs: 30 * DAY, ...extra });
+  return forecast({
+    fleet,
+    nodes,
+    fromMs: MONDAY_NOON,
+    drainMs: 4 * MINUTE,
+    rebootMs: 6 * MINUTE,
+    horizonMs: 30 * DAY,
+    ...extra,
+  });
 }
 
 /** Nodes started per window, as `YYYY-MM-DD: n` (UTC start date). */

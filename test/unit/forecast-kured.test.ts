@@ -11,13 +11,35 @@ import { DAY, HOUR, MINUTE, MONDAY_NOON } from './forecast-fixtures.ts';
 
 const P = HOUR;
 const BUSY = 8 * MINUTE;
-const schedule = (windows: readonly WindowSpec[]) => compileSchedule({ timeZone: 'UTC', windows, blackouts: [], pause: { kind: 'none' } });
-const ALWAYS = schedule([{ days: [1, 2, 3, 4, 5, 6, 7], start: { hour: 0, minute: 0 }, end: { kind: 'duration', durationMs: DAY }, timeZone: 'UTC' }]);
-const HALF_HOUR_AT_22 = schedule([{ days: [1, 2, 3, 4, 5, 6, 7], start: { hour: 22, minute: 0 }, end: { kind: 'duration', durationMs: 30 * MINUTE }, timeZone: 'UTC' }]);
-const input = (nodes: number, s = ALWAYS, seed = 7) => ({ policies: [{ name: 'a', schedule: s, nodes }], fromMs: MONDAY_NOON, periodMs: P, busyMs: BUSY, seed, untilMs: MONDAY_NOON + 30 * DAY });
+const schedule = (windows: readonly WindowSpec[]) =>
+  compileSchedule({ timeZone: 'UTC', windows, blackouts: [], pause: { kind: 'none' } });
+const ALWAYS = schedule([
+  {
+    days: [1, 2, 3, 4, 5, 6, 7],
+    start: { hour: 0, minute: 0 },
+    end: { kind: 'duration', durationMs: DAY },
+    timeZone: 'UTC',
+  },
+]);
+const HALF_HOUR_AT_22 = schedule([
+  {
+    days: [1, 2, 3, 4, 5, 6, 7],
+    start: { hour: 22, minute: 0 },
+    end: { kind: 'duration', durationMs: 30 * MINUTE },
+    timeZone: 'UTC',
+  },
+]);
+const input = (nodes: number, s = ALWAYS, seed = 7) => ({
+  policies: [{ name: 'a', schedule: s, nodes }],
+  fromMs: MONDAY_NOON,
+  periodMs: P,
+  busyMs: BUSY,
+  seed,
+  untilMs: MONDAY_NOON + 30 * DAY,
+});
 
 describe('the kured model', () => {
-  it('hands the lock over only at the waiting node\'s next tick', () => {
+  it("hands the lock over only at the waiting node's next tick", () => {
     const r = seededRandom(7);
     const [f1, f2] = [r(), r()].map((u) => MONDAY_NOON + P / 2 + P * u).sort((x, y) => x - y) as [number, number];
     const release1 = f1 + BUSY + 30_000 + 60_000 * r();

@@ -5,7 +5,18 @@ import { buildPlan } from '../../reconciler/plan/plan.ts';
 import { planText } from '../../reconciler/plan/format/text.ts';
 import { fleetYaml, MONDAY_NOON, NIGHTLY_2H, poolNodes } from './forecast-fixtures.ts';
 
-const fleet = (budget: number) => fleetYaml([{ name: 'a', spec: [`maxUnavailable: ${budget}`, `windows: [${NIGHTLY_2H}]`, 'drain: { timeout: 30m }', 'reboot: { expectedDuration: 10m }'] }]);
+const fleet = (budget: number) =>
+  fleetYaml([
+    {
+      name: 'a',
+      spec: [
+        `maxUnavailable: ${budget}`,
+        `windows: [${NIGHTLY_2H}]`,
+        'drain: { timeout: 30m }',
+        'reboot: { expectedDuration: 10m }',
+      ],
+    },
+  ]);
 const nodes = poolNodes('a', 30).map((n) => ({ ...n, taints: [] }));
 
 describe('plan with --nodes', () => {
@@ -14,14 +25,27 @@ describe('plan with --nodes', () => {
 
   it('includes the forecast before and after the change', () => {
     // Starts 22:00 to 23:20 every 8 minutes: 11 per slot and window.
-    expect(forecast?.before?.lines).toEqual(['30 node(s), 1 at once: all done 2026-06-03 23:04 +00:00 (lower bound 2026-06-03 23:04 +00:00), 3 windows']);
-    expect(forecast?.after?.lines).toEqual(['30 node(s), 3 at once: all done 2026-06-01 23:20 +00:00 (lower bound 2026-06-01 23:20 +00:00), 1 window']);
+    expect(forecast?.before?.lines).toEqual([
+      '30 node(s), 1 at once: all done 2026-06-03 23:04 +00:00 (lower bound 2026-06-03 23:04 +00:00), 3 windows',
+    ]);
+    expect(forecast?.after?.lines).toEqual([
+      '30 node(s), 3 at once: all done 2026-06-01 23:20 +00:00 (lower bound 2026-06-01 23:20 +00:00), 1 window',
+    ]);
     expect(forecast?.after?.data).toMatchObject({ finish: '2026-06-01T23:20:00Z', unfinished: 0 });
   });
 
   it('prints it with the other aspects', () => {
-    const text = planText({ plan, fleet: 'test', base: 'main (abc1234)', head: 'the working tree', baseNote: null, nodesFile: 'nodes.yaml' });
-    expect(text).toContain('    forecast (every node rebooting from now; drain 3m, reboot 5m): 30 node(s), 1 at once: all done 2026-06-03 23:04 +00:00');
+    const text = planText({
+      plan,
+      fleet: 'test',
+      base: 'main (abc1234)',
+      head: 'the working tree',
+      baseNote: null,
+      nodesFile: 'nodes.yaml',
+    });
+    expect(text).toContain(
+      '    forecast (every node rebooting from now; drain 3m, reboot 5m): 30 node(s), 1 at once: all done 2026-06-03 23:04 +00:00',
+    );
   });
 
   it('leaves it out without nodes, and when the forecast is the same', () => {

@@ -82,9 +82,20 @@ describe('patchwindow plan --base', () => {
   it('shows a window change as the next windows before and after (json)', async () => {
     const run = await plan('window-change', ['--base', 'initial', '--format', 'json']);
     expect(run.code).toBe(0);
-    const out = JSON.parse(run.stdout) as { base: { ref: string }; policies: { name: string; status: string; aspects: { id: string; before: { data: { start: string }[] }; after: { data: { start: string }[] } }[] }[] };
+    const out = JSON.parse(run.stdout) as {
+      base: { ref: string };
+      policies: {
+        name: string;
+        status: string;
+        aspects: { id: string; before: { data: { start: string }[] }; after: { data: { start: string }[] } }[];
+      }[];
+    };
     expect(out.base.ref).toMatch(/^initial \([0-9a-f]{7}\)$/);
-    expect(out.policies.map((p) => `${p.name}:${p.status}`)).toEqual(['general:unchanged', 'gpu:changed', 'system:unchanged']);
+    expect(out.policies.map((p) => `${p.name}:${p.status}`)).toEqual([
+      'general:unchanged',
+      'gpu:changed',
+      'system:unchanged',
+    ]);
     const windows = out.policies[1]!.aspects.find((a) => a.id === 'windows')!;
     // Saturday 2026-11-28 in Europe/Berlin (UTC+1): 06:00 before, 08:00 after.
     expect(windows.before.data[0]!.start).toBe('2026-11-28T05:00:00Z');
@@ -125,7 +136,9 @@ describe('patchwindow plan --base', () => {
   it('says so when the base is invalid, and compares against nothing', async () => {
     const run = await plan('fixed', ['--base', 'broken']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('note: the policies at broken are invalid (1 error, 0 warnings); everything shows as added');
+    expect(run.stdout).toContain(
+      'note: the policies at broken are invalid (1 error, 0 warnings); everything shows as added',
+    );
     expect(run.stdout).toContain('  + general (added)');
   });
 

@@ -30,7 +30,14 @@ const nodes = [
   { name: 'n-o', labels: { pool: 'o' }, taints: [] },
 ];
 
-const report = (plan: ReturnType<typeof buildPlan>): PlanReport => ({ plan, fleet: 'test', base: 'main (abc1234)', head: 'the working tree', baseNote: null, nodesFile: 'nodes.yaml' });
+const report = (plan: ReturnType<typeof buildPlan>): PlanReport => ({
+  plan,
+  fleet: 'test',
+  base: 'main (abc1234)',
+  head: 'the working tree',
+  baseNote: null,
+  nodesFile: 'nodes.yaml',
+});
 
 describe('buildPlan', () => {
   const plan = buildPlan({ base, head, nowMs: NOW, nodes });
@@ -48,11 +55,20 @@ describe('buildPlan', () => {
     const a = plan.policies.find((p) => p.name === 'a')!;
     const aspect = (id: string) => a.aspects.find((x) => x.id === id);
     expect([aspect('budget')?.before?.lines, aspect('budget')?.after?.lines]).toEqual([['1'], ['50%']]);
-    expect([aspect('pause')?.before?.lines, aspect('pause')?.after?.lines]).toEqual([['not paused'], ['paused until further notice']]);
+    expect([aspect('pause')?.before?.lines, aspect('pause')?.after?.lines]).toEqual([
+      ['not paused'],
+      ['paused until further notice'],
+    ]);
     // Paused: no window left.
     expect(aspect('windows')?.before?.lines).toHaveLength(3);
     expect(aspect('windows')?.after?.lines).toEqual(['none within 400 days']);
-    expect(a.fields.map((f) => formatFieldPath(f.path))).toEqual(['budget.count', 'budget.kind', 'budget.percent', 'membership.pools', 'schedule.pause.kind']);
+    expect(a.fields.map((f) => formatFieldPath(f.path))).toEqual([
+      'budget.count',
+      'budget.kind',
+      'budget.percent',
+      'membership.pools',
+      'schedule.pause.kind',
+    ]);
   });
 
   it('lists pools that moved between policies', () => {
@@ -72,9 +88,13 @@ describe('buildPlan', () => {
   });
 
   it('diffs the rendered objects', () => {
-    const titles = (list: readonly { kind: string; metadata: { name: string } }[]) => list.map((o) => `${o.kind}/${o.metadata.name}`);
+    const titles = (list: readonly { kind: string; metadata: { name: string } }[]) =>
+      list.map((o) => `${o.kind}/${o.metadata.name}`);
     expect(titles(plan.objects.added)).toEqual(['DaemonSet/patchwindow-agent-new', 'ConfigMap/patchwindow-agent-new']);
-    expect(titles(plan.objects.removed)).toEqual(['DaemonSet/patchwindow-agent-old', 'ConfigMap/patchwindow-agent-old']);
+    expect(titles(plan.objects.removed)).toEqual([
+      'DaemonSet/patchwindow-agent-old',
+      'ConfigMap/patchwindow-agent-old',
+    ]);
   });
 
   it('shows everything as added against no base', () => {
@@ -87,14 +107,28 @@ describe('buildPlan', () => {
   it('reports nothing when nothing changed', () => {
     const same = buildPlan({ base: head, head, nowMs: NOW });
     expect(same.policies.every((p) => p.status === 'unchanged' && p.aspects.length === 0)).toBe(true);
-    expect(planText(report(same))).toBe('patchwindow plan: main (abc1234) → the working tree (fleet test)\nno changes\n');
+    expect(planText(report(same))).toBe(
+      'patchwindow plan: main (abc1234) → the working tree (fleet test)\nno changes\n',
+    );
   });
 
   it('runs extra aspects given to it, such as a forecast, on both sides', () => {
-    const forecast: PolicyAspect = { id: 'forecast', title: 'forecast', describe: ({ policy, nodes: n }) => ({ lines: [`${policy.policy.name}: ${n?.length ?? 0} nodes`], data: policy.policy.budget }) };
+    const forecast: PolicyAspect = {
+      id: 'forecast',
+      title: 'forecast',
+      describe: ({ policy, nodes: n }) => ({
+        lines: [`${policy.policy.name}: ${n?.length ?? 0} nodes`],
+        data: policy.policy.budget,
+      }),
+    };
     const withForecast = buildPlan({ base, head, nowMs: NOW, nodes, aspects: [forecast] });
     expect(withForecast.policies.find((p) => p.name === 'a')!.aspects).toEqual([
-      { id: 'forecast', title: 'forecast', before: { lines: ['a: 3 nodes'], data: { kind: 'count', count: 1 } }, after: { lines: ['a: 3 nodes'], data: { kind: 'percent', percent: 50 } } },
+      {
+        id: 'forecast',
+        title: 'forecast',
+        before: { lines: ['a: 3 nodes'], data: { kind: 'count', count: 1 } },
+        after: { lines: ['a: 3 nodes'], data: { kind: 'percent', percent: 50 } },
+      },
     ]);
     expect(withForecast.policies.find((p) => p.name === 'b')!.aspects).toEqual([]);
   });
@@ -126,9 +160,20 @@ describe('formats', () => {
   it('json is canonical and versioned', () => {
     const json = planJson(report(plan));
     expect(json).toBe(planJson(report(buildPlan({ base, head, nowMs: NOW, nodes }))));
-    const value = JSON.parse(json) as { apiVersion: string; kind: string; pools: unknown; policies: { name: string; status: string }[]; objects: { added: unknown[] } };
+    const value = JSON.parse(json) as {
+      apiVersion: string;
+      kind: string;
+      pools: unknown;
+      policies: { name: string; status: string }[];
+      objects: { added: unknown[] };
+    };
     expect([value.apiVersion, value.kind]).toEqual(['patchwindow.io/v1alpha1', 'Plan']);
-    expect(value.policies.map((p) => `${p.name}:${p.status}`)).toEqual(['a:changed', 'b:changed', 'new:added', 'old:removed']);
+    expect(value.policies.map((p) => `${p.name}:${p.status}`)).toEqual([
+      'a:changed',
+      'b:changed',
+      'new:added',
+      'old:removed',
+    ]);
     expect(value.objects.added).toEqual([
       { apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: 'patchwindow', name: 'patchwindow-agent-new' },
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'patchwindow', name: 'patchwindow-agent-new' },

@@ -21,13 +21,17 @@ describe('policies-example', () => {
 
   it('declares its schema in every file for editors', () => {
     for (const file of readdirSync('policies-example')) {
-      expect(readFileSync(`policies-example/${file}`, 'utf8')).toMatch(/^# yaml-language-server: \$schema=\.\.\/schemas\/(fleet|rebootpolicy)\.schema\.json\n/);
+      expect(readFileSync(`policies-example/${file}`, 'utf8')).toMatch(
+        /^# yaml-language-server: \$schema=\.\.\/schemas\/(fleet|rebootpolicy)\.schema\.json\n/,
+      );
     }
   });
 });
 
 describe('bad examples', () => {
-  const files = readdirSync(BAD).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(BAD)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   it('exist', () => expect(files.length).toBeGreaterThanOrEqual(10));
   it.each(files)('%s fails where its header says', (file) => {
     const text = readFileSync(new URL(file, BAD), 'utf8');
@@ -42,13 +46,16 @@ describe('bad examples', () => {
 });
 
 /** The example as one multi-document file, and its documents as plain data. */
-const exampleFiles = readdirSync('policies-example').sort().map((f) => readFileSync(`policies-example/${f}`, 'utf8'));
+const exampleFiles = readdirSync('policies-example')
+  .sort()
+  .map((f) => readFileSync(`policies-example/${f}`, 'utf8'));
 const exampleDocs = exampleFiles.map((text) => parseDocument(text).toJS() as unknown);
 
 /** Every path to a value in a JSON-like tree. */
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   if (Array.isArray(value)) return [prefix, ...value.flatMap((v, i) => paths(v, [...prefix, i]))];
-  if (value !== null && typeof value === 'object') return [prefix, ...Object.entries(value).flatMap(([k, v]) => paths(v, [...prefix, k]))];
+  if (value !== null && typeof value === 'object')
+    return [prefix, ...Object.entries(value).flatMap(([k, v]) => paths(v, [...prefix, k]))];
   return [prefix];
 }
 
@@ -68,9 +75,14 @@ function mutate(doc: unknown, path: (string | number)[], replacement: { delete: 
 }
 
 const junk = fc.oneof(
-  fc.constant(null), fc.boolean(), fc.integer({ min: -5, max: 1e6 }), fc.double(), fc.string({ maxLength: 12 }),
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer({ min: -5, max: 1e6 }),
+  fc.double(),
+  fc.string({ maxLength: 12 }),
   fc.constantFrom('25:00', '1h', '-1', '200%', 'mon', 'Europe/Nowhere', '2026-13-40', '(', '', 'x'.repeat(300)),
-  fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
+  fc.array(fc.string({ maxLength: 4 }), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
 );
 
 describe('generated inputs', () => {
@@ -81,7 +93,10 @@ describe('generated inputs', () => {
         const all = paths(exampleDocs[docIndex]);
         const path = all[pathPick % all.length]!;
         const mutated = mutate(exampleDocs[docIndex], path, remove ? { delete: true } : { value });
-        const sources = exampleDocs.map((d, i) => ({ file: `f${i}.yaml`, text: i === docIndex ? stringify(mutated) : stringify(d) }));
+        const sources = exampleDocs.map((d, i) => ({
+          file: `f${i}.yaml`,
+          text: i === docIndex ? stringify(mutated) : stringify(d),
+        }));
         const result = validateSources(sources, { nowMs: NOW });
         for (const d of result.diagnostics) {
           expect(d.message.length).toBeGreaterThan(0);
@@ -96,11 +111,16 @@ describe('generated inputs', () => {
   it('never crash the validator: truncated and spliced text', () => {
     const text = exampleFiles.join('---\n');
     fc.assert(
-      fc.property(fc.nat({ max: text.length }), fc.nat({ max: text.length }), fc.string({ maxLength: 8 }), (cut, at, insert) => {
-        const broken = text.slice(0, cut) + insert + text.slice(Math.min(at, cut));
-        const result = validateSources([{ file: 'all.yaml', text: broken }], { nowMs: NOW });
-        for (const d of result.diagnostics) expect(d.message).not.toMatch(/\n\s+at /); // no stack traces
-      }),
+      fc.property(
+        fc.nat({ max: text.length }),
+        fc.nat({ max: text.length }),
+        fc.string({ maxLength: 8 }),
+        (cut, at, insert) => {
+          const broken = text.slice(0, cut) + insert + text.slice(Math.min(at, cut));
+          const result = validateSources([{ file: 'all.yaml', text: broken }], { nowMs: NOW });
+          for (const d of result.diagnostics) expect(d.message).not.toMatch(/\n\s+at /); // no stack traces
+        },
+      ),
       { numRuns: 300, seed: 7 },
     );
   });

@@ -14,7 +14,9 @@ afterEach(async () => rm(dir, { recursive: true, force: true }));
 
 async function contents(path: string): Promise<Record<string, string>> {
   const names = (await readdir(path)).sort();
-  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readFile(join(path, n), 'utf8')] as const)));
+  return Object.fromEntries(
+    await Promise.all(names.map(async (n) => [n, await readFile(join(path, n), 'utf8')] as const)),
+  );
 }
 
 const policy = (name: string, pool: string) =>
@@ -50,7 +52,9 @@ describe('render --out', () => {
   it('refuses a file of its own name that lacks the header, and a sub-directory even with --clean', async () => {
     const out = join(dir, 'out');
     await mkdir(join(out, 'sub'), { recursive: true });
-    expect((await runCli(['render', 'policies-example', '--out', out, '--clean'])).stderr).toContain('holds directories render did not make (sub)');
+    expect((await runCli(['render', 'policies-example', '--out', out, '--clean'])).stderr).toContain(
+      'holds directories render did not make (sub)',
+    );
     await rm(join(out, 'sub'), { recursive: true });
     await writeFile(join(out, 'kustomization.yaml'), 'resources: [mine.yaml]\n');
     expect((await runCli(['render', 'policies-example', '--out', out])).code).toBe(2);

@@ -12,7 +12,10 @@ export async function examplePolicySet(): Promise<PolicySet> {
 }
 
 function checked(result: ReturnType<typeof validateSources>): PolicySet {
-  if (!result.policySet) throw new Error(`invalid test policies:\n${result.diagnostics.map((d) => `${d.file}:${d.line} ${d.path} ${d.message}`).join('\n')}`);
+  if (!result.policySet)
+    throw new Error(
+      `invalid test policies:\n${result.diagnostics.map((d) => `${d.file}:${d.line} ${d.path} ${d.message}`).join('\n')}`,
+    );
   return result.policySet;
 }
 
@@ -23,7 +26,10 @@ export interface PolicySpec {
 }
 
 /** A Fleet on label `pool` plus the given policies (each with one window), validated. */
-export function fleetOf(policies: readonly PolicySpec[], fleet: { defaultPolicy?: string; extra?: readonly string[] } = {}): PolicySet {
+export function fleetOf(
+  policies: readonly PolicySpec[],
+  fleet: { defaultPolicy?: string; extra?: readonly string[] } = {},
+): PolicySet {
   const fleetDoc = [
     'apiVersion: patchwindow.io/v1alpha1',
     'kind: Fleet',

@@ -63,7 +63,8 @@ describe('the example', () => {
     const files = renderFiles(renderObjects(compileFleet(await examplePolicySet())));
     for (const f of files) expect(f.content.startsWith(`${GENERATED_HEADER}\n`)).toBe(true);
     const kustomization = files.find((f) => f.name === 'kustomization.yaml')!;
-    for (const f of files.filter((x) => x.name !== 'kustomization.yaml')) expect(kustomization.content).toContain(`  - ${f.name}\n`);
+    for (const f of files.filter((x) => x.name !== 'kustomization.yaml'))
+      expect(kustomization.content).toContain(`  - ${f.name}\n`);
   });
 
   it('writes ConfigMaps whose config.json satisfies the AgentConfig schema', async () => {
@@ -91,14 +92,25 @@ describe('RBAC', () => {
     const role = find<V1Role>(await examplePolicySet(), 'Role');
     expect(role.metadata?.namespace).toBe('patchwindow');
     expect(rulesOf(role)).toEqual([
-      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+      },
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['patchwindow-hooks'], verbs: ['get'] },
     ]);
   });
 
   it('leaves out namespaces and secrets when no policy needs them', () => {
-    const set = fleetOf([{ name: 'p', spec: ['nodePools: [a]', 'blockers: { pods: [{ selector: { matchLabels: { app: x } } }] }'] }]);
-    expect(rulesOf(find<V1ClusterRole>(set, 'ClusterRole')).map((r) => r.resources?.[0])).toEqual(['nodes', 'pods', 'pods/eviction', 'events']);
+    const set = fleetOf([
+      { name: 'p', spec: ['nodePools: [a]', 'blockers: { pods: [{ selector: { matchLabels: { app: x } } }] }'] },
+    ]);
+    expect(rulesOf(find<V1ClusterRole>(set, 'ClusterRole')).map((r) => r.resources?.[0])).toEqual([
+      'nodes',
+      'pods',
+      'pods/eviction',
+      'events',
+    ]);
     expect(rulesOf(find<V1Role>(set, 'Role')).map((r) => r.resources?.[0])).toEqual(['leases']);
   });
 });
@@ -127,15 +139,31 @@ describe('DaemonSet', () => {
 
   it('labels objects for pruning and selects pods by policy', async () => {
     const ds = daemonSet(await examplePolicySet(), 'patchwindow-agent-gpu');
-    expect(ds.metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'patchwindow', 'patchwindow.io/fleet': 'prod-westeurope', 'patchwindow.io/policy': 'gpu' });
-    expect(ds.spec?.selector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'patchwindow', 'app.kubernetes.io/component': 'agent', 'patchwindow.io/policy': 'gpu' });
-    for (const o of objectsOf(await examplePolicySet())) expect(o.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('patchwindow');
+    expect(ds.metadata?.labels).toMatchObject({
+      'app.kubernetes.io/managed-by': 'patchwindow',
+      'patchwindow.io/fleet': 'prod-westeurope',
+      'patchwindow.io/policy': 'gpu',
+    });
+    expect(ds.spec?.selector.matchLabels).toEqual({
+      'app.kubernetes.io/name': 'patchwindow',
+      'app.kubernetes.io/component': 'agent',
+      'patchwindow.io/policy': 'gpu',
+    });
+    for (const o of objectsOf(await examplePolicySet()))
+      expect(o.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('patchwindow');
   });
 
   it('changes the config hash on the pod template when, and only when, the policy config changes', () => {
-    const hash = (set: PolicySet, name: string) => daemonSet(set, name).spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
-    const before = fleetOf([{ name: 'a', spec: ['nodePools: [a]'] }, { name: 'b', spec: ['nodePools: [b]'] }]);
-    const budget = fleetOf([{ name: 'a', spec: ['nodePools: [a]', 'maxUnavailable: 2'] }, { name: 'b', spec: ['nodePools: [b]'] }]);
+    const hash = (set: PolicySet, name: string) =>
+      daemonSet(set, name).spec?.template.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
+    const before = fleetOf([
+      { name: 'a', spec: ['nodePools: [a]'] },
+      { name: 'b', spec: ['nodePools: [b]'] },
+    ]);
+    const budget = fleetOf([
+      { name: 'a', spec: ['nodePools: [a]', 'maxUnavailable: 2'] },
+      { name: 'b', spec: ['nodePools: [b]'] },
+    ]);
     expect(hash(budget, 'patchwindow-agent-a')).not.toBe(hash(before, 'patchwindow-agent-a'));
     expect(hash(budget, 'patchwindow-agent-b')).toBe(hash(before, 'patchwindow-agent-b'));
   });

@@ -10,7 +10,12 @@ function ref(o: KubeObject) {
 }
 
 function change(c: FieldChange) {
-  return { path: formatFieldPath(c.path), before: c.before ?? null, after: c.after ?? null, op: c.before === undefined ? 'add' : c.after === undefined ? 'remove' : 'replace' };
+  return {
+    path: formatFieldPath(c.path),
+    before: c.before ?? null,
+    after: c.after ?? null,
+    op: c.before === undefined ? 'add' : c.after === undefined ? 'remove' : 'replace',
+  };
 }
 
 function planJsonValue(report: PlanReport): unknown {

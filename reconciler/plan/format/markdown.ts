@@ -25,25 +25,47 @@ function lines(view: AspectChange['before']): string {
 }
 
 function fieldTable(changes: readonly FieldChange[]): string[] {
-  const rows = changes.slice(0, MAX_FIELD_ROWS).map((c) => `| ${code(formatFieldPath(c.path))} | ${code(shortValue(c.before))} | ${code(shortValue(c.after))} |`);
-  const more = changes.length > MAX_FIELD_ROWS ? [``, `_… and ${changes.length - MAX_FIELD_ROWS} more; run \`patchwindow plan\` locally for all._`] : [];
+  const rows = changes
+    .slice(0, MAX_FIELD_ROWS)
+    .map((c) => `| ${code(formatFieldPath(c.path))} | ${code(shortValue(c.before))} | ${code(shortValue(c.after))} |`);
+  const more =
+    changes.length > MAX_FIELD_ROWS
+      ? [``, `_… and ${changes.length - MAX_FIELD_ROWS} more; run \`patchwindow plan\` locally for all._`]
+      : [];
   return ['| field | before | after |', '|---|---|---|', ...rows, ...more];
 }
 
 function policySection(p: PolicyPlan): string[] {
   const out = ['', `#### ${code(p.name)} — ${p.status}`];
   if (p.aspects.length > 0) {
-    out.push('', '| | before | after |', '|---|---|---|', ...p.aspects.map((a) => `| ${cell(a.title)} | ${lines(a.before)} | ${lines(a.after)} |`));
+    out.push(
+      '',
+      '| | before | after |',
+      '|---|---|---|',
+      ...p.aspects.map((a) => `| ${cell(a.title)} | ${lines(a.before)} | ${lines(a.after)} |`),
+    );
   }
   if (p.fields.length > 0) {
-    out.push('', `<details><summary>${p.fields.length} policy field${p.fields.length === 1 ? '' : 's'} changed</summary>`, '', ...fieldTable(p.fields), '', '</details>');
+    out.push(
+      '',
+      `<details><summary>${p.fields.length} policy field${p.fields.length === 1 ? '' : 's'} changed</summary>`,
+      '',
+      ...fieldTable(p.fields),
+      '',
+      '</details>',
+    );
   }
   return out;
 }
 
 export function planMarkdown(report: PlanReport): string {
   const { plan } = report;
-  const out = [PLAN_COMMENT_MARKER, `### patchwindow plan — fleet ${code(report.fleet)}`, '', `Comparing ${code(report.base)} with ${cell(report.head)}.`];
+  const out = [
+    PLAN_COMMENT_MARKER,
+    `### patchwindow plan — fleet ${code(report.fleet)}`,
+    '',
+    `Comparing ${code(report.base)} with ${cell(report.head)}.`,
+  ];
   if (report.baseNote) out.push('', `> [!NOTE]`, `> ${cell(report.baseNote)}`);
   if (!hasChanges(plan)) {
     out.push('', 'No changes.');
@@ -53,25 +75,52 @@ export function planMarkdown(report: PlanReport): string {
   for (const p of plan.policies) if (p.status !== 'unchanged') out.push(...policySection(p));
   if (plan.fleet.length > 0) out.push('', '#### Fleet', '', ...fieldTable(plan.fleet));
   if (plan.pools.length > 0) {
-    out.push('', '#### Pools moved', '', '| pool | from | to |', '|---|---|---|', ...plan.pools.map((m) => `| ${code(m.pool)} | ${m.from ? code(m.from) : '_(no policy)_'} | ${m.to ? code(m.to) : '_(no policy)_'} |`));
+    out.push(
+      '',
+      '#### Pools moved',
+      '',
+      '| pool | from | to |',
+      '|---|---|---|',
+      ...plan.pools.map(
+        (m) =>
+          `| ${code(m.pool)} | ${m.from ? code(m.from) : '_(no policy)_'} | ${m.to ? code(m.to) : '_(no policy)_'} |`,
+      ),
+    );
   }
   if (plan.nodes) {
     const { moves, head } = plan.nodes;
     out.push('', `#### Nodes (${cell(report.nodesFile ?? '--nodes')})`, '');
-    if (head.uncovered.length > 0) out.push(`> [!WARNING]`, `> No agent after this change: ${head.uncovered.map(code).join(', ')}`, '');
-    if (head.doubleCovered.length > 0) out.push(`> [!CAUTION]`, `> Two agents after this change: ${head.doubleCovered.map(code).join(', ')}`, '');
+    if (head.uncovered.length > 0)
+      out.push(`> [!WARNING]`, `> No agent after this change: ${head.uncovered.map(code).join(', ')}`, '');
+    if (head.doubleCovered.length > 0)
+      out.push(`> [!CAUTION]`, `> Two agents after this change: ${head.doubleCovered.map(code).join(', ')}`, '');
     if (moves.length === 0) out.push('No node changes policy.');
     else {
-      const rows = moves.slice(0, MAX_FIELD_ROWS).map((m) => `| ${code(m.node)} | ${cell(m.from.join(', ') || '(no agent)')} | ${cell(m.to.join(', ') || '(no agent)')} |`);
+      const rows = moves
+        .slice(0, MAX_FIELD_ROWS)
+        .map(
+          (m) =>
+            `| ${code(m.node)} | ${cell(m.from.join(', ') || '(no agent)')} | ${cell(m.to.join(', ') || '(no agent)')} |`,
+        );
       const more = moves.length > MAX_FIELD_ROWS ? ['', `_… and ${moves.length - MAX_FIELD_ROWS} more nodes._`] : [];
-      out.push(`<details><summary>${nodeMoveCount(moves.length)}</summary>`, '', '| node | before | after |', '|---|---|---|', ...rows, ...more, '', '</details>');
+      out.push(
+        `<details><summary>${nodeMoveCount(moves.length)}</summary>`,
+        '',
+        '| node | before | after |',
+        '|---|---|---|',
+        ...rows,
+        ...more,
+        '',
+        '</details>',
+      );
     }
   }
   const { added, removed, changed } = plan.objects;
   out.push('', `<details><summary>Rendered objects: ${objectCounts(plan)}</summary>`, '');
   for (const o of added) out.push(`- added ${code(objectTitle(o))}`);
   for (const o of removed) out.push(`- removed ${code(objectTitle(o))}`);
-  for (const c of changed) out.push(`- changed ${code(objectTitle(c.after))}`, '', ...fieldTable(c.changes).map((l) => `  ${l}`), '');
+  for (const c of changed)
+    out.push(`- changed ${code(objectTitle(c.after))}`, '', ...fieldTable(c.changes).map((l) => `  ${l}`), '');
   out.push('', '</details>');
   return `${out.join('\n')}\n`;
 }

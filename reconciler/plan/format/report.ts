@@ -45,7 +45,11 @@ export function changeLine(c: FieldChange): string {
 /** Whether the plan shows any difference at all. */
 export function hasChanges(plan: Plan): boolean {
   const o = plan.objects;
-  return o.added.length + o.removed.length + o.changed.length > 0 || plan.policies.some((p) => p.status !== 'unchanged') || (plan.nodes?.moves.length ?? 0) > 0;
+  return (
+    o.added.length + o.removed.length + o.changed.length > 0 ||
+    plan.policies.some((p) => p.status !== 'unchanged') ||
+    (plan.nodes?.moves.length ?? 0) > 0
+  );
 }
 
 /** `1 node changes policy`, `3 nodes change policy`. */

@@ -9,7 +9,11 @@ function aspectLines(a: AspectChange): string[] {
   const before = a.before?.lines ?? ['(policy absent)'];
   const after = a.after?.lines ?? ['(policy absent)'];
   if (before.length === 1 && after.length === 1) return [`    ${a.title}: ${before[0]} → ${after[0]}`];
-  return [`    ${a.title}:`, ...before.map((l, i) => `      ${i === 0 ? 'before:' : '       '} ${l}`), ...after.map((l, i) => `      ${i === 0 ? 'after: ' : '       '} ${l}`)];
+  return [
+    `    ${a.title}:`,
+    ...before.map((l, i) => `      ${i === 0 ? 'before:' : '       '} ${l}`),
+    ...after.map((l, i) => `      ${i === 0 ? 'after: ' : '       '} ${l}`),
+  ];
 }
 
 function policyLines(p: PolicyPlan): string[] {
@@ -31,18 +35,24 @@ export function planText(report: PlanReport): string {
   for (const p of plan.policies) if (p.status !== 'unchanged') out.push(...policyLines(p));
   if (plan.fleet.length > 0) out.push('', 'Fleet:', ...plan.fleet.map((c) => `  ${changeLine(c)}`));
   if (plan.pools.length > 0) {
-    out.push('', 'Pools moved:', ...plan.pools.map((m) => `  ${m.pool}: ${m.from ?? '(no policy)'} → ${m.to ?? '(no policy)'}`));
+    out.push(
+      '',
+      'Pools moved:',
+      ...plan.pools.map((m) => `  ${m.pool}: ${m.from ?? '(no policy)'} → ${m.to ?? '(no policy)'}`),
+    );
   }
   if (plan.nodes) {
     const { moves, head } = plan.nodes;
     out.push('', `Nodes (${report.nodesFile ?? '--nodes'}): ${nodeMoveCount(moves.length)}`);
-    for (const m of moves) out.push(`  ${m.node}: ${m.from.join(', ') || '(no agent)'} → ${m.to.join(', ') || '(no agent)'}`);
+    for (const m of moves)
+      out.push(`  ${m.node}: ${m.from.join(', ') || '(no agent)'} → ${m.to.join(', ') || '(no agent)'}`);
     if (head.uncovered.length > 0) out.push(`  uncovered after the change: ${head.uncovered.join(', ')}`);
     if (head.doubleCovered.length > 0) out.push(`  covered twice after the change: ${head.doubleCovered.join(', ')}`);
   }
   out.push('', `Objects: ${objectCounts(plan)}`);
   for (const o of plan.objects.added) out.push(`  + ${objectTitle(o)}`);
   for (const o of plan.objects.removed) out.push(`  - ${objectTitle(o)}`);
-  for (const c of plan.objects.changed) out.push(`  ~ ${objectTitle(c.after)}`, ...c.changes.map((f) => `      ${changeLine(f)}`));
+  for (const c of plan.objects.changed)
+    out.push(`  ~ ${objectTitle(c.after)}`, ...c.changes.map((f) => `      ${changeLine(f)}`));
   return `${out.join('\n')}\n`;
 }
