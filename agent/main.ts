@@ -69,6 +69,7 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
 
   const log = createAgentLog({
     level: config.agent.logLevel,
+    format: o.logFormat ?? config.agent.logFormat ?? 'json',
     node: o.nodeName,
     policy: config.policy.name,
     process: 'worker',
@@ -114,6 +115,7 @@ export function workerSettings(config: AgentConfig): WorkerSettings {
   return {
     policy: config.policy.name,
     logLevel: config.agent.logLevel,
+    ...(config.agent.logFormat !== undefined ? { logFormat: config.agent.logFormat } : {}),
     checkIntervalMs: config.agent.checkIntervalMs,
     metricsPort: config.agent.metricsPort,
     reboot: { method, command, signal, sentinelFile, sentinelCommand },

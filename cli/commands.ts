@@ -5,6 +5,7 @@ import { registerApply } from './apply.ts';
 import type { RegisterCommand } from './io.ts';
 import { registerCoverage } from './coverage.ts';
 import { registerForecast } from './forecast.ts';
+import { registerImportKured } from './import-kured.ts';
 import { registerPlan } from './plan.ts';
 import { registerReconcile } from './reconcile.ts';
 import { registerRender } from './render.ts';
@@ -23,4 +24,5 @@ export const commands: readonly RegisterCommand[] = [
   registerReconcile,
   registerStatus,
   registerAgent,
+  registerImportKured,
 ];

@@ -140,7 +140,8 @@ export interface RebootSettings {
 export type NotifyEvent = 'drain' | 'reboot' | 'done' | 'failed';
 
 export interface NotificationSpec {
-  readonly format: 'slack' | 'teams' | 'webhook';
+  /** `url`: the Secret holds a notification URL (policy/notify-url.ts). */
+  readonly format: 'slack' | 'teams' | 'webhook' | 'url';
   readonly secretKeyRef: { readonly name: string; readonly key: string };
   readonly events: readonly NotifyEvent[];
   readonly templates: Readonly<Record<NotifyEvent, string>>;
@@ -185,7 +186,11 @@ export interface AgentSettings {
   readonly checkIntervalMs: number;
   readonly metricsPort: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logFormat: LogFormat;
 }
+
+/** How the agent writes its log: JSON lines, or kured-like text for people. */
+export type LogFormat = 'json' | 'text';
 
 /** The Fleet, normalized and fully defaulted. */
 export interface FleetModel {
@@ -222,6 +227,8 @@ export interface AgentConfig {
     readonly checkIntervalMs: number;
     readonly metricsPort: number;
     readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+    /** Absent: json. */
+    readonly logFormat?: LogFormat;
     /** A slot not renewed for this long is free; covers a reboot's downtime. */
     readonly slotTtlMs: number;
   };

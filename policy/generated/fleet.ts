@@ -140,6 +140,10 @@ export interface AgentSettings {
    * debug, info, warn or error. Default info.
    */
   logLevel?: "debug" | "info" | "warn" | "error";
+  /**
+   * `json` (one JSON object per line, for log pipelines) or `text` (`time=… level=… msg=…` like kured, for people reading `kubectl logs`). Default json.
+   */
+  logFormat?: "json" | "text";
 }
 /**
  * Container resources. Default requests cpu 10m, memory 192Mi; limits memory 320Mi (measured: an idle agent, its supervisor alone, holds about 57 MiB; with its worker, while a reboot is wanted or under way, about 185 MiB).

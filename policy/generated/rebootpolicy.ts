@@ -335,9 +335,9 @@ export interface Reboot {
  */
 export interface Notification {
   /**
-   * `slack` (incoming webhook), `teams` (Workflows webhook) or `webhook` (generic JSON POST).
+   * `slack` (incoming webhook), `teams` (Workflows webhook), `webhook` (generic JSON POST), or `url`: the Secret holds a notification URL as kured and shoutrrr write them (`slack://`, `teams://`, `discord://`, `mattermost://`, `googlechat://`, `rocketchat://`, `telegram://`, `generic://`, `generic+https://`, `smtp://`), see docs/from-kured.md.
    */
-  format: "slack" | "teams" | "webhook";
+  format: "slack" | "teams" | "webhook" | "url";
   urlFrom: UrlSource;
   /**
    * Events to send: `drain`, `reboot`, `done`, `failed`. Default all.

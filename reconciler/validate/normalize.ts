@@ -57,6 +57,7 @@ export function normalizeFleet(report: Report, fleet: Fleet, version: string): F
     checkIntervalMs: duration(report, ['spec', 'agent', 'checkInterval'], a.checkInterval, 60_000, { min: 1_000 }),
     metricsPort: a.metricsPort ?? 9464,
     logLevel: a.logLevel ?? 'info',
+    logFormat: a.logFormat ?? 'json',
   };
   (a.imagePullSecrets ?? []).forEach((s, i) => {
     const p = dns1123SubdomainProblem(s);
