@@ -9,7 +9,8 @@ import { simpleParser } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import type { NotificationSpec } from '../../policy/model.ts';
 import { startLoopback, type Loopback, type Reply } from '../../test/helpers/loopback.ts';
-import { urlNotifier, type UrlNotifierOptions } from './notify-url.ts';
+import { URL_UNUSABLE, urlNotifier, type UrlNotifierOptions } from './notify-url.ts';
+import { policyNotifier } from './notify.ts';
 
 const KURED = {
   drain: 'Draining node {node}',
@@ -282,5 +283,32 @@ describe('failures are reported, never thrown, and never hold the caller past th
     const o = options('slack://xoxb:1-2-3@C1', { fetch: via(server) });
     await urlNotifier(o).send('drain', '');
     expect(o.errors).toEqual([expect.stringContaining('channel_not_found')]);
+  });
+  it('a server that never answers costs at most attempts x the attempt limit, then the send resolves', async () => {
+    const server = await receiver(() => 'hang');
+    const o = options('mattermost://chat.example.com/tok', { fetch: via(server), attempts: 2, attemptTimeoutMs: 200 });
+    const started = Date.now();
+    await urlNotifier(o).send('reboot', '');
+    // Not a timing assertion on the product: the bound is what keeps a dead receiver from holding a reboot.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(o.errors).toEqual([expect.stringContaining('after 2 attempts: no answer within 200 ms')]);
+  });
+  it('a mail server that refuses the connection is reported, not thrown', async () => {
+    const o = options('smtp://127.0.0.1:1/?from=a@example.com&to=b@example.com&starttls=no', { attempts: 1 });
+    await expect(urlNotifier(o).send('drain', '')).resolves.toBeUndefined();
+    expect(o.errors).toEqual([expect.stringContaining('mail not accepted: ECONNREFUSED')]);
+  });
+  it('policyNotifier sends format url notifications through this notifier, with the unusable-URL marker', async () => {
+    const errors: string[] = [];
+    const o = options('nope://x');
+    const n = policyNotifier({
+      specs: [o.spec],
+      context,
+      resolveUrl: () => Promise.resolve('nope://x'),
+      clock: o.clock,
+      onError: (m) => void errors.push(m),
+    });
+    await n.send('drain', '');
+    expect(errors).toEqual([expect.stringContaining(URL_UNUSABLE)]);
   });
 });

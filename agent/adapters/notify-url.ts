@@ -32,6 +32,9 @@ export interface UrlNotifierOptions {
   readonly attemptTimeoutMs?: number;
 }
 
+/** Starts the message of a notification given up because its Secret holds no usable URL. */
+export const URL_UNUSABLE = 'the URL cannot be used';
+
 type Outcome = { readonly ok: true } | { readonly ok: false; readonly retry: boolean; readonly problem: string };
 
 /** Sends one mail; the transport is made per send so a rotated Secret takes effect. */
@@ -59,7 +62,9 @@ async function sendMail(target: SmtpTarget, text: string, timeoutMs: number): Pr
     // nodemailer's responseCode: 5xx is permanent (bad recipient, auth refused), anything else may pass later.
     const code =
       typeof err === 'object' && err !== null && 'responseCode' in err ? Number(err.responseCode) : undefined;
-    const reason = code !== undefined ? `SMTP ${code} (${bodyExcerpt(messageOf(err))})` : networkReason(err);
+    // Without a server reply, only the system error code: the message names the host of the URL.
+    const system = /\bE[A-Z]{4,}\b/.exec(messageOf(err))?.[0] ?? networkReason(err);
+    const reason = code !== undefined ? `SMTP ${code} (${bodyExcerpt(messageOf(err))})` : system;
     return { ok: false, retry: code === undefined || code < 500, problem: `mail not accepted: ${reason}` };
   } finally {
     transport.close();
@@ -113,7 +118,7 @@ export function urlNotifier(options: UrlNotifierOptions): Notifier {
       return { ok: false, retry: true, problem: `cannot read the URL: ${messageOf(err)}` };
     }
     const parsed = parseNotifyUrl(url);
-    if ('error' in parsed) return { ok: false, retry: false, problem: `the URL cannot be used: ${parsed.error}` };
+    if ('error' in parsed) return { ok: false, retry: false, problem: `${URL_UNUSABLE}: ${parsed.error}` };
     if (parsed.target.kind === 'smtp') return sendMail(parsed.target, text, timeoutMs);
     for (const message of parsed.target.messages(text, title)) {
       const outcome = await post(doFetch, message, timeoutMs);
