@@ -9,8 +9,8 @@ import { simpleParser } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import type { NotificationSpec } from '../../policy/model.ts';
 import { startLoopback, type Loopback, type Reply } from '../../test/helpers/loopback.ts';
-import { URL_UNUSABLE, urlNotifier, type UrlNotifierOptions } from './notify-url.ts';
-import { policyNotifier } from './notify.ts';
+import { URL_UNUSABLE, urlNotifier } from './notify-url.ts';
+import { policyNotifier, type SpecNotifierOptions } from './notify.ts';
 
 const KURED = {
   drain: 'Draining node {node}',
@@ -43,7 +43,10 @@ function via(server: Loopback): typeof fetch {
   };
 }
 
-function options(url: string, overrides: Partial<UrlNotifierOptions> = {}): UrlNotifierOptions & { errors: string[] } {
+function options(
+  url: string,
+  overrides: Partial<SpecNotifierOptions> = {},
+): SpecNotifierOptions & { errors: string[] } {
   const errors: string[] = [];
   const spec = {
     format: 'url',

@@ -5,32 +5,11 @@
 // for longer than its bound; the URL (a secret) never appears in a message.
 import nodemailer from 'nodemailer';
 import type { Notifier } from '../ports.ts';
-import type { Clock } from '../../policy/clock.ts';
-import type { NotifyContext } from './notify-format.ts';
-import type { NotificationSpec } from '../../policy/model.ts';
+import type { SpecNotifierOptions } from './notify.ts';
 import { messageOf } from '../../policy/errors.ts';
 import { parseNotifyUrl, type HttpMessage, type SmtpTarget } from '../../policy/notify-url.ts';
 import { bodyExcerpt, networkReason } from './http-client.ts';
 import { renderTemplate } from './notify-format.ts';
-
-/** As the webhook notifier's options (notify.ts SpecNotifierOptions), of which this reads these. */
-export interface UrlNotifierOptions {
-  readonly spec: NotificationSpec;
-  readonly context: NotifyContext;
-  /** The notification URL, read from the Secret the spec names; called at every attempt. */
-  readonly resolveUrl: () => Promise<string>;
-  readonly clock: Pick<Clock, 'now' | 'sleep'>;
-  /** Told once when a notification is given up; never sees the URL. */
-  readonly onError: (message: string) => void;
-  /** Default: global fetch. */
-  readonly fetch?: typeof fetch;
-  /** Default 4. */
-  readonly attempts?: number;
-  /** Back-off before the first retry, doubled each time (default 1000 ms). */
-  readonly firstDelayMs?: number;
-  /** Limit of one attempt (default 10 s). */
-  readonly attemptTimeoutMs?: number;
-}
 
 /** Starts the message of a notification given up because its Secret holds no usable URL. */
 export const URL_UNUSABLE = 'the URL cannot be used';
@@ -98,7 +77,7 @@ async function post(doFetch: typeof fetch, message: HttpMessage, timeoutMs: numb
 }
 
 /** A notifier for one `format: url` notification; options as for the webhook formats. */
-export function urlNotifier(options: UrlNotifierOptions): Notifier {
+export function urlNotifier(options: SpecNotifierOptions): Notifier {
   const { spec, context, clock } = options;
   const attempts = options.attempts ?? 4;
   const firstDelayMs = options.firstDelayMs ?? 1_000;

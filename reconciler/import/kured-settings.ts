@@ -3,6 +3,7 @@
 // value; the first value of a list flag replaces its default and later ones append (so an env var
 // of a list flag set on the command line too adds to it rather than replacing it). Pure.
 import { FLAG_BY_ENV, FLAG_BY_NAME, envName, type KuredFlag } from './kured-flags.ts';
+import { suggest } from '../../policy/schema.ts';
 import { parseGoBool, parseGoDuration, parseGoInt, splitCsv } from './go-values.ts';
 
 /** Where a value was written: file, line and the field as the user knows it. */
@@ -58,7 +59,7 @@ export function resolveFlags(raw: readonly RawFlag[]): ResolvedFlags {
       if (r.via === 'arg')
         errors.push({
           origin: r.origin,
-          message: `--${r.name} is not a kured flag (kured 1.23 would refuse to start); ${suggest(r.name)}`,
+          message: `--${r.name} is not a kured flag (kured 1.23 would refuse to start); ${didYouMean(r.name)}`,
         });
       continue; // other env vars of the container are not kured's
     }
@@ -128,28 +129,8 @@ function checkValue(flag: KuredFlag, value: string): string | undefined {
   }
 }
 
-/** "did you mean" for a mistyped flag name: the known flag at the smallest edit distance. */
-export function suggest(name: string): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const known of FLAG_BY_NAME.keys()) {
-    const d = distance(name, known);
-    if (d < bestDistance) [best, bestDistance] = [known, d];
-  }
-  return best !== undefined && bestDistance <= 3 ? `did you mean --${best}?` : 'see kured --help for its flags';
-}
-
-/** Levenshtein distance. */
-export function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
+/** "did you mean" for a mistyped flag name. */
+function didYouMean(name: string): string {
+  const best = suggest(name, [...FLAG_BY_NAME.keys()]);
+  return best !== undefined ? `did you mean --${best}?` : 'see kured --help for its flags';
 }

@@ -4,7 +4,8 @@
 // rewritten under the /sentinel hostPath mount. Every other key gets a verdict; unknown keys (typos,
 // which Helm silently ignores) are errors. Pure.
 import { KURED_FLAGS } from './kured-flags.ts';
-import { distance, type Origin, type Problem, type RawFlag } from './kured-settings.ts';
+import { suggest } from '../../policy/schema.ts';
+import { type Origin, type Problem, type RawFlag } from './kured-settings.ts';
 import {
   isRecord,
   originOf,
@@ -117,6 +118,18 @@ export function readValues(doc: ParsedDocument, namespace: string): KuredInput {
         )
       : { file: doc.file, line: 0, field: `configuration.${key} (chart default)` };
 
+  // Written but empty, zero or false: the chart passes nothing, so kured used its defaults, as the import does.
+  const unset = Object.keys(written).filter(
+    (k) => CONFIG_KEYS.includes(k) && k !== 'useRebootSentinelHostPath' && !truthy(written[k]),
+  );
+  if (unset.length > 0) {
+    findings.push({
+      key: `configuration.{${unset.join(',')}}`,
+      origin: at(['configuration']),
+      verdict: 'not-needed',
+      note: 'empty, zero or false: the chart passes nothing, so kured used its defaults, and so does the import',
+    });
+  }
   const hostMounts: HostMount[] = [];
   for (const flag of KURED_FLAGS) {
     const key = flag.chartKey;
@@ -229,10 +242,6 @@ export function envFlag(env: unknown, origin: Origin, namespace: string): RawFla
 }
 
 function closest(key: string, known: readonly string[]): string {
-  const best = [...known].sort(
-    (a, b) => distance(key.toLowerCase(), a.toLowerCase()) - distance(key.toLowerCase(), b.toLowerCase()),
-  )[0];
-  return best !== undefined && distance(key.toLowerCase(), best.toLowerCase()) <= 3
-    ? `did you mean ${best}?`
-    : `the known keys are ${known.join(', ')}`;
+  const best = suggest(key, known);
+  return best !== undefined ? `did you mean ${best}?` : `the known keys are ${known.join(', ')}`;
 }
