@@ -17,7 +17,19 @@ afterAll(async () => {
 
 describe('patchwindow import-kured', () => {
   it('writes the Fleet and the policy, validates them and prints the report (exit 0)', async () => {
-    const run = await runCli(['import-kured', join(FIXTURES, 'prometheus-gated.values.yaml'), '--out', 'out1', '--fleet', 'prod', '--pool-label', 'kubernetes.azure.com/agentpool'], { cwd: dir });
+    const run = await runCli(
+      [
+        'import-kured',
+        join(FIXTURES, 'prometheus-gated.values.yaml'),
+        '--out',
+        'out1',
+        '--fleet',
+        'prod',
+        '--pool-label',
+        'kubernetes.azure.com/agentpool',
+      ],
+      { cwd: dir },
+    );
     expect(run.code).toBe(0);
     expect(run.stderr).toBe(`${join(dir, 'out1/policies')}: valid — fleet prod, 1 policy (0 errors, 0 warnings)\n`);
     expect(run.stdout).toContain('Written:\n  out1/policies/fleet.yaml\n  out1/policies/kured.yaml\n');
@@ -25,7 +37,9 @@ describe('patchwindow import-kured', () => {
     expect((await readdir(join(dir, 'out1'))).sort()).toEqual(['policies']);
     const validate = await runCli(['validate', join(dir, 'out1/policies')]);
     expect(validate.code).toBe(0);
-    const written = (await readFile(join(dir, 'out1/policies/kured.yaml'), 'utf8')) + (await readFile(join(dir, 'out1/policies/fleet.yaml'), 'utf8'));
+    const written =
+      (await readFile(join(dir, 'out1/policies/kured.yaml'), 'utf8')) +
+      (await readFile(join(dir, 'out1/policies/fleet.yaml'), 'utf8'));
     expect(written).not.toContain('a1b2c3@d4e5f6');
     expect(run.stdout).not.toContain('a1b2c3@d4e5f6');
   });
@@ -35,7 +49,9 @@ describe('patchwindow import-kured', () => {
     await writeFile(values, 'configuration:\n  rebootCommand: /usr/bin/systemctl reboot --no-wall\n');
     const run = await runCli(['import-kured', values, '--out', 'out2'], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(await readFile(join(dir, 'out2/install-settings.yaml'), 'utf8')).toContain('reboot:\n    default: [ /usr/bin/systemctl, reboot, --no-wall ]');
+    expect(await readFile(join(dir, 'out2/install-settings.yaml'), 'utf8')).toContain(
+      'reboot:\n    default: [ /usr/bin/systemctl, reboot, --no-wall ]',
+    );
     expect(await readFile(join(dir, 'out2/policies/kured.yaml'), 'utf8')).not.toContain('systemctl');
   });
 
@@ -61,8 +77,17 @@ describe('patchwindow import-kured', () => {
   it('exits 2 for a missing file, no file, a bad name or an --out that is not empty', async () => {
     expect((await runCli(['import-kured', 'no-such.yaml'], { cwd: dir })).code).toBe(2);
     expect((await runCli(['import-kured'], { cwd: dir })).code).toBe(2);
-    expect((await runCli(['import-kured', join(FIXTURES, 'chart-defaults.values.yaml'), '--fleet', 'Prod_1', '--out', 'out5'], { cwd: dir })).code).toBe(2);
-    const again = await runCli(['import-kured', join(FIXTURES, 'prometheus-gated.values.yaml'), '--out', 'out1'], { cwd: dir });
+    expect(
+      (
+        await runCli(
+          ['import-kured', join(FIXTURES, 'chart-defaults.values.yaml'), '--fleet', 'Prod_1', '--out', 'out5'],
+          { cwd: dir },
+        )
+      ).code,
+    ).toBe(2);
+    const again = await runCli(['import-kured', join(FIXTURES, 'prometheus-gated.values.yaml'), '--out', 'out1'], {
+      cwd: dir,
+    });
     expect([again.code, again.stderr]).toEqual([2, expect.stringContaining('is not empty')]);
   });
 });
