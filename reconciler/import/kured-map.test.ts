@@ -172,3 +172,57 @@ describe('small readers', () => {
     expect(parseSelector('app=(x')).toHaveProperty('error');
   });
 });
+
+describe('every documented time format and day name, through the import', () => {
+  const times: [string, string][] = [
+    ['1:30', '01:30'],
+    ['13:45', '13:45'],
+    ['13:45:00', '13:45'],
+    ['13:45:30', '13:46'],
+    ['01:45pm', '13:45'],
+    ['13', '13:00'],
+    ['01pm', '13:00'],
+    ['1pm', '13:00'],
+  ];
+  for (const [written, start] of times) {
+    it(`startTime "${written}" opens at ${start}`, () => {
+      const r = values(`  startTime: "${written}"\n  endTime: "23:00"\n  rebootDays: [mo]`);
+      expect(r.errors).toEqual([]);
+      expect(spec(r).windows[0]?.start).toBe(start);
+    });
+  }
+  const days: [string, string][] = [
+    ['su', 'sun'],
+    ['sun', 'sun'],
+    ['sunday', 'sun'],
+    ['mo', 'mon'],
+    ['mon', 'mon'],
+    ['monday', 'mon'],
+    ['tu', 'tue'],
+    ['tue', 'tue'],
+    ['tuesday', 'tue'],
+    ['we', 'wed'],
+    ['wed', 'wed'],
+    ['wednesday', 'wed'],
+    ['th', 'thu'],
+    ['thu', 'thu'],
+    ['thursday', 'thu'],
+    ['fr', 'fri'],
+    ['fri', 'fri'],
+    ['friday', 'fri'],
+    ['sa', 'sat'],
+    ['sat', 'sat'],
+    ['saturday', 'sat'],
+    ['SU', 'sun'],
+    ['0', 'sun'],
+    ['3', 'wed'],
+    ['6', 'sat'],
+  ];
+  for (const [written, day] of days) {
+    it(`rebootDays [${written}] is ${day}`, () => {
+      const r = values(`  rebootDays: ["${written}"]\n  startTime: "1am"\n  endTime: "2am"`);
+      expect(r.errors).toEqual([]);
+      expect(spec(r).windows[0]?.days).toEqual([day]);
+    });
+  }
+});
