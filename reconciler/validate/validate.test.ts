@@ -109,6 +109,44 @@ describe('validate', () => {
     expect(d).toMatchObject({ file: 'fleet.yaml', severity: 'error' });
   });
 
+  describe('hardened input', () => {
+    it('reports every problem when one field has the wrong type (days: mon,tue)', () => {
+      const text = WEB.replace('    - days: [mon, tue]', '    - days: mon,tue')
+        .replace('  maxUnavailable: 1', '  maxUnavailable: "0%"')
+        .replace('  timeZone: Europe/Berlin', '  timeZone: Mars/Olympus');
+      const d = validate({ 'fleet.yaml': FLEET, 'web.yaml': text });
+      expect(d.map((x) => `${x.line} ${x.path} ${x.rule}`)).toEqual([
+        '7 spec.maxUnavailable budget',
+        '8 spec.timeZone time-zone',
+        '10 spec.windows[0].days schema',
+      ]);
+    });
+
+    it.each(['+02:00', 'UTC+2', 'GMT-05:00', 'Etc/GMT-2', '-0500'])(
+      'refuses the fixed offset %s: it never follows DST',
+      (zone) => {
+        const d = only(webWith('  timeZone: Europe/Berlin', `  timeZone: "${zone}"`));
+        expect(d).toMatchObject({ path: 'spec.timeZone', severity: 'error', rule: 'time-zone' });
+        expect(d.message).toContain('never follows daylight saving time');
+      },
+    );
+
+    it.each([
+      ['CET', 'Europe/Brussels'],
+      ['US/Eastern', 'America/New_York'],
+      ['EST5EDT', 'America/New_York'],
+    ])('warns about the legacy name %s and names the region %s', (zone, region) => {
+      const d = only(webWith('  timeZone: Europe/Berlin', `  timeZone: ${zone}`));
+      expect(d).toMatchObject({ path: 'spec.timeZone', severity: 'warning', rule: 'time-zone-legacy' });
+      expect(d.message).toContain(region);
+    });
+
+    it('accepts UTC and its names without a warning', () => {
+      for (const zone of ['UTC', 'Etc/UTC', 'GMT'])
+        expect(webWith('  timeZone: Europe/Berlin', `  timeZone: ${zone}`)).toEqual([]);
+    });
+  });
+
   describe('YAML and documents', () => {
     it('reports broken YAML syntax at its position', () => {
       const d = only(webWith('  maxUnavailable: 1', '  maxUnavailable: [1'));
@@ -119,7 +157,9 @@ describe('validate', () => {
     it('reports a duplicate key and says to remove one', () => {
       const d = only(webWith('  timeZone: Europe/Berlin', '  timeZone: Europe/Berlin\n  timeZone: UTC'));
       expect(d).toMatchObject({ line: 9, column: 3, rule: 'yaml-duplicate-key' });
-      expect(d.message).toContain('remove or rename one');
+      expect(d.message).toBe(
+        'invalid YAML: key "timeZone" appears twice in one mapping, on lines 8 and 9; each key may appear once, remove or rename one',
+      );
     });
 
     it('refuses alias bombs instead of expanding them', () => {
