@@ -201,10 +201,7 @@ export interface FleetModel {
   readonly budget: Budget | null;
   readonly defaultPolicy: string | null;
   readonly blackouts: readonly BlackoutSpec[];
-  readonly allowedCommands: {
-    readonly reboot: readonly (readonly string[])[];
-    readonly sentinel: readonly (readonly string[])[];
-  };
+  /** The agent pods; the image comes from the install settings, the rest from the Fleet. */
   readonly agent: AgentSettings;
 }
 

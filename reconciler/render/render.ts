@@ -4,6 +4,7 @@ import type { CompiledFleet } from './compile.ts';
 import { renderPolicy } from './daemonset.ts';
 import { objectKey, type KubeObject, type RenderedObject } from './objects.ts';
 import { renderRbac } from './rbac.ts';
+import { renderAdmission } from './admission.ts';
 import { toYaml, toYamlStream } from './serialize.ts';
 
 /**
@@ -21,14 +22,12 @@ export interface OutputFile {
 }
 
 /**
- * Every object of the fleet, in apply order: Namespace, ServiceAccount, RBAC, then per policy (by
- * name) its ConfigMap and DaemonSet.
+ * Every object of the fleet, in apply order: Namespace, ServiceAccount, RBAC, the admission policy
+ * that narrows the agents' rights, then per policy (by name) its ConfigMap and DaemonSet.
  */
 export function renderObjects(compiled: CompiledFleet): RenderedObject[] {
-  const out = renderRbac(
-    compiled.fleet,
-    compiled.policies.map((p) => p.policy),
-  );
+  const policies = compiled.policies.map((p) => p.policy);
+  const out = [...renderRbac(compiled.fleet, policies), ...renderAdmission(compiled.fleet, policies)];
   for (const p of compiled.policies) out.push(...renderPolicy(compiled.fleet, p));
   const keys = new Set<string>();
   for (const r of out) {

@@ -140,7 +140,8 @@ export class E2eFleet {
   readonly processes = new Map<string, AgentProcess[]>();
   readonly #o: E2eFleetOptions;
   readonly #dir: string;
-  readonly #kubeconfig: string;
+  /** Per node (short name): a kubeconfig with a token bound to that Node. */
+  readonly #kubeconfig: ReadonlyMap<string, string>;
   readonly #hosts: Map<string, SimulatedHost>;
   readonly #configPaths: Map<string, string>;
   readonly #supervisors = new Map<string, Promise<void>>();
@@ -155,7 +156,7 @@ export class E2eFleet {
     id: string;
     cluster: ClusterClient;
     dir: string;
-    kubeconfig: string;
+    kubeconfig: ReadonlyMap<string, string>;
     watcher: ClusterWatcher;
     configs: Map<string, AgentConfig>;
     configPaths: Map<string, string>;
@@ -187,7 +188,6 @@ export class E2eFleet {
         (await core.readNamespacedServiceAccount({ namespace: id, name: 'default' }).catch(() => undefined))?.metadata,
       { timeoutMs: 30_000, intervalMs: 100 },
     );
-    const kubeconfig = await cluster.serviceAccountKubeconfig({ namespace: id, name: names.serviceAccount });
     const configs = new Map<string, AgentConfig>();
     const configPaths = new Map<string, string>();
     await mkdir(join(dir, 'config'));
@@ -199,13 +199,24 @@ export class E2eFleet {
     }
     const nodeName = (short: string): string => `${id}-${short}`;
     const entries = Object.entries(o.nodes);
-    await cluster.createNodes(
+    const created = await cluster.createNodes(
       entries.map(([short, n]) => ({
         name: nodeName(short),
         labels: { [POOL_LABEL]: `${id}-${n.pool}` },
         ...(n.taints ? { taints: [...n.taints] } : {}),
       })),
     );
+    // Each agent gets a token bound to its Node, as a pod's projected token names its node: the
+    // rendered admission policy lets an agent change its own Node only.
+    const kubeconfig = new Map<string, string>();
+    for (const [short] of entries) {
+      const node = created.find((n) => n.metadata?.name === nodeName(short))!;
+      const boundObject = { kind: 'Node' as const, name: nodeName(short), uid: node.metadata!.uid! };
+      kubeconfig.set(
+        short,
+        await cluster.serviceAccountKubeconfig({ namespace: id, name: names.serviceAccount, boundObject }),
+      );
+    }
     for (const [short, n] of entries) {
       if (n.cordoned)
         await core.patchNode({ name: nodeName(short), body: { spec: { unschedulable: true } } }, MERGE_PATCH);
@@ -280,7 +291,7 @@ export class E2eFleet {
     const p = spawnAgent({
       node: this.node(short),
       configPath: this.#configPaths.get(this.config(short).policy.name)!,
-      kubeconfigPath: this.#kubeconfig,
+      kubeconfigPath: this.#kubeconfig.get(short)!,
       hostRoot: host.root,
       nsenter: host.nsenter,
       dryRun: options.dryRun ?? false,

@@ -97,7 +97,7 @@ describe('RBAC', () => {
         resources: ['leases'],
         verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
       },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['patchwindow-hooks'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['patchwindow-notify-hooks'], verbs: ['get'] },
     ]);
   });
 
