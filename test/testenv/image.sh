@@ -4,7 +4,7 @@
 #
 #   image.sh build CONTEXT   builds CONTEXT/Dockerfile; prints the image id on the last line
 #   image.sh rootfs CONTEXT  build + the image's filesystem unpacked; prints its directory
-#   image.sh run ROOTFS [--user UID:GID] -- CMD...   runs CMD inside that filesystem
+#   image.sh run ROOTFS [--user U:G] [--bind DIR] [--env NAME] -- CMD...   runs CMD inside it
 #
 # No registry is reachable here, so the base image (the Dockerfile's NODE_IMAGE build argument,
 # normally node:24-bookworm-slim) is made from Debian packages: a minbase Debian with libstdc++6
@@ -94,40 +94,60 @@ build() {
 }
 
 rootfs() {
-  local id dir cid
+  local id dir mnt
   id=$(build "$1" | tail -n1); id=${id#sha256:}
   dir="$CACHE/rootfs/$id"
-  if [ -f "$dir/.complete" ]; then echo "$dir"; return; fi
-  rm -rf "$dir"; mkdir -p "$dir"
-  cid=$(podman_ create "$id")
-  podman_ export "$cid" | tar -C "$dir" -xf -
-  podman_ rm "$cid" >/dev/null
-  touch "$dir/.complete"
+  if [ -f "$dir.env" ]; then echo "$dir"; return; fi
+  rm -rf "$dir" "$dir.env" "$dir.user"; mkdir -p "$dir"
+  # The image's own files, as `podman export` would give them; mounting the image and copying is
+  # much faster on vfs than creating a container (a full copy) and exporting it as a tar stream.
+  mnt=$(podman_ image mount "$id")
+  cp -a "$mnt/." "$dir/"
+  podman_ image unmount "$id" >/dev/null
+  podman_ image inspect --format '{{.Config.User}}' "$id" > "$dir.user"
+  podman_ image inspect --format '{{json .Config.Labels}}' "$id" > "$dir.labels.json"
+  podman_ image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$id" | sed '/^$/d' > "$dir.env.tmp"
+  mv "$dir.env.tmp" "$dir.env"
   # Older unpacked images are of no further use.
-  find "$CACHE/rootfs" -mindepth 1 -maxdepth 1 ! -name "$id" -exec rm -rf {} + 2>/dev/null || true
+  find "$CACHE/rootfs" -mindepth 1 -maxdepth 1 ! -name "$id" ! -name "$id.*" -exec rm -rf {} + 2>/dev/null || true
   log "unpacked to $dir"
   echo "$dir"
 }
 
+# Runs CMD in the unpacked image as a container would: the image's user (or --user), its
+# environment plus the variables named with --env, /dev and /proc, a fresh /tmp (or --bind a host
+# directory at the same path, e.g. /tmp to share test files). Host network: the tests use loopback.
 run() {
   local dir=$1; shift
-  local user=""
-  if [ "${1:-}" = "--user" ]; then user=$2; shift 2; fi
-  [ "${1:-}" = "--" ] && shift
-  [ -f "$dir/.complete" ] || die "$dir is not an unpacked image (use: image.sh rootfs CONTEXT)"
-  # A private mount and PID namespace: /dev and /proc inside the image vanish with the process.
-  exec unshare --mount --pid --fork --kill-child -- /bin/sh -c '
-    d=$1; u=$2; shift 2
+  [ -f "$dir.env" ] || die "$dir is not an unpacked image (use: image.sh rootfs CONTEXT)"
+  local user; user=$(cat "$dir.user"); user=${user:-0:0}
+  local binds=() envs=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --user) user=$2; shift 2 ;;
+      --bind) binds+=("$2"); shift 2 ;;
+      --env) envs+=("$2=${!2-}"); shift 2 ;;
+      --) shift; break ;;
+      *) break ;;
+    esac
+  done
+  [ $# -gt 0 ] || die "run: no command"
+  mapfile -t image_env < "$dir.env"
+  # A private mount and PID namespace: the mounts vanish with the process, and so do its children
+  # (--kill-child: the command gets SIGTERM when this script is killed).
+  exec unshare --mount --pid --fork --kill-child=SIGTERM -- /bin/sh -c '
+    d=$1; u=$2; b=$3; shift 3
     mount --make-rprivate / && mount --rbind /dev "$d/dev" && mount -t proc proc "$d/proc" &&
       mount -t tmpfs tmpfs "$d/tmp" || exit 2
-    if [ -n "$u" ]; then exec chroot --userspec="$u" "$d" "$@"; else exec chroot "$d" "$@"; fi
-  ' sh "$dir" "$user" "$@"
+    for p in $b; do mkdir -p "$d$p" && mount --rbind "$p" "$d$p" || exit 2; done
+    exec chroot --userspec="$u" "$d" "$@"
+  ' sh "$dir" "$user" "${binds[*]}" /usr/bin/env -i "${image_env[@]}" "${envs[@]}" "$@"
 }
 
 cmd=${1:-}; shift || true
 case "$cmd" in
   build) [ $# -eq 1 ] || die "usage: image.sh build CONTEXT"; build "$1" ;;
   rootfs) [ $# -eq 1 ] || die "usage: image.sh rootfs CONTEXT"; rootfs "$1" ;;
-  run) [ $# -ge 2 ] || die "usage: image.sh run ROOTFS [--user UID:GID] -- CMD..."; run "$@" ;;
+  run) [ $# -ge 2 ] || die "usage: image.sh run ROOTFS [--user U:G] [--bind DIR] [--env NAME] -- CMD..."; run "$@" ;;
   *) die "usage: image.sh build|rootfs|run ..." ;;
 esac
