@@ -13,7 +13,8 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 # and the dev-only `node` package would fetch a second Node. Few steps on purpose: each layer is a
 # full copy on storage drivers without overlays (vfs).
 FROM ${NODE_IMAGE} AS build
-WORKDIR /src
+# The directory name is the SBOM's root component name (npm sbom reads it from there).
+WORKDIR /build/patchwindow
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .

@@ -47,6 +47,7 @@ describe('helm chart deploy/helm/patchwindow', () => {
       (err: { code: number; stdout: string; stderr: string }) => err,
     );
   const ofRelease = `app.kubernetes.io/instance=${release}`;
+  const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', cluster.info.kubeconfigPath, ...args]);
 
   beforeAll(async () => {
     const built = await run('bash', [resolve('test/testenv/build-tools.sh')], { maxBuffer: 64 * 1024 * 1024 });
@@ -157,6 +158,16 @@ describe('helm chart deploy/helm/patchwindow', () => {
     expect(upgraded.spec!.template.spec!.containers[0]!.args).toContain('--schedule=*/7 * * * *');
     expect(upgraded.metadata?.labels?.['app.kubernetes.io/instance']).toBe(release);
 
+    // An agent's marks on a Node, as they stay after a reboot (no agent pod runs here).
+    const node = uniqueName('helm-node');
+    await cluster.createNodes([
+      {
+        name: node,
+        labels: { 'patchwindow.io/reboot-required': 'true' },
+        annotations: { 'patchwindow.io/state': '{"version":1}', 'patchwindow.io/last-reboot': '2026-11-24T02:00:00Z' },
+      },
+    ]);
+
     const uninstall = await helm('uninstall', release, '-n', ns);
     expect(uninstall.stdout).toContain(`release "${release}" uninstalled`);
     expect((await apps.listNamespacedDeployment({ namespace: ns, labelSelector: ofRelease })).items).toEqual([]);
@@ -166,5 +177,24 @@ describe('helm chart deploy/helm/patchwindow', () => {
       (r) => r.metadata!.name,
     );
     expect(bindings.filter((n) => n!.startsWith(`${ns}-`))).toEqual([]);
+
+    // The cleanup NOTES.txt prints, run as printed: nothing of patchwindow is left.
+    const cleanup = install.stdout
+      .slice(install.stdout.indexOf('Uninstall:'))
+      .split('\n')
+      .filter((l) => l.startsWith('  kubectl '));
+    expect(cleanup).toHaveLength(4);
+    for (const line of cleanup) await kubectl(...line.trim().split(' ').slice(1));
+    const fleetObjects = `patchwindow.io/fleet=${fleet}`;
+    expect((await rbac.listClusterRole({ labelSelector: fleetObjects })).items).toEqual([]);
+    expect((await rbac.listClusterRoleBinding({ labelSelector: fleetObjects })).items).toEqual([]);
+    const gone = await core.readNamespace({ name: ns }).then(
+      (n) => n.metadata?.deletionTimestamp !== undefined,
+      () => true,
+    );
+    expect(gone).toBe(true);
+    const { metadata } = await core.readNode({ name: node });
+    const marks = Object.keys({ ...metadata?.labels, ...metadata?.annotations });
+    expect(marks.filter((k) => k.startsWith('patchwindow.io/'))).toEqual([]);
   });
 });

@@ -56,11 +56,13 @@ describe('the image built from the Dockerfile', () => {
     expect(labels['org.opencontainers.image.source']).toMatch(/^https:\/\//);
     const sbom = JSON.parse(await readFile(`${rootfs}/app/sbom.cdx.json`, 'utf8')) as {
       bomFormat: string;
+      metadata: { component: { name: string; version: string } };
       components: { name: string }[];
     };
     expect(sbom.bomFormat).toBe('CycloneDX');
+    expect(sbom.metadata.component).toMatchObject({ name: 'patchwindow', version });
     const names = sbom.components.map((c) => c.name);
-    expect(names).toEqual(expect.arrayContaining(['yaml', 'ajv', '@kubernetes/client-node']));
+    expect(names).toEqual(expect.arrayContaining(['ajv', 'pino', 'temporal-polyfill', '@kubernetes/client-node']));
     expect(names).not.toContain('vitest');
   });
 
