@@ -45,10 +45,10 @@ async function cli(env: Env, version: string, args: readonly string[]) {
     : ['npx', '--yes', `patchwindow@${version}`];
   return exec(file!, [...pre, ...args], { env: { ...env }, maxBuffer: 64 * 1024 * 1024 }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (err: { code?: number; stdout?: string; stderr?: string }) => ({
+    (err: { code?: number; stdout?: string; stderr?: string; message?: string }) => ({
       code: typeof err.code === 'number' ? err.code : 2,
       stdout: err.stdout ?? '',
-      stderr: err.stderr ?? String(err),
+      stderr: err.stderr ?? err.message ?? 'the patchwindow command could not be started',
     }),
   );
 }
@@ -76,7 +76,7 @@ async function postComment(env: Env, body: string, out: (s: string) => void): Pr
       throw new Error(
         `${method} ${path}: ${res.status} ${res.statusText} (a pull request from a fork gets a read-only token; give the job pull-requests: write)`,
       );
-    return res.json() as Promise<unknown>;
+    return res.json();
   };
   const issue = `/repos/${env.GITHUB_REPOSITORY}/issues`;
   for (let page = 1; ; page++) {
