@@ -81,15 +81,33 @@ base_image() {
   echo "$tag"
 }
 
+# Every file of the build context that git knows or would track (tests included: over-inclusive,
+# never stale). Outside a git checkout there is no key and the image is always rebuilt.
+context_key() {
+  git -C "$1" rev-parse --is-inside-work-tree >/dev/null 2>&1 || { date +%s%N; return; }
+  (cd "$1" && git ls-files -co --exclude-standard -z | sort -z | xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-16)
+}
+
 build() {
-  local ctx=$1 base
+  local ctx=$1 base key tag
   [ -f "$ctx/Dockerfile" ] || die "no Dockerfile in $ctx"
   need_tools
   base=$(base_image "$ctx")
-  log "building $ctx/Dockerfile on $base (layers cached in $CACHE)"
+  key=$(context_key "$ctx")
+  tag="localhost/patchwindow:ctx-$key-$(echo "$base" | sha256sum | cut -c1-8)"
+  if podman_ image exists "$tag"; then podman_ image inspect --format '{{.Id}}' "$tag"; return; fi
+  exec 7>"$CACHE/.build.lock"; flock 7
+  if podman_ image exists "$tag"; then podman_ image inspect --format '{{.Id}}' "$tag"; return; fi
+  log "building $ctx/Dockerfile on $base (once per content of the build context)"
   # chroot isolation: no user namespace or cgroup setup, which this kind of machine refuses.
-  podman_ build --pull=never --isolation chroot --layers --network host --build-arg "NODE_IMAGE=$base" \
-    --iidfile "$CACHE/last.iid" -t localhost/patchwindow:test "$ctx" >&2
+  # --layers=false: on vfs every intermediate layer is a full copy of the file system (gigabytes
+  # per build); the whole image is cached instead, keyed by the context's content.
+  podman_ build --pull=never --isolation chroot --layers=false --network host --build-arg "NODE_IMAGE=$base" \
+    --iidfile "$CACHE/last.iid" -t "$tag" "$ctx" >&2
+  # Only the base and this image are worth keeping.
+  podman_ images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/patchwindow:ctx-' | grep -vxF "$tag" |
+    xargs -r podman "${STORAGE[@]}" rmi -f >/dev/null 2>&1 || true
+  podman_ image prune -f >/dev/null 2>&1 || true
   cat "$CACHE/last.iid"
 }
 
