@@ -5,11 +5,12 @@
 // ServiceAccount token (no kubelet runs pods here) and applies a loopback git repository.
 import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 import {
   createPolicyRepo,
@@ -85,6 +86,25 @@ describe('helm chart deploy/helm/patchwindow', () => {
       const out = await helm('template', release, CHART, '-n', 'patchwindow', '-f', join(VALUES, file), ...extra);
       expect(out.stderr).toBe('');
       await expect(out.stdout).toMatchFileSnapshot(resolve('test/snapshots/helm', file));
+    }
+  });
+
+  it('grants exactly the rules of the kustomize kit (deploy/reconciler/rbac.yaml), so the two cannot drift', async () => {
+    const out = await helm('template', release, CHART, '-n', 'patchwindow', '-f', join(VALUES, 'gitops-minimal.yaml'));
+    const rulesOf = (docs: Record<string, unknown>[], kind: string, suffix: string) =>
+      docs.find((d) => d.kind === kind && String((d.metadata as { name: string }).name).endsWith(suffix))?.rules;
+    const chart = parseAllDocuments(out.stdout).map((d) => d.toJS() as Record<string, unknown>);
+    const kit = parseAllDocuments(await readFile(resolve('deploy/reconciler/rbac.yaml'), 'utf8')).map(
+      (d) => d.toJS() as Record<string, unknown>,
+    );
+    for (const [kind, suffix] of [
+      ['ClusterRole', '-agent-rights'],
+      ['ClusterRole', '-fleet'],
+      ['Role', '-reconciler'],
+    ] as const) {
+      const rules = rulesOf(chart, kind, suffix);
+      expect(rules, `${kind} *${suffix}`).toBeDefined();
+      expect(rules, `${kind} *${suffix}`).toEqual(rulesOf(kit, kind, suffix));
     }
   });
 
