@@ -6,15 +6,17 @@ import { UsageError } from '../policy/errors.ts';
 import { requestProblem } from './cluster-errors.ts';
 import { statusOf } from './errors.ts';
 
-/** 'exists', 'created', or 'unknown' (this identity may not read namespaces; leader election will tell). */
+/**
+ * 'exists', 'created', or 'unknown': this identity may not read namespaces, or the API server is not
+ * reachable yet (leader election retries and logs why; /readyz stays 503 meanwhile).
+ */
 export async function ensureNamespace(kc: KubeConfig, name: string): Promise<'exists' | 'created' | 'unknown'> {
   const core = kc.makeApiClient(CoreV1Api);
   try {
     await core.readNamespace({ name });
     return 'exists';
   } catch (err: unknown) {
-    if (statusOf(err) === 403) return 'unknown';
-    if (statusOf(err) !== 404) throw err;
+    if (statusOf(err) !== 404) return 'unknown';
   }
   try {
     await core.createNamespace({ body: { metadata: { name } } });
