@@ -81,11 +81,20 @@ base_image() {
   echo "$tag"
 }
 
-# Every file of the build context that git knows or would track (tests included: over-inclusive,
-# never stale). Outside a git checkout there is no key and the image is always rebuilt.
+# The files of the build context (git's view of the checkout less the .dockerignore patterns), by
+# content. Outside a git checkout there is no key and the image is always rebuilt.
 context_key() {
   git -C "$1" rev-parse --is-inside-work-tree >/dev/null 2>&1 || { date +%s%N; return; }
-  (cd "$1" && git ls-files -co --exclude-standard -z | sort -z | xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-16)
+  local excludes=()
+  if [ -f "$1/.dockerignore" ]; then
+    while IFS= read -r p; do
+      p=${p%/}
+      case "$p" in '' | '#'* | '!'*) continue ;; esac
+      excludes+=(":(exclude,glob)$p" ":(exclude,glob)$p/**")
+    done < "$1/.dockerignore"
+  fi
+  (cd "$1" && git ls-files -co --exclude-standard -z -- . "${excludes[@]}" | sort -z |
+    xargs -0 sha256sum 2>/dev/null | sha256sum | cut -c1-16)
 }
 
 build() {
