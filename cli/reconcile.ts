@@ -68,6 +68,7 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
     import('../io/clock.ts'),
     import('../policy/errors.ts'),
   ]);
+  const { ensureNamespace } = await import('../kube/namespace.ts');
   const cron = validateDetailed(opts.schedule);
   if (!cron.valid) {
     throw new errors.UsageError(
@@ -99,6 +100,8 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
     },
   });
   const log = createReconcilerLog({ level: opts.logLevel, secrets: () => source.knownSecrets() });
+  if ((await ensureNamespace(kc, namespace)) === 'created')
+    log.info({ namespace }, `created namespace ${namespace} for the leader Lease and status (it did not exist)`);
   const podIp = io.env.POD_IP;
   const controller = await startController({
     kc,

@@ -103,6 +103,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     onError: (m) => log.warn({}, m),
   });
   let stopping = false;
+  let cyclesDone = 0;
 
   const load = async () => {
     try {
@@ -129,6 +130,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       );
       return;
     }
+    cyclesDone++;
     metrics.observeCycle(result, endMs - startMs, endMs);
     logResult(log, result, endMs - startMs);
     await status.record(result, endMs);
@@ -154,11 +156,17 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       reason: `a cycle has run for ${Math.round((clock.now() - since) / 1000)}s (limit ${o.maxCycleMs / 1000}s); it is stuck`,
     };
   };
+  // Ready: leading with a first cycle finished, or following a live leader. Not merely "the API
+  // answered": an election that keeps failing (e.g. a missing namespace) must not look healthy.
   const ready = (): Probe => {
+    const elector = started.elector;
     if (stopping) return { ok: false, reason: 'shutting down' };
-    if (!started.elector?.reachedApi)
+    if (!elector?.reachedApi)
       return { ok: false, reason: 'the Kubernetes API server has not answered leader election yet' };
-    return { ok: true };
+    if (elector.isLeader)
+      return cyclesDone > 0 ? { ok: true } : { ok: false, reason: 'leading; the first cycle has not finished yet' };
+    if (elector.following) return { ok: true };
+    return { ok: false, reason: 'neither leading nor following a leader yet (see the log for leader election errors)' };
   };
   const http = reconcilerHttpServer({
     registry: metrics.registry,

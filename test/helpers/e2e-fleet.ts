@@ -150,6 +150,8 @@ export class E2eFleet {
   #closed = false;
   /** Entry script of the agents started from now on (default bin/patchwindow.js, the sources). */
   agentBin: string | undefined;
+  /** When set, agents run through this command (see AgentProcessOptions.launcher). */
+  agentLauncher: { readonly file: string; readonly args: readonly string[] } | undefined;
 
   private constructor(init: {
     o: E2eFleetOptions;
@@ -296,6 +298,7 @@ export class E2eFleet {
       nsenter: host.nsenter,
       dryRun: options.dryRun ?? false,
       ...(this.agentBin !== undefined ? { bin: this.agentBin } : {}),
+      ...(this.agentLauncher !== undefined ? { launcher: this.agentLauncher } : {}),
     });
     const list = this.processes.get(short) ?? [];
     list.push(p);
