@@ -55,6 +55,26 @@ describe('patchwindow import-kured', () => {
     expect(await readFile(join(dir, 'out2/policies/kured.yaml'), 'utf8')).not.toContain('systemctl');
   });
 
+  it('a sentinel command goes to the install settings by name, and the import validates against them', async () => {
+    const values = join(dir, 'sentinel.values.yaml');
+    await writeFile(
+      values,
+      'configuration:\n  useRebootSentinelHostPath: false\n  rebootSentinelCommand: "sh -c \'! needs-restarting -r\'"\n',
+    );
+    const run = await runCli(['import-kured', values, '--out', 'out-sentinel'], { cwd: dir });
+    expect(run.stderr).toBe(
+      `${join(dir, 'out-sentinel/policies')}: valid — fleet kured, 1 policy (0 errors, 0 warnings)\n`,
+    );
+    expect(run.code).toBe(0);
+    expect(await readFile(join(dir, 'out-sentinel/install-settings.yaml'), 'utf8')).toContain(
+      'sentinel:\n    kured: [ /usr/bin/env, sh, -c, "! needs-restarting -r" ]',
+    );
+    expect(await readFile(join(dir, 'out-sentinel/policies/kured.yaml'), 'utf8')).toContain('sentinelCommand: kured');
+    const settings = join(dir, 'out-sentinel/install-settings.yaml');
+    const validate = await runCli(['validate', join(dir, 'out-sentinel/policies'), '--install-settings', settings]);
+    expect(validate.code).toBe(0);
+  });
+
   it('exits 1 and writes nothing when a setting has no counterpart, unless --allow-unmapped', async () => {
     const values = join(dir, 'unmapped.values.yaml');
     await writeFile(values, 'configuration:\n  lockReleaseDelay: 30m\n');

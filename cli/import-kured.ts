@@ -88,7 +88,10 @@ export async function runImportKured(io: CliIo, files: readonly string[], opts: 
   await writeFresh(written.policy, texts.policy);
   if (texts.install !== undefined) await writeFresh(written.install, texts.install);
   // What was written is checked by validate itself, as a user would run it.
-  const valid = await runValidate(io, [policies], { format: 'text' });
+  const valid = await runValidate(io, [policies], {
+    format: 'text',
+    ...(texts.install !== undefined ? { installSettings: written.install } : {}),
+  });
   const shown = (p: string): string => relative(io.cwd, p) || p;
   io.stdout(
     formatReport(result, {
