@@ -16,6 +16,7 @@ import type { AgentMetricsCalls } from './adapters/metrics.ts';
 import { policyNotifier } from './adapters/notify.ts';
 import { prometheusAlerts } from './adapters/prometheus.ts';
 import { systemClock } from '../io/clock.ts';
+import { checkSentinelMount } from './adapters/sentinel-mount.ts';
 import { readAgentConfig } from './config-file.ts';
 import { createAgentLog } from './log.ts';
 import { runAgent } from './loop.ts';
@@ -78,6 +79,8 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
   const send = (m: WorkerMessage): void => o.supervisor.send(m);
   const metrics = metricsOverChannel(send);
   const onWatchError = (err: unknown): void => log.warn({ err: messageOf(err) }, 'watch failed; reconnecting');
+  const events = new KubeEvents(kc, { onError: (message) => log.warn({}, message) });
+  await reportSentinelMount(config, o, events, metrics, log);
   const { nodes, ownNode } = remembering(new KubeNodes(kc, { onWatchError }), o.nodeName);
   const events = new KubeEvents(kc, { onError: (message) => log.warn({}, message) });
   try {
@@ -110,6 +113,28 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
   } finally {
     log.flush();
   }
+}
+
+/** Checks at start that the sentinel's directory is the host's; when not: an Event, a metric and an error line. */
+async function reportSentinelMount(
+  config: AgentConfig,
+  o: AgentWorkerOptions,
+  events: KubeEvents,
+  metrics: AgentMetricsCalls,
+  log: Log,
+): Promise<void> {
+  const file = config.policy.reboot.sentinelFile;
+  if (file === null) return;
+  const mount = await checkSentinelMount({
+    hostRoot: o.hostRoot,
+    sentinelFile: file,
+    ...(o.env.PATCHWINDOW_HOST_FS ? { hostFs: o.env.PATCHWINDOW_HOST_FS } : {}),
+  });
+  metrics.setSentinelMount(mount.kind !== 'wrong');
+  if (mount.kind === 'unknown') log.warn({}, `sentinel mount not checked: ${mount.message}`);
+  if (mount.kind !== 'wrong') return;
+  log.error({ sentinelMount: 'wrong' }, mount.message);
+  await events.record(o.nodeName, { type: 'Warning', reason: 'SentinelMountWrong', message: mount.message });
 }
 
 /** What the supervisor needs of the checked config. */

@@ -26,6 +26,8 @@ export interface AgentObserver {
   failed(kind: 'drain' | 'reboot'): void;
   /** A port call failed; the agent retries with back-off. */
   error(operation: string, message: string): void;
+  /** Reboot debt as the Node records it: pending since, last reboot, and the policy's limit. */
+  debt?(pendingSinceMs: number | null, lastRebootMs: number | null, maxPendingMs: number | null): void;
   /**
    * The loop decided its next action and will decide again by `nextByMs` (after a wait or a drain,
    * else at once, give or take one step's port calls). The liveness probe fails when it does not.
@@ -70,5 +72,7 @@ export function safely(o: AgentObserver): AgentObserver {
     failed: (kind) => guard(() => o.failed(kind)),
     error: (operation, message) => guard(() => o.error(operation, message)),
     progress: (nextByMs) => guard(() => o.progress?.(nextByMs)),
+    debt: (pendingSinceMs, lastRebootMs, maxPendingMs) =>
+      guard(() => o.debt?.(pendingSinceMs, lastRebootMs, maxPendingMs)),
   };
 }

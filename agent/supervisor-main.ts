@@ -2,6 +2,7 @@
 // host adapter's sentinel check and the system clock. Only light modules: this is the process that
 // stays up on every node (docs/decisions/0006-light-idle-agent.md).
 import { createHost } from './adapters/host.ts';
+import { checkSentinelMount } from './adapters/sentinel-mount.ts';
 import { workerProcesses } from './adapters/worker-process.ts';
 import { systemClock } from '../io/clock.ts';
 import { supervise } from './supervisor.ts';
@@ -37,6 +38,15 @@ export function agentMain(o: AgentMainOptions): Promise<number> {
     }),
     sentinel: (settings) =>
       createHost({ ...settings.reboot, hostRoot, ...(nsenterPath !== undefined ? { nsenterPath } : {}) }),
+    // PATCHWINDOW_HOST_FS: where the host's own root is seen (default /proc/1/root; tests give their fake host).
+    checkMount: (settings) =>
+      settings.reboot.sentinelFile === null
+        ? Promise.resolve({ kind: 'ok' as const })
+        : checkSentinelMount({
+            hostRoot,
+            sentinelFile: settings.reboot.sentinelFile,
+            ...(o.env.PATCHWINDOW_HOST_FS ? { hostFs: o.env.PATCHWINDOW_HOST_FS } : {}),
+          }),
     clock: systemClock,
     signal: o.signal,
   });

@@ -14,6 +14,7 @@ import { formatDuration } from '../policy/duration.ts';
 import { IoError, messageOf, PolicyError } from '../policy/errors.ts';
 import { agentHttpServer, type AgentHttpServer } from './adapters/http.ts';
 import { createAgentMetrics, type AgentMetrics } from './adapters/metrics.ts';
+import type { MountCheck } from './adapters/sentinel-mount.ts';
 import { createAgentLog, type AgentProcessLog } from './log.ts';
 import type { Host } from './ports.ts';
 import type { Clock } from '../policy/clock.ts';
@@ -52,6 +53,8 @@ export interface SupervisorOptions {
   readonly launcher: WorkerLauncher;
   /** The sentinel check for the settings a worker checked (the host adapter's). */
   readonly sentinel: (settings: WorkerSettings) => Pick<Host, 'rebootRequired'>;
+  /** Whether the sentinel's directory is the host's (adapters/sentinel-mount.ts); default: not checked. */
+  readonly checkMount?: (settings: WorkerSettings) => Promise<MountCheck>;
   readonly clock: Clock;
   /** Writes one log line (default stdout). */
   readonly writeLog?: (line: string) => void;
@@ -94,6 +97,8 @@ class Supervisor {
   #server: AgentHttpServer | undefined;
   readonly #liveness: Liveness;
   #crashes = 0;
+  /** The sentinel mount was checked (once per process: mounts do not change under a running pod). */
+  #mountChecked = false;
 
   constructor(o: SupervisorOptions) {
     this.#o = o;
@@ -229,6 +234,18 @@ class Supervisor {
     const o = this.#o;
     const settings = this.#settings!;
     const sentinel = o.sentinel(settings);
+    if (!this.#mountChecked && o.checkMount) {
+      this.#mountChecked = true;
+      const mount = await o.checkMount(settings);
+      this.#metrics!.setSentinelMount(mount.kind !== 'wrong');
+      if (mount.kind === 'unknown') this.#log.warn({}, `sentinel mount not checked: ${mount.message}`);
+      if (mount.kind === 'wrong') {
+        // A worker records the SentinelMountWrong Event (the supervisor has no API client); it
+        // checks the mount itself at its start.
+        this.#log.error({ sentinelMount: 'wrong' }, mount.message);
+        return;
+      }
+    }
     while (!o.signal.aborted) {
       let required: boolean | null;
       try {

@@ -47,5 +47,7 @@ export function processObserver(metrics: AgentMetricsCalls, liveness: Liveness, 
     // The loop logs every failed call itself, with the back-off.
     error() {},
     progress: (nextByMs) => liveness.progressed(nextByMs),
+    debt: (pendingSinceMs, lastRebootMs, maxPendingMs) =>
+      metrics.setDebt({ pendingSinceMs, lastRebootMs, maxPendingMs }),
   };
 }

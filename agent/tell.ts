@@ -4,6 +4,7 @@
 import { messageOf } from '../policy/errors.ts';
 import type { BlockReason } from './core/blockers.ts';
 import type { Action, Facts, Tell, WaitReason } from './core/facts.ts';
+import { REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION } from '../policy/keys.ts';
 import type { NodeEvent } from '../kube/ports.ts';
 import type { Runtime } from './runtime.ts';
 import type { Phase } from '../policy/state.ts';
@@ -32,8 +33,11 @@ export interface Teller {
 }
 
 /** A Teller for one agent process (it remembers what it told, to tell only changes). */
-export function createTeller(rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'observer' | 'dryRun'>): Teller {
+export function createTeller(
+  rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'observer' | 'dryRun' | 'config'>,
+): Teller {
   let phase: Phase | null | undefined;
+  let debtKey: string | undefined;
   let blockedKey: string | undefined;
   let waitKey: string | undefined;
   let looping = false;
@@ -82,6 +86,21 @@ export function createTeller(rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'o
       }
     },
     decided(action, facts) {
+      // Reboot debt from what the Node records (it outlives this process): for the metrics and alerts.
+      if (facts.node !== null) {
+        const required = facts.node.labels[REBOOT_REQUIRED_LABEL] === 'true';
+        const since = required ? Date.parse(facts.node.annotations[REBOOT_REQUIRED_SINCE_ANNOTATION] ?? '') : null;
+        const debt = [
+          since === null || Number.isNaN(since) ? null : since,
+          facts.lastReboot?.atMs ?? null,
+          rt.config.policy.maxPendingMs,
+        ] as const;
+        const key = JSON.stringify(debt);
+        if (key !== debtKey) {
+          debtKey = key;
+          rt.observer.debt?.(...debt);
+        }
+      }
       const current = facts.state.kind === 'ok' ? facts.state.state.phase : null;
       if (current !== phase) {
         phase = current;

@@ -46,6 +46,20 @@ export async function runApply(io: CliIo, paths: readonly string[], opts: ApplyC
   io.stderr(
     `${result.created.length} created, ${result.configured.length} changed, ${result.unchanged.length} unchanged, ${result.pruned.length} pruned${suffix}\n`,
   );
+  // What was applied, checked against the cluster's nodes: a typo in poolLabel or nodePools applies
+  // fine and would otherwise go unnoticed.
+  const { listClusterNodes } = await import('../reconciler/gitops/cluster-nodes.ts');
+  const { computeCoverage } = await import('../reconciler/plan/coverage.ts');
+  const { findingsOf } = await import('../reconciler/plan/coverage-check.ts');
+  try {
+    const nodes = await listClusterNodes(kc);
+    for (const f of findingsOf(compiled, computeCoverage(objects, nodes), nodes))
+      io.stderr(`patchwindow: warning: ${f.message}\n`);
+  } catch (err: unknown) {
+    io.stderr(
+      `patchwindow: warning: the nodes could not be read, so coverage was not checked: ${clusterError(err, kc.getCurrentCluster()?.server ?? 'of the kubeconfig').message}\n`,
+    );
+  }
   return 0;
 }
 

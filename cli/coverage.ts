@@ -1,8 +1,10 @@
 // `patchwindow coverage [PATH...] --nodes FILE`: for every node of a cluster, the policy and DaemonSet
 // that will run on it, found by evaluating the rendered objects. Exit 1 when a node has no agent
-// (unless --allow-uncovered) or two.
+// (unless --allow-uncovered) or two, and when a policy, a named pool or the pool label matches no
+// node (unless --allow-empty).
 import { Option } from 'commander';
 import { compileFleet } from '../reconciler/render/compile.ts';
+import { findingsOf, type CoverageFinding } from '../reconciler/plan/coverage-check.ts';
 import { computeCoverage, type CoverageReport, type NodeCoverage } from '../reconciler/plan/coverage.ts';
 import { renderObjects } from '../reconciler/render/render.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
@@ -14,6 +16,7 @@ import { withInstallOptions, type InstallOptions } from './install.ts';
 export interface CoverageOptions extends InstallOptions {
   readonly nodes: string;
   readonly allowUncovered?: boolean;
+  readonly allowEmpty?: boolean;
   readonly format: 'text' | 'json';
 }
 
@@ -25,8 +28,9 @@ function why(n: NodeCoverage): string {
 }
 
 /** The report as JSON for tools: stable field names, nodes sorted by name. */
-export function coverageJson(report: CoverageReport): unknown {
+export function coverageJson(report: CoverageReport, findings: readonly CoverageFinding[] = []): unknown {
   return {
+    findings,
     nodes: report.nodes.map((n) => ({
       name: n.node,
       policy: n.daemonSets.length === 1 ? n.daemonSets[0]!.policy : null,
@@ -38,7 +42,7 @@ export function coverageJson(report: CoverageReport): unknown {
   };
 }
 
-export function coverageText(report: CoverageReport): string {
+export function coverageText(report: CoverageReport, findings: readonly CoverageFinding[] = []): string {
   const rows = report.nodes.map((n) => [
     n.node,
     n.daemonSets.map((d) => d.policy).join(', ') || '-',
@@ -48,16 +52,23 @@ export function coverageText(report: CoverageReport): string {
   const covered = report.nodes.length - report.uncovered.length - report.doubleCovered.length;
   return (
     formatTable(['NODE', 'POLICY', 'DAEMONSET', 'PROBLEM'], rows) +
-    `\n${report.nodes.length} nodes: ${covered} covered once, ${report.uncovered.length} uncovered, ${report.doubleCovered.length} covered twice\n`
+    `\n${report.nodes.length} nodes: ${covered} covered once, ${report.uncovered.length} uncovered, ${report.doubleCovered.length} covered twice\n` +
+    findings.map((f) => `problem: ${f.message}\n`).join('')
   );
 }
 
 export async function runCoverage(io: CliIo, paths: readonly string[], opts: CoverageOptions): Promise<number> {
   const nodes = await readNodesFile(io, opts.nodes);
   const set = await loadPolicySet(io, paths, { quietWarnings: true, install: opts });
-  const objects = renderObjects(compileFleet(set)).map((r) => r.object);
+  const compiled = compileFleet(set);
+  const objects = renderObjects(compiled).map((r) => r.object);
   const report = computeCoverage(objects, nodes);
-  io.stdout(opts.format === 'json' ? `${JSON.stringify(coverageJson(report), null, 2)}\n` : coverageText(report));
+  const findings = findingsOf(compiled, report, nodes);
+  io.stdout(
+    opts.format === 'json'
+      ? `${JSON.stringify(coverageJson(report, findings), null, 2)}\n`
+      : coverageText(report, findings),
+  );
   if (report.doubleCovered.length > 0) {
     io.stderr(
       `patchwindow: ${report.doubleCovered.length} node(s) would run two agents: ${report.doubleCovered.join(', ')}; this is a bug in render, please report it\n`,
@@ -70,6 +81,12 @@ export async function runCoverage(io: CliIo, paths: readonly string[], opts: Cov
     );
     return 1;
   }
+  if (findings.length > 0 && !opts.allowEmpty) {
+    io.stderr(
+      `patchwindow: ${findings.length} coverage problem(s): a policy, pool or pool label matches no node (see above); fix the policies, or pass --allow-empty if that is intended\n`,
+    );
+    return 1;
+  }
   return 0;
 }
 
@@ -79,6 +96,7 @@ export const registerCoverage: RegisterCommand = (root, io, run) => {
     .argument('[paths...]', 'policy files or directories; default .')
     .requiredOption('--nodes <file>', 'output of kubectl get nodes -o yaml (or -o json): a List, NodeList or Node')
     .option('--allow-uncovered', 'exit 0 even when some nodes get no agent')
+    .option('--allow-empty', 'exit 0 even when a policy, a named pool or the pool label matches no node')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action((paths: string[], opts: CoverageOptions) => run(runCoverage(io, paths, opts)));
 };

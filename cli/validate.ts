@@ -4,17 +4,26 @@ import { checkSources } from '../reconciler/validate/validate.ts';
 import { Option } from 'commander';
 import type { CliIo, Format, RegisterCommand } from './io.ts';
 import { readInstallSettings, withInstallOptions, type InstallOptions } from './install.ts';
+import { readNodesFile } from './nodesfile.ts';
 import { pathsOrDefault, printDiagnostics, summary } from './policies.ts';
 
-export async function runValidate(
-  io: CliIo,
-  paths: readonly string[],
-  opts: { format: Format } & InstallOptions,
-): Promise<number> {
+export interface ValidateCommandOptions extends InstallOptions {
+  readonly format: Format;
+  readonly nodes?: string;
+  readonly allowEmpty?: boolean;
+}
+
+export async function runValidate(io: CliIo, paths: readonly string[], opts: ValidateCommandOptions): Promise<number> {
   const install = await readInstallSettings(io, opts);
   const where = pathsOrDefault(paths);
+  const nodes = opts.nodes === undefined ? undefined : await readNodesFile(io, opts.nodes);
   const loaded = await loadSources(where);
-  const { diagnostics, policySet: set } = checkSources(loaded, { nowMs: io.now(), origin: where.join(', '), install });
+  const { diagnostics, policySet: set } = checkSources(loaded, {
+    nowMs: io.now(),
+    origin: where.join(', '),
+    install,
+    ...(nodes ? { nodes, allowEmpty: opts.allowEmpty ?? false } : {}),
+  });
   printDiagnostics(io, diagnostics, opts.format);
   if (opts.format === 'text') {
     io.stderr(
@@ -31,7 +40,10 @@ export const registerValidate: RegisterCommand = (root, io, run) => {
     .description('check policy files; one line per problem: FILE:LINE:COL: SEVERITY: FIELD: message')
     .argument('[paths...]', 'policy files or directories (their .yaml/.yml files); default .')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
-    .action((paths: string[], opts: { format: 'text' | 'json' | 'github' } & InstallOptions) =>
-      run(runValidate(io, paths, opts)),
-    );
+    .option(
+      '--nodes <file>',
+      'output of kubectl get nodes -o yaml: also report a policy, pool or pool label that matches no node',
+    )
+    .option('--allow-empty', 'with --nodes: report those as warnings, not errors')
+    .action((paths: string[], opts: ValidateCommandOptions) => run(runValidate(io, paths, opts)));
 };

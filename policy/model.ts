@@ -135,6 +135,8 @@ export interface RebootSettings {
   readonly sentinelFile: string | null;
   readonly sentinelCommand: readonly string[] | null;
   readonly loopBackoffMs: number;
+  /** How long the reboot command waits for the drain and reboot notifications (delivered or given up). */
+  readonly notifyTimeoutMs: number;
 }
 
 export type NotifyEvent = 'drain' | 'reboot' | 'done' | 'failed';
@@ -153,6 +155,8 @@ export interface PolicyModel {
   readonly membership: Membership;
   readonly budget: Budget;
   readonly schedule: Schedule;
+  /** A node needing a reboot longer than this is overdue (report, alerts); null: no limit. */
+  readonly maxPendingMs: number | null;
   readonly blockers: Blockers;
   readonly drain: DrainSettings;
   readonly reboot: RebootSettings;

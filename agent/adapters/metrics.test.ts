@@ -61,6 +61,8 @@ describe('metrics', () => {
     m.countFailure('drain');
     m.countFailure('drain');
     m.countNotificationFailure('slack');
+    m.setDebt({ pendingSinceMs: 1_780_000_000_000, lastRebootMs: 1_770_000_000_000, maxPendingMs: 14 * 86_400_000 });
+    m.setSentinelMount(false);
     const text = await scrape(await serve(m));
     for (const line of [
       `patchwindow_reboot_required{${n}} 1`,
@@ -80,6 +82,10 @@ describe('metrics', () => {
       `patchwindow_reboots_total{${n}} 1`,
       `patchwindow_failures_total{${n},reason="drain"} 2`,
       `patchwindow_notification_failures_total{${n},format="slack"} 1`,
+      `patchwindow_reboot_pending_since_timestamp_seconds{${n}} 1780000000`,
+      `patchwindow_last_reboot_timestamp_seconds{${n}} 1770000000`,
+      `patchwindow_reboot_max_pending_seconds{${n}} 1209600`,
+      `patchwindow_sentinel_mount_ok{${n}} 0`,
     ]) {
       expect(text).toContain(`\n${line}\n`);
     }

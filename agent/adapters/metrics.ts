@@ -43,6 +43,21 @@ export interface AgentMetricsCalls {
   countFailure(reason: string): void;
   /** patchwindow_notification_failures_total: a notification was given up. */
   countNotificationFailure(format: string): void;
+  /**
+   * Reboot debt: patchwindow_reboot_pending_since_timestamp_seconds (when the node started needing
+   * its reboot; null: it does not), patchwindow_last_reboot_timestamp_seconds (the last reboot
+   * patchwindow completed; null: unknown) and patchwindow_reboot_max_pending_seconds (the policy's
+   * maxPendingDays; null: no limit).
+   */
+  setDebt(debt: RebootDebt): void;
+  /** patchwindow_sentinel_mount_ok: the sentinel's directory is the host's (false: the check found it is not). */
+  setSentinelMount(ok: boolean): void;
+}
+
+export interface RebootDebt {
+  readonly pendingSinceMs: number | null;
+  readonly lastRebootMs: number | null;
+  readonly maxPendingMs: number | null;
 }
 
 /** The series and their text for /metrics. */
@@ -63,6 +78,8 @@ export const METRIC_CALLS = Object.keys({
   countReboot: null,
   countFailure: null,
   countNotificationFailure: null,
+  setDebt: null,
+  setSentinelMount: null,
 } satisfies Record<keyof AgentMetricsCalls, null>) as (keyof AgentMetricsCalls)[];
 
 export const IDLE_PHASE = 'idle';
@@ -110,6 +127,22 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     name: 'patchwindow_notification_failures_total',
     help: 'Notifications given up after retries, by format.',
   });
+  const pendingSince = gauge({
+    name: 'patchwindow_reboot_pending_since_timestamp_seconds',
+    help: 'Unix time since which the node needs a reboot (0: it does not). Alert on time() minus it.',
+  });
+  const lastReboot = gauge({
+    name: 'patchwindow_last_reboot_timestamp_seconds',
+    help: 'Unix time of the last reboot patchwindow completed on the node (0: none known since the agent started).',
+  });
+  const maxPending = gauge({
+    name: 'patchwindow_reboot_max_pending_seconds',
+    help: "The policy's maxPendingDays in seconds: a reboot pending longer is overdue (0: no limit).",
+  });
+  const sentinelMount = gauge({
+    name: 'patchwindow_sentinel_mount_ok',
+    help: "The sentinel's directory is the host's: 1; 0: the agent found it is not (wrong or empty mount), so it cannot see a required reboot.",
+  });
   const families: Family[] = [
     rebootRequired,
     phase,
@@ -120,6 +153,10 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     reboots,
     failures,
     notifyFailures,
+    pendingSince,
+    lastReboot,
+    maxPending,
+    sentinelMount,
   ];
   if (options.processMetrics ?? true) families.push(...processFamilies());
 
@@ -135,6 +172,8 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
 
   rebootRequired.set(base, 0);
   rebootLoop.set(base, 0);
+  for (const g of [pendingSince, lastReboot, maxPending]) g.set(base, 0);
+  sentinelMount.set(base, 1);
   reboots.inc(base, 0);
   slotWait.zero(base);
   drainDuration.zero(base);
@@ -153,5 +192,13 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     countReboot: () => reboots.inc(base),
     countFailure: (reason) => failures.inc({ ...base, reason }),
     countNotificationFailure: (format) => notifyFailures.inc({ ...base, format }),
+    setDebt(debt) {
+      const seconds = (ms: number | null) => (ms === null ? 0 : ms / 1000);
+      pendingSince.set(base, seconds(debt.pendingSinceMs));
+      // A reboot once known stays known: a worker that has not read it yet must not erase it.
+      if (debt.lastRebootMs !== null) lastReboot.set(base, seconds(debt.lastRebootMs));
+      maxPending.set(base, seconds(debt.maxPendingMs));
+    },
+    setSentinelMount: (ok) => sentinelMount.set(base, ok ? 1 : 0),
   };
 }

@@ -13,6 +13,10 @@ export type Budget =
       kind: "percent";
       percent: number;
     };
+/**
+ * Milliseconds.
+ */
+export type Ms = number;
 export type BlackoutBound =
   | {
       kind: "date";
@@ -26,10 +30,6 @@ export type BlackoutBound =
       kind: "instant";
       epochMs: number;
     };
-/**
- * Milliseconds.
- */
-export type Ms = number;
 
 /**
  * The compiled configuration of one policy's agents, written by `patchwindow render` into the policy's ConfigMap and validated by the agent before it does anything. Not written by hand.
@@ -82,6 +82,10 @@ export interface PolicyModel {
         priority: number;
       };
   budget: Budget;
+  /**
+   * A node needing a reboot longer than this is overdue; null: no limit.
+   */
+  maxPendingMs: Ms | null;
   schedule: Schedule;
   blockers: {
     pods: {
@@ -116,6 +120,7 @@ export interface PolicyModel {
     sentinelFile: string | null;
     sentinelCommand: null | string[];
     loopBackoffMs: Ms;
+    notifyTimeoutMs: Ms;
   };
   notifications: {
     format: "slack" | "teams" | "webhook" | "url";

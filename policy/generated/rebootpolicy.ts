@@ -41,6 +41,10 @@ export type Duration5 = string;
  * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
  */
 export type Duration6 = string;
+/**
+ * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
+ */
+export type Duration7 = string;
 
 /**
  * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
@@ -116,6 +120,10 @@ export interface RebootPolicySpec {
    * An instant with offset (`2026-12-01T00:00:00Z`): no reboot starts before it.
    */
   pausedUntil?: string;
+  /**
+   * How many days a node may need a reboot before it counts as overdue: `patchwindow report` marks it, and the bundled PrometheusRule (deploy/monitoring/) alerts. No limit when omitted.
+   */
+  maxPendingDays?: number;
   blockers?: Blockers;
   drain?: Drain;
   reboot?: Reboot;
@@ -323,6 +331,7 @@ export interface Reboot {
    */
   sentinelCommand?: string;
   loopBackoff?: Duration6;
+  notifyTimeout?: Duration7;
 }
 /**
  * One webhook.

@@ -14,6 +14,7 @@ import type { Log } from '../../io/log.ts';
 import type { Clock } from '../../policy/clock.ts';
 import { IoError, messageOf, UsageError } from '../../policy/errors.ts';
 import { applyObjects } from './apply.ts';
+import { listClusterNodes } from './cluster-nodes.ts';
 import { describeResult, relativeSources, runCycle, warningLines, type CycleResult } from './cycle.ts';
 import { forwardSync, SYNC_URL_ANNOTATION } from './forward.ts';
 import type { GitSource } from './gitsource.ts';
@@ -121,6 +122,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       now: () => clock.now(),
       agentNamespace: o.agentNamespace,
       ...(o.install !== undefined ? { install: o.install } : {}),
+      nodes: () => listClusterNodes(kc),
     });
     const endMs = clock.now();
     if (signal.aborted) {

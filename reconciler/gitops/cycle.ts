@@ -4,7 +4,10 @@ import { relative } from 'node:path';
 import { messageOf, PolicyError } from '../../policy/errors.ts';
 import { formatText, type Diagnostic } from '../../policy/diagnostics.ts';
 import type { ApplyResult } from './apply.ts';
-import { compileFleet } from '../render/compile.ts';
+import { compileFleet, type CompiledFleet } from '../render/compile.ts';
+import { findingsOf, nodesPerPolicy, type CoverageFinding } from '../plan/coverage-check.ts';
+import { computeCoverage } from '../plan/coverage.ts';
+import type { ClusterNode } from '../plan/nodes.ts';
 import type { KubeObject } from '../render/objects.ts';
 import type { SourceFile } from '../validate/parse.ts';
 import { renderObjects } from '../render/render.ts';
@@ -23,7 +26,19 @@ export interface CycleDeps {
   readonly agentNamespace?: string;
   /** The cluster admin's install settings (image, commands, Secret prefix); default: the built-in ones. */
   readonly install?: InstallSettings;
+  /** The cluster's nodes, for the coverage check after an apply; absent: no check. */
+  readonly nodes?: () => Promise<readonly ClusterNode[]>;
 }
+
+/** What the coverage check found after an apply (coverage-check.ts). */
+export type CycleCoverage =
+  | {
+      readonly checked: true;
+      readonly findings: readonly CoverageFinding[];
+      readonly nodesPerPolicy: ReadonlyMap<string, number>;
+    }
+  /** The nodes could not be read; the apply stands. */
+  | { readonly checked: false; readonly error: string };
 
 export type CycleResult =
   | {
@@ -34,6 +49,8 @@ export type CycleResult =
       readonly pools: number;
       /** Validation warnings, then compile warnings (these have no file: they concern the whole set). */
       readonly warnings: readonly Diagnostic[];
+      /** Absent when the cycle was not given the nodes. */
+      readonly coverage?: CycleCoverage;
     }
   | { readonly outcome: 'invalid'; readonly commit: string; readonly diagnostics: readonly Diagnostic[] }
   | { readonly outcome: 'failed'; readonly commit?: string; readonly error: string };
@@ -49,6 +66,26 @@ function poolCount(set: PolicySet): number {
   return pools.size;
 }
 
+/** The coverage findings of what was applied, on the cluster's nodes; a failed read is reported, not thrown. */
+async function checkNodes(
+  read: () => Promise<readonly ClusterNode[]>,
+  compiled: CompiledFleet,
+  objects: readonly KubeObject[],
+): Promise<CycleCoverage> {
+  let nodes: readonly ClusterNode[];
+  try {
+    nodes = await read();
+  } catch (err: unknown) {
+    return { checked: false, error: messageOf(err) };
+  }
+  const report = computeCoverage(objects, nodes);
+  return {
+    checked: true,
+    findings: findingsOf(compiled, report, nodes),
+    nodesPerPolicy: nodesPerPolicy(compiled, report),
+  };
+}
+
 export async function runCycle(deps: CycleDeps): Promise<CycleResult> {
   let commit: string;
   try {
@@ -59,6 +96,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleResult> {
   let set: PolicySet;
   let warnings: Diagnostic[];
   let objects: KubeObject[];
+  let compiled: CompiledFleet;
   try {
     const loaded = await deps.load();
     const { diagnostics, policySet } = checkSources(loaded, {
@@ -68,7 +106,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleResult> {
     });
     if (!policySet) return { outcome: 'invalid', commit, diagnostics };
     set = policySet;
-    const compiled = compileFleet(set);
+    compiled = compileFleet(set);
     warnings = [
       ...diagnostics,
       ...compiled.warnings.map((message) => ({
@@ -96,7 +134,16 @@ export async function runCycle(deps: CycleDeps): Promise<CycleResult> {
   }
   try {
     const result = await deps.apply(objects, { fleet: set.fleet.name, namespace: set.fleet.namespace });
-    return { outcome: 'applied', commit, result, policies: set.policies.length, pools: poolCount(set), warnings };
+    const coverage = deps.nodes ? await checkNodes(deps.nodes, compiled, objects) : undefined;
+    return {
+      outcome: 'applied',
+      commit,
+      result,
+      policies: set.policies.length,
+      pools: poolCount(set),
+      warnings,
+      ...(coverage ? { coverage } : {}),
+    };
   } catch (err: unknown) {
     return { outcome: 'failed', commit, error: messageOf(err) };
   }
@@ -122,10 +169,18 @@ export function describeResult(r: CycleResult): string[] {
   }
 }
 
-/** The warnings of an applied cycle, one line each (none for other outcomes). */
+/** The warnings of an applied cycle, one line each (none for other outcomes), coverage findings last. */
 export function warningLines(r: CycleResult): string[] {
   if (r.outcome !== 'applied') return [];
-  return r.warnings.map((d) => (d.file === '' ? `warning: ${d.message}` : formatText(d)));
+  return [...r.warnings.map((d) => (d.file === '' ? `warning: ${d.message}` : formatText(d))), ...coverageLines(r)];
+}
+
+/** The coverage findings of an applied cycle as warning lines. */
+export function coverageLines(r: CycleResult): string[] {
+  if (r.outcome !== 'applied' || !r.coverage) return [];
+  if (!r.coverage.checked)
+    return [`warning: the nodes could not be read, so coverage was not checked: ${r.coverage.error}`];
+  return r.coverage.findings.map((f) => `warning: ${f.message}`);
 }
 
 /** Makes file names of a working copy relative to its root, as they appear in the repository. */

@@ -2,11 +2,19 @@
 // growing old, or on `increase(patchwindow_reconcile_total{outcome!="applied"}[10m]) > 0`. Every series
 // exists from the start (at 0), so `absent()` and `== 0` alerts mean what they say.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CoverageFindingKind } from '../plan/coverage-check.ts';
 import type { CycleResult } from './cycle.ts';
 
 /** What a cycle ended as: `applied`, `invalid` (policies refused, nothing changed) or `failed`. */
 const OUTCOMES: readonly CycleResult['outcome'][] = ['applied', 'invalid', 'failed'];
 const ACTIONS = ['created', 'configured', 'pruned'] as const;
+// Exhaustive by type: a new kind of finding without a series here does not compile.
+const COVERAGE_KINDS = Object.keys({
+  'no-pool-label': null,
+  'pool-on-no-node': null,
+  'pool-to-default': null,
+  'policy-no-node': null,
+} satisfies Record<CoverageFindingKind, null>) as CoverageFindingKind[];
 
 // Seconds. A cycle is a git fetch plus a few dozen API requests; the git timeout bounds it at minutes.
 const DURATION_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -74,12 +82,25 @@ export function createReconcilerMetrics(
     help: 'This replica holds the leader Lease and runs the cycles: 1, else 0.',
     registers,
   });
+  const policyNodes = new Gauge({
+    name: 'patchwindow_policy_nodes',
+    help: 'Nodes each policy of the last applied commit runs an agent on (0: the policy matches no node; alert on it).',
+    labelNames: ['policy'],
+    registers,
+  });
+  const coverageProblems = new Gauge({
+    name: 'patchwindow_coverage_problems',
+    help: 'Coverage problems of the last applied commit, by kind: no-pool-label, pool-on-no-node, pool-to-default, policy-no-node.',
+    labelNames: ['kind'],
+    registers,
+  });
 
   for (const outcome of OUTCOMES) {
     total.inc({ outcome }, 0);
     duration.zero({ outcome });
   }
   for (const action of ACTIONS) changes.inc({ action }, 0);
+  for (const kind of COVERAGE_KINDS) coverageProblems.set({ kind }, 0);
   for (const g of [lastSuccess, lastAttempt, policies, pools, leader]) g.set(0);
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
@@ -96,6 +117,13 @@ export function createReconcilerMetrics(
       changes.inc({ action: 'created' }, result.result.created.length);
       changes.inc({ action: 'configured' }, result.result.configured.length);
       changes.inc({ action: 'pruned' }, result.result.pruned.length);
+      if (result.coverage?.checked) {
+        // Policies of an earlier commit disappear from the series instead of staying at their last count.
+        policyNodes.reset();
+        for (const [policy, count] of result.coverage.nodesPerPolicy) policyNodes.set({ policy }, count);
+        for (const kind of COVERAGE_KINDS)
+          coverageProblems.set({ kind }, result.coverage.findings.filter((f) => f.kind === kind).length);
+      }
     },
     countSkipped: () => skipped.inc(),
     setLeader: (leading) => leader.set(leading ? 1 : 0),

@@ -5,7 +5,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@ku
 import { randomBytes } from 'node:crypto';
 import { statusOf } from '../../kube/errors.ts';
 import { requestProblem } from '../../kube/cluster-errors.ts';
-import { describeResult, type CycleResult } from './cycle.ts';
+import { coverageLines, describeResult, type CycleResult } from './cycle.ts';
 
 export interface StatusStoreOptions {
   readonly kc: KubeConfig;
@@ -56,10 +56,19 @@ export function statusData(
     data.policies = String(r.policies);
     data.pools = String(r.pools);
     data.errors = '';
+    // Only a cycle that read the nodes replaces what the last check found.
+    if (r.coverage?.checked) data.coverage = coverageLines(r).join('\n');
   } else {
     data.errors = describeResult(r)
       .slice(r.outcome === 'invalid' ? 1 : 0)
       .join('\n');
+  }
+  if (r.outcome === 'invalid') {
+    // Kept until the next refusal, so `patchwindow status` shows the last refused commit and why
+    // even after later commits applied.
+    data.lastRefusedCommit = r.commit;
+    data.lastRefusedTime = nowIso;
+    data.lastRefusedReason = data.errors;
   }
   return data;
 }
@@ -123,13 +132,25 @@ export class StatusStore {
       this.o.onError?.(`status ConfigMap ${this.o.namespace}/${this.o.name} not written: ${requestProblem(err)}`);
     }
     if (eventWorthy(previous, r)) await this.event(r, nowMs);
+    const coverage = coverageLines(r);
+    if (r.outcome === 'applied' && r.coverage && coverage.length > 0 && previous.coverage !== data.coverage) {
+      await this.post(
+        'Warning',
+        'PolicyCoverage',
+        `commit ${r.commit.slice(0, 12)}: ${coverage.map((l) => l.replace(/^warning: /, '')).join('; ')}`,
+        nowMs,
+      );
+    }
   }
 
   private async event(r: CycleResult, nowMs: number): Promise<void> {
-    const now = new Date(nowMs);
-    const lines = describeResult(r);
     const reason =
       r.outcome === 'applied' ? 'Applied' : r.outcome === 'invalid' ? 'InvalidPolicies' : 'ReconcileFailed';
+    await this.post(r.outcome === 'applied' ? 'Normal' : 'Warning', reason, describeResult(r).join('\n'), nowMs);
+  }
+
+  private async post(type: 'Normal' | 'Warning', reason: string, message: string, nowMs: number): Promise<void> {
+    const now = new Date(nowMs);
     try {
       await this.core.createNamespacedEvent({
         namespace: this.o.namespace,
@@ -139,9 +160,9 @@ export class StatusStore {
             namespace: this.o.namespace,
           },
           involvedObject: { apiVersion: 'v1', kind: 'ConfigMap', name: this.o.name, namespace: this.o.namespace },
-          type: r.outcome === 'applied' ? 'Normal' : 'Warning',
+          type,
           reason,
-          message: lines.join('\n').slice(0, 1000),
+          message: message.slice(0, 1000),
           source: { component: 'patchwindow-reconciler' },
           firstTimestamp: now,
           lastTimestamp: now,

@@ -5,9 +5,10 @@
 // (when each node would reboot, before vs after) is one more PolicyAspect added to the list given
 // to `buildPlan`, with no change to plan or its formatters.
 import { Temporal } from 'temporal-polyfill';
-import { formatBudget } from '../../policy/budget.ts';
+import { allowedUnavailable, formatBudget } from '../../policy/budget.ts';
 import { formatInstant, formatZoned, weekdayName } from '../../policy/calendar.ts';
 import { formatDuration } from '../../policy/duration.ts';
+import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import type { Membership, Pause, Weekday } from '../../policy/model.ts';
 import { nextWindows, START_HORIZON_MS } from '../../policy/windows.ts';
 import type { PolicyAspect } from './aspect.ts';
@@ -43,7 +44,17 @@ export const windowsAspect: PolicyAspect = {
 export const budgetAspect: PolicyAspect = {
   id: 'budget',
   title: 'maxUnavailable',
-  describe: ({ policy: { policy } }) => ({ lines: [formatBudget(policy.budget)], data: policy.budget }),
+  describe: ({ policy, nodes }) => {
+    const budget = policy.policy.budget;
+    if (!nodes) return { lines: [formatBudget(budget)], data: budget };
+    // With the cluster's nodes, the budget in nodes: what an operator plans maintenance by.
+    const members = nodes.filter((n) => nodeSelectorTermsMatch(policy.terms, n.labels)).length;
+    const allowed = members === 0 ? 0 : allowedUnavailable(budget, members);
+    return {
+      lines: [`${formatBudget(budget)} (${allowed} of ${members} node${members === 1 ? '' : 's'} at once)`],
+      data: { budget, members, allowed },
+    };
+  },
 };
 
 function pauseText(pause: Pause): string {

@@ -14,9 +14,9 @@ function windowText(window: Interval | null, timeZone: string | null, nowMs: num
     : formatZoned(window.startMs, timeZone);
 }
 
-function sinceText(ms: number | null): string {
+function sinceText(ms: number | null, pending: string | null): string {
   if (ms === null) return DASH;
-  return Number.isNaN(ms) ? 'yes (time unknown)' : formatZoned(ms, 'UTC');
+  return Number.isNaN(ms) ? 'yes (time unknown)' : `${formatZoned(ms, 'UTC')} (${pending ?? '?'})`;
 }
 
 function nodeCells(r: NodeRow, nowMs: number): string[] {
@@ -26,7 +26,7 @@ function nodeCells(r: NodeRow, nowMs: number): string[] {
     r.node,
     policy,
     r.pool ?? DASH,
-    sinceText(r.rebootRequiredSinceMs),
+    sinceText(r.rebootRequiredSinceMs, r.pendingFor),
     r.phase,
     r.slots.join(',') || DASH,
     r.blocker ?? DASH,
@@ -43,7 +43,7 @@ function groupCells(g: GroupRow, nowMs: number): string[] {
     `${g.allowed} (${g.budget})`,
     String(g.unavailable),
     String(g.pending),
-    windowText(g.window, g.timeZone, nowMs),
+    g.paused ?? windowText(g.window, g.timeZone, nowMs),
   ];
 }
 
@@ -56,7 +56,28 @@ export function formatStatusText(s: Status, nowMs: number): string {
     ['FLEET', 'POLICY', 'NODES', 'BUDGET', 'UNAVAILABLE', 'PENDING', 'NEXT WINDOW'],
     s.groups.map((g) => groupCells(g, nowMs)),
   );
-  return `${nodes}\n${groups}`;
+  return `${nodes}\n${groups}${reconcilerText(s)}`;
+}
+
+/** The reconcilers' last applied and refused commits, and coverage problems, under the tables. */
+function reconcilerText(s: Status): string {
+  const out: string[] = [];
+  const short = (c: string) => c.slice(0, 12);
+  for (const r of s.reconcilers) {
+    const applied = r.lastApplied
+      ? `last applied ${short(r.lastApplied.commit)} at ${r.lastApplied.time}`
+      : 'nothing applied yet';
+    out.push(
+      `reconciler ${r.where}: ${applied}${r.lastResult === 'applied' || r.lastResult === null ? '' : ` (last cycle: ${r.lastResult})`}`,
+    );
+    if (r.lastRefused)
+      out.push(
+        `  last refused ${short(r.lastRefused.commit)} at ${r.lastRefused.time}: ${r.lastRefused.reason.split('\n').join('; ')}`,
+      );
+    if (r.failure) out.push(`  last cycle failed: ${r.failure}`);
+  }
+  for (const f of s.findings) out.push(`warning: ${f.message}`);
+  return out.length > 0 ? `\n${out.join('\n')}\n` : '';
 }
 
 const iso = (ms: number | null | undefined) =>
@@ -78,6 +99,7 @@ export function formatStatusJson(s: Status, nowMs: number): string {
       slots: r.slots,
       blocker: r.blocker,
       unavailable: r.unavailable,
+      pendingFor: r.pendingFor,
       nextWindow: interval(r.window),
     })),
     pools: s.groups.map((g) => ({
@@ -89,8 +111,11 @@ export function formatStatusJson(s: Status, nowMs: number): string {
       allowedUnavailable: g.allowed,
       unavailable: g.unavailable,
       pending: g.pending,
+      paused: g.paused,
       nextWindow: interval(g.window),
     })),
+    reconcilers: s.reconcilers,
+    findings: s.findings,
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

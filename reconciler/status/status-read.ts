@@ -94,5 +94,15 @@ export async function readStatusInput(
     if ((waits.get(node)?.atMs ?? -1) <= atMs)
       waits.set(node, { reason: e.reason ?? '', message: e.message ?? '', atMs });
   }
-  return { configs, nodes, slots, waits, nowMs: options.nowMs, warnings };
+  // The reconciler's status ConfigMap (status-store.ts): last applied and refused commit, coverage.
+  const reconcilerSelector = 'app.kubernetes.io/name=patchwindow,app.kubernetes.io/component=reconciler';
+  const recorded = options.namespace
+    ? await core.listNamespacedConfigMap({ namespace: options.namespace, labelSelector: reconcilerSelector })
+    : await core.listConfigMapForAllNamespaces({ labelSelector: reconcilerSelector });
+  const reconcilers = recorded.items.map((cm) => ({
+    namespace: cm.metadata?.namespace ?? '',
+    name: cm.metadata?.name ?? '',
+    data: cm.data ?? {},
+  }));
+  return { configs, nodes, slots, waits, reconcilers, nowMs: options.nowMs, warnings };
 }

@@ -120,7 +120,14 @@ describe('status', () => {
       unavailable: true,
       rebootRequiredSinceMs: NOW - 5 * HOUR,
     });
-    expect(rows['sys-2']).toMatchObject({ phase: 'pending', slots: [], blocker: null, unavailable: false });
+    // No hold, failure or fresh waiting Event: the schedule says why it does not move.
+    expect(rows['sys-2']).toMatchObject({
+      phase: 'pending',
+      slots: [],
+      blocker: 'outside the window; next 2026-11-25 01:00 +01:00',
+      unavailable: false,
+      pendingFor: '4h',
+    });
     expect(rows['gpu-1']).toMatchObject({
       policies: ['gpu'],
       phase: 'pending',
@@ -181,7 +188,7 @@ describe('status', () => {
       /^NODE +POLICY +POOL +REBOOT REQUIRED SINCE +PHASE +SLOT +BLOCKER +NEXT WINDOW$/,
     );
     expect(nodes).toMatch(
-      /^sys-1 +system +system +2026-11-24 07:00 \+00:00 +draining +fleet\/0,system\/0 +- +2026-11-25 01:00 \+01:00$/m,
+      /^sys-1 +system +system +2026-11-24 07:00 \+00:00 \(5h\) +draining +fleet\/0,system\/0 +- +2026-11-25 01:00 \+01:00$/m,
     );
     expect(groups!.split('\n')[0]).toMatch(/^FLEET +POLICY +NODES +BUDGET +UNAVAILABLE +PENDING +NEXT WINDOW$/);
     expect(groups).toMatch(/^prod-westeurope +general +5 +1 \(20%\) +1 +2 +2026-11-24 20:00 \+01:00$/m);
@@ -206,6 +213,7 @@ describe('status', () => {
       slots: ['fleet/0', 'system/0'],
       blocker: null,
       unavailable: true,
+      pendingFor: '5h',
       nextWindow: { start: '2026-11-25T00:00:00.000Z', end: '2026-11-25T03:00:00.000Z' },
     });
     expect(doc.pools.at(-1)).toEqual({
@@ -217,7 +225,86 @@ describe('status', () => {
       allowedUnavailable: 3,
       unavailable: 2,
       pending: 4,
+      paused: null,
       nextWindow: null,
     });
+  });
+});
+
+describe('status as the one screen', () => {
+  const paused = (c: AgentConfig, pause: AgentConfig['policy']['schedule']['pause']): AgentConfig => ({
+    ...c,
+    policy: { ...c.policy, schedule: { ...c.policy.schedule, pause } },
+  });
+  const refused = {
+    namespace: 'patchwindow',
+    name: 'patchwindow-reconciler-status',
+    data: {
+      lastResult: 'applied',
+      lastAppliedCommit: 'aaaaaaaaaaaaaaaaaaaa',
+      lastAppliedTime: '2026-11-24T11:58:00.000Z',
+      lastRefusedCommit: 'bbbbbbbbbbbbbbbbbbbb',
+      lastRefusedTime: '2026-11-24T11:00:00.000Z',
+      lastRefusedReason:
+        'policies/gpu.yaml:14:14: error: spec.windows[0].start: "25:00" is not a time of day; use HH:MM (00:00-23:59)',
+    },
+  };
+  const screen = () => {
+    const withPause = configs.map((c) =>
+      c.policy.name === 'general'
+        ? paused(c, { kind: 'indefinite' })
+        : c.policy.name === 'gpu'
+          ? paused(c, { kind: 'until', epochMs: Date.parse('2026-12-01T00:00:00Z') })
+          : c,
+    );
+    const nodes = [
+      node('gen-1', 'general', { required: true, sinceMs: NOW - 3 * 86_400_000 }),
+      node('gpu-1', 'gpu', { required: true, sinceMs: NOW - HOUR }),
+    ];
+    return computeStatus({
+      configs: withPause,
+      nodes,
+      slots: [],
+      waits: new Map(),
+      reconcilers: [refused],
+      nowMs: NOW,
+    });
+  };
+
+  it("shows the reconciler's last applied and last refused commit with the reason", () => {
+    const text = formatStatusText(screen(), NOW);
+    expect(text).toContain(
+      'reconciler patchwindow/patchwindow-reconciler-status: last applied aaaaaaaaaaaa at 2026-11-24T11:58:00.000Z\n',
+    );
+    expect(text).toContain(
+      '  last refused bbbbbbbbbbbb at 2026-11-24T11:00:00.000Z: policies/gpu.yaml:14:14: error: spec.windows[0].start: "25:00" is not a time of day',
+    );
+  });
+
+  it("shows a paused policy's pause and the window it would open, not '-'", () => {
+    const groups = Object.fromEntries(screen().groups.map((g) => [g.group, g]));
+    expect(groups.general!.paused).toBe('paused (spec.paused); without it 2026-11-24 20:00 +01:00');
+    expect(groups.gpu!.paused).toBe('paused until 2026-12-01 01:00 +01:00; next 2026-12-05 06:00 +01:00');
+    expect(formatStatusText(screen(), NOW)).toMatch(
+      /^prod-westeurope +general +1 +1 \(20%\) +0 +1 +paused \(spec\.paused\); without it 2026-11-24 20:00 \+01:00$/m,
+    );
+  });
+
+  it('says per node how long its reboot is pending and why it does not move', () => {
+    const rows = Object.fromEntries(screen().nodes.map((r) => [r.node, r]));
+    expect(rows['gen-1']).toMatchObject({
+      pendingFor: '3d',
+      blocker: 'paused (spec.paused); without it 2026-11-24 20:00 +01:00',
+    });
+    expect(rows['gpu-1']).toMatchObject({
+      pendingFor: '1h',
+      blocker: 'paused until 2026-12-01 01:00 +01:00; next 2026-12-05 06:00 +01:00',
+    });
+  });
+
+  it('says which policies and pools match no node', () => {
+    expect(screen().findings.map((f) => f.message)).toContain(
+      'policy "system" takes none of the 2 nodes: its DaemonSet runs no agent',
+    );
   });
 });

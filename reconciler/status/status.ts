@@ -19,6 +19,17 @@ import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import type { AgentConfig, Budget, Interval } from '../../policy/model.ts';
 import { compileSchedule, START_HORIZON_MS } from '../../policy/windows.ts';
 import { compareText } from '../../policy/diagnostics.ts';
+import type { CoverageFinding } from '../plan/coverage-check.ts';
+import {
+  pauseView,
+  pendingFor,
+  pendingWhy,
+  reconcilerRows,
+  statusFindings,
+  windowWithPause,
+  type ReconcilerRecord,
+  type ReconcilerRow,
+} from './status-why.ts';
 
 export interface StatusNode {
   readonly name: string;
@@ -41,6 +52,8 @@ export interface StatusInput {
   /** Slot Leases, by the fleet they belong to. */
   readonly slots: readonly { readonly fleet: string; readonly slot: Slot }[];
   readonly waits: ReadonlyMap<string, WaitEvent>;
+  /** The reconcilers' status ConfigMaps found (none in CI mode). */
+  readonly reconcilers?: readonly ReconcilerRecord[];
   readonly nowMs: number;
 }
 
@@ -63,6 +76,8 @@ export interface NodeRow {
   readonly window: Interval | null;
   readonly timeZone: string | null;
   readonly unavailable: boolean;
+  /** How long the reboot has been pending, e.g. `3d4h`; null when not needed or unknown. */
+  readonly pendingFor: string | null;
 }
 
 export interface GroupRow {
@@ -76,11 +91,16 @@ export interface GroupRow {
   readonly pending: number;
   readonly window: Interval | null;
   readonly timeZone: string | null;
+  /** A paused policy: until when, and the window it would open without the pause; null when not paused. */
+  readonly paused: string | null;
 }
 
 export interface Status {
   readonly nodes: readonly NodeRow[];
   readonly groups: readonly GroupRow[];
+  readonly reconcilers: readonly ReconcilerRow[];
+  /** Policies, pools or pool labels that match no node (coverage-check.ts). */
+  readonly findings: readonly CoverageFinding[];
 }
 
 function phaseOf(node: StatusNode): {
@@ -143,6 +163,7 @@ function group(
   live: ReadonlySet<string>,
   config: AgentConfig | undefined,
   window: Interval | null,
+  nowMs: number,
 ): GroupRow {
   return {
     fleet,
@@ -154,6 +175,7 @@ function group(
     pending: members.filter((m) => m.phase === 'pending').length,
     window,
     timeZone: config?.policy.schedule.timeZone ?? null,
+    paused: config ? windowWithPause(pauseView(config, nowMs), window, config.policy.schedule.timeZone, nowMs) : null,
   };
 }
 
@@ -177,6 +199,8 @@ export function computeStatus(input: StatusInput): Status {
         .filter((s) => s.slot.holder === node.name && (first === undefined || s.fleet === first.fleet))
         .map((s) => `${s.slot.group}/${s.slot.index}`)
         .sort(compareText);
+      const window = nextWindow(first, nowMs, windows);
+      const blocker = blockerOf(node, p, input.waits.get(node.name), since);
       return {
         node: node.name,
         fleet: first?.fleet ?? null,
@@ -185,10 +209,11 @@ export function computeStatus(input: StatusInput): Status {
         rebootRequiredSinceMs: since,
         phase: p.phase,
         slots,
-        blocker: blockerOf(node, p, input.waits.get(node.name), since),
-        window: nextWindow(first, nowMs, windows),
+        blocker: blocker ?? (p.phase === 'pending' ? pendingWhy(first, window, nowMs) : null),
+        window,
         timeZone: first?.policy.schedule.timeZone ?? null,
         unavailable: !node.ready || node.unschedulable || slots.length > 0,
+        pendingFor: pendingFor(since, nowMs),
       };
     });
   const groups: GroupRow[] = [];
@@ -199,12 +224,26 @@ export function computeStatus(input: StatusInput): Status {
     for (const c of ofFleet) {
       const members = nodes.filter((n) => n.fleet === fleet && n.policies[0] === c.policy.name);
       groups.push(
-        group(fleet, c.policy.name, c.policy.budget, members, holders(c.policy.name), c, nextWindow(c, nowMs, windows)),
+        group(
+          fleet,
+          c.policy.name,
+          c.policy.budget,
+          members,
+          holders(c.policy.name),
+          c,
+          nextWindow(c, nowMs, windows),
+          nowMs,
+        ),
       );
     }
     const cap = ofFleet[0]?.fleetBudget;
     // The fleet-wide cap counts every node of the cluster, as the agents do.
-    if (cap) groups.push(group(fleet, FLEET_GROUP, cap, nodes, holders(FLEET_GROUP), undefined, null));
+    if (cap) groups.push(group(fleet, FLEET_GROUP, cap, nodes, holders(FLEET_GROUP), undefined, null, nowMs));
   }
-  return { nodes, groups };
+  return {
+    nodes,
+    groups,
+    reconcilers: reconcilerRows(input.reconcilers ?? []),
+    findings: statusFindings(configs, input.nodes, nodes),
+  };
 }

@@ -2,7 +2,7 @@
 // names. Each parses what was written, reports a problem at its path, and returns a value that lets
 // checking go on.
 import { parseBudget } from '../../policy/budget.ts';
-import { parseDuration } from '../../policy/duration.ts';
+import { formatDuration, parseDuration } from '../../policy/duration.ts';
 import { dns1123LabelProblem } from '../../policy/labels.ts';
 import type { Budget } from '../../policy/model.ts';
 import { showValue, type FieldPath } from '../../policy/diagnostics.ts';
@@ -37,7 +37,7 @@ export function duration(
     const least = opts.min === 1 ? 'more than 0s' : `at least ${opts.min / 1000}s`;
     report.error(path, `${showValue(text)} is too short; it must be ${least}`, 'duration');
   } else if (opts.max !== undefined && ms > opts.max) {
-    report.error(path, `${showValue(text)} is too long; use at most ${opts.max / 86_400_000}d`, 'duration');
+    report.error(path, `${showValue(text)} is too long; use at most ${formatDuration(opts.max)}`, 'duration');
   }
   return ms;
 }

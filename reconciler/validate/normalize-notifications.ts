@@ -6,6 +6,10 @@ import type { Report } from './normalize-fields.ts';
 import { DEFAULT_TEMPLATES, NOTIFY_EVENTS } from '../../policy/notify.ts';
 import { showValue, type FieldPath } from '../../policy/diagnostics.ts';
 
+/** Default and limit of reboot.notifyTimeout: a notification must not hold a reboot for long. */
+export const DEFAULT_NOTIFY_TIMEOUT_MS = 30_000;
+export const MAX_NOTIFY_TIMEOUT_MS = 5 * 60_000;
+
 const TEMPLATE_VARIABLES = ['node', 'policy', 'pool', 'event', 'reason'];
 
 /**

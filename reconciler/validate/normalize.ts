@@ -17,7 +17,7 @@ import { labelSelector, labelMap } from './normalize-selectors.ts';
 import { blackouts, boundsOrdered, windows } from './normalize-windows.ts';
 import { namedCommand, rebootCommand, signalFallback } from './normalize-commands.ts';
 import type { InstallSettings } from './install.ts';
-import { notifications } from './normalize-notifications.ts';
+import { DEFAULT_NOTIFY_TIMEOUT_MS, MAX_NOTIFY_TIMEOUT_MS, notifications } from './normalize-notifications.ts';
 import { showValue } from '../../policy/diagnostics.ts';
 
 /** The slot group of the fleet-wide cap; no policy may take the name. */
@@ -242,6 +242,7 @@ export function normalizePolicy(
       ],
       pause,
     },
+    maxPendingMs: spec.maxPendingDays === undefined ? null : spec.maxPendingDays * 86_400_000,
     blockers: {
       pods,
       alerts: alerts
@@ -274,6 +275,13 @@ export function normalizePolicy(
       sentinelFile: r.sentinelFile ?? (r.sentinelCommand === undefined ? '/var/run/reboot-required' : null),
       sentinelCommand,
       loopBackoffMs: duration(report, ['spec', 'reboot', 'loopBackoff'], r.loopBackoff, 6 * 3_600_000, { min: 1 }),
+      notifyTimeoutMs: duration(
+        report,
+        ['spec', 'reboot', 'notifyTimeout'],
+        r.notifyTimeout,
+        DEFAULT_NOTIFY_TIMEOUT_MS,
+        { min: 0, max: MAX_NOTIFY_TIMEOUT_MS },
+      ),
     },
     notifications: notifications(report, spec.notifications, install.notificationSecretPrefix),
     nodeLabels: {

@@ -3,9 +3,11 @@
 import type { Fleet } from '../../policy/generated/fleet.ts';
 import type { RebootPolicy } from '../../policy/generated/rebootpolicy.ts';
 import type { PolicyModel, PolicySet } from '../../policy/model.ts';
-import { AffinityOverflowError, compileFleet } from '../render/compile.ts';
+import { AffinityOverflowError, compileFleet, type CompiledFleet } from '../render/compile.ts';
+import { coverageDiagnostics } from '../plan/coverage-rule.ts';
 import { compareText, hasErrors, sortDiagnostics, type Diagnostic } from '../../policy/diagnostics.ts';
 import { reporterFor, type Located } from './located.ts';
+import type { ClusterNode } from '../plan/nodes.ts';
 import { normalizeFleet, normalizePolicy } from './normalize.ts';
 import { parseSource, type ParsedDocument, type SourceFile } from './parse.ts';
 import { crossDocumentRules, scheduleWarnings } from './rules.ts';
@@ -39,6 +41,10 @@ export interface ValidateOptions {
   readonly agentNamespace?: string;
   /** The cluster admin's install settings (image, commands, Secret prefix); default: the built-in ones. */
   readonly install?: InstallSettings;
+  /** The cluster's nodes (validate --nodes): coverage findings become errors at their fields. */
+  readonly nodes?: readonly ClusterNode[];
+  /** With `nodes`: coverage findings are warnings instead. */
+  readonly allowEmpty?: boolean;
 }
 
 /** Validates every document of the given sources as one policy set; reports all problems at once. */
@@ -123,10 +129,14 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   if (fleetEntry && fleet && complete) {
     diagnostics.push(...crossDocumentRules({ doc: fleetEntry.doc, model: fleet }, located));
   }
+  let compiled: CompiledFleet | undefined;
   if (fleet && !hasErrors(diagnostics)) {
     // The node affinity each policy's DaemonSet gets is bounded; only compiling the set tells.
     try {
-      compileFleet({ fleet, policies: located.map((p) => p.model).sort((a, b) => compareText(a.name, b.name)) });
+      compiled = compileFleet({
+        fleet,
+        policies: located.map((p) => p.model).sort((a, b) => compareText(a.name, b.name)),
+      });
     } catch (err: unknown) {
       if (!(err instanceof AffinityOverflowError)) throw err;
       const at = located.find((p) => p.model.name === err.policy);
@@ -137,6 +147,17 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   }
   if (!hasErrors(diagnostics)) {
     for (const policy of located) diagnostics.push(...scheduleWarnings(policy, options.nowMs));
+  }
+  if (compiled && fleetEntry && fleet && options.nodes) {
+    diagnostics.push(
+      ...coverageDiagnostics(
+        compiled,
+        { doc: fleetEntry.doc, model: fleet },
+        located,
+        options.nodes,
+        options.allowEmpty ?? false,
+      ),
+    );
   }
   const sorted = sortDiagnostics(diagnostics);
   return hasErrors(sorted) || !fleet

@@ -78,6 +78,7 @@ export function testConfig(o: TestConfigOptions = {}): AgentConfig {
               blackouts: o.blackouts ?? [],
               pause: o.pause ?? { kind: 'none' },
             },
+      maxPendingMs: null,
       blockers: { pods: o.podBlockers ?? [], alerts: o.alerts ?? null },
       drain: {
         timeoutMs: 30 * MINUTE,
@@ -97,6 +98,7 @@ export function testConfig(o: TestConfigOptions = {}): AgentConfig {
         sentinelFile: '/var/run/reboot-required',
         sentinelCommand: null,
         loopBackoffMs: 6 * HOUR,
+        notifyTimeoutMs: 30_000,
         ...o.reboot,
       },
       notifications: o.notifications ?? [],

@@ -63,6 +63,7 @@ export function spawnAgent(o: AgentProcessOptions): AgentProcess {
     ...process.env,
     NODE_NAME: o.node,
     PATCHWINDOW_HOST_ROOT: o.hostRoot,
+    PATCHWINDOW_HOST_FS: o.hostRoot,
     KUBECONFIG: o.kubeconfigPath,
   };
   delete env.PATCHWINDOW_NSENTER;

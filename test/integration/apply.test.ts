@@ -21,6 +21,7 @@ describe('patchwindow apply', () => {
   let dir: string;
   const ns = uniqueName('apply');
   const fleet = uniqueName('fleet');
+  const nodeNames = [uniqueName('apply-alpha'), uniqueName('apply-beta')];
   const admin = () => ({ KUBECONFIG: cluster.info.kubeconfigPath });
   const apply = (...args: string[]) => runCli(['apply', dir, ...args], { env: admin() });
   const exists = (p: Promise<unknown>) =>
@@ -40,9 +41,14 @@ describe('patchwindow apply', () => {
     );
     await writeFile(join(dir, 'alpha.yaml'), policyYaml('alpha', ['alpha']));
     await writeFile(join(dir, 'beta.yaml'), policyYaml('beta', ['beta']));
+    // One node per pool, so the coverage check after each apply finds nothing to warn about.
+    await cluster.createNodes(
+      nodeNames.map((name, i) => ({ name, labels: { 'apply.patchwindow.dev/pool': ['alpha', 'beta'][i]! } })),
+    );
   });
 
   afterAll(async () => {
+    await cluster.deleteNodes(nodeNames).catch(() => undefined);
     await core.deleteNamespace({ name: ns }).catch(() => undefined);
     await rbac.deleteClusterRole({ name: `patchwindow-agent-${fleet}` }).catch(() => undefined);
     await rbac.deleteClusterRoleBinding({ name: `patchwindow-agent-${fleet}` }).catch(() => undefined);
@@ -106,6 +112,25 @@ describe('patchwindow apply', () => {
     expect(pruned.stderr).toBe('0 created, 0 changed, 8 unchanged, 2 pruned\n');
     expect(await exists(apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-beta' }))).toBe(false);
     expect(await exists(core.readNamespacedConfigMap({ namespace: ns, name: 'patchwindow-agent-beta' }))).toBe(false);
+  });
+
+  it('warns after applying when a typo in poolLabel leaves every policy without nodes', async () => {
+    const typo = await mkdtemp(join(tmpdir(), 'patchwindow-apply-typo-'));
+    try {
+      await writeFile(
+        join(typo, 'fleet.yaml'),
+        fleetYaml({ name: fleet, namespace: ns, poolLabel: 'apply.patchwindow.dev/poool' }),
+      );
+      await writeFile(join(typo, 'alpha.yaml'), policyYaml('alpha', ['alpha']));
+      const run = await runCli(['apply', typo, '--dry-run=server'], { env: admin() });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toContain(
+        'patchwindow: warning: no node has the label "apply.patchwindow.dev/poool" (the Fleet\'s poolLabel), so only selector policies can take a node; did you mean "apply.patchwindow.dev/pool" (the nodes\' pools are there)?\n',
+      );
+      expect(run.stderr).toContain('patchwindow: warning: policy "alpha" takes none of the');
+    } finally {
+      await rm(typo, { recursive: true, force: true });
+    }
   });
 
   it('exits 1 on invalid policies without contacting the cluster', async () => {

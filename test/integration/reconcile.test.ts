@@ -37,6 +37,7 @@ describe('patchwindow reconcile (in process)', () => {
   const fleet = uniqueName('fleet');
   const logs: Record<string, unknown>[] = [];
   const commits: string[] = [];
+  const nodeNames = [uniqueName('reconcile-alpha'), uniqueName('reconcile-beta')];
 
   const status = async () => (await core.readNamespacedConfigMap({ namespace: ns, name: STATUS })).data ?? {};
   /** The hour its first window opens, from the AgentConfig in the policy's ConfigMap. */
@@ -85,6 +86,9 @@ describe('patchwindow reconcile (in process)', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'patchwindow-reconcile-'));
     ns = await cluster.createNamespace('reconcile');
+    await cluster.createNodes(
+      nodeNames.map((name, i) => ({ name, labels: { 'reconcile.patchwindow.dev/pool': ['alpha', 'beta'][i]! } })),
+    );
     repo = await createPolicyRepo(root);
     const spec = { name: fleet, namespace: ns, poolLabel: 'reconcile.patchwindow.dev/pool' };
     commits.push(
@@ -128,6 +132,7 @@ describe('patchwindow reconcile (in process)', () => {
 
   afterAll(async () => {
     await controller?.stop();
+    await cluster.deleteNodes(nodeNames).catch(() => undefined);
     await core.deleteNamespace({ name: ns });
     await rbac.deleteClusterRole({ name: `patchwindow-agent-${fleet}` }).catch(() => undefined);
     await rbac.deleteClusterRoleBinding({ name: `patchwindow-agent-${fleet}` }).catch(() => undefined);
@@ -160,6 +165,7 @@ describe('patchwindow reconcile (in process)', () => {
     expect(events.find((e) => e.reason === 'Applied')?.message).toContain(`applied ${commits[0]!.slice(0, 12)}`);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('patchwindow_policies 2\n');
+    expect(metrics).toContain('patchwindow_policy_nodes{policy="alpha"} 1\n');
     expect(metrics).toContain('patchwindow_reconciler_leader 1\n');
     expect(metrics).toMatch(/^patchwindow_reconcile_total\{outcome="applied"\} [1-9]/m);
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -233,7 +239,8 @@ describe('patchwindow reconcile (in process)', () => {
       'typo',
     );
     const data = await syncTo(bad);
-    expect(data).toMatchObject({ lastResult: 'invalid', lastAppliedCommit: good });
+    expect(data).toMatchObject({ lastResult: 'invalid', lastAppliedCommit: good, lastRefusedCommit: bad });
+    expect(data.lastRefusedReason).toMatch(/^policies\/alpha\.yaml:12:\d+: error: spec\.windows\[0\]\.start: "25:00"/);
     expect(data.errors).toMatch(/^policies\/alpha\.yaml:12:\d+: error: spec\.windows\[0\]\.start: "25:00"/);
     expect(data.message).toContain(`refused ${bad.slice(0, 12)}: invalid policies, nothing applied or deleted`);
     expect(await versions()).toEqual(before);
@@ -283,5 +290,26 @@ describe('patchwindow reconcile (in process)', () => {
     );
     expect(await versions()).toEqual(before);
     expect(await exists(core.readNamespace({ name: 'elsewhere' }))).toBe(false);
+  });
+
+  it('applies a poolLabel typo, but says at once that its policies match no node: Event, status and metric', async () => {
+    const typo = await repo.commit(
+      {
+        'policies/fleet.yaml': fleetYaml({ name: fleet, namespace: ns, poolLabel: 'reconcile.patchwindow.dev/poool' }),
+      },
+      'typo in poolLabel',
+    );
+    const data = await syncTo(typo);
+    expect(data.lastResult).toBe('applied');
+    expect(data.coverage).toContain('did you mean "reconcile.patchwindow.dev/pool"');
+    const events = (await core.listNamespacedEvent({ namespace: ns })).items.filter(
+      (e) => e.reason === 'PolicyCoverage',
+    );
+    expect(events.map((e) => [e.type, e.message])).toEqual([
+      ['Warning', expect.stringContaining('policy "alpha" takes none of the')],
+    ]);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('patchwindow_policy_nodes{policy="alpha"} 0\n');
+    expect(metrics).toContain('patchwindow_coverage_problems{kind="no-pool-label"} 1\n');
   });
 });

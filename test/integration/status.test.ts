@@ -14,6 +14,7 @@ import {
   STATE_ANNOTATION,
 } from '../../policy/keys.ts';
 import { encodeState } from '../../policy/state.ts';
+import { StatusStore } from '../../reconciler/gitops/status-store.ts';
 import { runCli } from '../helpers/cli.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 import { fleetYaml, policyYaml, unreachableKubeconfig } from './reconcile-fixtures.ts';
@@ -181,11 +182,44 @@ describe('patchwindow status', () => {
     const line = (name: string) => run.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
     expect(line(n.draining)).toMatch(
       new RegExp(
-        `^${n.draining} +alpha +${alpha} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\+00:00 +draining +alpha/0 +- +`,
+        `^${n.draining} +alpha +${alpha} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\+00:00 \\(2h\\) +draining +alpha/0 +- +`,
       ),
     );
     expect(line(n.held)).toContain('node label patchwindow.io/hold="audit" holds it');
     expect(run.stdout).toMatch(new RegExp(`^${fleet} +beta +4 +2 \\(2\\) +2 +1 +`, 'm'));
+  });
+
+  it("shows the reconciler's last applied and last refused commit, with the reason", async () => {
+    const store = new StatusStore({
+      kc,
+      namespace: ns,
+      name: 'patchwindow-reconciler-status',
+      source: 'https://git.example/policies.git@main',
+    });
+    const good = 'a'.repeat(40);
+    const bad = 'b'.repeat(40);
+    const noChange = { created: [], configured: [], unchanged: [], pruned: [] };
+    await store.record(
+      { outcome: 'applied', commit: good, result: noChange, policies: 2, pools: 2, warnings: [] },
+      NOW - HOUR,
+    );
+    const error = {
+      file: 'policies/alpha.yaml',
+      line: 12,
+      column: 14,
+      path: 'spec.windows[0].start',
+      severity: 'error' as const,
+      message: '"25:00" is not a time of day; use HH:MM (00:00-23:59)',
+      rule: 'schema',
+    };
+    await store.record({ outcome: 'invalid', commit: bad, diagnostics: [error] }, NOW - 60_000);
+    const run = await runCli(['status', '--namespace', ns], { env: admin, nowMs: NOW });
+    expect(run.stdout).toContain(
+      `reconciler ${ns}/patchwindow-reconciler-status: last applied aaaaaaaaaaaa at ${new Date(NOW - HOUR).toISOString()} (last cycle: invalid)\n`,
+    );
+    expect(run.stdout).toContain(
+      `  last refused bbbbbbbbbbbb at ${new Date(NOW - 60_000).toISOString()}: policies/alpha.yaml:12:14: error: spec.windows[0].start: "25:00" is not a time of day`,
+    );
   });
 
   it('exits 2 with a clear message when the cluster cannot be reached', async () => {

@@ -93,7 +93,8 @@ describe('patchwindow coverage', () => {
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
   it('prints a table and exits 0 when every node has exactly one agent', async () => {
-    const run = await runCli(['coverage', 'policies-example', '--nodes', join(dir, 'nodes.json')]);
+    // The example's pools system, spot and gpuv5 have no node here: --allow-empty accepts that.
+    const run = await runCli(['coverage', 'policies-example', '--nodes', join(dir, 'nodes.json'), '--allow-empty']);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(
       [
@@ -102,6 +103,11 @@ describe('patchwindow coverage', () => {
         'other  general  patchwindow-agent-general',
         '',
         '2 nodes: 2 covered once, 0 uncovered, 0 covered twice',
+        'problem: pool "general" is on no node (no node has kubernetes.azure.com/agentpool=general)',
+        'problem: pool "spot" is on no node (no node has kubernetes.azure.com/agentpool=spot)',
+        'problem: pool "gpuv5" is on no node (no node has kubernetes.azure.com/agentpool=gpuv5)',
+        'problem: pool "system" is on no node (no node has kubernetes.azure.com/agentpool=system)',
+        'problem: policy "system" takes none of the 2 nodes: its DaemonSet runs no agent',
         '',
       ].join('\n'),
     );
@@ -129,6 +135,7 @@ describe('patchwindow coverage', () => {
       '--allow-uncovered',
     ]);
     expect(JSON.parse(run.stdout)).toEqual({
+      findings: [],
       nodes: [
         {
           name: 'gpu-1',

@@ -54,7 +54,11 @@ describe('buildPlan', () => {
   it('compares meaning: budget, pause and the windows that are left', () => {
     const a = plan.policies.find((p) => p.name === 'a')!;
     const aspect = (id: string) => a.aspects.find((x) => x.id === id);
-    expect([aspect('budget')?.before?.lines, aspect('budget')?.after?.lines]).toEqual([['1'], ['50%']]);
+    // With --nodes, the budget in nodes: a had n-a and n-shared, keeps only n-a.
+    expect([aspect('budget')?.before?.lines, aspect('budget')?.after?.lines]).toEqual([
+      ['1 (1 of 2 nodes at once)'],
+      ['50% (1 of 1 node at once)'],
+    ]);
     expect([aspect('pause')?.before?.lines, aspect('pause')?.after?.lines]).toEqual([
       ['not paused'],
       ['paused until further notice'],
@@ -62,20 +66,19 @@ describe('buildPlan', () => {
     // Paused: no window left.
     expect(aspect('windows')?.before?.lines).toHaveLength(3);
     expect(aspect('windows')?.after?.lines).toEqual(['none within 400 days']);
-    expect(a.fields.map((f) => formatFieldPath(f.path))).toEqual([
-      'budget.count',
-      'budget.kind',
-      'budget.percent',
-      'membership.pools',
-      'schedule.pause.kind',
+    // Named and shown as the files write them, not as the model holds them.
+    expect(a.fields.map((f) => [formatFieldPath(f.path), f.before, f.after])).toEqual([
+      ['spec.maxUnavailable', 1, '50%'],
+      ['spec.nodePools', ['a', 'shared'], ['a']],
+      ['spec.paused', false, true],
     ]);
   });
 
   it('lists pools that moved between policies', () => {
     expect(plan.pools).toEqual([
-      { pool: 'n', from: null, to: 'new' },
-      { pool: 'o', from: 'old', to: null },
-      { pool: 'shared', from: 'a', to: 'b' },
+      { pool: 'n', from: null, to: 'new', fromDefault: false, toDefault: false },
+      { pool: 'o', from: 'old', to: null, fromDefault: false, toDefault: false },
+      { pool: 'shared', from: 'a', to: 'b', fromDefault: false, toDefault: false },
     ]);
   });
 
@@ -141,7 +144,8 @@ describe('formats', () => {
     const text = planText(report(plan));
     expect(text).toContain('Policies: 2 changed, 1 added, 1 removed\n');
     expect(text).toContain('  ~ a (changed)\n');
-    expect(text).toContain('    maxUnavailable: 1 → 50%\n');
+    expect(text).toContain('    maxUnavailable: 1 (1 of 2 nodes at once) → 50% (1 of 1 node at once)\n');
+    expect(text).toContain('      spec.maxUnavailable: 1 → "50%"\n');
     expect(text).toContain('  shared: a → b\n');
     expect(text).toContain('  n-shared: a → b\n');
     expect(text).toContain('  uncovered after the change: n-o\n');
@@ -152,7 +156,7 @@ describe('formats', () => {
     const md = planMarkdown(report(plan));
     expect(md.startsWith(`${PLAN_COMMENT_MARKER}\n### patchwindow plan — fleet \`test\`\n`)).toBe(true);
     expect(md).toContain('#### `a` — changed');
-    expect(md).toContain('| maxUnavailable | 1 | 50% |');
+    expect(md).toContain('| maxUnavailable | 1 (1 of 2 nodes at once) | 50% (1 of 1 node at once) |');
     expect(md).toContain('| `shared` | `a` | `b` |');
     expect(md).toContain('> No agent after this change: `n-o`');
   });

@@ -34,7 +34,9 @@ function planJsonValue(report: PlanReport): unknown {
     })),
     fleetChanges: plan.fleet.map(change),
     pools: plan.pools,
+    restarts: plan.restarts,
     nodes: plan.nodes && {
+      findings: plan.nodes.findings,
       file: report.nodesFile,
       moves: plan.nodes.moves,
       uncovered: plan.nodes.head.uncovered,

@@ -4,7 +4,15 @@
 import { formatFieldPath, type FieldChange } from '../diff.ts';
 import { objectTitle } from '../../render/objects.ts';
 import type { AspectChange, PolicyPlan } from '../plan.ts';
-import { hasChanges, nodeMoveCount, objectCounts, policyCounts, shortValue, type PlanReport } from './report.ts';
+import {
+  hasChanges,
+  nodeMoveCount,
+  objectCounts,
+  policyCounts,
+  restartLine,
+  shortValue,
+  type PlanReport,
+} from './report.ts';
 
 /** Hidden first line of the comment, for finding it again. */
 export const PLAN_COMMENT_MARKER = '<!-- patchwindow-plan -->';
@@ -18,6 +26,11 @@ function cell(text: string): string {
 
 function code(text: string): string {
   return `\`${cell(text)}\``;
+}
+
+function owner(policy: string | null, byDefault: boolean): string {
+  if (policy === null) return '_(no policy: no agent)_';
+  return byDefault ? `${code(policy)} (default policy)` : code(policy);
 }
 
 function lines(view: AspectChange['before']): string {
@@ -81,12 +94,10 @@ export function planMarkdown(report: PlanReport): string {
       '',
       '| pool | from | to |',
       '|---|---|---|',
-      ...plan.pools.map(
-        (m) =>
-          `| ${code(m.pool)} | ${m.from ? code(m.from) : '_(no policy)_'} | ${m.to ? code(m.to) : '_(no policy)_'} |`,
-      ),
+      ...plan.pools.map((m) => `| ${code(m.pool)} | ${owner(m.from, m.fromDefault)} | ${owner(m.to, m.toDefault)} |`),
     );
   }
+  if (plan.restarts.length > 0) out.push('', `> [!NOTE]`, `> ${cell(restartLine(plan.restarts))}`);
   if (plan.nodes) {
     const { moves, head } = plan.nodes;
     out.push('', `#### Nodes (${cell(report.nodesFile ?? '--nodes')})`, '');
@@ -94,6 +105,8 @@ export function planMarkdown(report: PlanReport): string {
       out.push(`> [!WARNING]`, `> No agent after this change: ${head.uncovered.map(code).join(', ')}`, '');
     if (head.doubleCovered.length > 0)
       out.push(`> [!CAUTION]`, `> Two agents after this change: ${head.doubleCovered.map(code).join(', ')}`, '');
+    if (plan.nodes.findings.length > 0)
+      out.push(`> [!WARNING]`, ...plan.nodes.findings.map((f) => `> - ${cell(f.message)}`), '');
     if (moves.length === 0) out.push('No node changes policy.');
     else {
       const rows = moves

@@ -56,3 +56,15 @@ export function hasChanges(plan: Plan): boolean {
 export function nodeMoveCount(n: number): string {
   return n === 1 ? '1 node changes policy' : `${n} nodes change policy`;
 }
+
+/** Who takes a pool on one side of a pool move. */
+export function poolOwner(policy: string | null, byDefault: boolean): string {
+  if (policy === null) return '(no policy: no agent)';
+  return byDefault ? `${policy} (default policy)` : policy;
+}
+
+/** The line that says which agents a change restarts. */
+export function restartLine(policies: readonly string[]): string {
+  const which = policies.length === 1 ? `policy ${policies[0]}` : `policies ${policies.join(', ')}`;
+  return `The agents of ${which} restart: the DaemonSet's pod template changes, so its pods are replaced (a rolling update, a tenth of the nodes at a time); a reboot under way continues from the state recorded on its Node.`;
+}

@@ -1,7 +1,16 @@
 // The plan for a terminal.
 import { objectTitle } from '../../render/objects.ts';
 import type { AspectChange, PolicyPlan } from '../plan.ts';
-import { changeLine, hasChanges, nodeMoveCount, objectCounts, policyCounts, type PlanReport } from './report.ts';
+import {
+  changeLine,
+  hasChanges,
+  nodeMoveCount,
+  objectCounts,
+  policyCounts,
+  poolOwner,
+  restartLine,
+  type PlanReport,
+} from './report.ts';
 
 const MARK = { added: '+', removed: '-', changed: '~', unchanged: ' ' } as const;
 
@@ -38,9 +47,10 @@ export function planText(report: PlanReport): string {
     out.push(
       '',
       'Pools moved:',
-      ...plan.pools.map((m) => `  ${m.pool}: ${m.from ?? '(no policy)'} → ${m.to ?? '(no policy)'}`),
+      ...plan.pools.map((m) => `  ${m.pool}: ${poolOwner(m.from, m.fromDefault)} → ${poolOwner(m.to, m.toDefault)}`),
     );
   }
+  if (plan.restarts.length > 0) out.push('', restartLine(plan.restarts));
   if (plan.nodes) {
     const { moves, head } = plan.nodes;
     out.push('', `Nodes (${report.nodesFile ?? '--nodes'}): ${nodeMoveCount(moves.length)}`);
@@ -48,6 +58,7 @@ export function planText(report: PlanReport): string {
       out.push(`  ${m.node}: ${m.from.join(', ') || '(no agent)'} → ${m.to.join(', ') || '(no agent)'}`);
     if (head.uncovered.length > 0) out.push(`  uncovered after the change: ${head.uncovered.join(', ')}`);
     if (head.doubleCovered.length > 0) out.push(`  covered twice after the change: ${head.doubleCovered.join(', ')}`);
+    for (const f of plan.nodes.findings) out.push(`  warning: ${f.message}`);
   }
   out.push('', `Objects: ${objectCounts(plan)}`);
   for (const o of plan.objects.added) out.push(`  + ${objectTitle(o)}`);
