@@ -153,6 +153,18 @@ async function step(rt: Runtime, teller: Teller, action: Step, previous: Phase |
         rt.log.info({}, 'would reboot the node');
         return;
       }
+      // The drain and reboot notifications go out before the reboot cuts their retries short, but
+      // never hold the reboot longer than reboot.notifyTimeout.
+      const timeoutMs = rt.config.policy.reboot.notifyTimeoutMs;
+      const delivered = await Promise.race([
+        teller.settled().then(() => true),
+        rt.clock.sleep(timeoutMs).then(() => false),
+      ]);
+      if (!delivered)
+        rt.log.warn(
+          { notifyTimeoutMs: timeoutMs },
+          `notifications still pending after ${timeoutMs} ms (reboot.notifyTimeout); rebooting anyway`,
+        );
       rt.log.info({ method: rt.config.policy.reboot.method }, 'rebooting the node');
       await host.reboot();
       rt.memory.rebootCommandedMs = rt.clock.now();

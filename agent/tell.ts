@@ -4,6 +4,7 @@
 import { messageOf } from '../policy/errors.ts';
 import type { BlockReason } from './core/blockers.ts';
 import type { Action, Facts, Tell, WaitReason } from './core/facts.ts';
+import { scheduleOf } from './core/decide-common.ts';
 import { REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION } from '../policy/keys.ts';
 import type { NodeEvent } from '../kube/ports.ts';
 import type { Runtime } from './runtime.ts';
@@ -34,7 +35,7 @@ export interface Teller {
 
 /** A Teller for one agent process (it remembers what it told, to tell only changes). */
 export function createTeller(
-  rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'observer' | 'dryRun' | 'config'>,
+  rt: Pick<Runtime, 'ports' | 'nodeName' | 'log' | 'observer' | 'dryRun' | 'config' | 'clock'>,
 ): Teller {
   let phase: Phase | null | undefined;
   let debtKey: string | undefined;
@@ -63,6 +64,23 @@ export function createTeller(
     rt.observer.blocked(reasons);
   };
 
+  // A reboot started inside its window finishes after the window closed, by design; an operator who
+  // just froze the fleet sees it still going, so it is said once per attempt.
+  let pastWindowTold: string | undefined;
+  const pastWindow = (facts: Facts): void => {
+    const s = facts.state.kind === 'ok' ? facts.state.state : null;
+    if (s === null || !['cordoning', 'draining', 'rebooting'].includes(s.phase)) return;
+    const attempt = `${s.attempt}@${s.startedMs}`;
+    if (pastWindowTold === attempt) return;
+    const window = scheduleOf(rt.config).windowContaining(s.startedMs);
+    const nowMs = rt.clock.now();
+    if (window === undefined || nowMs < window.endMs) return;
+    pastWindowTold = attempt;
+    const message = `the reboot started at ${new Date(s.startedMs).toISOString()} inside the window that closed at ${new Date(window.endMs).toISOString()}; it continues (${s.phase}) until done, as a started reboot always does`;
+    rt.log.warn({ phase: s.phase, windowEnd: new Date(window.endMs).toISOString() }, message);
+    event({ type: 'Normal', reason: 'ContinuingPastWindow', message });
+  };
+
   const setLooping = (active: boolean): void => {
     if (active === looping) return;
     looping = active;
@@ -86,6 +104,7 @@ export function createTeller(
       }
     },
     decided(action, facts) {
+      pastWindow(facts);
       // Reboot debt from what the Node records (it outlives this process): for the metrics and alerts.
       if (facts.node !== null) {
         const required = facts.node.labels[REBOOT_REQUIRED_LABEL] === 'true';
@@ -126,7 +145,9 @@ export function createTeller(
         action.detail,
       );
       const e = WAIT_EVENTS[action.reason];
-      if (e !== undefined) event({ ...e, message: action.detail });
+      // A blocker that cannot be evaluated (Prometheus unreachable, pods unreadable) is a problem to fix, not a normal wait.
+      const unknown = action.reason === 'blocked' && (action.blockers ?? []).some((b) => b.kind === 'unknown');
+      if (e !== undefined) event({ ...e, ...(unknown ? { type: 'Warning' as const } : {}), message: action.detail });
     },
   };
 }

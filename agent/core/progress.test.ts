@@ -66,7 +66,14 @@ describe('cordoning and draining', () => {
       {
         kind: 'writeState',
         state: { phase: 'recovering', outcome: 'failed', reason: 'drain failed: timed out' },
-        tell: { event: { type: 'Warning', reason: 'DrainFailed' }, notify: { event: 'failed' } },
+        tell: {
+          event: {
+            type: 'Warning',
+            reason: 'DrainFailed',
+            message: `drain failed: timed out; undoing; next attempt not before ${new Date(CLOSE).toISOString()} (drain.onFailure: uncordon)`,
+          },
+          notify: { event: 'failed' },
+        },
       },
     ],
     [
@@ -219,7 +226,29 @@ describe('recovering', () => {
         kind: 'writeState',
         state: null,
         lastReboot: { sentinelSurvived: true },
-        tell: { event: { type: 'Warning', reason: 'RebootLoop' } },
+        // A failure, notified as one: not "rebooted and back in service".
+        tell: {
+          event: { type: 'Warning', reason: 'RebootLoop' },
+          notify: {
+            event: 'failed',
+            reason: `rebooted, but the node still needs a reboot (the update did not take); no new reboot before ${new Date(NOW + 6 * 3_600_000).toISOString()} (reboot.loopBackoff)`,
+          },
+        },
+      },
+    ],
+    [
+      'does not call a node back in service that someone else cordoned before the reboot',
+      { ...back, now: NOW, state: state('recovering', { cordoned: false }), node: { ...post, unschedulable: true } },
+      {
+        kind: 'writeState',
+        state: null,
+        tell: {
+          event: {
+            reason: 'RebootDone',
+            message:
+              'rebooted (attempt 1); the node stays cordoned as it was before the reboot: uncordon it (kubectl uncordon) to put it back in service',
+          },
+        },
       },
     ],
     [

@@ -102,7 +102,7 @@ function beforeReboot(f: Facts, config: AgentConfig, nowMs: number, s: NodeState
         tell: {
           event: warning(
             'DrainFailed',
-            `${reason}; undoing and trying again in a later window (drain.onFailure: uncordon)`,
+            `${reason}; undoing; next attempt not before ${iso(retryAfter(config, nowMs))} (drain.onFailure: uncordon)`,
           ),
           notify: { event: 'failed', reason },
         },
@@ -155,26 +155,30 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
   switch (s.outcome) {
     case 'rebooted': {
       const survived = f.rebootRequired === true;
-      const event = survived
-        ? warning(
-            'RebootLoop',
-            `rebooted, but the node still needs a reboot; no new reboot before ${iso(nowMs + config.policy.reboot.loopBackoffMs)} (reboot.loopBackoff)`,
+      const lastReboot = { atMs: nowMs, bootId: f.bootId, sentinelSurvived: survived };
+      if (survived) {
+        // The update did not take: a failure, told as one, with when the loop guard allows the next try.
+        const reason = `rebooted, but the node still needs a reboot (the update did not take); no new reboot before ${iso(nowMs + config.policy.reboot.loopBackoffMs)} (reboot.loopBackoff)`;
+        return writeState(null, {
+          lastReboot,
+          tell: { event: warning('RebootLoop', reason), notify: { event: 'failed', reason } },
+        });
+      }
+      // A node someone else cordoned stays cordoned: rebooted, but not back in service.
+      const event = node.unschedulable
+        ? normal(
+            'RebootDone',
+            `rebooted (attempt ${s.attempt}); the node stays cordoned as it was before the reboot: uncordon it (kubectl uncordon) to put it back in service`,
           )
         : normal('RebootDone', `rebooted and back in service (attempt ${s.attempt})`);
-      return writeState(null, {
-        lastReboot: { atMs: nowMs, bootId: f.bootId, sentinelSurvived: survived },
-        tell: { event, notify: { event: 'done', reason: '' } },
-      });
+      return writeState(null, { lastReboot, tell: { event, notify: { event: 'done', reason: '' } } });
     }
     case 'cancelled':
       return writeState(null, {
         tell: { event: normal('RebootCancelled', 'attempt undone; the node no longer needs a reboot') },
       });
     default: {
-      // A later window: at the end of this one, but not later than the loop back-off (an always
-      // open schedule has one window that never ends).
-      const windowEnd = scheduleOf(config).windowContaining(nowMs)?.endMs ?? nowMs;
-      const retryAfterMs = Math.min(windowEnd, nowMs + config.policy.reboot.loopBackoffMs);
+      const retryAfterMs = retryAfter(config, nowMs);
       const failed: NodeState = {
         phase: 'failed',
         policy: s.policy,
@@ -195,4 +199,13 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
       });
     }
   }
+}
+
+/**
+ * When a failed attempt may be tried again: at the end of this window, but not later than the loop
+ * back-off (an always open schedule has one window that never ends).
+ */
+function retryAfter(config: AgentConfig, nowMs: number): number {
+  const windowEnd = scheduleOf(config).windowContaining(nowMs)?.endMs ?? nowMs;
+  return Math.min(windowEnd, nowMs + config.policy.reboot.loopBackoffMs);
 }
