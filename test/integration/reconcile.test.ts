@@ -302,12 +302,15 @@ describe('patchwindow reconcile (in process)', () => {
     const data = await syncTo(typo);
     expect(data.lastResult).toBe('applied');
     expect(data.coverage).toContain('did you mean "reconcile.patchwindow.dev/pool"');
-    const events = (await core.listNamespacedEvent({ namespace: ns })).items.filter(
-      (e) => e.reason === 'PolicyCoverage',
-    );
-    expect(events.map((e) => [e.type, e.message])).toEqual([
-      ['Warning', expect.stringContaining('policy "alpha" takes none of the')],
-    ]);
+    // The Event follows the status ConfigMap's write.
+    await vi.waitFor(async () => {
+      const events = (await core.listNamespacedEvent({ namespace: ns })).items.filter(
+        (e) => e.reason === 'PolicyCoverage',
+      );
+      expect(events.map((e) => [e.type, e.message])).toEqual([
+        ['Warning', expect.stringContaining('policy "alpha" takes none of the')],
+      ]);
+    }, WAIT);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('patchwindow_policy_nodes{policy="alpha"} 0\n');
     expect(metrics).toContain('patchwindow_coverage_problems{kind="no-pool-label"} 1\n');
