@@ -247,6 +247,17 @@ describe('the URL from the Secret', () => {
   });
 });
 
+describe('a webhook URL that cannot be sent', () => {
+  it('is refused at once, not retried as if transient, and not shown', async () => {
+    const h = harness();
+    await specNotifier(h.options('https://bot:s3cret-token@hooks.example.invalid/services/T0/B0/x')).send('drain', '');
+    expect(h.sleeps).toEqual([]);
+    expect(h.errors).toHaveLength(1);
+    expect(h.errors[0]).toContain('holds a user name or password (user:pass@)');
+    expect(h.errors[0]).not.toContain('s3cret-token');
+  });
+});
+
 describe('policyNotifier', () => {
   it('sends to every notification of the policy, each with its own URL, even when one fails', async () => {
     const slack = await receiver(() => ({ status: 500 }));

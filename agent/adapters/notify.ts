@@ -64,6 +64,15 @@ export function specNotifier(options: SpecNotifierOptions): Notifier {
       return { ok: false, retry: true, problem: `cannot read its URL: ${why}` };
     }
     if (!isHttpUrl(url)) return { ok: false, retry: false, problem: 'the Secret does not hold an http(s) URL' };
+    // fetch refuses a URL with a user name or password in it: that can never be sent, so it is not retried.
+    if (hasUserInfo(url)) {
+      return {
+        ok: false,
+        retry: false,
+        problem:
+          'the URL in the Secret holds a user name or password (user:pass@), which an HTTP client cannot send; put a URL without them in the Secret (webhook URLs carry their secret in the path)',
+      };
+    }
     const hide = (text: string): string => mask(text, url);
     try {
       const res = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
@@ -151,6 +160,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+function hasUserInfo(text: string): boolean {
+  const u = new URL(text);
+  return u.username !== '' || u.password !== '';
 }
 
 function isHttpUrl(text: string): boolean {

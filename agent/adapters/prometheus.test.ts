@@ -59,7 +59,7 @@ describe('prometheusAlerts', () => {
     const ask = prometheusAlerts({ prometheusUrl: p.url, timeoutMs: 2_000 }).active();
     await expect(ask).rejects.toThrow(TransientError);
     await expect(ask).rejects.toThrow(
-      `Prometheus alerts at ${p.url}/api/v1/alerts: HTTP 500 (internal error); alert blockers cannot be evaluated, so reboots stay blocked`,
+      `alerts at ${p.url}/api/v1/alerts: HTTP 500 (internal error); alert blockers cannot be evaluated, so reboots stay blocked`,
     );
   });
 
@@ -122,7 +122,7 @@ describe('prometheusAlerts', () => {
       timeoutMs: 2_000,
     }).active();
     await expect(ask).rejects.toThrow(
-      `Prometheus alerts at http://127.0.0.1:${port}/api/v1/alerts: request failed (ECONNREFUSED)`,
+      `alerts at http://127.0.0.1:${port}/api/v1/alerts: request failed (ECONNREFUSED)`,
     );
   });
 });
@@ -145,5 +145,57 @@ describe('the alerts, through the core rule', () => {
     expect(alertBlockReasons({ ...spec, filter: 'Down$', filterMatchOnly: true, firingOnly: false }, active)).toEqual([
       { kind: 'alert', alert: 'KubeletDown', state: 'pending' },
     ]);
+  });
+});
+
+describe('an Alertmanager URL (v2 API only)', () => {
+  /** Speaks Alertmanager 0.27+: 404 for /api/v1/alerts, a list of alerts on /api/v2/alerts. */
+  async function alertmanager(alerts: { name: string; state: string }[]): Promise<Loopback> {
+    server = await startLoopback((_i, req) =>
+      req.path === '/api/v2/alerts'
+        ? {
+            status: 200,
+            body: JSON.stringify(
+              alerts.map((a) => ({
+                labels: { alertname: a.name, severity: 'warning' },
+                annotations: {},
+                startsAt: '2026-11-24T11:58:00Z',
+                endsAt: '2026-11-24T12:58:00Z',
+                fingerprint: '0123456789abcdef',
+                receivers: [{ name: 'team' }],
+                status: { state: a.state, silencedBy: [], inhibitedBy: [] },
+                updatedAt: '2026-11-24T11:58:00Z',
+              })),
+            ),
+          }
+        : { status: 404, body: 'Not Found' },
+    );
+    return server;
+  }
+
+  it('reads /api/v2/alerts: active alerts fire, unprocessed ones are pending, silenced ones do not block', async () => {
+    const am = await alertmanager([
+      { name: 'NodeDiskPressure', state: 'active' },
+      { name: 'Fresh', state: 'unprocessed' },
+      { name: 'Silenced', state: 'suppressed' },
+    ]);
+    const alerts = await prometheusAlerts({ prometheusUrl: am.url, timeoutMs: 2_000 }).active();
+    expect(alerts).toEqual([
+      { name: 'NodeDiskPressure', state: 'firing' },
+      { name: 'Fresh', state: 'pending' },
+      { name: 'Silenced', state: 'inactive' },
+    ]);
+    expect(am.requests.map((r) => r.path)).toEqual(['/api/v1/alerts', '/api/v2/alerts']);
+    const spec = { prometheusUrl: am.url, filter: null, filterMatchOnly: false, firingOnly: true, timeoutMs: 2_000 };
+    expect(alertBlockReasons(spec, alerts)).toEqual([{ kind: 'alert', alert: 'NodeDiskPressure', state: 'firing' }]);
+  });
+
+  it('throws on an answer that is not an Alertmanager alert list', async () => {
+    server = await startLoopback((_i, req) =>
+      req.path === '/api/v2/alerts' ? { status: 200, body: '{"status":"success"}' } : { status: 404 },
+    );
+    await expect(prometheusAlerts({ prometheusUrl: server.url, timeoutMs: 2_000 }).active()).rejects.toThrow(
+      /api\/v2\/alerts is not a list/,
+    );
   });
 });

@@ -252,7 +252,7 @@ export interface LabelSelector2 {
  */
 export interface AlertBlocker {
   /**
-   * Base URL of Prometheus or Alertmanager-compatible API serving `/api/v1/alerts`, e.g. `http://prometheus.monitoring:9090`.
+   * Base URL of Prometheus (its `/api/v1/alerts` is read) or of Alertmanager (which answers 404 there; its `/api/v2/alerts` is read instead, and silenced or inhibited alerts do not block), e.g. `http://prometheus.monitoring:9090` or `http://alertmanager.monitoring:9093`.
    */
   prometheusUrl: string;
   /**
