@@ -25,7 +25,7 @@ const kc = cluster.kubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
 const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-const WAIT = { timeout: 30_000, interval: 200 };
+const WAIT = { timeout: 60_000, interval: 200 };
 const STATUS = 'patchwindow-reconciler-status';
 
 describe('patchwindow reconcile (in process)', () => {
