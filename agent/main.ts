@@ -82,7 +82,6 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
   const events = new KubeEvents(kc, { onError: (message) => log.warn({}, message) });
   await reportSentinelMount(config, o, events, metrics, log);
   const { nodes, ownNode } = remembering(new KubeNodes(kc, { onWatchError }), o.nodeName);
-  const events = new KubeEvents(kc, { onError: (message) => log.warn({}, message) });
   try {
     return await runAgent({
       config,

@@ -239,12 +239,8 @@ class Supervisor {
       const mount = await o.checkMount(settings);
       this.#metrics!.setSentinelMount(mount.kind !== 'wrong');
       if (mount.kind === 'unknown') this.#log.warn({}, `sentinel mount not checked: ${mount.message}`);
-      if (mount.kind === 'wrong') {
-        // A worker records the SentinelMountWrong Event (the supervisor has no API client); it
-        // checks the mount itself at its start.
-        this.#log.error({ sentinelMount: 'wrong' }, mount.message);
-        return;
-      }
+      // A worker (it checks the mount itself at its start) records the SentinelMountWrong Event.
+      if (mount.kind === 'wrong') return this.#log.error({ sentinelMount: 'wrong' }, mount.message);
     }
     while (!o.signal.aborted) {
       let required: boolean | null;
