@@ -154,7 +154,15 @@ export class FakeFleet {
     if (this.#coordinator !== undefined && !this.#coordinator.controller.signal.aborted) return;
     const configs = [...new Map([...this.configs.values()].map((c) => [c.policy.name, c])).values()];
     const controller = new AbortController();
-    const session: Session = { agent: 'coordinator', signal: controller.signal, crash: () => controller.abort() };
+    // A crash (injected by a fault plan) ends it; its Deployment starts it again after restartDelayMs.
+    const crash = () => {
+      if (controller.signal.aborted) return;
+      controller.abort();
+      void this.clock.sleep(this.restartDelayMs).then(() => {
+        if (this.#coordinator?.controller === controller) this.startCoordinator();
+      });
+    };
+    const session: Session = { agent: 'coordinator', signal: controller.signal, crash };
     const { nodes, grants, events } = clusterPorts(this.cluster, session, this.faults);
     const done = runGrantLoop({
       fleet: { fleet: configs[0]!.fleet, namespace: configs[0]!.namespace, configs },
