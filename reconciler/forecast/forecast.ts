@@ -79,8 +79,10 @@ export interface Forecast {
   /** The lower bound of the makespan (also under the fleet cap); null when impossible. */
   readonly lowerBoundMakespanMs: number | null;
   readonly warnings: readonly ForecastWarning[];
-  /** Calls of the decision function. */
+  /** Calls of the agents' decision function. */
   readonly decisions: number;
+  /** Calls of the coordinator's grant decision. */
+  readonly grantDecisions: number;
 }
 
 /** Busy time of a node (slot held): reboot delay, drain, reboot; null when every drain fails. */
@@ -151,6 +153,7 @@ export function forecast(input: ForecastInput): Forecast {
     lowerBoundMakespanMs: makespanBound(all, fleetCap, fromMs),
     warnings,
     decisions: result.decisions,
+    grantDecisions: result.grantDecisions,
   };
 }
 

@@ -1,7 +1,6 @@
 // The lower bound by hand, and against the simulation on random fleets: without a fleet cap the
 // agents reach it exactly (slots are taken the instant they free up, inside the gate); with a cap
-// they never beat it. And the simulator's short-cut (waking a group's waiters only until one finds
-// no room) against waking them all.
+// they never beat it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -13,7 +12,6 @@ import {
   type PolicyLoad,
   type StartInterval,
 } from '../../reconciler/forecast/bound.ts';
-import { simulate } from '../../reconciler/forecast/simulate.ts';
 import { fleetYaml, HOUR, MINUTE, MONDAY_NOON, poolNodes, run } from './forecast-fixtures.ts';
 
 const T = MONDAY_NOON;
@@ -212,51 +210,6 @@ describe('the simulation and the bound', () => {
         for (const x of f.policies) if (x.finishMs !== null) expect(x.finishMs).toBeGreaterThanOrEqual(x.lowerBoundMs!);
         if (f.makespanMs !== null) expect(f.makespanMs).toBeGreaterThanOrEqual(f.lowerBoundMakespanMs!);
       }),
-      { numRuns: 40 },
-    );
-  });
-});
-
-describe('the short-cut of waking waiters', () => {
-  it('gives the same rollout as waking every waiter, also with failing drains and a fleet cap', () => {
-    fc.assert(
-      fc.property(
-        policyArb,
-        policyArb,
-        fc.constantFrom('uncordon', 'stayCordoned', 'reboot'),
-        fc.option(fc.integer({ min: 1, max: 4 })),
-        fc.integer({ min: 1, max: 50 }),
-        (p, q, onFailure, cap, drainMin) => {
-          const failing = (x: typeof p) =>
-            spec(x).map((l) =>
-              l.startsWith('drain:') ? `drain: { timeout: ${x.timeoutMin}m, onFailure: ${onFailure} }` : l,
-            );
-          const fleet = fleetYaml(
-            [
-              { name: 'a', spec: failing(p) },
-              { name: 'b', spec: failing(q) },
-            ],
-            cap === null ? [] : [`maxUnavailable: ${cap}`],
-          );
-          const configs = new Map(fleet.policies.map((x) => [x.policy.name, x.config]));
-          const nodes = [...poolNodes('a', p.nodes), ...poolNodes('b', q.nodes)].map((n) => ({
-            ...n,
-            config: configs.get(n.labels.pool!)!,
-            pending: true,
-          }));
-          const input = {
-            nodes,
-            fleetBudget: fleet.fleet.budget,
-            fromMs: T,
-            untilMs: T + 20 * 24 * HOUR,
-            drainMs: drainMin * MINUTE,
-            rebootMs: 5 * MINUTE,
-          };
-          const outcome = (exhaustive: boolean) =>
-            simulate({ ...input, exhaustive }).nodes.map((n) => [n.name, n.startsMs, n.finishedMs]);
-          expect(outcome(false)).toEqual(outcome(true));
-        },
-      ),
       { numRuns: 40 },
     );
   });
