@@ -9,11 +9,13 @@ import { NO_OBSERVER } from './observer.ts';
 import type { Host } from './ports.ts';
 import { LIVENESS_GRACE_MS, loopLiveness, processObserver } from './telemetry.ts';
 
-/** One agent on a fake fleet, its liveness fed by the loop's progress reports. */
+/** One agent on a fake fleet with its coordinator, its liveness fed by the loop's progress reports. */
 function agentWithLiveness(host?: (real: Host) => Host) {
   const fleet = new FakeFleet(START);
   const config = testConfig({ drain: { timeoutMs: 10 * MINUTE } });
   const machine = fleet.addNode('g1', config, { sentinel: true, rebootWorks: false });
+  // The coordinator grants its reboot.
+  fleet.startCoordinator();
   const controller = new AbortController();
   const session: Session = { agent: 'g1', signal: controller.signal, crash: () => controller.abort() };
   const realHost = machine.host(session, fleet.faults);
@@ -34,6 +36,7 @@ function agentWithLiveness(host?: (real: Host) => Host) {
   /** Stops the agent; `wait`: until runAgent returned (a loop stuck in a hung call never does). */
   const stop = async (wait = true) => {
     controller.abort();
+    await fleet.stopCoordinator();
     await fleet.clock.settle();
     if (wait) await done;
   };

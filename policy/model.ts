@@ -222,7 +222,7 @@ export interface AgentConfig {
     readonly checkIntervalMs: number;
     readonly metricsPort: number;
     readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
-    /** A slot not renewed for this long is free; covers a reboot's downtime. */
+    /** A grant not renewed for this long is reported stalled (never given away while held); covers a reboot's downtime. */
     readonly slotTtlMs: number;
   };
 }

@@ -81,6 +81,11 @@ export interface E2eFleetOptions {
   readonly blocked?: (node: string) => string | undefined;
   /** From NotReady until the host is back (default 300 ms). */
   readonly bootMs?: number;
+  /**
+   * The grant TTL in the compiled configs (agent.slotTtlMs), shortened by configuration as an
+   * operator could edit the ConfigMap: a grant not renewed this long is reported stalled.
+   */
+  readonly slotTtlMs?: number;
 }
 
 /** The policy set as YAML sources, validated and compiled: the AgentConfig JSON of each policy and the RBAC. */
@@ -209,10 +214,13 @@ export class E2eFleet {
     const configs = new Map<string, AgentConfig>();
     const configPaths = new Map<string, string>();
     await mkdir(join(dir, 'config'));
-    for (const [policy, json] of configJson) {
+    for (const [policy, compiled] of configJson) {
       const path = join(dir, 'config', `${policy}.json`);
-      await writeFile(path, json);
-      configs.set(policy, JSON.parse(json) as AgentConfig);
+      const parsed = JSON.parse(compiled) as AgentConfig;
+      const config =
+        o.slotTtlMs === undefined ? parsed : { ...parsed, agent: { ...parsed.agent, slotTtlMs: o.slotTtlMs } };
+      await writeFile(path, JSON.stringify(config));
+      configs.set(policy, config);
       configPaths.set(policy, path);
     }
     const nodeName = (short: string): string => `${id}-${short}`;
