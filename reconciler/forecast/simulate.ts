@@ -49,7 +49,7 @@ export interface NodeOutcome {
   readonly name: string;
   readonly policy: string | null;
   readonly pending: boolean;
-  /** When each attempt started: every slot held, the node about to be cordoned. */
+  /** When each attempt started: granted, the node about to be cordoned. */
   readonly startsMs: readonly number[];
   /** When the agent recorded the completed reboot; null when it did not within the horizon. */
   readonly finishedMs: number | null;

@@ -70,7 +70,7 @@ export interface WorldListener {
 }
 
 /**
- * N of a policy's slot group, counted as the agent counts it (policy/slots.ts `budgetFacts`): every
+ * N of a policy's budget group, counted as the coordinator counts it (by the policy's members): every
  * node whose labels match the policy's members, also those its DaemonSet does not run on (taints).
  */
 export function countMembers(
