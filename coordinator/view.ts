@@ -1,12 +1,12 @@
 // From what the coordinator's caches hold (Nodes, grant Leases) and the compiled policies to the
 // plain input of the grant decision (core/model.ts). Pure: the shell calls it on every change.
 import type { Grant, NodeInfo } from '../kube/ports.ts';
-import { CORDONED_BY_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
+import { CORDONED_BY_ANNOTATION } from '../policy/keys.ts';
 import { nodeSelectorTermsMatch } from '../policy/labels.ts';
 import type { AgentConfig } from '../policy/model.ts';
-import { decodeState } from '../policy/state.ts';
 import { compileSchedule } from '../policy/windows.ts';
-import type { CoreGrant, CoreInput, CoreNode, CorePolicy, CoreRequest } from './core/model.ts';
+import type { CoreGrant, CoreInput, CoreNode, CorePolicy } from './core/model.ts';
+import { requestOf } from './core/request.ts';
 
 /** The fleet as the coordinator runs it: every policy's compiled config (one fleet, one namespace). */
 export interface FleetConfig {
@@ -29,13 +29,6 @@ export function corePolicies(fleet: FleetConfig): CorePolicy[] {
 export function policyOf(fleet: FleetConfig, labels: Readonly<Record<string, string>>): string | null {
   for (const c of fleet.configs) if (nodeSelectorTermsMatch(c.members, labels)) return c.policy.name;
   return null;
-}
-
-/** The request a node's record publishes (phase `acquiring` of its own policy), or null. */
-export function requestOf(node: Pick<NodeInfo, 'annotations'>, policy: string | null): CoreRequest | null {
-  const read = decodeState(node.annotations[STATE_ANNOTATION]);
-  if (read.kind !== 'ok' || read.state.phase !== 'acquiring' || read.state.policy !== policy) return null;
-  return { sinceMs: read.state.startedMs, blocked: read.state.blocked ?? null };
 }
 
 /** The core's view of one Node. */

@@ -21,7 +21,7 @@ import type {
   PoolHold,
   StalledGrant,
 } from './model.ts';
-import { compareUrgency, compareWaiters, urgencyOf } from './urgency.ts';
+import { compareUrgency, compareWaiters, urgencies } from './urgency.ts';
 
 /** A budget group: one policy, or the fleet cap. */
 interface Group {
@@ -156,19 +156,7 @@ export function decideGrants(input: CoreInput): CoreOutput {
   for (;;) {
     const fits = rounds.filter((r) => r.queue.length > 0 && hasRoom(r.group) && (fleet === null || hasRoom(fleet)));
     if (fits.length === 0) break;
-    const best = fits
-      .map((r) => ({
-        r,
-        u: urgencyOf({
-          policy: r.policy.name,
-          waiting: r.queue.length,
-          allowed: r.group.allowed,
-          neededMs: r.policy.neededMs,
-          windowEndMs: r.windowEndMs,
-          nowMs,
-        }),
-      }))
-      .sort((a, b) => compareUrgency(a.u, b.u))[0]!.r;
+    const best = fleet === null || fits.length === 1 ? fits[0]! : mostUrgent(rounds, fits, fleet, nowMs);
     const n = best.queue.shift()!;
     markUnavailable(n.name, n.policy);
     granted.add(n.name);
@@ -190,6 +178,35 @@ export function decideGrants(input: CoreInput): CoreOutput {
     holds,
     nextChangeMs: Number.isFinite(nextChangeMs) ? nextChangeMs : null,
   };
+}
+
+/**
+ * The round to serve first under the fleet cap. Without a cap the policies share nothing, and every
+ * round that fits is served anyway. The rollout's end is reckoned over every policy still waiting,
+ * also those whose own budget is full now.
+ */
+function mostUrgent(
+  rounds: readonly PolicyRound[],
+  fits: readonly PolicyRound[],
+  fleet: Group,
+  nowMs: number,
+): PolicyRound {
+  const waiting = rounds.filter((r) => r.queue.length > 0);
+  const us = urgencies(
+    waiting.map((r) => ({
+      policy: r.policy.name,
+      schedule: r.policy.schedule,
+      neededMs: r.policy.neededMs,
+      lanes: Math.min(r.group.allowed, fleet.allowed),
+      waiting: r.queue.length,
+    })),
+    nowMs,
+  );
+  const fitting = new Set(fits);
+  return waiting
+    .map((r, i) => ({ r, u: us[i]! }))
+    .filter((x) => fitting.has(x.r))
+    .sort((a, b) => compareUrgency(a.u, b.u))[0]!.r;
 }
 
 function waiterKey(n: CoreNode): { name: string; sinceMs: number } {

@@ -31,12 +31,12 @@ export class SimCoordinator {
   decide(nowMs: number): CoreOutput {
     const grants = [...this.#world.granted].map((n) => ({
       node: n.name,
-      nodeUid: n.core.uid,
-      policy: n.config!.policy.name,
+      nodeUid: n.grant!.nodeUid,
+      policy: n.grant!.policy,
       grantedMs: n.grant!.grantedMs,
       // A running agent renews its grant every TTL/3: as the coordinator sees it, it is fresh.
-      renewedMs: n.grant!.stoppedMs ?? nowMs,
-      ttlMs: n.config!.agent.slotTtlMs,
+      renewedMs: n.grantStoppedMs ?? nowMs,
+      ttlMs: n.grant!.ttlMs,
     }));
     return decideGrants({
       nodes: this.#nodes,

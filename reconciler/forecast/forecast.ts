@@ -85,7 +85,7 @@ export interface Forecast {
   readonly grantDecisions: number;
 }
 
-/** Busy time of a node (slot held): reboot delay, drain, reboot; null when every drain fails. */
+/** Busy time of a node (grant held): reboot delay, drain, reboot; null when every drain fails. */
 function busyMsOf(policy: PolicyModel, drainMs: number, rebootMs: number): number | null {
   const { drain, reboot } = policy;
   if (drainMs <= drain.timeoutMs) return reboot.delayMs + drainMs + rebootMs;

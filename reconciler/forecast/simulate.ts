@@ -11,10 +11,11 @@
 //  - `wait` without `untilMs` (not required, held, ...): only when its own Node changes, which in
 //    the simulation happens only at its reboot; the real agent re-senses every checkInterval and
 //    decides the same, because none of its facts changed;
-//  - `wait` for `budget`: the node has passed its own start gate and asks the coordinator (its
-//    request, kept with the instant it first asked); it is run again when it is granted, or when
-//    its start gate closes (the window's end minus drain timeout and expected reboot), where it
-//    stops asking.
+//  - `wait` for a `grant`: the node passed its start gate and published its request on its Node;
+//    it is run again when it is granted, or when its start gate closes (the window's end minus
+//    drain timeout and expected reboot), where it withdraws the request. The real agent also
+//    re-checks its blockers every checkInterval while it waits; in the forecast they are always
+//    clear, so it would decide the same.
 // The coordinator decides after every change it reads — a request, a grant given back, a node's
 // availability — once per instant after the agents of that instant, and at the next instant its
 // decision may change by time alone (its `nextChangeMs`: a window edge). With no request waiting
@@ -48,7 +49,7 @@ export interface NodeOutcome {
   readonly name: string;
   readonly policy: string | null;
   readonly pending: boolean;
-  /** When each attempt started: every slot held, the node about to be cordoned. */
+  /** When each attempt started: granted, the node about to be cordoned. */
   readonly startsMs: readonly number[];
   /** When the agent recorded the completed reboot; null when it did not within the horizon. */
   readonly finishedMs: number | null;
@@ -97,25 +98,14 @@ export function simulate(input: SimulationInput): SimulationResult {
     due.add(atMs);
     queue.push(atMs, { kind: 'coordinate' }, LAST);
   };
-  const world = new SimWorld(input.nodes, input.fleetBudget, { changed: coordinateAt });
+  const world = new SimWorld(input.nodes, { changed: coordinateAt });
   const coordinator = new SimCoordinator(world, input.fleetBudget);
   const byName = new Map(world.nodes.map((n) => [n.name, n]));
   const tracks = new Map<SimNode, Track>(
     world.nodes.map((n) => [n, { rank: rankOf(n.name), token: 0, startsMs: [], finishedMs: null, waiting: null }]),
   );
-  let requests = 0;
   let decisions = 0;
   let grantDecisions = 0;
-
-  const ask = (node: SimNode, nowMs: number): void => {
-    if (node.core.request === null) requests++;
-    node.core.request ??= { sinceMs: nowMs, blocked: null };
-    coordinateAt(nowMs);
-  };
-  const withdraw = (node: SimNode): void => {
-    if (node.core.request !== null) requests--;
-    node.core.request = null;
-  };
 
   const run = (node: SimNode, nowMs: number): void => {
     const track = tracks.get(node)!;
@@ -130,17 +120,13 @@ export function simulate(input: SimulationInput): SimulationResult {
         case 'wait': {
           track.waiting = { reason: action.reason, detail: action.detail };
           world.setRenewing(node, action.watch && node.watching, true, nowMs);
-          const asking = action.reason === 'budget';
-          world.settle(node, asking, nowMs);
-          if (asking) {
-            ask(node, nowMs);
+          if (action.reason === 'grant') {
             const window = scheduleOf(config).windowContaining(nowMs);
             if (window !== undefined) {
               queue.push(window.endMs - neededMs(config) + 1, { kind: 'run', node, token: track.token }, track.rank);
             }
             return;
           }
-          withdraw(node);
           if (action.untilMs !== undefined) {
             queue.push(
               Math.max(action.untilMs, nowMs + MIN_WAIT_MS),
@@ -157,7 +143,6 @@ export function simulate(input: SimulationInput): SimulationResult {
           node.blockers = { checkedAtMs: nowMs, reasons: [], sinceLastStep: true };
           continue;
         case 'drain': {
-          withdraw(node);
           const doneMs = nowMs + input.drainMs;
           const outcome: DrainOutcome =
             doneMs <= action.deadlineMs
@@ -174,7 +159,6 @@ export function simulate(input: SimulationInput): SimulationResult {
           return;
         }
         case 'reboot':
-          withdraw(node);
           afterStep(node);
           node.rebootCommandedMs = nowMs;
           world.setRenewing(node, false, false, nowMs);
@@ -191,10 +175,7 @@ export function simulate(input: SimulationInput): SimulationResult {
           afterStep(node);
           if (action.kind === 'writeState') {
             if (action.state?.phase !== 'rebooting') node.rebootCommandedMs = null;
-            if (action.state?.phase === 'cordoning' && before !== 'cordoning') {
-              withdraw(node);
-              track.startsMs.push(nowMs);
-            }
+            if (action.state?.phase === 'cordoning' && before !== 'cordoning') track.startsMs.push(nowMs);
             if (action.state === null && action.lastReboot !== undefined && track.finishedMs === null)
               track.finishedMs = nowMs;
           }
@@ -209,16 +190,15 @@ export function simulate(input: SimulationInput): SimulationResult {
   // The coordinator's decision, carried out: each granted node's agent runs at once.
   const coordinate = (nowMs: number): void => {
     due.delete(nowMs);
-    if (requests === 0) return;
+    if (world.requests === 0) return;
     const out = coordinator.decide(nowMs);
     grantDecisions++;
     for (const g of out.grant) {
       const node = byName.get(g.node)!;
       world.grant(node, nowMs);
-      withdraw(node);
       run(node, nowMs);
     }
-    if (out.nextChangeMs !== null && requests > 0) coordinateAt(Math.max(out.nextChangeMs, nowMs + 1));
+    if (out.nextChangeMs !== null && world.requests > 0) coordinateAt(Math.max(out.nextChangeMs, nowMs + 1));
   };
 
   // Events of one instant: nodes by rank, then the coordinator, so the outcome never depends on the

@@ -1,26 +1,24 @@
-// The simulated cluster of the forecast: Nodes (labels, annotations, Ready, unschedulable), the
-// coordinator's grants and the slots each granted agent records, and per budget group the tallies
-// its messages need — kept up to date as actions are applied, so facts for a node cost O(its
-// groups' unavailable nodes), not O(fleet).
+// The simulated cluster of the forecast: Nodes (labels, annotations, Ready, unschedulable) and the
+// coordinator's grants (one Lease per granted node), kept up to date as actions are applied.
 //
-// Node records are written with the agent's own codec (policy/state.ts) and read back with it. Who
-// may start is decided by the coordinator's own core (coordinator/core, see coordinate.ts): a node
-// with a grant sees a free slot in each of its groups and takes it, a node without one sees none and
-// waits. The world only stores what the real API server would; the cores interpret it.
-import { allowedUnavailable, FLEET_GROUP } from '../../policy/budget.ts';
-import type { BudgetFacts } from '../../agent/core/budget.ts';
+// Node records are written with the agent's own codec (policy/state.ts) and read back with it; the
+// request a record publishes is read with the coordinator's own rule (coordinator/core/request.ts),
+// and who is granted is decided by the coordinator's own core (coordinate.ts). The world only stores
+// what the real API server would; the cores interpret it.
 import type { Action, BlockerFacts, DrainOutcome, Facts } from '../../agent/core/facts.ts';
 import type { CoreNode } from '../../coordinator/core/model.ts';
+import { requestOf } from '../../coordinator/core/request.ts';
 import {
+  CORDONED_BY_ANNOTATION,
   LAST_REBOOT_ANNOTATION,
   REBOOT_REQUIRED_LABEL,
   REBOOT_REQUIRED_SINCE_ANNOTATION,
   STATE_ANNOTATION,
 } from '../../policy/keys.ts';
-import type { Slot } from '../../kube/ports.ts';
+import type { Grant } from '../../kube/ports.ts';
 import { decodeLastReboot, decodeState, encodeLastReboot, encodeState, type StateRead } from '../../policy/state.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
-import type { AgentConfig, Budget } from '../../policy/model.ts';
+import type { AgentConfig } from '../../policy/model.ts';
 
 /** A node to simulate: its labels, its policy (null: no agent runs on it), whether it needs a reboot. */
 export interface SimNodeSpec {
@@ -30,30 +28,10 @@ export interface SimNodeSpec {
   readonly pending: boolean;
 }
 
-/** A budget group (a policy, or the fleet cap) and what the agent's messages about it read. */
-export interface SimGroup {
-  readonly name: string;
-  readonly members: number;
-  readonly allowed: number;
-  /** Members that are NotReady or unschedulable. */
-  readonly down: Set<string>;
-  /** Members that hold a grant. */
-  readonly holders: Set<string>;
-}
-
-/** A grant of the coordinator to a node: while it exists the node may take its slots and reboot. */
-export interface SimGrant {
-  readonly grantedMs: number;
-  /** When its agent stopped renewing it (a reboot); null while it renews. */
-  stoppedMs: number | null;
-}
-
 /** One simulated Node, its host and what its agent process remembers. */
 export interface SimNode {
   readonly name: string;
   readonly config: AgentConfig | null;
-  /** Policy group, then the fleet group when there is a cap. */
-  readonly groups: readonly SimGroup[];
   labels: Record<string, string>;
   annotations: Record<string, string>;
   ready: boolean;
@@ -71,9 +49,10 @@ export interface SimNode {
   rebootCommandedMs: number | null;
   /** Last decoded state annotation, so unchanged values are not parsed again. */
   decoded: { readonly raw: string | undefined; readonly read: StateRead };
-  grant: SimGrant | null;
-  /** The slots the agent recorded under its grant, one per group. */
-  slots: Slot[];
+  /** The node's grant Lease. */
+  grant: Grant | null;
+  /** When its agent stopped renewing the grant (a reboot); null while it renews. */
+  grantStoppedMs: number | null;
   /** What the coordinator sees of the node (updated in place: the core reads it every decision). */
   readonly core: { -readonly [K in keyof CoreNode]: CoreNode[K] };
 }
@@ -81,17 +60,17 @@ export interface SimNode {
 /** Step actions: the ones the world applies at once (waits, drains and reboots take time). */
 export type StepAction = Extract<
   Action,
-  { kind: 'markRebootRequired' | 'writeState' | 'acquireSlot' | 'releaseSlots' | 'cordon' | 'uncordon' }
+  { kind: 'markRebootRequired' | 'writeState' | 'releaseGrant' | 'cordon' | 'uncordon' }
 >;
 
 /** What the simulator needs to hear from the world. */
 export interface WorldListener {
-  /** Something the coordinator decides on changed: a grant released, a node's availability. */
+  /** Something the coordinator decides on changed: a request, a grant given back, a node's availability. */
   changed(nowMs: number): void;
 }
 
 /**
- * N of a policy's slot group, counted as the agent counts it (policy/slots.ts `budgetFacts`): every
+ * N of a policy's budget group, counted as the coordinator counts it (by the policy's members): every
  * node whose labels match the policy's members, also those its DaemonSet does not run on (taints).
  */
 export function countMembers(
@@ -105,63 +84,48 @@ export function countMembers(
 
 export class SimWorld {
   readonly nodes: readonly SimNode[];
-  readonly groups: ReadonlyMap<string, SimGroup>;
   /** Nodes that hold a grant. */
   readonly granted = new Set<SimNode>();
+  /** Nodes whose record publishes a request. */
+  requests = 0;
   readonly #listener: WorldListener;
-  #resourceVersion = 0;
+  #epochs = 0;
 
-  constructor(specs: readonly SimNodeSpec[], fleetBudget: Budget | null, listener: WorldListener) {
+  constructor(specs: readonly SimNodeSpec[], listener: WorldListener) {
     this.#listener = listener;
-    const groups = new Map<string, SimGroup>();
-    const group = (name: string, budget: Budget, members: number) =>
-      groups.get(name) ??
-      groups
-        .set(name, { name, members, allowed: allowedUnavailable(budget, members), down: new Set(), holders: new Set() })
-        .get(name)!;
-    // The policies and which of them each node belongs to (by labels, with or without an agent).
+    // The policy each node belongs to, by its labels (with or without an agent), as the coordinator
+    // resolves it.
     const configs = [
       ...new Map(specs.flatMap((s) => (s.config === null ? [] : [[s.config.policy.name, s.config]]))).values(),
     ];
-    const membership = specs.map((s) => configs.find((c) => nodeSelectorTermsMatch(c.members, s.labels)) ?? null);
-    const counts = Map.groupBy(membership, (c) => c?.policy.name ?? null);
-    const fleet = fleetBudget === null ? null : group(FLEET_GROUP, fleetBudget, specs.length);
-    this.nodes = specs.map((s, i): SimNode => {
-      const own =
-        s.config === null
-          ? []
-          : [group(s.config.policy.name, s.config.policy.budget, counts.get(s.config.policy.name)?.length ?? 0)];
-      return {
+    this.nodes = specs.map((s): SimNode => ({
+      name: s.name,
+      config: s.config,
+      labels: { ...s.labels },
+      annotations: {},
+      ready: true,
+      unschedulable: false,
+      sentinel: s.pending,
+      bootId: `${s.name}-boot-0`,
+      boots: 0,
+      up: true,
+      watching: false,
+      blockers: null,
+      drain: null,
+      rebootCommandedMs: null,
+      decoded: { raw: undefined, read: { kind: 'none' } },
+      grant: null,
+      grantStoppedMs: null,
+      core: {
         name: s.name,
-        config: s.config,
-        groups: fleet === null ? own : [...own, fleet],
-        labels: { ...s.labels },
-        annotations: {},
+        uid: `${s.name}-uid`,
+        policy: configs.find((c) => nodeSelectorTermsMatch(c.members, s.labels))?.policy.name ?? null,
         ready: true,
         unschedulable: false,
-        sentinel: s.pending,
-        bootId: `${s.name}-boot-0`,
-        boots: 0,
-        up: true,
-        watching: false,
-        blockers: null,
-        drain: null,
-        rebootCommandedMs: null,
-        decoded: { raw: undefined, read: { kind: 'none' } },
-        grant: null,
-        slots: [],
-        core: {
-          name: s.name,
-          uid: `${s.name}-uid`,
-          policy: membership[i]?.policy.name ?? null,
-          ready: true,
-          unschedulable: false,
-          cordonedByAgent: false,
-          request: null,
-        },
-      };
-    });
-    this.groups = groups;
+        cordonedByAgent: false,
+        request: null,
+      },
+    }));
   }
 
   /** What the agent of `node` would gather now (agent/loop.ts `gather`). */
@@ -180,7 +144,8 @@ export class SimWorld {
       lastReboot: decodeLastReboot(node.annotations[LAST_REBOOT_ANNOTATION]) ?? null,
       rebootRequired: node.sentinel,
       bootId: node.bootId,
-      budget: node.watching ? this.#budget(node) : null,
+      // Grants are freed only with their Node, which the forecast never deletes: never lost.
+      grant: node.watching ? { mine: node.grant, lost: null } : null,
       blockers: node.blockers,
       drain: node.drain,
       rebootCommandedMs: node.rebootCommandedMs,
@@ -189,45 +154,21 @@ export class SimWorld {
     };
   }
 
-  /** Room in every group for a node with a grant, none for one without: the coordinator decided. */
-  #budget(node: SimNode): BudgetFacts {
-    const groups = node.groups.map((g) => {
-      const mine = node.slots.find((s) => s.group === g.name) ?? null;
-      let unavailable = 0;
-      for (const name of g.down) if (name !== node.name && !g.holders.has(name)) unavailable++;
-      return {
-        group: g.name,
-        members: g.members,
-        allowed: g.allowed,
-        unavailable,
-        inUse: g.holders.size - (g.holders.has(node.name) ? 1 : 0),
-        mine,
-        candidate: node.grant !== null && mine === null ? { index: 0, expected: null } : null,
-        nextExpiryMs: null,
-      };
-    });
-    return { groups, held: node.slots };
-  }
-
-  /** The coordinator granted the node. */
+  /** The coordinator granted the node: its grant Lease is created. */
   grant(node: SimNode, nowMs: number): void {
-    node.grant = { grantedMs: nowMs, stoppedMs: node.up && node.watching ? null : nowMs };
+    const epoch = `grant-${++this.#epochs}`;
+    node.grant = {
+      node: node.name,
+      policy: node.core.policy ?? '',
+      epoch,
+      nodeUid: node.core.uid,
+      grantedMs: nowMs,
+      renewedMs: nowMs,
+      ttlMs: node.config!.agent.slotTtlMs,
+      resourceVersion: epoch,
+    };
+    node.grantStoppedMs = node.up && node.watching ? null : nowMs;
     this.granted.add(node);
-    for (const g of node.groups) g.holders.add(node.name);
-  }
-
-  /** The agent gives its grant back (it deletes the grant's Lease). */
-  #release(node: SimNode, nowMs: number): void {
-    if (node.grant === null) return;
-    node.grant = null;
-    this.granted.delete(node);
-    for (const g of node.groups) g.holders.delete(node.name);
-    this.#listener.changed(nowMs);
-  }
-
-  /** After a run: a grant the agent no longer uses (no slot taken, not waiting to take one) goes back. */
-  settle(node: SimNode, waitingForSlots: boolean, nowMs: number): void {
-    if (node.grant !== null && node.slots.length === 0 && !waitingForSlots) this.#release(node, nowMs);
   }
 
   /** Applies a step the way the API server would take its patch or Lease call. */
@@ -241,31 +182,34 @@ export class SimWorld {
           a.required ? new Date(nowMs).toISOString() : null,
         );
         return;
-      case 'writeState':
+      case 'writeState': {
         setOrDelete(node.annotations, STATE_ANNOTATION, a.state === null ? null : encodeState(a.state));
         if (a.lastReboot !== undefined) node.annotations[LAST_REBOOT_ANNOTATION] = encodeLastReboot(a.lastReboot);
         for (const [key, value] of Object.entries(a.labels ?? {})) setOrDelete(node.labels, key, value);
+        const asked = node.core.request !== null;
+        node.core.request = requestOf(node, node.core.policy);
+        if (asked === (node.core.request !== null)) return;
+        this.requests += asked ? -1 : 1;
+        if (!asked) this.#listener.changed(nowMs);
         return;
-      case 'acquireSlot':
-        // Only under a grant, once per group.
-        if (node.grant === null || node.config === null || node.slots.some((s) => s.group === a.group)) return;
-        node.slots.push({
-          group: a.group,
-          index: a.candidate.index,
-          holder: node.name,
-          renewTimeMs: nowMs,
-          ttlMs: node.config.agent.slotTtlMs,
-          resourceVersion: String(++this.#resourceVersion),
-        });
-        return;
-      case 'releaseSlots':
-        node.slots = node.slots.filter((s) => !a.slots.some((r) => r.group === s.group && r.index === s.index));
-        if (node.slots.length === 0) this.#release(node, nowMs);
+      }
+      case 'releaseGrant':
+        // Deleted with the epoch as precondition.
+        if (node.grant?.epoch !== a.grant.epoch) return;
+        node.grant = null;
+        this.granted.delete(node);
+        this.#listener.changed(nowMs);
         return;
       case 'cordon':
+        // Only under the grant of that epoch and on a schedulable node; the mark in the same write.
+        if (node.grant?.epoch !== a.epoch || node.unschedulable) return;
+        node.unschedulable = true;
+        node.annotations[CORDONED_BY_ANNOTATION] = a.epoch;
+        return this.#availability(node, nowMs);
       case 'uncordon':
-        node.unschedulable = a.kind === 'cordon';
-        node.core.cordonedByAgent = node.unschedulable && node.grant !== null;
+        if (node.annotations[CORDONED_BY_ANNOTATION] !== a.epoch) return;
+        node.unschedulable = false;
+        delete node.annotations[CORDONED_BY_ANNOTATION];
         return this.#availability(node, nowMs);
     }
   }
@@ -274,7 +218,7 @@ export class SimWorld {
   setRenewing(node: SimNode, watching: boolean, up: boolean, nowMs: number): void {
     node.watching = watching;
     node.up = up;
-    if (node.grant !== null) node.grant.stoppedMs = up && watching ? null : (node.grant.stoppedMs ?? nowMs);
+    node.grantStoppedMs = up && watching ? null : (node.grantStoppedMs ?? nowMs);
   }
 
   setReady(node: SimNode, ready: boolean, nowMs: number): void {
@@ -285,11 +229,7 @@ export class SimWorld {
   #availability(node: SimNode, nowMs: number): void {
     node.core.ready = node.ready;
     node.core.unschedulable = node.unschedulable;
-    const down = !node.ready || node.unschedulable;
-    for (const g of node.groups) {
-      if (down) g.down.add(node.name);
-      else g.down.delete(node.name);
-    }
+    node.core.cordonedByAgent = node.unschedulable && node.annotations[CORDONED_BY_ANNOTATION] !== undefined;
     this.#listener.changed(nowMs);
   }
 }
