@@ -153,7 +153,10 @@ describe('blockers', () => {
     ],
     [
       'waits, watching, while a pod blocker matches',
-      { state: state('acquiring', { blocked: 'pod ml/training-0 on the node matches a pod blocker' }), blockers: [pod] },
+      {
+        state: state('acquiring', { blocked: 'pod ml/training-0 on the node matches a pod blocker' }),
+        blockers: [pod],
+      },
       { kind: 'wait', reason: 'blocked', untilMs: NOW + MINUTE, watch: true, blockers: [pod] },
     ],
     [

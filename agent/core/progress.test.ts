@@ -165,7 +165,7 @@ describe('the grant lost (fencing)', () => {
     ],
     [
       'a record without a grant epoch (from before cordoning) is treated as lost',
-      { ...granted, state: { ...state('draining'), grant: undefined } as never },
+      { ...granted, state: { ...state('draining'), grant: undefined } },
       lostTo(/names no grant/),
     ],
     [

@@ -167,7 +167,7 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
   }
   const ours = s.grant !== undefined && node.annotations[CORDONED_BY_ANNOTATION] === s.grant;
   if (s.cordoned && ours)
-    return { kind: 'uncordon', epoch: s.grant!, tell: { event: normal('Uncordoned', 'uncordoned the node') } };
+    return { kind: 'uncordon', epoch: s.grant, tell: { event: normal('Uncordoned', 'uncordoned the node') } };
   if (s.cordoned) return writeState({ ...s, cordoned: false });
   if (f.grant!.mine !== null) return { kind: 'releaseGrant', grant: f.grant!.mine };
   switch (s.outcome) {
