@@ -8,7 +8,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{policy,kube,io,reconciler,agent,coordinator,cli,test/unit,test/contract}/**/*.test.ts'],
+          include: [
+            '{policy,kube,io,reconciler,agent,coordinator,cli,test/unit,test/contract,test/install}/**/*.test.ts',
+          ],
           testTimeout: 30_000,
         },
       },

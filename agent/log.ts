@@ -6,11 +6,15 @@
 // (docs/decisions/0006-light-idle-agent.md); the agent logs flat objects of strings and numbers,
 // which JSON.stringify writes just the same.
 import type { Log, LogLevel } from '../io/log.ts';
+import type { LogFormat } from '../policy/model.ts';
+import { textLine } from './log-text.ts';
 
 const SEVERITY: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
 export interface AgentLogOptions {
   readonly level: LogLevel;
+  /** `json` (default): one JSON object per line; `text`: kured-like `key=value` lines (log-text.ts). */
+  readonly format?: LogFormat;
   readonly node: string;
   /** Null while it is not known yet (the supervisor before the worker read the config). */
   readonly policy: string | null;
@@ -37,16 +41,18 @@ export function createAgentLog(options: AgentLogOptions): AgentProcessLog {
     ...(options.process !== undefined ? { process: options.process } : {}),
   };
   const least = SEVERITY[options.level];
+  const render = (entry: Record<string, unknown>): string =>
+    options.format === 'text' ? textLine(entry) : JSON.stringify(entry);
   const line = (level: LogLevel) => (fields: Record<string, unknown>, message: string) => {
     if (SEVERITY[level] < least) return;
     // Fields may repeat node or policy (the loop names them in some lines); the line keeps one of each.
     const entry = { level, time: new Date(now()).toISOString(), ...base, ...fields, msg: message };
     let text: string;
     try {
-      text = JSON.stringify(entry);
+      text = render(entry);
     } catch (err: unknown) {
       // A field JSON cannot write (a cycle, a BigInt) must not lose the line or stop the agent.
-      text = JSON.stringify({
+      text = render({
         level,
         time: entry.time,
         ...base,

@@ -6,6 +6,7 @@
 // every decision is in the loop and its pure core.
 import { createHost } from './adapters/host.ts';
 import { loadKubeConfig } from '../kube/config.ts';
+import { URL_UNUSABLE } from './adapters/notify-url.ts';
 import { KubeEvents } from '../kube/events.ts';
 import { KubeNodes } from '../kube/nodes.ts';
 import { KubePods } from '../kube/pods.ts';
@@ -19,7 +20,7 @@ import { readAgentConfig } from './config-file.ts';
 import { createAgentLog } from './log.ts';
 import { runAgent } from './loop.ts';
 import type { Log } from '../io/log.ts';
-import type { Cache, NodeInfo, Nodes } from '../kube/ports.ts';
+import type { Cache, Events, NodeInfo, Nodes } from '../kube/ports.ts';
 import type { Notifier } from './ports.ts';
 import type { AgentOutcome } from './runtime.ts';
 import { processObserver } from './telemetry.ts';
@@ -69,6 +70,7 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
 
   const log = createAgentLog({
     level: config.agent.logLevel,
+    format: o.logFormat ?? config.agent.logFormat ?? 'json',
     node: o.nodeName,
     policy: config.policy.name,
     process: 'worker',
@@ -77,6 +79,7 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
   const metrics = metricsOverChannel(send);
   const onWatchError = (err: unknown): void => log.warn({ err: messageOf(err) }, 'watch failed; reconnecting');
   const { nodes, ownNode } = remembering(new KubeNodes(kc, { onWatchError }), o.nodeName);
+  const events = new KubeEvents(kc, { onError: (message) => log.warn({}, message) });
   try {
     return await runAgent({
       config,
@@ -85,11 +88,12 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
         nodes,
         pods: new KubePods(kc),
         grants: new KubeGrants(kc, { namespace: config.namespace, fleet: config.fleet, onWatchError }),
-        events: new KubeEvents(kc, { onError: (message) => log.warn({}, message) }),
+        events,
         host,
         alerts: config.policy.blockers.alerts === null ? null : prometheusAlerts(config.policy.blockers.alerts),
         notifier: notifier(config, {
           kc,
+          events,
           nodeName: o.nodeName,
           pool: () => ownNode()?.labels[config.poolLabel] ?? '',
           log,
@@ -114,6 +118,7 @@ export function workerSettings(config: AgentConfig): WorkerSettings {
   return {
     policy: config.policy.name,
     logLevel: config.agent.logLevel,
+    ...(config.agent.logFormat !== undefined ? { logFormat: config.agent.logFormat } : {}),
     checkIntervalMs: config.agent.checkIntervalMs,
     metricsPort: config.agent.metricsPort,
     reboot: { method, command, signal, sentinelFile, sentinelCommand },
@@ -129,6 +134,7 @@ function notifier(
     readonly pool: () => string;
     readonly log: Log;
     readonly metrics: AgentMetricsCalls;
+    readonly events: Events;
   },
 ): Notifier {
   const readKey = secretKeyReader(o.kc, config.namespace);
@@ -148,6 +154,11 @@ function notifier(
     onError(message, spec) {
       o.log.warn({ format: spec.format }, message);
       o.metrics.countNotificationFailure(spec.format);
+      // A URL that does not parse cannot be checked by validate (its Secret is not in git): say it
+      // where an operator looks at the node, once per message given up.
+      if (spec.format === 'url' && message.includes(URL_UNUSABLE)) {
+        void o.events.record(o.nodeName, { type: 'Warning', reason: 'NotificationUrlInvalid', message });
+      }
     },
   });
 }

@@ -18,13 +18,21 @@ export interface AgentMainOptions extends WorkerArgs {
 
 /** Runs the agent until `signal` aborts; resolves 0. Setup problems throw (PolicyError, IoError). */
 export function agentMain(o: AgentMainOptions): Promise<number> {
-  const { configPath, nodeName, dryRun, hostRoot, nsenterPath } = o;
+  const { configPath, nodeName, dryRun, hostRoot, nsenterPath, logFormat } = o;
   return supervise({
     nodeName,
     dryRun,
+    ...(logFormat !== undefined ? { logFormat } : {}),
     listen: o.listen,
     launcher: workerProcesses({
-      args: { configPath, nodeName, dryRun, hostRoot, ...(nsenterPath !== undefined ? { nsenterPath } : {}) },
+      args: {
+        configPath,
+        nodeName,
+        dryRun,
+        hostRoot,
+        ...(nsenterPath !== undefined ? { nsenterPath } : {}),
+        ...(logFormat !== undefined ? { logFormat } : {}),
+      },
       env: o.env,
     }),
     sentinel: (settings) =>

@@ -17,6 +17,7 @@ import { createAgentMetrics, type AgentMetrics } from './adapters/metrics.ts';
 import { createAgentLog, type AgentProcessLog } from './log.ts';
 import type { Host } from './ports.ts';
 import type { Clock } from '../policy/clock.ts';
+import type { LogFormat } from '../policy/model.ts';
 import { loopLiveness, type Liveness } from './telemetry.ts';
 import { applyMetricCall, type SupervisorMessage, type WorkerMessage, type WorkerSettings } from './worker-channel.ts';
 
@@ -54,6 +55,8 @@ export interface SupervisorOptions {
   readonly clock: Clock;
   /** Writes one log line (default stdout). */
   readonly writeLog?: (line: string) => void;
+  /** `--log-format` of the command line; wins over the config's. Default: the config's, else json. */
+  readonly logFormat?: LogFormat;
   /** The process's CPU and memory series on /metrics (default true). */
   readonly processMetrics?: boolean;
   /** SIGTERM/SIGINT: forwarded to the worker; the supervisor stops once it is gone. */
@@ -272,6 +275,7 @@ class Supervisor {
   #newLog(settings: WorkerSettings | undefined): AgentProcessLog {
     return createAgentLog({
       level: settings?.logLevel ?? 'info',
+      format: this.#o.logFormat ?? settings?.logFormat ?? 'json',
       node: this.#o.nodeName,
       policy: settings?.policy ?? null,
       process: 'supervisor',

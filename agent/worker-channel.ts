@@ -4,7 +4,7 @@
 // update and every promise of progress; it says `idle` before it exits because there is nothing to
 // do, or `fatal` before it exits because the setup is wrong. Anything else ending it is a crash.
 // Both sides import this module: it must stay free of heavy imports (see supervisor.ts).
-import type { RebootSettings } from '../policy/model.ts';
+import type { LogFormat, RebootSettings } from '../policy/model.ts';
 import { METRIC_CALLS, type AgentMetricsCalls } from './adapters/metrics.ts';
 import type { LogLevel } from '../io/log.ts';
 import type { Liveness } from './telemetry.ts';
@@ -13,6 +13,8 @@ import type { Liveness } from './telemetry.ts';
 export interface WorkerSettings {
   readonly policy: string;
   readonly logLevel: LogLevel;
+  /** Absent: json. */
+  readonly logFormat?: LogFormat;
   readonly checkIntervalMs: number;
   readonly metricsPort: number;
   /** How to check the sentinel (the host adapter's rebootRequired). */
@@ -37,6 +39,8 @@ export interface WorkerArgs {
   readonly dryRun: boolean;
   readonly hostRoot: string;
   readonly nsenterPath?: string;
+  /** `--log-format` of the command line; wins over the config's agent.logFormat. */
+  readonly logFormat?: LogFormat;
 }
 
 const KINDS: ReadonlySet<string> = new Set<WorkerMessage['kind']>(['ready', 'metric', 'progress', 'idle', 'fatal']);

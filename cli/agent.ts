@@ -17,6 +17,7 @@ export interface AgentCommandOptions {
   readonly hostRoot?: string;
   readonly listen?: { readonly host?: string; readonly port: number };
   readonly nsenter?: string;
+  readonly logFormat?: 'json' | 'text';
 }
 
 /** The default of --host-root: where the DaemonSet mounts host paths. */
@@ -37,6 +38,7 @@ export async function runAgentCommand(io: CliIo, opts: AgentCommandOptions): Pro
     dryRun: opts.dryRun,
     hostRoot: resolve(io.cwd, opts.hostRoot ?? io.env.PATCHWINDOW_HOST_ROOT ?? DEFAULT_HOST_ROOT),
     ...(nsenterPath ? { nsenterPath } : {}),
+    ...(opts.logFormat !== undefined ? { logFormat: opts.logFormat } : {}),
     listen: opts.listen ?? {},
     env: io.env,
     signal: io.stopSignal,
@@ -67,6 +69,12 @@ export const registerAgent: RegisterCommand = (root, io, run) => {
         '--listen <[host]:port>',
         'address of /metrics and /healthz (default: every interface, port agent.metricsPort of the config)',
       ).argParser(listenArg),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        "json lines, or text like kured's for people reading kubectl logs (default: the Fleet's agent.logFormat, else json)",
+      ).choices(['json', 'text']),
     )
     // For tests only: a stand-in for nsenter (also $PATCHWINDOW_NSENTER), so a test host can observe
     // the reboot command instead of rebooting. Never set it in a DaemonSet.

@@ -3,8 +3,9 @@
 // invalid policies (nothing is sent to the cluster), 2 when a file or the cluster cannot be read.
 import { Option } from 'commander';
 import type { CliIo, RegisterCommand } from './io.ts';
+import { withInstallOptions, type InstallOptions } from './install.ts';
 
-export interface ApplyCommandOptions {
+export interface ApplyCommandOptions extends InstallOptions {
   readonly dryRun?: 'server';
   readonly prune: boolean;
   readonly kubeconfig?: string;
@@ -12,7 +13,7 @@ export interface ApplyCommandOptions {
 
 export async function runApply(io: CliIo, paths: readonly string[], opts: ApplyCommandOptions): Promise<number> {
   const { loadPolicySet } = await import('./policies.ts');
-  const set = await loadPolicySet(io, paths, { quietWarnings: false });
+  const set = await loadPolicySet(io, paths, { quietWarnings: false, install: opts });
   const [{ compileFleet }, { renderObjects }, { applyObjects, title }, { loadKubeConfig }] = await Promise.all([
     import('../reconciler/render/compile.ts'),
     import('../reconciler/render/render.ts'),
@@ -49,8 +50,7 @@ export async function runApply(io: CliIo, paths: readonly string[], opts: ApplyC
 }
 
 export const registerApply: RegisterCommand = (root, io, run) => {
-  root
-    .command('apply')
+  withInstallOptions(root.command('apply'))
     .description('validate, render and server-side apply the policies once; --prune deletes what is no longer rendered')
     .argument('[paths...]', 'policy files or directories; default .')
     .addOption(

@@ -6,6 +6,7 @@ import type { RegisterCommand } from './io.ts';
 import { registerCoordinator } from './coordinator.ts';
 import { registerCoverage } from './coverage.ts';
 import { registerForecast } from './forecast.ts';
+import { registerImportKured } from './import-kured.ts';
 import { registerPlan } from './plan.ts';
 import { registerReconcile } from './reconcile.ts';
 import { registerRender } from './render.ts';
@@ -25,4 +26,5 @@ export const commands: readonly RegisterCommand[] = [
   registerStatus,
   registerCoordinator,
   registerAgent,
+  registerImportKured,
 ];

@@ -9,8 +9,9 @@ import type { CliIo, RegisterCommand } from './io.ts';
 import { readNodesFile } from './nodesfile.ts';
 import { loadPolicySet } from './policies.ts';
 import { formatTable } from '../io/table.ts';
+import { withInstallOptions, type InstallOptions } from './install.ts';
 
-export interface CoverageOptions {
+export interface CoverageOptions extends InstallOptions {
   readonly nodes: string;
   readonly allowUncovered?: boolean;
   readonly format: 'text' | 'json';
@@ -53,7 +54,7 @@ export function coverageText(report: CoverageReport): string {
 
 export async function runCoverage(io: CliIo, paths: readonly string[], opts: CoverageOptions): Promise<number> {
   const nodes = await readNodesFile(io, opts.nodes);
-  const set = await loadPolicySet(io, paths, { quietWarnings: true });
+  const set = await loadPolicySet(io, paths, { quietWarnings: true, install: opts });
   const objects = renderObjects(compileFleet(set)).map((r) => r.object);
   const report = computeCoverage(objects, nodes);
   io.stdout(opts.format === 'json' ? `${JSON.stringify(coverageJson(report), null, 2)}\n` : coverageText(report));
@@ -73,8 +74,7 @@ export async function runCoverage(io: CliIo, paths: readonly string[], opts: Cov
 }
 
 export const registerCoverage: RegisterCommand = (root, io, run) => {
-  root
-    .command('coverage')
+  withInstallOptions(root.command('coverage'))
     .description('show which policy and DaemonSet will run on every node of a cluster (from kubectl get nodes -o yaml)')
     .argument('[paths...]', 'policy files or directories; default .')
     .requiredOption('--nodes <file>', 'output of kubectl get nodes -o yaml (or -o json): a List, NodeList or Node')

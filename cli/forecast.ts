@@ -9,8 +9,9 @@ import { durationArg, instantArg } from './args.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
 import { readArgFile } from './nodesfile.ts';
 import { loadPolicySet } from './policies.ts';
+import { withInstallOptions, type InstallOptions } from './install.ts';
 
-export interface ForecastOptions {
+export interface ForecastOptions extends InstallOptions {
   readonly nodes?: string;
   readonly pool: readonly { readonly pool: string; readonly count: number }[];
   readonly pending: string;
@@ -67,7 +68,7 @@ export async function runForecast(io: CliIo, paths: readonly string[], opts: For
   if ((opts.nodes === undefined) === (opts.pool.length === 0))
     throw new UsageError('give either --nodes FILE or --pool NAME=COUNT (one or more), not both and not neither');
   if (opts.reboot <= 0 || opts.horizon <= 0) throw new UsageError('--reboot and --horizon must be longer than 0s');
-  const set = await loadPolicySet(io, paths, { quietWarnings: true });
+  const set = await loadPolicySet(io, paths, { quietWarnings: true, install: opts });
   const [{ compileFleet }, { forecast }, { forecastJson, forecastText }, { readNodesFile }] = await Promise.all([
     import('../reconciler/render/compile.ts'),
     import('../reconciler/forecast/forecast.ts'),
@@ -93,8 +94,7 @@ export async function runForecast(io: CliIo, paths: readonly string[], opts: For
 }
 
 export const registerForecast: RegisterCommand = (root, io, run) => {
-  root
-    .command('forecast')
+  withInstallOptions(root.command('forecast'))
     .description(
       "simulate the rollout with the agent's own decisions: when each policy's nodes finish, windows used, and what keeps a pool from finishing",
     )

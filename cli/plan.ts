@@ -14,8 +14,10 @@ import { checkSources } from '../reconciler/validate/validate.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
 import { readNodesFile } from './nodesfile.ts';
 import { loadPolicySet, pathsOrDefault, summary } from './policies.ts';
+import { readInstallSettings, withInstallOptions, type InstallOptions } from './install.ts';
+import type { InstallSettings } from '../reconciler/validate/install.ts';
 
-export interface PlanOptions {
+export interface PlanOptions extends InstallOptions {
   readonly base: string;
   readonly nodes?: string;
   readonly format: 'text' | 'markdown' | 'json';
@@ -27,7 +29,7 @@ interface BaseSide {
   readonly note: string | null;
 }
 
-async function loadBase(io: CliIo, paths: readonly string[], ref: string): Promise<BaseSide> {
+async function loadBase(io: CliIo, paths: readonly string[], ref: string, install: InstallSettings): Promise<BaseSide> {
   const { loadSourcesAtRef } = await import('../reconciler/plan/git.ts');
   const at = await loadSourcesAtRef(paths, ref, io.cwd);
   const label = `${ref} (${at.commit.slice(0, 7)})`;
@@ -38,7 +40,11 @@ async function loadBase(io: CliIo, paths: readonly string[], ref: string): Promi
       note: `no policy files at ${ref} (${at.missing.join(', ')}); everything shows as added`,
     };
   }
-  const { diagnostics, policySet } = checkSources(at, { nowMs: io.now(), origin: `${ref}:${paths.join(', ')}` });
+  const { diagnostics, policySet } = checkSources(at, {
+    nowMs: io.now(),
+    origin: `${ref}:${paths.join(', ')}`,
+    install,
+  });
   if (!policySet) {
     return {
       compiled: null,
@@ -62,8 +68,10 @@ export async function runPlan(io: CliIo, paths: readonly string[], opts: PlanOpt
   const where = pathsOrDefault(paths);
   const nodes = opts.nodes === undefined ? undefined : await readNodesFile(io, opts.nodes);
   // Git problems (exit 2) come before the head's validity (exit 1).
-  const base = await loadBase(io, where, opts.base);
-  const head = compileFleet(await loadPolicySet(io, where, { quietWarnings: true }));
+  // Both sides with the same install settings: the plan shows what the policy change does.
+  const install = await readInstallSettings(io, opts);
+  const base = await loadBase(io, where, opts.base, install);
+  const head = compileFleet(await loadPolicySet(io, where, { quietWarnings: true, install: opts }));
   const plan = buildPlan({ base: base.compiled, head, nowMs: io.now(), ...(nodes ? { nodes } : {}) });
   const report: PlanReport = {
     plan,
@@ -80,8 +88,7 @@ export async function runPlan(io: CliIo, paths: readonly string[], opts: PlanOpt
 }
 
 export const registerPlan: RegisterCommand = (root, io, run) => {
-  root
-    .command('plan')
+  withInstallOptions(root.command('plan'))
     .description('show what a policy change does: rendered objects, windows, budgets, pools and nodes before vs after')
     .argument('[paths...]', 'policy files or directories in a git repository; default .')
     .requiredOption('--base <ref>', 'the git revision to compare the working tree against, e.g. origin/main')

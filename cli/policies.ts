@@ -5,6 +5,7 @@ import { loadSources } from '../reconciler/validate/load.ts';
 import { checkSources } from '../reconciler/validate/validate.ts';
 import { type PolicySet } from '../policy/model.ts';
 import type { CliIo, Format } from './io.ts';
+import { readInstallSettings, type InstallOptions } from './install.ts';
 
 /** Prints diagnostics in the chosen format (json prints the array even when empty). */
 export function printDiagnostics(io: CliIo, diagnostics: readonly Diagnostic[], format: Format): void {
@@ -36,12 +37,14 @@ export function pathsOrDefault(paths: readonly string[]): string[] {
 export async function loadPolicySet(
   io: CliIo,
   paths: readonly string[],
-  opts: { format?: Format; quietWarnings?: boolean } = {},
+  opts: { format?: Format; quietWarnings?: boolean; install?: InstallOptions } = {},
 ): Promise<PolicySet> {
+  const install = await readInstallSettings(io, opts.install ?? {});
   const loaded = await loadSources(pathsOrDefault(paths));
   const { diagnostics, policySet } = checkSources(loaded, {
     nowMs: io.now(),
     origin: pathsOrDefault(paths).join(', '),
+    install,
   });
   const shown = opts.quietWarnings && !hasErrors(diagnostics) ? [] : diagnostics;
   if (shown.length > 0) {

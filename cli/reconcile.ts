@@ -9,8 +9,12 @@ import { LOG_LEVELS, type LogLevel } from '../io/log.ts';
 import { durationArg } from './args.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
 import { listenArg } from './listen.ts';
+import { readInstallSettings, withInstallOptions, type InstallOptions } from './install.ts';
+import { webhookGuard } from './webhook.ts';
 
-export interface ReconcileOptions {
+export interface ReconcileOptions extends InstallOptions {
+  readonly webhookSecretFile?: string;
+  readonly webhookUnauthenticated?: boolean;
   readonly repo: string;
   readonly ref: string;
   readonly path: string;
@@ -64,6 +68,7 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
     import('../io/clock.ts'),
     import('../policy/errors.ts'),
   ]);
+  const { ensureNamespace } = await import('../kube/namespace.ts');
   const cron = validateDetailed(opts.schedule);
   if (!cron.valid) {
     throw new errors.UsageError(
@@ -74,6 +79,10 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
     throw new errors.UsageError('--renew-interval must be shorter than --lease-duration');
   if (opts.gitSshKey && !opts.gitKnownHosts)
     throw new errors.UsageError('--git-ssh-key needs --git-known-hosts: host keys are always checked');
+  if (opts.webhookSecretFile !== undefined && opts.webhookUnauthenticated) {
+    throw new errors.UsageError('give --webhook-secret-file or --webhook-unauthenticated, not both');
+  }
+  const install = await readInstallSettings(io, opts);
   const kc = loadKubeConfig(opts.kubeconfig ? { ...io.env, KUBECONFIG: opts.kubeconfig } : io.env);
   const namespace =
     opts.namespace ?? io.env.POD_NAMESPACE ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'patchwindow';
@@ -91,6 +100,8 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
     },
   });
   const log = createReconcilerLog({ level: opts.logLevel, secrets: () => source.knownSecrets() });
+  if ((await ensureNamespace(kc, namespace)) === 'created')
+    log.info({ namespace }, `created namespace ${namespace} for the leader Lease and status (it did not exist)`);
   const podIp = io.env.POD_IP;
   const controller = await startController({
     kc,
@@ -99,6 +110,8 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
     schedule: opts.schedule,
     namespace,
     agentNamespace: opts.agentNamespace ?? namespace,
+    install,
+    webhook: webhookGuard(io, opts),
     identity: opts.identity ?? io.env.POD_NAME ?? `${hostname()}-${randomBytes(4).toString('hex')}`,
     leaseName: opts.lease,
     statusName: opts.statusConfigmap,
@@ -121,8 +134,7 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
 }
 
 export const registerReconcile: RegisterCommand = (root, io, run) => {
-  root
-    .command('reconcile')
+  withInstallOptions(root.command('reconcile'))
     .description(
       'run the in-cluster reconciler: follow a git branch, apply and prune the rendered agents on a schedule and on POST /sync',
     )
@@ -142,6 +154,14 @@ export const registerReconcile: RegisterCommand = (root, io, run) => {
     .option('--git-username <name>', 'user name sent with the token', 'git')
     .option('--git-ssh-key <file>', 'SSH private key for ssh:// and git@host:path URLs (needs --git-known-hosts)')
     .option('--git-known-hosts <file>', 'known_hosts file; host keys are always checked')
+    .option(
+      '--webhook-secret-file <file>',
+      "POST /sync must prove this secret: GitHub's X-Hub-Signature-256 or GitLab's X-Gitlab-Token (re-read at each request); without it /sync answers 401",
+    )
+    .option(
+      '--webhook-unauthenticated',
+      'let anyone who reaches POST /sync trigger a cycle (only behind a trusted network)',
+    )
     .addOption(
       duration('--git-timeout <duration>', 'kill a git command that shows no progress for this long', 120_000, '2m'),
     )

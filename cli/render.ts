@@ -7,8 +7,9 @@ import { writeOutputDir } from '../reconciler/render/outdir.ts';
 import { renderFiles, renderObjects, renderStream } from '../reconciler/render/render.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
 import { loadPolicySet } from './policies.ts';
+import { withInstallOptions, type InstallOptions } from './install.ts';
 
-export interface RenderOptions {
+export interface RenderOptions extends InstallOptions {
   readonly out?: string;
   readonly stdout?: boolean;
   readonly clean?: boolean;
@@ -20,7 +21,7 @@ export async function runRender(io: CliIo, paths: readonly string[], opts: Rende
   }
   if (opts.clean && opts.out === undefined) throw new UsageError('--clean only applies with --out DIR');
   // Validation comes first: on invalid policies nothing is written.
-  const set = await loadPolicySet(io, paths, { quietWarnings: true });
+  const set = await loadPolicySet(io, paths, { quietWarnings: true, install: opts });
   const compiled = compileFleet(set);
   for (const w of compiled.warnings) io.stderr(`patchwindow: warning: ${w}\n`);
   const objects = renderObjects(compiled);
@@ -38,8 +39,7 @@ export async function runRender(io: CliIo, paths: readonly string[], opts: Rende
 }
 
 export const registerRender: RegisterCommand = (root, io, run) => {
-  root
-    .command('render')
+  withInstallOptions(root.command('render'))
     .description(
       'validate the policies and render the agent objects (Namespace, RBAC, a ConfigMap and DaemonSet per policy, kustomization.yaml)',
     )

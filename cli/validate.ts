@@ -3,12 +3,18 @@ import { loadSources } from '../reconciler/validate/load.ts';
 import { checkSources } from '../reconciler/validate/validate.ts';
 import { Option } from 'commander';
 import type { CliIo, Format, RegisterCommand } from './io.ts';
+import { readInstallSettings, withInstallOptions, type InstallOptions } from './install.ts';
 import { pathsOrDefault, printDiagnostics, summary } from './policies.ts';
 
-export async function runValidate(io: CliIo, paths: readonly string[], opts: { format: Format }): Promise<number> {
+export async function runValidate(
+  io: CliIo,
+  paths: readonly string[],
+  opts: { format: Format } & InstallOptions,
+): Promise<number> {
+  const install = await readInstallSettings(io, opts);
   const where = pathsOrDefault(paths);
   const loaded = await loadSources(where);
-  const { diagnostics, policySet: set } = checkSources(loaded, { nowMs: io.now(), origin: where.join(', ') });
+  const { diagnostics, policySet: set } = checkSources(loaded, { nowMs: io.now(), origin: where.join(', '), install });
   printDiagnostics(io, diagnostics, opts.format);
   if (opts.format === 'text') {
     io.stderr(
@@ -21,10 +27,11 @@ export async function runValidate(io: CliIo, paths: readonly string[], opts: { f
 }
 
 export const registerValidate: RegisterCommand = (root, io, run) => {
-  root
-    .command('validate')
+  withInstallOptions(root.command('validate'))
     .description('check policy files; one line per problem: FILE:LINE:COL: SEVERITY: FIELD: message')
     .argument('[paths...]', 'policy files or directories (their .yaml/.yml files); default .')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
-    .action((paths: string[], opts: { format: 'text' | 'json' | 'github' }) => run(runValidate(io, paths, opts)));
+    .action((paths: string[], opts: { format: 'text' | 'json' | 'github' } & InstallOptions) =>
+      run(runValidate(io, paths, opts)),
+    );
 };

@@ -7,11 +7,12 @@ import { Option } from 'commander';
 import { instantArg, positiveIntArg } from './args.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
 import { loadPolicySet } from './policies.ts';
+import { withInstallOptions, type InstallOptions } from './install.ts';
 
 /** How far ahead `windows` looks before it gives up on finding `count` windows. */
 export const WINDOWS_HORIZON_MS = 400 * 86_400_000;
 
-export interface WindowsOptions {
+export interface WindowsOptions extends InstallOptions {
   readonly policy: string;
   readonly from?: number;
   readonly count: number;
@@ -19,7 +20,7 @@ export interface WindowsOptions {
 }
 
 export async function runWindows(io: CliIo, paths: readonly string[], opts: WindowsOptions): Promise<number> {
-  const set = await loadPolicySet(io, paths, { quietWarnings: true });
+  const set = await loadPolicySet(io, paths, { quietWarnings: true, install: opts });
   const policy = set.policies.find((p) => p.name === opts.policy);
   if (!policy) {
     throw new UsageError(
@@ -52,8 +53,7 @@ export async function runWindows(io: CliIo, paths: readonly string[], opts: Wind
 }
 
 export const registerWindows: RegisterCommand = (root, io, run) => {
-  root
-    .command('windows')
+  withInstallOptions(root.command('windows'))
     .description("list a policy's next effective windows (windows minus blackouts and pause)")
     .argument('[paths...]', 'policy files or directories; default .')
     .requiredOption('--policy <name>', 'the RebootPolicy')

@@ -41,6 +41,7 @@ export class LeaderElector {
   private lastRenewMs = 0;
   private observed: { readonly record: string; readonly atMs: number } | undefined;
   private contact = false;
+  private followingLive = false;
 
   constructor(options: LeaderOptions) {
     this.o = options;
@@ -51,6 +52,11 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /** The last attempt found another replica holding a valid Lease: this one stands by. */
+  get following(): boolean {
+    return this.followingLive;
   }
 
   /** The last election attempt reached the API server (won, lost, or lost a race). */
@@ -128,6 +134,7 @@ export class LeaderElector {
     try {
       const won = await this.attempt();
       if (won) this.lastRenewMs = Date.now();
+      this.followingLive = !won;
       this.set(won);
     } catch (err: unknown) {
       // A conflict means someone else wrote the Lease first; anything else, keep leading only
@@ -135,6 +142,7 @@ export class LeaderElector {
       const status = statusOf(err);
       if (status !== 409) this.o.onError?.(`leader election: ${requestProblem(err)}`);
       this.contact = status !== undefined;
+      if (status !== 409) this.followingLive = false;
       if (Date.now() - this.lastRenewMs > this.leaseMs * 0.66) this.set(false);
     }
     if (this.stopped) return;

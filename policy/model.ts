@@ -140,7 +140,8 @@ export interface RebootSettings {
 export type NotifyEvent = 'drain' | 'reboot' | 'done' | 'failed';
 
 export interface NotificationSpec {
-  readonly format: 'slack' | 'teams' | 'webhook';
+  /** `url`: the Secret holds a notification URL (policy/notify-url.ts). */
+  readonly format: 'slack' | 'teams' | 'webhook' | 'url';
   readonly secretKeyRef: { readonly name: string; readonly key: string };
   readonly events: readonly NotifyEvent[];
   readonly templates: Readonly<Record<NotifyEvent, string>>;
@@ -185,7 +186,11 @@ export interface AgentSettings {
   readonly checkIntervalMs: number;
   readonly metricsPort: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logFormat: LogFormat;
 }
+
+/** How the agent writes its log: JSON lines, or kured-like text for people. */
+export type LogFormat = 'json' | 'text';
 
 /** The Fleet, normalized and fully defaulted. */
 export interface FleetModel {
@@ -196,10 +201,7 @@ export interface FleetModel {
   readonly budget: Budget | null;
   readonly defaultPolicy: string | null;
   readonly blackouts: readonly BlackoutSpec[];
-  readonly allowedCommands: {
-    readonly reboot: readonly (readonly string[])[];
-    readonly sentinel: readonly (readonly string[])[];
-  };
+  /** The agent pods; the image comes from the install settings, the rest from the Fleet. */
   readonly agent: AgentSettings;
 }
 
@@ -222,6 +224,8 @@ export interface AgentConfig {
     readonly checkIntervalMs: number;
     readonly metricsPort: number;
     readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+    /** Absent: json. */
+    readonly logFormat?: LogFormat;
     /** A grant not renewed for this long is reported stalled (never given away while held); covers a reboot's downtime. */
     readonly slotTtlMs: number;
   };

@@ -4,17 +4,20 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import agentConfigSchema from '../schemas/agentconfig.schema.json' with { type: 'json' };
 import commonSchema from '../schemas/common.schema.json' with { type: 'json' };
 import fleetSchema from '../schemas/fleet.schema.json' with { type: 'json' };
+import installSettingsSchema from '../schemas/installsettings.schema.json' with { type: 'json' };
 import rebootPolicySchema from '../schemas/rebootpolicy.schema.json' with { type: 'json' };
 import { showValue, type FieldPath } from './diagnostics.ts';
 
 export const API_VERSION = 'patchwindow.io/v1alpha1';
-export type DocumentKind = 'Fleet' | 'RebootPolicy' | 'AgentConfig';
+export type DocumentKind = 'Fleet' | 'RebootPolicy' | 'AgentConfig' | 'InstallSettings';
 
 /** A schema violation at a field path; `key` when the position is the key itself (unknown fields). */
 export interface SchemaProblem {
   readonly path: FieldPath;
   readonly key: boolean;
   readonly message: string;
+  /** For a missing required field: its name (the path is the object that lacks it). */
+  readonly missing?: string;
 }
 
 function makeAjv(): Ajv2020 {
@@ -29,6 +32,7 @@ const SCHEMAS: Record<DocumentKind, object> = {
   Fleet: fleetSchema,
   RebootPolicy: rebootPolicySchema,
   AgentConfig: agentConfigSchema,
+  InstallSettings: installSettingsSchema,
 };
 let ajv: Ajv2020 | undefined;
 const validators = new Map<DocumentKind, ValidateFunction>();
@@ -110,7 +114,12 @@ function toProblem(e: ErrorObject): SchemaProblem | undefined {
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
-      return { path, key: false, message: `missing required field "${String(params.missingProperty)}"; add it` };
+      return {
+        path,
+        key: false,
+        missing: String(params.missingProperty),
+        message: `missing required field "${String(params.missingProperty)}"; add it`,
+      };
     case 'additionalProperties': {
       const name = String(params.additionalProperty);
       const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});

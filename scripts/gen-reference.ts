@@ -62,7 +62,7 @@ function rows(schema: Schema, prefix: string, common: Record<string, Schema>, ou
 export async function reference(): Promise<string> {
   const common = (await loadSchema('common.schema.json')).$defs ?? {};
   const parts: string[] = [];
-  for (const file of ['fleet.schema.json', 'rebootpolicy.schema.json']) {
+  for (const file of ['fleet.schema.json', 'rebootpolicy.schema.json', 'installsettings.schema.json']) {
     const schema = await loadSchema(file);
     const out: string[] = [
       `### ${schema.title ?? file}`,

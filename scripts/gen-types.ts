@@ -9,6 +9,7 @@ export const generatedTypes = [
   { schema: 'fleet.schema.json', out: 'policy/generated/fleet.ts' },
   { schema: 'rebootpolicy.schema.json', out: 'policy/generated/rebootpolicy.ts' },
   { schema: 'agentconfig.schema.json', out: 'policy/generated/agentconfig.ts' },
+  { schema: 'installsettings.schema.json', out: 'policy/generated/installsettings.ts' },
 ] as const;
 
 const banner =

@@ -10,6 +10,7 @@ import type { NotificationSpec } from '../../policy/model.ts';
 import { messageOf } from '../../policy/errors.ts';
 import { bodyExcerpt, networkReason } from './http-client.ts';
 import { webhookBody, type NotifyContext } from './notify-format.ts';
+import { urlNotifier } from './notify-url.ts';
 
 export interface SpecNotifierOptions {
   readonly spec: NotificationSpec;
@@ -120,7 +121,7 @@ export interface PolicyNotifierOptions extends Omit<SpecNotifierOptions, 'spec' 
 export function policyNotifier(options: PolicyNotifierOptions): Notifier {
   const { specs, resolveUrl, onError, ...shared } = options;
   const notifiers = specs.map((spec) =>
-    specNotifier({
+    (spec.format === 'url' ? urlNotifier : specNotifier)({
       ...shared,
       spec,
       resolveUrl: () => resolveUrl(spec.secretKeyRef),

@@ -118,7 +118,7 @@ export interface PolicyModel {
     loopBackoffMs: Ms;
   };
   notifications: {
-    format: "slack" | "teams" | "webhook";
+    format: "slack" | "teams" | "webhook" | "url";
     secretKeyRef: {
       name: string;
       key: string;
@@ -208,6 +208,10 @@ export interface AgentRuntime {
    * Log level.
    */
   logLevel: "debug" | "info" | "warn" | "error";
+  /**
+   * `json` lines or `text` (kured-like). Default json.
+   */
+  logFormat?: "json" | "text";
   /**
    * A grant its agent did not renew for this long is reported stalled (it is never given to another node while held).
    */

@@ -6,18 +6,12 @@
  */
 export type MaxUnavailable = number | string;
 /**
- * A command as an argument vector, run on the host with nsenter into PID 1's mount namespace. The first element is an absolute path.
- *
- * @minItems 1
- */
-export type Command = string[];
-/**
  * How often the agent looks at the sentinel on its host (a local check, no API call). Default 1m.
  */
 export type Duration = string;
 
 /**
- * Settings shared by every policy of a policy directory: where the agents run, how nodes are grouped into pools, the cluster-wide budget and freezes, and which host commands policies may use. Exactly one per directory.
+ * Settings shared by every policy of a policy directory: where the agents run, how nodes are grouped into pools, the cluster-wide budget and freezes, Exactly one per directory. What runs on the nodes (the agent image, the host commands) is not set here but in the install settings.
  */
 export interface Fleet {
   /**
@@ -73,7 +67,6 @@ export interface FleetSpec {
    * Fleet-wide freezes, subtracted from every policy's windows (date-only ones in each policy's time zone). Both bounds of one blackout are of one kind: both instants, or both dates/local times.
    */
   blackouts?: Blackout[];
-  allowedCommands?: AllowedCommands;
   agent?: AgentSettings;
 }
 /**
@@ -94,26 +87,9 @@ export interface Blackout {
   reason?: string;
 }
 /**
- * The host commands policies may name. A policy's command must equal one of these argument vectors exactly.
- */
-export interface AllowedCommands {
-  /**
-   * Allowed reboot commands. Default `[[/bin/systemctl, reboot]]`.
-   */
-  reboot?: Command[];
-  /**
-   * Allowed sentinel commands. Default none.
-   */
-  sentinel?: Command[];
-}
-/**
- * How the rendered agent DaemonSets run.
+ * How the rendered agent DaemonSets run. Their image is an install setting (`agent.image`), never read from git.
  */
 export interface AgentSettings {
-  /**
-   * Agent image. Default `ghcr.io/patchwindow/patchwindow:<version of the renderer>`.
-   */
-  image?: string;
   /**
    * Always, IfNotPresent or Never. Default IfNotPresent.
    */
@@ -140,6 +116,10 @@ export interface AgentSettings {
    * debug, info, warn or error. Default info.
    */
   logLevel?: "debug" | "info" | "warn" | "error";
+  /**
+   * `json` (one JSON object per line, for log pipelines) or `text` (`time=… level=… msg=…` like kured, for people reading `kubectl logs`). Default json.
+   */
+  logFormat?: "json" | "text";
 }
 /**
  * Container resources. Default requests cpu 10m, memory 192Mi; limits memory 320Mi (measured: an idle agent, its supervisor alone, holds about 57 MiB; with its worker, while a reboot is wanted or under way, about 185 MiB).

@@ -30,12 +30,6 @@ export type Duration2 = string;
  */
 export type Duration3 = string;
 /**
- * Reboot command; must be one of the Fleet's `allowedCommands.reboot`. Default `[/bin/systemctl, reboot]`.
- *
- * @minItems 1
- */
-export type Command = string[];
-/**
  * Wait between a finished drain and the reboot. Default 0s.
  */
 export type Duration4 = string;
@@ -43,12 +37,6 @@ export type Duration4 = string;
  * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
  */
 export type Duration5 = string;
-/**
- * Host command whose exit code 0 means a reboot is required (1: not required; anything else: cannot tell, which holds the reboot); must be one of the Fleet's `allowedCommands.sentinel`.
- *
- * @minItems 1
- */
-export type Command1 = string[];
 /**
  * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
  */
@@ -289,7 +277,7 @@ export interface Drain {
   force?: boolean;
   podSelector?: LabelSelector3;
   /**
-   * What happens when the drain fails or times out: `uncordon` (uncordon if the agent cordoned, release the slot, try again in a later window), `stayCordoned` (release the slot, leave the node cordoned for an operator) or `reboot` (reboot anyway). Default `uncordon`.
+   * What happens when the drain fails or times out: `uncordon` (uncordon if the agent cordoned, give the grant back, try again in a later window), `stayCordoned` (give the grant back, leave the node cordoned for an operator) or `reboot` (reboot anyway). Default `uncordon`.
    */
   onFailure?: "uncordon" | "stayCordoned" | "reboot";
 }
@@ -316,7 +304,10 @@ export interface Reboot {
    * `command` runs `command` on the host; `signal` sends `signal` to the host's PID 1 (systemd). Default `command`.
    */
   method?: "command" | "signal";
-  command?: Command;
+  /**
+   * Name of the reboot command among the install settings' `commands.reboot` (the command line itself is an install setting, never written in git). Default `default` (built in: `/bin/systemctl reboot`).
+   */
+  command?: string;
   /**
    * Signal number for `method: signal`. Default 39 (SIGRTMIN+5, systemd's reboot).
    */
@@ -327,7 +318,10 @@ export interface Reboot {
    * Host file whose existence means a reboot is required. Default `/var/run/reboot-required`, unless `sentinelCommand` is given (then only the command decides, or both when both are written).
    */
   sentinelFile?: string;
-  sentinelCommand?: Command1;
+  /**
+   * Name of a sentinel command among the install settings' `commands.sentinel`: a host command whose exit code 0 means a reboot is required (1: not required; anything else: cannot tell, which holds the reboot).
+   */
+  sentinelCommand?: string;
   loopBackoff?: Duration6;
 }
 /**
@@ -335,9 +329,9 @@ export interface Reboot {
  */
 export interface Notification {
   /**
-   * `slack` (incoming webhook), `teams` (Workflows webhook) or `webhook` (generic JSON POST).
+   * `slack` (incoming webhook), `teams` (Workflows webhook), `webhook` (generic JSON POST), or `url`: the Secret holds a notification URL as kured and shoutrrr write them (`slack://`, `teams://`, `discord://`, `mattermost://`, `googlechat://`, `rocketchat://`, `telegram://`, `generic://`, `generic+https://`, `smtp://`), see docs/from-kured.md.
    */
-  format: "slack" | "teams" | "webhook";
+  format: "slack" | "teams" | "webhook" | "url";
   urlFrom: UrlSource;
   /**
    * Events to send: `drain`, `reboot`, `done`, `failed`. Default all.
@@ -358,7 +352,7 @@ export interface UrlSource {
  */
 export interface SecretKeyRef {
   /**
-   * Name of the Secret (in the Fleet's namespace).
+   * Name of the Secret (in the Fleet's namespace). It must start with the install settings' `notificationSecrets.namePrefix` (default `patchwindow-notify-`).
    */
   name: string;
   /**

@@ -16,9 +16,14 @@ import {
 
 export const FIELD_MANAGER = 'patchwindow';
 
-/** Apply order: what others refer to comes first (the namespace before what lives in it, roles before bindings). */
+/**
+ * Apply order: what others refer to comes first (the namespace before what lives in it, roles before
+ * bindings), and the admission policy that narrows the agents' rights before the rights themselves.
+ */
 const KIND_ORDER = [
   'Namespace',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
   'ClusterRole',
   'ClusterRoleBinding',
   'ServiceAccount',
@@ -39,6 +44,8 @@ export const PRUNABLE: readonly { apiVersion: string; kind: string; namespaced: 
   { apiVersion: 'v1', kind: 'ServiceAccount', namespaced: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', namespaced: false },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', namespaced: false },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', namespaced: false },
+  { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', namespaced: false },
 ];
 
 export interface ObjectRef {

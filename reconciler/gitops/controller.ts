@@ -18,12 +18,14 @@ import { describeResult, relativeSources, runCycle, warningLines, type CycleResu
 import { forwardSync, SYNC_URL_ANNOTATION } from './forward.ts';
 import type { GitSource } from './gitsource.ts';
 import { reconcilerHttpServer, type Probe } from './http.ts';
-import { type SyncReply } from './forward.ts';
+import type { SyncReply, SyncRequest } from './forward.ts';
+import type { WebhookGuard } from './webhook-auth.ts';
 import { LeaderElector } from '../../kube/leader.ts';
 import { loadSources } from '../validate/load.ts';
 import { createReconcilerMetrics, type ReconcilerMetrics } from './metrics.ts';
 import { CycleRunner, type StopOutcome } from './runner.ts';
 import { StatusStore } from './status-store.ts';
+import type { InstallSettings } from '../validate/install.ts';
 
 export interface ControllerOptions {
   readonly kc: KubeConfig;
@@ -36,6 +38,10 @@ export interface ControllerOptions {
   readonly namespace: string;
   /** The Fleet's spec.namespace must be this one: the reconciler's Role grants rights there only. */
   readonly agentNamespace: string;
+  /** Who may call POST /sync (default: nobody, until a secret or openness is chosen). */
+  readonly webhook?: WebhookGuard;
+  /** The cluster admin's install settings, read once at start (a change restarts the reconciler). */
+  readonly install?: InstallSettings;
   readonly identity: string;
   readonly leaseName: string;
   readonly statusName: string;
@@ -97,6 +103,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     onError: (m) => log.warn({}, m),
   });
   let stopping = false;
+  let cyclesDone = 0;
 
   const load = async () => {
     try {
@@ -113,6 +120,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       apply: (objects, scope) => applyObjects(kc, objects, { prune: scope, signal }),
       now: () => clock.now(),
       agentNamespace: o.agentNamespace,
+      ...(o.install !== undefined ? { install: o.install } : {}),
     });
     const endMs = clock.now();
     if (signal.aborted) {
@@ -122,6 +130,7 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       );
       return;
     }
+    cyclesDone++;
     metrics.observeCycle(result, endMs - startMs, endMs);
     logResult(log, result, endMs - startMs);
     await status.record(result, endMs);
@@ -132,12 +141,12 @@ export async function startController(o: ControllerOptions): Promise<Controller>
 
   // The elector is created once the port is known (it publishes its URL); requests before then are refused.
   const started: { elector?: LeaderElector } = {};
-  const sync = async ({ forwarded }: { forwarded: boolean }): Promise<SyncReply> => {
+  const sync = async (request: SyncRequest): Promise<SyncReply> => {
     const elector = started.elector;
     if (stopping) return { status: 503, body: { error: 'shutting down' } };
     if (!elector) return { status: 503, body: { error: 'starting' } };
     if (elector.isLeader) return { status: 202, body: { cycle: runner.trigger() } };
-    return forwardSync(await elector.holder(), forwarded);
+    return forwardSync(await elector.holder(), request);
   };
   const live = (): Probe => {
     const since = runner.busySinceMs;
@@ -147,13 +156,26 @@ export async function startController(o: ControllerOptions): Promise<Controller>
       reason: `a cycle has run for ${Math.round((clock.now() - since) / 1000)}s (limit ${o.maxCycleMs / 1000}s); it is stuck`,
     };
   };
+  // Ready: leading with a first cycle finished, or following a live leader. Not merely "the API
+  // answered": an election that keeps failing (e.g. a missing namespace) must not look healthy.
   const ready = (): Probe => {
+    const elector = started.elector;
     if (stopping) return { ok: false, reason: 'shutting down' };
-    if (!started.elector?.reachedApi)
+    if (!elector?.reachedApi)
       return { ok: false, reason: 'the Kubernetes API server has not answered leader election yet' };
-    return { ok: true };
+    if (elector.isLeader)
+      return cyclesDone > 0 ? { ok: true } : { ok: false, reason: 'leading; the first cycle has not finished yet' };
+    if (elector.following) return { ok: true };
+    return { ok: false, reason: 'neither leading nor following a leader yet (see the log for leader election errors)' };
   };
-  const http = reconcilerHttpServer({ registry: metrics.registry, live, ready, sync });
+  const http = reconcilerHttpServer({
+    registry: metrics.registry,
+    live,
+    ready,
+    guard: o.webhook ?? { kind: 'closed' },
+    refused: (why) => log.warn({ reason: why }, 'POST /sync refused with 401'),
+    sync,
+  });
   const port = await http.listen(o.port, o.host);
 
   const advertised = o.advertiseUrl?.(port);

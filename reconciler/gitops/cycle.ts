@@ -10,6 +10,7 @@ import type { SourceFile } from '../validate/parse.ts';
 import { renderObjects } from '../render/render.ts';
 import { checkSources } from '../validate/validate.ts';
 import { type PolicySet } from '../../policy/model.ts';
+import type { InstallSettings } from '../validate/install.ts';
 
 export interface CycleDeps {
   /** Brings the working copy to the remote commit; returns its id. */
@@ -20,6 +21,8 @@ export interface CycleDeps {
   now(): number;
   /** The only namespace the Fleet may name (see ValidateOptions.agentNamespace). */
   readonly agentNamespace?: string;
+  /** The cluster admin's install settings (image, commands, Secret prefix); default: the built-in ones. */
+  readonly install?: InstallSettings;
 }
 
 export type CycleResult =
@@ -61,6 +64,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleResult> {
     const { diagnostics, policySet } = checkSources(loaded, {
       nowMs: deps.now(),
       ...(deps.agentNamespace !== undefined ? { agentNamespace: deps.agentNamespace } : {}),
+      ...(deps.install !== undefined ? { install: deps.install } : {}),
     });
     if (!policySet) return { outcome: 'invalid', commit, diagnostics };
     set = policySet;

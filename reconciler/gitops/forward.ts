@@ -1,6 +1,7 @@
 // POST /sync on a replica that does not lead: the request is passed on to the leader, whose address
 // the leader publishes on the Lease, so a git webhook aimed at a Service with several replicas
-// behind it works whichever replica it reaches. A forwarded request is never forwarded again.
+// behind it works whichever replica it reaches. A forwarded request is never forwarded again, and it
+// carries the original body and proof headers: the leader checks the webhook secret itself.
 import { messageOf } from '../../policy/errors.ts';
 import type { LeaseHolder } from '../../kube/leader.ts';
 
@@ -8,6 +9,14 @@ import type { LeaseHolder } from '../../kube/leader.ts';
 export interface SyncReply {
   readonly status: number;
   readonly body: Readonly<Record<string, unknown>>;
+}
+
+/** A /sync request as it arrived: the body and the headers that prove it, to pass on unchanged. */
+export interface SyncRequest {
+  /** Another replica passed the request on. */
+  readonly forwarded: boolean;
+  readonly body: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** Lease annotation: the URL of the holder's POST /sync. */
@@ -18,8 +27,8 @@ export const FORWARDED_HEADER = 'x-patchwindow-forwarded';
 const FORWARD_TIMEOUT_MS = 5_000;
 
 /** Sends a follower's sync request on to the leader named by `holder`. */
-export async function forwardSync(holder: LeaseHolder | undefined, forwarded: boolean): Promise<SyncReply> {
-  if (forwarded)
+export async function forwardSync(holder: LeaseHolder | undefined, request: SyncRequest): Promise<SyncReply> {
+  if (request.forwarded)
     return {
       status: 503,
       body: { error: 'forwarded to a replica that does not lead (the Lease changed hands); send it again' },
@@ -40,7 +49,9 @@ export async function forwardSync(holder: LeaseHolder | undefined, forwarded: bo
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { [FORWARDED_HEADER]: '1' },
+      headers: { ...request.headers, [FORWARDED_HEADER]: '1' },
+      body: request.body,
+      redirect: 'error',
       signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
     });
     const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;

@@ -39,6 +39,25 @@ export function redact(message: string, secrets: readonly string[]): string {
   return out.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s]*@/gi, '$1***@');
 }
 
+/** Environment of git's credential helper: the token file's path and the user name, never the token. */
+export const TOKEN_FILE_ENV = 'PATCHWINDOW_GIT_TOKEN_FILE';
+export const USERNAME_ENV = 'PATCHWINDOW_GIT_USERNAME';
+/**
+ * A git credential helper (git runs it through the shell) that answers `get` from the token file.
+ * `printf` is a shell builtin, so the token is in no process's arguments; `cat` gets only the path.
+ */
+export const CREDENTIAL_HELPER = `!f() { test "$1" = get || exit 0; printf 'username=%s\\npassword=%s\\n' "$${USERNAME_ENV}" "$(cat "$${TOKEN_FILE_ENV}")"; }; f`;
+
+/** Variables simple-git refuses in a given environment (they would let git run other programs). */
+const GUARDED_ENV = /^(git_|editor$|visual$|pager$|prefix$|ssh_askpass$)/i;
+
+/** The process environment without the variables simple-git guards (git ignores them here anyway). */
+function inheritedEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !GUARDED_ENV.test(e[0])),
+  );
+}
+
 function remoteRef(ref: string): string {
   return ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
 }
@@ -67,7 +86,11 @@ export class GitSource {
     const secrets: string[] = [];
     const userInfo = /^[a-z][a-z0-9+.-]*:\/\/([^@/]*)@/i.exec(this.options.url)?.[1];
     if (userInfo) secrets.push(userInfo, ...userInfo.split(':'));
+    const env: Record<string, string> = {};
     if (c.tokenFile) {
+      // Read here only to fail early with a clear message and to know what to redact: git gets the
+      // token from the credential helper, which reads the file itself, so the token is never on a
+      // command line (visible to every process in /proc/*/cmdline), in an environment or a config.
       const token = (
         await readFile(c.tokenFile, 'utf8').catch((err: unknown) => {
           throw new IoError(
@@ -76,17 +99,20 @@ export class GitSource {
           );
         })
       ).trim();
-      secrets.push(token);
-      const basic = Buffer.from(`${c.username ?? 'git'}:${token}`).toString('base64');
-      secrets.push(basic);
-      config.push(`http.extraHeader=Authorization: Basic ${basic}`);
+      secrets.push(token, Buffer.from(`${c.username ?? 'git'}:${token}`).toString('base64'));
+      // The empty value first: no helper of the system or user config is asked, nor told the token.
+      config.push('credential.helper=', `credential.helper=${CREDENTIAL_HELPER}`);
+      env[TOKEN_FILE_ENV] = c.tokenFile;
+      env[USERNAME_ENV] = c.username ?? 'git';
     }
     // Killing git does not stop its transport helper (git-remote-http, ssh), and git waits for it,
     // so a stalled transfer must be ended by the transport itself: curl gives up below 1 byte/s for
     // the timeout, ssh after as many seconds without an answer to its keep-alives.
     const timeoutS = Math.max(1, Math.ceil((this.options.timeoutMs ?? 120_000) / 1000));
     config.push('http.lowSpeedLimit=1', `http.lowSpeedTime=${timeoutS}`);
-    const unsafe: { allowUnsafeSshCommand?: boolean } = {};
+    const unsafe: { allowUnsafeSshCommand?: boolean; allowUnsafeCredentialHelper?: boolean } = c.tokenFile
+      ? { allowUnsafeCredentialHelper: true }
+      : {};
     if (c.sshKeyFile) {
       if (!c.knownHostsFile)
         throw new IoError('an SSH key needs a known_hosts file (host keys are always checked); set --git-known-hosts');
@@ -106,6 +132,7 @@ export class GitSource {
       timeout: { block: this.options.timeoutMs ?? 120_000 },
       ...(signal ? { abort: signal } : {}),
     });
+    if (Object.keys(env).length > 0) git.env({ ...inheritedEnv(), ...env });
     return { git, secrets };
   }
 

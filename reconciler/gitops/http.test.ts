@@ -22,6 +22,8 @@ async function serve(metrics: ReconcilerMetrics, knobs: Knobs = {}): Promise<str
     registry: metrics.registry,
     live: () => knobs.live ?? { ok: true },
     ready: () => knobs.ready ?? { ok: true },
+    // Authentication has its own suite (webhook.test.ts); here /sync is open by choice.
+    guard: { kind: 'open' },
     sync: knobs.sync ?? (() => Promise.resolve({ status: 202, body: { cycle: 'started' } })),
   });
   return `http://127.0.0.1:${await server.listen(0, '127.0.0.1')}`;

@@ -127,6 +127,8 @@ function agentConfig(fleet: FleetModel, policy: PolicyModel, members: readonly N
       checkIntervalMs: fleet.agent.checkIntervalMs,
       metricsPort: fleet.agent.metricsPort,
       logLevel: fleet.agent.logLevel,
+      // Only when not the default, so configs rendered before the setting existed stay byte for byte.
+      ...(fleet.agent.logFormat === 'text' ? { logFormat: 'text' as const } : {}),
       slotTtlMs: Math.max(MIN_SLOT_TTL_MS, 2 * policy.reboot.expectedDurationMs),
     },
   };

@@ -5,6 +5,7 @@ import { renderPolicy } from './daemonset.ts';
 import { objectKey, type KubeObject, type RenderedObject } from './objects.ts';
 import { renderCoordinator } from './coordinator.ts';
 import { renderRbac } from './rbac.ts';
+import { renderAdmission } from './admission.ts';
 import { toYaml, toYamlStream } from './serialize.ts';
 
 /**
@@ -22,14 +23,13 @@ export interface OutputFile {
 }
 
 /**
- * Every object of the fleet, in apply order: Namespace, ServiceAccount, RBAC, then per policy (by
- * name) its ConfigMap and DaemonSet, then the coordinator (ServiceAccount, RBAC, Deployment).
+ * Every object of the fleet, in apply order: Namespace, ServiceAccount, RBAC, the admission policy
+ * that narrows the agents' rights, then per policy (by name) its ConfigMap and DaemonSet, then the
+ * coordinator (ServiceAccount, RBAC, Deployment).
  */
 export function renderObjects(compiled: CompiledFleet): RenderedObject[] {
-  const out = renderRbac(
-    compiled.fleet,
-    compiled.policies.map((p) => p.policy),
-  );
+  const policies = compiled.policies.map((p) => p.policy);
+  const out = [...renderRbac(compiled.fleet, policies), ...renderAdmission(compiled.fleet, policies)];
   for (const p of compiled.policies) out.push(...renderPolicy(compiled.fleet, p));
   if (compiled.policies.length > 0) out.push(...renderCoordinator(compiled.fleet, compiled.policies));
   const keys = new Set<string>();

@@ -1,36 +1,38 @@
-// Normalizing host commands (pure): a program by absolute path, and one the Fleet allows.
+// Normalizing host commands (pure): a policy names a command of the install settings, and gets its
+// command line from there. The command lines themselves are never read from git.
 import type { Report } from './normalize-fields.ts';
-import { showValue, type FieldPath } from '../../policy/diagnostics.ts';
+import type { FieldPath } from '../../policy/diagnostics.ts';
+import { DEFAULT_COMMAND_NAME, DEFAULT_REBOOT_COMMAND, resolveCommand, type InstallSettings } from './install.ts';
 
-export const DEFAULT_REBOOT_COMMAND: readonly string[] = ['/bin/systemctl', 'reboot'];
-
-/** Commands run on the host without a shell and without PATH, so the program is an absolute path. */
-export function absoluteProgram(report: Report, path: FieldPath, argv: readonly string[]): void {
-  if (!argv[0]!.startsWith('/')) {
-    report.error(
-      [...path, 0],
-      `${showValue(argv[0])} is not an absolute path; commands run on the host without a shell, write e.g. /bin/systemctl`,
-      'command',
-    );
-  }
-}
-
-/** `argv` must run a program by absolute path and, when the Fleet is known, be one it allows. */
-export function command(
+/** The command line of the command `name` of `kind`, or undefined (reported) when there is none. */
+export function namedCommand(
   report: Report,
   path: FieldPath,
-  argv: readonly string[] | undefined,
-  allowed: readonly (readonly string[])[] | undefined,
-  what: string,
-): void {
-  if (argv === undefined) return;
-  absoluteProgram(report, path, argv);
-  if (allowed !== undefined && !allowed.some((a) => a.length === argv.length && a.every((x, i) => x === argv[i]))) {
-    const list = allowed.length === 0 ? 'none are allowed' : allowed.map((a) => showValue(a)).join(', ');
-    report.error(
-      path,
-      `${showValue(argv)} is not an allowed ${what} command (Fleet spec.allowedCommands.${what}: ${list}); add it there or use an allowed one`,
-      'allowed-command',
-    );
-  }
+  name: string,
+  kind: 'reboot' | 'sentinel',
+  install: InstallSettings,
+): readonly string[] | undefined {
+  const resolved = resolveCommand(install, kind, name);
+  if ('argv' in resolved) return resolved.argv;
+  report.error(path, resolved.problem, 'allowed-command');
+  return undefined;
+}
+
+/** The reboot command a policy runs: the one it names, or the install settings' `default`. */
+export function rebootCommand(
+  report: Report,
+  written: string | undefined,
+  install: InstallSettings,
+): readonly string[] {
+  const argv = namedCommand(report, ['spec', 'reboot', 'command'], written ?? DEFAULT_COMMAND_NAME, 'reboot', install);
+  return argv ?? [];
+}
+
+/**
+ * With `method: signal` no command runs, but the agent's config still carries one (its schema needs
+ * it): the install settings' default when there is one, else the built-in one, never executed.
+ */
+export function signalFallback(install: InstallSettings): readonly string[] {
+  const resolved = resolveCommand(install, 'reboot', DEFAULT_COMMAND_NAME);
+  return 'argv' in resolved ? resolved.argv : DEFAULT_REBOOT_COMMAND;
 }

@@ -2,11 +2,11 @@
 // names. Each parses what was written, reports a problem at its path, and returns a value that lets
 // checking go on.
 import { parseBudget } from '../../policy/budget.ts';
-import { isTimeZone } from '../../policy/calendar.ts';
 import { parseDuration } from '../../policy/duration.ts';
 import { dns1123LabelProblem } from '../../policy/labels.ts';
 import type { Budget } from '../../policy/model.ts';
 import { showValue, type FieldPath } from '../../policy/diagnostics.ts';
+import { checkTimeZone } from './zones.ts';
 
 /** Where normalize sends what it finds; `rule` names the check. */
 export interface Report {
@@ -56,16 +56,15 @@ export function budget(report: Report, path: FieldPath, value: number | string |
   return parsed;
 }
 
+/** An IANA region name (zones.ts): fixed offsets are refused, legacy names warned about. */
 export function timeZone(report: Report, path: FieldPath, name: string | undefined, fallback: string): string {
   if (name === undefined) return fallback;
-  if (!isTimeZone(name)) {
-    report.error(
-      path,
-      `${showValue(name)} is not an IANA time zone; use a name such as Europe/Berlin, America/New_York or UTC`,
-      'time-zone',
-    );
+  const check = checkTimeZone(name);
+  if (!check.ok) {
+    report.error(path, check.error, 'time-zone');
     return fallback;
   }
+  if (check.warning !== undefined) report.warning(path, check.warning, 'time-zone-legacy');
   return name;
 }
 

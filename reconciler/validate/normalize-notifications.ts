@@ -8,12 +8,27 @@ import { showValue, type FieldPath } from '../../policy/diagnostics.ts';
 
 const TEMPLATE_VARIABLES = ['node', 'policy', 'pool', 'event', 'reason'];
 
-export function notifications(report: Report, written: RebootPolicy['spec']['notifications']): NotificationSpec[] {
+/**
+ * Notifications; their Secrets must carry the install settings' name prefix, so that a policy can
+ * never point the agents' Role at another Secret of the namespace.
+ */
+export function notifications(
+  report: Report,
+  written: RebootPolicy['spec']['notifications'],
+  secretPrefix: string,
+): NotificationSpec[] {
   return (written ?? []).map((n, i) => {
     const at: FieldPath = ['spec', 'notifications', i];
     const ref = n.urlFrom.secretKeyRef;
     const p = dns1123SubdomainProblem(ref.name);
     if (p) report.error([...at, 'urlFrom', 'secretKeyRef', 'name'], `${showValue(ref.name)} ${p}`, 'name');
+    else if (!ref.name.startsWith(secretPrefix)) {
+      report.error(
+        [...at, 'urlFrom', 'secretKeyRef', 'name'],
+        `${showValue(ref.name)} does not start with ${showValue(secretPrefix)}: the agents may read only notification Secrets named so (install settings notificationSecrets.namePrefix); rename the Secret, e.g. ${showValue(`${secretPrefix}${ref.name}`)}`,
+        'secret-prefix',
+      );
+    }
     if (!/^[-._a-zA-Z0-9]+$/.test(ref.key)) {
       report.error(
         [...at, 'urlFrom', 'secretKeyRef', 'key'],

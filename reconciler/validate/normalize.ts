@@ -15,34 +15,29 @@ import type { AgentSettings, FleetModel, LabelSelector, PolicyModel } from '../.
 import { budget, duration, name, regex, timeZone, url, type Report } from './normalize-fields.ts';
 import { labelSelector, labelMap } from './normalize-selectors.ts';
 import { blackouts, boundsOrdered, windows } from './normalize-windows.ts';
-import { absoluteProgram, command, DEFAULT_REBOOT_COMMAND } from './normalize-commands.ts';
+import { namedCommand, rebootCommand, signalFallback } from './normalize-commands.ts';
+import type { InstallSettings } from './install.ts';
 import { notifications } from './normalize-notifications.ts';
 import { showValue } from '../../policy/diagnostics.ts';
 
 /** The slot group of the fleet-wide cap; no policy may take the name. */
 export const RESERVED_POLICY_NAME = FLEET_GROUP;
 
-/** The Fleet, normalized. `version` is the renderer's own, for the default image tag. */
-export function normalizeFleet(report: Report, fleet: Fleet, version: string): FleetModel {
+/** The Fleet, normalized; what runs on the nodes (the image) comes from the install settings. */
+export function normalizeFleet(report: Report, fleet: Fleet, install: InstallSettings): FleetModel {
   const spec = fleet.spec;
   name(report, ['metadata', 'name'], fleet.metadata.name);
   const namespace = spec.namespace ?? 'patchwindow';
   const nsProblem = dns1123LabelProblem(namespace);
   if (nsProblem) report.error(['spec', 'namespace'], `${showValue(namespace)} ${nsProblem}`, 'name');
-  const poolKeyProblem = labelKeyProblem(spec.poolLabel);
+  // Absent only when it was written wrong (reported, see prune.ts): the rest is still checked.
+  const poolLabel = (spec.poolLabel as string | undefined) ?? '';
+  const poolKeyProblem = poolLabel === '' ? undefined : labelKeyProblem(spec.poolLabel);
   if (poolKeyProblem)
     report.error(['spec', 'poolLabel'], `label key ${showValue(spec.poolLabel)} ${poolKeyProblem}`, 'label');
-  const allowedReboot = spec.allowedCommands?.reboot ?? [DEFAULT_REBOOT_COMMAND];
-  const allowedSentinel = spec.allowedCommands?.sentinel ?? [];
-  for (const [what, list] of [
-    ['reboot', allowedReboot],
-    ['sentinel', allowedSentinel],
-  ] as const) {
-    list.forEach((argv, i) => absoluteProgram(report, ['spec', 'allowedCommands', what, i], argv));
-  }
   const a = spec.agent ?? {};
   const agent: AgentSettings = {
-    image: a.image ?? `ghcr.io/patchwindow/patchwindow:${version}`,
+    image: install.agentImage,
     imagePullPolicy: a.imagePullPolicy ?? 'IfNotPresent',
     imagePullSecrets: a.imagePullSecrets ?? [],
     priorityClassName: a.priorityClassName ?? 'system-node-critical',
@@ -57,6 +52,7 @@ export function normalizeFleet(report: Report, fleet: Fleet, version: string): F
     checkIntervalMs: duration(report, ['spec', 'agent', 'checkInterval'], a.checkInterval, 60_000, { min: 1_000 }),
     metricsPort: a.metricsPort ?? 9464,
     logLevel: a.logLevel ?? 'info',
+    logFormat: a.logFormat ?? 'json',
   };
   (a.imagePullSecrets ?? []).forEach((s, i) => {
     const p = dns1123SubdomainProblem(s);
@@ -65,7 +61,7 @@ export function normalizeFleet(report: Report, fleet: Fleet, version: string): F
   return {
     name: fleet.metadata.name,
     namespace,
-    poolLabel: spec.poolLabel,
+    poolLabel,
     budget:
       spec.maxUnavailable === undefined
         ? null
@@ -73,22 +69,22 @@ export function normalizeFleet(report: Report, fleet: Fleet, version: string): F
     defaultPolicy: spec.defaultPolicy ?? null,
     // Fleet blackouts are compared as written; date-only bounds apply in each policy's zone.
     blackouts: blackouts(report, ['spec', 'blackouts'], spec.blackouts, 'fleet', boundsOrdered('UTC')),
-    allowedCommands: { reboot: allowedReboot, sentinel: allowedSentinel },
     agent,
   };
 }
 
 /**
- * One RebootPolicy, normalized against its Fleet. Without a usable Fleet (`fleet` undefined, itself
- * reported) the checks that need it are left out rather than made against made-up settings: the
- * allowed commands, and whether a policy without nodePools is the default one.
+ * One RebootPolicy, normalized against its Fleet and the install settings (its commands and
+ * notification Secrets). Without a usable Fleet (`fleet` undefined, itself reported) the checks that
+ * need it are left out rather than made against made-up settings: whether a policy without nodePools
+ * is the default one.
  */
 export function normalizePolicy(
   report: Report,
   policy: RebootPolicy,
-  fleet: FleetModel | undefined,
-  isDefault: boolean,
+  context: { readonly fleet: FleetModel | undefined; readonly isDefault: boolean; readonly install: InstallSettings },
 ): PolicyModel {
+  const { fleet, isDefault, install } = context;
   const poolLabel = fleet?.poolLabel ?? "the Fleet's poolLabel";
   const spec = policy.spec;
   name(report, ['metadata', 'name'], policy.metadata.name);
@@ -100,6 +96,8 @@ export function normalizePolicy(
     );
   }
   const zone = timeZone(report, ['spec', 'timeZone'], spec.timeZone, 'UTC');
+  // Absent only when it was written wrong (reported, see prune.ts): the rest is still checked.
+  const writtenWindows: RebootPolicy['spec']['windows'] | undefined = spec.windows;
 
   let membership: PolicyModel['membership'];
   if (spec.nodePools !== undefined && spec.nodeSelector !== undefined) {
@@ -176,14 +174,11 @@ export function normalizePolicy(
 
   const d = spec.drain ?? {};
   const r = spec.reboot ?? {};
-  command(report, ['spec', 'reboot', 'command'], r.command, fleet?.allowedCommands.reboot, 'reboot');
-  command(
-    report,
-    ['spec', 'reboot', 'sentinelCommand'],
-    r.sentinelCommand,
-    fleet?.allowedCommands.sentinel,
-    'sentinel',
-  );
+  const reboot = r.method === 'signal' ? signalFallback(install) : rebootCommand(report, r.command, install);
+  const sentinelCommand =
+    r.sentinelCommand === undefined
+      ? null
+      : (namedCommand(report, ['spec', 'reboot', 'sentinelCommand'], r.sentinelCommand, 'sentinel', install) ?? null);
   if (r.method === 'signal' && r.command !== undefined) {
     report.error(
       ['spec', 'reboot', 'command'],
@@ -240,7 +235,7 @@ export function normalizePolicy(
     budget: budget(report, ['spec', 'maxUnavailable'], spec.maxUnavailable, { kind: 'count', count: 1 }),
     schedule: {
       timeZone: zone,
-      windows: windows(report, spec.windows, zone),
+      windows: windows(report, writtenWindows ?? [], zone),
       blackouts: [
         ...blackouts(report, ['spec', 'blackouts'], spec.blackouts, 'policy', boundsOrdered(zone)),
         ...(fleet?.blackouts ?? []),
@@ -269,7 +264,7 @@ export function normalizePolicy(
     },
     reboot: {
       method: r.method ?? 'command',
-      command: r.command ?? DEFAULT_REBOOT_COMMAND,
+      command: reboot,
       signal: r.signal ?? 39,
       delayMs: duration(report, ['spec', 'reboot', 'delay'], r.delay, 0),
       expectedDurationMs: duration(report, ['spec', 'reboot', 'expectedDuration'], r.expectedDuration, 10 * 60_000, {
@@ -277,10 +272,10 @@ export function normalizePolicy(
       }),
       // kured's rule: a sentinel command replaces the default file; both count when both are written.
       sentinelFile: r.sentinelFile ?? (r.sentinelCommand === undefined ? '/var/run/reboot-required' : null),
-      sentinelCommand: r.sentinelCommand ?? null,
+      sentinelCommand,
       loopBackoffMs: duration(report, ['spec', 'reboot', 'loopBackoff'], r.loopBackoff, 6 * 3_600_000, { min: 1 }),
     },
-    notifications: notifications(report, spec.notifications),
+    notifications: notifications(report, spec.notifications, install.notificationSecretPrefix),
     nodeLabels: {
       preReboot: labelMap(report, ['spec', 'nodeLabels', 'preReboot'], spec.nodeLabels?.preReboot),
       postReboot: labelMap(report, ['spec', 'nodeLabels', 'postReboot'], spec.nodeLabels?.postReboot),

@@ -1,5 +1,15 @@
 // YAML parsing with source positions. Pure: takes file contents, returns documents and problems.
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+} from 'yaml';
 import { formatPath, type Diagnostic, type FieldPath } from '../../policy/diagnostics.ts';
 
 /** A file's contents and the name to show for it. */
@@ -73,6 +83,35 @@ function makeLocate(doc: Document, lines: LineCounter): ParsedDocument['locate']
   };
 }
 
+/** The first key written twice in one mapping of `doc`, with the positions of both. */
+function firstDuplicateKey(
+  doc: Document,
+  lines: LineCounter,
+): { key: string; first: Position; second: Position } | undefined {
+  let found: { key: string; first: Position; second: Position } | undefined;
+  const at = (node: Node): Position => {
+    const { line, col } = lines.linePos(node.range?.[0] ?? 0);
+    return { line, column: col };
+  };
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Map<string, Node>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        const earlier = seen.get(key);
+        if (earlier !== undefined) {
+          found = { key, first: at(earlier), second: at(pair.key) };
+          return visit.BREAK;
+        }
+        seen.set(key, pair.key);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
 /** Parses every document of a file; problems come back as diagnostics, never as exceptions. */
 export function parseSource(source: SourceFile): { documents: ParsedDocument[]; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
@@ -97,6 +136,16 @@ export function parseSource(source: SourceFile): { documents: ParsedDocument[]; 
     if (doc.errors.length > 0) {
       // The first error of a document is the cause; the ones after it are mostly its consequences.
       for (const e of doc.errors.slice(0, 1)) {
+        const duplicate = e.code === 'DUPLICATE_KEY' ? firstDuplicateKey(doc, lines) : undefined;
+        if (duplicate) {
+          problem(
+            duplicate.second,
+            [],
+            `invalid YAML: key ${JSON.stringify(duplicate.key)} appears twice in one mapping, on lines ${duplicate.first.line} and ${duplicate.second.line}; each key may appear once, remove or rename one`,
+            'yaml-duplicate-key',
+          );
+          continue;
+        }
         const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
         const first = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
         const hint = e.code === 'DUPLICATE_KEY' ? '; each key may appear once in a mapping, remove or rename one' : '';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../policy/diagnostics.ts';
 import { checkSources, validateSources } from './validate.ts';
+import { defaultInstallSettings, type InstallSettings } from './install.ts';
 
 const NOW = Date.parse('2026-11-24T12:00:00Z');
 
@@ -27,11 +28,21 @@ spec:
       end: "05:00"
 `;
 
-function validate(files: Record<string, string>): Diagnostic[] {
+/** Install settings of a cluster whose admin allows a second reboot and a sentinel command. */
+const INSTALL: InstallSettings = {
+  ...defaultInstallSettings('0.1.0'),
+  commands: {
+    reboot: { default: ['/bin/systemctl', 'reboot'], plain: ['/usr/sbin/reboot'] },
+    sentinel: { rhel: ['/usr/bin/needs-restarting', '-r'] },
+  },
+  origin: 'the install settings in install.yaml',
+};
+
+function validate(files: Record<string, string>, install: InstallSettings = INSTALL): Diagnostic[] {
   return [
     ...validateSources(
       Object.entries(files).map(([file, text]) => ({ file, text })),
-      { nowMs: NOW },
+      { nowMs: NOW, install },
     ).diagnostics,
   ];
 }
@@ -89,13 +100,51 @@ describe('validate', () => {
   });
 
   it('reports a broken Fleet without blaming policies for settings only it could give', () => {
-    // The default policy (no nodePools) with a custom reboot and sentinel command the Fleet allows.
-    const fleet = `${FLEET}  allowedCommands:\n    reboot: [[/usr/sbin/reboot]]\n    sentinel: [[/usr/bin/needs-restarting, -r]]\n`;
-    const web = `${WEB.replace('  nodePools: [web]\n', '')}  reboot:\n    command: [/usr/sbin/reboot]\n    sentinelCommand: [/usr/bin/needs-restarting, -r]\n`;
+    // The default policy (no nodePools) with a reboot and a sentinel command the install settings allow.
+    const fleet = FLEET;
+    const web = `${WEB.replace('  nodePools: [web]\n', '')}  reboot:\n    command: plain\n    sentinelCommand: rhel\n`;
     expect(validate({ 'fleet.yaml': fleet, 'web.yaml': web })).toEqual([]);
     // The same files with the Fleet's required poolLabel gone: one error, at the Fleet.
     const d = only(validate({ 'fleet.yaml': fleet.replace('  poolLabel: agentpool\n', ''), 'web.yaml': web }));
     expect(d).toMatchObject({ file: 'fleet.yaml', severity: 'error' });
+  });
+
+  describe('hardened input', () => {
+    it('reports every problem when one field has the wrong type (days: mon,tue)', () => {
+      const text = WEB.replace('    - days: [mon, tue]', '    - days: mon,tue')
+        .replace('  maxUnavailable: 1', '  maxUnavailable: "0%"')
+        .replace('  timeZone: Europe/Berlin', '  timeZone: Mars/Olympus');
+      const d = validate({ 'fleet.yaml': FLEET, 'web.yaml': text });
+      expect(d.map((x) => `${x.line} ${x.path} ${x.rule}`)).toEqual([
+        '7 spec.maxUnavailable budget',
+        '8 spec.timeZone time-zone',
+        '10 spec.windows[0].days schema',
+      ]);
+    });
+
+    it.each(['+02:00', 'UTC+2', 'GMT-05:00', 'Etc/GMT-2', '-0500'])(
+      'refuses the fixed offset %s: it never follows DST',
+      (zone) => {
+        const d = only(webWith('  timeZone: Europe/Berlin', `  timeZone: "${zone}"`));
+        expect(d).toMatchObject({ path: 'spec.timeZone', severity: 'error', rule: 'time-zone' });
+        expect(d.message).toContain('never follows daylight saving time');
+      },
+    );
+
+    it.each([
+      ['CET', 'Europe/Brussels'],
+      ['US/Eastern', 'America/New_York'],
+      ['EST5EDT', 'America/New_York'],
+    ])('warns about the legacy name %s and names the region %s', (zone, region) => {
+      const d = only(webWith('  timeZone: Europe/Berlin', `  timeZone: ${zone}`));
+      expect(d).toMatchObject({ path: 'spec.timeZone', severity: 'warning', rule: 'time-zone-legacy' });
+      expect(d.message).toContain(region);
+    });
+
+    it('accepts UTC and its names without a warning', () => {
+      for (const zone of ['UTC', 'Etc/UTC', 'GMT'])
+        expect(webWith('  timeZone: Europe/Berlin', `  timeZone: ${zone}`)).toEqual([]);
+    });
   });
 
   describe('YAML and documents', () => {
@@ -108,7 +157,9 @@ describe('validate', () => {
     it('reports a duplicate key and says to remove one', () => {
       const d = only(webWith('  timeZone: Europe/Berlin', '  timeZone: Europe/Berlin\n  timeZone: UTC'));
       expect(d).toMatchObject({ line: 9, column: 3, rule: 'yaml-duplicate-key' });
-      expect(d.message).toContain('remove or rename one');
+      expect(d.message).toBe(
+        'invalid YAML: key "timeZone" appears twice in one mapping, on lines 8 and 9; each key may appear once, remove or rename one',
+      );
     });
 
     it('refuses alias bombs instead of expanding them', () => {
@@ -422,12 +473,12 @@ describe('validate', () => {
       {
         rule: 'allowed-command',
         from: '',
-        to: '  reboot:\n    command: [/sbin/reboot]\n',
+        to: '  reboot:\n    command: kexec\n',
         line: 14,
         column: 14,
         path: 'spec.reboot.command',
         message:
-          '["/sbin/reboot"] is not an allowed reboot command (Fleet spec.allowedCommands.reboot: ["/bin/systemctl","reboot"]); add it there or use an allowed one',
+          '"kexec" is not a reboot command of the install settings (the install settings in install.yaml allow: default, plain); name one of them, or ask the cluster admin to add it under commands.reboot',
       },
       {
         rule: 'reboot-method',
@@ -450,7 +501,7 @@ describe('validate', () => {
       {
         rule: 'template',
         from: '',
-        to: '  notifications:\n    - format: slack\n      urlFrom: { secretKeyRef: { name: hooks, key: slack } }\n      templates: { done: "{host} is back" }\n',
+        to: '  notifications:\n    - format: slack\n      urlFrom: { secretKeyRef: { name: patchwindow-notify-hooks, key: slack } }\n      templates: { done: "{host} is back" }\n',
         line: 16,
         column: 26,
         path: 'spec.notifications[0].templates.done',
@@ -576,24 +627,24 @@ describe('validate', () => {
       expect(validate({ 'fleet.yaml': fleet, 'web.yaml': WEB })).toEqual([]);
     });
 
-    it("needs the Fleet's allowed commands to start with an absolute path", () => {
-      const fleet = `${FLEET}  allowedCommands:\n    sentinel:\n      - [needs-restarting, -r]\n`;
-      expect(only(validate({ 'fleet.yaml': fleet, 'web.yaml': WEB }))).toEqual({
-        file: 'fleet.yaml',
-        line: 10,
-        column: 10,
-        path: 'spec.allowedCommands.sentinel[0][0]',
-        severity: 'error',
-        rule: 'command',
-        message:
-          '"needs-restarting" is not an absolute path; commands run on the host without a shell, write e.g. /bin/systemctl',
+    it('resolves command names through the install settings', () => {
+      const policy = `${WEB}  reboot:\n    command: plain\n    sentinelCommand: rhel\n`;
+      const result = validateSources(
+        [
+          { file: 'fleet.yaml', text: FLEET },
+          { file: 'web.yaml', text: policy },
+        ],
+        { nowMs: NOW, install: INSTALL },
+      );
+      expect(result.diagnostics).toEqual([]);
+      expect(result.policySet?.policies[0]?.reboot).toMatchObject({
+        command: ['/usr/sbin/reboot'],
+        sentinelCommand: ['/usr/bin/needs-restarting', '-r'],
       });
-    });
-
-    it('checks commands against the Fleet allow-list', () => {
-      const fleet = `${FLEET}  allowedCommands:\n    sentinel:\n      - [/usr/bin/needs-restarting, -r]\n`;
-      const policy = `${WEB}  reboot:\n    sentinelCommand: [/usr/bin/needs-restarting, -r]\n`;
-      expect(validate({ 'fleet.yaml': fleet, 'web.yaml': policy })).toEqual([]);
+      // Without those install settings the same names are refused.
+      expect(
+        validate({ 'fleet.yaml': FLEET, 'web.yaml': policy }, defaultInstallSettings('0.1.0')).map((d) => d.rule),
+      ).toEqual(['allowed-command', 'allowed-command']);
     });
   });
 

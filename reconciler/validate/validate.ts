@@ -9,8 +9,11 @@ import { reporterFor, type Located } from './located.ts';
 import { normalizeFleet, normalizePolicy } from './normalize.ts';
 import { parseSource, type ParsedDocument, type SourceFile } from './parse.ts';
 import { crossDocumentRules, scheduleWarnings } from './rules.ts';
-import { classify, schemaProblems, type SchemaProblem } from '../../policy/schema.ts';
+import { classify, schemaProblems } from '../../policy/schema.ts';
 import packageJson from '../../package.json' with { type: 'json' };
+import { defaultInstallSettings, type InstallSettings } from './install.ts';
+import { refusedFields, withoutFields } from './install-fields.ts';
+import { withoutBadFields } from './prune.ts';
 
 export interface ValidationResult {
   readonly diagnostics: readonly Diagnostic[];
@@ -34,23 +37,8 @@ export interface ValidateOptions {
    * its RBAC covers): a Fleet naming another one is an error at its spec.namespace.
    */
   readonly agentNamespace?: string;
-}
-
-/**
- * A copy of `value` without the optional fields that broke the schema, or undefined when that does not
- * give a valid document (a required field is bad, or a list item is: removing it would shift the
- * positions of later items).
- */
-function withoutBadFields(kind: 'Fleet' | 'RebootPolicy', value: unknown, problems: readonly SchemaProblem[]): unknown {
-  const copy = structuredClone(value);
-  for (const { path } of problems) {
-    const last = path.at(-1);
-    if (typeof last !== 'string' || path.some((p) => typeof p === 'number')) return undefined;
-    let parent: unknown = copy;
-    for (const part of path.slice(0, -1)) parent = (parent as Record<string, unknown> | undefined)?.[part];
-    if (parent !== null && typeof parent === 'object') delete (parent as Record<string, unknown>)[last];
-  }
-  return schemaProblems(kind, copy).length === 0 ? copy : undefined;
+  /** The cluster admin's install settings (image, commands, Secret prefix); default: the built-in ones. */
+  readonly install?: InstallSettings;
 }
 
 /** Validates every document of the given sources as one policy set; reports all problems at once. */
@@ -61,6 +49,7 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   // False once a document could not be read: rules about the whole set would then report
   // consequences (e.g. "defaultPolicy names no policy") instead of causes, so they wait.
   let complete = !hasErrors(diagnostics);
+  const install = options.install ?? defaultInstallSettings(packageJson.version);
 
   for (const source of sources) {
     const parsed = parseSource(source);
@@ -74,11 +63,15 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
         complete = false;
         continue;
       }
-      const problems = schemaProblems(claimed.kind, doc.value);
+      // What runs on a node is never read from git: refused at its line, and the rest still checked.
+      const refused = refusedFields(claimed.kind, doc.value);
+      for (const r of refused) report.error(r.path, r.message, 'install-setting');
+      const written = withoutFields(doc.value, refused);
+      const problems = schemaProblems(claimed.kind, written);
       for (const p of problems) report.error(p.path, p.message, 'schema', { key: p.key });
-      // With schema problems, keep checking the rest of the document when removing the bad fields
-      // leaves a schema-valid one, so one run reports every problem.
-      const value = problems.length === 0 ? doc.value : withoutBadFields(claimed.kind, doc.value, problems);
+      // With schema problems, keep checking the rest of the document without the bad fields, so one
+      // run reports every problem.
+      const value = problems.length === 0 ? written : withoutBadFields(claimed.kind, written, problems);
       if (value === undefined) {
         complete = false;
         continue;
@@ -110,7 +103,7 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   }
   const fleetEntry = fleets[0];
   const fleet = fleetEntry
-    ? normalizeFleet(reporterFor(fleetEntry.doc, diagnostics), fleetEntry.value, packageJson.version)
+    ? normalizeFleet(reporterFor(fleetEntry.doc, diagnostics), fleetEntry.value, install)
     : undefined;
   if (fleetEntry && fleet && options.agentNamespace !== undefined && fleet.namespace !== options.agentNamespace) {
     reporterFor(fleetEntry.doc, diagnostics).error(
@@ -121,12 +114,11 @@ export function validateSources(sources: readonly SourceFile[], options: Validat
   }
   const located: Located<PolicyModel>[] = policies.map(({ doc, value }) => ({
     doc,
-    model: normalizePolicy(
-      reporterFor(doc, diagnostics),
-      value,
+    model: normalizePolicy(reporterFor(doc, diagnostics), value, {
       fleet,
-      fleet !== undefined && value.metadata.name === fleet.defaultPolicy,
-    ),
+      isDefault: fleet !== undefined && value.metadata.name === fleet.defaultPolicy,
+      install,
+    }),
   }));
   if (fleetEntry && fleet && complete) {
     diagnostics.push(...crossDocumentRules({ doc: fleetEntry.doc, model: fleet }, located));

@@ -36,7 +36,11 @@ describe('a rollout over two pools under a binding fleet cap, granted by a real 
           spec: {
             reboot: { expectedDuration: '30s', delay: '5s' },
             notifications: [
-              { format: 'webhook', urlFrom: { secretKeyRef: { name: 'hooks', key: 'url' } }, events: ['done'] },
+              {
+                format: 'webhook',
+                urlFrom: { secretKeyRef: { name: 'patchwindow-notify-hooks', key: 'url' } },
+                events: ['done'],
+              },
             ],
           },
         },
@@ -56,7 +60,7 @@ describe('a rollout over two pools under a binding fleet cap, granted by a real 
     const secretUrl = `${webhook.url}/hooks/T0PS3CRET`;
     await core.createNamespacedSecret({
       namespace: f.id,
-      body: { metadata: { name: 'hooks' }, stringData: { url: secretUrl } },
+      body: { metadata: { name: 'patchwindow-notify-hooks' }, stringData: { url: secretUrl } },
     });
     // Workload pods on every node, so each drain evicts something and the pods move around.
     await apps.createNamespacedDeployment({

@@ -22,6 +22,8 @@ export interface AgentProcessOptions {
   readonly extraArgs?: readonly string[];
   /** The entry script (default bin/patchwindow.js, which runs the TypeScript sources). */
   readonly bin?: string;
+  /** Runs `patchwindow` through this command instead (e.g. inside the built image); `bin` is then unused. */
+  readonly launcher?: { readonly file: string; readonly args: readonly string[] };
 }
 
 export interface AgentProcess {
@@ -64,7 +66,9 @@ export function spawnAgent(o: AgentProcessOptions): AgentProcess {
     KUBECONFIG: o.kubeconfigPath,
   };
   delete env.PATCHWINDOW_NSENTER;
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, argv] =
+    o.launcher === undefined ? [process.execPath, args] : [o.launcher.file, [...o.launcher.args, ...args.slice(1)]];
+  const child = spawn(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));

@@ -155,7 +155,8 @@ export class E2eFleet {
   readonly coordinators: CoordinatorProcess[] = [];
   readonly #o: E2eFleetOptions;
   readonly #dir: string;
-  readonly #kubeconfig: string;
+  /** Per node (short name): a kubeconfig with a token bound to that Node. */
+  readonly #kubeconfig: ReadonlyMap<string, string>;
   readonly #coordinatorKubeconfig: string;
   readonly #coordinatorCommand: readonly string[];
   readonly #expectedCoordinatorExit = new WeakSet<CoordinatorProcess>();
@@ -167,13 +168,15 @@ export class E2eFleet {
   #closed = false;
   /** Entry script of the agents started from now on (default bin/patchwindow.js, the sources). */
   agentBin: string | undefined;
+  /** When set, agents run through this command (see AgentProcessOptions.launcher). */
+  agentLauncher: { readonly file: string; readonly args: readonly string[] } | undefined;
 
   private constructor(init: {
     o: E2eFleetOptions;
     id: string;
     cluster: ClusterClient;
     dir: string;
-    kubeconfig: string;
+    kubeconfig: ReadonlyMap<string, string>;
     coordinatorKubeconfig: string;
     coordinatorCommand: readonly string[];
     watcher: ClusterWatcher;
@@ -209,7 +212,6 @@ export class E2eFleet {
         (await core.readNamespacedServiceAccount({ namespace: id, name: 'default' }).catch(() => undefined))?.metadata,
       { timeoutMs: 30_000, intervalMs: 100 },
     );
-    const kubeconfig = await cluster.serviceAccountKubeconfig({ namespace: id, name: names.serviceAccount });
     const coordinatorKubeconfig = await cluster.serviceAccountKubeconfig({ namespace: id, name: names.coordinator });
     const configs = new Map<string, AgentConfig>();
     const configPaths = new Map<string, string>();
@@ -225,13 +227,24 @@ export class E2eFleet {
     }
     const nodeName = (short: string): string => `${id}-${short}`;
     const entries = Object.entries(o.nodes);
-    await cluster.createNodes(
+    const created = await cluster.createNodes(
       entries.map(([short, n]) => ({
         name: nodeName(short),
         labels: { [POOL_LABEL]: `${id}-${n.pool}` },
         ...(n.taints ? { taints: [...n.taints] } : {}),
       })),
     );
+    // Each agent gets a token bound to its Node, as a pod's projected token names its node: the
+    // rendered admission policy lets an agent change its own Node only.
+    const kubeconfig = new Map<string, string>();
+    for (const [short] of entries) {
+      const node = created.find((n) => n.metadata?.name === nodeName(short))!;
+      const boundObject = { kind: 'Node' as const, name: nodeName(short), uid: node.metadata!.uid! };
+      kubeconfig.set(
+        short,
+        await cluster.serviceAccountKubeconfig({ namespace: id, name: names.serviceAccount, boundObject }),
+      );
+    }
     for (const [short, n] of entries) {
       if (n.cordoned)
         await core.patchNode({ name: nodeName(short), body: { spec: { unschedulable: true } } }, MERGE_PATCH);
@@ -320,11 +333,12 @@ export class E2eFleet {
     const p = spawnAgent({
       node: this.node(short),
       configPath: this.#configPaths.get(this.config(short).policy.name)!,
-      kubeconfigPath: this.#kubeconfig,
+      kubeconfigPath: this.#kubeconfig.get(short)!,
       hostRoot: host.root,
       nsenter: host.nsenter,
       dryRun: options.dryRun ?? false,
       ...(this.agentBin !== undefined ? { bin: this.agentBin } : {}),
+      ...(this.agentLauncher !== undefined ? { launcher: this.agentLauncher } : {}),
     });
     const list = this.processes.get(short) ?? [];
     list.push(p);

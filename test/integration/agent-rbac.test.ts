@@ -1,6 +1,7 @@
-// The agent's rendered RBAC, bound to a real ServiceAccount, on the real API server: real requests
-// with the ServiceAccount's token show it may do its job — nodes, pods, evictions, events, Leases
-// in its namespace, the notification Secret it names — and nothing more.
+// The agent's rendered RBAC and admission policy, bound to a real ServiceAccount, on the real API
+// server: real requests with the token of an agent pod (bound to the pod, as the kubelet's projected
+// token is, so it names the pod's node) show it may do its job — its own Node, pods, evictions,
+// events, slot Leases, the notification Secret it names — and nothing more.
 import {
   ApiException,
   CoordinationV1Api,
@@ -17,6 +18,7 @@ import { names, type KubeObject } from '../../reconciler/render/objects.ts';
 import { renderObjects } from '../../reconciler/render/render.ts';
 import { validateSources } from '../../reconciler/validate/validate.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
+import { waitFor } from '../testenv/wait.ts';
 
 const cluster = useCluster();
 const admin = cluster.kubeConfig();
@@ -24,6 +26,12 @@ const adminCore = admin.makeApiClient(CoreV1Api);
 const adminLeases = admin.makeApiClient(CoordinationV1Api);
 const objects = KubernetesObjectApi.makeApiClient(admin);
 const pause = { name: 'pause', image: 'registry.k8s.io/pause:3.10' };
+
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const cordon = (unschedulable: boolean) => ({ spec: { unschedulable } });
+const meta = (field: 'labels' | 'annotations', values: Record<string, string | null>) => ({
+  metadata: { [field]: values },
+});
 
 /** The HTTP status of a call: 200 when it succeeded. */
 async function status(call: Promise<unknown>): Promise<number> {
@@ -36,18 +44,32 @@ async function status(call: Promise<unknown>): Promise<number> {
   }
 }
 
+/** The message of a refused call (the admission policy's own words), or '' when it succeeded. */
+async function refusal(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return '';
+  } catch (err: unknown) {
+    if (err instanceof ApiException) return String((JSON.parse(String(err.body)) as { message?: string }).message);
+    throw err;
+  }
+}
+
 describe("the agent's RBAC", () => {
   const fleet = uniqueName('rbac');
   const namespace = uniqueName('rbac-agents');
   const node = uniqueName('rbac-node');
+  const otherNode = uniqueName('rbac-other-node');
   let workloads: string;
   let other: string;
   let rendered: KubeObject[];
   let core: CoreV1Api;
   let leases: CoordinationV1Api;
+  /** The same ServiceAccount with a token bound to no pod: it names no node. */
+  let unboundCore: CoreV1Api;
 
   beforeAll(async () => {
-    const policy = `apiVersion: patchwindow.io/v1alpha1\nkind: RebootPolicy\nmetadata: { name: web }\nspec:\n  nodePools: [web]\n  windows: [{ days: [sat], start: "01:00", end: "05:00" }]\n  notifications:\n    - format: slack\n      urlFrom: { secretKeyRef: { name: hooks, key: slack } }\n`;
+    const policy = `apiVersion: patchwindow.io/v1alpha1\nkind: RebootPolicy\nmetadata: { name: web }\nspec:\n  nodePools: [web]\n  windows: [{ days: [sat], start: "01:00", end: "05:00" }]\n  notifications:\n    - format: slack\n      urlFrom: { secretKeyRef: { name: patchwindow-notify-hooks, key: slack } }\n`;
     const fleetYaml = `apiVersion: patchwindow.io/v1alpha1\nkind: Fleet\nmetadata: { name: ${fleet} }\nspec:\n  namespace: ${namespace}\n  poolLabel: rbac.patchwindow.dev/pool\n`;
     const set = validateSources(
       [
@@ -63,7 +85,10 @@ describe("the agent's RBAC", () => {
       await objects.patch(structuredClone(o), undefined, undefined, 'rbac-test', true, PatchStrategy.ServerSideApply);
     await adminCore.createNamespacedSecret({
       namespace,
-      body: { metadata: { name: 'hooks' }, stringData: { slack: 'https://hooks.example.invalid/x' } },
+      body: {
+        metadata: { name: 'patchwindow-notify-hooks' },
+        stringData: { slack: 'https://hooks.example.invalid/x' },
+      },
     });
     await adminCore.createNamespacedSecret({
       namespace,
@@ -71,7 +96,10 @@ describe("the agent's RBAC", () => {
     });
     workloads = await cluster.createNamespace('rbac-workloads');
     other = await cluster.createNamespace('rbac-other');
-    await cluster.createNodes([{ name: node, labels: { 'rbac.patchwindow.dev/pool': 'web' } }]);
+    await cluster.createNodes([
+      { name: node, labels: { 'rbac.patchwindow.dev/pool': 'web' } },
+      { name: otherNode, labels: { 'rbac.patchwindow.dev/pool': 'web' } },
+    ]);
     await adminCore.createNamespacedPod({
       namespace: workloads,
       body: { metadata: { name: 'web' }, spec: { nodeName: node, containers: [pause] } },
@@ -80,22 +108,48 @@ describe("the agent's RBAC", () => {
       namespace: workloads,
       body: { metadata: { name: 'victim' }, spec: { nodeName: node, containers: [pause] } },
     });
-    const path = await cluster.serviceAccountKubeconfig({ namespace, name: names.serviceAccount });
+    // The agent pod on `node`, and its token as the kubelet would mount it: bound to the pod.
+    const agentPod = await adminCore.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name: 'agent' },
+        spec: { nodeName: node, serviceAccountName: names.serviceAccount, containers: [pause] },
+      },
+    });
+    const path = await cluster.serviceAccountKubeconfig({
+      namespace,
+      name: names.serviceAccount,
+      boundObject: { kind: 'Pod', name: 'agent', uid: agentPod.metadata!.uid! },
+    });
     const kc = new KubeConfig();
     kc.loadFromFile(path);
     core = kc.makeApiClient(CoreV1Api);
     leases = kc.makeApiClient(CoordinationV1Api);
+    const unbound = new KubeConfig();
+    unbound.loadFromFile(await cluster.serviceAccountKubeconfig({ namespace, name: names.serviceAccount }));
+    unboundCore = unbound.makeApiClient(CoreV1Api);
+    // The API server loads admission policies asynchronously: wait until this one refuses.
+    await waitFor(
+      'the admission policy to be in force',
+      async () =>
+        (await status(unboundCore.patchNode({ name: node, body: cordon(false) }, MERGE))) === 403 ? true : undefined,
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
   });
 
   afterAll(async () => {
     for (const name of [namespace, workloads, other]) await adminCore.deleteNamespace({ name }).catch(() => undefined);
     for (const o of rendered.filter((x) => !x.metadata.namespace && x.kind !== 'Namespace'))
       await objects.delete(o).catch(() => undefined);
-    await cluster.deleteNodes([node]);
+    await cluster.deleteNodes([node, otherNode]);
   });
 
-  const lease = (name: string, ns: string) => ({
-    metadata: { name, namespace: ns },
+  const lease = (
+    name: string,
+    ns: string,
+    labels: Record<string, string> = { 'patchwindow.io/slot-group': 'web' },
+  ) => ({
+    metadata: { name, namespace: ns, labels },
     spec: {
       holderIdentity: node,
       leaseDurationSeconds: 60,
@@ -174,10 +228,10 @@ describe("the agent's RBAC", () => {
   });
 
   it('lets the agent read only the notification Secret its policy names', async () => {
-    expect(await status(core.readNamespacedSecret({ name: 'hooks', namespace }))).toBe(200);
+    expect(await status(core.readNamespacedSecret({ name: 'patchwindow-notify-hooks', namespace }))).toBe(200);
     expect(await status(core.readNamespacedSecret({ name: 'unrelated', namespace }))).toBe(403);
     expect(await status(core.listNamespacedSecret({ namespace }))).toBe(403);
-    expect(await status(core.readNamespacedSecret({ name: 'hooks', namespace: other }))).toBe(403);
+    expect(await status(core.readNamespacedSecret({ name: 'patchwindow-notify-hooks', namespace: other }))).toBe(403);
   });
 
   it('forbids deleting pods directly, touching Leases elsewhere, and changing other things', async () => {
@@ -204,5 +258,115 @@ describe("the agent's RBAC", () => {
     ).toBe(403);
     // The pod it may not delete is still there.
     expect(await status(adminCore.readNamespacedPod({ name: 'victim', namespace: workloads }))).toBe(200);
+  });
+
+  describe('the admission policy', () => {
+    it('lets the agent change only its own Node', async () => {
+      expect(await status(core.patchNode({ name: otherNode, body: cordon(true) }, MERGE))).toBe(403);
+      expect(
+        await status(core.patchNode({ name: otherNode, body: meta('labels', { 'patchwindow.io/x': 'y' }) }, MERGE)),
+      ).toBe(403);
+      // A token bound to no pod names no node, so it may change none.
+      expect(await status(unboundCore.patchNode({ name: node, body: cordon(true) }, MERGE))).toBe(403);
+      expect((await adminCore.readNode({ name: otherNode })).spec?.unschedulable).toBeFalsy();
+      expect(await refusal(core.patchNode({ name: otherNode, body: cordon(true) }, MERGE))).toContain(
+        'may change only the Node its pod runs on',
+      );
+    });
+
+    it('lets the agent change only the fields and keys it owns on its own Node', async () => {
+      await adminCore.patchNode(
+        { name: node, body: meta('labels', { 'team.example.com/owner': 'web', 'patchwindow.io/hold': 'true' }) },
+        MERGE,
+      );
+      expect(
+        await status(
+          core.patchNode({ name: node, body: meta('labels', { 'patchwindow.io/reboot-required': 'true' }) }, MERGE),
+        ),
+      ).toBe(200);
+      expect(
+        await status(
+          core.patchNode({ name: node, body: meta('annotations', { 'patchwindow.io/state': '{}' }) }, MERGE),
+        ),
+      ).toBe(200);
+      expect(
+        await status(
+          core.patchNode({ name: node, body: meta('labels', { 'team.example.com/owner': 'intruder' }) }, MERGE),
+        ),
+      ).toBe(403);
+      expect(
+        await status(core.patchNode({ name: node, body: meta('labels', { 'team.example.com/owner': null }) }, MERGE)),
+      ).toBe(403);
+      expect(
+        await status(
+          core.patchNode({ name: node, body: meta('labels', { 'node-role.kubernetes.io/control-plane': '' }) }, MERGE),
+        ),
+      ).toBe(403);
+      // The hold is the admin's: the agent may neither lift nor set it.
+      expect(
+        await status(core.patchNode({ name: node, body: meta('labels', { 'patchwindow.io/hold': null }) }, MERGE)),
+      ).toBe(403);
+      expect(
+        await status(core.patchNode({ name: node, body: meta('annotations', { 'patchwindow.io/hold': 'x' }) }, MERGE)),
+      ).toBe(403);
+      expect(
+        await status(
+          core.patchNode(
+            {
+              name: node,
+              body: meta('annotations', { 'cluster-autoscaler.kubernetes.io/scale-down-disabled': 'true' }),
+            },
+            MERGE,
+          ),
+        ),
+      ).toBe(403);
+      const taint = { spec: { taints: [{ key: 'example.com/evil', effect: 'NoExecute' }] } };
+      expect(await status(core.patchNode({ name: node, body: taint }, MERGE))).toBe(403);
+      const after = await adminCore.readNode({ name: node });
+      expect(after.metadata?.labels).toMatchObject({
+        'team.example.com/owner': 'web',
+        'patchwindow.io/hold': 'true',
+        'patchwindow.io/reboot-required': 'true',
+      });
+      expect(after.spec?.taints?.some((t) => t.key === 'example.com/evil')).toBeFalsy();
+      expect(await refusal(core.patchNode({ name: node, body: taint }, MERGE))).toContain('only spec.unschedulable');
+      expect(
+        await refusal(core.patchNode({ name: node, body: meta('labels', { 'patchwindow.io/hold': null }) }, MERGE)),
+      ).toContain('only the labels it owns');
+    });
+
+    it('keeps the agent off every Lease that is not a slot', async () => {
+      const coordinator = lease('patchwindow-coordinator', namespace, {});
+      await admin.makeApiClient(CoordinationV1Api).createNamespacedLease({ namespace, body: coordinator });
+      const current = await leases.readNamespacedLease({ name: 'patchwindow-coordinator', namespace });
+      expect(
+        await status(
+          leases.replaceNamespacedLease({
+            name: 'patchwindow-coordinator',
+            namespace,
+            body: { ...current, spec: { ...current.spec, holderIdentity: node } },
+          }),
+        ),
+      ).toBe(403);
+      expect(await status(leases.deleteNamespacedLease({ name: 'patchwindow-coordinator', namespace }))).toBe(403);
+      expect(await refusal(leases.deleteNamespacedLease({ name: 'patchwindow-coordinator', namespace }))).toContain(
+        'only the slot Leases',
+      );
+      expect(await status(leases.createNamespacedLease({ namespace, body: lease('not-a-slot', namespace, {}) }))).toBe(
+        403,
+      );
+      // Nor may it turn a slot into something else.
+      expect(await status(leases.createNamespacedLease({ namespace, body: lease('slot-2', namespace) }))).toBe(200);
+      const slot = await leases.readNamespacedLease({ name: 'slot-2', namespace });
+      expect(
+        await status(
+          leases.replaceNamespacedLease({
+            name: 'slot-2',
+            namespace,
+            body: { ...slot, metadata: { ...slot.metadata, labels: {} } },
+          }),
+        ),
+      ).toBe(403);
+    });
   });
 });

@@ -82,7 +82,16 @@ export interface ClusterClient {
     groups?: readonly string[];
   }): Promise<{ kubeconfigPath: string; kubeConfig: KubeConfig }>;
   /** Kubeconfig with a real ServiceAccount token (TokenRequest API), e.g. for spawned agent processes. */
-  serviceAccountKubeconfig(opts: { namespace: string; name: string; expirationSeconds?: number }): Promise<string>;
+  serviceAccountKubeconfig(opts: {
+    namespace: string;
+    name: string;
+    expirationSeconds?: number;
+    /**
+     * Binds the token to a Pod or Node, as the kubelet does for a pod's projected token: the API
+     * server then adds the node's name to the token's user (extra authentication.kubernetes.io/node-name).
+     */
+    boundObject?: { kind: 'Pod' | 'Node'; name: string; uid: string };
+  }): Promise<string>;
   /** Creates a namespace `<prefix>-<random>` and waits for its `default` ServiceAccount. */
   createNamespace(prefix: string, labels?: Record<string, string>): Promise<string>;
   /** Creates kwok-managed Nodes and waits until every one is Ready with no node.kubernetes.io/* taint. */
@@ -152,11 +161,17 @@ export function connectCluster(info: ClusterInfo): ClusterClient {
       return { kubeconfigPath, kubeConfig };
     },
 
-    async serviceAccountKubeconfig({ namespace, name, expirationSeconds = 3600 }) {
+    async serviceAccountKubeconfig({ namespace, name, expirationSeconds = 3600, boundObject }) {
       const tr = await core.createNamespacedServiceAccountToken({
         namespace,
         name,
-        body: { spec: { audiences: [], expirationSeconds } },
+        body: {
+          spec: {
+            audiences: [],
+            expirationSeconds,
+            ...(boundObject ? { boundObjectRef: { apiVersion: 'v1', ...boundObject } } : {}),
+          },
+        },
       });
       const token = tr.status?.token;
       if (token === undefined) throw new Error(`testenv: TokenRequest for ${namespace}/${name} returned no token`);

@@ -10,6 +10,7 @@ import { schemaProblems } from '../../policy/schema.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import { PolicyError } from '../../policy/errors.ts';
 import { renderObjects } from '../../reconciler/render/render.ts';
+import { defaultInstallSettings } from '../../reconciler/validate/install.ts';
 import { examplePolicySet, fleetOf } from './render-fixtures.ts';
 
 /** The policies whose terms match the labels. */
@@ -151,9 +152,11 @@ describe('sentinel', () => {
       },
       warning: () => undefined,
     };
-    const fleet = {
-      ...set.fleet,
-      allowedCommands: { reboot: set.fleet.allowedCommands.reboot, sentinel: [['/usr/bin/needs-restarting', '-r']] },
+    const fleet = set.fleet;
+    const install = defaultInstallSettings('0.1.0');
+    const withSentinel = {
+      ...install,
+      commands: { ...install.commands, sentinel: { rhel: ['/usr/bin/needs-restarting', '-r'] } },
     };
     const written = {
       apiVersion: 'patchwindow.io/v1alpha1',
@@ -162,10 +165,14 @@ describe('sentinel', () => {
       spec: {
         nodePools: ['rhel'],
         windows: [{ days: ['sun'], start: '01:00', end: '05:00' }],
-        reboot: { sentinelCommand: ['/usr/bin/needs-restarting', '-r'] },
+        reboot: { sentinelCommand: 'rhel' },
       },
     } as const;
-    const model = normalizePolicy(report, structuredClone(written) as never, fleet, false);
+    const model = normalizePolicy(report, structuredClone(written) as never, {
+      fleet,
+      isDefault: false,
+      install: withSentinel,
+    });
     expect(model.reboot).toMatchObject({ sentinelFile: null, sentinelCommand: ['/usr/bin/needs-restarting', '-r'] });
     const compiled = compileFleet({ fleet, policies: [...set.policies, model] });
     const rendered = renderObjects(compiled)

@@ -26,7 +26,7 @@ const [application] = docs('argocd/application.yaml');
 const [workflow] = docs('github/patchwindow.yaml', '1.2');
 const rendered = at(workflow, 'env', 'RENDERED') as string;
 const policies = at(workflow, 'env', 'POLICIES') as string;
-const steps = at(workflow, 'jobs', 'check', 'steps') as { run?: string; with?: { script?: string } }[];
+const steps = at(workflow, 'jobs', 'check', 'steps') as { uses?: string; with?: Record<string, unknown> }[];
 
 describe('deploy examples', () => {
   it('point Flux and Argo CD at the directory the workflow renders into', () => {
@@ -44,19 +44,27 @@ describe('deploy examples', () => {
     expect(at(application, 'spec', 'syncPolicy', 'automated', 'prune')).toBe(true);
   });
 
-  it('run validate with GitHub annotations, render into RENDERED, and plan as Markdown', () => {
-    const runs = steps.map((s) => s.run ?? '').join('\n');
-    expect(runs).toContain('patchwindow validate "$POLICIES" --format github');
-    expect(runs).toContain('patchwindow render "$POLICIES" --out "$RENDERED"');
-    expect(runs).toContain(
-      'patchwindow plan "$POLICIES" --base "origin/${{ github.base_ref }}" --format markdown > plan.md',
-    );
+  it('run the action of this release on POLICIES and RENDERED, allowed to comment', () => {
+    const action = steps.find((s) => s.uses?.startsWith('patchwindow/patchwindow@'));
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(action?.uses).toBe(`patchwindow/patchwindow@v${version}`);
+    expect(action?.with).toEqual({ policies: '${{ env.POLICIES }}', rendered: '${{ env.RENDERED }}' });
     expect(at(workflow, 'on', 'pull_request', 'paths')).toEqual([`${policies.split('/').slice(0, -1).join('/')}/**`]);
+    expect(at(workflow, 'permissions', 'pull-requests')).toBe('write');
+    const checkout = steps.find((s) => s.uses?.startsWith('actions/checkout@'));
+    expect(checkout?.with).toEqual({ 'fetch-depth': 0 });
+    // The action's default CLI version is the release's.
+    const [actionYml] = parseAllDocuments(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8'), {
+      version: '1.2',
+    }).map((d) => d.toJS() as unknown);
+    expect(at(actionYml, 'inputs', 'version', 'default')).toBe(version);
   });
 
-  it('find the earlier plan comment by the marker plan writes', () => {
-    const script = steps.find((s) => s.with?.script)?.with?.script;
-    expect(script).toContain(`const marker = '${PLAN_COMMENT_MARKER}';`);
-    expect(at(workflow, 'permissions', 'pull-requests')).toBe('write');
+  it('the action finds the earlier plan comment by the marker plan writes', () => {
+    expect(readFileSync(new URL('../../action/pr-check.ts', import.meta.url), 'utf8')).toContain(
+      `const MARKER = '${PLAN_COMMENT_MARKER}';`,
+    );
   });
 });

@@ -103,7 +103,7 @@ describe('RBAC', () => {
         resources: ['leases'],
         verbs: ['get', 'list', 'watch', 'update', 'delete'],
       },
-      { apiGroups: [''], resources: ['secrets'], resourceNames: ['patchwindow-hooks'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['patchwindow-notify-hooks'], verbs: ['get'] },
     ]);
   });
 
