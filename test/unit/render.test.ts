@@ -50,6 +50,8 @@ describe('the example', () => {
       'ClusterRoleBinding/patchwindow-agent-prod-westeurope',
       'Role/patchwindow-agent',
       'RoleBinding/patchwindow-agent',
+      'ValidatingAdmissionPolicy/patchwindow-agent-prod-westeurope',
+      'ValidatingAdmissionPolicyBinding/patchwindow-agent-prod-westeurope',
       'ConfigMap/patchwindow-agent-general',
       'DaemonSet/patchwindow-agent-general',
       'ConfigMap/patchwindow-agent-gpu',
