@@ -4,11 +4,11 @@
 // only the Node its pod runs on — the node name comes from its bound ServiceAccount token
 // (user extra authentication.kubernetes.io/node-name, set by the API server for tokens bound to a
 // Pod or Node) — and there only `spec.unschedulable` and the labels and annotations it owns; and it
-// may write only the slot Leases, never another Lease of the namespace. What remains is written in
+// may write only the grant Leases, never another Lease of the namespace. What remains is written in
 // the README's Security section (evictions stay cluster-wide).
 import type { FleetModel, PolicyModel } from '../../policy/model.ts';
 import { compareText } from '../../policy/diagnostics.ts';
-import { SLOT_GROUP_LABEL } from '../../kube/slots.ts';
+import { GRANT_LABEL } from '../../kube/grants.ts';
 import { names, objectLabels, type RenderedObject } from './objects.ts';
 
 /** The user extra key the API server fills from a bound token's node claim. */
@@ -70,8 +70,8 @@ export function renderAdmission(fleet: FleetModel, policies: readonly PolicyMode
       message: `a patchwindow agent may change only the annotations it owns on its Node (${OWNED_PREFIX}* except ${ADMIN_HOLD_KEY})`,
     },
     {
-      expression: `${isNode} || ((request.operation == 'DELETE' || ${cel(SLOT_GROUP_LABEL)} in object.metadata.?labels.orValue({})) && (request.operation == 'CREATE' || ${cel(SLOT_GROUP_LABEL)} in oldObject.metadata.?labels.orValue({})))`,
-      message: `a patchwindow agent may write only the slot Leases (label ${SLOT_GROUP_LABEL}), never another Lease`,
+      expression: `${isNode} || ((request.operation == 'DELETE' || ${cel(GRANT_LABEL)} in object.metadata.?labels.orValue({})) && (request.operation == 'CREATE' || ${cel(GRANT_LABEL)} in oldObject.metadata.?labels.orValue({})))`,
+      message: `a patchwindow agent may write only the grant Leases (label ${GRANT_LABEL}), never another Lease`,
     },
   ].map((v) => ({ ...v, reason: 'Forbidden' }));
   const policy = {
