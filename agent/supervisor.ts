@@ -1,10 +1,11 @@
 // The agent's supervisor: what `patchwindow agent` runs on every node. It keeps the Kubernetes
 // client out of the process that stays up: a worker process (agent/worker.ts, the loop with every
 // adapter) runs while the node needs a reboot or holds recorded state, and exits once the agent is
-// idle; the supervisor then checks the sentinel locally every checkInterval and starts a worker
-// again when it appears. It serves /metrics and /healthz for both, restarts a crashed worker with
-// back-off, forwards SIGTERM/SIGINT, and stops with the worker's exit code when the worker finds
-// the setup wrong (1: invalid config, 2: the rest). Decision record:
+// idle; the supervisor then watches the sentinel file's directory (inotify; a sentinel command is
+// polled every checkInterval) and starts a worker again the moment the sentinel appears. It serves
+// /metrics and /healthz for both, restarts a crashed worker with back-off, forwards SIGTERM/SIGINT,
+// and stops with the worker's exit code when the worker finds the setup wrong (1: invalid config,
+// 2: the rest). Decision record:
 // docs/decisions/0006-light-idle-agent.md.
 //
 // Cost when idle: no API request at all (not even a watch) and a process without the client (about
@@ -15,6 +16,7 @@ import { IoError, messageOf, PolicyError } from '../policy/errors.ts';
 import { agentHttpServer, type AgentHttpServer } from './adapters/http.ts';
 import { createAgentMetrics, type AgentMetrics } from './adapters/metrics.ts';
 import { createAgentLog, type AgentProcessLog } from './log.ts';
+import type { SentinelWatch } from './adapters/sentinel-watch.ts';
 import type { Host } from './ports.ts';
 import type { Clock } from '../policy/clock.ts';
 import { loopLiveness, type Liveness } from './telemetry.ts';
@@ -51,6 +53,11 @@ export interface SupervisorOptions {
   readonly launcher: WorkerLauncher;
   /** The sentinel check for the settings a worker checked (the host adapter's). */
   readonly sentinel: (settings: WorkerSettings) => Pick<Host, 'rebootRequired'>;
+  /**
+   * Starts a watch of the directory of the sentinel file (its host path; adapters/sentinel-watch.ts).
+   * Throws when it cannot watch; missing: poll only.
+   */
+  readonly watchSentinel?: (sentinelFile: string) => SentinelWatch;
   readonly clock: Clock;
   /** Writes one log line (default stdout). */
   readonly writeLog?: (line: string) => void;
@@ -59,6 +66,12 @@ export interface SupervisorOptions {
   /** SIGTERM/SIGINT: forwarded to the worker; the supervisor stops once it is gone. */
   readonly signal: AbortSignal;
 }
+
+/**
+ * With a watched sentinel file and no sentinel command, the sentinel is still checked this often
+ * (or every checkInterval, if longer): a safety net for a change the watch could miss.
+ */
+export const SENTINEL_SAFETY_POLL_MS = 10 * 60_000;
 
 /** The longest wait before a crashed worker is started again; a worker that ran this long starts the back-off over. */
 export const MAX_RESTART_BACKOFF_MS = 60_000;
@@ -173,7 +186,7 @@ class Supervisor {
     if (idle && end.code === 0 && this.#settings !== undefined) {
       this.#log.info(
         { ...how, idle: true },
-        `agent worker exited: the agent is idle; checking the sentinel every ${formatDuration(this.#settings.checkIntervalMs)} without API requests`,
+        'agent worker exited: the agent is idle; watching for the sentinel without API requests',
       );
       return { kind: 'idle' };
     }
@@ -221,34 +234,76 @@ class Supervisor {
     worker.send({ kind: 'start' });
   }
 
-  /** Checks the sentinel now and every checkInterval until it says "reboot" or cannot be checked. */
+  /**
+   * Checks the sentinel now and again until it says "reboot" or cannot be checked: at once when
+   * the watch of the sentinel file's directory sees a change, and besides every checkInterval when
+   * a sentinel command decides too (a command cannot be watched) or the watch is missing or lost,
+   * otherwise every SENTINEL_SAFETY_POLL_MS as a safety net.
+   */
   async #untilRebootRequired(): Promise<void> {
     const o = this.#o;
     const settings = this.#settings!;
     const sentinel = o.sentinel(settings);
-    while (!o.signal.aborted) {
-      let required: boolean | null;
-      try {
-        required = await sentinel.rebootRequired();
-      } catch (err: unknown) {
-        required = null;
-        this.#log.warn({ err: messageOf(err) }, 'cannot check the sentinel');
+    let watch = this.#watchSentinel(settings);
+    try {
+      while (!o.signal.aborted) {
+        let required: boolean | null;
+        try {
+          required = await sentinel.rebootRequired();
+        } catch (err: unknown) {
+          required = null;
+          this.#log.warn({ err: messageOf(err) }, 'cannot check the sentinel');
+        }
+        if (required !== null) this.#metrics!.setRebootRequired(required);
+        if (required === true)
+          return this.#log.info(
+            { rebootRequired: true },
+            'the node needs a reboot (sentinel found): starting the agent worker',
+          );
+        // The worker reports an unknown sentinel the way the agent always did (Event SentinelUnknown).
+        if (required === null)
+          return this.#log.info(
+            { rebootRequired: null },
+            'starting the agent worker to report the sentinel that cannot be checked',
+          );
+        const pollMs =
+          watch === null || settings.reboot.sentinelCommand !== null
+            ? settings.checkIntervalMs
+            : Math.max(settings.checkIntervalMs, SENTINEL_SAFETY_POLL_MS);
+        const nextMs = o.clock.now() + pollMs;
+        this.#liveness.progressed(nextMs);
+        const woke = new AbortController();
+        const signal = AbortSignal.any([o.signal, woke.signal]);
+        const event = await Promise.race([
+          o.clock.sleep(nextMs - o.clock.now(), signal).then(() => 'timer' as const),
+          watch?.next(signal) ?? new Promise<never>(() => undefined),
+        ]);
+        woke.abort();
+        if (event === 'lost') {
+          this.#log.warn(
+            { err: watch!.lostBecause() },
+            `lost the watch of the sentinel file; checking it every ${formatDuration(settings.checkIntervalMs)}`,
+          );
+          watch = null;
+        }
       }
-      if (required !== null) this.#metrics!.setRebootRequired(required);
-      if (required === true)
-        return this.#log.info(
-          { rebootRequired: true },
-          'the node needs a reboot (sentinel found): starting the agent worker',
-        );
-      // The worker reports an unknown sentinel the way the agent always did (Event SentinelUnknown).
-      if (required === null)
-        return this.#log.info(
-          { rebootRequired: null },
-          'starting the agent worker to report the sentinel that cannot be checked',
-        );
-      const nextMs = o.clock.now() + settings.checkIntervalMs;
-      this.#liveness.progressed(nextMs);
-      await o.clock.sleep(nextMs - o.clock.now(), o.signal);
+    } finally {
+      watch?.close();
+    }
+  }
+
+  /** Starts the watch of the sentinel file's directory; null (and a warning) when it cannot run. */
+  #watchSentinel(settings: WorkerSettings): SentinelWatch | null {
+    const file = settings.reboot.sentinelFile;
+    if (this.#o.watchSentinel === undefined || file === null) return null;
+    try {
+      return this.#o.watchSentinel(file);
+    } catch (err: unknown) {
+      this.#log.warn(
+        { err: messageOf(err) },
+        `cannot watch the sentinel file ${settings.reboot.sentinelFile}; checking it every ${formatDuration(settings.checkIntervalMs)}`,
+      );
+      return null;
     }
   }
 
