@@ -35,11 +35,18 @@ import { childPids } from '../test/helpers/agent-process.ts';
 import { E2eFleet } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 import type { Sample } from '../test/testenv/metrics.ts';
+import { measureLimit } from './rollout-limit.ts';
 import { percentile } from './stats.ts';
 
-const nodeCount = Number(process.argv[2] ?? 20);
-const idleSeconds = Number(process.argv[3] ?? 60);
-const command = `node bench/cluster-bench.ts ${nodeCount} ${idleSeconds}`;
+// `node bench/cluster-bench.ts limit [IDLE_SECONDS]`: the rollout against its physical limit alone
+// (bench/rollout-limit.ts): 10 nodes with budget 1 (one node at a time first), then 50 with budget 5.
+const limitOnly = process.argv[2] === 'limit';
+const args = limitOnly ? process.argv.slice(3) : process.argv.slice(2);
+const nodeCount = Number(limitOnly ? 10 : (args[0] ?? 20));
+const idleSeconds = Number((limitOnly ? args[0] : args[1]) ?? (limitOnly ? 120 : 60));
+const command = limitOnly
+  ? `node bench/cluster-bench.ts limit ${idleSeconds}`
+  : `node bench/cluster-bench.ts ${nodeCount} ${idleSeconds}`;
 const log = (m: string): void => void process.stderr.write(`cluster-bench: ${m}\n`);
 
 type Counts = Record<string, number>;
@@ -183,6 +190,22 @@ async function buildCompiledAgent(): Promise<string> {
     "const argv = process.argv.slice(2);\nconst { main } = await import(argv[0] === 'agent' ? './cli/agent-main.js' : './cli/main.js');\nprocess.exitCode = await main(argv);\n",
   );
   return entry;
+}
+
+/** The rollout against its physical limit: 10 nodes with budget 1, then 50 with budget 5. */
+async function limitMain(): Promise<void> {
+  const agentBin = await buildCompiledAgent();
+  process.env.NODE_OPTIONS = DAEMONSET_NODE_OPTIONS;
+  const cluster = await startCluster({ log });
+  try {
+    const common = { podsPerNode: 3, rebootMs: 10_000, idleSeconds, agentBin, log };
+    const ten = await measureLimit(cluster, { ...common, nodes: 10, budget: 1, sequential: true });
+    console.log(JSON.stringify({ bench: 'cluster-limit', command, ...ten }));
+    const fifty = await measureLimit(cluster, { ...common, nodes: 50, budget: 5, sequential: false });
+    console.log(JSON.stringify({ bench: 'cluster-limit', command, ...fifty }));
+  } finally {
+    await cluster.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -464,4 +487,4 @@ function markdown(r: {
   ].join('\n');
 }
 
-await main();
+await (limitOnly ? limitMain() : main());
