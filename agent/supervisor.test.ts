@@ -11,13 +11,8 @@ import { FakeClock } from '../test/fakes/clock.ts';
 import { IoError, PolicyError } from '../policy/errors.ts';
 import { createHost } from './adapters/host.ts';
 import { watchSentinelFile, type SentinelWatch } from './adapters/sentinel-watch.ts';
-import {
-  MAX_RESTART_BACKOFF_MS,
-  SENTINEL_SAFETY_POLL_MS,
-  supervise,
-  type WorkerEnd,
-  type WorkerHandle,
-} from './supervisor.ts';
+import { SENTINEL_SAFETY_POLL_MS } from './sentinel-wait.ts';
+import { MAX_RESTART_BACKOFF_MS, supervise, type WorkerEnd, type WorkerHandle } from './supervisor.ts';
 import { LIVENESS_GRACE_MS } from './telemetry.ts';
 import type { SupervisorMessage, WorkerMessage, WorkerSettings } from './worker-channel.ts';
 

@@ -17,6 +17,7 @@ import { agentHttpServer, type AgentHttpServer } from './adapters/http.ts';
 import { createAgentMetrics, type AgentMetrics } from './adapters/metrics.ts';
 import { createAgentLog, type AgentProcessLog } from './log.ts';
 import type { SentinelWatch } from './adapters/sentinel-watch.ts';
+import { untilRebootRequired } from './sentinel-wait.ts';
 import type { Host } from './ports.ts';
 import type { Clock } from '../policy/clock.ts';
 import { loopLiveness, type Liveness } from './telemetry.ts';
@@ -67,12 +68,6 @@ export interface SupervisorOptions {
   readonly signal: AbortSignal;
 }
 
-/**
- * With a watched sentinel file and no sentinel command, the sentinel is still checked this often
- * (or every checkInterval, if longer): a safety net for a change the watch could miss.
- */
-export const SENTINEL_SAFETY_POLL_MS = 10 * 60_000;
-
 /** The longest wait before a crashed worker is started again; a worker that ran this long starts the back-off over. */
 export const MAX_RESTART_BACKOFF_MS = 60_000;
 
@@ -121,7 +116,16 @@ class Supervisor {
       if (o.signal.aborted) break;
       if (ending.kind === 'idle') {
         this.#crashes = 0;
-        await this.#untilRebootRequired();
+        await untilRebootRequired({
+          settings: this.#settings!,
+          sentinel: o.sentinel(this.#settings!),
+          ...(o.watchSentinel !== undefined ? { watchSentinel: o.watchSentinel } : {}),
+          clock: o.clock,
+          signal: o.signal,
+          log: this.#log,
+          rebootRequired: (required) => this.#metrics!.setRebootRequired(required),
+          progressed: (byMs) => this.#liveness.progressed(byMs),
+        });
       } else if (ending.kind === 'crashed') {
         await this.#backOff(ending);
       }
@@ -232,79 +236,6 @@ class Supervisor {
     // Logged once the worker read the config, so that every line names the policy.
     this.#log.info({ worker: worker.pid ?? null }, 'agent worker started');
     worker.send({ kind: 'start' });
-  }
-
-  /**
-   * Checks the sentinel now and again until it says "reboot" or cannot be checked: at once when
-   * the watch of the sentinel file's directory sees a change, and besides every checkInterval when
-   * a sentinel command decides too (a command cannot be watched) or the watch is missing or lost,
-   * otherwise every SENTINEL_SAFETY_POLL_MS as a safety net.
-   */
-  async #untilRebootRequired(): Promise<void> {
-    const o = this.#o;
-    const settings = this.#settings!;
-    const sentinel = o.sentinel(settings);
-    let watch = this.#watchSentinel(settings);
-    try {
-      while (!o.signal.aborted) {
-        let required: boolean | null;
-        try {
-          required = await sentinel.rebootRequired();
-        } catch (err: unknown) {
-          required = null;
-          this.#log.warn({ err: messageOf(err) }, 'cannot check the sentinel');
-        }
-        if (required !== null) this.#metrics!.setRebootRequired(required);
-        if (required === true)
-          return this.#log.info(
-            { rebootRequired: true },
-            'the node needs a reboot (sentinel found): starting the agent worker',
-          );
-        // The worker reports an unknown sentinel the way the agent always did (Event SentinelUnknown).
-        if (required === null)
-          return this.#log.info(
-            { rebootRequired: null },
-            'starting the agent worker to report the sentinel that cannot be checked',
-          );
-        const pollMs =
-          watch === null || settings.reboot.sentinelCommand !== null
-            ? settings.checkIntervalMs
-            : Math.max(settings.checkIntervalMs, SENTINEL_SAFETY_POLL_MS);
-        const nextMs = o.clock.now() + pollMs;
-        this.#liveness.progressed(nextMs);
-        const woke = new AbortController();
-        const signal = AbortSignal.any([o.signal, woke.signal]);
-        const event = await Promise.race([
-          o.clock.sleep(nextMs - o.clock.now(), signal).then(() => 'timer' as const),
-          watch?.next(signal) ?? new Promise<never>(() => undefined),
-        ]);
-        woke.abort();
-        if (event === 'lost') {
-          this.#log.warn(
-            { err: watch!.lostBecause() },
-            `lost the watch of the sentinel file; checking it every ${formatDuration(settings.checkIntervalMs)}`,
-          );
-          watch = null;
-        }
-      }
-    } finally {
-      watch?.close();
-    }
-  }
-
-  /** Starts the watch of the sentinel file's directory; null (and a warning) when it cannot run. */
-  #watchSentinel(settings: WorkerSettings): SentinelWatch | null {
-    const file = settings.reboot.sentinelFile;
-    if (this.#o.watchSentinel === undefined || file === null) return null;
-    try {
-      return this.#o.watchSentinel(file);
-    } catch (err: unknown) {
-      this.#log.warn(
-        { err: messageOf(err) },
-        `cannot watch the sentinel file ${settings.reboot.sentinelFile}; checking it every ${formatDuration(settings.checkIntervalMs)}`,
-      );
-      return null;
-    }
   }
 
   /** Waits before starting a crashed worker again: 1 s, doubling up to MAX_RESTART_BACKOFF_MS. */
