@@ -38,14 +38,16 @@ import type { Sample } from '../test/testenv/metrics.ts';
 import { measureLimit } from './rollout-limit.ts';
 import { percentile } from './stats.ts';
 
-// `node bench/cluster-bench.ts limit [IDLE_SECONDS]`: the rollout against its physical limit alone
-// (bench/rollout-limit.ts): 10 nodes with budget 1 (one node at a time first), then 50 with budget 5.
+// `node bench/cluster-bench.ts limit [NODES] [BUDGET] [IDLE_SECONDS]` (defaults 10 1 120): the
+// rollout against its physical limit alone (bench/rollout-limit.ts); with budget 1, each node alone
+// first (sentinel -> cordon) and the idle agents' CPU.
 const limitOnly = process.argv[2] === 'limit';
 const args = limitOnly ? process.argv.slice(3) : process.argv.slice(2);
-const nodeCount = Number(limitOnly ? 10 : (args[0] ?? 20));
-const idleSeconds = Number((limitOnly ? args[0] : args[1]) ?? (limitOnly ? 120 : 60));
+const nodeCount = Number(args[0] ?? (limitOnly ? 10 : 20));
+const limitBudget = Number(args[1] ?? 1);
+const idleSeconds = Number((limitOnly ? args[2] : args[1]) ?? (limitOnly ? 120 : 60));
 const command = limitOnly
-  ? `node bench/cluster-bench.ts limit ${idleSeconds}`
+  ? `node bench/cluster-bench.ts limit ${nodeCount} ${limitBudget} ${idleSeconds}`
   : `node bench/cluster-bench.ts ${nodeCount} ${idleSeconds}`;
 const log = (m: string): void => void process.stderr.write(`cluster-bench: ${m}\n`);
 
@@ -192,17 +194,23 @@ async function buildCompiledAgent(): Promise<string> {
   return entry;
 }
 
-/** The rollout against its physical limit: 10 nodes with budget 1, then 50 with budget 5. */
+/** The rollout against its physical limit: NODES nodes with budget BUDGET. */
 async function limitMain(): Promise<void> {
   const agentBin = await buildCompiledAgent();
   process.env.NODE_OPTIONS = DAEMONSET_NODE_OPTIONS;
   const cluster = await startCluster({ log });
   try {
-    const common = { podsPerNode: 3, rebootMs: 10_000, idleSeconds, agentBin, log };
-    const ten = await measureLimit(cluster, { ...common, nodes: 10, budget: 1, sequential: true });
-    console.log(JSON.stringify({ bench: 'cluster-limit', command, ...ten }));
-    const fifty = await measureLimit(cluster, { ...common, nodes: 50, budget: 5, sequential: false });
-    console.log(JSON.stringify({ bench: 'cluster-limit', command, ...fifty }));
+    const figures = await measureLimit(cluster, {
+      podsPerNode: 3,
+      rebootMs: 10_000,
+      idleSeconds,
+      agentBin,
+      log,
+      nodes: nodeCount,
+      budget: limitBudget,
+      sequential: limitBudget === 1,
+    });
+    console.log(JSON.stringify({ bench: 'cluster-limit', command, ...figures }));
   } finally {
     await cluster.stop();
   }

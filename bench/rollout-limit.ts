@@ -1,6 +1,6 @@
 // A rollout against its physical limit (issue 19), on the real control plane: how far the time a
 // rollout takes is from the time its nodes' drains and reboots take by themselves. Used by
-// cluster-bench.ts (`node bench/cluster-bench.ts limit`).
+// cluster-bench.ts (`node bench/cluster-bench.ts limit [NODES] [BUDGET] [IDLE_SECONDS]`).
 //
 // Setup: one policy over N kwok nodes with budget B, a Deployment of 3 pods per node (ReplicaSet
 // pods, terminationGracePeriodSeconds 1), hosts simulated as in the e2e scenarios with a reboot of
@@ -83,7 +83,7 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
       f.until(
         'every agent idle',
         () => shorts.every((n) => f.logs(n).some((l) => l.process === 'supervisor' && l.idle === true) && f.idle(n)),
-        180_000,
+        900_000,
       );
     await allIdle();
     const result: Record<string, unknown> = { nodes: o.nodes, budget: o.budget, podsPerNode: o.podsPerNode };
