@@ -9,7 +9,8 @@
 // (test/helpers/cluster-watcher.ts timeline), so the two designs are measured the same way:
 //  - sentinel -> cordon: the sentinel file written on one node alone (others idle) until its
 //    cordon, once per node, one node after another;
-//  - drain: the node's cordon until the last of its pods is gone;
+//  - drain: the node's cordon until the last of its pods is gone (and until the reboot command: the
+//    drain as the agent sees it, plus writing its record);
 //  - reboot: the reboot command run on the host until the node is Ready again;
 //  - Ready -> uncordon -> released: the node Ready until its uncordon and until its record is
 //    cleared (the last step of an attempt, after the slot or grant is given back);
@@ -45,6 +46,8 @@ export interface NodeSteps {
   readonly pods: number;
   readonly cordonMs: number;
   readonly drainMs: number;
+  /** The cordon until the reboot command: the drain as the agent does it, and what follows it. */
+  readonly cordonToCommandMs: number;
   readonly rebootMs: number;
   readonly readyToUncordonMs: number;
   readonly readyToDoneMs: number;
@@ -106,6 +109,7 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
       await allIdle();
       result.sentinelToCordonMs = stat(toCordon);
       result.aloneDrainMs = stat(alone.map((s) => s.drainMs));
+      result.aloneCordonToCommandMs = stat(alone.map((s) => s.cordonToCommandMs));
       result.alonePods = stat(alone.map((s) => s.pods));
       result.aloneReadyToUncordonMs = stat(alone.map((s) => s.readyToUncordonMs));
       result.aloneReadyToDoneMs = stat(alone.map((s) => s.readyToDoneMs));
@@ -128,6 +132,7 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
         ratio: Math.round((totalMs / limitMs) * 100) / 100,
         firstCordonMs: Math.min(...steps.map((s) => s.cordonMs)) - atMs,
         drainMs: stat(steps.map((s) => s.drainMs)),
+        cordonToCommandMs: stat(steps.map((s) => s.cordonToCommandMs)),
         rebootMs: stat(steps.map((s) => s.rebootMs)),
         readyToUncordonMs: stat(steps.map((s) => s.readyToUncordonMs)),
         readyToDoneMs: stat(steps.map((s) => s.readyToDoneMs)),
@@ -168,6 +173,7 @@ export function nodeSteps(timeline: readonly TimelineEntry[], node: string, sinc
     pods: gone.length,
     cordonMs,
     drainMs: drainEndMs - cordonMs,
+    cordonToCommandMs: commandMs - cordonMs,
     rebootMs: readyMs - commandMs,
     readyToUncordonMs: uncordonMs - readyMs,
     readyToDoneMs: doneMs - readyMs,
