@@ -1,7 +1,9 @@
 // Wiring of `patchwindow agent`: the supervisor (supervisor.ts) with real worker processes, the
 // host adapter's sentinel check and the system clock. Only light modules: this is the process that
 // stays up on every node (docs/decisions/0006-light-idle-agent.md).
+import { posix } from 'node:path';
 import { createHost } from './adapters/host.ts';
+import { watchSentinelFile } from './adapters/sentinel-watch.ts';
 import { workerProcesses } from './adapters/worker-process.ts';
 import { systemClock } from '../io/clock.ts';
 import { supervise } from './supervisor.ts';
@@ -37,6 +39,8 @@ export function agentMain(o: AgentMainOptions): Promise<number> {
     }),
     sentinel: (settings) =>
       createHost({ ...settings.reboot, hostRoot, ...(nsenterPath !== undefined ? { nsenterPath } : {}) }),
+    // The host's directory of the sentinel is mounted at its own path under hostRoot.
+    watchSentinel: (sentinelFile) => watchSentinelFile(posix.join(hostRoot, sentinelFile)),
     clock: systemClock,
     signal: o.signal,
   });

@@ -35,11 +35,20 @@ import { childPids } from '../test/helpers/agent-process.ts';
 import { E2eFleet } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 import type { Sample } from '../test/testenv/metrics.ts';
+import { measureLimit } from './rollout-limit.ts';
 import { percentile } from './stats.ts';
 
-const nodeCount = Number(process.argv[2] ?? 20);
-const idleSeconds = Number(process.argv[3] ?? 60);
-const command = `node bench/cluster-bench.ts ${nodeCount} ${idleSeconds}`;
+// `node bench/cluster-bench.ts limit [NODES] [BUDGET] [IDLE_SECONDS]` (defaults 10 1 120): the
+// rollout against its physical limit alone (bench/rollout-limit.ts); with budget 1, each node alone
+// first (sentinel -> cordon) and the idle agents' CPU.
+const limitOnly = process.argv[2] === 'limit';
+const args = limitOnly ? process.argv.slice(3) : process.argv.slice(2);
+const nodeCount = Number(args[0] ?? (limitOnly ? 10 : 20));
+const limitBudget = Number(args[1] ?? 1);
+const idleSeconds = Number((limitOnly ? args[2] : args[1]) ?? (limitOnly ? 120 : 60));
+const command = limitOnly
+  ? `node bench/cluster-bench.ts limit ${nodeCount} ${limitBudget} ${idleSeconds}`
+  : `node bench/cluster-bench.ts ${nodeCount} ${idleSeconds}`;
 const log = (m: string): void => void process.stderr.write(`cluster-bench: ${m}\n`);
 
 type Counts = Record<string, number>;
@@ -183,6 +192,28 @@ async function buildCompiledAgent(): Promise<string> {
     "const argv = process.argv.slice(2);\nconst { main } = await import(argv[0] === 'agent' ? './cli/agent-main.js' : './cli/main.js');\nprocess.exitCode = await main(argv);\n",
   );
   return entry;
+}
+
+/** The rollout against its physical limit: NODES nodes with budget BUDGET. */
+async function limitMain(): Promise<void> {
+  const agentBin = await buildCompiledAgent();
+  process.env.NODE_OPTIONS = DAEMONSET_NODE_OPTIONS;
+  const cluster = await startCluster({ log });
+  try {
+    const figures = await measureLimit(cluster, {
+      podsPerNode: 3,
+      rebootMs: 10_000,
+      idleSeconds,
+      agentBin,
+      log,
+      nodes: nodeCount,
+      budget: limitBudget,
+      sequential: limitBudget === 1,
+    });
+    console.log(JSON.stringify({ bench: 'cluster-limit', command, ...figures }));
+  } finally {
+    await cluster.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -464,4 +495,4 @@ function markdown(r: {
   ].join('\n');
 }
 
-await main();
+await (limitOnly ? limitMain() : main());

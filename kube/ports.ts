@@ -77,6 +77,8 @@ export type EvictionResult =
 
 export interface Pods {
   listOnNode(nodeName: string): Promise<readonly PodInfo[]>;
+  /** Starts a watch of the pods on one node (a drain waits on it); resolves once the first list has arrived. */
+  watchOnNode(nodeName: string): Promise<Cache<PodInfo>>;
   /** Labels of a namespace, for pod blockers with a namespaceSelector; undefined if it does not exist. */
   namespaceLabels(namespace: string): Promise<Readonly<Record<string, string>> | undefined>;
   /** Evicts through the eviction API (never a plain delete). Null grace period: the pod's own. */

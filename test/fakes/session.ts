@@ -77,6 +77,8 @@ export function clusterPorts(
     },
     pods: {
       listOnNode: (name) => c('pods', 'listOnNode')(() => cluster.podsOn(name)),
+      watchOnNode: (name) =>
+        c('pods', 'watchOnNode')(() => fakeCache(() => cluster.podsOn(name), cluster.podTopic, alive)),
       namespaceLabels: (ns) => c('pods', 'namespaceLabels')(() => cluster.namespaceLabels(ns)),
       evict: (pod, grace) => c('pods', 'evict')(() => cluster.evict(pod, grace, by)),
     },
