@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../policy/errors.ts';
 import { testConfig } from '../test/fakes/config.ts';
-import { parseAgentConfig } from './config-file.ts';
+import { parseAgentConfig } from '../policy/agent-config.ts';
 
 /** A valid config with `edit` applied to a JSON copy of it. */
 /** A valid config (with an alert blocker) with the value at each dotted path replaced. */
@@ -52,7 +52,7 @@ describe('the agent config file', () => {
       '/etc/patchwindow/config.json: policy.drain.timeoutMs: "x" is not a whole number; write a whole number',
       '/etc/patchwindow/config.json: agent.checkInterval: unknown field "checkInterval"; did you mean "checkIntervalMs"?',
       '/etc/patchwindow/config.json: agent.logLevel: "verbose" is not one of "debug", "info", "warn", "error"',
-      '/etc/patchwindow/config.json: the agent does not start with an invalid config; render it again with patchwindow render',
+      '/etc/patchwindow/config.json: nothing runs on an invalid config; render it again with patchwindow render',
     ]);
   });
 

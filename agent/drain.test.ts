@@ -78,8 +78,23 @@ describe('drain', () => {
 
   it('passes the grace period of the policy to the eviction', async () => {
     const d = setup([web('a', { graceSeconds: 300 })]);
-    // Gone after 5 s, seen gone at the next round (every 2 s).
-    expect(await d.run({ gracePeriodSeconds: 5 })).toEqual({ outcome: { ok: true }, tookMs: 6_000 });
+    // Gone after 5 s, and the watch of the node's pods says so at once.
+    expect(await d.run({ gracePeriodSeconds: 5 })).toEqual({ outcome: { ok: true }, tookMs: 5_000 });
+  });
+
+  it('ends the moment the last pod is gone, not at the next round of a poll', async () => {
+    const d = setup([web('a', { graceSeconds: 1 }), web('b', { graceSeconds: 3 }), web('c')]);
+    expect(await d.run()).toEqual({ outcome: { ok: true }, tookMs: 3_000 });
+    expect(d.evictions.map((e) => [e.pod, e.atMs])).toEqual([
+      ['shop/a', 0],
+      ['shop/b', 0],
+      ['shop/c', 0],
+    ]);
+  });
+
+  it('looks again every pollMs when the watch of the pods cannot start', async () => {
+    const d = setup([web('a', { graceSeconds: 5 })], new Faults(failNth('pods', 'watchOnNode', 1)));
+    expect(await d.run()).toEqual({ outcome: { ok: true }, tookMs: 6_000 });
   });
 
   it('fails at once, evicting nothing, for a pod with emptyDir unless deleteEmptyDirData', async () => {
@@ -181,8 +196,8 @@ describe('drain', () => {
     await d.clock.runUntil(() => outcome !== undefined, T + 600_000);
     expect(outcome).toEqual({ ok: true });
     expect(most).toBe(3);
-    // Four batches of three evictions (1 s each), then the next round finds the node empty.
-    expect(d.clock.now() - T).toBe(4 * 1_000 + 2_000);
+    // Four batches of three evictions (1 s each); the next round, at once, finds the node empty.
+    expect(d.clock.now() - T).toBe(4 * 1_000);
   });
 
   it('stops at once when its signal aborts', async () => {

@@ -3,12 +3,16 @@
 // or the deadline passes. A 429 (a PodDisruptionBudget says not now) or a failed call backs off
 // for that pod only, doubling up to MAX_BACKOFF_MS, so other pods keep moving. Re-listing every
 // round also picks up pods that appear meanwhile (kured lists once: research/kured.md §6.6).
+// Between rounds the drain waits for a change of the node's pods (a watch), not for a timer: the
+// next round starts the moment a pod is gone, so a drain takes as long as its pods take to stop.
+// Each round still acts on a fresh LIST; the watch only says when to look again, and without it
+// (it cannot be started) the drain looks every pollMs.
 import { formatDuration } from '../policy/duration.ts';
 import { messageOf } from '../policy/errors.ts';
 import type { DrainSettings } from '../policy/model.ts';
 import { planDrain, podName } from './core/drain-plan.ts';
 import type { DrainOutcome } from './core/facts.ts';
-import type { PodInfo, Pods } from '../kube/ports.ts';
+import type { Cache, PodInfo, Pods } from '../kube/ports.ts';
 import type { Clock } from '../policy/clock.ts';
 import { DEFAULT_TUNING } from './runtime.ts';
 
@@ -29,8 +33,13 @@ export interface DrainOptions {
   readonly signal?: AbortSignal;
   /** Evictions in flight at once (default DEFAULT_TUNING.drainConcurrency). */
   readonly concurrency?: number;
-  /** Pause between rounds (default DEFAULT_TUNING.drainPollMs). */
+  /** Longest pause between rounds when no pod changes (default DEFAULT_TUNING.drainPollMs). */
   readonly pollMs?: number;
+  /**
+   * Called right before each round of evictions: false stops the drain (the grant it runs under is
+   * lost; the caller knows why). Each round evicts only under a grant proven live just before.
+   */
+  readonly fence?: () => Promise<boolean>;
   /** Told about each eviction and refusal, for logs. */
   readonly onEvict?: (pod: string, result: 'evicted' | 'blocked' | 'gone' | 'error', detail?: string) => void;
 }
@@ -45,11 +54,75 @@ interface Backoff {
 export async function drainNode(o: DrainOptions): Promise<DrainOutcome> {
   const concurrency = o.concurrency ?? DEFAULT_TUNING.drainConcurrency;
   const pollMs = o.pollMs ?? DEFAULT_TUNING.drainPollMs;
-  const timeout = formatDuration(o.settings.timeoutMs);
   const backoffs = new Map<string, Backoff>();
+  const changes = await watchPods(o);
+  try {
+    return await drainRounds(o, changes, backoffs, pollMs, concurrency);
+  } finally {
+    changes.stop();
+  }
+}
+
+/** Something that says when the node's pods changed since the last `take`. */
+interface PodChanges {
+  /** Forget earlier changes; call right before listing. */
+  take(): void;
+  /** Sleeps up to `ms`, or less when the pods changed since `take`. */
+  sleep(ms: number): Promise<void>;
+  stop(): void;
+}
+
+/** A watch of the node's pods that cuts waits short; when it cannot start, plain sleeps. */
+async function watchPods(o: DrainOptions): Promise<PodChanges> {
+  let cache: Cache<PodInfo> | undefined;
+  try {
+    cache = await o.pods.watchOnNode(o.nodeName);
+  } catch {
+    // The rounds then look every pollMs, as they would if the watch said nothing.
+    cache = undefined;
+  }
+  let changed = false;
+  let wake: AbortController | null = null;
+  const off = cache?.onChange(() => {
+    changed = true;
+    wake?.abort();
+  });
+  return {
+    take() {
+      changed = false;
+    },
+    async sleep(ms) {
+      if (changed) return;
+      const controller = new AbortController();
+      wake = controller;
+      try {
+        await o.clock.sleep(
+          ms,
+          o.signal === undefined ? controller.signal : AbortSignal.any([o.signal, controller.signal]),
+        );
+      } finally {
+        wake = null;
+      }
+    },
+    stop() {
+      off?.();
+      cache?.stop();
+    },
+  };
+}
+
+async function drainRounds(
+  o: DrainOptions,
+  changes: PodChanges,
+  backoffs: Map<string, Backoff>,
+  pollMs: number,
+  concurrency: number,
+): Promise<DrainOutcome> {
+  const timeout = formatDuration(o.settings.timeoutMs);
   for (;;) {
     throwIfAborted(o.signal);
     let pods: readonly PodInfo[];
+    changes.take();
     try {
       pods = await o.pods.listOnNode(o.nodeName);
     } catch (err: unknown) {
@@ -72,6 +145,9 @@ export async function drainNode(o: DrainOptions): Promise<DrainOutcome> {
         reason: `timed out after ${timeout}; still on the node: ${leftOver(plan.evict, plan.terminating, backoffs)}`,
       };
     const due = plan.evict.filter((p) => (backoffs.get(p.uid)?.untilMs ?? 0) <= nowMs);
+    if (due.length > 0 && o.fence !== undefined && !(await o.fence()))
+      return { ok: false, reason: 'stopped: the grant is lost' };
+    throwIfAborted(o.signal);
     await forEachBounded(due, concurrency, async (pod) => {
       let result: 'evicted' | 'blocked' | 'gone' | 'error';
       let detail: string | undefined;
@@ -94,8 +170,9 @@ export async function drainNode(o: DrainOptions): Promise<DrainOutcome> {
     throwIfAborted(o.signal);
     const present = new Set(pods.map((p) => p.uid));
     for (const uid of backoffs.keys()) if (!present.has(uid)) backoffs.delete(uid);
+    // Evicted pods are terminating now: the watch says when they are gone (or when a pod appears).
     const wakeMs = Math.min(o.clock.now() + pollMs, o.deadlineMs, ...[...backoffs.values()].map((b) => b.untilMs));
-    await o.clock.sleep(Math.max(0, wakeMs - o.clock.now()), o.signal);
+    await changes.sleep(Math.max(0, wakeMs - o.clock.now()));
   }
 }
 

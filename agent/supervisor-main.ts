@@ -1,8 +1,10 @@
 // Wiring of `patchwindow agent`: the supervisor (supervisor.ts) with real worker processes, the
 // host adapter's sentinel check and the system clock. Only light modules: this is the process that
 // stays up on every node (docs/decisions/0006-light-idle-agent.md).
+import { posix } from 'node:path';
 import { createHost } from './adapters/host.ts';
 import { checkSentinelMount } from './adapters/sentinel-mount.ts';
+import { watchSentinelFile } from './adapters/sentinel-watch.ts';
 import { workerProcesses } from './adapters/worker-process.ts';
 import { systemClock } from '../io/clock.ts';
 import { supervise } from './supervisor.ts';
@@ -47,6 +49,8 @@ export function agentMain(o: AgentMainOptions): Promise<number> {
             sentinelFile: settings.reboot.sentinelFile,
             ...(o.env.PATCHWINDOW_HOST_FS ? { hostFs: o.env.PATCHWINDOW_HOST_FS } : {}),
           }),
+    // The host's directory of the sentinel is mounted at its own path under hostRoot.
+    watchSentinel: (sentinelFile) => watchSentinelFile(posix.join(hostRoot, sentinelFile)),
     clock: systemClock,
     signal: o.signal,
   });

@@ -1,11 +1,17 @@
 // The agent's supervisor with scripted workers on a fake clock: when it starts workers, how it
 // checks the sentinel while idle, restarts after crashes, stops on a bad setup or a signal, and what
 // /metrics and /healthz say (real HTTP on loopback). Real processes: test/unit/agent-processes.test.ts.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../test/fakes/clock.ts';
 import { IoError, PolicyError } from '../policy/errors.ts';
+import { createHost } from './adapters/host.ts';
+import { watchSentinelFile, type SentinelWatch } from './adapters/sentinel-watch.ts';
+import { SENTINEL_SAFETY_POLL_MS } from './sentinel-wait.ts';
 import { MAX_RESTART_BACKOFF_MS, supervise, type WorkerEnd, type WorkerHandle } from './supervisor.ts';
 import { LIVENESS_GRACE_MS } from './telemetry.ts';
 import type { SupervisorMessage, WorkerMessage, WorkerSettings } from './worker-channel.ts';
@@ -91,7 +97,14 @@ afterEach(async () => {
   current = undefined;
 });
 
-function start(o: { listen?: { host?: string; port?: number } } = {}): Run {
+interface StartOptions {
+  listen?: { host?: string; port?: number };
+  /** Checks the sentinel on a host root (the real host adapter) instead of `run.sentinel`. */
+  hostRoot?: string;
+  watchSentinel?: (sentinelFile: string) => SentinelWatch;
+}
+
+function start(o: StartOptions = {}): Run {
   const clock = new FakeClock(START);
   const workers: FakeWorker[] = [];
   const logs: Record<string, unknown>[] = [];
@@ -124,12 +137,17 @@ function start(o: { listen?: { host?: string; port?: number } } = {}): Run {
         return w;
       },
     },
-    sentinel: () => ({
-      rebootRequired() {
-        checks++;
-        return run.sentinel instanceof Error ? Promise.reject(run.sentinel) : Promise.resolve(run.sentinel);
-      },
-    }),
+    sentinel: (settings) => {
+      const host = o.hostRoot === undefined ? undefined : createHost({ ...settings.reboot, hostRoot: o.hostRoot });
+      return {
+        rebootRequired() {
+          checks++;
+          if (host !== undefined) return host.rebootRequired();
+          return run.sentinel instanceof Error ? Promise.reject(run.sentinel) : Promise.resolve(run.sentinel);
+        },
+      };
+    },
+    ...(o.watchSentinel !== undefined ? { watchSentinel: o.watchSentinel } : {}),
     clock,
     writeLog: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
     processMetrics: false,
@@ -425,5 +443,72 @@ describe('the supervisor', () => {
     await r.clock.advance(24 * 3_600_000);
     expect(await health(r)).toBe(200);
     expect(r.checks()).toBe(1 + 24 * 60);
+  });
+
+  describe('with the sentinel file watched (a real directory, inotify)', () => {
+    let hostRoot: string;
+    const sentinelDir = () => join(hostRoot, '/var/run');
+    const watched = () => start({ hostRoot, watchSentinel: (file) => watchSentinelFile(join(hostRoot, file)) });
+    const idleAgent = async (r: Run): Promise<void> => {
+      await r.clock.settle();
+      await ready(r, r.workers[0]!);
+      await idle(r, r.workers[0]!);
+      await until('the first check', () => r.checks() === 1);
+    };
+
+    afterEach(async () => {
+      await rm(hostRoot, { recursive: true, force: true });
+    });
+
+    it('starts a worker the moment the sentinel file appears, without waiting for a check', async () => {
+      hostRoot = await mkdtemp(join(tmpdir(), 'pw-sentinel-'));
+      await mkdir(sentinelDir(), { recursive: true });
+      const r = watched();
+      await idleAgent(r);
+      // Another file of the directory changes: nothing to check.
+      await writeFile(join(sentinelDir(), 'other'), '');
+      await sleep(100);
+      expect([r.checks(), r.workers.length]).toEqual([1, 1]);
+      await writeFile(join(sentinelDir(), 'reboot-required'), '');
+      await until('a worker started by the watch', () => r.workers.length === 2);
+      // No time passed on the clock: the watch, not a check every interval, found it.
+      expect(r.clock.now()).toBe(START);
+      expect(r.logs.at(-1)).toMatchObject({ rebootRequired: true });
+    });
+
+    it('checks only as a slow safety net while the watch runs, and every checkInterval once it is lost', async () => {
+      hostRoot = await mkdtemp(join(tmpdir(), 'pw-sentinel-'));
+      await mkdir(sentinelDir(), { recursive: true });
+      const r = watched();
+      await idleAgent(r);
+      await r.clock.advance(CHECK_MS);
+      expect(r.checks()).toBe(1);
+      await r.clock.advance(SENTINEL_SAFETY_POLL_MS - CHECK_MS);
+      expect(r.checks()).toBe(2);
+      // The directory goes away (a watch on it sees nothing any more), then comes back with the sentinel.
+      await rm(sentinelDir(), { recursive: true });
+      await until('the lost watch to be noticed', () => r.logs.some((l) => String(l.msg).startsWith('lost the watch')));
+      await mkdir(sentinelDir(), { recursive: true });
+      await writeFile(join(sentinelDir(), 'reboot-required'), '');
+      await sleep(100);
+      expect(r.workers).toHaveLength(1);
+      await r.clock.advance(CHECK_MS);
+      await until('a worker started by the check', () => r.workers.length === 2);
+      expect(r.logs.find((l) => String(l.msg).startsWith('lost the watch'))).toMatchObject({
+        level: 'warn',
+        msg: 'lost the watch of the sentinel file; checking it every 1m',
+      });
+    });
+
+    it('checks every checkInterval when the directory cannot be watched', async () => {
+      hostRoot = await mkdtemp(join(tmpdir(), 'pw-sentinel-'));
+      const r = watched();
+      await idleAgent(r);
+      expect(r.logs.some((l) => l.level === 'warn' && String(l.msg).startsWith('cannot watch the sentinel file'))).toBe(
+        true,
+      );
+      await r.clock.advance(CHECK_MS);
+      expect(r.checks()).toBe(2);
+    });
   });
 });

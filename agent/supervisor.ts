@@ -1,10 +1,11 @@
 // The agent's supervisor: what `patchwindow agent` runs on every node. It keeps the Kubernetes
 // client out of the process that stays up: a worker process (agent/worker.ts, the loop with every
 // adapter) runs while the node needs a reboot or holds recorded state, and exits once the agent is
-// idle; the supervisor then checks the sentinel locally every checkInterval and starts a worker
-// again when it appears. It serves /metrics and /healthz for both, restarts a crashed worker with
-// back-off, forwards SIGTERM/SIGINT, and stops with the worker's exit code when the worker finds
-// the setup wrong (1: invalid config, 2: the rest). Decision record:
+// idle; the supervisor then watches the sentinel file's directory (inotify; a sentinel command is
+// polled every checkInterval) and starts a worker again the moment the sentinel appears. It serves
+// /metrics and /healthz for both, restarts a crashed worker with back-off, forwards SIGTERM/SIGINT,
+// and stops with the worker's exit code when the worker finds the setup wrong (1: invalid config,
+// 2: the rest). Decision record:
 // docs/decisions/0006-light-idle-agent.md.
 //
 // Cost when idle: no API request at all (not even a watch) and a process without the client (about
@@ -16,6 +17,8 @@ import { agentHttpServer, type AgentHttpServer } from './adapters/http.ts';
 import { createAgentMetrics, type AgentMetrics } from './adapters/metrics.ts';
 import type { MountCheck } from './adapters/sentinel-mount.ts';
 import { createAgentLog, type AgentProcessLog } from './log.ts';
+import type { SentinelWatch } from './adapters/sentinel-watch.ts';
+import { untilRebootRequired } from './sentinel-wait.ts';
 import type { Host } from './ports.ts';
 import type { Clock } from '../policy/clock.ts';
 import type { LogFormat } from '../policy/model.ts';
@@ -55,6 +58,11 @@ export interface SupervisorOptions {
   readonly sentinel: (settings: WorkerSettings) => Pick<Host, 'rebootRequired'>;
   /** Whether the sentinel's directory is the host's (adapters/sentinel-mount.ts); default: not checked. */
   readonly checkMount?: (settings: WorkerSettings) => Promise<MountCheck>;
+  /**
+   * Starts a watch of the directory of the sentinel file (its host path; adapters/sentinel-watch.ts).
+   * Throws when it cannot watch; missing: poll only.
+   */
+  readonly watchSentinel?: (sentinelFile: string) => SentinelWatch;
   readonly clock: Clock;
   /** Writes one log line (default stdout). */
   readonly writeLog?: (line: string) => void;
@@ -116,7 +124,17 @@ class Supervisor {
       if (o.signal.aborted) break;
       if (ending.kind === 'idle') {
         this.#crashes = 0;
-        await this.#untilRebootRequired();
+        if (!(await this.#mountIsHosts())) continue;
+        await untilRebootRequired({
+          settings: this.#settings!,
+          sentinel: o.sentinel(this.#settings!),
+          ...(o.watchSentinel !== undefined ? { watchSentinel: o.watchSentinel } : {}),
+          clock: o.clock,
+          signal: o.signal,
+          log: this.#log,
+          rebootRequired: (required) => this.#metrics!.setRebootRequired(required),
+          progressed: (byMs) => this.#liveness.progressed(byMs),
+        });
       } else if (ending.kind === 'crashed') {
         await this.#backOff(ending);
       }
@@ -181,7 +199,7 @@ class Supervisor {
     if (idle && end.code === 0 && this.#settings !== undefined) {
       this.#log.info(
         { ...how, idle: true },
-        `agent worker exited: the agent is idle; checking the sentinel every ${formatDuration(this.#settings.checkIntervalMs)} without API requests`,
+        'agent worker exited: the agent is idle; watching for the sentinel without API requests',
       );
       return { kind: 'idle' };
     }
@@ -229,43 +247,20 @@ class Supervisor {
     worker.send({ kind: 'start' });
   }
 
-  /** Checks the sentinel now and every checkInterval until it says "reboot" or cannot be checked. */
-  async #untilRebootRequired(): Promise<void> {
+  /**
+   * Once per process, before the first wait: whether the sentinel's directory is the host's. False
+   * when it is not: then the worker starts at once and records the SentinelMountWrong Event.
+   */
+  async #mountIsHosts(): Promise<boolean> {
     const o = this.#o;
-    const settings = this.#settings!;
-    const sentinel = o.sentinel(settings);
-    if (!this.#mountChecked && o.checkMount) {
-      this.#mountChecked = true;
-      const mount = await o.checkMount(settings);
-      this.#metrics!.setSentinelMount(mount.kind !== 'wrong');
-      if (mount.kind === 'unknown') this.#log.warn({}, `sentinel mount not checked: ${mount.message}`);
-      // A worker (it checks the mount itself at its start) records the SentinelMountWrong Event.
-      if (mount.kind === 'wrong') return this.#log.error({ sentinelMount: 'wrong' }, mount.message);
-    }
-    while (!o.signal.aborted) {
-      let required: boolean | null;
-      try {
-        required = await sentinel.rebootRequired();
-      } catch (err: unknown) {
-        required = null;
-        this.#log.warn({ err: messageOf(err) }, 'cannot check the sentinel');
-      }
-      if (required !== null) this.#metrics!.setRebootRequired(required);
-      if (required === true)
-        return this.#log.info(
-          { rebootRequired: true },
-          'the node needs a reboot (sentinel found): starting the agent worker',
-        );
-      // The worker reports an unknown sentinel the way the agent always did (Event SentinelUnknown).
-      if (required === null)
-        return this.#log.info(
-          { rebootRequired: null },
-          'starting the agent worker to report the sentinel that cannot be checked',
-        );
-      const nextMs = o.clock.now() + settings.checkIntervalMs;
-      this.#liveness.progressed(nextMs);
-      await o.clock.sleep(nextMs - o.clock.now(), o.signal);
-    }
+    if (this.#mountChecked || !o.checkMount) return true;
+    this.#mountChecked = true;
+    const mount = await o.checkMount(this.#settings!);
+    this.#metrics!.setSentinelMount(mount.kind !== 'wrong');
+    if (mount.kind === 'unknown') this.#log.warn({}, `sentinel mount not checked: ${mount.message}`);
+    if (mount.kind !== 'wrong') return true;
+    this.#log.error({ sentinelMount: 'wrong' }, mount.message);
+    return false;
   }
 
   /** Waits before starting a crashed worker again: 1 s, doubling up to MAX_RESTART_BACKOFF_MS. */

@@ -6,15 +6,16 @@ import { START } from '../test/fakes/scenario.ts';
 import { createAgentMetrics } from './adapters/metrics.ts';
 import { runAgent } from './loop.ts';
 import { NO_OBSERVER } from './observer.ts';
-import { NO_LOG } from '../io/log.ts';
 import type { Host } from './ports.ts';
 import { LIVENESS_GRACE_MS, loopLiveness, processObserver } from './telemetry.ts';
 
-/** One agent on a fake fleet, its liveness fed by the loop's progress reports. */
+/** One agent on a fake fleet with its coordinator, its liveness fed by the loop's progress reports. */
 function agentWithLiveness(host?: (real: Host) => Host) {
   const fleet = new FakeFleet(START);
   const config = testConfig({ drain: { timeoutMs: 10 * MINUTE } });
   const machine = fleet.addNode('g1', config, { sentinel: true, rebootWorks: false });
+  // The coordinator grants its reboot.
+  fleet.startCoordinator();
   const controller = new AbortController();
   const session: Session = { agent: 'g1', signal: controller.signal, crash: () => controller.abort() };
   const realHost = machine.host(session, fleet.faults);
@@ -35,6 +36,7 @@ function agentWithLiveness(host?: (real: Host) => Host) {
   /** Stops the agent; `wait`: until runAgent returned (a loop stuck in a hung call never does). */
   const stop = async (wait = true) => {
     controller.abort();
+    await fleet.stopCoordinator();
     await fleet.clock.settle();
     if (wait) await done;
   };
@@ -94,7 +96,6 @@ describe('the observer of an agent process', () => {
     const observer = processObserver(
       metrics,
       loopLiveness(() => 0),
-      NO_LOG,
     );
     observer.rebootRequired(true);
     observer.phase('draining');

@@ -78,11 +78,11 @@ describe('Events that match what happened', () => {
   it('says once, with an Event and a log line, that a started reboot continues past its window', () => {
     const draining = facts({ state: state('draining') });
     const inside = teller({ nowMs: CLOSE - 60_000 });
-    inside.t.decided({ kind: 'drain', deadlineMs: CLOSE + 3_600_000 }, draining);
+    inside.t.decided({ kind: 'drain', deadlineMs: CLOSE + 3_600_000, epoch: 'e1' }, draining);
     expect(inside.events).toEqual([]);
     const after = teller({ nowMs: CLOSE + 60_000 });
-    after.t.decided({ kind: 'drain', deadlineMs: CLOSE + 3_600_000 }, draining);
-    after.t.decided({ kind: 'drain', deadlineMs: CLOSE + 3_600_000 }, draining);
+    after.t.decided({ kind: 'drain', deadlineMs: CLOSE + 3_600_000, epoch: 'e1' }, draining);
+    after.t.decided({ kind: 'drain', deadlineMs: CLOSE + 3_600_000, epoch: 'e1' }, draining);
     expect(after.events).toEqual([
       {
         type: 'Normal',

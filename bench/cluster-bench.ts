@@ -1,5 +1,5 @@
 // Real agents on a real control plane (test/testenv, kwok nodes): what an idle fleet of agents costs
-// the API server, what a rollout costs, how fast a freed slot is taken, and how much memory an agent
+// the API server, what a rollout costs, how fast a freed grant is given again, and how much memory an agent
 // process holds. `node bench/cluster-bench.ts [NODES] [IDLE_SECONDS]` (default 20 nodes, 60 s).
 //
 // Method:
@@ -35,11 +35,20 @@ import { childPids } from '../test/helpers/agent-process.ts';
 import { E2eFleet } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 import type { Sample } from '../test/testenv/metrics.ts';
+import { measureLimit } from './rollout-limit.ts';
 import { percentile } from './stats.ts';
 
-const nodeCount = Number(process.argv[2] ?? 20);
-const idleSeconds = Number(process.argv[3] ?? 60);
-const command = `node bench/cluster-bench.ts ${nodeCount} ${idleSeconds}`;
+// `node bench/cluster-bench.ts limit [NODES] [BUDGET] [IDLE_SECONDS]` (defaults 10 1 120): the
+// rollout against its physical limit alone (bench/rollout-limit.ts); with budget 1, each node alone
+// first (sentinel -> cordon) and the idle agents' CPU.
+const limitOnly = process.argv[2] === 'limit';
+const args = limitOnly ? process.argv.slice(3) : process.argv.slice(2);
+const nodeCount = Number(args[0] ?? (limitOnly ? 10 : 20));
+const limitBudget = Number(args[1] ?? 1);
+const idleSeconds = Number((limitOnly ? args[2] : args[1]) ?? (limitOnly ? 120 : 60));
+const command = limitOnly
+  ? `node bench/cluster-bench.ts limit ${nodeCount} ${limitBudget} ${idleSeconds}`
+  : `node bench/cluster-bench.ts ${nodeCount} ${idleSeconds}`;
 const log = (m: string): void => void process.stderr.write(`cluster-bench: ${m}\n`);
 
 type Counts = Record<string, number>;
@@ -185,6 +194,28 @@ async function buildCompiledAgent(): Promise<string> {
   return entry;
 }
 
+/** The rollout against its physical limit: NODES nodes with budget BUDGET. */
+async function limitMain(): Promise<void> {
+  const agentBin = await buildCompiledAgent();
+  process.env.NODE_OPTIONS = DAEMONSET_NODE_OPTIONS;
+  const cluster = await startCluster({ log });
+  try {
+    const figures = await measureLimit(cluster, {
+      podsPerNode: 3,
+      rebootMs: 10_000,
+      idleSeconds,
+      agentBin,
+      log,
+      nodes: nodeCount,
+      budget: limitBudget,
+      sequential: limitBudget === 1,
+    });
+    console.log(JSON.stringify({ bench: 'cluster-limit', command, ...figures }));
+  } finally {
+    await cluster.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const compiledBin = await buildCompiledAgent();
   const cluster = await startCluster({ log });
@@ -318,9 +349,9 @@ async function main(): Promise<void> {
         byVerb: byVerb(rolling),
         byVerbAndResource: rolling,
         apfServiceAccounts: r1.agentsApf - r0.agentsApf,
-        maxSlotsHeld: { alpha: f.watcher.maxSlotsHeld('alpha'), beta: f.watcher.maxSlotsHeld('beta') },
+        maxGrantsHeld: { alpha: f.watcher.maxGrantsHeld('alpha'), beta: f.watcher.maxGrantsHeld('beta') },
       },
-      slotHandoffMs: {
+      grantHandoffMs: {
         count: handoffs.length,
         p50: percentile(handoffs, 50),
         p95: percentile(handoffs, 95),
@@ -371,16 +402,16 @@ function msAfter(f: E2eFleet, n: string, sinceMs: number, which: (l: Record<stri
 }
 
 /**
- * Release → next take of the same group, for the releases at which some other node of the group had
- * recorded that it waits for a slot (phase acquiring). A release while the others' workers are still
+ * Release → next grant of the same policy, for the releases at which some other node had recorded
+ * that it asks for a grant (phase acquiring). A release while the others' workers are still
  * starting is not a hand-off: nobody waits yet.
  */
 function handoffLatencies(f: E2eFleet): number[] {
   const out: number[] = [];
   const released = new Map<string, number[]>();
-  for (const e of f.watcher.slotEvents) {
-    const queue = released.get(e.group) ?? [];
-    released.set(e.group, queue);
+  for (const e of f.watcher.grantEvents) {
+    const queue = released.get(e.policy) ?? [];
+    released.set(e.policy, queue);
     if (e.kind === 'released') {
       if ((e.waiting?.length ?? 0) > 0) queue.push(e.atMs);
     } else if (queue.length > 0) out.push(e.atMs - queue.shift()!);
@@ -411,7 +442,7 @@ function markdown(r: {
     byVerb: Counts;
     apfServiceAccounts: number;
   };
-  slotHandoffMs: { count: number; p50: number | null; p95: number | null; max: number | null };
+  grantHandoffMs: { count: number; p50: number | null; p95: number | null; max: number | null };
   sentinel: {
     allAtOnce: {
       toWorkerStartMs: { p50: number | null; max: number | null };
@@ -448,7 +479,7 @@ function markdown(r: {
     `| rollout: agent requests (baseline-subtracted) | ${r.rollout.agentRequests} (${verbs(r.rollout.byVerb)}) |`,
     `| rollout: per node | ${r.rollout.agentRequestsPerNode} |`,
     `| rollout: APF flow schema service-accounts (agents only) | ${r.rollout.apfServiceAccounts} |`,
-    `| slot hand-off (release → next take), ${r.slotHandoffMs.count} hand-offs | p50 ${r.slotHandoffMs.p50} ms, p95 ${r.slotHandoffMs.p95} ms, max ${r.slotHandoffMs.max} ms |`,
+    `| grant hand-off (release → next grant), ${r.grantHandoffMs.count} hand-offs | p50 ${r.grantHandoffMs.p50} ms, p95 ${r.grantHandoffMs.p95} ms, max ${r.grantHandoffMs.max} ms |`,
     `| rollout: sentinel written → supervisor starts a worker (check every 1 s) | p50 ${r.sentinel.allAtOnce.toWorkerStartMs.p50} ms, max ${r.sentinel.allAtOnce.toWorkerStartMs.max} ms |`,
     `| rollout: sentinel written → RebootRequired Event (20 workers starting at once) | p50 ${r.sentinel.allAtOnce.toMarkMs.p50} ms, max ${r.sentinel.allAtOnce.toMarkMs.max} ms |`,
     `| one node alone: sentinel written → worker started / → RebootRequired Event | ${r.sentinel.oneNode.toWorkerStartMs} ms / ${r.sentinel.oneNode.toMarkMs} ms |`,
@@ -464,4 +495,4 @@ function markdown(r: {
   ].join('\n');
 }
 
-await main();
+await (limitOnly ? limitMain() : main());

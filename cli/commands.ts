@@ -3,6 +3,7 @@
 import { registerAgent } from './agent.ts';
 import { registerApply } from './apply.ts';
 import type { RegisterCommand } from './io.ts';
+import { registerCoordinator } from './coordinator.ts';
 import { registerCoverage } from './coverage.ts';
 import { registerForecast } from './forecast.ts';
 import { registerImportKured } from './import-kured.ts';
@@ -23,6 +24,7 @@ export const commands: readonly RegisterCommand[] = [
   registerApply,
   registerReconcile,
   registerStatus,
+  registerCoordinator,
   registerAgent,
   registerImportKured,
 ];

@@ -1,7 +1,8 @@
 // Pods port on the Kubernetes API: listing a node's pods and evicting them through the eviction
 // API (never a plain delete, so PodDisruptionBudgets are honoured).
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import type { EvictionResult, PodInfo, Pods } from './ports.ts';
+import type { Cache, EvictionResult, PodInfo, Pods } from './ports.ts';
+import { watchCache } from './cache.ts';
 import { call } from './errors.ts';
 
 const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
@@ -25,8 +26,10 @@ export function podInfo(pod: V1Pod): PodInfo {
 
 export class KubePods implements Pods {
   private readonly core: CoreV1Api;
+  private readonly kc: KubeConfig;
 
   constructor(kc: KubeConfig) {
+    this.kc = kc;
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
@@ -35,6 +38,18 @@ export class KubePods implements Pods {
       this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` }),
     );
     return list.items.map(podInfo);
+  }
+
+  watchOnNode(nodeName: string): Promise<Cache<PodInfo>> {
+    const fieldSelector = `spec.nodeName=${nodeName}`;
+    return watchCache({
+      kc: this.kc,
+      what: `watch pods on node ${nodeName}`,
+      path: '/api/v1/pods',
+      fieldSelector,
+      list: () => this.core.listPodForAllNamespaces({ fieldSelector }),
+      map: podInfo,
+    });
   }
 
   async namespaceLabels(namespace: string): Promise<Readonly<Record<string, string>> | undefined> {

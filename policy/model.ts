@@ -230,7 +230,7 @@ export interface AgentConfig {
     readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
     /** Absent: json. */
     readonly logFormat?: LogFormat;
-    /** A slot not renewed for this long is free; covers a reboot's downtime. */
+    /** A grant not renewed for this long is reported stalled (never given away while held); covers a reboot's downtime. */
     readonly slotTtlMs: number;
   };
 }

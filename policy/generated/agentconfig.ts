@@ -218,7 +218,7 @@ export interface AgentRuntime {
    */
   logFormat?: "json" | "text";
   /**
-   * A slot Lease not renewed for this long is free.
+   * A grant its agent did not renew for this long is reported stalled (it is never given to another node while held).
    */
   slotTtlMs: number;
 }

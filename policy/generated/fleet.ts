@@ -6,7 +6,7 @@
  */
 export type MaxUnavailable = number | string;
 /**
- * How often the agent looks at the sentinel on its host (a local check, no API call). Default 1m.
+ * How often the agent runs the sentinel command on its host (a local check, no API call). A sentinel file is watched (inotify) and noticed the moment it appears; it is checked this often too only when its directory cannot be watched, otherwise every 10 minutes as a safety net. Default 1m.
  */
 export type Duration = string;
 

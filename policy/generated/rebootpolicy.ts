@@ -285,7 +285,7 @@ export interface Drain {
   force?: boolean;
   podSelector?: LabelSelector3;
   /**
-   * What happens when the drain fails or times out: `uncordon` (uncordon if the agent cordoned, release the slot, try again in a later window), `stayCordoned` (release the slot, leave the node cordoned for an operator) or `reboot` (reboot anyway). Default `uncordon`.
+   * What happens when the drain fails or times out: `uncordon` (uncordon if the agent cordoned, give the grant back, try again in a later window), `stayCordoned` (give the grant back, leave the node cordoned for an operator) or `reboot` (reboot anyway). Default `uncordon`.
    */
   onFailure?: "uncordon" | "stayCordoned" | "reboot";
 }

@@ -35,7 +35,7 @@ export interface UnfinishedPolicy {
   /** Busy time per node; null when no attempt can succeed. */
   readonly busyMs: number | null;
   readonly drainMs: number;
-  /** N of the policy's budget: nodes its members match (policy/slots.ts), covered or not. */
+  /** N of the policy's budget: nodes its members match, covered or not (as the coordinator counts them). */
   readonly budgetMembers: number;
   /** B: allowedUnavailable of the budget over `budgetMembers`. */
   readonly allowed: number;
@@ -131,7 +131,7 @@ export function diagnose(u: UnfinishedPolicy): ForecastWarning[] {
       warn(
         'fleet-cap',
         rest,
-        `the fleet cap (${u.fleetCap} node(s) at once) is shared with other policies whose nodes took the slots`,
+        `the fleet cap (${u.fleetCap} node(s) at once) is shared with other policies whose nodes were granted first`,
       ),
     ];
   }

@@ -31,11 +31,13 @@ const KIND_ORDER = [
   'RoleBinding',
   'ConfigMap',
   'DaemonSet',
+  'Deployment',
 ];
 
 /** Kinds that `prune` looks at. Namespaces are never pruned: deleting one would delete what others put in it. */
 export const PRUNABLE: readonly { apiVersion: string; kind: string; namespaced: boolean }[] = [
   { apiVersion: 'apps/v1', kind: 'DaemonSet', namespaced: true },
+  { apiVersion: 'apps/v1', kind: 'Deployment', namespaced: true },
   { apiVersion: 'v1', kind: 'ConfigMap', namespaced: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', namespaced: true },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', namespaced: true },

@@ -4,11 +4,11 @@
 // only the Node its pod runs on — the node name comes from its bound ServiceAccount token
 // (user extra authentication.kubernetes.io/node-name, set by the API server for tokens bound to a
 // Pod or Node) — and there only `spec.unschedulable` and the labels and annotations it owns; and it
-// may write only the slot Leases, never another Lease of the namespace. What remains is written in
+// may write only the grant Leases, never another Lease of the namespace. What remains is written in
 // the README's Security section (evictions stay cluster-wide).
 import type { FleetModel, PolicyModel } from '../../policy/model.ts';
 import { compareText } from '../../policy/diagnostics.ts';
-import { SLOT_GROUP_LABEL } from '../../kube/slots.ts';
+import { GRANT_LABEL } from '../../kube/grants.ts';
 import { names, objectLabels, type RenderedObject } from './objects.ts';
 
 /** The user extra key the API server fills from a bound token's node claim. */
@@ -34,7 +34,10 @@ function onlyOwnedChanged(field: 'labels' | 'annotations', extraKeys: readonly s
 
 /** Label keys the policies' nodeLabels set (outside the owned prefix), sorted. */
 function policyLabelKeys(policies: readonly PolicyModel[]): string[] {
-  const keys = policies.flatMap((p) => [...Object.keys(p.nodeLabels.preReboot), ...Object.keys(p.nodeLabels.postReboot)]);
+  const keys = policies.flatMap((p) => [
+    ...Object.keys(p.nodeLabels.preReboot),
+    ...Object.keys(p.nodeLabels.postReboot),
+  ]);
   return [...new Set(keys)].filter((k) => !k.startsWith(OWNED_PREFIX)).sort(compareText);
 }
 
@@ -67,8 +70,8 @@ export function renderAdmission(fleet: FleetModel, policies: readonly PolicyMode
       message: `a patchwindow agent may change only the annotations it owns on its Node (${OWNED_PREFIX}* except ${ADMIN_HOLD_KEY})`,
     },
     {
-      expression: `${isNode} || ((request.operation == 'DELETE' || ${cel(SLOT_GROUP_LABEL)} in object.metadata.?labels.orValue({})) && (request.operation == 'CREATE' || ${cel(SLOT_GROUP_LABEL)} in oldObject.metadata.?labels.orValue({})))`,
-      message: `a patchwindow agent may write only the slot Leases (label ${SLOT_GROUP_LABEL}), never another Lease`,
+      expression: `${isNode} || ((request.operation == 'DELETE' || ${cel(GRANT_LABEL)} in object.metadata.?labels.orValue({})) && (request.operation == 'CREATE' || ${cel(GRANT_LABEL)} in oldObject.metadata.?labels.orValue({})))`,
+      message: `a patchwindow agent may write only the grant Leases (label ${GRANT_LABEL}), never another Lease`,
     },
   ].map((v) => ({ ...v, reason: 'Forbidden' }));
   const policy = {
@@ -80,12 +83,20 @@ export function renderAdmission(fleet: FleetModel, policies: readonly PolicyMode
       matchConstraints: {
         resourceRules: [
           { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['nodes'] },
-          { apiGroups: ['coordination.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['leases'] },
+          {
+            apiGroups: ['coordination.k8s.io'],
+            apiVersions: ['v1'],
+            operations: ['CREATE', 'UPDATE', 'DELETE'],
+            resources: ['leases'],
+          },
         ],
       },
       matchConditions: [{ name: 'fleet-agent', expression: `request.userInfo.username == ${cel(user)}` }],
       variables: [
-        { name: 'node', expression: `${cel(NODE_NAME_EXTRA)} in request.userInfo.extra && size(request.userInfo.extra[${cel(NODE_NAME_EXTRA)}]) == 1 ? request.userInfo.extra[${cel(NODE_NAME_EXTRA)}][0] : ''` },
+        {
+          name: 'node',
+          expression: `${cel(NODE_NAME_EXTRA)} in request.userInfo.extra && size(request.userInfo.extra[${cel(NODE_NAME_EXTRA)}]) == 1 ? request.userInfo.extra[${cel(NODE_NAME_EXTRA)}][0] : ''`,
+        },
       ],
       validations,
     },
@@ -100,10 +111,21 @@ export function renderAdmission(fleet: FleetModel, policies: readonly PolicyMode
     {
       object: policy,
       comments: [
-        { path: ['spec', 'matchConditions'], text: `Only this fleet's agents (ServiceAccount ${fleet.namespace}/${names.serviceAccount}); RBAC lets them patch every Node, this narrows it to their own.` },
-        { path: ['spec', 'variables'], text: 'The node of the agent pod, from its bound ServiceAccount token; an unbound token names none and may change no Node.' },
+        {
+          path: ['spec', 'matchConditions'],
+          text: `Only this fleet's agents (ServiceAccount ${fleet.namespace}/${names.serviceAccount}); RBAC lets them patch every Node, this narrows it to their own.`,
+        },
+        {
+          path: ['spec', 'variables'],
+          text: 'The node of the agent pod, from its bound ServiceAccount token; an unbound token names none and may change no Node.',
+        },
       ],
     },
-    { object: binding, comments: [{ path: ['spec', 'validationActions'], text: 'Deny: a request the policy refuses fails with its message.' }] },
+    {
+      object: binding,
+      comments: [
+        { path: ['spec', 'validationActions'], text: 'Deny: a request the policy refuses fails with its message.' },
+      ],
+    },
   ];
 }

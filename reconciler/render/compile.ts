@@ -27,7 +27,7 @@ import type { PolicySet } from '../../policy/model.ts';
  */
 export const MAX_AFFINITY_TERMS = 64;
 
-/** A slot Lease lives at least this long without renewal, so a slow reboot does not lose it. */
+/** A grant is reported stalled only after this long without renewal, so a slow reboot does not look stalled. */
 export const MIN_SLOT_TTL_MS = 15 * 60_000;
 
 /** One policy, ready to render. */

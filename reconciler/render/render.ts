@@ -3,6 +3,7 @@
 import type { CompiledFleet } from './compile.ts';
 import { renderPolicy } from './daemonset.ts';
 import { objectKey, type KubeObject, type RenderedObject } from './objects.ts';
+import { renderCoordinator } from './coordinator.ts';
 import { renderRbac } from './rbac.ts';
 import { renderAdmission } from './admission.ts';
 import { toYaml, toYamlStream } from './serialize.ts';
@@ -23,12 +24,14 @@ export interface OutputFile {
 
 /**
  * Every object of the fleet, in apply order: Namespace, ServiceAccount, RBAC, the admission policy
- * that narrows the agents' rights, then per policy (by name) its ConfigMap and DaemonSet.
+ * that narrows the agents' rights, then per policy (by name) its ConfigMap and DaemonSet, then the
+ * coordinator (ServiceAccount, RBAC, Deployment).
  */
 export function renderObjects(compiled: CompiledFleet): RenderedObject[] {
   const policies = compiled.policies.map((p) => p.policy);
   const out = [...renderRbac(compiled.fleet, policies), ...renderAdmission(compiled.fleet, policies)];
   for (const p of compiled.policies) out.push(...renderPolicy(compiled.fleet, p));
+  if (compiled.policies.length > 0) out.push(...renderCoordinator(compiled.fleet, compiled.policies));
   const keys = new Set<string>();
   for (const r of out) {
     const key = objectKey(r.object);

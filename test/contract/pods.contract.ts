@@ -63,6 +63,28 @@ export function describePodsContract(name: string, makeEnv: MakeEnv): void {
       });
     });
 
+    it("watches the node's pods: lists them at once and tells of an eviction until the pod is gone", async () => {
+      await env.createPod({ namespace: ns, name: 'web', nodeName: node, owner: 'ReplicaSet' });
+      const other = env.unique('node');
+      await env.createNode({ name: other });
+      await env.createPod({ namespace: ns, name: 'elsewhere', nodeName: other, owner: 'ReplicaSet' });
+      const cache = await env.pods.watchOnNode(node);
+      try {
+        expect(cache.list().map((p) => p.name)).toEqual(['web']);
+        let changes = 0;
+        cache.onChange(() => changes++);
+        const pod = cache.list()[0]!;
+        expect(await env.pods.evict(pod, 0)).toBe('evicted');
+        await eventually(() => {
+          expect(changes).toBeGreaterThan(0);
+          const now = cache.list().find((p) => p.uid === pod.uid);
+          expect(now === undefined || now.terminating).toBe(true);
+        });
+      } finally {
+        cache.stop();
+      }
+    });
+
     it('answers blocked while a disruption budget forbids the eviction, and leaves the pod', async () => {
       await env.createPod({ namespace: ns, name: 'db', nodeName: node, labels: { app: 'db' }, owner: 'ReplicaSet' });
       await env.blockEvictionsFor({ namespace: ns, name: 'db' });

@@ -23,6 +23,7 @@ import { waitFor } from '../testenv/wait.ts';
 const cluster = useCluster();
 const admin = cluster.kubeConfig();
 const adminCore = admin.makeApiClient(CoreV1Api);
+const adminLeases = admin.makeApiClient(CoordinationV1Api);
 const objects = KubernetesObjectApi.makeApiClient(admin);
 const pause = { name: 'pause', image: 'registry.k8s.io/pause:3.10' };
 
@@ -79,7 +80,7 @@ describe("the agent's RBAC", () => {
     ).policySet!;
     rendered = renderObjects(compileFleet(set))
       .map((r) => r.object)
-      .filter((o) => o.kind !== 'DaemonSet');
+      .filter((o) => o.kind !== 'DaemonSet' && o.kind !== 'Deployment');
     for (const o of rendered)
       await objects.patch(structuredClone(o), undefined, undefined, 'rbac-test', true, PatchStrategy.ServerSideApply);
     await adminCore.createNamespacedSecret({
@@ -193,12 +194,37 @@ describe("the agent's RBAC", () => {
     expect(await status(core.createNamespacedEvent({ namespace: 'default', body: event }))).toBe(200);
   });
 
-  it('lets the agent take, renew and release slot Leases in its own namespace', async () => {
-    expect(await status(leases.createNamespacedLease({ namespace, body: lease('slot', namespace) }))).toBe(200);
-    const current = await leases.readNamespacedLease({ name: 'slot', namespace });
-    expect(await status(leases.replaceNamespacedLease({ name: 'slot', namespace, body: current }))).toBe(200);
+  it('lets the agent read, renew and give back its grant in its own namespace, but not give itself one', async () => {
+    expect(await status(leases.createNamespacedLease({ namespace, body: lease('grant', namespace) }))).toBe(403);
+    await adminLeases.createNamespacedLease({ namespace, body: lease('grant', namespace) });
+    const current = await leases.readNamespacedLease({ name: 'grant', namespace });
+    expect(await status(leases.replaceNamespacedLease({ name: 'grant', namespace, body: current }))).toBe(200);
     expect(await status(leases.listNamespacedLease({ namespace }))).toBe(200);
-    expect(await status(leases.deleteNamespacedLease({ name: 'slot', namespace }))).toBe(200);
+    expect(await status(leases.deleteNamespacedLease({ name: 'grant', namespace }))).toBe(200);
+  });
+
+  it('lets the coordinator read Nodes, record Events and give grants in its namespace, and nothing more', async () => {
+    const path = await cluster.serviceAccountKubeconfig({ namespace, name: names.coordinator });
+    const kc = new KubeConfig();
+    kc.loadFromFile(path);
+    const coordCore = kc.makeApiClient(CoreV1Api);
+    const coordLeases = kc.makeApiClient(CoordinationV1Api);
+    expect(await status(coordCore.listNode())).toBe(200);
+    expect(await status(coordCore.readNode({ name: node }))).toBe(200);
+    const cordon = { name: node, body: { spec: { unschedulable: true } } };
+    expect(await status(coordCore.patchNode(cordon, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)))).toBe(
+      403,
+    );
+    expect(await status(coordLeases.createNamespacedLease({ namespace, body: lease('given', namespace) }))).toBe(200);
+    expect(await status(coordLeases.deleteNamespacedLease({ name: 'given', namespace }))).toBe(200);
+    expect(await status(coordLeases.createNamespacedLease({ namespace: other, body: lease('given', other) }))).toBe(
+      403,
+    );
+    const eviction = { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'victim', namespace: workloads } };
+    expect(
+      await status(coordCore.createNamespacedPodEviction({ name: 'victim', namespace: workloads, body: eviction })),
+    ).toBe(403);
+    expect(await status(coordCore.readNamespacedSecret({ name: 'hooks', namespace }))).toBe(403);
   });
 
   it('lets the agent read only the notification Secret its policy names', async () => {
@@ -210,7 +236,7 @@ describe("the agent's RBAC", () => {
 
   it('forbids deleting pods directly, touching Leases elsewhere, and changing other things', async () => {
     expect(await status(core.deleteNamespacedPod({ name: 'victim', namespace: workloads }))).toBe(403);
-    expect(await status(leases.createNamespacedLease({ namespace: other, body: lease('slot', other) }))).toBe(403);
+    expect(await status(leases.createNamespacedLease({ namespace: other, body: lease('grant', other) }))).toBe(403);
     expect(await status(leases.listNamespacedLease({ namespace: other }))).toBe(403);
     expect(await status(core.deleteNode({ name: node }))).toBe(403);
     expect(

@@ -14,7 +14,7 @@ import { vi } from 'vitest';
 import { KubeEvents } from '../../kube/events.ts';
 import { KubeNodes } from '../../kube/nodes.ts';
 import { KubePods } from '../../kube/pods.ts';
-import { KubeSlots } from '../../kube/slots.ts';
+import { KubeGrants } from '../../kube/grants.ts';
 import { describeClusterContracts, type ContractEnv, type PodSetup } from '../contract/index.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
@@ -116,7 +116,7 @@ async function realEnv(): Promise<ContractEnv> {
   return {
     nodes: new KubeNodes(kc),
     pods: new KubePods(kc),
-    slots: new KubeSlots(kc, { namespace: agentNs, fleet }),
+    grants: new KubeGrants(kc, { namespace: agentNs, fleet }),
     events: new KubeEvents(kc),
     unique: (base) => uniqueName(base),
     async createNode({ name, labels, unschedulable }) {

@@ -6,7 +6,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SLOT_GROUP_LABEL, SLOT_INDEX_LABEL, slotLeaseName } from '../../kube/slots.ts';
+import {
+  coordinatorLeaseName,
+  GRANT_LABEL,
+  GRANT_POLICY_LABEL,
+  grantLeaseName,
+  NODE_UID_ANNOTATION,
+} from '../../kube/grants.ts';
 import {
   HOLD_KEY,
   REBOOT_REQUIRED_LABEL,
@@ -59,7 +65,7 @@ describe('patchwindow status', () => {
       policy: 'alpha',
       attempt: 1,
       bootId: 'b1',
-      slots: [{ group: 'alpha', index: 0 }],
+      grant: 'epoch-1',
       cordoned: true,
       labels: {},
       startedMs: NOW - HOUR,
@@ -93,10 +99,19 @@ describe('patchwindow status', () => {
       namespace: ns,
       body: {
         metadata: {
-          name: slotLeaseName('alpha', 0),
-          labels: { 'patchwindow.io/fleet': fleet, [SLOT_GROUP_LABEL]: 'alpha', [SLOT_INDEX_LABEL]: '0' },
+          name: grantLeaseName(n.draining),
+          labels: { 'patchwindow.io/fleet': fleet, [GRANT_LABEL]: 'true', [GRANT_POLICY_LABEL]: 'alpha' },
+          annotations: { [NODE_UID_ANNOTATION]: 'uid' },
         },
         spec: { holderIdentity: n.draining, leaseDurationSeconds: 900, acquireTime: now, renewTime: now },
+      },
+    });
+    // The coordinator's election Lease, renewed just now by its leader.
+    await leases.createNamespacedLease({
+      namespace: ns,
+      body: {
+        metadata: { name: coordinatorLeaseName(fleet) },
+        spec: { holderIdentity: 'coordinator-0', leaseDurationSeconds: 15, acquireTime: now, renewTime: now },
       },
     });
     await core.createNamespacedEvent({
@@ -105,7 +120,7 @@ describe('patchwindow status', () => {
         metadata: { name: eventName },
         involvedObject: { apiVersion: 'v1', kind: 'Node', name: n.pending, uid: n.pending },
         type: 'Normal',
-        reason: 'WaitingForSlot',
+        reason: 'WaitingForGrant',
         message: 'budget of alpha spent: 1 of 1 unavailable',
         source: { component: 'patchwindow-agent', host: n.pending },
         firstTimestamp: new Date(NOW - HOUR),
@@ -127,22 +142,26 @@ describe('patchwindow status', () => {
   it('shows nodes in every phase and the budgets of their policies as JSON', async () => {
     const run = await runCli(['status', '--format', 'json', '--namespace', ns], { env: admin, nowMs: NOW });
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    const doc = JSON.parse(run.stdout) as { nodes: Record<string, unknown>[]; pools: Record<string, unknown>[] };
+    const doc = JSON.parse(run.stdout) as {
+      nodes: Record<string, unknown>[];
+      pools: Record<string, unknown>[];
+      coordinators: Record<string, unknown>[];
+    };
     const row = (name: string) => doc.nodes.find((r) => r.node === name);
     expect(row(n.draining)).toMatchObject({
       fleet,
       policies: ['alpha'],
       pool: alpha,
       phase: 'draining',
-      slots: ['alpha/0'],
+      grant: { since: new Date(NOW).toISOString(), stalledSince: null },
       rebootRequiredSince: new Date(NOW - 2 * HOUR).toISOString(),
       unavailable: true,
     });
     expect(row(n.pending)).toMatchObject({
       policies: ['alpha'],
       phase: 'pending',
-      slots: [],
-      blocker: 'WaitingForSlot: budget of alpha spent: 1 of 1 unavailable',
+      grant: null,
+      blocker: 'WaitingForGrant: budget of alpha spent: 1 of 1 unavailable',
       unavailable: false,
     });
     expect(row(n.held)).toMatchObject({
@@ -174,6 +193,9 @@ describe('patchwindow status', () => {
         pending: 1,
       }),
     ]);
+    expect(doc.coordinators).toEqual([
+      { fleet, present: true, leader: 'coordinator-0', lastRenewal: new Date(NOW).toISOString() },
+    ]);
   });
 
   it('prints the same as tables for a terminal', async () => {
@@ -182,11 +204,12 @@ describe('patchwindow status', () => {
     const line = (name: string) => run.stdout.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
     expect(line(n.draining)).toMatch(
       new RegExp(
-        `^${n.draining} +alpha +${alpha} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\+00:00 \\(2h\\) +draining +alpha/0 +- +`,
+        `^${n.draining} +alpha +${alpha} +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\+00:00 \\(2h\\) +draining +since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d \\+00:00 +- +`,
       ),
     );
     expect(line(n.held)).toContain('node label patchwindow.io/hold="audit" holds it');
     expect(run.stdout).toMatch(new RegExp(`^${fleet} +beta +4 +2 \\(2\\) +2 +1 +`, 'm'));
+    expect(run.stdout).toMatch(new RegExp(`^${fleet} +present +coordinator-0 +`, 'm'));
   });
 
   it("shows the reconciler's last applied and last refused commit, with the reason", async () => {

@@ -2,7 +2,8 @@
 // unless said otherwise; the start gate of DESIGN.md lets a node start only while the window has
 // drain.timeout + reboot.expectedDuration left.
 import { describe, expect, it } from 'vitest';
-import { budgetFacts } from '../../agent/core/budget.ts';
+import { neededMs, scheduleOf } from '../../agent/core/decide-common.ts';
+import { decideGrants } from '../../coordinator/core/grants.ts';
 import { DAY, fleetYaml, MINUTE, MONDAY_NOON, NIGHTLY_2H, perWindow, poolNodes, run } from './forecast-fixtures.ts';
 
 const at = (iso: string) => Date.parse(iso);
@@ -177,7 +178,7 @@ describe('nodes no policy names', () => {
     expect([f.policies[0]!.nodes, f.uncovered]).toEqual([1, ['a-1']]);
   });
 
-  it('counts budget members as the agent does: every node of the pool, also those a taint keeps the agent off', () => {
+  it('counts budget members as the coordinator does: every node of the pool, also those a taint keeps the agent off', () => {
     // 10 pool nodes, 5 of them tainted out: 20% of 10 is 2 at once (20% of the 5 covered would be 1).
     const fleet = fleetYaml(
       [
@@ -197,16 +198,26 @@ describe('nodes no policy names', () => {
       ...n,
       taints: i < 5 ? [{ key: 'maintenance', effect: 'NoExecute' as const }] : [],
     }));
-    const agent = budgetFacts({
-      config: fleet.policies[0]!.config,
-      nodeName: 'a-9',
-      nodes: nodes.map((n) => ({ ...n, ready: true, unschedulable: false })),
-      slots: [],
-      nowMs: MONDAY_NOON,
+    // The coordinator's own decision on that pool, the covered nodes asking at 22:00.
+    const config = fleet.policies[0]!.config;
+    const coordinator = decideGrants({
+      nodes: nodes.map((n, i) => ({
+        name: n.name,
+        uid: n.name,
+        policy: 'a',
+        ready: true,
+        unschedulable: false,
+        cordonedByAgent: false,
+        request: i < 5 ? null : { sinceMs: MONDAY_NOON, blocked: null },
+      })),
+      grants: [],
+      policies: [{ name: 'a', budget: config.policy.budget, schedule: scheduleOf(config), neededMs: neededMs(config) }],
+      fleetBudget: null,
+      nowMs: at('2026-06-01T22:00:00Z'),
     });
     const f = run(fleet, nodes);
     const [a] = f.policies;
-    expect([agent.groups[0]!.allowed, a!.allowed, a!.lanes, a!.nodes]).toEqual([2, 2, 2, 5]);
+    expect([coordinator.grant.length, a!.allowed, a!.lanes, a!.nodes]).toEqual([2, 2, 2, 5]);
     // Two at a time: 22:00 (2), 22:10 (2), 22:20 (1), the last done at 22:30.
     expect(a!.finishMs).toBe(at('2026-06-01T22:30:00Z'));
   });

@@ -1,6 +1,6 @@
 // render: the example's output is committed (test/snapshots/policies-example/) and byte-stable; the
 // objects carry what the agent needs and no more privilege than it uses.
-import type { V1ClusterRole, V1DaemonSet, V1PodSpec, V1Role } from '@kubernetes/client-node';
+import type { V1ClusterRole, V1DaemonSet, V1Deployment, V1PodSpec, V1Role } from '@kubernetes/client-node';
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileFleet } from '../../reconciler/render/compile.ts';
@@ -41,7 +41,7 @@ describe('the example', () => {
     expect(renderFiles(second)).toEqual(renderFiles(first));
   });
 
-  it('lists Namespace, ServiceAccount, RBAC, then a ConfigMap and DaemonSet per policy', async () => {
+  it('lists Namespace, ServiceAccount, RBAC, then a ConfigMap and DaemonSet per policy, then the coordinator', async () => {
     const titles = objectsOf(await examplePolicySet()).map((o) => `${o.kind}/${o.metadata.name}`);
     expect(titles).toEqual([
       'Namespace/patchwindow',
@@ -50,12 +50,20 @@ describe('the example', () => {
       'ClusterRoleBinding/patchwindow-agent-prod-westeurope',
       'Role/patchwindow-agent',
       'RoleBinding/patchwindow-agent',
+      'ValidatingAdmissionPolicy/patchwindow-agent-prod-westeurope',
+      'ValidatingAdmissionPolicyBinding/patchwindow-agent-prod-westeurope',
       'ConfigMap/patchwindow-agent-general',
       'DaemonSet/patchwindow-agent-general',
       'ConfigMap/patchwindow-agent-gpu',
       'DaemonSet/patchwindow-agent-gpu',
       'ConfigMap/patchwindow-agent-system',
       'DaemonSet/patchwindow-agent-system',
+      'ServiceAccount/patchwindow-coordinator',
+      'ClusterRole/patchwindow-coordinator-prod-westeurope',
+      'ClusterRoleBinding/patchwindow-coordinator-prod-westeurope',
+      'Role/patchwindow-coordinator',
+      'RoleBinding/patchwindow-coordinator',
+      'Deployment/patchwindow-coordinator',
     ]);
   });
 
@@ -88,14 +96,14 @@ describe('RBAC', () => {
     ]);
   });
 
-  it('grants Leases and the named notification Secrets only in the agent namespace', async () => {
+  it('lets the agent renew and give back its grant (never create one) and read the named Secrets, only in its namespace', async () => {
     const role = find<V1Role>(await examplePolicySet(), 'Role');
     expect(role.metadata?.namespace).toBe('patchwindow');
     expect(rulesOf(role)).toEqual([
       {
         apiGroups: ['coordination.k8s.io'],
         resources: ['leases'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+        verbs: ['get', 'list', 'watch', 'update', 'delete'],
       },
       { apiGroups: [''], resources: ['secrets'], resourceNames: ['patchwindow-notify-hooks'], verbs: ['get'] },
     ]);
@@ -112,6 +120,50 @@ describe('RBAC', () => {
       'events',
     ]);
     expect(rulesOf(find<V1Role>(set, 'Role')).map((r) => r.resources?.[0])).toEqual(['leases']);
+  });
+});
+
+describe('the coordinator', () => {
+  it('reads Nodes and records Events cluster-wide, and manages Leases only in the fleet namespace', async () => {
+    const set = await examplePolicySet();
+    expect(rulesOf(find<V1ClusterRole>(set, 'ClusterRole', 'patchwindow-coordinator-prod-westeurope'))).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create'] },
+    ]);
+    const role = find<V1Role>(set, 'Role', 'patchwindow-coordinator');
+    expect(role.metadata?.namespace).toBe('patchwindow');
+    expect(rulesOf(role)).toEqual([
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+      },
+    ]);
+  });
+
+  it('runs two replicas of `patchwindow coordinator` on every policy config, unprivileged, with probes', async () => {
+    const deployment = find<V1Deployment>(await examplePolicySet(), 'Deployment');
+    expect(deployment.spec?.replicas).toBe(2);
+    const pod = deployment.spec!.template.spec!;
+    const container = pod.containers[0]!;
+    expect(container.command).toEqual([
+      'patchwindow',
+      'coordinator',
+      '--config-dir',
+      '/etc/patchwindow/policies',
+      '--listen',
+      ':9090',
+    ]);
+    expect(pod.serviceAccountName).toBe('patchwindow-coordinator');
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(container.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(pod.volumes?.[0]?.projected?.sources?.map((s) => s.configMap?.items?.[0]?.path)).toEqual([
+      'general.json',
+      'gpu.json',
+      'system.json',
+    ]);
   });
 });
 
