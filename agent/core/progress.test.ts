@@ -321,7 +321,13 @@ describe('recovering', () => {
     ],
     [
       'does not call a node back in service that someone else cordoned before the reboot',
-      { ...back, now: NOW, state: state('recovering', { cordoned: false }), node: { ...post, unschedulable: true } },
+      {
+        ...back,
+        grant: null,
+        now: NOW,
+        state: state('recovering', { cordoned: false }),
+        node: { ...post, unschedulable: true },
+      },
       {
         kind: 'writeState',
         state: null,
