@@ -77,6 +77,8 @@ export interface E2eFleetOptions {
   readonly blocked?: (node: string) => string | undefined;
   /** From NotReady until the host is back (default 300 ms). */
   readonly bootMs?: number;
+  /** Every host command is first POSTed here (test/helpers/reboot-guard.ts). */
+  readonly commandGuardUrl?: string;
 }
 
 /** The policy set as YAML sources, validated and compiled: the AgentConfig JSON of each policy and the RBAC. */
@@ -149,6 +151,8 @@ export class E2eFleet {
   #closed = false;
   /** Entry script of the agents started from now on (default bin/patchwindow.js, the sources). */
   agentBin: string | undefined;
+  /** The kubeconfig of the agent of a node started from now on (default: the fleet's, straight to the apiserver). */
+  agentKubeconfig: ((short: string) => string | undefined) | undefined;
 
   private constructor(init: {
     o: E2eFleetOptions;
@@ -212,7 +216,7 @@ export class E2eFleet {
     }
     const hosts = new Map<string, SimulatedHost>();
     for (const [short, n] of entries) {
-      const host = await SimulatedHost.create(nodeName(short), join(dir, 'hosts', short));
+      const host = await SimulatedHost.create(nodeName(short), join(dir, 'hosts', short), o.commandGuardUrl);
       await host.setSentinel(n.sentinel ?? true);
       hosts.set(short, host);
     }
@@ -228,6 +232,16 @@ export class E2eFleet {
         : {}),
     });
     return new E2eFleet({ o, id, cluster, dir, kubeconfig, watcher, configs, configPaths, hosts });
+  }
+
+  /** The agents' kubeconfig (their ServiceAccount's token, straight to the apiserver). */
+  get kubeconfigPath(): string {
+    return this.#kubeconfig;
+  }
+
+  /** The fleet's working dir (config, hosts). */
+  get dir(): string {
+    return this.#dir;
   }
 
   /** The real name of node `short`. */
@@ -280,7 +294,7 @@ export class E2eFleet {
     const p = spawnAgent({
       node: this.node(short),
       configPath: this.#configPaths.get(this.config(short).policy.name)!,
-      kubeconfigPath: this.#kubeconfig,
+      kubeconfigPath: this.agentKubeconfig?.(short) ?? this.#kubeconfig,
       hostRoot: host.root,
       nsenter: host.nsenter,
       dryRun: options.dryRun ?? false,
