@@ -114,9 +114,9 @@ describe('fault tools on a real control plane', () => {
 
   it('checks a host command before the fake nsenter records it', async () => {
     const seen: string[] = [];
-    const guard = await startRebootGuard(async (node, command) => {
+    const guard = await startRebootGuard((node, command) => {
       seen.push(`${node}: ${command}`);
-      return command.includes('reboot') ? 'no grant' : undefined;
+      return Promise.resolve(command.includes('reboot') ? 'no grant' : undefined);
     });
     try {
       const host = await SimulatedHost.create('n1', join(dir, 'host'), guard.url);

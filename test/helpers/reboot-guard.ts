@@ -34,7 +34,7 @@ export async function startRebootGuard(check: CommandCheck): Promise<RebootGuard
       const atMs = Date.now();
       const node = decodeURIComponent((req.url ?? '/').slice(1));
       const command = Buffer.concat(chunks).toString('utf8');
-      check(node, command)
+      void check(node, command)
         .catch((err: unknown) => `cannot check: ${err instanceof Error ? err.message : String(err)}`)
         .then((problem) => {
           records.push({ atMs, node, command, problem });
