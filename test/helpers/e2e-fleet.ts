@@ -79,6 +79,11 @@ export interface E2eFleetOptions {
   readonly bootMs?: number;
   /** Every host command is first POSTed here (test/helpers/reboot-guard.ts). */
   readonly commandGuardUrl?: string;
+  /**
+   * Slot (grant) TTL written into the rendered AgentConfig of every policy, as an operator could
+   * edit the ConfigMap: fault scenarios outlast it in seconds instead of the compiled 15 minutes.
+   */
+  readonly slotTtlMs?: number;
 }
 
 /** The policy set as YAML sources, validated and compiled: the AgentConfig JSON of each policy and the RBAC. */
@@ -195,7 +200,8 @@ export class E2eFleet {
     const configs = new Map<string, AgentConfig>();
     const configPaths = new Map<string, string>();
     await mkdir(join(dir, 'config'));
-    for (const [policy, json] of configJson) {
+    for (const [policy, rendered] of configJson) {
+      const json = o.slotTtlMs === undefined ? rendered : withSlotTtl(rendered, o.slotTtlMs);
       const path = join(dir, 'config', `${policy}.json`);
       await writeFile(path, json);
       configs.set(policy, JSON.parse(json) as AgentConfig);
@@ -482,6 +488,11 @@ export class E2eFleet {
       30_000,
     );
   }
+}
+
+function withSlotTtl(json: string, slotTtlMs: number): string {
+  const config = JSON.parse(json) as AgentConfig;
+  return JSON.stringify({ ...config, agent: { ...config.agent, slotTtlMs } });
 }
 
 function tail(text: string, lines: number): string {
