@@ -1,21 +1,29 @@
 // Carrying out one action of the decision core. Each step is one or two port calls; after its own
 // writes the agent waits (briefly) until its watches show them, so the next decision starts from
 // what it just did. Errors propagate to the loop, which backs off and decides again.
-import type { Action, Facts } from './core/facts.ts';
+//
+// Fencing (docs/decisions/0007): the cordon, each eviction round and the reboot command are taken
+// only right after fresh reads (no cache) prove that the grant of the attempt's epoch is still this
+// node's and the Node's record still names it. A proof of loss is remembered (`grantLost`) and the
+// core stops the attempt; a read that fails takes no step (the loop backs off and decides again).
+// A running drain also stops as soon as the watches show the grant, the cordon or the record gone.
+import type { Action, DrainOutcome, Facts } from './core/facts.ts';
 import { drainNode } from './drain.ts';
 import { planDrain, podName } from './core/drain-plan.ts';
 import {
+  CORDONED_BY_ANNOTATION,
   LAST_REBOOT_ANNOTATION,
   REBOOT_REQUIRED_LABEL,
   REBOOT_REQUIRED_SINCE_ANNOTATION,
   STATE_ANNOTATION,
 } from '../policy/keys.ts';
+import type { NodeInfo } from '../kube/ports.ts';
 import { ownNode, type Runtime } from './runtime.ts';
 import { evaluateBlockers } from './sense.ts';
-import { encodeLastReboot, encodeState, type Phase } from '../policy/state.ts';
+import { decodeState, encodeLastReboot, encodeState, type Phase } from '../policy/state.ts';
 import type { Teller } from './tell.ts';
 import { untilSeen } from './wake.ts';
-import { startBudgetWatch } from './watches.ts';
+import { startGrantWatch } from './watches.ts';
 
 /** Shortest sleep of a wait: a guard against spinning, far below any interval the agent uses. */
 const MIN_WAIT_MS = 100;
@@ -31,9 +39,8 @@ export async function execute(rt: Runtime, teller: Teller, action: Action, facts
       return;
     }
     case 'watch':
-      m.watch ??= await startBudgetWatch({
-        nodes: rt.ports.nodes,
-        slots: rt.ports.slots,
+      m.watch ??= await startGrantWatch({
+        grants: rt.ports.grants,
         clock: rt.clock,
         nodeName: rt.nodeName,
         ttlMs: rt.config.agent.slotTtlMs,
@@ -50,18 +57,8 @@ export async function execute(rt: Runtime, teller: Teller, action: Action, facts
     }
     case 'drain': {
       const startedMs = rt.clock.now();
-      m.drain = await drainNode({
-        pods: rt.ports.pods,
-        clock: rt.clock,
-        nodeName: rt.nodeName,
-        settings: rt.config.policy.drain,
-        deadlineMs: action.deadlineMs,
-        signal: rt.signal,
-        concurrency: rt.tuning.drainConcurrency,
-        pollMs: rt.tuning.drainPollMs,
-        onEvict: (pod, result, detail) =>
-          rt.log.debug({ pod, result, ...(detail ? { detail } : {}) }, `evict ${pod}: ${result}`),
-      });
+      m.drain = await drainUnderGrant(rt, action.deadlineMs, action.epoch);
+      if (m.drain === null) return;
       rt.observer.drained(m.drain.ok, rt.clock.now() - startedMs);
       teller.tell(action.tell);
       return;
@@ -78,7 +75,7 @@ export async function execute(rt: Runtime, teller: Teller, action: Action, facts
 type Step = Exclude<Action, { kind: 'wait' | 'watch' | 'checkBlockers' | 'drain' }>;
 
 async function step(rt: Runtime, teller: Teller, action: Step, previous: Phase | null): Promise<void> {
-  const { nodes, slots, host } = rt.ports;
+  const { nodes, host } = rt.ports;
   const settle = (ok: () => boolean) => untilSeen(rt.clock, rt.own, ok, rt.tuning.settleMs, rt.signal);
   switch (action.kind) {
     case 'markRebootRequired': {
@@ -92,60 +89,38 @@ async function step(rt: Runtime, teller: Teller, action: Step, previous: Phase |
     }
     case 'writeState':
       return writeState(rt, action, settle, previous);
-    case 'acquireSlot': {
-      const { group, candidate } = action;
-      const nowMs = rt.clock.now();
-      const ok = await slots.tryAcquire(
-        group,
-        candidate.index,
-        rt.nodeName,
-        rt.config.agent.slotTtlMs,
-        nowMs,
-        candidate.expected ?? undefined,
-      );
+    case 'releaseGrant': {
+      await rt.ports.grants.release(action.grant);
+      rt.log.info({ epoch: action.grant.epoch }, 'gave the grant back');
       const watch = rt.memory.watch;
-      if (ok) {
-        rt.observer.slotAcquired(group, nowMs - (rt.memory.wantSlotSinceMs.get(group) ?? nowMs));
-        rt.memory.wantSlotSinceMs.delete(group);
-        rt.log.info({ group, index: candidate.index }, `took slot ${group}/${candidate.index}`);
-      } else {
-        rt.log.debug({ group, index: candidate.index }, `slot ${group}/${candidate.index} went to another node`);
-      }
-      // Wait until the watch shows the Lease as it is now, so the next decision does not retry it.
-      const seen = () =>
-        watch?.slots
-          .list()
-          .some(
-            (s) =>
-              s.group === group &&
-              s.index === candidate.index &&
-              s.resourceVersion !== candidate.expected?.resourceVersion,
-          ) ?? true;
-      if (watch) await untilSeen(rt.clock, watch.slots, seen, rt.tuning.settleMs, rt.signal);
+      if (watch)
+        await untilSeen(
+          rt.clock,
+          watch.grant,
+          () => !watch.grant.list().some((g) => g.epoch === action.grant.epoch),
+          rt.tuning.settleMs,
+          rt.signal,
+        );
       return;
     }
-    case 'releaseSlots': {
-      for (const s of action.slots) await slots.release(s.group, s.index, rt.nodeName);
-      rt.log.info({ slots: action.slots.map((s) => `${s.group}/${s.index}`) }, 'released slots');
-      const watch = rt.memory.watch;
-      const gone = () =>
-        !watch?.slots
-          .list()
-          .some(
-            (s) => s.holder === rt.nodeName && action.slots.some((r) => r.group === s.group && r.index === s.index),
-          );
-      if (watch) await untilSeen(rt.clock, watch.slots, gone, rt.tuning.settleMs, rt.signal);
-      return;
-    }
-    case 'cordon':
-    case 'uncordon': {
-      const cordon = action.kind === 'cordon';
-      if (rt.dryRun) {
-        rt.log.info({}, `would ${action.kind} the node`);
+    case 'cordon': {
+      const node = await fence(rt, action.epoch);
+      if (node === undefined) return;
+      // Cordoned by someone else since the decision: theirs; the core moves on without owning it.
+      if (node.unschedulable) return;
+      if (!(await nodes.cordon(rt.nodeName, { owner: action.epoch, resourceVersion: node.resourceVersion }))) {
+        rt.log.info({}, 'the Node changed since it was read; deciding again before cordoning');
         return;
       }
-      await nodes.setUnschedulable(rt.nodeName, cordon);
-      await settle(() => ownNode(rt)?.unschedulable === cordon);
+      await settle(() => ownNode(rt)?.annotations[CORDONED_BY_ANNOTATION] === action.epoch);
+      return;
+    }
+    case 'uncordon': {
+      const node = await nodes.get(rt.nodeName);
+      // Only a cordon this attempt provably made (its mark) is undone.
+      if (node === undefined || node.annotations[CORDONED_BY_ANNOTATION] !== action.epoch) return;
+      if (!(await nodes.uncordon(rt.nodeName, { resourceVersion: node.resourceVersion }))) return;
+      await settle(() => ownNode(rt)?.annotations[CORDONED_BY_ANNOTATION] === undefined);
       return;
     }
     case 'reboot': {
@@ -153,6 +128,7 @@ async function step(rt: Runtime, teller: Teller, action: Step, previous: Phase |
         rt.log.info({}, 'would reboot the node');
         return;
       }
+      if ((await fence(rt, action.epoch)) === undefined) return;
       rt.log.info({ method: rt.config.policy.reboot.method }, 'rebooting the node');
       await host.reboot();
       rt.memory.rebootCommandedMs = rt.clock.now();
@@ -210,9 +186,74 @@ async function reportDryRun(rt: Runtime, teller: Teller, a: Extract<Action, { ki
   rt.memory.dryRunReportedMs = rt.clock.now();
 }
 
-/** Stops the budget watches and the slot keeper (the agent is idle). */
+/** Stops the grant watch and its keeper (the agent is idle). */
 export function stopWatch(rt: Runtime): void {
   rt.memory.watch?.stop();
   rt.memory.watch = null;
-  rt.memory.wantSlotSinceMs.clear();
+}
+
+/**
+ * Fresh reads (no cache) of the grant and the own Node: the Node when the grant of `epoch` is
+ * still this node's and its record names it; otherwise undefined, with the loss remembered for
+ * the core. A failed read throws: no step is taken on an unproven grant.
+ */
+async function fence(rt: Runtime, epoch: string): Promise<NodeInfo | undefined> {
+  const [grant, node] = await Promise.all([rt.ports.grants.read(rt.nodeName), rt.ports.nodes.get(rt.nodeName)]);
+  const record = node === undefined ? undefined : decodeState(node.annotations[STATE_ANNOTATION]);
+  let reason: string | undefined;
+  if (grant === undefined) reason = `the grant ${epoch} is gone`;
+  else if (grant.epoch !== epoch) reason = `the grant ${epoch} was replaced by ${grant.epoch}`;
+  else if (node === undefined) reason = 'the Node is gone';
+  else if (record?.kind !== 'ok' || record.state.grant !== epoch)
+    reason = "the Node's record no longer names this grant";
+  if (reason === undefined) return node;
+  rt.memory.grantLost = { epoch, reason };
+  rt.log.warn({ epoch, reason }, `not going on: ${reason}`);
+  return undefined;
+}
+
+/**
+ * The drain, each eviction round under a fresh proof of the grant, stopped as soon as the watches
+ * show the grant, the cordon or the record gone. Null: stopped that way (the loss is remembered).
+ */
+async function drainUnderGrant(rt: Runtime, deadlineMs: number, epoch: string): Promise<DrainOutcome | null> {
+  const stop = new AbortController();
+  const check = () => {
+    const node = ownNode(rt);
+    const record = node === undefined ? undefined : decodeState(node.annotations[STATE_ANNOTATION]);
+    const grant = rt.memory.watch?.grant.list().find((g) => g.node === rt.nodeName);
+    let reason: string | undefined;
+    if (grant?.epoch !== epoch) reason = `the grant ${epoch} is gone`;
+    else if (node === undefined || record?.kind !== 'ok' || record.state.grant !== epoch)
+      reason = "the Node's record is gone";
+    else if (!node.unschedulable) reason = 'the node is not cordoned any more';
+    if (reason === undefined) return;
+    rt.memory.grantLost = { epoch, reason };
+    stop.abort();
+  };
+  const offNode = rt.own.onChange(check);
+  const offGrant = rt.memory.watch?.grant.onChange(check);
+  try {
+    const outcome = await drainNode({
+      pods: rt.ports.pods,
+      clock: rt.clock,
+      nodeName: rt.nodeName,
+      settings: rt.config.policy.drain,
+      deadlineMs,
+      signal: AbortSignal.any([rt.signal, stop.signal]),
+      concurrency: rt.tuning.drainConcurrency,
+      pollMs: rt.tuning.drainPollMs,
+      fence: async () => (await fence(rt, epoch)) !== undefined,
+      onEvict: (pod, result, detail) =>
+        rt.log.debug({ pod, result, ...(detail ? { detail } : {}) }, `evict ${pod}: ${result}`),
+    });
+    return rt.memory.grantLost?.epoch === epoch ? null : outcome;
+  } catch (err: unknown) {
+    if (!stop.signal.aborted || rt.signal.aborted) throw err;
+    rt.log.warn({ epoch, reason: rt.memory.grantLost?.reason }, 'drain stopped: its grant, cordon or record is gone');
+    return null;
+  } finally {
+    offNode();
+    offGrant?.();
+  }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../policy/errors.ts';
 import { testConfig } from '../test/fakes/config.ts';
-import { parseAgentConfig } from './config-file.ts';
+import { parseAgentConfig } from '../policy/agent-config.ts';
 
 /** A valid config with `edit` applied to a JSON copy of it. */
 /** A valid config (with an alert blocker) with the value at each dotted path replaced. */

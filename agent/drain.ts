@@ -31,6 +31,11 @@ export interface DrainOptions {
   readonly concurrency?: number;
   /** Pause between rounds (default DEFAULT_TUNING.drainPollMs). */
   readonly pollMs?: number;
+  /**
+   * Called right before each round of evictions: false stops the drain (the grant it runs under is
+   * lost; the caller knows why). Each round evicts only under a grant proven live just before.
+   */
+  readonly fence?: () => Promise<boolean>;
   /** Told about each eviction and refusal, for logs. */
   readonly onEvict?: (pod: string, result: 'evicted' | 'blocked' | 'gone' | 'error', detail?: string) => void;
 }
@@ -72,6 +77,9 @@ export async function drainNode(o: DrainOptions): Promise<DrainOutcome> {
         reason: `timed out after ${timeout}; still on the node: ${leftOver(plan.evict, plan.terminating, backoffs)}`,
       };
     const due = plan.evict.filter((p) => (backoffs.get(p.uid)?.untilMs ?? 0) <= nowMs);
+    if (due.length > 0 && o.fence !== undefined && !(await o.fence()))
+      return { ok: false, reason: 'stopped: the grant is lost' };
+    throwIfAborted(o.signal);
     await forEachBounded(due, concurrency, async (pod) => {
       let result: 'evicted' | 'blocked' | 'gone' | 'error';
       let detail: string | undefined;

@@ -3,14 +3,14 @@
 // builds adapters and passes them here.
 //
 // Cost when idle: one watch of its own Node and a local sentinel check every checkIntervalMs; the
-// node and slot watches start only while the node wants or holds a slot. Every port call may fail:
+// watch of its own grant starts only while the node wants or holds one. The agent never lists or
+// watches other Nodes or other grants: its cost does not grow with the fleet. Every port call may fail:
 // the loop logs it, backs off (1 s doubling up to tuning.maxBackoffMs) and decides again from fresh
 // facts. Every step is safe to repeat, so a retry, a crash or a restart all continue the same way.
 // With `exitWhenIdle` (the supervisor's worker) an idle agent returns instead of waiting, and then
 // costs nothing at all: the supervisor checks the sentinel and starts a worker again.
 import { messageOf, TerminalError } from '../policy/errors.ts';
 import { execute, stopWatch } from './act.ts';
-import { budgetFacts } from './core/budget.ts';
 import { isIdle, nextAction } from './core/decide.ts';
 import type { Action, Facts } from './core/facts.ts';
 import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
@@ -76,7 +76,7 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentOutcome> {
     dryRunReportedMs: null,
     dryRunState: null,
     watch: null,
-    wantSlotSinceMs: new Map(),
+    grantLost: null,
   };
   const rt: Runtime = { ...o, log, observer, tuning, dryRun: o.dryRun ?? false, own, waker, memory };
   const teller = createTeller(rt);
@@ -99,7 +99,6 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentOutcome> {
           idle = true;
           break;
         }
-        noteSlotWait(rt, action);
         if (action.kind !== 'wait') log.debug({ action: action.kind }, `next: ${action.kind}`);
         await execute(rt, teller, action, facts);
         failures = 0;
@@ -161,7 +160,6 @@ async function sense(rt: Runtime): Promise<void> {
 function gather(rt: Runtime): Facts {
   const m = rt.memory;
   const node = ownNode(rt);
-  const nowMs = rt.clock.now();
   return {
     nodeName: rt.nodeName,
     node:
@@ -176,16 +174,10 @@ function gather(rt: Runtime): Facts {
     lastReboot: decodeLastReboot(node?.annotations[LAST_REBOOT_ANNOTATION]) ?? null,
     rebootRequired: m.rebootRequired,
     bootId: m.bootId,
-    budget:
+    grant:
       m.watch === null
         ? null
-        : budgetFacts({
-            config: rt.config,
-            nodeName: rt.nodeName,
-            nodes: m.watch.nodes.list(),
-            slots: m.watch.slots.list(),
-            nowMs,
-          }),
+        : { mine: m.watch.grant.list().find((g) => g.node === rt.nodeName) ?? null, lost: m.grantLost },
     blockers: m.blockers,
     drain: m.drain,
     rebootCommandedMs: m.rebootCommandedMs,
@@ -199,12 +191,4 @@ function nextDecisionByMs(action: Action, nextSenseMs: number, nowMs: number): n
   if (action.kind === 'wait') return Math.max(nowMs, Math.min(action.untilMs ?? Infinity, nextSenseMs));
   if (action.kind === 'drain') return Math.max(nowMs, action.deadlineMs);
   return nowMs;
-}
-
-/** Remembers since when the node wants each slot it waits for (the slot wait metric). */
-function noteSlotWait(rt: Runtime, action: Action): void {
-  const group =
-    action.kind === 'acquireSlot' || (action.kind === 'wait' && action.reason === 'budget') ? action.group : undefined;
-  if (group !== undefined && !rt.memory.wantSlotSinceMs.has(group))
-    rt.memory.wantSlotSinceMs.set(group, rt.clock.now());
 }

@@ -10,7 +10,7 @@ import { KubeEvents } from '../kube/events.ts';
 import { KubeNodes } from '../kube/nodes.ts';
 import { KubePods } from '../kube/pods.ts';
 import { secretKeyReader } from '../kube/secrets.ts';
-import { KubeSlots } from '../kube/slots.ts';
+import { KubeGrants } from '../kube/grants.ts';
 import type { AgentMetricsCalls } from './adapters/metrics.ts';
 import { policyNotifier } from './adapters/notify.ts';
 import { prometheusAlerts } from './adapters/prometheus.ts';
@@ -84,7 +84,7 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
       ports: {
         nodes,
         pods: new KubePods(kc),
-        slots: new KubeSlots(kc, { namespace: config.namespace, fleet: config.fleet, onWatchError }),
+        grants: new KubeGrants(kc, { namespace: config.namespace, fleet: config.fleet, onWatchError }),
         events: new KubeEvents(kc, { onError: (message) => log.warn({}, message) }),
         host,
         alerts: config.policy.blockers.alerts === null ? null : prometheusAlerts(config.policy.blockers.alerts),
@@ -98,7 +98,7 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
       },
       clock: systemClock,
       log,
-      observer: processObserver(metrics, livenessOverChannel(send), log),
+      observer: processObserver(metrics, livenessOverChannel(send)),
       dryRun: o.dryRun,
       signal: o.signal,
       exitWhenIdle: true,
@@ -163,7 +163,8 @@ function remembering(inner: Nodes, nodeName: string): { nodes: Nodes; ownNode: (
       if (name === nodeName) own = cache;
       return cache;
     },
-    setUnschedulable: (name, unschedulable) => inner.setUnschedulable(name, unschedulable),
+    cordon: (name, o) => inner.cordon(name, o),
+    uncordon: (name, o) => inner.uncordon(name, o),
     patchMetadata: (name, patch) => inner.patchMetadata(name, patch),
   };
   return { nodes, ownNode: () => own?.list().find((n) => n.name === nodeName) };

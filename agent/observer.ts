@@ -13,10 +13,6 @@ export interface AgentObserver {
   blocked(reasons: readonly BlockReason[]): void;
   /** The reboot-loop guard holds the node back (the sentinel survived the last reboot). */
   rebootLoop(active: boolean): void;
-  /** A slot was taken after waiting `waitedMs` since the node first wanted it. */
-  slotAcquired(group: string, waitedMs: number): void;
-  /** A held slot was found taken over by another node when renewing it. */
-  slotLost(group: string, index: number): void;
   drained(ok: boolean, durationMs: number): void;
   /** The reboot was commanded. */
   rebootCommanded(): void;
@@ -39,8 +35,6 @@ export const NO_OBSERVER: AgentObserver = {
   phase() {},
   blocked() {},
   rebootLoop() {},
-  slotAcquired() {},
-  slotLost() {},
   drained() {},
   rebootCommanded() {},
   rebooted() {},
@@ -62,8 +56,6 @@ export function safely(o: AgentObserver): AgentObserver {
     phase: (phase) => guard(() => o.phase(phase)),
     blocked: (reasons) => guard(() => o.blocked(reasons)),
     rebootLoop: (active) => guard(() => o.rebootLoop(active)),
-    slotAcquired: (group, waitedMs) => guard(() => o.slotAcquired(group, waitedMs)),
-    slotLost: (group, index) => guard(() => o.slotLost(group, index)),
     drained: (ok, durationMs) => guard(() => o.drained(ok, durationMs)),
     rebootCommanded: () => guard(() => o.rebootCommanded()),
     rebooted: (downMs) => guard(() => o.rebooted(downMs)),

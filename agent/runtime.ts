@@ -4,18 +4,18 @@ import type { AgentConfig } from '../policy/model.ts';
 import type { BlockerFacts, DrainOutcome } from './core/facts.ts';
 import type { AgentObserver } from './observer.ts';
 import type { Log } from '../io/log.ts';
-import type { Cache, Events, NodeInfo, Nodes, Pods, Slots } from '../kube/ports.ts';
+import type { Cache, Events, Grants, NodeInfo, Nodes, Pods } from '../kube/ports.ts';
 import type { Alerts, Host, Notifier } from './ports.ts';
 import type { Clock } from '../policy/clock.ts';
 import type { NodeState } from '../policy/state.ts';
 import type { Waker } from './wake.ts';
-import type { BudgetWatch } from './watches.ts';
+import type { GrantWatch } from './watches.ts';
 
 /** Every port the agent uses; the wiring builds the adapters and passes them in. */
 export interface AgentPorts {
   readonly nodes: Nodes;
   readonly pods: Pods;
-  readonly slots: Slots;
+  readonly grants: Grants;
   readonly events: Events;
   readonly host: Host;
   /** Prometheus; required when the policy has an alert blocker (null otherwise is fine). */
@@ -57,9 +57,9 @@ export interface RunAgentOptions {
   readonly log?: Log;
   readonly observer?: AgentObserver;
   /**
-   * Dry run: sense, evaluate window, blockers and budget, take the slots only to prove it could,
-   * then say what it would do (Events "DryRun", log lines "would ...") and give them back at once.
-   * Never cordons, labels, drains or reboots; keeps its state in memory, not on the Node.
+   * Dry run: sense, evaluate window and blockers, then say what it would do once granted (Events
+   * "DryRun", log lines "would ..."). Writes nothing: no request, no grant, no label, annotation or
+   * state on the Node (it keeps its state in memory), never cordons, drains or reboots.
    */
   readonly dryRun?: boolean;
   /** Aborting stops the agent cleanly: the recorded state stays, so a restart continues. */
@@ -86,9 +86,9 @@ export interface Memory {
   dryRunReportedMs: number | null;
   /** Dry run keeps its state here instead of on the Node. */
   dryRunState: NodeState | null;
-  watch: BudgetWatch | null;
-  /** When the node started wanting a slot of each group (for the slot wait metric). */
-  wantSlotSinceMs: Map<string, number>;
+  watch: GrantWatch | null;
+  /** A fresh read proved the grant of this epoch lost (fencing), and why. */
+  grantLost: { readonly epoch: string; readonly reason: string } | null;
 }
 
 /** Everything the shell's parts share. */

@@ -6,7 +6,6 @@ import { START } from '../test/fakes/scenario.ts';
 import { createAgentMetrics } from './adapters/metrics.ts';
 import { runAgent } from './loop.ts';
 import { NO_OBSERVER } from './observer.ts';
-import { NO_LOG } from '../io/log.ts';
 import type { Host } from './ports.ts';
 import { LIVENESS_GRACE_MS, loopLiveness, processObserver } from './telemetry.ts';
 
@@ -94,7 +93,6 @@ describe('the observer of an agent process', () => {
     const observer = processObserver(
       metrics,
       loopLiveness(() => 0),
-      NO_LOG,
     );
     observer.rebootRequired(true);
     observer.phase('draining');

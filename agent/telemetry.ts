@@ -1,9 +1,8 @@
 // What the agent process tells about itself besides Events: its observer calls mapped onto the
-// Prometheus series (adapters/metrics.ts), a few log lines, and the liveness of the decision loop
+// Prometheus series (adapters/metrics.ts) and the liveness of the decision loop
 // behind /healthz.
 import type { AgentMetricsCalls } from './adapters/metrics.ts';
 import type { AgentObserver } from './observer.ts';
-import type { Log } from '../io/log.ts';
 
 /**
  * How late the loop may be on the next decision it announced before /healthz fails: one step's
@@ -27,8 +26,8 @@ export function loopLiveness(now: () => number, graceMs = LIVENESS_GRACE_MS): Li
   };
 }
 
-/** The observer of an agent process: metrics, liveness and the log lines metrics cannot carry. */
-export function processObserver(metrics: AgentMetricsCalls, liveness: Liveness, log: Log): AgentObserver {
+/** The observer of an agent process: metrics and liveness. */
+export function processObserver(metrics: AgentMetricsCalls, liveness: Liveness): AgentObserver {
   return {
     rebootRequired(required) {
       // Unknown (null) keeps the last known value; the SentinelUnknown Event says why.
@@ -37,9 +36,6 @@ export function processObserver(metrics: AgentMetricsCalls, liveness: Liveness, 
     phase: (phase) => metrics.setPhase(phase),
     blocked: (reasons) => metrics.setBlocked(reasons),
     rebootLoop: (active) => metrics.setRebootLoop(active),
-    slotAcquired: (_group, waitedMs) => metrics.observeSlotWaitMs(waitedMs),
-    slotLost: (group, index) =>
-      log.warn({ group, index }, `slot ${group}/${index} was taken over by another node while held`),
     drained: (_ok, durationMs) => metrics.observeDrainDurationMs(durationMs),
     rebootCommanded() {},
     rebooted: () => metrics.countReboot(),

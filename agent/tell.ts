@@ -15,7 +15,7 @@ const WAIT_EVENTS: Partial<Record<WaitReason, Pick<NodeEvent, 'type' | 'reason'>
   paused: { type: 'Normal', reason: 'RebootPaused' },
   'outside-window': { type: 'Normal', reason: 'WaitingForWindow' },
   'window-too-short': { type: 'Normal', reason: 'WaitingForWindow' },
-  budget: { type: 'Normal', reason: 'WaitingForSlot' },
+  grant: { type: 'Normal', reason: 'WaitingForGrant' },
   blocked: { type: 'Normal', reason: 'RebootBlocked' },
 };
 

@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAgentMetrics } from './adapters/metrics.ts';
 import { processObserver } from './telemetry.ts';
-import { NO_LOG } from '../io/log.ts';
 import {
   applyMetricCall,
   livenessOverChannel,
@@ -57,7 +56,6 @@ describe('worker messages', () => {
       o.rebootRequired(true);
       o.phase('draining');
       o.blocked([{ kind: 'pod', pod: 'ml/train-0' }]);
-      o.slotAcquired('general', 90_000);
       o.drained(true, 42_500);
       o.rebooted(1_000);
       o.failed('reboot');
@@ -65,9 +63,9 @@ describe('worker messages', () => {
       o.progress?.(5_000);
       o.progress?.(Infinity);
     };
-    observe(processObserver(direct, { progressed() {}, healthy: () => true }, NO_LOG));
+    observe(processObserver(direct, { progressed() {}, healthy: () => true }));
     const worker = metricsOverChannel(send);
-    observe(processObserver(worker, livenessOverChannel(send), NO_LOG));
+    observe(processObserver(worker, livenessOverChannel(send)));
     worker.countNotificationFailure('slack');
     direct.countNotificationFailure('slack');
     expect(supervisor.exposition()).toBe(direct.exposition());

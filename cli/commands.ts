@@ -3,6 +3,7 @@
 import { registerAgent } from './agent.ts';
 import { registerApply } from './apply.ts';
 import type { RegisterCommand } from './io.ts';
+import { registerCoordinator } from './coordinator.ts';
 import { registerCoverage } from './coverage.ts';
 import { registerForecast } from './forecast.ts';
 import { registerPlan } from './plan.ts';
@@ -22,5 +23,6 @@ export const commands: readonly RegisterCommand[] = [
   registerApply,
   registerReconcile,
   registerStatus,
+  registerCoordinator,
   registerAgent,
 ];

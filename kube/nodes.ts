@@ -1,5 +1,6 @@
 // Nodes port on the Kubernetes API.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import { CORDONED_BY_ANNOTATION } from '../policy/keys.ts';
 import type { Cache, MetadataPatch, NodeInfo, Nodes } from './ports.ts';
 import { watchCache } from './cache.ts';
 import { call } from './errors.ts';
@@ -9,6 +10,7 @@ export function nodeInfo(node: V1Node): NodeInfo {
   const ready = (node.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
   return {
     name: node.metadata?.name ?? '',
+    uid: node.metadata?.uid ?? '',
     labels: node.metadata?.labels ?? {},
     annotations: node.metadata?.annotations ?? {},
     unschedulable: node.spec?.unschedulable === true,
@@ -59,9 +61,34 @@ export class KubeNodes implements Nodes {
     });
   }
 
-  async setUnschedulable(name: string, unschedulable: boolean): Promise<void> {
-    await call(`${unschedulable ? 'cordon' : 'uncordon'} node ${name}`, () =>
-      this.core.patchNode({ name, body: { spec: { unschedulable } } }, MERGE_PATCH),
+  async cordon(name: string, o: { readonly owner: string; readonly resourceVersion: string }): Promise<boolean> {
+    // One write: the cordon and its mark, only on the node as last read (schedulable then).
+    const body = {
+      metadata: { resourceVersion: o.resourceVersion, annotations: { [CORDONED_BY_ANNOTATION]: o.owner } },
+      spec: { unschedulable: true },
+    };
+    return call(
+      `cordon node ${name}`,
+      async () => {
+        await this.core.patchNode({ name, body }, MERGE_PATCH);
+        return true;
+      },
+      { 409: () => false },
+    );
+  }
+
+  async uncordon(name: string, o: { readonly resourceVersion: string }): Promise<boolean> {
+    const body = {
+      metadata: { resourceVersion: o.resourceVersion, annotations: { [CORDONED_BY_ANNOTATION]: null } },
+      spec: { unschedulable: false },
+    };
+    return call(
+      `uncordon node ${name}`,
+      async () => {
+        await this.core.patchNode({ name, body }, MERGE_PATCH);
+        return true;
+      },
+      { 409: () => false },
     );
   }
 

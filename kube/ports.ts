@@ -1,12 +1,14 @@
-// The Kubernetes ports every process uses: Nodes, Pods, Events, slot Leases and watch caches, each a
+// The Kubernetes ports every process uses: Nodes, Pods, Events, grant Leases and watch caches, each a
 // narrow interface named after what the caller does. The adapters beside this file implement them on
 // the real API server; in-memory fakes (test/fakes) implement them for tests, and both pass the same
 // contract suites (test/contract). Errors: adapters throw TransientError (retry later: conflicts,
 // timeouts, 5xx) or TerminalError (forbidden, misconfigured) from policy/errors.ts, with the cause.
 
-/** What the agent knows of a Node. */
+/** What the agent and the coordinator know of a Node. */
 export interface NodeInfo {
   readonly name: string;
+  /** metadata.uid: a Node deleted and created again under the same name has another. */
+  readonly uid: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   /** spec.unschedulable (cordoned). */
@@ -32,11 +34,21 @@ export interface Cache<T> {
 
 export interface Nodes {
   get(name: string): Promise<NodeInfo | undefined>;
-  /** Starts a watch of every node (for budgets); resolves once the first list has arrived. */
+  /** Starts a watch of every node (the coordinator's); resolves once the first list has arrived. */
   watchAll(): Promise<Cache<NodeInfo>>;
   /** Starts a watch of one node. */
   watchOne(name: string): Promise<Cache<NodeInfo>>;
-  setUnschedulable(name: string, unschedulable: boolean): Promise<void>;
+  /**
+   * Cordons the node and marks the cordon with `owner` (annotation patchwindow.io/cordoned-by) in
+   * the same write, only if the node is unchanged since `resourceVersion` (a read that showed it
+   * schedulable). Resolves false when it changed meanwhile (409): decide again on a fresh read.
+   */
+  cordon(name: string, o: { readonly owner: string; readonly resourceVersion: string }): Promise<boolean>;
+  /**
+   * Uncordons the node and removes the cordon's mark in the same write, only if the node is
+   * unchanged since `resourceVersion`. Resolves false when it changed meanwhile (409).
+   */
+  uncordon(name: string, o: { readonly resourceVersion: string }): Promise<boolean>;
   patchMetadata(name: string, patch: MetadataPatch): Promise<void>;
 }
 
@@ -71,36 +83,43 @@ export interface Pods {
   evict(pod: PodInfo, gracePeriodSeconds: number | null): Promise<EvictionResult>;
 }
 
-/** A slot Lease: `group` is a policy name or `fleet`; at most one holder per (group, index). */
-export interface Slot {
-  readonly group: string;
-  readonly index: number;
-  readonly holder: string;
-  readonly renewTimeMs: number;
+/** A grant: the coordinator's permission for one node to cordon, drain and reboot (one Lease per node). */
+export interface Grant {
+  readonly node: string;
+  readonly policy: string;
+  /** The grant's identity (the Lease's uid): a grant freed and given again has another. */
+  readonly epoch: string;
+  /** uid of the Node it was given to. */
+  readonly nodeUid: string;
+  readonly grantedMs: number;
+  /** Last renewal by the holder's agent. */
+  readonly renewedMs: number;
+  /** Not renewed for this long: its holder is stalled (it keeps the grant). */
   readonly ttlMs: number;
   readonly resourceVersion: string;
 }
 
-export interface Slots {
-  /** Starts a watch of every slot Lease of the fleet; resolves once the first list has arrived. */
-  watch(): Promise<Cache<Slot>>;
-  /**
-   * Takes slot (group, index) for `holder`: creates the Lease, or takes over `expected` (a Lease seen
-   * as free: expired, or held by a node that no longer exists) if it is unchanged since it was seen.
-   * Resolves false when another agent won (409 / precondition failed).
-   */
-  tryAcquire(
-    group: string,
-    index: number,
-    holder: string,
-    ttlMs: number,
-    nowMs: number,
-    expected?: Slot,
-  ): Promise<boolean>;
-  /** Renews a held slot; resolves false if it is no longer ours. */
-  renew(slot: Slot, nowMs: number): Promise<boolean>;
-  /** Releases a slot if `holder` still holds it; releasing a missing slot is fine. */
-  release(group: string, index: number, holder: string): Promise<void>;
+/** A grant the coordinator gives. */
+export interface NewGrant {
+  readonly node: string;
+  readonly nodeUid: string;
+  readonly policy: string;
+  readonly ttlMs: number;
+}
+
+export interface Grants {
+  /** Starts a watch of every grant of the fleet (the coordinator's); resolves once listed. */
+  watchAll(): Promise<Cache<Grant>>;
+  /** Starts a watch of the grant of one node (the agent's); resolves once listed. */
+  watchOwn(node: string): Promise<Cache<Grant>>;
+  /** The grant of `node`, read fresh from the API server (no cache); undefined when there is none. */
+  read(node: string): Promise<Grant | undefined>;
+  /** Gives a grant; resolves false when the node already has one (409). */
+  give(grant: NewGrant, nowMs: number): Promise<boolean>;
+  /** Renews a held grant; resolves false if it is gone or is another epoch. */
+  renew(grant: Grant, nowMs: number): Promise<boolean>;
+  /** Deletes the grant of this epoch (never a later one); a missing grant is fine. */
+  release(grant: Pick<Grant, 'node' | 'epoch'>): Promise<void>;
 }
 
 export interface NodeEvent {

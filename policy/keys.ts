@@ -18,3 +18,9 @@ export const LAST_REBOOT_ANNOTATION = 'patchwindow.io/last-reboot';
  * `false` holds it (the value is shown as the reason). A reboot already under way finishes.
  */
 export const HOLD_KEY = 'patchwindow.io/hold';
+
+/**
+ * Annotation: the epoch of the grant under which an agent cordoned the node. Written in the same
+ * write as the cordon itself, so an agent undoes only a cordon it provably made.
+ */
+export const CORDONED_BY_ANNOTATION = 'patchwindow.io/cordoned-by';

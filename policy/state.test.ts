@@ -10,10 +10,7 @@ const draining: NodeState = {
   policy: 'gpu',
   attempt: 2,
   bootId: '6b1f7a4e-0c5d-4c41-9a53-5e1a6a0e2b7d',
-  slots: [
-    { group: 'gpu', index: 0 },
-    { group: 'fleet', index: 1 },
-  ],
+  grant: '0c7f5a2e-1b6d-4f3a-8e2c-9d4b7a1c5e3f',
   cordoned: true,
   labels: { 'example.com/maintenance': null, 'example.com/tier': 'gold' },
   startedMs: T,
@@ -21,18 +18,17 @@ const draining: NodeState = {
   drainDeadlineMs: T + 1_801_000,
 };
 
+const { grant: _grant, ...withoutGrant } = draining;
+
 describe('state annotation', () => {
   it('is readable JSON with times in RFC 3339', () => {
     expect(JSON.parse(encodeState(draining))).toEqual({
-      version: 1,
+      version: 2,
       phase: 'draining',
       policy: 'gpu',
       attempt: 2,
       bootId: draining.bootId,
-      slots: [
-        { group: 'gpu', index: 0 },
-        { group: 'fleet', index: 1 },
-      ],
+      grant: draining.grant,
       cordoned: true,
       labels: { 'example.com/maintenance': null, 'example.com/tier': 'gold' },
       startedAt: '2026-06-01T22:00:00.000Z',
@@ -45,8 +41,16 @@ describe('state annotation', () => {
     draining,
     { ...draining, phase: 'rebooting', rebootAtMs: T + 60_000 },
     { ...draining, phase: 'recovering', outcome: 'failed', keepCordoned: true, reason: 'drain failed: timed out' },
-    { ...draining, phase: 'failed', slots: [], cordoned: false, labels: {}, retryAfterMs: T + 3_600_000, reason: 'x' },
-    { ...draining, phase: 'acquiring', slots: [], cordoned: false, labels: {} },
+    { ...draining, phase: 'recovering', outcome: 'lost', reason: 'the grant is gone' },
+    { ...withoutGrant, phase: 'failed', cordoned: false, labels: {}, retryAfterMs: T + 3_600_000, reason: 'x' },
+    { ...withoutGrant, phase: 'acquiring', cordoned: false, labels: {} },
+    {
+      ...withoutGrant,
+      phase: 'acquiring',
+      cordoned: false,
+      labels: {},
+      blocked: 'pod ml/train-0 matches a pod blocker',
+    },
   ])('reads back what it wrote: $phase', (state) => {
     expect(decodeState(encodeState(state))).toEqual({ kind: 'ok', state });
   });
@@ -60,10 +64,12 @@ describe('state annotation', () => {
   it.each([
     ['{"phase":', 'is not JSON'],
     ['[1,2]', 'is not a JSON object'],
-    [variant({ version: 2 }), 'has version 2; this agent reads version 1'],
+    [variant({ version: 1 }), 'has version 1; this agent reads version 2'],
     [variant({ phase: 'dancing' }), 'has an unknown phase "dancing"'],
     [variant({ cordoned: 'yes' }), 'does not say whether the agent cordoned the node'],
-    [variant({ slots: [{ group: 'gpu', index: -1 }] }), 'has malformed slots'],
+    [variant({ grant: 7 }), 'has a malformed grant epoch'],
+    [variant({ grant: undefined }), 'is draining without a grant epoch'],
+    [variant({ blocked: false }), 'has a malformed blocked reason'],
     [variant({ labels: { a: 1 } }), 'has malformed labels'],
     [variant({ since: 'yesterday' }), 'has a malformed time in since'],
     [variant({ drainDeadline: undefined }), 'is draining without a deadline'],

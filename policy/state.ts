@@ -1,26 +1,24 @@
 // The agent's record of its work, kept on the Node itself (annotation patchwindow.io/state), never
-// in the slot Lease: a lost or expired Lease must not make the agent forget that it cordoned the
-// node or which labels it set (the flaw of kured's lock, research/kured.md §6.3). Written before
-// each step, so a restart at any point continues from the record.
+// in the grant Lease: a lost grant must not make the agent forget that it cordoned the node or
+// which labels it set (the flaw of kured's lock, research/kured.md §6.3). Written before each step,
+// so a restart at any point continues from the record. A record in phase `acquiring` is the
+// node's request for a grant, which the coordinator reads (docs/decisions/0007).
 //
 // Reading is defensive: a value that is not a well-formed record of this version comes back as
 // `corrupt` with the problem named; the agent then assumes nothing (it never uncordons a node or
 // removes a label it does not know it changed).
 
-/** What the agent is doing. `failed`: an attempt failed and the node waits for a later window. */
+/**
+ * What the agent is doing. `acquiring`: it asks the coordinator for a grant. `failed`: an attempt
+ * failed and the node waits for a later window.
+ */
 export type Phase = 'acquiring' | 'cordoning' | 'draining' | 'rebooting' | 'recovering' | 'failed';
 
 /** Every phase, in the order a reboot goes through them. */
 export const PHASES: readonly Phase[] = ['acquiring', 'cordoning', 'draining', 'rebooting', 'recovering', 'failed'];
 
-/** How an attempt ended, while `recovering` undoes it. */
-export type Outcome = 'rebooted' | 'failed' | 'cancelled';
-
-/** A slot by name: its group and index. */
-export interface SlotRef {
-  readonly group: string;
-  readonly index: number;
-}
+/** How an attempt ended, while `recovering` undoes it. `lost`: its grant was lost; the node asks again. */
+export type Outcome = 'rebooted' | 'failed' | 'cancelled' | 'lost';
 
 /** The record the agent keeps on its Node (annotation patchwindow.io/state). */
 export interface NodeState {
@@ -30,9 +28,14 @@ export interface NodeState {
   readonly attempt: number;
   /** Boot id when the attempt started; a different one later means the node rebooted. */
   readonly bootId: string;
-  /** Slots taken for this attempt (the Leases themselves are the truth; this is the record). */
-  readonly slots: readonly SlotRef[];
-  /** The agent cordoned the node (it was schedulable before) and must uncordon it. */
+  /**
+   * From cordoning on: the epoch (uid) of the grant this attempt runs under, recorded before the
+   * cordon. Every step that cannot be undone is taken only while that grant is still this node's.
+   */
+  readonly grant?: string;
+  /** acquiring: why the pod or alert blockers hold the node (the coordinator does not grant then). */
+  readonly blocked?: string;
+  /** The agent cordoned the node (its cordon carries this attempt's epoch) and must uncordon it. */
   readonly cordoned: boolean;
   /** Pre-reboot labels the agent set: key -> value before (null: the label was absent). */
   readonly labels: Readonly<Record<string, string | null>>;
@@ -67,8 +70,11 @@ export interface LastReboot {
   readonly sentinelSurvived: boolean;
 }
 
-const VERSION = 1;
-const OUTCOMES: readonly Outcome[] = ['rebooted', 'failed', 'cancelled'];
+// Version 2: the grant epoch replaced the slot list of version 1 (docs/decisions/0007).
+const VERSION = 2;
+/** Phases that run under a grant: the record names its epoch. */
+const GRANTED: readonly Phase[] = ['cordoning', 'draining', 'rebooting'];
+const OUTCOMES: readonly Outcome[] = ['rebooted', 'failed', 'cancelled', 'lost'];
 const TIMES = [
   ['startedMs', 'startedAt'],
   ['sinceMs', 'since'],
@@ -85,7 +91,8 @@ export function encodeState(s: NodeState): string {
     policy: s.policy,
     attempt: s.attempt,
     bootId: s.bootId,
-    slots: s.slots.map((r) => ({ group: r.group, index: r.index })),
+    ...(s.grant !== undefined ? { grant: s.grant } : {}),
+    ...(s.blocked !== undefined ? { blocked: s.blocked } : {}),
     cordoned: s.cordoned,
     labels: s.labels,
   };
@@ -117,8 +124,9 @@ export function decodeState(raw: string | undefined): StateRead {
   if (!Number.isInteger(v.attempt) || (v.attempt as number) < 1) return corrupt('has no attempt count');
   if (typeof v.bootId !== 'string') return corrupt('has no bootId');
   if (typeof v.cordoned !== 'boolean') return corrupt('does not say whether the agent cordoned the node');
-  const slots = slotRefs(v.slots);
-  if (slots === undefined) return corrupt('has malformed slots');
+  if (v.grant !== undefined && (typeof v.grant !== 'string' || v.grant === ''))
+    return corrupt('has a malformed grant epoch');
+  if (v.blocked !== undefined && typeof v.blocked !== 'string') return corrupt('has a malformed blocked reason');
   const labels = labelRecord(v.labels);
   if (labels === undefined) return corrupt('has malformed labels');
   const times: Partial<Record<(typeof TIMES)[number][0], number>> = {};
@@ -138,7 +146,8 @@ export function decodeState(raw: string | undefined): StateRead {
     policy: v.policy,
     attempt: v.attempt as number,
     bootId: v.bootId,
-    slots,
+    ...optional('grant', v.grant as string | undefined),
+    ...optional('blocked', v.blocked as string | undefined),
     cordoned: v.cordoned,
     labels,
     startedMs: times.startedMs,
@@ -156,6 +165,8 @@ export function decodeState(raw: string | undefined): StateRead {
     return corrupt('is rebooting without a reboot time');
   if (state.phase === 'recovering' && state.outcome === undefined) return corrupt('is recovering without an outcome');
   if (state.phase === 'failed' && state.retryAfterMs === undefined) return corrupt('is failed without a retry time');
+  if (GRANTED.includes(state.phase) && state.grant === undefined)
+    return corrupt(`is ${state.phase} without a grant epoch`);
   return { kind: 'ok', state };
 }
 
@@ -185,22 +196,6 @@ export function decodeLastReboot(raw: string | undefined): LastReboot | undefine
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function slotRefs(v: unknown): SlotRef[] | undefined {
-  if (!Array.isArray(v)) return undefined;
-  const out: SlotRef[] = [];
-  for (const item of v as unknown[]) {
-    if (
-      !isRecord(item) ||
-      typeof item.group !== 'string' ||
-      !Number.isInteger(item.index) ||
-      (item.index as number) < 0
-    )
-      return undefined;
-    out.push({ group: item.group, index: item.index as number });
-  }
-  return out;
 }
 
 function labelRecord(v: unknown): Record<string, string | null> | undefined {

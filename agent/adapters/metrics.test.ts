@@ -37,7 +37,6 @@ describe('metrics', () => {
       `patchwindow_blocked{${n},reason="alert"} 0`,
       `patchwindow_reboot_loop{${n}} 0`,
       `patchwindow_reboots_total{${n}} 0`,
-      `patchwindow_slot_wait_seconds_count{${n}} 0`,
       `patchwindow_drain_duration_seconds_count{${n}} 0`,
     ]) {
       expect(text).toContain(`\n${line}\n`);
@@ -55,7 +54,6 @@ describe('metrics', () => {
       { kind: 'pod', pod: 'ml/train-1' },
     ]);
     m.setRebootLoop(true);
-    m.observeSlotWaitMs(90_000);
     m.observeDrainDurationMs(42_500);
     m.countReboot();
     m.countFailure('drain');
@@ -72,9 +70,6 @@ describe('metrics', () => {
       `patchwindow_blocked{${n},reason="hold"} 0`,
       `patchwindow_blocked{${n},reason="unknown"} 0`,
       `patchwindow_reboot_loop{${n}} 1`,
-      `patchwindow_slot_wait_seconds_sum{${n}} 90`,
-      `patchwindow_slot_wait_seconds_bucket{le="60",${n}} 0`,
-      `patchwindow_slot_wait_seconds_bucket{le="120",${n}} 1`,
       `patchwindow_drain_duration_seconds_sum{${n}} 42.5`,
       `patchwindow_drain_duration_seconds_bucket{le="60",${n}} 1`,
       `patchwindow_reboots_total{${n}} 1`,

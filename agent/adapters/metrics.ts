@@ -33,8 +33,6 @@ export interface AgentMetricsCalls {
   setBlocked(reasons: readonly BlockReason[]): void;
   /** patchwindow_reboot_loop: the sentinel survived a reboot and the agent holds off. */
   setRebootLoop(looping: boolean): void;
-  /** patchwindow_slot_wait_seconds: from wanting a slot to holding one. */
-  observeSlotWaitMs(ms: number): void;
   /** patchwindow_drain_duration_seconds: one drain, successful or not. */
   observeDrainDurationMs(ms: number): void;
   /** patchwindow_reboots_total: a reboot completed (the boot id changed). */
@@ -58,7 +56,6 @@ export const METRIC_CALLS = Object.keys({
   setPhase: null,
   setBlocked: null,
   setRebootLoop: null,
-  observeSlotWaitMs: null,
   observeDrainDurationMs: null,
   countReboot: null,
   countFailure: null,
@@ -70,8 +67,7 @@ export const IDLE_PHASE = 'idle';
 // Exhaustive by type: adding a BlockReason kind without listing it here does not compile.
 const BLOCK_KINDS: Record<BlockReason['kind'], null> = { hold: null, pod: null, alert: null, unknown: null };
 
-// Seconds. Slots may be waited for over several windows; drains are bounded by drain.timeout.
-const SLOT_WAIT_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400, 259200];
+// Seconds. Drains are bounded by drain.timeout. (The wait for a grant is the coordinator's metric.)
 const DRAIN_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
 
 /** Creates the agent's metrics. */
@@ -94,11 +90,6 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     name: 'patchwindow_reboot_loop',
     help: 'The sentinel survived the last reboot; the agent holds off rebooting again: 1, else 0.',
   });
-  const slotWait = histogram({
-    name: 'patchwindow_slot_wait_seconds',
-    help: 'Time from wanting a reboot slot to holding one.',
-    buckets: SLOT_WAIT_BUCKETS,
-  });
   const drainDuration = histogram({
     name: 'patchwindow_drain_duration_seconds',
     help: 'Duration of a drain, successful or not.',
@@ -115,7 +106,6 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     phase,
     blocked,
     rebootLoop,
-    slotWait,
     drainDuration,
     reboots,
     failures,
@@ -136,7 +126,6 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
   rebootRequired.set(base, 0);
   rebootLoop.set(base, 0);
   reboots.inc(base, 0);
-  slotWait.zero(base);
   drainDuration.zero(base);
   setPhase(null);
   setBlocked([]);
@@ -148,7 +137,6 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     setPhase,
     setBlocked,
     setRebootLoop: (looping) => rebootLoop.set(base, looping ? 1 : 0),
-    observeSlotWaitMs: (ms) => slotWait.observe(base, ms / 1000),
     observeDrainDurationMs: (ms) => drainDuration.observe(base, ms / 1000),
     countReboot: () => reboots.inc(base),
     countFailure: (reason) => failures.inc({ ...base, reason }),

@@ -1,19 +1,8 @@
-// Table tests of the start decisions: sensing, the start gate, blockers and the budget. Each row
+// Table tests of the start decisions: sensing, the start gate, blockers, the request and the grant. Each row
 // reads as a sentence: "g1 <situation> -> <what it does>". Fixtures: test/fakes/decide-fixtures.ts.
 import { describe, expect, it } from 'vitest';
-import { HOUR, MINUTE, count, percent, testConfig } from '../../test/fakes/config.ts';
-import {
-  act,
-  CLOSE,
-  NOW,
-  OPEN,
-  WINDOW,
-  at,
-  peer,
-  slot,
-  state,
-  type Situation,
-} from '../../test/fakes/decide-fixtures.ts';
+import { HOUR, MINUTE, testConfig } from '../../test/fakes/config.ts';
+import { act, CLOSE, EPOCH, NOW, OPEN, WINDOW, at, state, type Situation } from '../../test/fakes/decide-fixtures.ts';
 import { HOLD_KEY, REBOOT_REQUIRED_LABEL } from '../../policy/keys.ts';
 
 type Row = [string, Situation, Record<string, unknown>];
@@ -152,168 +141,88 @@ describe('blockers', () => {
   const pod = { kind: 'pod', pod: 'ml/training-0' } as const;
   const unknown = { kind: 'unknown', blocker: 'alerts', message: 'Prometheus: connection refused' } as const;
   rows([
-    ['checks blockers before taking a slot', { blockers: null }, { kind: 'checkBlockers' }],
+    ['checks blockers before asking for a grant', { blockers: null }, { kind: 'checkBlockers' }],
     ['checks again when the last check is a check interval old', { blockersAgeMs: MINUTE }, { kind: 'checkBlockers' }],
     [
-      'waits while a pod blocker matches, and keeps watching',
+      'asks with the blockers named, so the coordinator does not grant',
       { blockers: [pod] },
+      {
+        kind: 'writeState',
+        state: { phase: 'acquiring', blocked: expect.stringContaining('ml/training-0') as unknown },
+      },
+    ],
+    [
+      'waits, watching, while a pod blocker matches',
+      { state: state('acquiring', { blocked: 'pod ml/training-0 on the node matches a pod blocker' }), blockers: [pod] },
       { kind: 'wait', reason: 'blocked', untilMs: NOW + MINUTE, watch: true, blockers: [pod] },
     ],
     [
       'waits when a blocker cannot be evaluated',
-      { blockers: [unknown] },
-      { kind: 'wait', reason: 'blocked', detail: expect.stringContaining('connection refused') as unknown },
+      { blockers: [unknown], state: state('acquiring', { blocked: 'x' }) },
+      { kind: 'writeState', state: { blocked: expect.stringContaining('connection refused') as unknown } },
     ],
     [
-      'records the attempt before taking a slot when blockers are clear',
+      'publishes its request when blockers are clear',
       {},
-      { kind: 'writeState', state: { phase: 'acquiring', bootId: 'boot-1', slots: [] } },
+      { kind: 'writeState', state: { phase: 'acquiring', bootId: 'boot-1', startedMs: NOW } },
     ],
     [
-      'gives up its slot when a blocker appears before cordon',
-      { state: state('acquiring'), slots: [slot('general', 0, 'g1')], blockers: [pod], blockersSinceLastStep: true },
-      { kind: 'releaseSlots', slots: [{ group: 'general', index: 0, holder: 'g1' }] },
+      'clears the blockers from its request when they clear, keeping since when it asks',
+      { state: state('acquiring', { blocked: 'pod ml/training-0' }) },
+      { kind: 'writeState', state: { phase: 'acquiring', startedMs: NOW - 10 * MINUTE } },
+    ],
+    [
+      'gives back a grant when a blocker appears before cordon',
+      { state: state('acquiring'), grant: EPOCH, blockers: [pod] },
+      { kind: 'writeState', state: { phase: 'acquiring', blocked: expect.any(String) as unknown } },
+    ],
+    [
+      'gives back a grant while blocked',
+      {
+        state: state('acquiring', { blocked: 'pod ml/training-0 on the node matches a pod blocker' }),
+        grant: EPOCH,
+        blockers: [pod],
+      },
+      { kind: 'releaseGrant', grant: { epoch: EPOCH } },
     ],
     [
       'checks blockers again right before cordon',
-      { state: state('acquiring'), slots: [slot('general', 0, 'g1')], blockersSinceLastStep: false },
+      { state: state('acquiring'), grant: EPOCH, blockersSinceLastStep: false },
       { kind: 'checkBlockers' },
-    ],
-    [
-      'drops its record after giving up its slots',
-      { state: state('acquiring'), blockers: [pod] },
-      { kind: 'writeState', state: null, tell: { event: { reason: 'RebootPostponed' } } },
     ],
   ])('g1 $name', ({ situation, expected }) => {
     expect(act(situation)).toMatchObject(expected);
   });
 });
 
-describe('budget and slots', () => {
+describe('request and grant', () => {
   const acquiring = state('acquiring');
-  const fleet = testConfig({ windows: WINDOW, budget: count(2), fleetBudget: count(1) });
-  const gpu = { labels: { pool: 'gpu' } };
   rows([
-    ['starts the watches when it wants a slot', { peers: null }, { kind: 'watch' }],
+    ['starts the watch of its own grant when it wants one', { grant: false }, { kind: 'watch' }],
     [
-      'takes the lowest free slot',
+      'waits for the grant, watching, once its request is published',
       { state: acquiring },
-      { kind: 'acquireSlot', group: 'general', candidate: { index: 0, expected: null } },
+      { kind: 'wait', reason: 'grant', watch: true, untilMs: NOW + MINUTE },
     ],
     [
-      'waits, watching, while another node holds the only slot',
-      { state: acquiring, slots: [slot('general', 0, 'g2', { renewTimeMs: NOW - MINUTE })] },
-      { kind: 'wait', reason: 'budget', group: 'general', watch: true, untilMs: NOW + 14 * MINUTE },
+      'gives back a grant when the window closes while it waits',
+      { state: acquiring, now: CLOSE, grant: EPOCH },
+      { kind: 'releaseGrant', grant: { epoch: EPOCH } },
     ],
     [
-      'waits while another node of the pool is NotReady',
-      { peers: [peer('g2', { ready: false }), peer('g3')] },
-      { kind: 'wait', reason: 'budget' },
+      'withdraws its request when the window closes',
+      { state: acquiring, now: CLOSE },
+      { kind: 'writeState', state: null, tell: { event: { reason: 'RebootPostponed' } } },
     ],
     [
-      'waits while another node of the pool is cordoned',
-      { peers: [peer('g2', { unschedulable: true }), peer('g3')] },
-      { kind: 'wait', reason: 'budget' },
+      'gives back a grant when a hold appears while it waits',
+      { state: acquiring, node: { labels: { [HOLD_KEY]: 'x' } }, grant: EPOCH },
+      { kind: 'releaseGrant' },
     ],
     [
-      'counts a NotReady node holding a slot once',
-      {
-        config: testConfig({ windows: WINDOW, budget: count(2) }),
-        state: acquiring,
-        peers: [peer('g2', { ready: false }), peer('g3')],
-        slots: [slot('general', 0, 'g2')],
-      },
-      { kind: 'acquireSlot', candidate: { index: 1 } },
-    ],
-    [
-      'does not count its own cordon against itself',
-      { state: acquiring, node: { unschedulable: true } },
-      { kind: 'acquireSlot', candidate: { index: 0 } },
-    ],
-    [
-      'ignores unavailable nodes of other pools',
-      { state: acquiring, peers: [peer('x1', { ...gpu, ready: false })] },
-      { kind: 'acquireSlot', candidate: { index: 0 } },
-    ],
-    [
-      'with budget 2 and one node NotReady, only tries slot 0',
-      {
-        config: testConfig({ windows: WINDOW, budget: count(2) }),
-        state: acquiring,
-        peers: [peer('g2', { ready: false }), peer('g3')],
-        slots: [slot('general', 0, 'g3')],
-      },
-      { kind: 'wait', reason: 'budget' },
-    ],
-    [
-      'with 25% of 8 nodes, two may go',
-      {
-        config: testConfig({ windows: WINDOW, budget: percent(25) }),
-        state: acquiring,
-        peers: ['g2', 'g3', 'g4', 'g5', 'g6', 'g7', 'g8'].map((n) => peer(n)),
-        slots: [slot('general', 0, 'g2')],
-      },
-      { kind: 'acquireSlot', candidate: { index: 1 } },
-    ],
-    [
-      'with 10% of 3 nodes, still one may go',
-      { config: testConfig({ windows: WINDOW, budget: percent(10) }), state: acquiring },
-      { kind: 'acquireSlot', candidate: { index: 0 } },
-    ],
-    [
-      'takes over the slot of a node that no longer exists',
-      { state: acquiring, slots: [slot('general', 0, 'gone')] },
-      { kind: 'acquireSlot', candidate: { index: 0, expected: { holder: 'gone' } } },
-    ],
-    [
-      'takes over a slot not renewed within its TTL',
-      { state: acquiring, slots: [slot('general', 0, 'g2', { renewTimeMs: NOW - 15 * MINUTE })] },
-      { kind: 'acquireSlot', candidate: { index: 0, expected: { holder: 'g2' } } },
-    ],
-    [
-      'takes the policy slot first, then the fleet slot',
-      { config: fleet, state: acquiring },
-      { kind: 'acquireSlot', group: 'general' },
-    ],
-    [
-      'holding the policy slot, takes the fleet slot',
-      { config: fleet, state: acquiring, slots: [slot('general', 0, 'g1')] },
-      { kind: 'acquireSlot', group: 'fleet', candidate: { index: 0 } },
-    ],
-    [
-      'holds its policy slot while the fleet cap is spent elsewhere',
-      {
-        config: fleet,
-        state: acquiring,
-        peers: [peer('g2'), peer('x1', gpu)],
-        slots: [slot('general', 0, 'g1'), slot('fleet', 0, 'x1')],
-      },
-      { kind: 'wait', reason: 'budget', group: 'fleet', detail: expect.stringContaining('fleet-wide cap') as unknown },
-    ],
-    [
-      'counts NotReady nodes of other pools against the fleet cap',
-      {
-        config: fleet,
-        state: acquiring,
-        peers: [peer('x1', { ...gpu, ready: false })],
-        slots: [slot('general', 0, 'g1')],
-      },
-      { kind: 'wait', reason: 'budget' },
-    ],
-    [
-      'adopts slots it holds without a record (crash right after taking them)',
-      { slots: [slot('general', 0, 'g1')] },
-      { kind: 'writeState', state: { phase: 'acquiring' } },
-    ],
-    [
-      'releases its slots when the window closes while it waits',
-      { state: acquiring, now: CLOSE, slots: [slot('general', 0, 'g1')] },
-      { kind: 'releaseSlots' },
-    ],
-    [
-      'releases its slots when a hold appears while it waits',
-      { state: acquiring, node: { labels: { [HOLD_KEY]: 'x' } }, slots: [slot('general', 0, 'g1')] },
-      { kind: 'releaseSlots' },
+      'gives back a grant it does not need (no reboot needed any more)',
+      { rebootRequired: false, grant: EPOCH },
+      { kind: 'releaseGrant' },
     ],
     [
       'keeps the failure count when it gives up a retry',
@@ -326,21 +235,21 @@ describe('budget and slots', () => {
 });
 
 describe('cordon decision', () => {
-  const held = { state: state('acquiring'), slots: [slot('general', 0, 'g1')] };
-  it('g1 records cordoning with everything it will change, then cordons', () => {
+  const held = { state: state('acquiring'), grant: EPOCH };
+  it('g1 records cordoning with the grant epoch and everything it will change, then cordons', () => {
     expect(act({ ...held, node: { labels: { 'example.com/maintenance': 'none' } } })).toMatchObject({
       kind: 'writeState',
       state: {
         phase: 'cordoning',
-        cordoned: true,
-        slots: [{ group: 'general', index: 0 }],
+        grant: EPOCH,
+        cordoned: false,
         labels: { 'example.com/maintenance': 'none' },
         bootId: 'boot-1',
       },
       tell: { event: { type: 'Normal', reason: 'Cordoning' } },
     });
   });
-  it('g1 remembers that an admin cordoned it and will not uncordon it', () => {
+  it('g1 says an admin cordoned it already (and will not own that cordon)', () => {
     expect(act({ ...held, node: { unschedulable: true } })).toMatchObject({
       kind: 'writeState',
       state: { phase: 'cordoning', cordoned: false, labels: { 'example.com/maintenance': null } },
@@ -352,37 +261,30 @@ describe('cordon decision', () => {
       state: { labels: {} },
     });
   });
-  it('g1 in dry run says what it would do instead of cordoning', () => {
-    expect(act({ ...held, dryRun: true })).toEqual({
+  it('g1 in dry run says what it would do, asks for nothing and writes nothing', () => {
+    expect(act({ dryRun: true, grant: false })).toEqual({
       kind: 'reportDryRun',
       cordon: true,
       labels: { 'example.com/maintenance': 'reboot' },
     });
+    expect(act({ dryRun: true, blockers: null })).toEqual({ kind: 'checkBlockers' });
   });
-  it('g1 in dry run gives its slot back after reporting, and waits for the next window', () => {
-    expect(act({ ...held, dryRun: true, dryRunReportedMs: NOW })).toMatchObject({ kind: 'releaseSlots' });
-    expect(act({ state: state('acquiring'), dryRun: true, dryRunReportedMs: NOW })).toEqual({
-      kind: 'writeState',
-      state: null,
-    });
+  it('g1 in dry run reports once per window', () => {
     expect(act({ dryRun: true, dryRunReportedMs: NOW })).toMatchObject({
       kind: 'wait',
       reason: 'dry-run-done',
       untilMs: CLOSE,
       watch: false,
     });
-    expect(act({ dryRun: true, dryRunReportedMs: OPEN - 1 })).toMatchObject({
-      kind: 'writeState',
-      state: { phase: 'acquiring' },
-    });
+    expect(act({ dryRun: true, dryRunReportedMs: OPEN - 1 })).toMatchObject({ kind: 'reportDryRun' });
   });
 });
 
 describe('corrupt state', () => {
   const corrupt = { kind: 'corrupt', raw: '{"phase":', problem: 'is not JSON' } as const;
   rows([
-    ['starts the watches to find its slots', { state: corrupt, peers: null }, { kind: 'watch' }],
-    ['releases the slots it holds', { state: corrupt, slots: [slot('general', 0, 'g1')] }, { kind: 'releaseSlots' }],
+    ['starts the grant watch to find its grant', { state: corrupt, grant: false }, { kind: 'watch' }],
+    ['gives back the grant it holds', { state: corrupt, grant: EPOCH }, { kind: 'releaseGrant' }],
     [
       'discards the record with a Warning, leaving cordon and labels alone',
       { state: corrupt, node: { unschedulable: true } },

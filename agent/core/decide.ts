@@ -4,14 +4,13 @@
 // (no state, `acquiring`, `failed`); progress.ts decides the steps of one under way.
 //
 // Start gate, in order: the sentinel says a reboot is needed, no admin hold, no reboot-loop
-// back-off, no failed attempt in this window, the window has enough time left (and is not paused),
-// the budget has a slot for this node, and the pod and alert blockers are clear — evaluated before
-// each slot is taken and again, after the last one, right before the node is cordoned.
+// back-off, no failed attempt in this window, the window has enough time left (and is not paused).
+// Then the agent publishes its request (the `acquiring` record on its Node, with the pod and alert
+// blockers' verdict) and waits for the coordinator's grant (docs/decisions/0007). With the grant
+// it checks the blockers again and records the grant's epoch (`cordoning`) before it cordons.
 import type { AgentConfig } from '../../policy/model.ts';
 import { START_HORIZON_MS } from '../../policy/windows.ts';
 import { describeBlockReason, holdReason, type BlockReason } from './blockers.ts';
-import { type GroupBudget } from './budget.ts';
-import { FLEET_GROUP } from '../../policy/budget.ts';
 import { iso, labelChanges, neededMs, normal, scheduleOf, wait, warning, writeState } from './decide-common.ts';
 import type { Action, Facts, WaitReason } from './facts.ts';
 import { REBOOT_REQUIRED_LABEL, STATE_ANNOTATION } from '../../policy/keys.ts';
@@ -29,8 +28,8 @@ export function nextAction(f: Facts, config: AgentConfig, nowMs: number): Action
     return { kind: 'markRebootRequired', required: f.rebootRequired, tell };
   }
   if (f.state.kind === 'corrupt') {
-    if (f.budget === null) return { kind: 'watch' };
-    if (f.budget.held.length > 0) return { kind: 'releaseSlots', slots: f.budget.held };
+    if (f.grant === null) return { kind: 'watch' };
+    if (f.grant.mine !== null) return { kind: 'releaseGrant', grant: f.grant.mine };
     const message = `annotation ${STATE_ANNOTATION} ${f.state.problem}; discarded. The agent leaves cordon and labels as they are: check the node (the value was ${JSON.stringify(f.state.raw.slice(0, 300))})`;
     return writeState(null, { tell: { event: warning('StateDiscarded', message) } });
   }
@@ -42,7 +41,7 @@ export function nextAction(f: Facts, config: AgentConfig, nowMs: number): Action
 
 /**
  * The agent has nothing to do until the node needs a reboot: no reboot required, nothing recorded
- * (no state, hence no slot: slots are released before the record is cleared), and no watch needed.
+ * (no state, hence no grant: a grant is released before the record is cleared), and no watch needed.
  * An agent run by the supervisor exits here; the supervisor checks the sentinel without it.
  */
 export function isIdle(action: Action, f: Facts): boolean {
@@ -51,7 +50,7 @@ export function isIdle(action: Action, f: Facts): boolean {
     action.reason === 'not-required' &&
     !action.watch &&
     f.state.kind === 'none' &&
-    (f.budget?.held.length ?? 0) === 0
+    (f.grant?.mine ?? null) === null
   );
 }
 
@@ -115,47 +114,81 @@ function decideStart(f: Facts, config: AgentConfig, nowMs: number, state: NodeSt
   if (why !== undefined) {
     if (acquiring !== null) return abandon(f, nowMs, acquiring, why.reason === 'dry-run-done' ? undefined : why.detail);
     if (state?.phase === 'failed' && f.rebootRequired === false) return writeState(null);
+    // A grant the node does not need (given for a request since withdrawn) goes back at once.
+    if (f.grant !== null && f.grant.mine !== null) return { kind: 'releaseGrant', grant: f.grant.mine };
     return wait(why.reason, why.detail, {
       untilMs: why.untilMs,
       watch: false,
       ...(why.blockers !== undefined ? { blockers: why.blockers } : {}),
     });
   }
-  if (f.budget === null) return { kind: 'watch' };
-  const next = f.budget.groups.find((g) => g.mine === null);
-  if (next !== undefined && next.candidate === null) {
-    return wait('budget', describeBudget(next), { untilMs: next.nextExpiryMs, watch: true, group: next.group });
+  const fresh = f.blockers !== null && nowMs - f.blockers.checkedAtMs < config.agent.checkIntervalMs;
+  if (!fresh) return { kind: 'checkBlockers' };
+  const blocked = f.blockers.reasons.length > 0 ? f.blockers.reasons.map(describeBlockReason).join('; ') : undefined;
+  // Dry run: no request, no grant, nothing written; it says what it would do once granted.
+  if (f.dryRun)
+    return blocked === undefined
+      ? dryRun(f, config)
+      : wait('blocked', blocked, {
+          untilMs: nowMs + config.agent.checkIntervalMs,
+          watch: false,
+          blockers: f.blockers.reasons,
+        });
+  if (f.grant === null) return { kind: 'watch' };
+  // The request: published (or its blockers' verdict updated) before anything else.
+  if (acquiring === null || acquiring.blocked !== blocked) {
+    const request = unblocked(acquiring ?? acquiringState(f, nowMs, config, state));
+    return writeState(blocked === undefined ? request : { ...request, blocked });
   }
-  if (next !== undefined) {
-    const fresh = f.blockers !== null && nowMs - f.blockers.checkedAtMs < config.agent.checkIntervalMs;
-    if (!fresh) return { kind: 'checkBlockers' };
-    if (f.blockers.reasons.length > 0) return blocked(f, config, nowMs, acquiring, f.blockers.reasons);
-    if (acquiring === null) return writeState(acquiringState(f, nowMs, config, state));
-    return { kind: 'acquireSlot', group: next.group, candidate: next.candidate! };
+  const mine = f.grant.mine;
+  if (blocked !== undefined) {
+    if (mine !== null) return { kind: 'releaseGrant', grant: mine };
+    return wait('blocked', blocked, {
+      untilMs: nowMs + config.agent.checkIntervalMs,
+      watch: true,
+      blockers: f.blockers.reasons,
+    });
   }
-  // Every slot held. Slots held without a record are adopted (a crash right after taking them).
-  if (acquiring === null) return writeState(acquiringState(f, nowMs, config, state));
-  if (f.blockers === null || !f.blockers.sinceLastStep) return { kind: 'checkBlockers' };
-  if (f.blockers.reasons.length > 0) return blocked(f, config, nowMs, acquiring, f.blockers.reasons);
+  if (mine === null) {
+    return wait('grant', 'waiting for the coordinator to grant a reboot (request published on the Node)', {
+      untilMs: nowMs + config.agent.checkIntervalMs,
+      watch: true,
+    });
+  }
+  // Granted: the blockers once more, checked after the last step, right before the cordon.
+  if (!f.blockers.sinceLastStep) return { kind: 'checkBlockers' };
   const node = f.node!;
   const labels = labelChanges(config.policy.nodeLabels.preReboot, node.labels);
-  if (f.dryRun) return { kind: 'reportDryRun', cordon: !node.unschedulable, labels };
   const cordoning: NodeState = {
     ...acquiring,
     phase: 'cordoning',
     sinceMs: nowMs,
     bootId: f.bootId,
-    slots: f.budget.groups.map((g) => ({ group: g.group, index: g.mine!.index })),
-    cordoned: !node.unschedulable,
+    grant: mine.epoch,
+    cordoned: false,
     labels: Object.fromEntries(Object.keys(labels).map((k) => [k, node.labels[k] ?? null])),
   };
   const event = node.unschedulable
-    ? normal(
-        'AlreadyCordoned',
-        'starting a reboot; the node was cordoned by someone else and stays cordoned afterwards',
-      )
-    : normal('Cordoning', `starting a reboot (attempt ${acquiring.attempt}): cordoning the node`);
+    ? normal('AlreadyCordoned', 'granted a reboot; the node was cordoned by someone else and stays cordoned afterwards')
+    : normal('Cordoning', `granted a reboot (attempt ${acquiring.attempt}): cordoning the node`);
   return writeState(cordoning, { tell: { event } });
+}
+
+/** Dry run: what the agent would do once granted (it publishes no request and takes no grant). */
+function dryRun(f: Facts, config: AgentConfig): Action {
+  const node = f.node!;
+  return {
+    kind: 'reportDryRun',
+    cordon: !node.unschedulable,
+    labels: labelChanges(config.policy.nodeLabels.preReboot, node.labels),
+  };
+}
+
+/** `s` without the blockers' verdict. */
+function unblocked(s: NodeState): NodeState {
+  const { blocked, ...rest } = s;
+  void blocked;
+  return rest;
 }
 
 function acquiringState(f: Facts, nowMs: number, config: AgentConfig, previous: NodeState | null): NodeState {
@@ -164,7 +197,6 @@ function acquiringState(f: Facts, nowMs: number, config: AgentConfig, previous: 
     policy: config.policy.name,
     attempt: previous?.phase === 'failed' ? previous.attempt + 1 : 1,
     bootId: f.bootId,
-    slots: [],
     cordoned: false,
     labels: {},
     startedMs: nowMs,
@@ -174,30 +206,13 @@ function acquiringState(f: Facts, nowMs: number, config: AgentConfig, previous: 
 }
 
 /**
- * Gives up taking slots: release what is held, then drop the record (keeping a failure count, as a
- * failed record the next start may retry at once).
+ * Withdraws the request: give back a grant given meanwhile, then drop the record (keeping a
+ * failure count, as a failed record the next start may retry at once).
  */
 function abandon(f: Facts, nowMs: number, s: NodeState, why: string | undefined): Action {
-  if (f.budget === null) return { kind: 'watch' };
-  if (f.budget.held.length > 0) return { kind: 'releaseSlots', slots: f.budget.held };
+  if (f.grant === null) return { kind: 'watch' };
+  if (f.grant.mine !== null) return { kind: 'releaseGrant', grant: f.grant.mine };
   const tell = why === undefined ? {} : { tell: { event: normal('RebootPostponed', why) } };
   if (s.attempt === 1) return writeState(null, tell);
-  return writeState({ ...s, phase: 'failed', attempt: s.attempt - 1, retryAfterMs: nowMs }, tell);
-}
-
-function blocked(
-  f: Facts,
-  config: AgentConfig,
-  nowMs: number,
-  acquiring: NodeState | null,
-  reasons: readonly BlockReason[],
-): Action {
-  const detail = reasons.map(describeBlockReason).join('; ');
-  if (acquiring !== null) return abandon(f, nowMs, acquiring, `blocked: ${detail}`);
-  return wait('blocked', detail, { untilMs: nowMs + config.agent.checkIntervalMs, watch: true, blockers: reasons });
-}
-
-function describeBudget(g: GroupBudget): string {
-  const what = g.group === FLEET_GROUP ? 'fleet-wide cap' : `budget of policy ${g.group}`;
-  return `waiting for a slot: ${what} allows ${g.allowed} of ${g.members} nodes unavailable; ${g.inUse} slot(s) taken, ${g.unavailable} other node(s) already unavailable`;
+  return writeState({ ...unblocked(s), phase: 'failed', attempt: s.attempt - 1, retryAfterMs: nowMs }, tell);
 }

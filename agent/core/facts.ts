@@ -3,16 +3,26 @@
 // The forecast replays the same function with simulated facts, so nothing here refers to adapters.
 import type { NotifyEvent } from '../../policy/model.ts';
 import type { BlockReason } from './blockers.ts';
-import type { BudgetFacts, SlotCandidate } from './budget.ts';
-import type { NodeEvent, NodeInfo, Slot } from '../../kube/ports.ts';
+import type { Grant, NodeEvent, NodeInfo } from '../../kube/ports.ts';
 import type { LastReboot, NodeState, StateRead } from '../../policy/state.ts';
 
 /** Result of evaluating the pod and alert blockers (the hold is read from the Node directly). */
 export interface BlockerFacts {
   readonly checkedAtMs: number;
   readonly reasons: readonly BlockReason[];
-  /** No step was taken since the check (taking a slot, writing state...): still valid for cordon. */
+  /** No step was taken since the check (writing state, ...): still valid for cordon. */
   readonly sinceLastStep: boolean;
+}
+
+/** The node's own grant as the agent's watch shows it, and what its last fresh check proved. */
+export interface GrantFacts {
+  /** The grant Lease of this node, if it exists. */
+  readonly mine: Grant | null;
+  /**
+   * A fresh read right before a step that cannot be undone proved the grant of this epoch gone
+   * (or the record changed): why. Null: no such proof. The watch may show the loss only later.
+   */
+  readonly lost: { readonly epoch: string; readonly reason: string } | null;
 }
 
 /** Result of this process's drain of the current attempt. */
@@ -29,8 +39,8 @@ export interface Facts {
   /** Sentinel file or command; null: it could not be checked. */
   readonly rebootRequired: boolean | null;
   readonly bootId: string;
-  /** Null while the node and slot watches are not running. */
-  readonly budget: BudgetFacts | null;
+  /** Null while the watch of the node's own grant is not running. */
+  readonly grant: GrantFacts | null;
   /** Null when not evaluated recently. */
   readonly blockers: BlockerFacts | null;
   /** Null until this process drained in the current phase. */
@@ -54,7 +64,7 @@ export type WaitReason =
   | 'outside-window'
   | 'window-too-short'
   | 'dry-run-done'
-  | 'budget'
+  | 'grant'
   | 'blocked'
   | 'node-not-ready'
   | 'reboot-delay'
@@ -70,8 +80,7 @@ export interface Tell {
 export type Action =
   /**
    * Sleep until `untilMs` (undefined: until something changes or the next sentinel check).
-   * `watch`: keep the node and slot watches running (false: stop them, the agent is idle).
-   * `group`: with reason `budget`, the slot group whose slot the node waits for.
+   * `watch`: keep the grant watch running (false: stop it, the agent is idle).
    */
   (
     | {
@@ -81,11 +90,10 @@ export type Action =
         readonly untilMs?: number;
         readonly watch: boolean;
         readonly blockers?: readonly BlockReason[];
-        readonly group?: string;
       }
     /** Record on the Node whether it needs a reboot (label + first-seen annotation). */
     | { readonly kind: 'markRebootRequired'; readonly required: boolean }
-    /** Start the node and slot watches (budget facts). */
+    /** Start the watch of the node's own grant (and the keeper that renews it while held). */
     | { readonly kind: 'watch' }
     /** Evaluate pod and alert blockers. */
     | { readonly kind: 'checkBlockers' }
@@ -99,13 +107,19 @@ export type Action =
         readonly labels?: Readonly<Record<string, string | null>>;
         readonly lastReboot?: LastReboot;
       }
-    | { readonly kind: 'acquireSlot'; readonly group: string; readonly candidate: SlotCandidate }
-    | { readonly kind: 'releaseSlots'; readonly slots: readonly Slot[] }
-    | { readonly kind: 'cordon' }
-    | { readonly kind: 'uncordon' }
-    /** Drain the node until it is empty or `deadlineMs` passes. */
-    | { readonly kind: 'drain'; readonly deadlineMs: number }
-    | { readonly kind: 'reboot' }
+    /** Give the node's grant back (delete it, if it is still this epoch). */
+    | { readonly kind: 'releaseGrant'; readonly grant: Grant }
+    /**
+     * Cordon, marking the cordon as this attempt's (`epoch`) in the same write, only if the grant of
+     * `epoch` is still this node's and the node is still schedulable (fresh reads, no cache).
+     */
+    | { readonly kind: 'cordon'; readonly epoch: string }
+    /** Uncordon, only if the cordon still carries this attempt's mark `epoch`. */
+    | { readonly kind: 'uncordon'; readonly epoch: string }
+    /** Drain the node until it is empty or `deadlineMs` passes; each round only under the grant of `epoch`. */
+    | { readonly kind: 'drain'; readonly deadlineMs: number; readonly epoch: string }
+    /** Command the reboot, only if the grant of `epoch` is still this node's (fresh read). */
+    | { readonly kind: 'reboot'; readonly epoch: string }
     /** Dry run: say what the agent would do now (cordon, labels, pods to evict, reboot). */
     | { readonly kind: 'reportDryRun'; readonly cordon: boolean; readonly labels: Readonly<Record<string, string>> }
   ) & { readonly tell?: Tell };

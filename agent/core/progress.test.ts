@@ -1,8 +1,10 @@
-// Table tests of a reboot under way: cordon, drain, reboot, recover, and what a restarted agent
-// (no memory: no drain outcome, reboot not commanded by this process) does in every phase.
+// Table tests of a reboot under way: cordon, drain, reboot, recover; what happens when the grant
+// is lost at any of those steps; and what a restarted agent (no memory: no drain outcome, reboot
+// not commanded by this process) does in every phase.
 import { describe, expect, it } from 'vitest';
 import { HOUR, MINUTE, testConfig } from '../../test/fakes/config.ts';
-import { act, CLOSE, NOW, WINDOW, slot, state, type Situation } from '../../test/fakes/decide-fixtures.ts';
+import { act, CLOSE, EPOCH, NOW, WINDOW, state, type Situation } from '../../test/fakes/decide-fixtures.ts';
+import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
 
 type Row = [string, Situation, Record<string, unknown>];
 const rows = (table: Row[]) => it.each(table.map(([name, situation, expected]) => ({ name, situation, expected })));
@@ -13,43 +15,52 @@ const onFailure = (mode: 'uncordon' | 'stayCordoned' | 'reboot') =>
     preReboot: { 'example.com/maintenance': 'reboot' },
     postReboot: { 'example.com/patched': 'true' },
   });
+/** g1 holds the grant its record names. */
+const granted = { grant: EPOCH } as const;
+/** Cordoned by this attempt: the cordon carries its mark. */
+const ours = { unschedulable: true, annotations: { [CORDONED_BY_ANNOTATION]: EPOCH } };
 
 describe('cordoning and draining', () => {
   rows([
     [
-      'starts the watches first (its slots must be renewed)',
-      { state: state('cordoning'), peers: null },
+      'starts the grant watch first (its grant must be renewed)',
+      { state: state('cordoning'), grant: false },
       { kind: 'watch' },
     ],
-    ['cordons when it recorded that it would', { state: state('cordoning') }, { kind: 'cordon' }],
     [
-      'once cordoned, sets the pre-reboot labels and records draining in one patch',
-      { state: state('cordoning', { labels: { 'example.com/maintenance': null } }), node: { unschedulable: true } },
+      'cordons under its grant when the node is schedulable',
+      { ...granted, state: state('cordoning') },
+      { kind: 'cordon', epoch: EPOCH },
+    ],
+    [
+      'once its cordon shows, sets the pre-reboot labels and records draining in one patch, owning the cordon',
+      { ...granted, state: state('cordoning', { labels: { 'example.com/maintenance': null } }), node: ours },
       {
         kind: 'writeState',
-        state: { phase: 'draining', drainDeadlineMs: NOW + 30 * MINUTE },
+        state: { phase: 'draining', cordoned: true, drainDeadlineMs: NOW + 30 * MINUTE },
         labels: { 'example.com/maintenance': 'reboot' },
         tell: { notify: { event: 'drain' } },
       },
     ],
     [
-      'does not cordon a node an admin cordoned',
-      { state: state('cordoning', { cordoned: false }), node: { unschedulable: true } },
-      { kind: 'writeState', state: { phase: 'draining' } },
+      'does not own a cordon an admin made (also between the grant and its cordon)',
+      { ...granted, state: state('cordoning'), node: { unschedulable: true } },
+      { kind: 'writeState', state: { phase: 'draining', cordoned: false } },
     ],
     [
-      'drains until the recorded deadline',
-      { state: state('draining') },
-      { kind: 'drain', deadlineMs: NOW + 25 * MINUTE },
+      'drains under its grant until the recorded deadline',
+      { ...granted, state: state('draining') },
+      { kind: 'drain', deadlineMs: NOW + 25 * MINUTE, epoch: EPOCH },
     ],
     [
       'drains even after the window closed (a started reboot finishes)',
-      { state: state('draining'), now: CLOSE + HOUR },
+      { ...granted, state: state('draining'), now: CLOSE + HOUR },
       { kind: 'drain' },
     ],
     [
       'records rebooting after a good drain, with the delay',
       {
+        ...granted,
         config: testConfig({ windows: WINDOW, reboot: { delayMs: 2 * MINUTE } }),
         state: state('draining'),
         drain: { ok: true },
@@ -62,7 +73,12 @@ describe('cordoning and draining', () => {
     ],
     [
       'undoes the attempt when the drain failed (onFailure uncordon)',
-      { config: onFailure('uncordon'), state: state('draining'), drain: { ok: false, reason: 'timed out' } },
+      {
+        ...granted,
+        config: onFailure('uncordon'),
+        state: state('draining'),
+        drain: { ok: false, reason: 'timed out' },
+      },
       {
         kind: 'writeState',
         state: { phase: 'recovering', outcome: 'failed', reason: 'drain failed: timed out' },
@@ -71,12 +87,17 @@ describe('cordoning and draining', () => {
     ],
     [
       'undoes the attempt but stays cordoned (onFailure stayCordoned)',
-      { config: onFailure('stayCordoned'), state: state('draining'), drain: { ok: false, reason: 'timed out' } },
+      {
+        ...granted,
+        config: onFailure('stayCordoned'),
+        state: state('draining'),
+        drain: { ok: false, reason: 'timed out' },
+      },
       { kind: 'writeState', state: { phase: 'recovering', outcome: 'failed', keepCordoned: true } },
     ],
     [
       'reboots anyway after a failed drain (onFailure reboot)',
-      { config: onFailure('reboot'), state: state('draining'), drain: { ok: false, reason: 'timed out' } },
+      { ...granted, config: onFailure('reboot'), state: state('draining'), drain: { ok: false, reason: 'timed out' } },
       {
         kind: 'writeState',
         state: { phase: 'rebooting' },
@@ -85,18 +106,82 @@ describe('cordoning and draining', () => {
     ],
     [
       'cancels when the sentinel disappears before the reboot',
-      { state: state('draining'), rebootRequired: false },
+      { ...granted, state: state('draining'), rebootRequired: false },
       { kind: 'writeState', state: { phase: 'recovering', outcome: 'cancelled' } },
     ],
     [
       'keeps going while the sentinel cannot be checked',
-      { state: state('draining'), rebootRequired: null },
+      { ...granted, state: state('draining'), rebootRequired: null },
       { kind: 'drain' },
     ],
     [
       'notices a reboot by someone else during the drain',
-      { state: state('draining'), bootId: 'boot-2' },
+      { ...granted, state: state('draining'), bootId: 'boot-2' },
       { kind: 'writeState', state: { phase: 'recovering', outcome: 'rebooted' } },
+    ],
+  ])('g1 $name', ({ situation, expected }) => {
+    expect(act(situation)).toMatchObject(expected);
+  });
+});
+
+describe('the grant lost (fencing)', () => {
+  const lostTo = (why: RegExp) => ({
+    kind: 'writeState',
+    state: { phase: 'recovering', outcome: 'lost' },
+    tell: { event: { type: 'Warning', reason: 'GrantLost', message: expect.stringMatching(why) as unknown } },
+  });
+  rows([
+    ['stops before its cordon when its grant is gone', { state: state('cordoning') }, lostTo(/is gone/)],
+    [
+      'stops before its cordon when its grant was given again (another epoch)',
+      { state: state('cordoning'), grant: 'epoch-2' },
+      lostTo(/replaced by epoch-2/),
+    ],
+    [
+      'stops when a fresh read proved the loss, even if its watch still shows the grant',
+      { ...granted, state: state('cordoning'), lost: { epoch: EPOCH, reason: 'the grant epoch-1 is gone' } },
+      lostTo(/is gone/),
+    ],
+    [
+      'ignores a proven loss of an earlier grant',
+      { ...granted, state: state('cordoning'), lost: { epoch: 'epoch-0', reason: 'x' } },
+      { kind: 'cordon' },
+    ],
+    ['stops its drain when its grant is gone', { state: state('draining'), node: ours }, lostTo(/is gone/)],
+    [
+      'does not command the reboot without its grant',
+      { state: state('rebooting', { rebootAtMs: NOW }), node: ours },
+      lostTo(/is gone/),
+    ],
+    [
+      'does not wait out reboot.delay without its grant',
+      { state: state('rebooting', { rebootAtMs: NOW + MINUTE }), node: ours },
+      lostTo(/is gone/),
+    ],
+    [
+      'cannot take back a reboot already commanded',
+      { state: state('rebooting', { rebootAtMs: NOW - MINUTE }), rebootCommandedMs: NOW - MINUTE },
+      { kind: 'wait', reason: 'rebooting' },
+    ],
+    [
+      'a record without a grant epoch (from before cordoning) is treated as lost',
+      { ...granted, state: { ...state('draining'), grant: undefined } as never },
+      lostTo(/names no grant/),
+    ],
+    [
+      'then undoes its own cordon',
+      { state: state('recovering', { outcome: 'lost' }), node: ours },
+      { kind: 'uncordon', epoch: EPOCH },
+    ],
+    [
+      'then leaves a cordon it does not own',
+      { state: state('recovering', { outcome: 'lost', cordoned: false }), node: { unschedulable: true } },
+      { kind: 'writeState', state: null, tell: { event: { reason: 'AttemptUndone' } } },
+    ],
+    [
+      'then asks again (a fresh request)',
+      { state: state('recovering', { outcome: 'lost', cordoned: false }) },
+      { kind: 'writeState', state: null },
     ],
   ])('g1 $name', ({ situation, expected }) => {
     expect(act(situation)).toMatchObject(expected);
@@ -108,19 +193,23 @@ describe('rebooting', () => {
   rows([
     [
       'waits out reboot.delay',
-      { state: state('rebooting', { rebootAtMs: NOW + MINUTE }) },
+      { ...granted, state: state('rebooting', { rebootAtMs: NOW + MINUTE }) },
       { kind: 'wait', reason: 'reboot-delay', untilMs: NOW + MINUTE, watch: true },
     ],
-    ['reboots when the delay is over', { state: state('rebooting', { rebootAtMs: NOW }) }, { kind: 'reboot' }],
+    [
+      'reboots under its grant when the delay is over',
+      { ...granted, state: state('rebooting', { rebootAtMs: NOW }) },
+      { kind: 'reboot', epoch: EPOCH },
+    ],
     [
       'waits for the host to go down once commanded',
-      { state: commanded, rebootCommandedMs: NOW - 5 * MINUTE },
+      { ...granted, state: commanded, rebootCommandedMs: NOW - 5 * MINUTE },
       { kind: 'wait', reason: 'rebooting', untilMs: NOW + 15 * MINUTE },
     ],
-    ['commands again after a restart while the host is still up', { state: commanded }, { kind: 'reboot' }],
+    ['commands again after a restart while the host is still up', { ...granted, state: commanded }, { kind: 'reboot' }],
     [
       'reports failure when the boot id stays the same past twice the expected time',
-      { state: commanded, now: NOW + 15 * MINUTE, rebootCommandedMs: NOW - 5 * MINUTE },
+      { ...granted, state: commanded, now: NOW + 15 * MINUTE, rebootCommandedMs: NOW - 5 * MINUTE },
       {
         kind: 'writeState',
         state: { phase: 'recovering', outcome: 'failed' },
@@ -129,17 +218,22 @@ describe('rebooting', () => {
     ],
     [
       'keeps the node cordoned after a failed reboot when onFailure says so',
-      { config: onFailure('stayCordoned'), state: commanded, now: NOW + HOUR },
+      { ...granted, config: onFailure('stayCordoned'), state: commanded, now: NOW + HOUR },
       { kind: 'writeState', state: { phase: 'recovering', outcome: 'failed', keepCordoned: true } },
     ],
     [
       'sees the new boot id and starts recovering',
-      { state: commanded, bootId: 'boot-2' },
+      { ...granted, state: commanded, bootId: 'boot-2' },
       { kind: 'writeState', state: { phase: 'recovering', outcome: 'rebooted', bootId: 'boot-1' } },
     ],
     [
+      'sees the new boot id also after losing its grant',
+      { state: commanded, bootId: 'boot-2' },
+      { kind: 'writeState', state: { phase: 'recovering', outcome: 'rebooted' } },
+    ],
+    [
       'does not cancel once the reboot is commanded',
-      { state: commanded, rebootRequired: false, rebootCommandedMs: NOW },
+      { ...granted, state: commanded, rebootRequired: false, rebootCommandedMs: NOW },
       { kind: 'wait', reason: 'rebooting' },
     ],
   ])('g1 $name', ({ situation, expected }) => {
@@ -148,18 +242,18 @@ describe('rebooting', () => {
 });
 
 describe('recovering', () => {
-  const back = { bootId: 'boot-2', rebootRequired: false };
+  const back = { bootId: 'boot-2', rebootRequired: false, ...granted };
   const labelled = state('recovering', { labels: { 'example.com/maintenance': null } });
   const post = { labels: { 'example.com/patched': 'true' } };
   rows([
     [
       'waits for the node to be Ready after the reboot',
-      { ...back, state: labelled, node: { ready: false, unschedulable: true } },
+      { ...back, state: labelled, node: { ...ours, ready: false } },
       { kind: 'wait', reason: 'node-not-ready', watch: true },
     ],
     [
       'removes the pre-reboot labels and sets the post-reboot ones in one patch',
-      { ...back, state: labelled, node: { unschedulable: true, labels: { 'example.com/maintenance': 'reboot' } } },
+      { ...back, state: labelled, node: { ...ours, labels: { 'example.com/maintenance': 'reboot' } } },
       {
         kind: 'writeState',
         state: { phase: 'recovering', labels: {} },
@@ -167,9 +261,9 @@ describe('recovering', () => {
       },
     ],
     [
-      'uncordons a node it cordoned',
-      { ...back, state: state('recovering'), node: { unschedulable: true, ...post } },
-      { kind: 'uncordon' },
+      'uncordons a node whose cordon carries its mark',
+      { ...back, state: state('recovering'), node: { ...ours, ...post } },
+      { kind: 'uncordon', epoch: EPOCH },
     ],
     [
       'records the uncordon before going on',
@@ -177,34 +271,23 @@ describe('recovering', () => {
       { kind: 'writeState', state: { cordoned: false } },
     ],
     [
-      'never uncordons a node an admin cordoned',
-      {
-        ...back,
-        state: state('recovering', { cordoned: false }),
-        node: { unschedulable: true, ...post },
-        slots: [slot('general', 0, 'g1')],
-      },
-      { kind: 'releaseSlots' },
+      'never uncordons a cordon without its mark (an admin cordoned meanwhile)',
+      { ...back, state: state('recovering'), node: { unschedulable: true, ...post } },
+      { kind: 'writeState', state: { cordoned: false } },
     ],
     [
-      'releases its slots after the uncordon',
-      {
-        ...back,
-        state: state('recovering', { cordoned: false }),
-        node: post,
-        slots: [slot('general', 0, 'g1'), slot('fleet', 2, 'g1')],
-      },
-      {
-        kind: 'releaseSlots',
-        slots: [
-          { group: 'fleet', index: 2 },
-          { group: 'general', index: 0 },
-        ],
-      },
+      'never uncordons a node an admin cordoned',
+      { ...back, state: state('recovering', { cordoned: false }), node: { unschedulable: true, ...post } },
+      { kind: 'releaseGrant', grant: { epoch: EPOCH } },
+    ],
+    [
+      'gives its grant back after the uncordon',
+      { ...back, state: state('recovering', { cordoned: false }), node: post },
+      { kind: 'releaseGrant', grant: { epoch: EPOCH } },
     ],
     [
       'drops the record, remembers the reboot and says done',
-      { ...back, now: NOW, state: state('recovering', { cordoned: false }), node: post },
+      { ...back, grant: null, now: NOW, state: state('recovering', { cordoned: false }), node: post },
       {
         kind: 'writeState',
         state: null,
@@ -214,7 +297,7 @@ describe('recovering', () => {
     ],
     [
       'reports a reboot loop when the sentinel survived the reboot',
-      { ...back, rebootRequired: true, state: state('recovering', { cordoned: false }), node: post },
+      { ...back, grant: null, rebootRequired: true, state: state('recovering', { cordoned: false }), node: post },
       {
         kind: 'writeState',
         state: null,
@@ -224,21 +307,18 @@ describe('recovering', () => {
     ],
     [
       'after a failed attempt: leaves the cordon to humans (stayCordoned), with a Warning',
-      { state: state('recovering', { outcome: 'failed', keepCordoned: true }), node: { unschedulable: true } },
+      { ...granted, state: state('recovering', { outcome: 'failed', keepCordoned: true }), node: ours },
       { kind: 'writeState', state: { cordoned: false }, tell: { event: { type: 'Warning', reason: 'LeftCordoned' } } },
     ],
     [
       'after a failed attempt: does not wait for Ready or set post-reboot labels',
-      { state: state('recovering', { outcome: 'failed' }), node: { ready: false, unschedulable: true } },
+      { ...granted, state: state('recovering', { outcome: 'failed' }), node: { ...ours, ready: false } },
       { kind: 'uncordon' },
     ],
     [
       'after a failed attempt: records the failure and the earliest retry (window end)',
       { state: state('recovering', { outcome: 'failed', cordoned: false, reason: 'drain failed: x' }) },
-      {
-        kind: 'writeState',
-        state: { phase: 'failed', attempt: 1, retryAfterMs: CLOSE, reason: 'drain failed: x', slots: [] },
-      },
+      { kind: 'writeState', state: { phase: 'failed', attempt: 1, retryAfterMs: CLOSE, reason: 'drain failed: x' } },
     ],
     [
       'after a failed attempt outside any window: retries after the loop back-off at the latest',
@@ -256,37 +336,46 @@ describe('recovering', () => {
 });
 
 describe('after a crash or restart (fresh process: no drain outcome, no reboot commanded)', () => {
-  const back = { bootId: 'boot-2' };
+  const back = { bootId: 'boot-2', ...granted };
   rows([
-    ['in acquiring, holding no slot yet, tries again', { state: state('acquiring') }, { kind: 'acquireSlot' }],
     [
-      'in acquiring, holding its slot, checks blockers before cordon',
-      { state: state('acquiring'), slots: [slot('general', 0, 'g1')], blockers: null },
+      'in acquiring, without a grant yet, waits for it',
+      { state: state('acquiring') },
+      { kind: 'wait', reason: 'grant' },
+    ],
+    [
+      'in acquiring, granted, checks blockers before cordon',
+      { ...granted, state: state('acquiring'), blockers: null },
       { kind: 'checkBlockers' },
     ],
     [
       'in cordoning, cordoned already, goes on to drain',
-      { state: state('cordoning'), node: { unschedulable: true } },
+      { ...granted, state: state('cordoning'), node: ours },
       { kind: 'writeState', state: { phase: 'draining' } },
     ],
     [
+      'in cordoning, after its grant was lost meanwhile, stops (the stalled decision is not carried out)',
+      { state: state('cordoning') },
+      { kind: 'writeState', state: { phase: 'recovering', outcome: 'lost' } },
+    ],
+    [
       'in draining, drains again (pods may be left)',
-      { state: state('draining'), node: { unschedulable: true } },
+      { ...granted, state: state('draining'), node: ours },
       { kind: 'drain' },
     ],
     [
       'in rebooting, before the reboot took place, commands it',
-      { state: state('rebooting'), node: { unschedulable: true } },
+      { ...granted, state: state('rebooting'), node: ours },
       { kind: 'reboot' },
     ],
     [
       'in rebooting, after the reboot, recovers',
-      { ...back, state: state('rebooting'), node: { unschedulable: true } },
+      { ...back, state: state('rebooting'), node: ours },
       { kind: 'writeState', state: { phase: 'recovering' } },
     ],
     [
       'in recovering, continues undoing',
-      { ...back, state: state('recovering'), node: { unschedulable: true } },
+      { ...back, state: state('recovering'), node: ours },
       { kind: 'writeState', state: { labels: {} }, labels: { 'example.com/patched': 'true' } },
     ],
   ])('g1 $name', ({ situation, expected }) => {

@@ -2,19 +2,25 @@
 // step is recorded on the Node before it is taken, and every step is safe to repeat, so a restart
 // anywhere continues here. A started reboot finishes even when the window closes meanwhile.
 //
+// Every step runs under the grant whose epoch the record names: when the grant is gone (the watch
+// shows it, or a fresh read right before a step proved it) the attempt stops at once and is undone
+// (outcome `lost`), and the node asks again. The shell re-checks the grant with a fresh read right
+// before each step that cannot be undone (cordon, each eviction round, the reboot command).
+//
 // Recovering undoes what the attempt did, whatever its outcome: labels back (plus the post-reboot
-// labels after a reboot), uncordon if and only if the agent cordoned, release the slots, then drop
-// the record. `cordoned` is cleared right after the uncordon, so a restart never uncordons again a
-// node an admin cordoned in between.
+// labels after a reboot), uncordon if and only if the cordon carries this attempt's mark, give the
+// grant back, then drop the record. `cordoned` is cleared right after the uncordon, so a restart
+// never uncordons again a node an admin cordoned in between.
 import type { AgentConfig } from '../../policy/model.ts';
 import { bootChanged, iso, labelChanges, normal, scheduleOf, wait, warning, writeState } from './decide-common.ts';
 import type { Action, Facts } from './facts.ts';
+import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
 import type { NodeState, Outcome } from '../../policy/state.ts';
 
 /** The next step of a reboot under way (phase cordoning, draining, rebooting or recovering). */
 export function decideProgress(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): Action {
-  // Slots held during the work are renewed by the shell, which needs the slot watch.
-  if (f.budget === null) return { kind: 'watch' };
+  // The grant held during the work is renewed by the shell, which needs the grant watch.
+  if (f.grant === null) return { kind: 'watch' };
   switch (s.phase) {
     case 'cordoning':
     case 'draining':
@@ -48,20 +54,26 @@ function beforeReboot(f: Facts, config: AgentConfig, nowMs: number, s: NodeState
       tell: { event: normal('RebootCancelled', `the node no longer needs a reboot; undoing ${s.phase}`) },
     });
   }
+  const lost = grantLost(f, s);
+  if (lost !== undefined) return stop(s, nowMs, lost);
   const node = f.node!;
+  const epoch = s.grant!;
   if (s.phase === 'cordoning') {
-    if (s.cordoned && !node.unschedulable)
-      return { kind: 'cordon', tell: { event: normal('Cordoned', 'cordoned the node for its reboot') } };
+    const ours = node.annotations[CORDONED_BY_ANNOTATION] === epoch;
+    if (!ours && !node.unschedulable)
+      return { kind: 'cordon', epoch, tell: { event: normal('Cordoned', 'cordoned the node for its reboot') } };
     const pre = config.policy.nodeLabels.preReboot;
     const labels = Object.fromEntries(
       Object.keys(s.labels)
         .filter((k) => pre[k] !== undefined)
         .map((k) => [k, pre[k]!]),
     );
+    // Cordoned by someone else (also between the grant and the cordon): theirs, and it stays.
     const draining: NodeState = {
       ...s,
       phase: 'draining',
       sinceMs: nowMs,
+      cordoned: ours,
       drainDeadlineMs: nowMs + config.policy.drain.timeoutMs,
     };
     return writeState(draining, {
@@ -72,7 +84,7 @@ function beforeReboot(f: Facts, config: AgentConfig, nowMs: number, s: NodeState
       },
     });
   }
-  if (f.drain === null) return { kind: 'drain', deadlineMs: s.drainDeadlineMs! };
+  if (f.drain === null) return { kind: 'drain', deadlineMs: s.drainDeadlineMs!, epoch };
   const reboot = (tell: Action['tell']): Action =>
     writeState(
       { ...s, phase: 'rebooting', sinceMs: nowMs, rebootAtMs: nowMs + config.policy.reboot.delayMs },
@@ -116,6 +128,12 @@ function rebooting(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): 
       tell: { event: normal('Rebooted', `the node is back (boot id ${s.bootId} -> ${f.bootId})`) },
     });
   }
+  // Until the command is given, a lost grant stops the attempt; a command already given cannot be
+  // taken back (after a restart of the agent it is given again: harmless if the first got through).
+  if (f.rebootCommandedMs === null) {
+    const lost = grantLost(f, s);
+    if (lost !== undefined) return stop(s, nowMs, lost);
+  }
   const rebootAtMs = s.rebootAtMs!;
   if (nowMs < rebootAtMs)
     return wait('reboot-delay', `rebooting at ${iso(rebootAtMs)} (reboot.delay)`, { untilMs: rebootAtMs, watch: true });
@@ -127,8 +145,7 @@ function rebooting(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): 
       tell: { event: warning('RebootFailed', `${reason}; undoing the attempt`), notify: { event: 'failed', reason } },
     });
   }
-  // Commanded again after a restart of the agent: harmless if the first one got through.
-  if (f.rebootCommandedMs === null) return { kind: 'reboot' };
+  if (f.rebootCommandedMs === null) return { kind: 'reboot', epoch: s.grant! };
   return wait('rebooting', `reboot commanded; expecting the node back before ${iso(deadlineMs)}`, {
     untilMs: deadlineMs,
     watch: true,
@@ -148,10 +165,11 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
     const message = 'the node stays cordoned after the failed attempt; uncordon it (kubectl uncordon) once it is fixed';
     return writeState({ ...s, cordoned: false }, { tell: { event: warning('LeftCordoned', message) } });
   }
-  if (s.cordoned && node.unschedulable)
-    return { kind: 'uncordon', tell: { event: normal('Uncordoned', 'uncordoned the node') } };
+  const ours = s.grant !== undefined && node.annotations[CORDONED_BY_ANNOTATION] === s.grant;
+  if (s.cordoned && ours)
+    return { kind: 'uncordon', epoch: s.grant!, tell: { event: normal('Uncordoned', 'uncordoned the node') } };
   if (s.cordoned) return writeState({ ...s, cordoned: false });
-  if (f.budget!.held.length > 0) return { kind: 'releaseSlots', slots: f.budget!.held };
+  if (f.grant!.mine !== null) return { kind: 'releaseGrant', grant: f.grant!.mine };
   switch (s.outcome) {
     case 'rebooted': {
       const survived = f.rebootRequired === true;
@@ -170,6 +188,12 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
       return writeState(null, {
         tell: { event: normal('RebootCancelled', 'attempt undone; the node no longer needs a reboot') },
       });
+    case 'lost':
+      return writeState(null, {
+        tell: {
+          event: normal('AttemptUndone', 'attempt undone after its grant was lost; asking the coordinator again'),
+        },
+      });
     default: {
       // A later window: at the end of this one, but not later than the loop back-off (an always
       // open schedule has one window that never ends).
@@ -180,7 +204,6 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
         policy: s.policy,
         attempt: s.attempt,
         bootId: s.bootId,
-        slots: [],
         cordoned: false,
         labels: {},
         startedMs: s.startedMs,
@@ -195,4 +218,21 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
       });
     }
   }
+}
+
+/** Why the grant this attempt runs under is not this node's any more; undefined while it is. */
+function grantLost(f: Facts, s: NodeState): string | undefined {
+  const epoch = s.grant;
+  if (epoch === undefined) return 'the record names no grant';
+  if (f.grant!.lost?.epoch === epoch) return f.grant!.lost.reason;
+  const mine = f.grant!.mine;
+  if (mine === null) return `the grant ${epoch} is gone`;
+  if (mine.epoch !== epoch) return `the grant ${epoch} was replaced by ${mine.epoch}`;
+  return undefined;
+}
+
+/** Stops the attempt: its grant is lost. Undone like any other, then the node asks again. */
+function stop(s: NodeState, nowMs: number, reason: string): Action {
+  const message = `stopping the reboot during ${s.phase}: ${reason}; undoing what this attempt did and asking the coordinator again`;
+  return writeState(recover(s, nowMs, 'lost', reason), { tell: { event: warning('GrantLost', message) } });
 }

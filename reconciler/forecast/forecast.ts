@@ -10,7 +10,7 @@ import type { CompiledFleet, CompiledPolicy } from '../render/compile.ts';
 import { computeCoverage } from '../plan/coverage.ts';
 import type { Taint } from '../plan/nodes.ts';
 import { renderObjects } from '../render/render.ts';
-import { lowerBound, mergeIntervals, startIntervals, type StartInterval } from './bound.ts';
+import { lowerBound, makespanLowerBound, startIntervals, type StartInterval } from './bound.ts';
 import { diagnose, type ForecastWarning } from './diagnose.ts';
 import { simulate, type Decide, type NodeOutcome } from './simulate.ts';
 import { countMembers, type SimNodeSpec } from './world.ts';
@@ -79,8 +79,10 @@ export interface Forecast {
   /** The lower bound of the makespan (also under the fleet cap); null when impossible. */
   readonly lowerBoundMakespanMs: number | null;
   readonly warnings: readonly ForecastWarning[];
-  /** Calls of the decision function. */
+  /** Calls of the agents' decision function. */
   readonly decisions: number;
+  /** Calls of the coordinator's grant decision. */
+  readonly grantDecisions: number;
 }
 
 /** Busy time of a node (slot held): reboot delay, drain, reboot; null when every drain fails. */
@@ -151,6 +153,7 @@ export function forecast(input: ForecastInput): Forecast {
     lowerBoundMakespanMs: makespanBound(all, fleetCap, fromMs),
     warnings,
     decisions: result.decisions,
+    grantDecisions: result.grantDecisions,
   };
 }
 
@@ -224,21 +227,15 @@ function summarize(
   return { summary, intervals, busyMs };
 }
 
-/** The makespan bound: the latest policy bound, and under a fleet cap the fleet-wide relaxation. */
+/** The makespan bound: every policy's own bound and, under a fleet cap, the sets that share it. */
 function makespanBound(all: readonly Summarized[], fleetCap: number | null, fromMs: number): number | null {
-  const bounds = all.map((s) => s.summary.lowerBoundMs);
-  if (bounds.some((b) => b === null)) return null;
-  let latest = Math.max(fromMs, ...(bounds as number[]));
-  if (fleetCap !== null && all.length > 0) {
-    const fleetBound = lowerBound({
-      intervals: mergeIntervals(all.map((s) => s.intervals)),
-      fromMs,
-      busyMs: Math.min(...all.map((s) => s.busyMs!)),
-      lanes: fleetCap,
-      nodes: all.reduce((n, s) => n + s.summary.nodes, 0),
-    });
-    if (fleetBound === null) return null;
-    latest = Math.max(latest, fleetBound);
-  }
-  return latest - fromMs;
+  if (all.some((s) => s.busyMs === null)) return null;
+  const loads = all.map((s) => ({
+    intervals: s.intervals,
+    busyMs: s.busyMs!,
+    allowed: s.summary.allowed,
+    nodes: s.summary.nodes,
+  }));
+  const latest = makespanLowerBound(loads, fleetCap, fromMs);
+  return latest === null ? null : latest - fromMs;
 }

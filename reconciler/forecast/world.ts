@@ -1,13 +1,16 @@
-// The simulated cluster of the forecast: Nodes (labels, annotations, Ready, unschedulable), slot
-// Leases and, per slot group, the tallies the budget rule needs — kept up to date as actions are
-// applied, so facts for a node cost O(its groups' unavailable nodes + slots), not O(fleet).
+// The simulated cluster of the forecast: Nodes (labels, annotations, Ready, unschedulable), the
+// coordinator's grants and the slots each granted agent records, and per budget group the tallies
+// its messages need — kept up to date as actions are applied, so facts for a node cost O(its
+// groups' unavailable nodes), not O(fleet).
 //
-// Node records are written with the agent's own codec (policy/state.ts) and read back with it, and
-// the budget facts come from the agent's own rule (policy/slots.ts `budgetFactsOfTallies`): the
-// world only stores what the real API server would, and the core interprets it.
-import { budgetFactsOfTallies, type GroupTally } from '../../agent/core/budget.ts';
-import { FLEET_GROUP } from '../../policy/budget.ts';
+// Node records are written with the agent's own codec (policy/state.ts) and read back with it. Who
+// may start is decided by the coordinator's own core (coordinator/core, see coordinate.ts): a node
+// with a grant sees a free slot in each of its groups and takes it, a node without one sees none and
+// waits. The world only stores what the real API server would; the cores interpret it.
+import { allowedUnavailable, FLEET_GROUP } from '../../policy/budget.ts';
+import type { BudgetFacts } from '../../agent/core/budget.ts';
 import type { Action, BlockerFacts, DrainOutcome, Facts } from '../../agent/core/facts.ts';
+import type { CoreNode } from '../../coordinator/core/model.ts';
 import {
   LAST_REBOOT_ANNOTATION,
   REBOOT_REQUIRED_LABEL,
@@ -27,15 +30,22 @@ export interface SimNodeSpec {
   readonly pending: boolean;
 }
 
-/** A slot group (a policy, or the fleet cap) and what its budget rule reads. */
+/** A budget group (a policy, or the fleet cap) and what the agent's messages about it read. */
 export interface SimGroup {
   readonly name: string;
-  readonly budget: Budget;
   readonly members: number;
+  readonly allowed: number;
   /** Members that are NotReady or unschedulable. */
   readonly down: Set<string>;
-  /** Slot Leases by index. */
-  readonly slots: Map<number, Slot>;
+  /** Members that hold a grant. */
+  readonly holders: Set<string>;
+}
+
+/** A grant of the coordinator to a node: while it exists the node may take its slots and reboot. */
+export interface SimGrant {
+  readonly grantedMs: number;
+  /** When its agent stopped renewing it (a reboot); null while it renews. */
+  stoppedMs: number | null;
 }
 
 /** One simulated Node, its host and what its agent process remembers. */
@@ -61,6 +71,11 @@ export interface SimNode {
   rebootCommandedMs: number | null;
   /** Last decoded state annotation, so unchanged values are not parsed again. */
   decoded: { readonly raw: string | undefined; readonly read: StateRead };
+  grant: SimGrant | null;
+  /** The slots the agent recorded under its grant, one per group. */
+  slots: Slot[];
+  /** What the coordinator sees of the node (updated in place: the core reads it every decision). */
+  readonly core: { -readonly [K in keyof CoreNode]: CoreNode[K] };
 }
 
 /** Step actions: the ones the world applies at once (waits, drains and reboots take time). */
@@ -71,10 +86,8 @@ export type StepAction = Extract<
 
 /** What the simulator needs to hear from the world. */
 export interface WorldListener {
-  /** A group may have room it had not: a slot freed, or a member no longer NotReady/unschedulable. */
-  freed(group: SimGroup, nowMs: number): void;
-  /** A slot stopped being renewed; unless renewed again it is stale from `staleMs` on. */
-  aging(group: SimGroup, staleMs: number): void;
+  /** Something the coordinator decides on changed: a grant released, a node's availability. */
+  changed(nowMs: number): void;
 }
 
 /**
@@ -93,8 +106,8 @@ export function countMembers(
 export class SimWorld {
   readonly nodes: readonly SimNode[];
   readonly groups: ReadonlyMap<string, SimGroup>;
-  readonly #byName: ReadonlyMap<string, SimNode>;
-  readonly #names: ReadonlySet<string>;
+  /** Nodes that hold a grant. */
+  readonly granted = new Set<SimNode>();
   readonly #listener: WorldListener;
   #resourceVersion = 0;
 
@@ -102,18 +115,22 @@ export class SimWorld {
     this.#listener = listener;
     const groups = new Map<string, SimGroup>();
     const group = (name: string, budget: Budget, members: number) =>
-      groups.get(name) ?? groups.set(name, { name, budget, members, down: new Set(), slots: new Map() }).get(name)!;
-    const counts = new Map<string, number>();
-    for (const s of specs) {
-      if (s.config !== null && !counts.has(s.config.policy.name))
-        counts.set(s.config.policy.name, countMembers(s.config, specs));
-    }
+      groups.get(name) ??
+      groups
+        .set(name, { name, members, allowed: allowedUnavailable(budget, members), down: new Set(), holders: new Set() })
+        .get(name)!;
+    // The policies and which of them each node belongs to (by labels, with or without an agent).
+    const configs = [
+      ...new Map(specs.flatMap((s) => (s.config === null ? [] : [[s.config.policy.name, s.config]]))).values(),
+    ];
+    const membership = specs.map((s) => configs.find((c) => nodeSelectorTermsMatch(c.members, s.labels)) ?? null);
+    const counts = Map.groupBy(membership, (c) => c?.policy.name ?? null);
     const fleet = fleetBudget === null ? null : group(FLEET_GROUP, fleetBudget, specs.length);
-    this.nodes = specs.map((s): SimNode => {
+    this.nodes = specs.map((s, i): SimNode => {
       const own =
         s.config === null
           ? []
-          : [group(s.config.policy.name, s.config.policy.budget, counts.get(s.config.policy.name)!)];
+          : [group(s.config.policy.name, s.config.policy.budget, counts.get(s.config.policy.name)?.length ?? 0)];
       return {
         name: s.name,
         config: s.config,
@@ -131,15 +148,24 @@ export class SimWorld {
         drain: null,
         rebootCommandedMs: null,
         decoded: { raw: undefined, read: { kind: 'none' } },
+        grant: null,
+        slots: [],
+        core: {
+          name: s.name,
+          uid: `${s.name}-uid`,
+          policy: membership[i]?.policy.name ?? null,
+          ready: true,
+          unschedulable: false,
+          cordonedByAgent: false,
+          request: null,
+        },
       };
     });
     this.groups = groups;
-    this.#byName = new Map(this.nodes.map((n) => [n.name, n]));
-    this.#names = new Set(this.#byName.keys());
   }
 
   /** What the agent of `node` would gather now (agent/loop.ts `gather`). */
-  facts(node: SimNode, nowMs: number): Facts {
+  facts(node: SimNode): Facts {
     const raw = node.annotations[STATE_ANNOTATION];
     if (node.decoded.raw !== raw) node.decoded = { raw, read: decodeState(raw) };
     return {
@@ -154,7 +180,7 @@ export class SimWorld {
       lastReboot: decodeLastReboot(node.annotations[LAST_REBOOT_ANNOTATION]) ?? null,
       rebootRequired: node.sentinel,
       bootId: node.bootId,
-      budget: node.watching ? this.#budget(node, nowMs) : null,
+      budget: node.watching ? this.#budget(node) : null,
       blockers: node.blockers,
       drain: node.drain,
       rebootCommandedMs: node.rebootCommandedMs,
@@ -163,24 +189,45 @@ export class SimWorld {
     };
   }
 
-  #budget(node: SimNode, nowMs: number): Facts['budget'] {
-    const groups: GroupTally[] = node.groups.map((g) => ({
-      group: g.name,
-      budget: g.budget,
-      members: g.members,
-      down: [...g.down],
-    }));
-    const slots: Slot[] = [];
-    for (const g of node.groups) {
-      // A running agent's keeper renews its slots every TTL/3: as seen by others they are fresh.
-      for (const s of g.slots.values()) slots.push(this.#renewing(s.holder) ? { ...s, renewTimeMs: nowMs } : s);
-    }
-    return budgetFactsOfTallies({ nodeName: node.name, groups, slots, nodeNames: this.#names, nowMs });
+  /** Room in every group for a node with a grant, none for one without: the coordinator decided. */
+  #budget(node: SimNode): BudgetFacts {
+    const groups = node.groups.map((g) => {
+      const mine = node.slots.find((s) => s.group === g.name) ?? null;
+      let unavailable = 0;
+      for (const name of g.down) if (name !== node.name && !g.holders.has(name)) unavailable++;
+      return {
+        group: g.name,
+        members: g.members,
+        allowed: g.allowed,
+        unavailable,
+        inUse: g.holders.size - (g.holders.has(node.name) ? 1 : 0),
+        mine,
+        candidate: node.grant !== null && mine === null ? { index: 0, expected: null } : null,
+        nextExpiryMs: null,
+      };
+    });
+    return { groups, held: node.slots };
   }
 
-  #renewing(holder: string): boolean {
-    const n = this.#byName.get(holder);
-    return n !== undefined && n.up && n.watching;
+  /** The coordinator granted the node. */
+  grant(node: SimNode, nowMs: number): void {
+    node.grant = { grantedMs: nowMs, stoppedMs: node.up && node.watching ? null : nowMs };
+    this.granted.add(node);
+    for (const g of node.groups) g.holders.add(node.name);
+  }
+
+  /** The agent gives its grant back (it deletes the grant's Lease). */
+  #release(node: SimNode, nowMs: number): void {
+    if (node.grant === null) return;
+    node.grant = null;
+    this.granted.delete(node);
+    for (const g of node.groups) g.holders.delete(node.name);
+    this.#listener.changed(nowMs);
+  }
+
+  /** After a run: a grant the agent no longer uses (no slot taken, not waiting to take one) goes back. */
+  settle(node: SimNode, waitingForSlots: boolean, nowMs: number): void {
+    if (node.grant !== null && node.slots.length === 0 && !waitingForSlots) this.#release(node, nowMs);
   }
 
   /** Applies a step the way the API server would take its patch or Lease call. */
@@ -200,52 +247,34 @@ export class SimWorld {
         for (const [key, value] of Object.entries(a.labels ?? {})) setOrDelete(node.labels, key, value);
         return;
       case 'acquireSlot':
-        return this.#acquire(node, a.group, a.candidate.index, a.candidate.expected, nowMs);
+        // Only under a grant, once per group.
+        if (node.grant === null || node.config === null || node.slots.some((s) => s.group === a.group)) return;
+        node.slots.push({
+          group: a.group,
+          index: a.candidate.index,
+          holder: node.name,
+          renewTimeMs: nowMs,
+          ttlMs: node.config.agent.slotTtlMs,
+          resourceVersion: String(++this.#resourceVersion),
+        });
+        return;
       case 'releaseSlots':
-        for (const ref of a.slots) {
-          const g = this.groups.get(ref.group);
-          if (g?.slots.get(ref.index)?.holder !== node.name) continue;
-          g.slots.delete(ref.index);
-          this.#listener.freed(g, nowMs);
-        }
+        node.slots = node.slots.filter((s) => !a.slots.some((r) => r.group === s.group && r.index === s.index));
+        if (node.slots.length === 0) this.#release(node, nowMs);
         return;
       case 'cordon':
       case 'uncordon':
         node.unschedulable = a.kind === 'cordon';
+        node.core.cordonedByAgent = node.unschedulable && node.grant !== null;
         return this.#availability(node, nowMs);
     }
   }
 
-  #acquire(node: SimNode, group: string, index: number, expected: Slot | null, nowMs: number): void {
-    const g = this.groups.get(group);
-    if (g === undefined || node.config === null) return;
-    const current = g.slots.get(index);
-    // Create, or take over exactly the Lease that was seen (resourceVersion precondition).
-    const wins = expected === null ? current === undefined : current?.resourceVersion === expected.resourceVersion;
-    if (!wins) return;
-    g.slots.set(index, {
-      group,
-      index,
-      holder: node.name,
-      renewTimeMs: nowMs,
-      ttlMs: node.config.agent.slotTtlMs,
-      resourceVersion: String(++this.#resourceVersion),
-    });
-  }
-
-  /** The agent process starts or stops renewing (watching and up); a stop starts its slots aging. */
+  /** The agent process starts or stops renewing (watching and up). */
   setRenewing(node: SimNode, watching: boolean, up: boolean, nowMs: number): void {
-    const before = node.up && node.watching;
     node.watching = watching;
     node.up = up;
-    if (!before || (up && watching)) return;
-    for (const g of node.groups) {
-      for (const [index, s] of g.slots) {
-        if (s.holder !== node.name) continue;
-        g.slots.set(index, { ...s, renewTimeMs: nowMs });
-        this.#listener.aging(g, nowMs + s.ttlMs);
-      }
-    }
+    if (node.grant !== null) node.grant.stoppedMs = up && watching ? null : (node.grant.stoppedMs ?? nowMs);
   }
 
   setReady(node: SimNode, ready: boolean, nowMs: number): void {
@@ -254,11 +283,14 @@ export class SimWorld {
   }
 
   #availability(node: SimNode, nowMs: number): void {
+    node.core.ready = node.ready;
+    node.core.unschedulable = node.unschedulable;
     const down = !node.ready || node.unschedulable;
     for (const g of node.groups) {
       if (down) g.down.add(node.name);
-      else if (g.down.delete(node.name)) this.#listener.freed(g, nowMs);
+      else g.down.delete(node.name);
     }
+    this.#listener.changed(nowMs);
   }
 }
 

@@ -145,7 +145,7 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
   const comments: FieldComment[] = [
     {
       path: ['spec', 'updateStrategy'],
-      text: 'Agents hold no workload and keep node state on the Node, so restarting a tenth of them at once is safe; never two on one node (maxSurge 0): they would share one slot holder name.',
+      text: 'Agents hold no workload and keep node state on the Node, so restarting a tenth of them at once is safe; never two on one node (maxSurge 0): they would both act under the one grant of the node.',
     },
     {
       path: [...pod, 'hostPID'],

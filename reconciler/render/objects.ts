@@ -68,6 +68,10 @@ export const names = {
   clusterRole: (fleet: FleetModel) => stableName(['patchwindow-agent', fleet.name]),
   /** ConfigMap and DaemonSet of a policy share this name. */
   policy: (policy: PolicyModel) => stableName(['patchwindow-agent', policy.name]),
+  /** The coordinator's ServiceAccount, Role(Binding) and Deployment. */
+  coordinator: 'patchwindow-coordinator',
+  /** Cluster-scoped, with the fleet name (see clusterRole). */
+  coordinatorClusterRole: (fleet: FleetModel) => stableName(['patchwindow-coordinator', fleet.name]),
 };
 
 /** `group/version/kind/namespace/name`: unique per object, sorts objects stably. */

@@ -43,7 +43,7 @@ function clusterRules(policies: readonly PolicyModel[]): Rule[] {
   const rules: Rule[] = [
     {
       rule: { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
-      why: 'Nodes: watch all for the budgets; patch its own to cordon, uncordon, label and record its state annotation.',
+      why: 'Nodes: read and watch its own (by field selector; the verbs cannot be narrowed to one name); patch its own to cordon, uncordon, label, and record its state and request.',
     },
     {
       rule: { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
@@ -74,9 +74,9 @@ function namespacedRules(policies: readonly PolicyModel[]): Rule[] {
       rule: {
         apiGroups: ['coordination.k8s.io'],
         resources: ['leases'],
-        verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'],
+        verbs: ['get', 'list', 'watch', 'update', 'delete'],
       },
-      why: 'Leases: the reboot slots of the budgets, in this namespace only.',
+      why: 'Leases: read, renew and give back its own grant (the coordinator creates grants), in this namespace only.',
     },
   ];
   const secrets = notificationSecrets(policies);

@@ -3,6 +3,7 @@
 import type { CompiledFleet } from './compile.ts';
 import { renderPolicy } from './daemonset.ts';
 import { objectKey, type KubeObject, type RenderedObject } from './objects.ts';
+import { renderCoordinator } from './coordinator.ts';
 import { renderRbac } from './rbac.ts';
 import { toYaml, toYamlStream } from './serialize.ts';
 
@@ -22,7 +23,7 @@ export interface OutputFile {
 
 /**
  * Every object of the fleet, in apply order: Namespace, ServiceAccount, RBAC, then per policy (by
- * name) its ConfigMap and DaemonSet.
+ * name) its ConfigMap and DaemonSet, then the coordinator (ServiceAccount, RBAC, Deployment).
  */
 export function renderObjects(compiled: CompiledFleet): RenderedObject[] {
   const out = renderRbac(
@@ -30,6 +31,7 @@ export function renderObjects(compiled: CompiledFleet): RenderedObject[] {
     compiled.policies.map((p) => p.policy),
   );
   for (const p of compiled.policies) out.push(...renderPolicy(compiled.fleet, p));
+  if (compiled.policies.length > 0) out.push(...renderCoordinator(compiled.fleet, compiled.policies));
   const keys = new Set<string>();
   for (const r of out) {
     const key = objectKey(r.object);

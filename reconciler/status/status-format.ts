@@ -1,9 +1,9 @@
 // `patchwindow status` output: two tables for a terminal, or one JSON document for tools.
-import { FLEET_GROUP } from '../../policy/budget.ts';
 import { formatZoned } from '../../policy/calendar.ts';
 import type { Interval } from '../../policy/model.ts';
 import { formatTable } from '../../io/table.ts';
-import type { GroupRow, NodeRow, Status } from './status.ts';
+import { FLEET_GROUP } from '../../policy/budget.ts';
+import type { CoordinatorRow, GrantCell, GroupRow, NodeRow, Status } from './status.ts';
 
 const DASH = '-';
 
@@ -19,6 +19,22 @@ function sinceText(ms: number | null): string {
   return Number.isNaN(ms) ? 'yes (time unknown)' : formatZoned(ms, 'UTC');
 }
 
+function grantText(g: GrantCell | null): string {
+  if (g === null) return DASH;
+  const since = `since ${formatZoned(g.sinceMs, 'UTC')}`;
+  return g.stalledSinceMs === null ? since : `${since}, STALLED since ${formatZoned(g.stalledSinceMs, 'UTC')}`;
+}
+
+function coordinatorCells(c: CoordinatorRow): string[] {
+  const renewed = c.renewedMs === null ? DASH : formatZoned(c.renewedMs, 'UTC');
+  return [
+    c.fleet,
+    c.missing ? 'MISSING: no new grants; reboots already granted finish' : 'present',
+    c.leader ?? DASH,
+    renewed,
+  ];
+}
+
 function nodeCells(r: NodeRow, nowMs: number): string[] {
   const policy =
     r.policies.length === 0 ? DASH : r.policies.length === 1 ? r.policies[0]! : `${r.policies.join('+')} (conflict)`;
@@ -28,7 +44,7 @@ function nodeCells(r: NodeRow, nowMs: number): string[] {
     r.pool ?? DASH,
     sinceText(r.rebootRequiredSinceMs),
     r.phase,
-    r.slots.join(',') || DASH,
+    grantText(r.grant),
     r.blocker ?? DASH,
     windowText(r.window, r.timeZone, nowMs),
   ];
@@ -49,14 +65,25 @@ function groupCells(g: GroupRow, nowMs: number): string[] {
 
 export function formatStatusText(s: Status, nowMs: number): string {
   const nodes = formatTable(
-    ['NODE', 'POLICY', 'POOL', 'REBOOT REQUIRED SINCE', 'PHASE', 'SLOT', 'BLOCKER', 'NEXT WINDOW'],
+    ['NODE', 'POLICY', 'POOL', 'REBOOT REQUIRED SINCE', 'PHASE', 'GRANT', 'BLOCKER', 'NEXT WINDOW'],
     s.nodes.map((r) => nodeCells(r, nowMs)),
   );
   const groups = formatTable(
     ['FLEET', 'POLICY', 'NODES', 'BUDGET', 'UNAVAILABLE', 'PENDING', 'NEXT WINDOW'],
     s.groups.map((g) => groupCells(g, nowMs)),
   );
-  return `${nodes}\n${groups}`;
+  const coordinators = formatTable(
+    ['FLEET', 'COORDINATOR', 'LEADER', 'LAST RENEWAL'],
+    s.coordinators.map(coordinatorCells),
+  );
+  // A stalled grant holds its pool until someone acts: say exactly how to free it.
+  const stalled = s.nodes
+    .filter((r) => (r.grant?.stalledSinceMs ?? null) !== null)
+    .map(
+      (r) =>
+        `${r.node} holds a grant its agent stopped renewing; once the node cannot act any more (check it), free it with: ${r.grant!.freeCommand}`,
+    );
+  return [nodes, groups, coordinators, ...stalled].join('\n');
 }
 
 const iso = (ms: number | null | undefined) =>
@@ -75,7 +102,10 @@ export function formatStatusJson(s: Status, nowMs: number): string {
       rebootRequired: r.rebootRequiredSinceMs !== null,
       rebootRequiredSince: iso(r.rebootRequiredSinceMs),
       phase: r.phase,
-      slots: r.slots,
+      grant:
+        r.grant === null
+          ? null
+          : { since: iso(r.grant.sinceMs), stalledSince: iso(r.grant.stalledSinceMs), free: r.grant.freeCommand },
       blocker: r.blocker,
       unavailable: r.unavailable,
       nextWindow: interval(r.window),
@@ -90,6 +120,12 @@ export function formatStatusJson(s: Status, nowMs: number): string {
       unavailable: g.unavailable,
       pending: g.pending,
       nextWindow: interval(g.window),
+    })),
+    coordinators: s.coordinators.map((c) => ({
+      fleet: c.fleet,
+      present: !c.missing,
+      leader: c.leader,
+      lastRenewal: iso(c.renewedMs),
     })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

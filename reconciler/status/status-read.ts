@@ -1,5 +1,5 @@
 // Reads what `patchwindow status` shows from the cluster: AgentConfig ConfigMaps (labelled by render),
-// Nodes, slot Leases of each fleet and the agents' waiting Events on Nodes. Unreadable or outdated
+// Nodes, grant Leases and the coordinator's election Lease of each fleet, and the waiting Events on Nodes. Unreadable or outdated
 // AgentConfigs are skipped with a warning, never guessed at.
 import {
   CoordinationV1Api,
@@ -8,24 +8,26 @@ import {
   type KubeConfig,
   type V1ConfigMap,
 } from '@kubernetes/client-node';
-import { SLOT_GROUP_LABEL, slotOf } from '../../kube/slots.ts';
-import type { Slot } from '../../kube/ports.ts';
+import { coordinatorLeaseName, GRANT_LABEL, grantOf } from '../../kube/grants.ts';
+import type { Grant } from '../../kube/ports.ts';
 import type { AgentConfig } from '../../policy/model.ts';
 import { CONFIG_FILE } from '../render/daemonset.ts';
 import { FLEET_LABEL, MANAGED_BY, MANAGED_BY_LABEL, POLICY_LABEL } from '../render/objects.ts';
 import { schemaProblems } from '../../policy/schema.ts';
-import type { StatusInput, StatusNode, WaitEvent } from './status.ts';
+import type { CoordinatorLease, StatusInput, StatusNode, WaitEvent } from './status.ts';
 
-/** Reasons of the Events an agent records when it starts waiting (agent/tell.ts). */
+/** Reasons of the Events an agent (agent/tell.ts) or the coordinator (coordinator/holds.ts) records when a node starts waiting. */
 const WAIT_REASONS = new Set([
   'SentinelUnknown',
   'RebootHeld',
   'RebootPaused',
   'WaitingForWindow',
-  'WaitingForSlot',
+  'WaitingForGrant',
   'RebootBlocked',
+  'PoolHeldByUnavailableNodes',
+  'PoolHeldByStalledGrant',
 ]);
-const AGENT_COMPONENT = 'patchwindow-agent';
+const COMPONENTS = new Set(['patchwindow-agent', 'patchwindow-coordinator']);
 
 function agentConfig(cm: V1ConfigMap, warnings: string[]): AgentConfig | undefined {
   const where = `ConfigMap ${cm.metadata?.namespace ?? ''}/${cm.metadata?.name ?? ''}`;
@@ -73,26 +75,40 @@ export async function readStatusInput(
     ready: n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     unschedulable: n.spec?.unschedulable === true,
   }));
-  const slots: { fleet: string; slot: Slot }[] = [];
+  const grants: { fleet: string; grant: Grant }[] = [];
+  const coordinators: CoordinatorLease[] = [];
   const fleets = new Map(configs.map((c) => [`${c.namespace}/${c.fleet}`, c]));
   for (const c of fleets.values()) {
     const list = await leases.listNamespacedLease({
       namespace: c.namespace,
-      labelSelector: `${FLEET_LABEL}=${c.fleet},${SLOT_GROUP_LABEL}`,
+      labelSelector: `${FLEET_LABEL}=${c.fleet},${GRANT_LABEL}=true`,
     });
     for (const lease of list.items) {
-      const slot = slotOf(lease);
-      if (slot) slots.push({ fleet: c.fleet, slot });
+      const grant = grantOf(lease);
+      if (grant) grants.push({ fleet: c.fleet, grant });
+    }
+    const election = await leases
+      .readNamespacedLease({ namespace: c.namespace, name: coordinatorLeaseName(c.fleet) })
+      .catch(() => undefined);
+    if (election?.spec) {
+      const renewed = election.spec.renewTime ?? election.spec.acquireTime;
+      coordinators.push({
+        fleet: c.fleet,
+        namespace: c.namespace,
+        holder: election.spec.holderIdentity ?? '',
+        renewedMs: renewed ? new Date(renewed).getTime() : 0,
+        durationMs: (election.spec.leaseDurationSeconds ?? 0) * 1000,
+      });
     }
   }
   const waits = new Map<string, WaitEvent>();
   const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.kind=Node' });
   for (const e of events.items) {
-    if (e.source?.component !== AGENT_COMPONENT || !WAIT_REASONS.has(e.reason ?? '')) continue;
+    if (!COMPONENTS.has(e.source?.component ?? '') || !WAIT_REASONS.has(e.reason ?? '')) continue;
     const node = e.involvedObject.name ?? '';
     const atMs = eventTimeMs(e);
     if ((waits.get(node)?.atMs ?? -1) <= atMs)
       waits.set(node, { reason: e.reason ?? '', message: e.message ?? '', atMs });
   }
-  return { configs, nodes, slots, waits, nowMs: options.nowMs, warnings };
+  return { configs, nodes, grants, coordinators, waits, nowMs: options.nowMs, warnings };
 }

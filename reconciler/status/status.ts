@@ -1,19 +1,19 @@
 // `patchwindow status` (pure): from what the cluster shows (the AgentConfigs the reconciler or render
-// put in the agents' namespace, the Nodes with what the agents wrote on them, the slot Leases and the
-// agents' latest waiting Events), one row per node and one per budget group. Membership is the
+// put in the agents' namespace, the Nodes with what the agents wrote on them, the grant Leases, the
+// coordinators' election Leases and the latest waiting Events), one row per node, one per budget
+// group and one per fleet's coordinator. Membership is the
 // rendered node affinity (AgentConfig.members); node state is the agent's annotation (policy/state.ts).
 import { describeBlockReason, holdReason } from '../../agent/core/blockers.ts';
-import { slotIsStale } from '../../agent/core/budget.ts';
-import { FLEET_GROUP } from '../../policy/budget.ts';
 import {
   LAST_REBOOT_ANNOTATION,
   REBOOT_REQUIRED_LABEL,
   REBOOT_REQUIRED_SINCE_ANNOTATION,
   STATE_ANNOTATION,
 } from '../../policy/keys.ts';
-import type { Slot } from '../../kube/ports.ts';
+import { grantLeaseName } from '../../kube/grants.ts';
+import type { Grant } from '../../kube/ports.ts';
 import { decodeLastReboot, decodeState, type Phase } from '../../policy/state.ts';
-import { allowedUnavailable, formatBudget } from '../../policy/budget.ts';
+import { allowedUnavailable, FLEET_GROUP, formatBudget } from '../../policy/budget.ts';
 import { formatZoned } from '../../policy/calendar.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
 import type { AgentConfig, Budget, Interval } from '../../policy/model.ts';
@@ -28,7 +28,7 @@ export interface StatusNode {
   readonly unschedulable: boolean;
 }
 
-/** The latest Event an agent recorded while waiting (RebootBlocked, WaitingForSlot, ...). */
+/** The latest Event an agent or the coordinator recorded while a node waits (RebootBlocked, WaitingForGrant, ...). */
 export interface WaitEvent {
   readonly reason: string;
   readonly message: string;
@@ -38,10 +38,31 @@ export interface WaitEvent {
 export interface StatusInput {
   readonly configs: readonly AgentConfig[];
   readonly nodes: readonly StatusNode[];
-  /** Slot Leases, by the fleet they belong to. */
-  readonly slots: readonly { readonly fleet: string; readonly slot: Slot }[];
+  /** Grant Leases, by the fleet they belong to. */
+  readonly grants: readonly { readonly fleet: string; readonly grant: Grant }[];
+  /** Each fleet's coordinator election Lease: who leads, last renewed when (absent: never started). */
+  readonly coordinators: readonly CoordinatorLease[];
   readonly waits: ReadonlyMap<string, WaitEvent>;
   readonly nowMs: number;
+}
+
+/** A fleet's coordinator election Lease as read. */
+export interface CoordinatorLease {
+  readonly fleet: string;
+  readonly namespace: string;
+  /** Empty: nobody leads (the last leader stopped). */
+  readonly holder: string;
+  readonly renewedMs: number;
+  readonly durationMs: number;
+}
+
+/** A node's grant, as status shows it. */
+export interface GrantCell {
+  readonly sinceMs: number;
+  /** The holder stopped renewing it since this instant (it keeps it: free it by hand if the node is gone for good). */
+  readonly stalledSinceMs: number | null;
+  /** The command that frees it (operators only: the node's agent must not act any more). */
+  readonly freeCommand: string;
 }
 
 /** idle: nothing to do; pending: needs a reboot, none under way; unknown: unreadable state annotation. */
@@ -56,8 +77,8 @@ export interface NodeRow {
   /** When the agent saw the reboot was needed; null when it is not needed. NaN: needed, time unknown. */
   readonly rebootRequiredSinceMs: number | null;
   readonly phase: NodePhase;
-  /** Live slot Leases it holds, as group/index. */
-  readonly slots: readonly string[];
+  /** The grant it holds, if any. */
+  readonly grant: GrantCell | null;
   readonly blocker: string | null;
   /** The policy's current or next effective window (null: none within the horizon, or no policy). */
   readonly window: Interval | null;
@@ -78,9 +99,19 @@ export interface GroupRow {
   readonly timeZone: string | null;
 }
 
+/** A fleet's coordinator: present (a leader renewing its Lease) or missing. */
+export interface CoordinatorRow {
+  readonly fleet: string;
+  readonly leader: string | null;
+  readonly renewedMs: number | null;
+  /** No leader renewed within the Lease duration: no new grants; reboots already granted finish. */
+  readonly missing: boolean;
+}
+
 export interface Status {
   readonly nodes: readonly NodeRow[];
   readonly groups: readonly GroupRow[];
+  readonly coordinators: readonly CoordinatorRow[];
 }
 
 function phaseOf(node: StatusNode): {
@@ -159,8 +190,6 @@ function group(
 
 export function computeStatus(input: StatusInput): Status {
   const { nowMs } = input;
-  const names = new Set(input.nodes.map((n) => n.name));
-  const live = input.slots.filter((s) => !slotIsStale(s.slot, names, nowMs));
   const windows = new Map<AgentConfig, Interval | null>();
   const configs = [...input.configs].sort(
     (a, b) => compareText(a.fleet, b.fleet) || compareText(a.policy.name, b.policy.name),
@@ -173,10 +202,10 @@ export function computeStatus(input: StatusInput): Status {
       const required = node.labels[REBOOT_REQUIRED_LABEL] === 'true';
       const since = required ? Date.parse(node.annotations[REBOOT_REQUIRED_SINCE_ANNOTATION] ?? '') : null;
       const p = phaseOf(node);
-      const slots = live
-        .filter((s) => s.slot.holder === node.name && (first === undefined || s.fleet === first.fleet))
-        .map((s) => `${s.slot.group}/${s.slot.index}`)
-        .sort(compareText);
+      const held = input.grants.find(
+        (g) => g.grant.node === node.name && (first === undefined || g.fleet === first.fleet),
+      );
+      const grant = held === undefined ? null : grantCell(held.grant, first?.namespace ?? '', nowMs);
       return {
         node: node.name,
         fleet: first?.fleet ?? null,
@@ -184,18 +213,22 @@ export function computeStatus(input: StatusInput): Status {
         pool: first ? (node.labels[first.poolLabel] ?? null) : null,
         rebootRequiredSinceMs: since,
         phase: p.phase,
-        slots,
+        grant,
         blocker: blockerOf(node, p, input.waits.get(node.name), since),
         window: nextWindow(first, nowMs, windows),
         timeZone: first?.policy.schedule.timeZone ?? null,
-        unavailable: !node.ready || node.unschedulable || slots.length > 0,
+        unavailable: !node.ready || node.unschedulable || grant !== null,
       };
     });
   const groups: GroupRow[] = [];
   for (const fleet of [...new Set(configs.map((c) => c.fleet))]) {
     const ofFleet = configs.filter((c) => c.fleet === fleet);
-    const holders = (g: string) =>
-      new Set(live.filter((s) => s.fleet === fleet && s.slot.group === g).map((s) => s.slot.holder));
+    const holders = (policy: string | null) =>
+      new Set(
+        input.grants
+          .filter((g) => g.fleet === fleet && (policy === null || g.grant.policy === policy))
+          .map((g) => g.grant.node),
+      );
     for (const c of ofFleet) {
       const members = nodes.filter((n) => n.fleet === fleet && n.policies[0] === c.policy.name);
       groups.push(
@@ -204,7 +237,34 @@ export function computeStatus(input: StatusInput): Status {
     }
     const cap = ofFleet[0]?.fleetBudget;
     // The fleet-wide cap counts every node of the cluster, as the agents do.
-    if (cap) groups.push(group(fleet, FLEET_GROUP, cap, nodes, holders(FLEET_GROUP), undefined, null));
+    if (cap) groups.push(group(fleet, FLEET_GROUP, cap, nodes, holders(null), undefined, null));
   }
-  return { nodes, groups };
+  const coordinators = [...new Map(configs.map((c) => [c.fleet, c])).values()].map((c) =>
+    coordinatorRow(
+      c.fleet,
+      input.coordinators.find((l) => l.fleet === c.fleet && l.namespace === c.namespace),
+      nowMs,
+    ),
+  );
+  return { nodes, groups, coordinators };
+}
+
+function grantCell(g: Grant, namespace: string, nowMs: number): GrantCell {
+  const stale = nowMs >= g.renewedMs + g.ttlMs;
+  return {
+    sinceMs: g.grantedMs,
+    stalledSinceMs: stale ? g.renewedMs : null,
+    freeCommand: `kubectl -n ${namespace} delete lease ${grantLeaseName(g.node)}`,
+  };
+}
+
+function coordinatorRow(fleet: string, lease: CoordinatorLease | undefined, nowMs: number): CoordinatorRow {
+  if (lease === undefined || lease.holder === '')
+    return { fleet, leader: null, renewedMs: lease?.renewedMs ?? null, missing: true };
+  return {
+    fleet,
+    leader: lease.holder,
+    renewedMs: lease.renewedMs,
+    missing: nowMs > lease.renewedMs + lease.durationMs,
+  };
 }

@@ -3,7 +3,7 @@
 // fakes.test.ts; the real adapters implement it on the real control plane (kwok nodes, real pods,
 // a real PodDisruptionBudget for `blockEvictionsFor`). Suites assert only what the real API
 // guarantees, and wait with `eventually` for anything a watch or a controller delivers later.
-import type { Events, NodeEvent, Nodes, Pods, Slots } from '../../kube/ports.ts';
+import type { Events, Grants, NodeEvent, Nodes, Pods } from '../../kube/ports.ts';
 
 export interface NodeSetup {
   readonly name: string;
@@ -26,7 +26,7 @@ export interface PodSetup {
 export interface ContractEnv {
   readonly nodes: Nodes;
   readonly pods: Pods;
-  readonly slots: Slots;
+  readonly grants: Grants;
   readonly events: Events;
   /** A DNS-1123 name unique to this run, starting with `base` (real clusters outlive a test). */
   unique(base: string): string;
@@ -40,7 +40,7 @@ export interface ContractEnv {
   blockEvictionsFor(pod: { readonly namespace: string; readonly name: string }): Promise<void>;
   /** Events recorded for the node, as the API lists them. */
   eventsOf(nodeName: string): Promise<readonly NodeEvent[]>;
-  /** "Now" for slot TTLs: the clock the Lease renew times are compared with. */
+  /** "Now" for grant times: the clock the Lease times are compared with. */
   nowMs(): number;
   /** Removes what the env created. */
   dispose(): Promise<void>;

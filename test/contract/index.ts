@@ -8,15 +8,15 @@ import type { MakeEnv } from './env.ts';
 import { describeEventsContract } from './events.contract.ts';
 import { describeNodesContract } from './nodes.contract.ts';
 import { describePodsContract } from './pods.contract.ts';
-import { describeSlotsContract } from './slots.contract.ts';
+import { describeGrantsContract } from './grants.contract.ts';
 
 export { eventually, type ContractEnv, type MakeEnv, type NodeSetup, type PodSetup } from './env.ts';
-export { describeEventsContract, describeNodesContract, describePodsContract, describeSlotsContract };
+export { describeEventsContract, describeNodesContract, describePodsContract, describeGrantsContract };
 
-/** Every port's suite: Nodes, Pods (eviction), Slots, Events. */
+/** Every port's suite: Nodes, Pods (eviction), Grants, Events. */
 export function describeClusterContracts(name: string, makeEnv: MakeEnv): void {
   describeNodesContract(name, makeEnv);
   describePodsContract(name, makeEnv);
-  describeSlotsContract(name, makeEnv);
+  describeGrantsContract(name, makeEnv);
   describeEventsContract(name, makeEnv);
 }

@@ -1,5 +1,7 @@
-// Contract of the Nodes port: reading, cordoning, patching labels and annotations, and watches.
+// Contract of the Nodes port: reading, cordoning (with the agent's mark, only on the node as read),
+// patching labels and annotations, and watches.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
 import { eventually, type ContractEnv, type MakeEnv } from './env.ts';
 
 export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
@@ -15,7 +17,7 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
       await env.dispose();
     });
 
-    it('reads a node: labels, schedulable, Ready, a resourceVersion; undefined for no node', async () => {
+    it('reads a node: uid, labels, schedulable, Ready, a resourceVersion; undefined for no node', async () => {
       await eventually(async () => {
         const info = await env.nodes.get(node);
         expect(info).toMatchObject({
@@ -25,14 +27,24 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
           ready: true,
         });
         expect(info!.resourceVersion).not.toBe('');
+        expect(info!.uid).not.toBe('');
       });
       expect(await env.nodes.get(env.unique('missing'))).toBeUndefined();
     });
 
-    it('cordons and uncordons', async () => {
-      await env.nodes.setUnschedulable(node, true);
+    it('cordons with its mark in one write, only on the node as read, and uncordons removing the mark', async () => {
+      const read = (await env.nodes.get(node))!;
+      expect(await env.nodes.cordon(node, { owner: 'epoch-1', resourceVersion: read.resourceVersion })).toBe(true);
+      const cordoned = (await env.nodes.get(node))!;
+      expect(cordoned).toMatchObject({ unschedulable: true, annotations: { [CORDONED_BY_ANNOTATION]: 'epoch-1' } });
+      // Decided on an older read: refused (409), nothing changes.
+      expect(await env.nodes.uncordon(node, { resourceVersion: read.resourceVersion })).toBe(false);
       expect(await env.nodes.get(node)).toMatchObject({ unschedulable: true });
-      await env.nodes.setUnschedulable(node, false);
+      expect(await env.nodes.uncordon(node, { resourceVersion: cordoned.resourceVersion })).toBe(true);
+      const after = (await env.nodes.get(node))!;
+      expect(after.unschedulable).toBe(false);
+      expect(after.annotations).not.toHaveProperty(CORDONED_BY_ANNOTATION);
+      expect(await env.nodes.cordon(node, { owner: 'epoch-2', resourceVersion: read.resourceVersion })).toBe(false);
       expect(await env.nodes.get(node)).toMatchObject({ unschedulable: false });
     });
 
@@ -58,7 +70,7 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
 
     it('rejects changes to a node that does not exist', async () => {
       await expect(env.nodes.patchMetadata(env.unique('missing'), { labels: { a: 'b' } })).rejects.toThrow();
-      await expect(env.nodes.setUnschedulable(env.unique('missing'), true)).rejects.toThrow();
+      await expect(env.nodes.cordon(env.unique('missing'), { owner: 'e', resourceVersion: '1' })).rejects.toThrow();
     });
 
     it('watches one node: it is listed, and changes are told and seen', async () => {
@@ -67,7 +79,10 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
       const off = cache.onChange(() => changes++);
       try {
         expect(cache.list().map((n) => n.name)).toEqual([node]);
-        await env.nodes.setUnschedulable(node, true);
+        await env.nodes.cordon(node, {
+          owner: 'epoch-1',
+          resourceVersion: (await env.nodes.get(node))!.resourceVersion,
+        });
         await env.nodes.patchMetadata(node, { annotations: { 'example.com/step': '2' } });
         await eventually(() => {
           expect(changes).toBeGreaterThan(0);

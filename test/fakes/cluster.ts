@@ -1,11 +1,12 @@
-// An in-memory cluster holding nodes, pods, namespaces, slot Leases and Events consistently, with
+// An in-memory cluster holding nodes, pods, namespaces, grant Leases and Events consistently, with
 // the API semantics the agent relies on: resourceVersions, create conflicts, evictions that honour
 // PodDisruptionBudgets (a 429 while one would be violated) and per-pod blocks, graceful deletion
 // (terminating, gone after the grace period), and optionally a scheduler that brings evicted
 // controller pods back on another node. Every mutation is told synchronously to `onMutation`
 // observers, so tests can check invariants at every step. Ports over it: session.ts; pods,
 // namespaces and evictions: pods.ts.
-import type { EvictionResult, MetadataPatch, NodeEvent, NodeInfo, PodInfo, Slot } from '../../kube/ports.ts';
+import type { EvictionResult, Grant, MetadataPatch, NewGrant, NodeEvent, NodeInfo, PodInfo } from '../../kube/ports.ts';
+import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
 import type { Clock } from '../../policy/clock.ts';
 import { Topic } from './cache.ts';
 import { PodStore, type Pdb, type PodSpec } from './pods.ts';
@@ -36,11 +37,11 @@ export type Mutation =
       readonly change: 'created' | 'evicted' | 'deleted';
     }
   | {
-      readonly kind: 'slot';
-      readonly key: string;
+      readonly kind: 'grant';
+      readonly node: string;
       readonly by: string;
-      readonly before: Slot | undefined;
-      readonly after: Slot | undefined;
+      readonly before: Grant | undefined;
+      readonly after: Grant | undefined;
     }
   | { readonly kind: 'event'; readonly node: string; readonly event: NodeEvent };
 
@@ -48,12 +49,13 @@ export class FakeCluster {
   readonly clock: Clock;
   readonly nodeTopic = new Topic();
   readonly podTopic = new Topic();
-  readonly slotTopic = new Topic();
+  readonly grantTopic = new Topic();
   readonly events: { node: string; event: NodeEvent; atMs: number }[] = [];
   #rv = 0;
   #nodes = new Map<string, NodeInfo>();
   readonly #pods: PodStore;
-  #leases = new Map<string, Slot>();
+  #grants = new Map<string, Grant>();
+  #uids = 0;
   #observers = new Set<(m: Mutation) => void>();
 
   constructor(clock: Clock) {
@@ -85,6 +87,7 @@ export class FakeCluster {
   addNode(spec: NodeSpec): void {
     this.#putNode(spec.name, 'admin', {
       name: spec.name,
+      uid: `uid-${spec.name}-${++this.#uids}`,
       labels: { ...spec.labels },
       annotations: { ...spec.annotations },
       unschedulable: spec.unschedulable ?? false,
@@ -110,8 +113,36 @@ export class FakeCluster {
     this.#updateNode(name, 'kubelet', (n) => ({ ...n, ready }));
   }
 
+  /** An admin's `kubectl cordon`/`uncordon`: spec.unschedulable only. */
   setUnschedulable(name: string, unschedulable: boolean, by = 'admin'): void {
     this.#updateNode(name, by, (n) => ({ ...n, unschedulable }));
+  }
+
+  /** The agent's cordon: unschedulable and its mark in one write, only on an unchanged node (else false: 409). */
+  cordon(name: string, o: { readonly owner: string; readonly resourceVersion: string }, by: string): boolean {
+    if (this.node(name)?.resourceVersion !== o.resourceVersion) return this.#conflict(name);
+    this.#updateNode(name, by, (n) => ({
+      ...n,
+      unschedulable: true,
+      annotations: { ...n.annotations, [CORDONED_BY_ANNOTATION]: o.owner },
+    }));
+    return true;
+  }
+
+  /** The agent's uncordon: unschedulable off and its mark removed in one write, only on an unchanged node. */
+  uncordon(name: string, o: { readonly resourceVersion: string }, by: string): boolean {
+    if (this.node(name)?.resourceVersion !== o.resourceVersion) return this.#conflict(name);
+    this.#updateNode(name, by, (n) => ({
+      ...n,
+      unschedulable: false,
+      annotations: apply(n.annotations, { [CORDONED_BY_ANNOTATION]: null }),
+    }));
+    return true;
+  }
+
+  #conflict(name: string): boolean {
+    if (this.node(name) === undefined) throw new NotFound(`node ${name} not found`);
+    return false;
   }
 
   patchMetadata(name: string, patch: MetadataPatch, by = 'admin'): void {
@@ -186,48 +217,50 @@ export class FakeCluster {
     return this.#pods.evict(ref, gracePeriodSeconds, by);
   }
 
-  // --- slot Leases ---------------------------------------------------------------------------
+  // --- grant Leases -------------------------------------------------------------------------
 
-  leases(): Slot[] {
-    return [...this.#leases.values()];
+  grants(): Grant[] {
+    return [...this.#grants.values()];
   }
 
-  tryAcquire(
-    group: string,
-    index: number,
-    holder: string,
-    ttlMs: number,
-    nowMs: number,
-    expected: Slot | undefined,
-    by = holder,
-  ): boolean {
-    const key = `${group}/${index}`;
-    const current = this.#leases.get(key);
-    if (current !== undefined && (expected === undefined || expected.resourceVersion !== current.resourceVersion))
-      return false;
-    this.#putLease(key, by, { group, index, holder, renewTimeMs: nowMs, ttlMs, resourceVersion: this.#nextRv() });
+  grant(node: string): Grant | undefined {
+    return this.#grants.get(node);
+  }
+
+  give(g: NewGrant, nowMs: number, by = 'coordinator'): boolean {
+    if (this.#grants.has(g.node)) return false;
+    const epoch = `epoch-${++this.#uids}`;
+    this.#putGrant(g.node, by, {
+      node: g.node,
+      policy: g.policy,
+      epoch,
+      nodeUid: g.nodeUid,
+      grantedMs: nowMs,
+      renewedMs: nowMs,
+      ttlMs: g.ttlMs,
+      resourceVersion: this.#nextRv(),
+    });
     return true;
   }
 
-  renew(slot: Slot, nowMs: number, by = slot.holder): boolean {
-    const key = `${slot.group}/${slot.index}`;
-    const current = this.#leases.get(key);
-    if (current === undefined || current.holder !== slot.holder) return false;
-    this.#putLease(key, by, { ...current, renewTimeMs: nowMs, ttlMs: slot.ttlMs, resourceVersion: this.#nextRv() });
+  renew(grant: Grant, nowMs: number, by = grant.node): boolean {
+    const current = this.#grants.get(grant.node);
+    if (current === undefined || current.epoch !== grant.epoch) return false;
+    this.#putGrant(grant.node, by, { ...current, renewedMs: nowMs, resourceVersion: this.#nextRv() });
     return true;
   }
 
-  release(group: string, index: number, holder: string, by = holder): void {
-    const key = `${group}/${index}`;
-    if (this.#leases.get(key)?.holder === holder) this.#putLease(key, by, undefined);
+  /** Deletes the grant of this epoch only (a uid precondition). */
+  release(grant: Pick<Grant, 'node' | 'epoch'>, by = grant.node): void {
+    if (this.#grants.get(grant.node)?.epoch === grant.epoch) this.#putGrant(grant.node, by, undefined);
   }
 
-  #putLease(key: string, by: string, after: Slot | undefined): void {
-    const before = this.#leases.get(key);
-    if (after === undefined) this.#leases.delete(key);
-    else this.#leases.set(key, after);
-    this.#tell({ kind: 'slot', key, by, before, after });
-    this.slotTopic.publish();
+  #putGrant(node: string, by: string, after: Grant | undefined): void {
+    const before = this.#grants.get(node);
+    if (after === undefined) this.#grants.delete(node);
+    else this.#grants.set(node, after);
+    this.#tell({ kind: 'grant', node, by, before, after });
+    this.grantTopic.publish();
   }
 
   // --- events ----------------------------------------------------------------------------------

@@ -1,14 +1,14 @@
-// Situations for the decision table tests (agent/decide*.test.ts): a node g1 of pool `general`
-// with two peers, in a window Monday 22:00 - Tuesday 05:00 UTC, drain timeout 30m and expected
-// reboot time 10m (so a start needs 40m of window left). Only what a row changes is written.
+// Situations for the decision table tests (agent/decide*.test.ts): a node g1 of pool `general`, in a
+// window Monday 22:00 - Tuesday 05:00 UTC, drain timeout 30m and expected reboot time 10m (so a
+// start needs 40m of window left), its grant watch running and no grant unless a row gives one
+// (epoch EPOCH by default). Only what a row changes is written.
 import { count, MINUTE, testConfig } from './config.ts';
 import type { AgentConfig, WindowSpec } from '../../policy/model.ts';
 import type { BlockReason } from '../../agent/core/blockers.ts';
-import { budgetFacts, type BudgetNode } from '../../agent/core/budget.ts';
 import { nextAction } from '../../agent/core/decide.ts';
 import type { Action, DrainOutcome, Facts } from '../../agent/core/facts.ts';
 import { REBOOT_REQUIRED_LABEL } from '../../policy/keys.ts';
-import type { NodeInfo, Slot } from '../../kube/ports.ts';
+import type { Grant, NodeInfo } from '../../kube/ports.ts';
 import type { LastReboot, NodeState, Phase, StateRead } from '../../policy/state.ts';
 
 export const at = (isoTime: string): number => Date.parse(isoTime);
@@ -37,9 +37,10 @@ export interface Situation {
   readonly state?: NodeState | StateRead;
   readonly rebootRequired?: boolean | null;
   readonly bootId?: string;
-  /** Other nodes (g2, g3 ready in pool general by default); null: watches not running. */
-  readonly peers?: readonly Partial<BudgetNode>[] | null;
-  readonly slots?: readonly Partial<Slot>[];
+  /** g1's grant (epoch): undefined or null: none; false: the grant watch is not running. */
+  readonly grant?: string | null | false;
+  /** A fresh read proved this grant lost. */
+  readonly lost?: { readonly epoch: string; readonly reason: string };
   /** Clear and fresh by default; null: not checked. */
   readonly blockers?: readonly BlockReason[] | null;
   readonly blockersAgeMs?: number;
@@ -51,13 +52,21 @@ export interface Situation {
   readonly lastReboot?: LastReboot | null;
 }
 
-export function peer(name: string, extra: Partial<BudgetNode> = {}): Partial<BudgetNode> {
-  return { name, ...extra };
-}
+/** The epoch of g1's grant in the fixtures. */
+export const EPOCH = 'epoch-1';
 
-/** A slot Lease, renewed just now with a 15m TTL unless said otherwise. */
-export function slot(group: string, index: number, holder: string, extra: Partial<Slot> = {}): Partial<Slot> {
-  return { group, index, holder, ...extra };
+/** g1's grant of epoch `epoch`. */
+export function grantOf(epoch: string): Grant {
+  return {
+    node: 'g1',
+    policy: 'general',
+    epoch,
+    nodeUid: 'uid-g1',
+    grantedMs: NOW - 10 * MINUTE,
+    renewedMs: NOW - MINUTE,
+    ttlMs: 15 * MINUTE,
+    resourceVersion: '1',
+  };
 }
 
 /** A recorded state of g1 in `phase`, with what that phase always has. */
@@ -67,7 +76,9 @@ export function state(phase: Phase, extra: Partial<NodeState> = {}): NodeState {
     policy: 'general',
     attempt: 1,
     bootId: 'boot-1',
-    slots: phase === 'acquiring' || phase === 'failed' ? [] : [{ group: 'general', index: 0 }],
+    ...(phase === 'cordoning' || phase === 'draining' || phase === 'rebooting' || phase === 'recovering'
+      ? { grant: EPOCH }
+      : {}),
     cordoned: phase !== 'acquiring' && phase !== 'failed',
     labels: {},
     startedMs: NOW - 10 * MINUTE,
@@ -85,7 +96,6 @@ export function state(phase: Phase, extra: Partial<NodeState> = {}): NodeState {
 }
 
 export function facts(s: Situation = {}): Facts {
-  const config = s.config ?? CONFIG;
   const now = s.now ?? NOW;
   const required = s.rebootRequired === undefined ? true : s.rebootRequired;
   const node =
@@ -99,38 +109,8 @@ export function facts(s: Situation = {}): Facts {
         };
   const st: StateRead =
     s.state === undefined ? { kind: 'none' } : 'kind' in s.state ? s.state : { kind: 'ok', state: s.state };
-  const peers = s.peers === undefined ? [peer('g2'), peer('g3')] : s.peers;
-  const budget =
-    peers === null
-      ? null
-      : budgetFacts({
-          config,
-          nodeName: 'g1',
-          nodes: [
-            {
-              name: 'g1',
-              labels: node?.labels ?? { pool: 'general' },
-              ready: node?.ready ?? true,
-              unschedulable: node?.unschedulable ?? false,
-            },
-            ...peers.map((p) => ({
-              name: p.name ?? 'g9',
-              labels: p.labels ?? { pool: 'general' },
-              ready: p.ready ?? true,
-              unschedulable: p.unschedulable ?? false,
-            })),
-          ],
-          slots: (s.slots ?? []).map((x, i) => ({
-            group: 'general',
-            index: 0,
-            holder: 'g2',
-            renewTimeMs: now,
-            ttlMs: 15 * MINUTE,
-            resourceVersion: String(i + 1),
-            ...x,
-          })),
-          nowMs: now,
-        });
+  const grant =
+    s.grant === false ? null : { mine: typeof s.grant === 'string' ? grantOf(s.grant) : null, lost: s.lost ?? null };
   const blockers =
     s.blockers === null
       ? null
@@ -146,7 +126,7 @@ export function facts(s: Situation = {}): Facts {
     lastReboot: s.lastReboot ?? null,
     rebootRequired: required,
     bootId: s.bootId ?? 'boot-1',
-    budget,
+    grant,
     blockers,
     drain: s.drain ?? null,
     rebootCommandedMs: s.rebootCommandedMs ?? null,

@@ -1,7 +1,10 @@
-// A whole fleet on one fake clock: a FakeCluster, one FakeMachine per node, and the agents running
-// on them, restarted the way Kubernetes would (after a crash: by the kubelet after a short delay;
-// after a reboot: when the node is back). Tests drive it with `runUntil`.
+// A whole fleet on one fake clock: a FakeCluster, one FakeMachine per node, the agents running on
+// them, restarted the way Kubernetes would (after a crash: by the kubelet after a short delay;
+// after a reboot: when the node is back), and the coordinator's real grant loop granting them
+// reboots. Tests drive it with `runUntil`.
 import { runAgent } from '../../agent/loop.ts';
+import { runGrantLoop } from '../../coordinator/loop.ts';
+import { createCoordinatorMetrics } from '../../coordinator/metrics.ts';
 import { NO_OBSERVER, type AgentObserver } from '../../agent/observer.ts';
 import { type Log } from '../../io/log.ts';
 import type { AgentTuning } from '../../agent/runtime.ts';
@@ -50,6 +53,7 @@ export class FakeFleet {
   /** When each agent returned idle (exitWhenIdle), per node. */
   readonly idleAtMs = new Map<string, number[]>();
   #agents = new Map<string, Running>();
+  #coordinator: Running | undefined;
 
   constructor(startMs: number) {
     this.clock = new FakeClock(startMs);
@@ -139,12 +143,52 @@ export class FakeFleet {
     return running !== undefined && !running.controller.signal.aborted;
   }
 
+  /** Starts the agents of every node, and the coordinator unless it runs. */
   startAll(): void {
+    this.startCoordinator();
     for (const name of this.machines.keys()) this.start(name);
   }
 
-  /** Stops every agent and waits until they returned. */
+  /** Starts the coordinator's grant loop for every policy of the fleet (once). */
+  startCoordinator(): void {
+    if (this.#coordinator !== undefined && !this.#coordinator.controller.signal.aborted) return;
+    const configs = [...new Map([...this.configs.values()].map((c) => [c.policy.name, c])).values()];
+    const controller = new AbortController();
+    // A crash (injected by a fault plan) ends it; its Deployment starts it again after restartDelayMs.
+    const crash = () => {
+      if (controller.signal.aborted) return;
+      controller.abort();
+      void this.clock.sleep(this.restartDelayMs).then(() => {
+        if (this.#coordinator?.controller === controller) this.startCoordinator();
+      });
+    };
+    const session: Session = { agent: 'coordinator', signal: controller.signal, crash };
+    const { nodes, grants, events } = clusterPorts(this.cluster, session, this.faults);
+    const done = runGrantLoop({
+      fleet: { fleet: configs[0]!.fleet, namespace: configs[0]!.namespace, configs },
+      ports: { nodes, grants, events },
+      clock: this.clock,
+      log: this.#log('coordinator'),
+      metrics: createCoordinatorMetrics({ policies: configs.map((c) => c.policy.name), processMetrics: false }),
+      signal: controller.signal,
+    }).catch((err: unknown) => {
+      this.agentErrors.push(err);
+    });
+    this.#coordinator = { controller, done };
+  }
+
+  /** Stops the coordinator (no new grants; grants given stay). */
+  async stopCoordinator(): Promise<void> {
+    const running = this.#coordinator;
+    this.#coordinator = undefined;
+    running?.controller.abort();
+    await this.clock.settle();
+    await running?.done;
+  }
+
+  /** Stops every agent and the coordinator, and waits until they returned. */
   async stopAll(): Promise<void> {
+    await this.stopCoordinator();
     const all = [...this.#agents.values()];
     for (const r of all) r.controller.abort();
     await this.clock.settle();

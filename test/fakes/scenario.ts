@@ -92,7 +92,7 @@ export function scenario(o: FleetOptions = {}): Scenario {
   return { fleet, checker: new InvariantChecker(fleet), configs };
 }
 
-/** Every machine booted `times` times and nothing is left over (record, slot, cordon). */
+/** Every machine booted `times` times and nothing is left over (record, grant, cordon). */
 export function allDone(s: Scenario, times = 1): boolean {
   return (
     [...s.fleet.machines.values()].every((m) => m.boots === times && !m.down) &&

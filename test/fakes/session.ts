@@ -49,7 +49,7 @@ export function clusterPorts(
   cluster: FakeCluster,
   session: Session,
   faults: Faults,
-): Pick<AgentPorts, 'nodes' | 'pods' | 'slots' | 'events'> {
+): Pick<AgentPorts, 'nodes' | 'pods' | 'grants' | 'events'> {
   const by = session.agent;
   const alive = () => !session.signal.aborted;
   const c = (port: string, method: string) => portCall(session, faults, port, method);
@@ -71,8 +71,8 @@ export function clusterPorts(
             alive,
           ),
         ),
-      setUnschedulable: (name, unschedulable) =>
-        c('nodes', 'setUnschedulable')(() => cluster.setUnschedulable(name, unschedulable, by)),
+      cordon: (name, o) => c('nodes', 'cordon')(() => cluster.cordon(name, o, by)),
+      uncordon: (name, o) => c('nodes', 'uncordon')(() => cluster.uncordon(name, o, by)),
       patchMetadata: (name, patch) => c('nodes', 'patchMetadata')(() => cluster.patchMetadata(name, patch, by)),
     },
     pods: {
@@ -80,12 +80,26 @@ export function clusterPorts(
       namespaceLabels: (ns) => c('pods', 'namespaceLabels')(() => cluster.namespaceLabels(ns)),
       evict: (pod, grace) => c('pods', 'evict')(() => cluster.evict(pod, grace, by)),
     },
-    slots: {
-      watch: () => c('slots', 'watch')(() => fakeCache(() => cluster.leases(), cluster.slotTopic, alive)),
-      tryAcquire: (group, index, holder, ttlMs, nowMs, expected) =>
-        c('slots', 'tryAcquire')(() => cluster.tryAcquire(group, index, holder, ttlMs, nowMs, expected, by)),
-      renew: (slot, nowMs) => c('slots', 'renew')(() => cluster.renew(slot, nowMs, by)),
-      release: (group, index, holder) => c('slots', 'release')(() => cluster.release(group, index, holder, by)),
+    grants: {
+      watchAll: () => c('grants', 'watchAll')(() => fakeCache(() => cluster.grants(), cluster.grantTopic, alive)),
+      watchOwn: (node) =>
+        c(
+          'grants',
+          'watchOwn',
+        )(() =>
+          fakeCache(
+            () => {
+              const g = cluster.grant(node);
+              return g === undefined ? [] : [g];
+            },
+            cluster.grantTopic,
+            alive,
+          ),
+        ),
+      read: (node) => c('grants', 'read')(() => cluster.grant(node)),
+      give: (g, nowMs) => c('grants', 'give')(() => cluster.give(g, nowMs, by)),
+      renew: (g, nowMs) => c('grants', 'renew')(() => cluster.renew(g, nowMs, by)),
+      release: (g) => c('grants', 'release')(() => cluster.release(g, by)),
     },
     events: {
       // Best effort by contract: never throws, even when the call fails.

@@ -1,8 +1,11 @@
-// Watches a real cluster the whole time a scenario runs (every Node, the fleet's slot Leases) and
+// Watches a real cluster the whole time a scenario runs (every Node, the fleet's grant Leases) and
 // checks the safety invariants of DESIGN.md on every change, the way test/fakes/invariants.ts does
 // for the fake cluster:
-//  1. never more unavailable nodes in a pool (NotReady, unschedulable or holding a live slot) than
-//     its budget, nor in the cluster than the fleet cap;
+//  1. never more unavailable nodes in a pool (NotReady, unschedulable or holding a grant) than
+//     its budget, nor in the cluster than the fleet cap — unless nodes patchwindow did not take
+//     down fill it (an admin's cordon, NotReady): then never one more than those;
+//  1b. an agent cordons only while its node holds the grant its cordon names (test/helpers/e2e-fleet.ts
+//     checks that no reboot command runs without a live grant);
 //  2. never start a reboot (a new `acquiring` or `cordoning` record) outside an effective window,
 //     while held, or while the test says a blocker holds;
 //  3. never uncordon a node an admin cordoned (cordoned before the agents started, or through
@@ -10,7 +13,7 @@
 // and records a timeline of what happened, for failure messages and measurements.
 //
 // Nodes and Leases arrive on two watch streams, which may deliver causally ordered changes out of
-// order by a few milliseconds (a slot taken right after another node's uncordon may arrive before
+// order by a few milliseconds (a grant given right after another node's uncordon may arrive before
 // that uncordon). A budget violation seen on the streams is therefore confirmed on a fresh list of
 // both before it counts; a real violation lasts at least a drain and a reboot, so it still shows.
 import {
@@ -22,12 +25,12 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { holdReason } from '../../agent/core/blockers.ts';
-import { slotIsStale } from '../../agent/core/budget.ts';
 import { FLEET_GROUP } from '../../policy/budget.ts';
 import { nodeInfo } from '../../kube/nodes.ts';
-import { FLEET_LABEL, slotOf } from '../../kube/slots.ts';
+import { FLEET_LABEL, GRANT_LABEL, grantOf } from '../../kube/grants.ts';
 import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from '../../policy/keys.ts';
-import type { NodeInfo, Slot } from '../../kube/ports.ts';
+import type { Grant, NodeInfo } from '../../kube/ports.ts';
+import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
 import { decodeLastReboot, decodeState, type NodeState } from '../../policy/state.ts';
 import { allowedUnavailable } from '../../policy/budget.ts';
 import { nodeSelectorTermsMatch } from '../../policy/labels.ts';
@@ -38,7 +41,7 @@ import { listWatch, type Change, type ObjectWatch } from './kube-watch.ts';
 export interface WatcherOptions {
   /** Admin credentials (the watcher reads everything). */
   readonly kc: KubeConfig;
-  /** Namespace of the fleet's slot Leases. */
+  /** Namespace of the fleet's grant Leases. */
   readonly namespace: string;
   readonly fleet: string;
   /** The AgentConfig of every policy of the fleet. */
@@ -56,14 +59,14 @@ export interface TimelineEntry {
   readonly text: string;
 }
 
-/** A slot Lease change as the watcher received it. */
-export interface SlotEvent {
+/** A grant Lease change as the watcher received it. */
+export interface GrantEvent {
   readonly atMs: number;
-  readonly kind: 'acquired' | 'released';
-  readonly group: string;
-  readonly index: number;
-  readonly holder: string;
-  /** On a release: the nodes of the group that recorded they wait for a slot (phase acquiring) at that moment. */
+  readonly kind: 'given' | 'released';
+  readonly policy: string;
+  readonly node: string;
+  readonly epoch: string;
+  /** On a release: the nodes of the fleet that recorded they ask for a grant (phase acquiring) at that moment. */
   readonly waiting?: readonly string[];
 }
 
@@ -89,20 +92,20 @@ function clock(ms: number): string {
 export class ClusterWatcher {
   readonly violations: string[] = [];
   readonly timeline: TimelineEntry[] = [];
-  readonly slotEvents: SlotEvent[] = [];
+  readonly grantEvents: GrantEvent[] = [];
   readonly #o: WatcherOptions;
   readonly #core: CoreV1Api;
   readonly #leasesApi: CoordinationV1Api;
   readonly #groups: Group[];
   readonly #nodes = new Map<string, NodeInfo>();
-  readonly #slots = new Map<string, Slot>();
+  readonly #grants = new Map<string, Grant>();
   readonly #adminCordoned = new Set<string>();
   readonly #adminActing = new Set<string>();
   readonly #rebootingEntries = new Map<string, number>();
   /** Reboots each node may make while watched (1 unless the test asks for more). */
   readonly #rebootsAllowed = new Map<string, number>();
   readonly #reboots = new Map<string, string[]>();
-  readonly #maxSlots = new Map<string, number>();
+  readonly #maxGrants = new Map<string, number>();
   readonly #listeners = new Set<() => void>();
   readonly #pods = new Map<string, V1Pod>();
   readonly #invariants: { readonly name: string; readonly check: () => string | undefined }[] = [];
@@ -133,7 +136,7 @@ export class ClusterWatcher {
       onChange: (c) => w.#onNode(c),
       onError,
     });
-    const labelSelector = `${FLEET_LABEL}=${o.fleet}`;
+    const labelSelector = `${FLEET_LABEL}=${o.fleet},${GRANT_LABEL}=true`;
     const leases = await listWatch<V1Lease>({
       kc: o.kc,
       path: `/apis/coordination.k8s.io/v1/namespaces/${o.namespace}/leases`,
@@ -195,14 +198,14 @@ export class ClusterWatcher {
     return this.#reboots.get(name) ?? [];
   }
 
-  /** Slot Leases as last seen. */
-  slots(): Slot[] {
-    return [...this.#slots.values()];
+  /** Grant Leases as last seen. */
+  grants(): Grant[] {
+    return [...this.#grants.values()];
   }
 
-  /** Most slots of `group` held at once (from the Lease stream alone, so exact). */
-  maxSlotsHeld(group: string): number {
-    return this.#maxSlots.get(group) ?? 0;
+  /** Most grants of `policy` held at once (from the Lease stream alone, so exact). */
+  maxGrantsHeld(policy: string): number {
+    return this.#maxGrants.get(policy) ?? 0;
   }
 
   /** The pods of `podNamespace` as last seen. */
@@ -257,7 +260,7 @@ export class ClusterWatcher {
     return this.violations;
   }
 
-  /** What must hold once all work is over: no record, no slot, no cordon left by an agent. */
+  /** What must hold once all work is over: no record, no grant, no cordon left by an agent. */
   async endStateProblems(
     expect: { readonly withState?: readonly string[]; readonly cordoned?: readonly string[] } = {},
   ): Promise<string[]> {
@@ -274,11 +277,11 @@ export class ClusterWatcher {
       if (!n.unschedulable && expect.cordoned?.includes(n.name) === true)
         out.push(`${n.name} should have stayed cordoned`);
     }
-    const labelSelector = `${FLEET_LABEL}=${this.#o.fleet}`;
+    const labelSelector = `${FLEET_LABEL}=${this.#o.fleet},${GRANT_LABEL}=true`;
     const leases = (await this.#leasesApi.listNamespacedLease({ namespace: this.#o.namespace, labelSelector })).items;
     for (const l of leases) {
-      const s = slotOf(l);
-      if (s !== undefined) out.push(`slot ${s.group}/${s.index} is still held by ${s.holder}`);
+      const g = grantOf(l);
+      if (g !== undefined) out.push(`${g.node} still holds a grant (${g.policy})`);
     }
     return out;
   }
@@ -366,6 +369,9 @@ export class ClusterWatcher {
     if (!before.unschedulable && after.unschedulable) {
       const admin = this.#adminActing.has(name);
       if (admin) this.#adminCordoned.add(name);
+      const mark = after.annotations[CORDONED_BY_ANNOTATION];
+      if (!admin && mark !== undefined && this.#grantOfNode(name)?.epoch !== mark)
+        this.#violation(`${name} was cordoned by its agent without holding the grant ${mark}`);
       this.#note(name, admin ? 'cordoned by the admin' : 'cordoned');
     }
     if (before.unschedulable && !after.unschedulable) {
@@ -420,38 +426,37 @@ export class ClusterWatcher {
     if (blocked !== undefined) this.#violation(`${name} ${what} while blocked: ${blocked}`);
   }
 
+  #grantOfNode(name: string): Grant | undefined {
+    return [...this.#grants.values()].find((g) => g.node === name);
+  }
+
   #onLease(c: Change<V1Lease>): void {
-    const before = this.#slots.get(c.key);
-    const after = c.after === undefined ? undefined : slotOf(c.after);
-    if (after === undefined) this.#slots.delete(c.key);
-    else this.#slots.set(c.key, after);
+    const before = this.#grants.get(c.key);
+    const after = c.after === undefined ? undefined : grantOf(c.after);
+    if (after === undefined) this.#grants.delete(c.key);
+    else this.#grants.set(c.key, after);
     const atMs = Date.now();
-    if (before !== undefined && before.holder !== after?.holder) {
-      const group = this.#groups.find((g) => g.name === before.group);
+    if (before !== undefined && before.epoch !== after?.epoch) {
       const waiting = [...this.#nodes.values()]
-        .filter((n) => n.name !== before.holder && this.state(n.name)?.phase === 'acquiring')
-        .filter((n) => group === undefined || group.members === null || nodeSelectorTermsMatch(group.members, n.labels))
+        .filter((n) => n.name !== before.node && this.state(n.name)?.phase === 'acquiring')
         .map((n) => n.name);
-      this.slotEvents.push({
+      this.grantEvents.push({
         atMs,
         kind: 'released',
-        group: before.group,
-        index: before.index,
-        holder: before.holder,
+        policy: before.policy,
+        node: before.node,
+        epoch: before.epoch,
         waiting,
       });
-      this.#note(
-        before.holder,
-        `slot ${before.group}/${before.index} ${after === undefined ? 'released' : `taken over by ${after.holder}`}`,
-      );
+      this.#note(before.node, `grant ${before.epoch} released`);
     }
-    if (after !== undefined && before?.holder !== after.holder) {
-      this.slotEvents.push({ atMs, kind: 'acquired', group: after.group, index: after.index, holder: after.holder });
-      this.#note(after.holder, `${c.initial ? 'holds' : 'took'} slot ${after.group}/${after.index}`);
+    if (after !== undefined && before?.epoch !== after.epoch) {
+      this.grantEvents.push({ atMs, kind: 'given', policy: after.policy, node: after.node, epoch: after.epoch });
+      this.#note(after.node, `${c.initial ? 'holds' : 'granted'} ${after.epoch}`);
     }
     for (const g of this.#groups) {
-      const held = [...this.#slots.values()].filter((s) => s.group === g.name).length;
-      this.#maxSlots.set(g.name, Math.max(this.#maxSlots.get(g.name) ?? 0, held));
+      const held = [...this.#grants.values()].filter((x) => g.name === FLEET_GROUP || x.policy === g.name).length;
+      this.#maxGrants.set(g.name, Math.max(this.#maxGrants.get(g.name) ?? 0, held));
     }
     if (c.initial) return;
     this.#checkBudgets();
@@ -459,17 +464,22 @@ export class ClusterWatcher {
   }
 
   #checkBudgets(): void {
-    const suspected = budgetProblems(this.#groups, [...this.#nodes.values()], [...this.#slots.values()], Date.now());
+    const suspected = budgetProblems(
+      this.#groups,
+      [...this.#nodes.values()],
+      [...this.#grants.values()],
+      this.#adminCordoned,
+    );
     if (suspected.length === 0) return;
     this.#confirming = this.#confirming.then(async () => {
       try {
-        const labelSelector = `${FLEET_LABEL}=${this.#o.fleet}`;
+        const labelSelector = `${FLEET_LABEL}=${this.#o.fleet},${GRANT_LABEL}=true`;
         const [nodes, leases] = await Promise.all([
           this.#core.listNode(),
           this.#leasesApi.listNamespacedLease({ namespace: this.#o.namespace, labelSelector }),
         ]);
-        const slots = leases.items.map(slotOf).filter((s): s is Slot => s !== undefined);
-        const confirmed = budgetProblems(this.#groups, nodes.items.map(nodeInfo), slots, Date.now());
+        const grants = leases.items.map(grantOf).filter((g): g is Grant => g !== undefined);
+        const confirmed = budgetProblems(this.#groups, nodes.items.map(nodeInfo), grants, this.#adminCordoned);
         for (const p of confirmed) this.#violation(p);
         if (confirmed.length === 0)
           this.#note('', `not confirmed on a fresh list (watch streams out of order): ${suspected.join('; ')}`);
@@ -480,26 +490,28 @@ export class ClusterWatcher {
   }
 }
 
-/** Groups with more unavailable members than their budget allows. */
+/**
+ * Groups with more unavailable members than their budget allows. Nodes down for reasons of their
+ * own (NotReady without a grant, an admin's cordon) may fill a budget by themselves: then the group
+ * may have no more unavailable than those (granting one of them adds nothing).
+ */
 function budgetProblems(
   groups: readonly Group[],
   nodes: readonly NodeInfo[],
-  slots: readonly Slot[],
-  nowMs: number,
+  grants: readonly Grant[],
+  adminCordoned: ReadonlySet<string>,
 ): string[] {
-  const names = new Set(nodes.map((n) => n.name));
+  const holders = new Set(grants.map((g) => g.node));
   const out: string[] = [];
   for (const g of groups) {
-    const holders = new Set(
-      slots.filter((s) => s.group === g.name && !slotIsStale(s, names, nowMs)).map((s) => s.holder),
-    );
     const members = g.members === null ? nodes : nodes.filter((n) => nodeSelectorTermsMatch(g.members!, n.labels));
     const down = members.filter((n) => !n.ready || n.unschedulable || holders.has(n.name));
-    const allowed = allowedUnavailable(g.budget, members.length);
+    const others = members.filter((n) => (!n.ready && !holders.has(n.name)) || adminCordoned.has(n.name));
+    const allowed = Math.max(allowedUnavailable(g.budget, members.length), others.length);
     if (down.length > allowed) {
       const why = down.map(
         (n) =>
-          `${n.name}${n.ready ? '' : ' NotReady'}${n.unschedulable ? ' cordoned' : ''}${holders.has(n.name) ? ' slot' : ''}`,
+          `${n.name}${n.ready ? '' : ' NotReady'}${n.unschedulable ? ' cordoned' : ''}${holders.has(n.name) ? ' grant' : ''}`,
       );
       out.push(
         `${g.name}: ${down.length} of ${members.length} nodes unavailable (${why.join(', ')}), budget ${allowed}`,

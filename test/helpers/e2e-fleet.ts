@@ -6,7 +6,10 @@
 //  - a supervisor per node playing the host: when the agent runs the reboot command, it kills the
 //    agent (SIGKILL), turns the node NotReady, boots (new boot id, sentinel gone), starts the agent
 //    again and turns the node Ready, as a real reboot and the kubelet would;
-//  - a ClusterWatcher checking the invariants the whole time.
+//  - the Fleet's coordinator as real `patchwindow coordinator` processes, with the rendered command,
+//    RBAC and ServiceAccount (started with the agents unless a test starts them itself);
+//  - a ClusterWatcher checking the invariants the whole time (and each reboot command checked
+//    against the grants: none may run without one).
 // Everything is named after one unique id and removed by `close()`, which also kills every agent.
 import {
   CoreV1Api,
@@ -35,6 +38,7 @@ import { NOT_READY_ANNOTATION } from '../testenv/stages.ts';
 import { waitFor } from '../testenv/wait.ts';
 import { SimulatedHost } from './agent-host.ts';
 import { spawnAgent, type AgentProcess } from './agent-process.ts';
+import { spawnCoordinator, type CoordinatorProcess } from './coordinator-process.ts';
 import { ClusterWatcher } from './cluster-watcher.ts';
 
 export const POOL_LABEL = 'e2e.patchwindow.dev/pool';
@@ -129,9 +133,13 @@ export function compileE2eFleet(
     configJson.set((JSON.parse(json) as AgentConfig).policy.name, json);
   }
   const rbac = objects
-    .filter((r) => r.object.kind !== 'ConfigMap' && r.object.kind !== 'DaemonSet')
+    .filter((r) => r.object.kind !== 'ConfigMap' && r.object.kind !== 'DaemonSet' && r.object.kind !== 'Deployment')
     .map((r) => r.object);
-  return { configJson, rbac, policySet: result.policySet };
+  const deployment = objects.find((r) => r.object.kind === 'Deployment')!.object as unknown as {
+    spec: { template: { spec: { containers: { command: string[] }[] } } };
+  };
+  const coordinatorCommand = deployment.spec.template.spec.containers[0]!.command;
+  return { configJson, rbac, coordinatorCommand, policySet: result.policySet };
 }
 
 export class E2eFleet {
@@ -145,9 +153,14 @@ export class E2eFleet {
   readonly problems: string[] = [];
   /** Every agent process started, per node (short name), oldest first. */
   readonly processes = new Map<string, AgentProcess[]>();
+  /** Every coordinator process started, oldest first. */
+  readonly coordinators: CoordinatorProcess[] = [];
   readonly #o: E2eFleetOptions;
   readonly #dir: string;
   readonly #kubeconfig: string;
+  readonly #coordinatorKubeconfig: string;
+  readonly #coordinatorCommand: readonly string[];
+  readonly #expectedCoordinatorExit = new WeakSet<CoordinatorProcess>();
   readonly #hosts: Map<string, SimulatedHost>;
   readonly #configPaths: Map<string, string>;
   readonly #supervisors = new Map<string, Promise<void>>();
@@ -165,6 +178,8 @@ export class E2eFleet {
     cluster: ClusterClient;
     dir: string;
     kubeconfig: string;
+    coordinatorKubeconfig: string;
+    coordinatorCommand: readonly string[];
     watcher: ClusterWatcher;
     configs: Map<string, AgentConfig>;
     configPaths: Map<string, string>;
@@ -175,6 +190,8 @@ export class E2eFleet {
     this.cluster = init.cluster;
     this.#dir = init.dir;
     this.#kubeconfig = init.kubeconfig;
+    this.#coordinatorKubeconfig = init.coordinatorKubeconfig;
+    this.#coordinatorCommand = init.coordinatorCommand;
     this.watcher = init.watcher;
     this.configs = init.configs;
     this.#configPaths = init.configPaths;
@@ -186,7 +203,7 @@ export class E2eFleet {
     const id = uniqueName('e2e');
     const dir = await mkdtemp(join(tmpdir(), `patchwindow-${id}-`));
     const kc = cluster.kubeConfig();
-    const { configJson, rbac } = compileE2eFleet(id, o, (pool) => `${id}-${pool}`);
+    const { configJson, rbac, coordinatorCommand } = compileE2eFleet(id, o, (pool) => `${id}-${pool}`);
     await applyObjects(kc, rbac);
     const core = kc.makeApiClient(CoreV1Api);
     // Workload pods of the scenario live in the agents' namespace too: they need its default ServiceAccount.
@@ -197,6 +214,7 @@ export class E2eFleet {
       { timeoutMs: 30_000, intervalMs: 100 },
     );
     const kubeconfig = await cluster.serviceAccountKubeconfig({ namespace: id, name: names.serviceAccount });
+    const coordinatorKubeconfig = await cluster.serviceAccountKubeconfig({ namespace: id, name: names.coordinator });
     const configs = new Map<string, AgentConfig>();
     const configPaths = new Map<string, string>();
     await mkdir(join(dir, 'config'));
@@ -237,7 +255,19 @@ export class E2eFleet {
         ? { blocked: (node: string) => (node.startsWith(`${id}-`) ? blocked(node.slice(id.length + 1)) : undefined) }
         : {}),
     });
-    return new E2eFleet({ o, id, cluster, dir, kubeconfig, watcher, configs, configPaths, hosts });
+    return new E2eFleet({
+      o,
+      id,
+      cluster,
+      dir,
+      kubeconfig,
+      coordinatorKubeconfig,
+      coordinatorCommand,
+      watcher,
+      configs,
+      configPaths,
+      hosts,
+    });
   }
 
   /** The agents' kubeconfig (their ServiceAccount's token, straight to the apiserver). */
@@ -286,8 +316,10 @@ export class E2eFleet {
     return config;
   }
 
-  /** Starts the agents of `shorts` (default: every node) and the host simulation of each. */
+  /** Starts the agents of `shorts` (default: every node) and the host simulation of each, and a coordinator unless one runs. */
   startAgents(shorts: readonly string[] = this.nodes, options: { dryRun?: boolean } = {}): void {
+    if (!this.coordinators.some((c) => c.child.exitCode === null && c.child.signalCode === null))
+      this.startCoordinator();
     for (const short of shorts) {
       this.startAgent(short, options);
       if (!this.#supervisors.has(short)) this.#supervisors.set(short, this.#supervise(short));
@@ -315,6 +347,31 @@ export class E2eFleet {
       this.problems.push(`the agent of ${short} exited on its own (${how}):\n${tail(p.output(), 20)}`);
     });
     return p;
+  }
+
+  /** Starts a coordinator process (identity `coordinator-<n>`); `extraArgs` e.g. a shorter leader election. */
+  startCoordinator(extraArgs: readonly string[] = []): CoordinatorProcess {
+    const c = spawnCoordinator({
+      command: this.#coordinatorCommand,
+      configDir: join(this.#dir, 'config'),
+      kubeconfigPath: this.#coordinatorKubeconfig,
+      identity: `coordinator-${this.coordinators.length + 1}`,
+      extraArgs,
+    });
+    this.coordinators.push(c);
+    this.watcher.note('', `${c.identity} started (pid ${c.child.pid})`);
+    void c.exited.then((how) => {
+      if (this.#expectedCoordinatorExit.has(c) || this.#closed) return;
+      this.problems.push(`${c.identity} exited on its own (${how}):\n${tail(c.output(), 20)}`);
+    });
+    return c;
+  }
+
+  /** Kills a coordinator process (SIGKILL unless told otherwise) and waits until it is gone. */
+  async killCoordinator(c: CoordinatorProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | string> {
+    this.#expectedCoordinatorExit.add(c);
+    this.watcher.note('', `${c.identity} killed (${signal})`);
+    return c.kill(signal);
   }
 
   /** Kills the agent of `short` (SIGKILL: a crash, nothing is cleaned up) and waits until it is gone. */
@@ -385,7 +442,7 @@ export class E2eFleet {
       fieldSelector: `involvedObject.name=${this.node(short)}`,
     });
     return list.items
-      .filter((e) => e.source?.component === 'patchwindow-agent')
+      .filter((e) => e.source?.component === 'patchwindow-agent' || e.source?.component === 'patchwindow-coordinator')
       .sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)))
       .map((e) => ({ reason: e.reason, message: e.message, type: e.type }));
   }
@@ -406,11 +463,22 @@ export class E2eFleet {
         );
       return `  agent ${short} (${list.length} process${list.length === 1 ? '' : 'es'}):\n${lines.join('\n')}`;
     });
+    const coordinators = this.coordinators.map((c) => {
+      const lines = c
+        .logs()
+        .slice(-15)
+        .map(
+          (l) => `    ${typeof l.time === 'string' ? l.time.slice(11, 23) : '?'} ${String(l.level)} ${String(l.msg)}`,
+        );
+      return `  ${c.identity}:\n${lines.join('\n')}`;
+    });
     return [
       this.watcher.report(),
       this.problems.length > 0 ? `problems:\n${this.problems.join('\n')}` : '',
       'agent logs (last lines):',
       ...agents,
+      'coordinator logs (last lines):',
+      ...coordinators,
     ].join('\n');
   }
 
@@ -418,6 +486,7 @@ export class E2eFleet {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.processes.values()].flat().map((p) => p.kill('SIGKILL')));
+    await Promise.all(this.coordinators.map((c) => c.kill('SIGKILL')));
     await Promise.allSettled(this.#supervisors.values());
     this.watcher.stop();
     const kc = this.cluster.kubeConfig();
@@ -430,6 +499,8 @@ export class E2eFleet {
       core.deleteNamespace({ name: this.id }),
       rbac.deleteClusterRole({ name: `patchwindow-agent-${this.id}` }),
       rbac.deleteClusterRoleBinding({ name: `patchwindow-agent-${this.id}` }),
+      rbac.deleteClusterRole({ name: `patchwindow-coordinator-${this.id}` }),
+      rbac.deleteClusterRoleBinding({ name: `patchwindow-coordinator-${this.id}` }),
     ]);
     await rm(this.#dir, { recursive: true, force: true });
   }
@@ -446,6 +517,10 @@ export class E2eFleet {
       const fresh = commands.slice(handled);
       handled = commands.length;
       if (!fresh.includes(rebootCommand)) continue;
+      // Fencing, checked from outside: a reboot command runs only while the node holds a grant.
+      const name = this.node(short);
+      if (!this.watcher.grants().some((g) => g.node === name))
+        this.watcher.violations.push(`${name} ran the reboot command without a grant`);
       try {
         await this.#reboot(short);
       } catch (err: unknown) {

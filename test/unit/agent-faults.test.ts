@@ -1,6 +1,6 @@
 // Failure injection: port calls that throw, agents that crash before or after a call took effect
 // and are restarted by the (fake) kubelet. Whatever happens, the invariants hold at every step and
-// the work completes: every node rebooted exactly once, nothing left cordoned, no slot held.
+// the work completes: every node rebooted exactly once, nothing left cordoned, no grant held.
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { count, HOUR } from '../fakes/config.ts';

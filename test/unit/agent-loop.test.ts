@@ -9,7 +9,7 @@ import { InvariantChecker } from '../fakes/invariants.ts';
 import { allDone, POST, run, scenario, START, tail } from '../fakes/scenario.ts';
 
 describe('a fleet of two pools (budgets 1 and 2), every node needing a reboot', () => {
-  it('reboots each node exactly once, never over budget, and leaves every node uncordoned with no slot held', async () => {
+  it('reboots each node exactly once, never over budget, and leaves every node uncordoned with no grant held', async () => {
     const s = scenario({ fleetBudget: count(3) });
     s.fleet.startAll();
     const ok = await run(s, () => allDone(s), 6 * HOUR);
@@ -25,11 +25,7 @@ describe('a fleet of two pools (budgets 1 and 2), every node needing a reboot', 
       expect(node.labels).not.toHaveProperty('example.com/maintenance');
       expect(node.labels).not.toHaveProperty(REBOOT_REQUIRED_LABEL);
       expect(s.fleet.notifier.eventsFor(node.name)).toEqual(['drain', 'reboot', 'done']);
-      // What the metrics adapter hears: slots taken, one good drain, one reboot, back after the boot.
-      expect(s.fleet.observed(node.name, 'slotAcquired').map(([group]) => group)).toEqual([
-        node.name.startsWith('g') ? 'general' : 'batch',
-        'fleet',
-      ]);
+      // What the metrics adapter hears: one good drain, one reboot, back after the boot.
       expect(s.fleet.observed(node.name, 'drained')).toEqual([[true, expect.any(Number)]]);
       expect(s.fleet.observed(node.name, 'rebootCommanded')).toHaveLength(1);
       expect(s.fleet.observed(node.name, 'rebooted')).toEqual([[185_000]]);
@@ -39,12 +35,12 @@ describe('a fleet of two pools (budgets 1 and 2), every node needing a reboot', 
     expect(s.fleet.cluster.pods().filter((p) => p.labels.app === 'web')).toHaveLength(18);
   });
 
-  it('hands a freed slot to a waiting node within seconds (watch, not polling)', async () => {
+  it('hands a freed grant to a waiting node within seconds (watch, not polling)', async () => {
     const s = scenario({ pools: [{ name: 'general', nodes: 3, budget: count(1) }], webPodsPerNode: 0 });
     const handoffs: number[] = [];
     let releasedAt: number | undefined;
     s.fleet.cluster.onMutation((m) => {
-      if (m.kind !== 'slot') return;
+      if (m.kind !== 'grant') return;
       if (m.after === undefined) releasedAt = s.fleet.clock.now();
       else if (m.before === undefined && releasedAt !== undefined) handoffs.push(s.fleet.clock.now() - releasedAt);
     });
@@ -122,7 +118,7 @@ describe('when the drain fails (a PodDisruptionBudget never allows the eviction)
   };
   const stateOf = (fleet: FakeFleet) => decodeState(fleet.cluster.node('g1')!.annotations[STATE_ANNOTATION]);
 
-  it('onFailure uncordon: uncordons, releases, reports, and tries again in a later window', async () => {
+  it('onFailure uncordon: uncordons, gives its grant back, reports, and tries again in a later window', async () => {
     const s = stuck('uncordon');
     await s.fleet.runUntil(
       () =>
@@ -131,7 +127,7 @@ describe('when the drain fails (a PodDisruptionBudget never allows the eviction)
     );
     expect(s.fleet.cluster.node('g1')).toMatchObject({ unschedulable: false });
     expect(s.fleet.cluster.node('g1')!.labels).not.toHaveProperty('example.com/maintenance');
-    expect(s.fleet.cluster.leases()).toEqual([]);
+    expect(s.fleet.cluster.grants()).toEqual([]);
     expect(s.fleet.notifier.eventsFor('g1')).toEqual(['drain', 'failed']);
     expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(
       expect.objectContaining({
@@ -148,7 +144,7 @@ describe('when the drain fails (a PodDisruptionBudget never allows the eviction)
     expect(s.checker.violations).toEqual([]);
   });
 
-  it('onFailure stayCordoned: releases its slot, keeps the node cordoned and warns', async () => {
+  it('onFailure stayCordoned: gives its grant back, keeps the node cordoned and warns', async () => {
     const s = stuck('stayCordoned');
     await s.fleet.runUntil(
       () => s.fleet.cluster.eventsFor('g1').some((e) => e.reason === 'LeftCordoned'),
@@ -156,7 +152,7 @@ describe('when the drain fails (a PodDisruptionBudget never allows the eviction)
     );
     await s.fleet.clock.advance(MINUTE);
     expect(s.fleet.cluster.node('g1')).toMatchObject({ unschedulable: true });
-    expect(s.fleet.cluster.leases()).toEqual([]);
+    expect(s.fleet.cluster.grants()).toEqual([]);
     expect(stateOf(s.fleet)).toMatchObject({ kind: 'ok', state: { phase: 'failed', cordoned: false } });
     expect(s.fleet.machine('g1').commandedAtMs).toEqual([]);
     await s.fleet.stopAll();
@@ -186,7 +182,7 @@ describe('after the reboot', () => {
     expect(fleet.clock.now() - commanded[0]!).toBe(20 * MINUTE);
     await fleet.clock.advance(MINUTE);
     expect(fleet.cluster.node('g1')).toMatchObject({ unschedulable: false });
-    expect(fleet.cluster.leases()).toEqual([]);
+    expect(fleet.cluster.grants()).toEqual([]);
     expect(fleet.notifier.eventsFor('g1')).toEqual(['drain', 'reboot', 'failed']);
     expect(checker.violations).toEqual([]);
     await fleet.stopAll();
@@ -196,7 +192,7 @@ describe('after the reboot', () => {
     const fleet = new FakeFleet(START);
     const loopBackoffMs = 3 * HOUR;
     fleet.addNode('g1', testConfig({ reboot: { loopBackoffMs } }), { sentinel: true, sentinelSurvivesReboot: true });
-    fleet.start('g1');
+    fleet.startAll();
     await fleet.runUntil(
       () => fleet.machine('g1').boots === 1 && fleet.cluster.node('g1')!.annotations[STATE_ANNOTATION] === undefined,
       START + HOUR,
@@ -229,35 +225,68 @@ describe('nodes unavailable for other reasons', () => {
   });
 });
 
-describe('slots left behind', () => {
-  it('are taken over: one held by a node that no longer exists at once, one not renewed after its TTL', async () => {
-    // Slow boots: g1 still holds its slot when the one of g9 expires.
-    const s = scenario({
-      pools: [{ name: 'general', nodes: 2, budget: count(2) }],
-      webPodsPerNode: 0,
-      machine: { bootMs: 20 * MINUTE },
-    });
+describe('grants left behind', () => {
+  it('the grant of a deleted node is freed at once; a grant its agent stopped renewing is kept, and its pool waits', async () => {
+    const s = scenario({ pools: [{ name: 'general', nodes: 2, budget: count(1) }], webPodsPerNode: 0 });
     const ttl = s.configs.get('general')!.agent.slotTtlMs;
-    s.fleet.cluster.tryAcquire('general', 0, 'deleted-node', ttl, START, undefined);
-    s.fleet.cluster.addNode({ name: 'g9', labels: { pool: 'other' } });
-    s.fleet.cluster.tryAcquire('general', 1, 'g9', ttl, START - ttl + 10 * MINUTE, undefined);
-    const takeovers: string[] = [];
-    s.fleet.cluster.onMutation((m) => {
-      if (m.kind === 'slot' && m.before !== undefined && m.after !== undefined && m.before.holder !== m.after.holder) {
-        takeovers.push(
-          `${m.key} ${m.before.holder} -> ${m.after.holder} after ${(s.fleet.clock.now() - START) / MINUTE}m`,
-        );
-      }
-    });
+    s.fleet.cluster.give({ node: 'deleted-node', nodeUid: 'uid-gone', policy: 'general', ttlMs: ttl }, START);
+    // g9 of the same policy holds a grant its agent stopped renewing (frozen): it may still act.
+    s.fleet.cluster.addNode({ name: 'g9', labels: { pool: 'general' } });
+    s.fleet.cluster.give(
+      { node: 'g9', nodeUid: s.fleet.cluster.node('g9')!.uid, policy: 'general', ttlMs: ttl },
+      START - ttl,
+    );
     s.fleet.startAll();
+    await s.fleet.clock.advance(2 * HOUR);
+    expect(s.fleet.cluster.grant('deleted-node')).toBeUndefined();
+    expect(s.fleet.cluster.grant('g9')).toBeDefined();
+    expect(s.fleet.machine('g1').boots + s.fleet.machine('g2').boots).toBe(0);
+    expect(s.fleet.cluster.eventsFor('g9')).toContainEqual(
+      expect.objectContaining({ type: 'Warning', reason: 'GrantHolderStalled' }),
+    );
+    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'PoolHeldByStalledGrant',
+        message: expect.stringContaining('g9') as unknown,
+      }),
+    );
+    // An operator frees it (deletes the Lease): the pool goes on.
+    s.fleet.cluster.release(s.fleet.cluster.grant('g9')!, 'admin');
+    s.fleet.cluster.deleteNode('g9');
     expect(await run(s, () => allDone(s), 2 * HOUR), tail(s)).toBe(true);
-    expect(takeovers).toEqual(['general/0 deleted-node -> g1 after 0m', 'general/1 g9 -> g2 after 10m']);
     expect(s.checker.violations).toEqual([]);
+  });
+
+  it('a node already unavailable (an admin cordon) is granted without taking budget from the others', async () => {
+    const s = scenario({ pools: [{ name: 'general', nodes: 3, budget: count(1) }], webPodsPerNode: 0 });
+    s.fleet.cluster.setUnschedulable('g1', true);
+    s.fleet.cluster.setUnschedulable('g2', true);
+    const checker = new InvariantChecker(s.fleet);
+    s.fleet.startAll();
+    // g1 and g2 reboot (they were down anyway); g3 waits while the admin's cordons fill the budget.
+    await s.fleet.runUntil(() => s.fleet.machine('g1').boots === 1 && s.fleet.machine('g2').boots === 1, START + HOUR);
+    expect(s.fleet.machine('g3').boots).toBe(0);
+    expect(s.fleet.cluster.node('g1')).toMatchObject({ unschedulable: true });
+    expect(s.fleet.cluster.eventsFor('g3')).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'PoolHeldByUnavailableNodes',
+        message: expect.stringContaining('g1, g2') as unknown,
+      }),
+    );
+    s.fleet.cluster.setUnschedulable('g1', false);
+    s.fleet.cluster.setUnschedulable('g2', false);
+    expect(
+      await run(s, () => s.fleet.machine('g3').boots === 1 && s.fleet.cluster.grants().length === 0, HOUR),
+      tail(s),
+    ).toBe(true);
+    expect(checker.violations).toEqual([]);
   });
 });
 
-describe('a drain longer than the slot TTL', () => {
-  it('keeps its slot: renewed every TTL/3, never taken over', async () => {
+describe('a drain longer than the grant TTL', () => {
+  it('keeps its grant: renewed every TTL/3, never given to another node meanwhile', async () => {
     const s = scenario({
       pools: [{ name: 'general', nodes: 2, budget: count(1) }],
       webPodsPerNode: 0,
@@ -266,16 +295,16 @@ describe('a drain longer than the slot TTL', () => {
     const db = s.fleet.cluster.addPod({ namespace: 'db', name: 'primary-0', nodeName: 'g1' });
     s.fleet.cluster.blockEvictions(db, START + 40 * MINUTE);
     const renewals: number[] = [];
-    const holders = new Set<string>();
+    const holders: string[] = [];
     s.fleet.cluster.onMutation((m) => {
-      if (m.kind !== 'slot' || m.after === undefined) return;
-      holders.add(`${m.key} ${m.after.holder}`);
-      if (m.before?.holder === m.after.holder) renewals.push((s.fleet.clock.now() - START) / MINUTE);
+      if (m.kind !== 'grant' || m.after === undefined) return;
+      if (m.before === undefined) holders.push(m.after.node);
+      else renewals.push((s.fleet.clock.now() - START) / MINUTE);
     });
     s.fleet.startAll();
     expect(await run(s, () => allDone(s), 3 * HOUR), tail(s)).toBe(true);
     expect(renewals.filter((m) => m < 40)).toEqual([5, 10, 15, 20, 25, 30, 35]);
-    expect([...holders]).toEqual(['general/0 g1', 'general/0 g2']);
+    expect(holders).toEqual(['g1', 'g2']);
     expect(s.checker.violations).toEqual([]);
   });
 });

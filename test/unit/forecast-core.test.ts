@@ -19,19 +19,12 @@ describe('the forecast and the decision core', () => {
   it('follows the decision function it is given', () => {
     const nodes = poolNodes('a', 30);
     expect(perWindow(run(fleet(3), nodes).policies[0]!)).toEqual(['2026-06-01: 27', '2026-06-02: 3']);
-    // A core that never takes any slot but the first behaves like budget 1.
-    const firstSlotOnly = (f: Facts, c: AgentConfig, now: number): Action => {
-      const a = nextAction(f, c, now);
-      return a.kind === 'acquireSlot' && a.candidate.index > 0
-        ? wait('budget', 'first slot only', { watch: true, group: a.group })
-        : a;
-    };
-    expect(perWindow(run(fleet(3), nodes, { decide: firstSlotOnly }).policies[0]!)).toEqual([
-      '2026-06-01: 9',
-      '2026-06-02: 9',
-      '2026-06-03: 9',
-      '2026-06-04: 3',
-    ]);
+    // A core that holds nodes a-0 .. a-9: the other 20 fit the first night, those 10 never start.
+    const holdTen = (f: Facts, c: AgentConfig, now: number): Action =>
+      /^a-\d$/.test(f.nodeName) ? wait('hold', 'held by the test', { watch: false }) : nextAction(f, c, now);
+    const held = run(fleet(3), nodes, { decide: holdTen }).policies[0]!;
+    expect(perWindow(held)).toEqual(['2026-06-01: 20']);
+    expect(held.unfinished).toBe(10);
   });
 
   it('changes with reboot.delay, which only the core reads (it asks to wait before the reboot)', () => {

@@ -1,0 +1,244 @@
+// The coordinator's decision (pure): which waiting nodes get a grant now. Input and output are plain
+// data (model.ts); the coordinator's shell carries the answer out, the forecast replays it.
+//
+// Rule (docs/decisions/0007): a policy of N member nodes allows B = allowedUnavailable(budget, N)
+// unavailable at once, the Fleet's cap B' over every node of the cluster. A node is unavailable
+// when it is NotReady, unschedulable or holds a grant (live or stalled). A waiting node whose start
+// gate is open and whose blockers are clear is granted when every group it belongs to stays within
+// its budget with it counted. A node already unavailable for another reason adds nothing to any
+// count, so it is granted whenever its gate is open. Grants are never taken from a holder that may
+// still act: a stalled one keeps its grant and its pool waits; only a grant whose Node is gone (or
+// was replaced by a new object under the same name) is freed, and it still counts in this round.
+import { allowedUnavailable } from '../../policy/budget.ts';
+import type {
+  CoreInput,
+  CoreNode,
+  CoreOutput,
+  CorePolicy,
+  FreeDecision,
+  GrantDecision,
+  HoldReason,
+  PoolHold,
+  StalledGrant,
+} from './model.ts';
+import { compareUrgency, compareWaiters, urgencyOf } from './urgency.ts';
+
+/** A budget group: one policy, or the fleet cap. */
+interface Group {
+  readonly allowed: number;
+  readonly unavailable: Set<string>;
+}
+
+/** A policy's state during one decision. */
+interface PolicyRound {
+  readonly policy: CorePolicy;
+  readonly group: Group;
+  readonly windowEndMs: number;
+  /** Grantable nodes not yet granted, in waiter order. */
+  readonly queue: CoreNode[];
+}
+
+const FLEET = '\u0000fleet';
+
+/** What the coordinator does now. Pure; O(nodes + grants + grants given × policies). */
+export function decideGrants(input: CoreInput): CoreOutput {
+  const { nowMs } = input;
+  const policies = new Map(input.policies.map((p) => [p.name, p]));
+  const members = new Map<string, number>();
+  // One pass over the nodes, no index of them all: the decision runs after every change (and the
+  // forecast runs it thousands of times on 5,000 nodes), so it stays one cheap O(nodes) sweep.
+  const grantedNames = new Set(input.grants.map((g) => g.node));
+  const byName = new Map<string, CoreNode>();
+  const down: CoreNode[] = [];
+  const requests = new Map<string, CoreNode[]>();
+  for (const n of input.nodes) {
+    if (grantedNames.has(n.name)) byName.set(n.name, n);
+    if (!n.ready || n.unschedulable) down.push(n);
+    if (n.policy === null || !policies.has(n.policy)) continue;
+    members.set(n.policy, (members.get(n.policy) ?? 0) + 1);
+    if (n.request !== null) (requests.get(n.policy) ?? requests.set(n.policy, []).get(n.policy)!).push(n);
+  }
+  const groups = new Map<string, Group>();
+  for (const p of input.policies)
+    groups.set(p.name, {
+      allowed: allowedUnavailable(p.budget, members.get(p.name) ?? 0),
+      unavailable: new Set(),
+    });
+  const fleet =
+    input.fleetBudget === null
+      ? null
+      : {
+          allowed: allowedUnavailable(input.fleetBudget, input.nodes.length),
+          unavailable: new Set<string>(),
+        };
+  const groupsOf = (policy: string | null): Group[] => {
+    const own = policy === null ? undefined : groups.get(policy);
+    return [...(own ? [own] : []), ...(fleet ? [fleet] : [])];
+  };
+  const markUnavailable = (name: string, policy: string | null) => {
+    for (const g of groupsOf(policy)) g.unavailable.add(name);
+  };
+
+  const free: FreeDecision[] = [];
+  const stalled: StalledGrant[] = [];
+  const stalledNames = new Set<string>();
+  const granted = new Set<string>();
+  let nextChangeMs = Infinity;
+  for (const g of input.grants) {
+    granted.add(g.node);
+    const node = byName.get(g.node);
+    if (node === undefined) free.push({ node: g.node, policy: g.policy, reason: 'node-deleted' });
+    else if (node.uid !== g.nodeUid) free.push({ node: g.node, policy: g.policy, reason: 'node-replaced' });
+    // Counted under the policy it was granted for, also while being freed (until it is gone).
+    markUnavailable(node === undefined ? `${FLEET}${g.node}` : g.node, g.policy);
+    const staleMs = g.renewedMs + g.ttlMs;
+    if (nowMs >= staleMs) {
+      stalled.push({ node: g.node, policy: g.policy, sinceMs: g.renewedMs });
+      stalledNames.add(g.node);
+    } else nextChangeMs = Math.min(nextChangeMs, staleMs);
+  }
+  for (const n of down) markUnavailable(n.name, n.policy);
+
+  const holds: PoolHold[] = [];
+  const grant: GrantDecision[] = [];
+  const rounds: PolicyRound[] = [];
+  for (const p of input.policies) {
+    const waiting = (requests.get(p.name) ?? [])
+      .filter((n) => !granted.has(n.name))
+      .sort((a, b) => compareWaiters(waiterKey(a), waiterKey(b)));
+    if (waiting.length === 0) continue;
+    const gate = p.schedule.canStart(nowMs, p.neededMs);
+    if (!gate.ok) {
+      if (gate.nextStartMs !== undefined) nextChangeMs = Math.min(nextChangeMs, gate.nextStartMs);
+      holds.push({
+        policy: p.name,
+        reason: gate.reason,
+        detail: gateDetail(gate.reason, gate.nextStartMs),
+        nodes: [],
+        waiting: waiting.length,
+      });
+      continue;
+    }
+    // The gate closes when too little of the window is left for drain and reboot.
+    nextChangeMs = Math.min(nextChangeMs, gate.window.endMs - p.neededMs + 1);
+    const blocked = waiting.filter((n) => n.request!.blocked !== null);
+    const ready = waiting.filter((n) => n.request!.blocked === null);
+    for (const n of ready) {
+      // Not added to `granted`: the pool's hold still names it as down for another reason.
+      if (n.ready && !n.unschedulable) continue;
+      grant.push({
+        node: n.name,
+        nodeUid: n.uid,
+        policy: p.name,
+        reason: 'already-unavailable',
+      });
+    }
+    const queue = ready.filter((n) => n.ready && !n.unschedulable);
+    if (blocked.length > 0 && queue.length === 0 && ready.length === 0) {
+      holds.push({
+        policy: p.name,
+        reason: 'blocked',
+        detail: blocked.map((n) => `${n.name}: ${n.request!.blocked}`).join('; '),
+        nodes: blocked.map((n) => n.name),
+        waiting: blocked.length,
+      });
+    }
+    if (queue.length > 0)
+      rounds.push({
+        policy: p,
+        group: groups.get(p.name)!,
+        windowEndMs: gate.window.endMs,
+        queue,
+      });
+  }
+
+  // Fill the budgets in urgency order, recomputed after each grant.
+  for (;;) {
+    const fits = rounds.filter((r) => r.queue.length > 0 && hasRoom(r.group) && (fleet === null || hasRoom(fleet)));
+    if (fits.length === 0) break;
+    const best = fits
+      .map((r) => ({
+        r,
+        u: urgencyOf({
+          policy: r.policy.name,
+          waiting: r.queue.length,
+          allowed: r.group.allowed,
+          neededMs: r.policy.neededMs,
+          windowEndMs: r.windowEndMs,
+          nowMs,
+        }),
+      }))
+      .sort((a, b) => compareUrgency(a.u, b.u))[0]!.r;
+    const n = best.queue.shift()!;
+    markUnavailable(n.name, n.policy);
+    granted.add(n.name);
+    grant.push({
+      node: n.name,
+      nodeUid: n.uid,
+      policy: best.policy.name,
+      reason: 'budget',
+    });
+  }
+  for (const r of rounds) {
+    if (r.queue.length === 0) continue;
+    holds.push(budgetHold(r, fleet, granted, stalledNames));
+  }
+  return {
+    grant,
+    free,
+    stalled,
+    holds,
+    nextChangeMs: Number.isFinite(nextChangeMs) ? nextChangeMs : null,
+  };
+}
+
+function waiterKey(n: CoreNode): { name: string; sinceMs: number } {
+  return { name: n.name, sinceMs: n.request!.sinceMs };
+}
+
+function hasRoom(g: Group): boolean {
+  return g.unavailable.size < g.allowed;
+}
+
+function gateDetail(reason: 'paused' | 'outside-window' | 'window-too-short', nextStartMs: number | undefined): string {
+  const what = {
+    paused: 'the policy is paused',
+    'outside-window': 'outside the maintenance window',
+    'window-too-short': 'too little time left in the window for drain and reboot',
+  }[reason];
+  return nextStartMs === undefined
+    ? `${what}; no start possible within the horizon`
+    : `${what}; next start ${new Date(nextStartMs).toISOString()}`;
+}
+
+/** Why a policy with grantable nodes left got no more: what fills its budget, or the fleet cap. */
+function budgetHold(
+  r: PolicyRound,
+  fleet: Group | null,
+  granted: ReadonlySet<string>,
+  stalled: ReadonlySet<string>,
+): PoolHold {
+  const full = hasRoom(r.group) ? fleet! : r.group;
+  // Deleted holders are counted under a name no node can have, and named by no one.
+  const holders = [...full.unavailable].filter((name) => !name.startsWith(FLEET)).sort();
+  const stalledHolders = holders.filter((name) => stalled.has(name));
+  const others = holders.filter((name) => !granted.has(name));
+  const waiting = r.queue.length;
+  const what =
+    full === r.group
+      ? `budget of policy ${r.policy.name} (${r.group.allowed} at once)`
+      : `fleet-wide cap (${full.allowed} at once)`;
+  let reason: HoldReason = full === r.group ? 'budget' : 'fleet-cap';
+  let nodes = holders;
+  let detail = `${waiting} node(s) wait: the ${what} is in use by ${holders.join(', ') || 'nodes being freed'}`;
+  if (stalledHolders.length > 0) {
+    reason = 'stalled-holder';
+    nodes = stalledHolders;
+    detail = `${waiting} node(s) wait: the ${what} is held by ${stalledHolders.join(', ')}, whose agent stopped renewing its grant`;
+  } else if (others.length > 0) {
+    reason = 'held-by-unavailable';
+    nodes = others;
+    detail = `${waiting} node(s) wait: the ${what} is taken by ${others.join(', ')}, unavailable (cordoned or NotReady) without a reboot by patchwindow`;
+  }
+  return { policy: r.policy.name, reason, detail, nodes, waiting };
+}

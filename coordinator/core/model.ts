@@ -1,0 +1,125 @@
+// The plain data of the coordinator's grant decision: what it knows of every Node, every grant and
+// every policy (CoreInput), and what it does next (CoreOutput). The coordinator's shell builds the
+// input from its caches; the forecast builds it from its simulated cluster. Nothing here refers to
+// adapters, clocks or the Kubernetes API.
+import type { Budget } from '../../policy/model.ts';
+import type { CompiledSchedule } from '../../policy/windows.ts';
+
+/** An agent's published request for a grant (annotation patchwindow.io/request on its Node). */
+export interface CoreRequest {
+  /** When the agent first asked for this reboot (kept across rewrites of the request). */
+  readonly sinceMs: number;
+  /** Why the pod or alert blockers hold the node now; null: clear. */
+  readonly blocked: string | null;
+}
+
+/** What the coordinator knows of a Node. */
+export interface CoreNode {
+  readonly name: string;
+  /** metadata.uid: a Node deleted and created again under the same name has another. */
+  readonly uid: string;
+  /** The policy whose members include the node; null: none (counts only for the fleet cap). */
+  readonly policy: string | null;
+  /** The Ready condition is True. */
+  readonly ready: boolean;
+  /** spec.unschedulable. */
+  readonly unschedulable: boolean;
+  /** The cordon carries an agent's ownership mark (annotation patchwindow.io/cordoned-by). */
+  readonly cordonedByAgent: boolean;
+  /** Null: the node's agent asks for nothing. */
+  readonly request: CoreRequest | null;
+}
+
+/** A grant (one Lease per granted node): while it exists the node may cordon, drain and reboot. */
+export interface CoreGrant {
+  readonly node: string;
+  /** uid of the Node the grant was given to. */
+  readonly nodeUid: string;
+  readonly policy: string;
+  readonly grantedMs: number;
+  /** Last renewal by the holder's agent. */
+  readonly renewedMs: number;
+  /** Not renewed for this long: the holder is stalled (it keeps the grant; the pool waits). */
+  readonly ttlMs: number;
+}
+
+/** A compiled policy, as far as granting needs it. */
+export interface CorePolicy {
+  readonly name: string;
+  readonly budget: Budget;
+  readonly schedule: CompiledSchedule;
+  /** Time a start needs left in its window: drain timeout plus expected reboot time. */
+  readonly neededMs: number;
+}
+
+export interface CoreInput {
+  /** Every Node of the cluster (the fleet cap counts them all). */
+  readonly nodes: readonly CoreNode[];
+  readonly grants: readonly CoreGrant[];
+  readonly policies: readonly CorePolicy[];
+  /** The Fleet's cluster-wide cap; null for none. */
+  readonly fleetBudget: Budget | null;
+  readonly nowMs: number;
+}
+
+/** Why a node is granted: within its budgets, or already unavailable (it takes no budget). */
+export type GrantReason = 'budget' | 'already-unavailable';
+
+export interface GrantDecision {
+  readonly node: string;
+  /** uid of the Node, recorded on the grant. */
+  readonly nodeUid: string;
+  readonly policy: string;
+  readonly reason: GrantReason;
+}
+
+/** A grant to delete: its holder's Node is gone (or is another object under the same name). */
+export interface FreeDecision {
+  readonly node: string;
+  readonly policy: string;
+  readonly reason: 'node-deleted' | 'node-replaced';
+}
+
+/** A grant whose holder stopped renewing: kept (the holder may still act), and shown. */
+export interface StalledGrant {
+  readonly node: string;
+  readonly policy: string;
+  /** The last renewal. */
+  readonly sinceMs: number;
+}
+
+export type HoldReason =
+  | 'paused'
+  | 'outside-window'
+  | 'window-too-short'
+  /** The policy's budget is in use by its grants. */
+  | 'budget'
+  /** The Fleet's cluster-wide cap is in use. */
+  | 'fleet-cap'
+  /** Part of the budget is taken by nodes patchwindow did not take down (admin cordon, NotReady). */
+  | 'held-by-unavailable'
+  /** Part of the budget is held by a grant whose agent stopped renewing it. */
+  | 'stalled-holder'
+  /** Every waiting node is held by its pod or alert blockers. */
+  | 'blocked';
+
+/** Why a policy's waiting nodes were not (all) granted now. */
+export interface PoolHold {
+  readonly policy: string;
+  readonly reason: HoldReason;
+  readonly detail: string;
+  /** The nodes the reason names: holders, unavailable nodes, stalled holders, blocked nodes. */
+  readonly nodes: readonly string[];
+  /** Nodes of the policy still waiting after this decision. */
+  readonly waiting: number;
+}
+
+export interface CoreOutput {
+  /** Grants to give now, in the order they were chosen. */
+  readonly grant: readonly GrantDecision[];
+  readonly free: readonly FreeDecision[];
+  readonly stalled: readonly StalledGrant[];
+  readonly holds: readonly PoolHold[];
+  /** The next instant the decision may change with time alone (a window edge, a grant going stale); null: none. */
+  readonly nextChangeMs: number | null;
+}

@@ -1,0 +1,216 @@
+// The coordinator's imperative shell while it leads: watch every Node and every grant of the fleet,
+// ask the pure core (`decideGrants`) after every change and whenever time alone may change the
+// answer, and carry the answer out: give grants, free the grants of deleted Nodes, tell what holds
+// the pools (Events, metrics). It never takes a grant from a node that may still act.
+//
+// A grant it gave counts from the moment the API server accepted it, also before its own watch
+// shows it (`pending`): the next decision must never see the budget as free again because the
+// watch lags behind the coordinator's own write.
+import type { Cache, Events, Grant, Grants, NodeInfo, Nodes } from '../kube/ports.ts';
+import type { Log } from '../io/log.ts';
+import type { Clock } from '../policy/clock.ts';
+import { messageOf } from '../policy/errors.ts';
+import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
+import { decodeLastReboot, decodeState, type LastReboot, type NodeState } from '../policy/state.ts';
+import { decideGrants } from './core/grants.ts';
+import type { CoreInput, CoreOutput } from './core/model.ts';
+import { NO_HOLDS, tellHolds, type HoldMemory } from './holds.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
+import { transitions } from './transitions.ts';
+import { coreInput, corePolicies, type FleetConfig } from './view.ts';
+
+export interface GrantLoopOptions {
+  readonly fleet: FleetConfig;
+  readonly ports: { readonly nodes: Nodes; readonly grants: Grants; readonly events: Events };
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly metrics: CoordinatorMetrics;
+  /** Aborts when this replica stops leading (or the process stops). */
+  readonly signal: AbortSignal;
+  /** Called after each decision (readiness, tests). */
+  readonly onDecision?: (out: CoreOutput, input: CoreInput) => void;
+  /** Longest sleep between decisions without a change (default 30 s). */
+  readonly idleMs?: number;
+}
+
+/** Runs until `signal` aborts; API failures are logged and retried with back-off. */
+export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
+  const { log, clock, signal } = o;
+  let failures = 0;
+  const backOff = async (what: string, err: unknown) => {
+    failures++;
+    log.warn({ err: messageOf(err), failures }, `${what} failed; retrying`);
+    await clock.sleep(Math.min(30_000, 1_000 * 2 ** (failures - 1)), signal);
+  };
+  let nodes: Cache<NodeInfo> | undefined;
+  let grants: Cache<Grant> | undefined;
+  const waker = createWaker();
+  try {
+    while (!signal.aborted && (nodes === undefined || grants === undefined)) {
+      try {
+        nodes ??= await o.ports.nodes.watchAll();
+        grants ??= await o.ports.grants.watchAll();
+      } catch (err: unknown) {
+        await backOff('watch nodes and grants', err);
+      }
+    }
+    if (nodes === undefined || grants === undefined) return;
+    nodes.onChange(waker.poke);
+    grants.onChange(waker.poke);
+    log.info({ nodes: nodes.list().length, grants: grants.list().length }, 'leading: granting reboots');
+    const state: LoopState = {
+      pending: new Map(),
+      records: new Map(),
+      holds: NO_HOLDS,
+      policies: corePolicies(o.fleet),
+    };
+    while (!signal.aborted) {
+      waker.take();
+      let untilMs: number;
+      try {
+        untilMs = await decideOnce(o, state, nodes.list(), grants.list());
+        failures = 0;
+      } catch (err: unknown) {
+        if (signal.aborted) break;
+        await backOff('grant decision', err);
+        continue;
+      }
+      await waker.sleep(
+        clock,
+        Math.max(0, Math.min(untilMs, clock.now() + (o.idleMs ?? 30_000)) - clock.now()),
+        signal,
+      );
+    }
+  } finally {
+    nodes?.stop();
+    grants?.stop();
+    log.info({}, 'stopped granting reboots');
+  }
+}
+
+/** A grant the watch has not shown this long after it was given is read fresh. */
+const PENDING_CHECK_MS = 5_000;
+
+interface LoopState {
+  /** Grants this process gave that its watch does not show yet, by node. */
+  readonly pending: Map<string, Grant>;
+  /** Each node's last record and last-reboot record as seen (for the fleet metrics). */
+  readonly records: Map<
+    string,
+    { raw: string | undefined; state: NodeState | null; last: LastReboot | undefined; lastRaw: string | undefined }
+  >;
+  holds: HoldMemory;
+  readonly policies: ReturnType<typeof corePolicies>;
+}
+
+/** One decision, carried out; returns when to decide again at the latest. */
+async function decideOnce(
+  o: GrantLoopOptions,
+  s: LoopState,
+  nodes: readonly NodeInfo[],
+  seen: readonly Grant[],
+): Promise<number> {
+  const nowMs = o.clock.now();
+  for (const [node, p] of s.pending) {
+    if (seen.some((g) => g.node === node)) s.pending.delete(node);
+    // Given and gone again before the watch showed it (released at once)? A fresh read tells.
+    else if (nowMs - p.grantedMs > PENDING_CHECK_MS && (await o.ports.grants.read(node)) === undefined)
+      s.pending.delete(node);
+  }
+  const grants = [...seen, ...s.pending.values()];
+  observeRecords(o, s, nodes);
+  const input = coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs });
+  const out = decideGrants(input);
+  for (const f of out.free) {
+    const g = seen.find((x) => x.node === f.node);
+    if (g === undefined) continue;
+    await o.ports.grants.release(g);
+    o.log.info(
+      { node: f.node, policy: f.policy, reason: f.reason },
+      `freed the grant of ${f.node}: its Node ${f.reason === 'node-deleted' ? 'was deleted' : 'was replaced by a new object'}`,
+    );
+  }
+  for (const g of out.grant) {
+    if (o.signal.aborted) break;
+    const ttlMs = o.fleet.configs.find((c) => c.policy.name === g.policy)!.agent.slotTtlMs;
+    const givenMs = o.clock.now();
+    if (!(await o.ports.grants.give({ node: g.node, nodeUid: g.nodeUid, policy: g.policy, ttlMs }, givenMs))) continue;
+    // Counted as held until the watch shows it (epoch unknown here; only the count matters).
+    s.pending.set(g.node, {
+      node: g.node,
+      policy: g.policy,
+      epoch: '',
+      nodeUid: g.nodeUid,
+      grantedMs: givenMs,
+      renewedMs: givenMs,
+      ttlMs,
+      resourceVersion: '',
+    });
+    const request = input.nodes.find((n) => n.name === g.node)?.request;
+    o.metrics.granted(g.policy, request ? Math.max(0, givenMs - request.sinceMs) : 0);
+    const why = g.reason === 'already-unavailable' ? ' (already unavailable: it takes no budget)' : '';
+    o.log.info({ node: g.node, policy: g.policy, reason: g.reason }, `granted a reboot to ${g.node}${why}`);
+    void o.ports.events.record(g.node, {
+      type: 'Normal',
+      reason: 'RebootGranted',
+      message: `the coordinator granted a reboot (policy ${g.policy})${why}`,
+    });
+  }
+  const waiters = new Map<string, string[]>();
+  for (const n of input.nodes)
+    if (n.request !== null && n.policy !== null && !grants.some((g) => g.node === n.name))
+      waiters.set(n.policy, [...(waiters.get(n.policy) ?? []), n.name]);
+  const told = tellHolds(s.holds, out, waiters, nowMs);
+  s.holds = told.memory;
+  for (const t of told.tell) {
+    o.log.info({ node: t.node, reason: t.event.reason }, t.event.message);
+    void o.ports.events.record(t.node, t.event);
+  }
+  const held = new Map<string, number>();
+  for (const g of [...grants, ...out.grant]) held.set(g.policy, (held.get(g.policy) ?? 0) + 1);
+  o.metrics.decided(out, held);
+  o.onDecision?.(out, input);
+  return out.nextChangeMs ?? Infinity;
+}
+
+/** Feeds the fleet metrics from the changes of the agents' records since the last look. */
+function observeRecords(o: GrantLoopOptions, s: LoopState, nodes: readonly NodeInfo[]): void {
+  const names = new Set(nodes.map((n) => n.name));
+  for (const name of s.records.keys()) if (!names.has(name)) s.records.delete(name);
+  for (const n of nodes) {
+    const raw = n.annotations[STATE_ANNOTATION];
+    const lastRaw = n.annotations[LAST_REBOOT_ANNOTATION];
+    const before = s.records.get(n.name);
+    if (before !== undefined && before.raw === raw && before.lastRaw === lastRaw) continue;
+    const read = decodeState(raw);
+    const now = { raw, lastRaw, state: read.kind === 'ok' ? read.state : null, last: decodeLastReboot(lastRaw) };
+    s.records.set(n.name, now);
+    if (before === undefined) continue;
+    for (const t of transitions(before, now)) o.metrics.observe(t);
+  }
+}
+
+/** Wakes the loop on cache changes. */
+function createWaker() {
+  let poked = false;
+  let wake: (() => void) | undefined;
+  return {
+    poke: () => {
+      poked = true;
+      wake?.();
+    },
+    take: () => {
+      poked = false;
+    },
+    async sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+      if (poked) return;
+      const stop = new AbortController();
+      wake = () => stop.abort();
+      try {
+        await clock.sleep(ms, AbortSignal.any([signal, stop.signal]));
+      } finally {
+        wake = undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,111 @@
+// The coordinator process: read the Fleet's compiled policies, take part in the leader election
+// (two replicas; only the leader grants), serve /metrics, /healthz, /readyz, and run the grant loop
+// while leading. Stops on its signal: a leader gives the election Lease up, so the other replica
+// takes over at once; grants already given stay with their nodes (agents finish their reboots).
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeEvents } from '../kube/events.ts';
+import { KubeGrants } from '../kube/grants.ts';
+import { LeaderElector } from '../kube/leader.ts';
+import { KubeNodes } from '../kube/nodes.ts';
+import type { Log } from '../io/log.ts';
+import type { Clock } from '../policy/clock.ts';
+import { readFleetConfig } from './config.ts';
+import { coordinatorLeaseName } from '../kube/grants.ts';
+import { coordinatorHttpServer } from './http.ts';
+import { runGrantLoop } from './loop.ts';
+import { createCoordinatorMetrics } from './metrics.ts';
+
+export interface CoordinatorMainOptions {
+  readonly kc: KubeConfig;
+  readonly configDir: string;
+  readonly identity: string;
+  readonly listen: { readonly host?: string; readonly port: number };
+  readonly leaseMs: number;
+  readonly renewMs: number;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly signal: AbortSignal;
+}
+
+/** Runs until `signal` aborts; resolves with the exit code. */
+export async function coordinatorMain(o: CoordinatorMainOptions): Promise<number> {
+  const fleet = await readFleetConfig(o.configDir);
+  const { log, clock } = o;
+  const metrics = createCoordinatorMetrics({ policies: fleet.configs.map((c) => c.policy.name) });
+  const onWatchError = (err: unknown) =>
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'watch failed; reconnecting');
+  const ports = {
+    nodes: new KubeNodes(o.kc, { onWatchError }),
+    grants: new KubeGrants(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet, onWatchError }),
+    events: new KubeEvents(o.kc, { component: 'patchwindow-coordinator', onError: (message) => log.warn({}, message) }),
+  };
+  let loop: { stop: AbortController; done: Promise<void> } | undefined;
+  let lastDecisionMs = clock.now();
+  let synced = false;
+  const elector = new LeaderElector({
+    kc: o.kc,
+    namespace: fleet.namespace,
+    name: coordinatorLeaseName(fleet.fleet),
+    identity: o.identity,
+    leaseMs: o.leaseMs,
+    renewMs: o.renewMs,
+    onError: (message) => log.warn({}, message),
+    onChange: (leading) => {
+      metrics.setLeader(leading);
+      log.info({ identity: o.identity, leading }, leading ? 'became the leader' : 'not the leader');
+      if (leading && loop === undefined) {
+        const stop = new AbortController();
+        lastDecisionMs = clock.now();
+        const done = runGrantLoop({
+          fleet,
+          ports,
+          clock,
+          log,
+          metrics,
+          signal: AbortSignal.any([o.signal, stop.signal]),
+          onDecision: () => {
+            lastDecisionMs = clock.now();
+            synced = true;
+          },
+        }).catch((err: unknown) =>
+          log.error({ err: err instanceof Error ? err.message : String(err) }, 'the grant loop failed'),
+        );
+        loop = { stop, done };
+      } else if (!leading && loop !== undefined) {
+        loop.stop.abort();
+        loop = undefined;
+        synced = false;
+      }
+    },
+  });
+  // Healthy: a follower always; a leader while its loop decided within its idle period and a margin.
+  const healthy = () => loop === undefined || clock.now() - lastDecisionMs < 120_000;
+  const server = coordinatorHttpServer({
+    registry: metrics.registry,
+    healthy,
+    ready: () => (loop === undefined ? elector.reachedApi : synced),
+  });
+  const port = await server.listen(o.listen.port, o.listen.host);
+  log.info(
+    {
+      fleet: fleet.fleet,
+      namespace: fleet.namespace,
+      policies: fleet.configs.map((c) => c.policy.name),
+      port,
+      identity: o.identity,
+    },
+    'coordinator started',
+  );
+  elector.start();
+  await new Promise<void>((done) =>
+    o.signal.aborted ? done() : o.signal.addEventListener('abort', () => done(), { once: true }),
+  );
+  const running = loop;
+  loop = undefined;
+  running?.stop.abort();
+  await running?.done;
+  await elector.stop();
+  await server.close();
+  log.info({}, 'coordinator stopped');
+  return 0;
+}

@@ -1,0 +1,82 @@
+// From what the coordinator's caches hold (Nodes, grant Leases) and the compiled policies to the
+// plain input of the grant decision (core/model.ts). Pure: the shell calls it on every change.
+import type { Grant, NodeInfo } from '../kube/ports.ts';
+import { CORDONED_BY_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
+import { nodeSelectorTermsMatch } from '../policy/labels.ts';
+import type { AgentConfig } from '../policy/model.ts';
+import { decodeState } from '../policy/state.ts';
+import { compileSchedule } from '../policy/windows.ts';
+import type { CoreGrant, CoreInput, CoreNode, CorePolicy, CoreRequest } from './core/model.ts';
+
+/** The fleet as the coordinator runs it: every policy's compiled config (one fleet, one namespace). */
+export interface FleetConfig {
+  readonly fleet: string;
+  readonly namespace: string;
+  readonly configs: readonly AgentConfig[];
+}
+
+/** The policies for the core, compiled once (schedules memoize their windows). */
+export function corePolicies(fleet: FleetConfig): CorePolicy[] {
+  return fleet.configs.map((c) => ({
+    name: c.policy.name,
+    budget: c.policy.budget,
+    schedule: compileSchedule(c.policy.schedule),
+    neededMs: c.policy.drain.timeoutMs + c.policy.reboot.expectedDurationMs,
+  }));
+}
+
+/** The policy whose members include a node with `labels` (rendered affinities are disjoint), or null. */
+export function policyOf(fleet: FleetConfig, labels: Readonly<Record<string, string>>): string | null {
+  for (const c of fleet.configs) if (nodeSelectorTermsMatch(c.members, labels)) return c.policy.name;
+  return null;
+}
+
+/** The request a node's record publishes (phase `acquiring` of its own policy), or null. */
+export function requestOf(node: Pick<NodeInfo, 'annotations'>, policy: string | null): CoreRequest | null {
+  const read = decodeState(node.annotations[STATE_ANNOTATION]);
+  if (read.kind !== 'ok' || read.state.phase !== 'acquiring' || read.state.policy !== policy) return null;
+  return { sinceMs: read.state.startedMs, blocked: read.state.blocked ?? null };
+}
+
+/** The core's view of one Node. */
+export function coreNode(fleet: FleetConfig, n: NodeInfo): CoreNode {
+  const policy = policyOf(fleet, n.labels);
+  return {
+    name: n.name,
+    uid: n.uid,
+    policy,
+    ready: n.ready,
+    unschedulable: n.unschedulable,
+    cordonedByAgent: n.unschedulable && n.annotations[CORDONED_BY_ANNOTATION] !== undefined,
+    request: requestOf(n, policy),
+  };
+}
+
+/** The core's view of one grant. */
+export function coreGrant(g: Grant): CoreGrant {
+  return {
+    node: g.node,
+    nodeUid: g.nodeUid,
+    policy: g.policy,
+    grantedMs: g.grantedMs,
+    renewedMs: g.renewedMs,
+    ttlMs: g.ttlMs,
+  };
+}
+
+/** The whole input of one decision. */
+export function coreInput(o: {
+  fleet: FleetConfig;
+  policies: readonly CorePolicy[];
+  nodes: readonly NodeInfo[];
+  grants: readonly Grant[];
+  nowMs: number;
+}): CoreInput {
+  return {
+    nodes: o.nodes.map((n) => coreNode(o.fleet, n)),
+    grants: o.grants.map(coreGrant),
+    policies: o.policies,
+    fleetBudget: o.fleet.configs[0]?.fleetBudget ?? null,
+    nowMs: o.nowMs,
+  };
+}

@@ -1,0 +1,178 @@
+// Grants port on coordination.k8s.io/v1 Leases: one Lease per granted node, named after the node,
+// created by the coordinator and renewed and released by the node's agent. The grant's epoch is
+// the Lease's uid: a grant freed and given again is a new object, so an agent that recorded the
+// epoch of its grant can tell its own grant from a later one (docs/decisions/0007).
+import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { stableName } from '../policy/names.ts';
+import { watchCache } from './cache.ts';
+import { call } from './errors.ts';
+import type { Cache, Grant, Grants, NewGrant } from './ports.ts';
+
+export const FLEET_LABEL = 'patchwindow.io/fleet';
+export const GRANT_LABEL = 'patchwindow.io/grant';
+export const GRANT_POLICY_LABEL = 'patchwindow.io/policy';
+export const NODE_UID_ANNOTATION = 'patchwindow.io/node-uid';
+
+/** Name of the grant Lease of `node` (what an operator deletes to free a stuck grant). */
+export function grantLeaseName(node: string): string {
+  return stableName(['patchwindow', 'grant', node]);
+}
+
+/** The Grant of a Lease, or undefined for a Lease that is not a complete grant. */
+export function grantOf(lease: V1Lease): Grant | undefined {
+  const node = lease.spec?.holderIdentity;
+  const policy = lease.metadata?.labels?.[GRANT_POLICY_LABEL];
+  const epoch = lease.metadata?.uid;
+  if (!node || policy === undefined || !epoch) return undefined;
+  const ms = (t: Date | string | undefined) => (t === undefined ? 0 : new Date(t).getTime());
+  const granted = ms(lease.spec?.acquireTime);
+  return {
+    node,
+    policy,
+    epoch,
+    nodeUid: lease.metadata?.annotations?.[NODE_UID_ANNOTATION] ?? '',
+    grantedMs: granted,
+    renewedMs: lease.spec?.renewTime === undefined ? granted : ms(lease.spec.renewTime),
+    ttlMs: (lease.spec?.leaseDurationSeconds ?? 0) * 1000,
+    resourceVersion: lease.metadata?.resourceVersion ?? '',
+  };
+}
+
+export class KubeGrants implements Grants {
+  private readonly api: CoordinationV1Api;
+  private readonly kc: KubeConfig;
+  private readonly namespace: string;
+  private readonly fleet: string;
+  private readonly onWatchError: ((err: unknown) => void) | undefined;
+
+  constructor(kc: KubeConfig, options: { namespace: string; fleet: string; onWatchError?: (err: unknown) => void }) {
+    this.kc = kc;
+    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.namespace = options.namespace;
+    this.fleet = options.fleet;
+    this.onWatchError = options.onWatchError;
+  }
+
+  private path(): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${this.namespace}/leases`;
+  }
+
+  private async cache(
+    what: string,
+    selectors: { labelSelector: string; fieldSelector?: string },
+  ): Promise<Cache<Grant>> {
+    const cache = await watchCache({
+      kc: this.kc,
+      what,
+      path: this.path(),
+      ...selectors,
+      list: () => this.api.listNamespacedLease({ namespace: this.namespace, ...selectors }),
+      map: grantOf,
+      onError: this.onWatchError,
+    });
+    return {
+      list: () => cache.list().filter((g): g is Grant => g !== undefined),
+      onChange: (l) => cache.onChange(l),
+      stop: () => cache.stop(),
+    };
+  }
+
+  watchAll(): Promise<Cache<Grant>> {
+    return this.cache(`watch grants in ${this.namespace}`, {
+      labelSelector: `${FLEET_LABEL}=${this.fleet},${GRANT_LABEL}=true`,
+    });
+  }
+
+  watchOwn(node: string): Promise<Cache<Grant>> {
+    return this.cache(`watch the grant of ${node}`, {
+      labelSelector: `${FLEET_LABEL}=${this.fleet},${GRANT_LABEL}=true`,
+      fieldSelector: `metadata.name=${grantLeaseName(node)}`,
+    });
+  }
+
+  async read(node: string): Promise<Grant | undefined> {
+    const lease = await call(
+      `read the grant of ${node}`,
+      () => this.api.readNamespacedLease({ name: grantLeaseName(node), namespace: this.namespace }),
+      { 404: () => undefined },
+    );
+    const grant = lease === undefined ? undefined : grantOf(lease);
+    return grant?.node === node ? grant : undefined;
+  }
+
+  async give(g: NewGrant, nowMs: number): Promise<boolean> {
+    const now = new V1MicroTime(nowMs);
+    const body: V1Lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: grantLeaseName(g.node),
+        namespace: this.namespace,
+        labels: {
+          [FLEET_LABEL]: this.fleet,
+          [GRANT_LABEL]: 'true',
+          [GRANT_POLICY_LABEL]: g.policy,
+          'app.kubernetes.io/managed-by': 'patchwindow',
+        },
+        annotations: { [NODE_UID_ANNOTATION]: g.nodeUid },
+      },
+      spec: {
+        holderIdentity: g.node,
+        leaseDurationSeconds: Math.max(1, Math.ceil(g.ttlMs / 1000)),
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: 0,
+      },
+    };
+    return call(
+      `grant a reboot to ${g.node}`,
+      async () => {
+        await this.api.createNamespacedLease({ namespace: this.namespace, body });
+        return true;
+      },
+      { 409: () => false },
+    );
+  }
+
+  async renew(grant: Grant, nowMs: number): Promise<boolean> {
+    const name = grantLeaseName(grant.node);
+    const what = `renew the grant of ${grant.node}`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const current = await call(what, () => this.api.readNamespacedLease({ name, namespace: this.namespace }), {
+        404: () => undefined,
+      });
+      if (!current?.spec || current.metadata?.uid !== grant.epoch || current.spec.holderIdentity !== grant.node)
+        return false;
+      current.spec.renewTime = new V1MicroTime(nowMs);
+      const done = await call(
+        what,
+        async () => {
+          await this.api.replaceNamespacedLease({ name, namespace: this.namespace, body: current });
+          return true;
+        },
+        { 409: () => false, 404: () => false },
+      );
+      if (done) return true;
+    }
+    return false;
+  }
+
+  async release(grant: Pick<Grant, 'node' | 'epoch'>): Promise<void> {
+    // The uid precondition deletes this grant only, never a later one given to the same node.
+    await call(
+      `release the grant of ${grant.node}`,
+      () =>
+        this.api.deleteNamespacedLease({
+          name: grantLeaseName(grant.node),
+          namespace: this.namespace,
+          body: { preconditions: { uid: grant.epoch } },
+        }),
+      { 404: () => undefined, 409: () => undefined },
+    );
+  }
+}
+
+/** Name of the election Lease of a Fleet's coordinator, in the Fleet's namespace (status reads it). */
+export function coordinatorLeaseName(fleet: string): string {
+  return stableName(['patchwindow', 'coordinator', fleet]);
+}
