@@ -25,7 +25,7 @@ export async function proxyAgents(fleet: E2eFleet): Promise<Map<string, ApiProxy
 /** A stopped agent: resume() lets it run on from where it was. */
 export interface FrozenAgent {
   readonly pids: readonly number[];
-  resume(): void;
+  readonly resume: () => void;
 }
 
 /** Stops the agent of `short` (supervisor and workers) where it is. */
@@ -36,7 +36,7 @@ export async function freezeAgent(fleet: E2eFleet, short: string): Promise<Froze
   fleet.watcher.note(fleet.node(short), `agent stopped (SIGSTOP to ${pids.join(', ')})`);
   return {
     pids,
-    resume() {
+    resume: () => {
       fleet.watcher.note(fleet.node(short), 'agent resumed (SIGCONT)');
       thawTree(pids);
     },
