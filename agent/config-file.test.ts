@@ -52,7 +52,7 @@ describe('the agent config file', () => {
       '/etc/patchwindow/config.json: policy.drain.timeoutMs: "x" is not a whole number; write a whole number',
       '/etc/patchwindow/config.json: agent.checkInterval: unknown field "checkInterval"; did you mean "checkIntervalMs"?',
       '/etc/patchwindow/config.json: agent.logLevel: "verbose" is not one of "debug", "info", "warn", "error"',
-      '/etc/patchwindow/config.json: the agent does not start with an invalid config; render it again with patchwindow render',
+      '/etc/patchwindow/config.json: nothing runs on an invalid config; render it again with patchwindow render',
     ]);
   });
 

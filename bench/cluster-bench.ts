@@ -1,5 +1,5 @@
 // Real agents on a real control plane (test/testenv, kwok nodes): what an idle fleet of agents costs
-// the API server, what a rollout costs, how fast a freed slot is taken, and how much memory an agent
+// the API server, what a rollout costs, how fast a freed grant is given again, and how much memory an agent
 // process holds. `node bench/cluster-bench.ts [NODES] [IDLE_SECONDS]` (default 20 nodes, 60 s).
 //
 // Method:
@@ -318,9 +318,9 @@ async function main(): Promise<void> {
         byVerb: byVerb(rolling),
         byVerbAndResource: rolling,
         apfServiceAccounts: r1.agentsApf - r0.agentsApf,
-        maxSlotsHeld: { alpha: f.watcher.maxSlotsHeld('alpha'), beta: f.watcher.maxSlotsHeld('beta') },
+        maxGrantsHeld: { alpha: f.watcher.maxGrantsHeld('alpha'), beta: f.watcher.maxGrantsHeld('beta') },
       },
-      slotHandoffMs: {
+      grantHandoffMs: {
         count: handoffs.length,
         p50: percentile(handoffs, 50),
         p95: percentile(handoffs, 95),
@@ -371,16 +371,16 @@ function msAfter(f: E2eFleet, n: string, sinceMs: number, which: (l: Record<stri
 }
 
 /**
- * Release → next take of the same group, for the releases at which some other node of the group had
- * recorded that it waits for a slot (phase acquiring). A release while the others' workers are still
+ * Release → next grant of the same policy, for the releases at which some other node had recorded
+ * that it asks for a grant (phase acquiring). A release while the others' workers are still
  * starting is not a hand-off: nobody waits yet.
  */
 function handoffLatencies(f: E2eFleet): number[] {
   const out: number[] = [];
   const released = new Map<string, number[]>();
-  for (const e of f.watcher.slotEvents) {
-    const queue = released.get(e.group) ?? [];
-    released.set(e.group, queue);
+  for (const e of f.watcher.grantEvents) {
+    const queue = released.get(e.policy) ?? [];
+    released.set(e.policy, queue);
     if (e.kind === 'released') {
       if ((e.waiting?.length ?? 0) > 0) queue.push(e.atMs);
     } else if (queue.length > 0) out.push(e.atMs - queue.shift()!);
@@ -411,7 +411,7 @@ function markdown(r: {
     byVerb: Counts;
     apfServiceAccounts: number;
   };
-  slotHandoffMs: { count: number; p50: number | null; p95: number | null; max: number | null };
+  grantHandoffMs: { count: number; p50: number | null; p95: number | null; max: number | null };
   sentinel: {
     allAtOnce: {
       toWorkerStartMs: { p50: number | null; max: number | null };
@@ -448,7 +448,7 @@ function markdown(r: {
     `| rollout: agent requests (baseline-subtracted) | ${r.rollout.agentRequests} (${verbs(r.rollout.byVerb)}) |`,
     `| rollout: per node | ${r.rollout.agentRequestsPerNode} |`,
     `| rollout: APF flow schema service-accounts (agents only) | ${r.rollout.apfServiceAccounts} |`,
-    `| slot hand-off (release → next take), ${r.slotHandoffMs.count} hand-offs | p50 ${r.slotHandoffMs.p50} ms, p95 ${r.slotHandoffMs.p95} ms, max ${r.slotHandoffMs.max} ms |`,
+    `| grant hand-off (release → next grant), ${r.grantHandoffMs.count} hand-offs | p50 ${r.grantHandoffMs.p50} ms, p95 ${r.grantHandoffMs.p95} ms, max ${r.grantHandoffMs.max} ms |`,
     `| rollout: sentinel written → supervisor starts a worker (check every 1 s) | p50 ${r.sentinel.allAtOnce.toWorkerStartMs.p50} ms, max ${r.sentinel.allAtOnce.toWorkerStartMs.max} ms |`,
     `| rollout: sentinel written → RebootRequired Event (20 workers starting at once) | p50 ${r.sentinel.allAtOnce.toMarkMs.p50} ms, max ${r.sentinel.allAtOnce.toMarkMs.max} ms |`,
     `| one node alone: sentinel written → worker started / → RebootRequired Event | ${r.sentinel.oneNode.toWorkerStartMs} ms / ${r.sentinel.oneNode.toMarkMs} ms |`,

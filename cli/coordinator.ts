@@ -26,19 +26,23 @@ export interface CoordinatorCommandOptions {
 export async function runCoordinatorCommand(io: CliIo, opts: CoordinatorCommandOptions): Promise<number> {
   if (opts.renewInterval >= opts.leaseDuration)
     throw new UsageError('--renew-interval must be shorter than --lease-duration');
-  const [{ loadKubeConfig }, { coordinatorMain }, { createCoordinatorLog }, { systemClock }] = await Promise.all([
-    import('../kube/config.ts'),
-    import('../coordinator/main.ts'),
-    import('../coordinator/log.ts'),
-    import('../io/clock.ts'),
-  ]);
+  const [{ loadKubeConfig }, { coordinatorMain }, { readFleetConfig }, { createCoordinatorLog }, { systemClock }] =
+    await Promise.all([
+      import('../kube/config.ts'),
+      import('../coordinator/main.ts'),
+      import('../coordinator/config.ts'),
+      import('../coordinator/log.ts'),
+      import('../io/clock.ts'),
+    ]);
+  // The config first: an invalid one is the user's to fix (exit 1), whatever the credentials.
+  const fleet = await readFleetConfig(resolve(io.cwd, opts.configDir));
   const identity = opts.identity ?? io.env.POD_NAME ?? `${hostname()}-${randomBytes(4).toString('hex')}`;
   const kc = loadKubeConfig(opts.kubeconfig ? { ...io.env, KUBECONFIG: opts.kubeconfig } : io.env);
   const log = createCoordinatorLog({ level: opts.logLevel, identity });
   try {
     return await coordinatorMain({
       kc,
-      configDir: resolve(io.cwd, opts.configDir),
+      fleet,
       identity,
       listen: opts.listen,
       leaseMs: opts.leaseDuration,

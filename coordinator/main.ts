@@ -9,15 +9,15 @@ import { LeaderElector } from '../kube/leader.ts';
 import { KubeNodes } from '../kube/nodes.ts';
 import type { Log } from '../io/log.ts';
 import type { Clock } from '../policy/clock.ts';
-import { readFleetConfig } from './config.ts';
 import { coordinatorLeaseName } from '../kube/grants.ts';
 import { coordinatorHttpServer } from './http.ts';
 import { runGrantLoop } from './loop.ts';
 import { createCoordinatorMetrics } from './metrics.ts';
+import type { FleetConfig } from './view.ts';
 
 export interface CoordinatorMainOptions {
   readonly kc: KubeConfig;
-  readonly configDir: string;
+  readonly fleet: FleetConfig;
   readonly identity: string;
   readonly listen: { readonly host?: string; readonly port: number };
   readonly leaseMs: number;
@@ -29,8 +29,7 @@ export interface CoordinatorMainOptions {
 
 /** Runs until `signal` aborts; resolves with the exit code. */
 export async function coordinatorMain(o: CoordinatorMainOptions): Promise<number> {
-  const fleet = await readFleetConfig(o.configDir);
-  const { log, clock } = o;
+  const { log, clock, fleet } = o;
   const metrics = createCoordinatorMetrics({ policies: fleet.configs.map((c) => c.policy.name) });
   const onWatchError = (err: unknown) =>
     log.warn({ err: err instanceof Error ? err.message : String(err) }, 'watch failed; reconnecting');

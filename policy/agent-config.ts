@@ -35,7 +35,7 @@ export function parseAgentConfig(file: string, text: string): AgentConfig {
       (p) => `${file}: ${p.path.length === 0 ? '(document)' : formatPath(p.path)}: ${p.message}`,
     );
     throw new PolicyError(
-      `${lines.join('\n')}\n${file}: the agent does not start with an invalid config; render it again with patchwindow render`,
+      `${lines.join('\n')}\n${file}: nothing runs on an invalid config; render it again with patchwindow render`,
     );
   }
   return value as AgentConfig;

@@ -21,7 +21,8 @@ import type { NodeState } from '../../policy/state.ts';
 export function nextAction(f: Facts, config: AgentConfig, nowMs: number): Action {
   if (f.node === null) return wait('node-unknown', `the agent does not see its Node ${f.nodeName}`, { watch: false });
   const marked = f.node.labels[REBOOT_REQUIRED_LABEL] === 'true';
-  if (f.rebootRequired !== null && f.rebootRequired !== marked) {
+  // A dry run writes nothing on the Node, not even this mark.
+  if (f.rebootRequired !== null && f.rebootRequired !== marked && !f.dryRun) {
     const tell = f.rebootRequired
       ? { event: normal('RebootRequired', 'the node needs a reboot (sentinel found)') }
       : { event: normal('RebootNotRequired', 'the node no longer needs a reboot') };

@@ -7,7 +7,7 @@ import {
   REBOOT_REQUIRED_SINCE_ANNOTATION,
   STATE_ANNOTATION,
 } from '../../policy/keys.ts';
-import type { Slot } from '../../kube/ports.ts';
+import type { Grant } from '../../kube/ports.ts';
 import { encodeLastReboot, encodeState, type NodeState } from '../../policy/state.ts';
 import type { AgentConfig } from '../../policy/model.ts';
 import { examplePolicySet, NOW } from '../../test/unit/render-fixtures.ts';
@@ -44,7 +44,7 @@ function node(
       policy: 'system',
       attempt: 1,
       bootId: 'boot-1',
-      slots: [],
+      grant: 'epoch-1',
       cordoned: true,
       labels: {},
       startedMs: NOW - HOUR,
@@ -64,14 +64,18 @@ function node(
   return { name, labels, annotations, ready: o.ready ?? true, unschedulable: false };
 }
 
-const slot = (
-  group: string,
-  index: number,
-  holder: string,
-  renewTimeMs = NOW - 1_000,
-): { fleet: string; slot: Slot } => ({
+const grant = (node: string, policy: string, renewedMs = NOW - 1_000): { fleet: string; grant: Grant } => ({
   fleet: FLEET,
-  slot: { group, index, holder, renewTimeMs, ttlMs: 15 * 60_000, resourceVersion: '1' },
+  grant: {
+    node,
+    policy,
+    epoch: `epoch-${node}`,
+    nodeUid: `uid-${node}`,
+    grantedMs: NOW - HOUR,
+    renewedMs,
+    ttlMs: 15 * 60_000,
+    resourceVersion: '1',
+  },
 });
 
 let configs: AgentConfig[];
@@ -84,7 +88,7 @@ function status() {
     node('sys-1', 'system', {
       required: true,
       sinceMs: NOW - 5 * HOUR,
-      state: { phase: 'draining', slots: [{ group: 'system', index: 0 }] },
+      state: { phase: 'draining' },
     }),
     node('sys-2', 'system', { required: true, sinceMs: NOW - 4 * HOUR }),
     node('gpu-1', 'gpu', { required: true, sinceMs: NOW - 3 * HOUR, hold: 'firmware update' }),
@@ -101,26 +105,35 @@ function status() {
       'gen-1',
       { reason: 'RebootBlocked', message: 'pod team/train-0 on the node matches a pod blocker', atMs: NOW - HOUR },
     ],
-    ['sys-2', { reason: 'WaitingForSlot', message: 'old wait, before the reboot was needed', atMs: NOW - 10 * HOUR }],
+    ['sys-2', { reason: 'WaitingForGrant', message: 'old wait, before the reboot was needed', atMs: NOW - 10 * HOUR }],
   ]);
-  // gen-3 held a general slot that expired long ago: it counts for nothing.
-  const slots = [slot('system', 0, 'sys-1'), slot('fleet', 0, 'sys-1'), slot('general', 0, 'gen-3', NOW - 2 * HOUR)];
-  return computeStatus({ configs, nodes, slots, waits, nowMs: NOW });
+  // gen-3's agent stopped renewing its grant two hours ago: it still holds it (and counts).
+  const grants = [grant('sys-1', 'system'), grant('gen-3', 'general', NOW - 2 * HOUR)];
+  const coordinators = [
+    {
+      fleet: FLEET,
+      namespace: 'patchwindow',
+      holder: 'coordinator-7d9f-x2',
+      renewedMs: NOW - 2_000,
+      durationMs: 15_000,
+    },
+  ];
+  return computeStatus({ configs, nodes, grants, coordinators, waits, nowMs: NOW });
 }
 
 describe('status', () => {
-  it('shows each node with its policy, pool, phase, slot and blocker', () => {
+  it('shows each node with its policy, pool, phase, grant and blocker', () => {
     const rows = Object.fromEntries(status().nodes.map((r) => [r.node, r]));
     expect(rows['sys-1']).toMatchObject({
       policies: ['system'],
       pool: 'system',
       phase: 'draining',
-      slots: ['fleet/0', 'system/0'],
+      grant: { sinceMs: NOW - HOUR, stalledSinceMs: null },
       blocker: null,
       unavailable: true,
       rebootRequiredSinceMs: NOW - 5 * HOUR,
     });
-    expect(rows['sys-2']).toMatchObject({ phase: 'pending', slots: [], blocker: null, unavailable: false });
+    expect(rows['sys-2']).toMatchObject({ phase: 'pending', grant: null, blocker: null, unavailable: false });
     expect(rows['gpu-1']).toMatchObject({
       policies: ['gpu'],
       phase: 'pending',
@@ -139,7 +152,10 @@ describe('status', () => {
     });
     expect(rows['gen-3']).toMatchObject({
       phase: 'failed',
-      slots: [],
+      grant: {
+        stalledSinceMs: NOW - 2 * HOUR,
+        freeCommand: 'kubectl -n patchwindow delete lease patchwindow-grant-gen-3',
+      },
       blocker: 'last attempt failed: drain timed out; retries after 2026-11-24 13:00 +00:00',
     });
     // The default policy takes nodes without the pool label.
@@ -147,7 +163,7 @@ describe('status', () => {
       policies: ['general'],
       pool: null,
       phase: 'unknown',
-      blocker: 'state annotation patchwindow.io/state has version 7; this agent reads version 1',
+      blocker: 'state annotation patchwindow.io/state has version 7; this agent reads version 2',
     });
     expect(rows['loop-1']).toMatchObject({
       phase: 'pending',
@@ -167,25 +183,30 @@ describe('status', () => {
   it('counts per policy and for the fleet cap: budget, unavailable now, pending', () => {
     const groups = status().groups.map((g) => [g.group, g.nodes, g.allowed, g.unavailable, g.pending]);
     expect(groups).toEqual([
-      ['general', 5, 1, 1, 2],
+      ['general', 5, 1, 2, 2],
       ['gpu', 1, 1, 0, 1],
       ['system', 2, 1, 1, 1],
-      ['fleet', 8, 3, 2, 4],
+      ['fleet', 8, 3, 3, 4],
     ]);
   });
 
-  it('prints two tables for a terminal', () => {
+  it('prints three tables for a terminal, and how to free a stalled grant', () => {
     const text = formatStatusText(status(), NOW);
-    const [nodes, groups] = text.split('\n\n');
+    const [nodes, groups, coordinators, ...rest] = text.split('\n\n');
     expect(nodes!.split('\n')[0]).toMatch(
-      /^NODE +POLICY +POOL +REBOOT REQUIRED SINCE +PHASE +SLOT +BLOCKER +NEXT WINDOW$/,
+      /^NODE +POLICY +POOL +REBOOT REQUIRED SINCE +PHASE +GRANT +BLOCKER +NEXT WINDOW$/,
     );
     expect(nodes).toMatch(
-      /^sys-1 +system +system +2026-11-24 07:00 \+00:00 +draining +fleet\/0,system\/0 +- +2026-11-25 01:00 \+01:00$/m,
+      /^sys-1 +system +system +2026-11-24 07:00 \+00:00 +draining +since 2026-11-24 11:00 \+00:00 +- +2026-11-25 01:00 \+01:00$/m,
     );
+    expect(nodes).toMatch(/^gen-3 .* since 2026-11-24 11:00 \+00:00, STALLED since 2026-11-24 10:00 \+00:00 /m);
+    expect(coordinators).toMatch(
+      /^FLEET +COORDINATOR +LEADER +LAST RENEWAL\nprod-westeurope +present +coordinator-7d9f-x2 +2026-11-24 11:59 \+00:00$/,
+    );
+    expect(rest.join('\n')).toContain('free it with: kubectl -n patchwindow delete lease patchwindow-grant-gen-3');
     expect(groups!.split('\n')[0]).toMatch(/^FLEET +POLICY +NODES +BUDGET +UNAVAILABLE +PENDING +NEXT WINDOW$/);
-    expect(groups).toMatch(/^prod-westeurope +general +5 +1 \(20%\) +1 +2 +2026-11-24 20:00 \+01:00$/m);
-    expect(groups).toMatch(/^prod-westeurope +fleet-wide cap +8 +3 \(3\) +2 +4 +-$/m);
+    expect(groups).toMatch(/^prod-westeurope +general +5 +1 \(20%\) +2 +2 +2026-11-24 20:00 \+01:00$/m);
+    expect(groups).toMatch(/^prod-westeurope +fleet-wide cap +8 +3 \(3\) +3 +4 +-$/m);
   });
 
   it('prints JSON for tools', () => {
@@ -193,6 +214,7 @@ describe('status', () => {
       time: string;
       nodes: Record<string, unknown>[];
       pools: Record<string, unknown>[];
+      coordinators: Record<string, unknown>[];
     };
     expect(doc.time).toBe('2026-11-24T12:00:00.000Z');
     expect(doc.nodes.find((n) => n.node === 'sys-1')).toEqual({
@@ -203,7 +225,11 @@ describe('status', () => {
       rebootRequired: true,
       rebootRequiredSince: '2026-11-24T07:00:00.000Z',
       phase: 'draining',
-      slots: ['fleet/0', 'system/0'],
+      grant: {
+        since: '2026-11-24T11:00:00.000Z',
+        stalledSince: null,
+        free: 'kubectl -n patchwindow delete lease patchwindow-grant-sys-1',
+      },
       blocker: null,
       unavailable: true,
       nextWindow: { start: '2026-11-25T00:00:00.000Z', end: '2026-11-25T03:00:00.000Z' },
@@ -215,9 +241,12 @@ describe('status', () => {
       nodes: 8,
       budget: '3',
       allowedUnavailable: 3,
-      unavailable: 2,
+      unavailable: 3,
       pending: 4,
       nextWindow: null,
     });
+    expect(doc.coordinators).toEqual([
+      { fleet: FLEET, present: true, leader: 'coordinator-7d9f-x2', lastRenewal: '2026-11-24T11:59:58.000Z' },
+    ]);
   });
 });

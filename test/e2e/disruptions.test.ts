@@ -104,7 +104,7 @@ describe('disruptions on a real control plane', () => {
     expect(f.processes.get('k1')).toHaveLength(4);
   });
 
-  it('frees the slot of a node deleted while holding it, and the rollout continues', async () => {
+  it('frees the grant of a node deleted while holding it, and the rollout continues', async () => {
     fleet = await E2eFleet.create(cluster, {
       policies: [{ name: 'edge', pools: ['d'], maxUnavailable: 1 }],
       nodes: { d1: { pool: 'd' }, d2: { pool: 'd' }, d3: { pool: 'd' } },
@@ -112,8 +112,8 @@ describe('disruptions on a real control plane', () => {
     const f = fleet;
 
     f.startAgents();
-    await f.until('a node to hold the slot', () => f.watcher.slots().length === 1, 60_000);
-    const holder = f.watcher.slots()[0]!.holder;
+    await f.until('a node to hold the grant', () => f.watcher.grants().length === 1, 120_000);
+    const holder = f.watcher.grants()[0]!.node;
     const gone = f.nodes.find((n) => f.node(n) === holder)!;
     await f.deleteNode(gone);
     const others = f.nodes.filter((n) => n !== gone);
@@ -123,13 +123,13 @@ describe('disruptions on a real control plane', () => {
     expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
     for (const n of others) expect(f.host(n).boots, n).toBe(1);
     expect(f.host(gone).boots).toBe(0);
-    // The deleted node's slot was taken over by another node (a slot of a node that is gone is free).
-    const released = f.watcher.slotEvents.filter((e) => e.kind === 'released' && e.holder === holder);
+    // The coordinator freed the deleted node's grant, and granted each other node once.
+    const released = f.watcher.grantEvents.filter((e) => e.kind === 'released' && e.node === holder);
     expect(released, f.report()).toHaveLength(1);
     expect(
-      f.watcher.slotEvents
-        .filter((e) => e.kind === 'acquired' && e.holder !== holder)
-        .map((e) => e.holder)
+      f.watcher.grantEvents
+        .filter((e) => e.kind === 'given' && e.node !== holder)
+        .map((e) => e.node)
         .sort(),
     ).toEqual(others.map((n) => f.node(n)).sort());
   });

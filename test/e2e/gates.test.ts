@@ -104,7 +104,7 @@ describe('gates on a real control plane', () => {
       expect(f.watcher.state(f.node(n)), n).toBeUndefined();
       expect(f.host(n).boots).toBe(0);
     }
-    expect(f.watcher.slots()).toEqual([]);
+    expect(f.watcher.grants()).toEqual([]);
 
     firing = false;
     f.watcher.note('', 'test: the alert resolved');
@@ -145,7 +145,7 @@ describe('gates on a real control plane', () => {
 
     expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
     expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
-    const taken = f.watcher.slotEvents.filter((e) => e.kind === 'acquired');
+    const taken = f.watcher.grantEvents.filter((e) => e.kind === 'given');
     expect(taken).toHaveLength(2);
     for (const e of taken) expect(e.atMs, f.report()).toBeGreaterThanOrEqual(opensMs);
     for (const n of f.nodes) expect(f.host(n).boots, n).toBe(1);

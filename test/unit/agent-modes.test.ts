@@ -79,7 +79,8 @@ describe('dry run', () => {
       expect(reports[0]!.message).toMatch(
         /^would cordon the node; would set label example\.com\/maintenance=reboot; would evict shop\/web-\d; would reboot \(command\)$/,
       );
-      expect(s.fleet.cluster.node(name)!.labels[REBOOT_REQUIRED_LABEL]).toBe('true');
+      // Not even the reboot-required mark: a dry run writes nothing on the Node.
+      expect(s.fleet.cluster.node(name)!.labels).not.toHaveProperty(REBOOT_REQUIRED_LABEL);
     }
     expect(s.fleet.notifier.sent).toEqual([]);
   });
