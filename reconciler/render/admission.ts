@@ -34,7 +34,10 @@ function onlyOwnedChanged(field: 'labels' | 'annotations', extraKeys: readonly s
 
 /** Label keys the policies' nodeLabels set (outside the owned prefix), sorted. */
 function policyLabelKeys(policies: readonly PolicyModel[]): string[] {
-  const keys = policies.flatMap((p) => [...Object.keys(p.nodeLabels.preReboot), ...Object.keys(p.nodeLabels.postReboot)]);
+  const keys = policies.flatMap((p) => [
+    ...Object.keys(p.nodeLabels.preReboot),
+    ...Object.keys(p.nodeLabels.postReboot),
+  ]);
   return [...new Set(keys)].filter((k) => !k.startsWith(OWNED_PREFIX)).sort(compareText);
 }
 
@@ -80,12 +83,20 @@ export function renderAdmission(fleet: FleetModel, policies: readonly PolicyMode
       matchConstraints: {
         resourceRules: [
           { apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['nodes'] },
-          { apiGroups: ['coordination.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['leases'] },
+          {
+            apiGroups: ['coordination.k8s.io'],
+            apiVersions: ['v1'],
+            operations: ['CREATE', 'UPDATE', 'DELETE'],
+            resources: ['leases'],
+          },
         ],
       },
       matchConditions: [{ name: 'fleet-agent', expression: `request.userInfo.username == ${cel(user)}` }],
       variables: [
-        { name: 'node', expression: `${cel(NODE_NAME_EXTRA)} in request.userInfo.extra && size(request.userInfo.extra[${cel(NODE_NAME_EXTRA)}]) == 1 ? request.userInfo.extra[${cel(NODE_NAME_EXTRA)}][0] : ''` },
+        {
+          name: 'node',
+          expression: `${cel(NODE_NAME_EXTRA)} in request.userInfo.extra && size(request.userInfo.extra[${cel(NODE_NAME_EXTRA)}]) == 1 ? request.userInfo.extra[${cel(NODE_NAME_EXTRA)}][0] : ''`,
+        },
       ],
       validations,
     },
@@ -100,10 +111,21 @@ export function renderAdmission(fleet: FleetModel, policies: readonly PolicyMode
     {
       object: policy,
       comments: [
-        { path: ['spec', 'matchConditions'], text: `Only this fleet's agents (ServiceAccount ${fleet.namespace}/${names.serviceAccount}); RBAC lets them patch every Node, this narrows it to their own.` },
-        { path: ['spec', 'variables'], text: 'The node of the agent pod, from its bound ServiceAccount token; an unbound token names none and may change no Node.' },
+        {
+          path: ['spec', 'matchConditions'],
+          text: `Only this fleet's agents (ServiceAccount ${fleet.namespace}/${names.serviceAccount}); RBAC lets them patch every Node, this narrows it to their own.`,
+        },
+        {
+          path: ['spec', 'variables'],
+          text: 'The node of the agent pod, from its bound ServiceAccount token; an unbound token names none and may change no Node.',
+        },
       ],
     },
-    { object: binding, comments: [{ path: ['spec', 'validationActions'], text: 'Deny: a request the policy refuses fails with its message.' }] },
+    {
+      object: binding,
+      comments: [
+        { path: ['spec', 'validationActions'], text: 'Deny: a request the policy refuses fails with its message.' },
+      ],
+    },
   ];
 }

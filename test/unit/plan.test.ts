@@ -101,7 +101,7 @@ describe('buildPlan', () => {
     const fresh = buildPlan({ base: null, head, nowMs: NOW });
     expect(fresh.policies.every((p) => p.status === 'added')).toBe(true);
     expect(fresh.objects.removed).toEqual([]);
-    expect(fresh.objects.added).toHaveLength(12);
+    expect(fresh.objects.added).toHaveLength(14);
   });
 
   it('reports nothing when nothing changed', () => {

@@ -28,7 +28,7 @@ describe('render --out', () => {
     const out = join(dir, 'out');
     const first = await runCli(['render', 'policies-example', '--out', out]);
     expect(first).toMatchObject({ code: 0, stdout: '' });
-    expect(first.stderr).toBe(`rendered 12 objects of fleet prod-westeurope into ${out} (13 files)\n`);
+    expect(first.stderr).toBe(`rendered 14 objects of fleet prod-westeurope into ${out} (15 files)\n`);
     const written = await contents(out);
     expect(written).toEqual(await contents('test/snapshots/policies-example'));
     expect((await runCli(['render', 'policies-example', '--out', out])).code).toBe(0);
@@ -95,7 +95,7 @@ describe('render --stdout', () => {
     const run = await runCli(['render', 'policies-example', '--stdout']);
     expect(run.code).toBe(0);
     expect(run.stdout.startsWith(`${GENERATED_HEADER}\n---\napiVersion: v1\nkind: Namespace\n`)).toBe(true);
-    expect(run.stdout.match(/^---$/gm)).toHaveLength(12);
+    expect(run.stdout.match(/^---$/gm)).toHaveLength(14);
   });
 
   it.each([[['--stdout', '--out', 'x']], [[]], [['--stdout', '--clean']]])('refuses %j with exit 2', async (args) => {

@@ -41,7 +41,7 @@ describe('the example', () => {
     expect(renderFiles(second)).toEqual(renderFiles(first));
   });
 
-  it('lists Namespace, ServiceAccount, RBAC, then a ConfigMap and DaemonSet per policy', async () => {
+  it('lists Namespace, ServiceAccount, RBAC, the admission policy, then a ConfigMap and DaemonSet per policy', async () => {
     const titles = objectsOf(await examplePolicySet()).map((o) => `${o.kind}/${o.metadata.name}`);
     expect(titles).toEqual([
       'Namespace/patchwindow',
@@ -50,6 +50,8 @@ describe('the example', () => {
       'ClusterRoleBinding/patchwindow-agent-prod-westeurope',
       'Role/patchwindow-agent',
       'RoleBinding/patchwindow-agent',
+      'ValidatingAdmissionPolicy/patchwindow-agent-prod-westeurope',
+      'ValidatingAdmissionPolicyBinding/patchwindow-agent-prod-westeurope',
       'ConfigMap/patchwindow-agent-general',
       'DaemonSet/patchwindow-agent-general',
       'ConfigMap/patchwindow-agent-gpu',
