@@ -87,6 +87,7 @@ describe('deploy/reconciler', () => {
         '    patch: |-',
         '      - { op: replace, path: /rules/0/resourceNames, value: [' + ns + '] }',
         `      - { op: replace, path: /rules/1/resourceNames, value: [patchwindow-agent-${fleet}] }`,
+        `      - { op: replace, path: /rules/2/resourceNames, value: [patchwindow-agent-${fleet}] }`,
         'configMapGenerator:',
         '  - name: patchwindow-reconciler-settings',
         '    behavior: merge',

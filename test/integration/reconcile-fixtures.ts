@@ -25,8 +25,6 @@ export function fleetYaml(f: FleetSpec): string {
     'spec:',
     `  namespace: ${f.namespace}`,
     `  poolLabel: ${f.poolLabel}`,
-    '  agent:',
-    '    image: ghcr.io/patchwindow/patchwindow:0.1.0',
     '',
   ].join('\n');
 }
