@@ -1,8 +1,10 @@
 // YAML parsing with source positions. Pure: takes file contents, returns documents and problems.
 import {
+  CST,
   isMap,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   parseAllDocuments,
   visit,
@@ -112,6 +114,30 @@ function firstDuplicateKey(
   return found;
 }
 
+/** Values per file beyond which it is refused before parsing: a policy never needs that many. */
+export const MAX_VALUES = 20_000;
+
+/**
+ * A first pass over the file's tokens (yaml's lexer keeps no tree), so that what would make the
+ * parser build a huge tree — thousands of nested flow collections, hundreds of thousands of list
+ * items — is refused in little time and memory. Returns the problem, if any.
+ */
+function tooBig(text: string): string | undefined {
+  let depth = 0;
+  let values = 0;
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    if (type === 'flow-map-start' || type === 'flow-seq-start') {
+      if (++depth > MAX_DEPTH) return `is nested more than ${MAX_DEPTH} levels deep; a policy never needs that`;
+    } else if (type === 'flow-map-end' || type === 'flow-seq-end') {
+      depth = Math.max(0, depth - 1);
+    } else if (type === 'scalar' || type === 'single-quoted-scalar' || type === 'double-quoted-scalar') {
+      if (++values > MAX_VALUES) return `holds more than ${MAX_VALUES} values; a policy never needs that many`;
+    }
+  }
+  return undefined;
+}
+
 /** Parses every document of a file; problems come back as diagnostics, never as exceptions. */
 export function parseSource(source: SourceFile): { documents: ParsedDocument[]; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
@@ -120,6 +146,11 @@ export function parseSource(source: SourceFile): { documents: ParsedDocument[]; 
   const problem = (pos: Position, path: FieldPath, message: string, rule: string) =>
     diagnostics.push({ file: source.file, ...pos, path: formatPath(path), severity: 'error', message, rule });
 
+  const limit = tooBig(source.text);
+  if (limit !== undefined) {
+    problem({ line: 1, column: 1 }, [], limit, 'yaml-limits');
+    return { documents, diagnostics };
+  }
   let docs: Document.Parsed[];
   try {
     docs = parseAllDocuments(source.text, {

@@ -29,8 +29,12 @@ export class SimulatedHost {
     this.#commandLog = join(dir, 'host-commands.log');
   }
 
-  /** Creates the host's files under `dir` (fresh boot id, no sentinel). */
-  static async create(node: string, dir: string): Promise<SimulatedHost> {
+  /**
+   * Creates the host's files under `dir` (fresh boot id, no sentinel). With `guardUrl`, the fake
+   * nsenter first POSTs each command to `<guardUrl>/<node>` and waits for the answer, so a test can
+   * check the cluster at the very instant the agent runs it (see reboot-guard.ts).
+   */
+  static async create(node: string, dir: string, guardUrl?: string): Promise<SimulatedHost> {
     const h = new SimulatedHost(node, dir);
     await mkdir(join(h.root, dirname(SENTINEL_PATH)), { recursive: true });
     await mkdir(join(h.root, dirname(BOOT_ID_PATH)), { recursive: true });
@@ -41,6 +45,11 @@ export class SimulatedHost {
       '# Fake nsenter for tests: records the host command instead of running it.',
       `if [ "$1" != '${NSENTER_MOUNT_ARG}' ] || [ "$2" != '--' ]; then echo "fake nsenter: unexpected arguments: $*" >&2; exit 64; fi`,
       'shift 2',
+      ...(guardUrl === undefined
+        ? []
+        : [
+            `curl -s -o /dev/null -X POST --data-binary "$*" '${guardUrl}/${node}' || echo 'fake nsenter: guard unreachable' >&2`,
+          ]),
       `printf '%s\\n' "$*" >> '${h.#commandLog}'`,
       '',
     ].join('\n');

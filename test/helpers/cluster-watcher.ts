@@ -102,6 +102,8 @@ export class ClusterWatcher {
   readonly #adminCordoned = new Set<string>();
   readonly #adminActing = new Set<string>();
   readonly #rebootingEntries = new Map<string, number>();
+  /** The last-reboot record each node had when it entered phase rebooting (attempt still open). */
+  readonly #lastRebootAtEntry = new Map<string, string | undefined>();
   /** Reboots each node may make while watched (1 unless the test asks for more). */
   readonly #rebootsAllowed = new Map<string, number>();
   readonly #reboots = new Map<string, string[]>();
@@ -396,9 +398,17 @@ export class ClusterWatcher {
         this.#checkStart(name, config, after, now.state.startedMs, 'took up a reboot (acquiring)');
       if (now.kind === 'ok' && phase === 'cordoning')
         this.#checkStart(name, config, after, now.state.sinceMs, 'started a reboot (cordoning)');
+      // An attempt that lost its grant before the reboot command ends without a reboot record and
+      // is tried again: its entry into rebooting was no reboot.
+      if (phase === null && this.#lastRebootAtEntry.has(name)) {
+        if (this.#lastRebootAtEntry.get(name) === after.annotations[LAST_REBOOT_ANNOTATION])
+          this.#rebootingEntries.set(name, (this.#rebootingEntries.get(name) ?? 1) - 1);
+        this.#lastRebootAtEntry.delete(name);
+      }
       if (phase === 'rebooting') {
         const entries = (this.#rebootingEntries.get(name) ?? 0) + 1;
         this.#rebootingEntries.set(name, entries);
+        this.#lastRebootAtEntry.set(name, after.annotations[LAST_REBOOT_ANNOTATION]);
         if (entries > (this.#rebootsAllowed.get(name) ?? 1))
           this.#violation(`${name} entered phase rebooting ${entries} times`);
       }

@@ -81,6 +81,8 @@ export interface E2eFleetOptions {
   readonly blocked?: (node: string) => string | undefined;
   /** From NotReady until the host is back (default 300 ms). */
   readonly bootMs?: number;
+  /** Every host command is first POSTed here (test/helpers/reboot-guard.ts). */
+  readonly commandGuardUrl?: string;
   /**
    * The grant TTL in the compiled configs (agent.slotTtlMs), shortened by configuration as an
    * operator could edit the ConfigMap: a grant not renewed this long is reported stalled.
@@ -170,6 +172,8 @@ export class E2eFleet {
   agentBin: string | undefined;
   /** When set, agents run through this command (see AgentProcessOptions.launcher). */
   agentLauncher: { readonly file: string; readonly args: readonly string[] } | undefined;
+  /** The kubeconfig of the agent of a node started from now on (default: the fleet's, straight to the apiserver). */
+  agentKubeconfig: ((short: string) => string | undefined) | undefined;
 
   private constructor(init: {
     o: E2eFleetOptions;
@@ -251,7 +255,7 @@ export class E2eFleet {
     }
     const hosts = new Map<string, SimulatedHost>();
     for (const [short, n] of entries) {
-      const host = await SimulatedHost.create(nodeName(short), join(dir, 'hosts', short));
+      const host = await SimulatedHost.create(nodeName(short), join(dir, 'hosts', short), o.commandGuardUrl);
       await host.setSentinel(n.sentinel ?? true);
       hosts.set(short, host);
     }
@@ -279,6 +283,16 @@ export class E2eFleet {
       configPaths,
       hosts,
     });
+  }
+
+  /** The kubeconfig of the agent of `short` (a token bound to its Node, straight to the apiserver). */
+  kubeconfigPathOf(short: string): string {
+    return this.#kubeconfig.get(short)!;
+  }
+
+  /** The fleet's working dir (config, hosts). */
+  get dir(): string {
+    return this.#dir;
   }
 
   /** The real name of node `short`. */
@@ -333,7 +347,7 @@ export class E2eFleet {
     const p = spawnAgent({
       node: this.node(short),
       configPath: this.#configPaths.get(this.config(short).policy.name)!,
-      kubeconfigPath: this.#kubeconfig.get(short)!,
+      kubeconfigPath: this.agentKubeconfig?.(short) ?? this.#kubeconfig.get(short)!,
       hostRoot: host.root,
       nsenter: host.nsenter,
       dryRun: options.dryRun ?? false,

@@ -144,11 +144,7 @@ describe("the agent's RBAC", () => {
     await cluster.deleteNodes([node, otherNode]);
   });
 
-  const lease = (
-    name: string,
-    ns: string,
-    labels: Record<string, string> = { 'patchwindow.io/slot-group': 'web' },
-  ) => ({
+  const lease = (name: string, ns: string, labels: Record<string, string> = { 'patchwindow.io/grant': 'true' }) => ({
     metadata: { name, namespace: ns, labels },
     spec: {
       holderIdentity: node,
@@ -335,7 +331,7 @@ describe("the agent's RBAC", () => {
       ).toContain('only the labels it owns');
     });
 
-    it('keeps the agent off every Lease that is not a slot', async () => {
+    it('keeps the agent off every Lease that is not a grant', async () => {
       const coordinator = lease('patchwindow-coordinator', namespace, {});
       await admin.makeApiClient(CoordinationV1Api).createNamespacedLease({ namespace, body: coordinator });
       const current = await leases.readNamespacedLease({ name: 'patchwindow-coordinator', namespace });
@@ -350,20 +346,24 @@ describe("the agent's RBAC", () => {
       ).toBe(403);
       expect(await status(leases.deleteNamespacedLease({ name: 'patchwindow-coordinator', namespace }))).toBe(403);
       expect(await refusal(leases.deleteNamespacedLease({ name: 'patchwindow-coordinator', namespace }))).toContain(
-        'only the slot Leases',
+        'only the grant Leases',
       );
-      expect(await status(leases.createNamespacedLease({ namespace, body: lease('not-a-slot', namespace, {}) }))).toBe(
+      // No Lease of its own making, grant or not: grants are the coordinator's to give.
+      expect(await status(leases.createNamespacedLease({ namespace, body: lease('not-a-grant', namespace, {}) }))).toBe(
         403,
       );
-      // Nor may it turn a slot into something else.
-      expect(await status(leases.createNamespacedLease({ namespace, body: lease('slot-2', namespace) }))).toBe(200);
-      const slot = await leases.readNamespacedLease({ name: 'slot-2', namespace });
+      expect(await status(leases.createNamespacedLease({ namespace, body: lease('self-grant', namespace) }))).toBe(403);
+      // Nor may it turn its grant into something else.
+      await admin
+        .makeApiClient(CoordinationV1Api)
+        .createNamespacedLease({ namespace, body: lease('grant-2', namespace) });
+      const grant = await leases.readNamespacedLease({ name: 'grant-2', namespace });
       expect(
         await status(
           leases.replaceNamespacedLease({
-            name: 'slot-2',
+            name: 'grant-2',
             namespace,
-            body: { ...slot, metadata: { ...slot.metadata, labels: {} } },
+            body: { ...grant, metadata: { ...grant.metadata, labels: {} } },
           }),
         ),
       ).toBe(403);

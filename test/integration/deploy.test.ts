@@ -86,7 +86,8 @@ describe('deploy/reconciler', () => {
         '  - target: { kind: ClusterRole, name: patchwindow-reconciler-fleet }',
         '    patch: |-',
         '      - { op: replace, path: /rules/0/resourceNames, value: [' + ns + '] }',
-        `      - { op: replace, path: /rules/1/resourceNames, value: [patchwindow-agent-${fleet}] }`,
+        `      - { op: replace, path: /rules/1/resourceNames, value: [patchwindow-agent-${fleet}, patchwindow-coordinator-${fleet}] }`,
+        `      - { op: replace, path: /rules/2/resourceNames, value: [patchwindow-agent-${fleet}] }`,
         'configMapGenerator:',
         '  - name: patchwindow-reconciler-settings',
         '    behavior: merge',
@@ -157,6 +158,9 @@ describe('deploy/reconciler', () => {
   it('grants the ServiceAccount what reconciling needs and no more (kubectl auth can-i with its token)', async () => {
     const allowed: string[][] = [
       ['patch', 'daemonsets', '-n', ns],
+      // The coordinator's Deployment, rendered beside the agents.
+      ['create', 'deployments', '-n', ns],
+      ['patch', `clusterroles/patchwindow-coordinator-${fleet}`],
       ['delete', 'configmaps', '-n', ns],
       ['list', 'roles', '-n', ns],
       ['patch', 'roles/patchwindow-agent', '-n', ns],
@@ -185,7 +189,7 @@ describe('deploy/reconciler', () => {
       ['bind', `clusterroles/patchwindow-agent-${fleet}`],
       ['patch', 'namespaces/kube-system'],
       ['delete', `namespaces/${ns}`],
-      ['create', 'deployments', '-n', ns],
+      ['create', 'deployments', '-n', 'kube-system'],
     ];
     for (const args of allowed) expect([args.join(' '), await canI(...args)]).toEqual([args.join(' '), true]);
     for (const args of denied) expect([args.join(' '), await canI(...args)]).toEqual([args.join(' '), false]);
@@ -204,6 +208,7 @@ describe('deploy/reconciler', () => {
     reconciler = spawnCli(
       [
         'reconcile',
+        '--webhook-unauthenticated',
         '--repo',
         repo.url,
         '--path',
@@ -245,7 +250,8 @@ describe('deploy/reconciler', () => {
         }),
       WAIT,
     );
-    expect((await status()).message).toMatch(/2 changed, \d+ unchanged, 2 pruned$/);
+    // The changed policy's ConfigMap and DaemonSet, and the coordinator (it knows every policy).
+    expect((await status()).message).toMatch(/ 3 changed, \d+ unchanged, 2 pruned$/);
     expect(await exists(apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-beta' }))).toBe(false);
     expect((await core.listNamespacedEvent({ namespace: ns })).items.some((e) => e.reason === 'Applied')).toBe(true);
 

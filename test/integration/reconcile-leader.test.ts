@@ -50,6 +50,7 @@ describe('two reconciler replicas', () => {
     const proc = spawnCli(
       [
         'reconcile',
+        '--webhook-unauthenticated',
         '--repo',
         repo.url,
         '--path',

@@ -50,6 +50,7 @@ describe('patchwindow reconcile (process)', () => {
     const p = spawnCli(
       [
         'reconcile',
+        '--webhook-unauthenticated',
         '--repo',
         repo,
         '--ref',

@@ -109,6 +109,8 @@ describe('patchwindow reconcile (in process)', () => {
       policyPath: 'policies',
       // Never fires during the test: cycles run on election and on POST /sync only.
       schedule: '0 0 1 1 *',
+      // A loopback test: POST /sync without a secret, as --webhook-unauthenticated chooses.
+      webhook: { kind: 'open' },
       namespace: ns,
       agentNamespace: ns,
       identity: 'reconcile-test',

@@ -12,6 +12,7 @@ import { renderKubeconfig } from './kubeconfig.ts';
 import { parsePrometheusText, sumSamples, type Sample } from './metrics.ts';
 import { uniqueName } from './names.ts';
 import { issueClientCert } from './pki.ts';
+import { requestApiserverRestart } from './control.ts';
 import { NOT_READY_ANNOTATION } from './stages.ts';
 import { httpGet, waitFor } from './wait.ts';
 
@@ -32,6 +33,8 @@ export interface ClusterInfo {
   /** Secure ports of kube-controller-manager and kube-scheduler (/healthz and /metrics need no auth). */
   controllerManagerUrl: string;
   schedulerUrl: string;
+  /** The global setup's control endpoint (control.ts); absent for a cluster started by startCluster() alone. */
+  controlUrl?: string;
 }
 
 /** A kwok-managed Node to create. kubernetes.io/hostname and kubernetes.io/os=linux are added. */
@@ -108,6 +111,8 @@ export interface ClusterClient {
   scrapeMetrics(): Promise<Sample[]>;
   /** Sum of apiserver_request_total over samples matching `where` (e.g. { verb: 'PATCH', resource: 'nodes' }). */
   apiserverRequestTotal(where?: Record<string, string>): Promise<number>;
+  /** Crashes kube-apiserver (SIGKILL), keeps it down `downMs`, restarts it on the same port and etcd, waits for /readyz. */
+  restartApiserver(opts?: { downMs?: number }): Promise<{ downMs: number }>;
 }
 
 export function connectCluster(info: ClusterInfo): ClusterClient {
@@ -272,6 +277,14 @@ export function connectCluster(info: ClusterInfo): ClusterClient {
 
     async apiserverRequestTotal(where = {}) {
       return sumSamples(await scrapeMetrics(), 'apiserver_request_total', where);
+    },
+
+    async restartApiserver({ downMs = 0 } = {}) {
+      if (info.controlUrl === undefined)
+        throw new Error(
+          'testenv: this cluster has no control endpoint; call restartApiserver() on the startCluster() result',
+        );
+      return requestApiserverRestart(info.controlUrl, downMs);
     },
   };
 }

@@ -18,7 +18,15 @@ import {
 import { renderKubeconfig } from './kubeconfig.ts';
 import { createPki } from './pki.ts';
 import { freePorts } from './ports.ts';
-import { logTail, reapOrphans, startComponent, stopComponent, type Component, type OwnerRecord } from './processes.ts';
+import {
+  killComponent,
+  logTail,
+  reapOrphans,
+  startComponent,
+  stopComponent,
+  type Component,
+  type OwnerRecord,
+} from './processes.ts';
 import { composeKwokStages } from './stages.ts';
 import { httpGet, waitFor } from './wait.ts';
 
@@ -47,6 +55,11 @@ export interface Cluster extends ClusterInfo, ClusterClient {
    * cluster dir unless keepDir is set, in which case its path is printed for debugging.
    */
   stop(opts?: { keepDir?: boolean }): Promise<void>;
+  /**
+   * Kills kube-apiserver (SIGKILL: a crash), keeps it down `downMs`, starts it again on the same port
+   * with the same etcd and waits for /readyz. Resolves with the time it was unreachable.
+   */
+  restartApiserver(opts?: { downMs?: number }): Promise<{ downMs: number }>;
 }
 
 const defaultLog = (m: string): void => void process.stderr.write(`testenv: ${m}\n`);
@@ -123,11 +136,13 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
 
     await start('kube-apiserver', apiserverArgs(ports, pki));
     const ca = await readFile(pki.caCert, 'utf8');
-    await waitFor(
-      'kube-apiserver /readyz',
-      async () => ((await httpGet(`${apiUrl}/readyz`, { ca })).status === 200 ? true : undefined),
-      { timeoutMs, intervalMs: 100, abort: anyExited() },
-    );
+    const apiserverReady = (abort: Promise<string>): Promise<unknown> =>
+      waitFor(
+        'kube-apiserver /readyz',
+        async () => ((await httpGet(`${apiUrl}/readyz`, { ca })).status === 200 ? true : undefined),
+        { timeoutMs, intervalMs: 100, abort },
+      );
+    await apiserverReady(anyExited());
     log(`etcd and kube-apiserver ready after ${Date.now() - started} ms`);
 
     await start(
@@ -202,9 +217,11 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       schedulerUrl,
     };
     let stopped = false;
+    const killedOnPurpose = new Set<Component>();
     for (const c of components) {
       void c.exited.then((reason) => {
-        if (!stopped) log(`${c.name} ${reason} while the cluster was in use; see ${c.logPath}`);
+        if (!stopped && !killedOnPurpose.has(c))
+          log(`${c.name} ${reason} while the cluster was in use; see ${c.logPath}`);
       });
     }
     return {
@@ -212,6 +229,21 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
       ...connectCluster(info),
       components,
       startMs,
+      async restartApiserver({ downMs = 0 } = {}) {
+        const i = components.findIndex((c) => c.name === 'kube-apiserver');
+        const old = components[i]!;
+        const killedAt = Date.now();
+        killedOnPurpose.add(old);
+        await killComponent(old);
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        const fresh = startComponent({ name: old.name, bin: old.bin, args: apiserverArgs(ports, pki), logDir });
+        components[i] = fresh;
+        owner.components[i] = { name: fresh.name, pid: fresh.pid, bin: fresh.bin };
+        await writeFile(join(dir, 'owner.json'), JSON.stringify(owner, null, 2));
+        await apiserverReady(fresh.exited.then((r) => `kube-apiserver ${r}`));
+        log(`kube-apiserver restarted (down ${Date.now() - killedAt} ms)`);
+        return { downMs: Date.now() - killedAt };
+      },
       async stop({ keepDir = false } = {}) {
         if (stopped) return;
         stopped = true;

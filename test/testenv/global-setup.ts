@@ -3,10 +3,12 @@
 import type { TestProject } from 'vitest/node';
 import type { ClusterInfo } from './client.ts';
 import { startCluster } from './cluster.ts';
+import { serveControl } from './control.ts';
 import type {} from './use-cluster.ts'; // ProvidedContext augmentation
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const cluster = await startCluster();
+  const control = await serveControl(cluster);
   const info: ClusterInfo = {
     dir: cluster.dir,
     kubeconfigPath: cluster.kubeconfigPath,
@@ -18,6 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     version: cluster.version,
     controllerManagerUrl: cluster.controllerManagerUrl,
     schedulerUrl: cluster.schedulerUrl,
+    controlUrl: control.url,
   };
   project.provide('testenv', info);
   return async () => {
@@ -27,6 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       state.getFailedFilepaths().length > 0 ||
       state.getUnhandledErrors().length > 0;
     // Keep logs, etcd data and PKI of a failed run; PATCHWINDOW_TESTENV_KEEP=1 keeps them always.
+    await control.close();
     await cluster.stop({ keepDir: failed || process.env.PATCHWINDOW_TESTENV_KEEP === '1' });
   };
 }

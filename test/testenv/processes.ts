@@ -95,6 +95,12 @@ export async function stopComponent(c: Component, graceMs = 3_000): Promise<void
   await c.exited;
 }
 
+/** SIGKILLs the component's process group at once (a crash, no graceful shutdown); resolves when it is gone. */
+export async function killComponent(c: Component): Promise<void> {
+  if (c.pid > 0) killGroup(c.pid, 'SIGKILL');
+  await c.exited;
+}
+
 /** Last `lines` lines of a component's log, for error messages. */
 export function logTail(c: Component, lines = 20): string {
   try {

@@ -41,7 +41,7 @@ describe('the example', () => {
     expect(renderFiles(second)).toEqual(renderFiles(first));
   });
 
-  it('lists Namespace, ServiceAccount, RBAC, then a ConfigMap and DaemonSet per policy, then the coordinator', async () => {
+  it('lists Namespace, ServiceAccount, RBAC, the admission policy, then a ConfigMap and DaemonSet per policy, then the coordinator', async () => {
     const titles = objectsOf(await examplePolicySet()).map((o) => `${o.kind}/${o.metadata.name}`);
     expect(titles).toEqual([
       'Namespace/patchwindow',
