@@ -72,4 +72,7 @@ export async function recreateNode(fleet: E2eFleet, short: string): Promise<void
     },
   ]);
   fleet.watcher.note(name, `test: Node registered again (uid ${after?.metadata?.uid})`);
+  // The agent's token was bound to the deleted Node; the agent started after its reboot stands for
+  // the new pod the DaemonSet makes, which gets a token of its own.
+  await fleet.rebindAgentToken(short, after!.metadata!.uid!);
 }

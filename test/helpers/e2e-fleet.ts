@@ -158,7 +158,7 @@ export class E2eFleet {
   readonly #o: E2eFleetOptions;
   readonly #dir: string;
   /** Per node (short name): a kubeconfig with a token bound to that Node. */
-  readonly #kubeconfig: ReadonlyMap<string, string>;
+  readonly #kubeconfig: Map<string, string>;
   readonly #coordinatorKubeconfig: string;
   readonly #coordinatorCommand: readonly string[];
   readonly #expectedCoordinatorExit = new WeakSet<CoordinatorProcess>();
@@ -180,7 +180,7 @@ export class E2eFleet {
     id: string;
     cluster: ClusterClient;
     dir: string;
-    kubeconfig: ReadonlyMap<string, string>;
+    kubeconfig: Map<string, string>;
     coordinatorKubeconfig: string;
     coordinatorCommand: readonly string[];
     watcher: ClusterWatcher;
@@ -288,6 +288,18 @@ export class E2eFleet {
   /** The kubeconfig of the agent of `short` (a token bound to its Node, straight to the apiserver). */
   kubeconfigPathOf(short: string): string {
     return this.#kubeconfig.get(short)!;
+  }
+
+  /**
+   * A fresh token bound to the Node of `short` as it is now (after it was registered again with a
+   * new uid), for agents started from now on: in a cluster the DaemonSet's new pod gets a new token.
+   */
+  async rebindAgentToken(short: string, nodeUid: string): Promise<void> {
+    const boundObject = { kind: 'Node' as const, name: this.node(short), uid: nodeUid };
+    this.#kubeconfig.set(
+      short,
+      await this.cluster.serviceAccountKubeconfig({ namespace: this.id, name: names.serviceAccount, boundObject }),
+    );
   }
 
   /** The fleet's working dir (config, hosts). */
