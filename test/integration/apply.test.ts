@@ -52,6 +52,8 @@ describe('patchwindow apply', () => {
     await core.deleteNamespace({ name: ns }).catch(() => undefined);
     await rbac.deleteClusterRole({ name: `patchwindow-agent-${fleet}` }).catch(() => undefined);
     await rbac.deleteClusterRoleBinding({ name: `patchwindow-agent-${fleet}` }).catch(() => undefined);
+    await rbac.deleteClusterRole({ name: `patchwindow-coordinator-${fleet}` }).catch(() => undefined);
+    await rbac.deleteClusterRoleBinding({ name: `patchwindow-coordinator-${fleet}` }).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -60,7 +62,9 @@ describe('patchwindow apply', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Namespace ${ns} created (server dry run)\n`);
     expect(run.stdout).toContain(`DaemonSet ${ns}/patchwindow-agent-alpha created (server dry run)\n`);
-    expect(run.stderr).toBe('10 created, 0 changed, 0 unchanged, 0 pruned (server dry run)\n');
+    // 18: the agents' 10 objects, the coordinator's 6 (ServiceAccount, Role, RoleBinding, ClusterRole,
+    // ClusterRoleBinding, Deployment) and the ValidatingAdmissionPolicy with its binding.
+    expect(run.stderr).toBe('18 created, 0 changed, 0 unchanged, 0 pruned (server dry run)\n');
     expect(await exists(core.readNamespace({ name: ns }))).toBe(false);
     expect(await exists(rbac.readClusterRole({ name: `patchwindow-agent-${fleet}` }))).toBe(false);
   });
@@ -68,20 +72,29 @@ describe('patchwindow apply', () => {
   it('creates every object, then finds them unchanged', async () => {
     const first = await apply();
     expect(first.code).toBe(0);
+    // The merged design renders the agents' admission policy and the coordinator beside the agents.
     expect(first.stdout.split('\n').filter(Boolean)).toEqual([
       `Namespace ${ns} created`,
+      `ValidatingAdmissionPolicy patchwindow-agent-${fleet} created`,
+      `ValidatingAdmissionPolicyBinding patchwindow-agent-${fleet} created`,
       `ClusterRole patchwindow-agent-${fleet} created`,
+      `ClusterRole patchwindow-coordinator-${fleet} created`,
       `ClusterRoleBinding patchwindow-agent-${fleet} created`,
+      `ClusterRoleBinding patchwindow-coordinator-${fleet} created`,
       `ServiceAccount ${ns}/patchwindow-agent created`,
+      `ServiceAccount ${ns}/patchwindow-coordinator created`,
       `Role ${ns}/patchwindow-agent created`,
+      `Role ${ns}/patchwindow-coordinator created`,
       `RoleBinding ${ns}/patchwindow-agent created`,
+      `RoleBinding ${ns}/patchwindow-coordinator created`,
       `ConfigMap ${ns}/patchwindow-agent-alpha created`,
       `ConfigMap ${ns}/patchwindow-agent-beta created`,
       `DaemonSet ${ns}/patchwindow-agent-alpha created`,
       `DaemonSet ${ns}/patchwindow-agent-beta created`,
+      `Deployment ${ns}/patchwindow-coordinator created`,
     ]);
     const second = await apply();
-    expect(second.stderr).toBe('0 created, 0 changed, 10 unchanged, 0 pruned\n');
+    expect(second.stderr).toBe('0 created, 0 changed, 18 unchanged, 0 pruned\n');
   });
 
   it('reports a changed policy as configured; a server dry run of it changes nothing', async () => {
@@ -91,9 +104,11 @@ describe('patchwindow apply', () => {
     expect(dry.stdout).toContain(`DaemonSet ${ns}/patchwindow-agent-alpha configured (server dry run)\n`);
     expect(dry.stdout).toContain(`ConfigMap ${ns}/patchwindow-agent-alpha configured (server dry run)\n`);
     expect(dry.stdout).toContain(`DaemonSet ${ns}/patchwindow-agent-beta unchanged (server dry run)\n`);
+    // The coordinator's Deployment carries a hash of every policy's config, so it changes too.
+    expect(dry.stdout).toContain(`Deployment ${ns}/patchwindow-coordinator configured (server dry run)\n`);
     expect(await dsVersion('alpha')).toBe(before);
     const real = await apply();
-    expect(real.stderr).toBe('0 created, 2 changed, 8 unchanged, 0 pruned\n');
+    expect(real.stderr).toBe('0 created, 3 changed, 15 unchanged, 0 pruned\n');
     expect(await dsVersion('alpha')).not.toBe(before);
   });
 
@@ -109,7 +124,8 @@ describe('patchwindow apply', () => {
     expect(pruned.code).toBe(0);
     expect(pruned.stdout).toContain(`DaemonSet ${ns}/patchwindow-agent-beta pruned\n`);
     expect(pruned.stdout).toContain(`ConfigMap ${ns}/patchwindow-agent-beta pruned\n`);
-    expect(pruned.stderr).toBe('0 created, 0 changed, 8 unchanged, 2 pruned\n');
+    // 16: the 18 objects less beta's ConfigMap and DaemonSet.
+    expect(pruned.stderr).toBe('0 created, 0 changed, 16 unchanged, 2 pruned\n');
     expect(await exists(apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-beta' }))).toBe(false);
     expect(await exists(core.readNamespacedConfigMap({ namespace: ns, name: 'patchwindow-agent-beta' }))).toBe(false);
   });

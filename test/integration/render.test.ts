@@ -142,7 +142,15 @@ describe('a fleet applied for real', () => {
     };
     expect(Object.fromEntries(expected)).toEqual(intended);
     const placed = async () => {
-      const pods: V1Pod[] = (await core.listNamespacedPod({ namespace })).items;
+      // The coordinator's Deployment, rendered beside the agents, schedules its pod on any node; coverage
+      // is about the agents' DaemonSets, so leave out exactly the pods of the coordinator's ReplicaSet.
+      const pods: V1Pod[] = (await core.listNamespacedPod({ namespace })).items.filter(
+        (p) =>
+          !(
+            p.metadata?.ownerReferences?.[0]?.kind === 'ReplicaSet' &&
+            p.metadata.ownerReferences[0].name.startsWith('patchwindow-coordinator-')
+          ),
+      );
       return [...nodes]
         .sort()
         .map(
