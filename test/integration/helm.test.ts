@@ -129,6 +129,9 @@ describe('helm chart deploy/helm/patchwindow', () => {
       `reconciler.repository.url=${repo.url}`,
       '--set',
       'reconciler.repository.path=policies',
+      // The reconciler below listens on loopback only: an unauthenticated /sync, chosen explicitly.
+      '--set',
+      'reconciler.webhook.unauthenticated=true',
     );
     expect(install.stderr).toBe('');
     expect(install.stdout).toContain(`STATUS: deployed`);
@@ -137,6 +140,8 @@ describe('helm chart deploy/helm/patchwindow', () => {
     const deployment = await apps.readNamespacedDeployment({ namespace: ns, name });
     const container = deployment.spec!.template.spec!.containers[0]!;
     expect(container.args).toContain(`--repo=${repo.url}`);
+    expect(container.args).toContain('--webhook-unauthenticated');
+    expect(container.args!.some((a) => a.startsWith('--webhook-secret-file'))).toBe(false);
 
     // The pod's process, as the kubelet would start it: the chart's arguments, its ServiceAccount.
     const saKubeconfig = await cluster.serviceAccountKubeconfig({ namespace: ns, name });

@@ -22,6 +22,9 @@
 {{/* The agents' ClusterRole and ClusterRoleBinding the reconciler renders for the Fleet (reconciler/render/objects.ts). */}}
 {{- define "patchwindow.agentClusterRole" -}}patchwindow-agent-{{ .Values.fleet.name }}{{- end -}}
 
+{{/* The coordinator's ClusterRole and ClusterRoleBinding the reconciler renders for the Fleet (reconciler/render/objects.ts). */}}
+{{- define "patchwindow.coordinatorClusterRole" -}}patchwindow-coordinator-{{ .Values.fleet.name }}{{- end -}}
+
 {{- define "patchwindow.image" -}}
 {{- if .Values.image.digest -}}
 {{ .Values.image.repository }}@{{ .Values.image.digest }}
