@@ -53,7 +53,11 @@ describe('gates on a real control plane', () => {
       told(f, 'q1', 'RebootBlocked', /pod .*\/training on the node matches a pod blocker/),
     );
     expect(f.host('q1').boots).toBe(0);
-    expect(f.watcher.state(f.node('q1'))).toBeUndefined();
+    // Its start gate is open, so it has asked for a grant (phase acquiring) with the blockers' verdict (ADR 0007).
+    expect(f.watcher.state(f.node('q1'))).toMatchObject({
+      phase: 'acquiring',
+      blocked: expect.stringMatching(/pod .*\/training on the node matches a pod blocker/),
+    });
     expect(f.watcher.node(f.node('q1'))?.unschedulable).toBe(false);
 
     blocker = false;
@@ -101,7 +105,11 @@ describe('gates on a real control plane', () => {
     await f.until('the agents to ask Prometheus again a few times', () => p.requests.length >= asked + 4);
     expect(p.requests.every((r) => r.method === 'GET' && r.path === '/api/v1/alerts')).toBe(true);
     for (const n of f.nodes) {
-      expect(f.watcher.state(f.node(n)), n).toBeUndefined();
+      // Asking for a grant (phase acquiring) with the alert's verdict, never granted (ADR 0007).
+      expect(f.watcher.state(f.node(n)), n).toMatchObject({
+        phase: 'acquiring',
+        blocked: expect.stringMatching(/alert ApiErrorBudgetBurn is firing/),
+      });
       expect(f.host(n).boots).toBe(0);
     }
     expect(f.watcher.grants()).toEqual([]);
