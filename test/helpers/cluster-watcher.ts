@@ -394,8 +394,8 @@ export class ClusterWatcher {
           ? 'state cleared'
           : `phase ${phase}${now.kind === 'ok' && now.state.reason !== undefined ? ` (${now.state.reason})` : ''}`,
       );
-      if (now.kind === 'ok' && phase === 'acquiring')
-        this.#checkStart(name, config, after, now.state.startedMs, 'took up a reboot (acquiring)');
+      // `acquiring` is the agent's request (ADR 0007), allowed while blocked (it says why); a reboot
+      // starts with the cordon, which is what the start rules judge.
       if (now.kind === 'ok' && phase === 'cordoning')
         this.#checkStart(name, config, after, now.state.sinceMs, 'started a reboot (cordoning)');
       // An attempt that lost its grant before the reboot command ends without a reboot record and
