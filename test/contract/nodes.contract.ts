@@ -33,14 +33,25 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
     });
 
     it('cordons with its mark in one write, only on the node as read, and uncordons removing the mark', async () => {
+      // The node changes under us on a real cluster (heartbeats, the unschedulable taint the node
+      // lifecycle controller adds), so a write on a fresh read may still be refused: re-read and
+      // try again, as the agent does.
       const read = (await env.nodes.get(node))!;
-      expect(await env.nodes.cordon(node, { owner: 'epoch-1', resourceVersion: read.resourceVersion })).toBe(true);
-      const cordoned = (await env.nodes.get(node))!;
-      expect(cordoned).toMatchObject({ unschedulable: true, annotations: { [CORDONED_BY_ANNOTATION]: 'epoch-1' } });
+      await eventually(async () => {
+        const fresh = (await env.nodes.get(node))!;
+        expect(await env.nodes.cordon(node, { owner: 'epoch-1', resourceVersion: fresh.resourceVersion })).toBe(true);
+      });
+      expect(await env.nodes.get(node)).toMatchObject({
+        unschedulable: true,
+        annotations: { [CORDONED_BY_ANNOTATION]: 'epoch-1' },
+      });
       // Decided on an older read: refused (409), nothing changes.
       expect(await env.nodes.uncordon(node, { resourceVersion: read.resourceVersion })).toBe(false);
       expect(await env.nodes.get(node)).toMatchObject({ unschedulable: true });
-      expect(await env.nodes.uncordon(node, { resourceVersion: cordoned.resourceVersion })).toBe(true);
+      await eventually(async () => {
+        const fresh = (await env.nodes.get(node))!;
+        expect(await env.nodes.uncordon(node, { resourceVersion: fresh.resourceVersion })).toBe(true);
+      });
       const after = (await env.nodes.get(node))!;
       expect(after.unschedulable).toBe(false);
       expect(after.annotations).not.toHaveProperty(CORDONED_BY_ANNOTATION);
