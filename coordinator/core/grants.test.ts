@@ -108,6 +108,26 @@ describe('decideGrants: the start gate', () => {
     expect(out.nextChangeMs).toBe(Date.UTC(2026, 11, 7, 3, 0));
   });
 
+  it('holds a policy a guard rail holds, also its nodes already down, and says when time lifts it', () => {
+    const down = [...nodes, node('a3', 'a', { want: 9, ready: false })];
+    const guard = {
+      policy: 'a',
+      reason: 'rate-limit' as const,
+      detail: '2 starts in the last hour',
+      nodes: ['a0'],
+      untilMs: NOW + 20 * MIN,
+    };
+    const out = decideGrants(input(down, [policy('a', 1), policy('b', 1)], { guards: [guard] }));
+    expect(out.grant).toEqual([]);
+    expect(out.holds).toEqual([
+      { policy: 'a', reason: 'rate-limit', detail: '2 starts in the last hour', nodes: ['a0'], waiting: 3 },
+    ]);
+    expect(out.nextChangeMs).toBe(NOW + 20 * MIN);
+    // The other policies are not held by it.
+    const other = decideGrants(input(nodes, [policy('a', 1)], { guards: [{ ...guard, policy: 'b' }] }));
+    expect(other.grant.map((g) => g.node)).toEqual(['a1']);
+  });
+
   it('grants nothing to a node whose blockers hold it, and says why', () => {
     const out = decideGrants(
       input(

@@ -102,11 +102,25 @@ export function decideGrants(input: CoreInput): CoreOutput {
   const holds: PoolHold[] = [];
   const grant: GrantDecision[] = [];
   const rounds: PolicyRound[] = [];
+  const guards = new Map((input.guards ?? []).map((g) => [g.policy, g]));
   for (const p of input.policies) {
     const waiting = (requests.get(p.name) ?? [])
       .filter((n) => !granted.has(n.name))
       .sort((a, b) => compareWaiters(waiterKey(a), waiterKey(b)));
     if (waiting.length === 0) continue;
+    const guard = guards.get(p.name);
+    if (guard !== undefined) {
+      // A guard holds even a node that is down already: a halted or unhealthy pool starts nothing.
+      if (guard.untilMs !== null) nextChangeMs = Math.min(nextChangeMs, guard.untilMs);
+      holds.push({
+        policy: p.name,
+        reason: guard.reason,
+        detail: guard.detail,
+        nodes: guard.nodes,
+        waiting: waiting.length,
+      });
+      continue;
+    }
     const gate = p.schedule.canStart(nowMs, p.neededMs);
     if (!gate.ok) {
       if (gate.nextStartMs !== undefined) nextChangeMs = Math.min(nextChangeMs, gate.nextStartMs);

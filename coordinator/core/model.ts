@@ -52,6 +52,23 @@ export interface CorePolicy {
   readonly neededMs: number;
 }
 
+/**
+ * A guard rail that holds a whole policy, decided outside the grant arithmetic by whoever knows it
+ * (a failing health gate, a halted pool, a rate limit, a canary not yet back): while one is given
+ * for a policy, none of its waiting nodes is granted.
+ */
+export interface GuardHold {
+  readonly policy: string;
+  readonly reason: GuardReason;
+  readonly detail: string;
+  /** The nodes the reason names (the canary, the failed nodes); may be empty. */
+  readonly nodes: readonly string[];
+  /** When the guard lifts with time alone (a rate limit); null: when something else changes. */
+  readonly untilMs: number | null;
+}
+
+export type GuardReason = 'health-gate' | 'halted' | 'rate-limit' | 'canary';
+
 export interface CoreInput {
   /** Every Node of the cluster (the fleet cap counts them all). */
   readonly nodes: readonly CoreNode[];
@@ -59,6 +76,8 @@ export interface CoreInput {
   readonly policies: readonly CorePolicy[];
   /** The Fleet's cluster-wide cap; null for none. */
   readonly fleetBudget: Budget | null;
+  /** Guard rails holding policies now (absent: none). */
+  readonly guards?: readonly GuardHold[];
   readonly nowMs: number;
 }
 
@@ -89,6 +108,7 @@ export interface StalledGrant {
 }
 
 export type HoldReason =
+  | GuardReason
   | 'paused'
   | 'outside-window'
   | 'window-too-short'
