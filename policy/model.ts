@@ -149,11 +149,21 @@ export interface NotificationSpec {
   readonly templates: Readonly<Record<NotifyEvent, string>>;
 }
 
+/** A rate limit: at most `count` reboots start in any sliding `periodMs`. */
+export interface RateLimit {
+  readonly count: number;
+  readonly periodMs: number;
+}
+
 /** One RebootPolicy, normalized and fully defaulted. */
 export interface PolicyModel {
   readonly name: string;
   readonly membership: Membership;
   readonly budget: Budget;
+  /** At most this many starts in any sliding period (maxPerHour, maxPerPeriod); null: no limit. */
+  readonly rate: RateLimit | null;
+  /** The first node of a rollout goes alone and must come back healthy before the others start. */
+  readonly canary: boolean;
   readonly schedule: Schedule;
   /** A node needing a reboot longer than this is overdue (report, alerts); null: no limit. */
   readonly maxPendingMs: number | null;

@@ -83,6 +83,17 @@ export interface PolicyModel {
       };
   budget: Budget;
   /**
+   * Rate limit: at most `count` starts in any sliding `periodMs`; null: none.
+   */
+  rate: {
+    count: number;
+    periodMs: Ms;
+  } | null;
+  /**
+   * The first node of a rollout goes alone and must come back healthy before the others.
+   */
+  canary: boolean;
+  /**
    * A node needing a reboot longer than this is overdue; null: no limit.
    */
   maxPendingMs: Ms | null;

@@ -6,6 +6,10 @@
  */
 export type MaxUnavailable = number | string;
 /**
+ * The sliding period, at least 1s and at most 7d, e.g. `1h`, `30m`, `1d`.
+ */
+export type Duration = string;
+/**
  * Local time the window opens, `HH:MM`.
  */
 export type TimeOfDay = string;
@@ -16,35 +20,35 @@ export type TimeOfDay1 = string;
 /**
  * How long the window stays open (elapsed time, more than 0, at most 7d). Exactly one of `end` and `duration`.
  */
-export type Duration = string;
+export type Duration1 = string;
 /**
  * How long to wait for Prometheus before the blocker counts as holding. Default 10s.
  */
-export type Duration1 = string;
+export type Duration2 = string;
 /**
  * How long the drain may take before it fails. Default 30m.
  */
-export type Duration2 = string;
+export type Duration3 = string;
 /**
  * Termination grace period given to each evicted pod; each pod's own when omitted.
  */
-export type Duration3 = string;
+export type Duration4 = string;
 /**
  * Wait between a finished drain and the reboot. Default 0s.
  */
-export type Duration4 = string;
+export type Duration5 = string;
 /**
  * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
  */
-export type Duration5 = string;
+export type Duration6 = string;
 /**
  * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
  */
-export type Duration6 = string;
+export type Duration7 = string;
 /**
  * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
  */
-export type Duration7 = string;
+export type Duration8 = string;
 
 /**
  * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
@@ -98,6 +102,15 @@ export interface RebootPolicySpec {
    */
   priority?: number;
   maxUnavailable?: MaxUnavailable;
+  /**
+   * Rate limit beside the budget: at most this many nodes of this policy start a reboot in any sliding hour, however many the budget would allow at once. Shorthand for `maxPerPeriod: {count: N, period: 1h}`; not together with `maxPerPeriod`. No limit when omitted.
+   */
+  maxPerHour?: number;
+  maxPerPeriod?: RateLimit;
+  /**
+   * `1`: the first node of a rollout goes alone and must come back healthy (Ready, uncordoned, its reboot done) before any other node of the policy starts; nodes that still run an OS image or kernel older than the one the last canary came back with follow without a new canary. `0` (the default): no canary.
+   */
+  canary?: number;
   /**
    * IANA time zone of the windows and date-only blackouts, e.g. `Europe/Berlin`. Default `UTC`.
    */
@@ -166,6 +179,16 @@ export interface LabelSelectorRequirement {
   values?: string[];
 }
 /**
+ * Rate limit beside the budget: at most `count` nodes of this policy start a reboot in any sliding `period`. Not together with `maxPerHour`. No limit when omitted.
+ */
+export interface RateLimit {
+  /**
+   * Starts allowed per period, at least 1.
+   */
+  count: number;
+  period: Duration;
+}
+/**
  * A weekly window: it opens at `start` on each of `days` and closes at `end` (the next day when `end` <= `start`) or after `duration`.
  */
 export interface Window {
@@ -177,7 +200,7 @@ export interface Window {
   days: string[];
   start: TimeOfDay;
   end?: TimeOfDay1;
-  duration?: Duration;
+  duration?: Duration1;
   /**
    * IANA time zone of this window; defaults to the policy's `timeZone`.
    */
@@ -267,14 +290,14 @@ export interface AlertBlocker {
    * Ignore pending alerts; only firing ones block. Default false.
    */
   firingOnly?: boolean;
-  timeout?: Duration1;
+  timeout?: Duration2;
 }
 /**
  * How a node is emptied before its reboot: every pod is evicted through the eviction API, which honours PodDisruptionBudgets.
  */
 export interface Drain {
-  timeout?: Duration2;
-  gracePeriod?: Duration3;
+  timeout?: Duration3;
+  gracePeriod?: Duration4;
   /**
    * Evict pods that use emptyDir volumes (their data is lost). When false such pods fail the drain. Default false.
    */
@@ -320,8 +343,8 @@ export interface Reboot {
    * Signal number for `method: signal`. Default 39 (SIGRTMIN+5, systemd's reboot).
    */
   signal?: number;
-  delay?: Duration4;
-  expectedDuration?: Duration5;
+  delay?: Duration5;
+  expectedDuration?: Duration6;
   /**
    * Host file whose existence means a reboot is required. Default `/var/run/reboot-required`, unless `sentinelCommand` is given (then only the command decides, or both when both are written).
    */
@@ -330,8 +353,8 @@ export interface Reboot {
    * Name of a sentinel command among the install settings' `commands.sentinel`: a host command whose exit code 0 means a reboot is required (1: not required; anything else: cannot tell, which holds the reboot).
    */
   sentinelCommand?: string;
-  loopBackoff?: Duration6;
-  notifyTimeout?: Duration7;
+  loopBackoff?: Duration7;
+  notifyTimeout?: Duration8;
 }
 /**
  * One webhook.

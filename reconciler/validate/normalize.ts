@@ -13,6 +13,7 @@ import {
 } from '../../policy/labels.ts';
 import type { AgentSettings, FleetModel, LabelSelector, PolicyModel } from '../../policy/model.ts';
 import { budget, duration, name, regex, timeZone, url, type Report } from './normalize-fields.ts';
+import { rateLimit } from './normalize-rate.ts';
 import { labelSelector, labelMap } from './normalize-selectors.ts';
 import { blackouts, boundsOrdered, windows } from './normalize-windows.ts';
 import { namedCommand, rebootCommand, signalFallback } from './normalize-commands.ts';
@@ -233,6 +234,8 @@ export function normalizePolicy(
     name: policy.metadata.name,
     membership,
     budget: budget(report, ['spec', 'maxUnavailable'], spec.maxUnavailable, { kind: 'count', count: 1 }),
+    rate: rateLimit(report, spec),
+    canary: (spec.canary ?? 0) > 0,
     schedule: {
       timeZone: zone,
       windows: windows(report, writtenWindows ?? [], zone),

@@ -69,6 +69,8 @@ export function testConfig(o: TestConfigOptions = {}): AgentConfig {
       name,
       membership: { kind: 'pools', pools },
       budget: o.budget ?? count(1),
+      rate: null,
+      canary: false,
       schedule:
         o.windows === undefined && o.blackouts === undefined && o.pause === undefined
           ? ALWAYS_SCHEDULE
