@@ -128,6 +128,43 @@ describe('decideGrants: the start gate', () => {
     expect(other.grant.map((g) => g.node)).toEqual(['a1']);
   });
 
+  it.each([
+    // [case, guards, granted, hold reason left]
+    ['a rate limit with room for one of three (the node already down)', [{ room: 1 }], ['a3'], 'rate-limit'],
+    ['a rate limit with room for two of three', [{ room: 2 }], ['a3', 'a1'], 'rate-limit'],
+    ['a rate limit with room for all', [{ room: 5 }], ['a3', 'a1', 'a2'], undefined],
+    ['a canary that lets its own node alone', [{ allow: ['a2'] }], ['a2'], 'canary'],
+    ['a canary under a rate limit with no room', [{ allow: ['a2'] }, { room: 0, untilMs: NOW + MIN }], [], 'canary'],
+    ['a canary under a rate limit with room', [{ allow: ['a2'] }, { room: 1 }], ['a2'], 'canary'],
+  ] as const)('lets through what %s admits, within the budget', (_, gs, want, hold) => {
+    // a3 is down already (it takes no budget), a1 and a2 wait; budget 3.
+    const nodes = [
+      node('a1', 'a', { want: 5 }),
+      node('a2', 'a', { want: 4 }),
+      node('a3', 'a', { want: 1, ready: false }),
+    ];
+    const guards = gs.map((g) => ({
+      policy: 'a',
+      reason: 'allow' in g ? ('canary' as const) : ('rate-limit' as const),
+      detail: 'held',
+      nodes: [],
+      untilMs: null,
+      ...g,
+    }));
+    const out = decideGrants(input(nodes, [policy('a', 3)], { guards }));
+    expect(out.grant.map((g) => g.node)).toEqual(want);
+    expect(out.holds.map((h) => h.reason)).toEqual(hold === undefined ? [] : [hold]);
+  });
+
+  it('keeps the budget and the rate limit together: the smaller one binds', () => {
+    const nodes = [node('a1', 'a', { want: 5 }), node('a2', 'a', { want: 4 }), node('a3', 'a', { want: 3 })];
+    const guard = { policy: 'a', reason: 'rate-limit' as const, detail: 'r', nodes: [], untilMs: null, room: 2 };
+    expect(granted(input(nodes, [policy('a', 1)], { guards: [guard] }))).toEqual(['a1']);
+    const out = decideGrants(input(nodes, [policy('a', 3)], { guards: [guard] }));
+    expect(out.grant.map((g) => g.node)).toEqual(['a1', 'a2']);
+    expect(out.holds).toMatchObject([{ reason: 'rate-limit', waiting: 1 }]);
+  });
+
   it('grants nothing to a node whose blockers hold it, and says why', () => {
     const out = decideGrants(
       input(

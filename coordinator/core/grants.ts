@@ -17,10 +17,12 @@ import type {
   CorePolicy,
   FreeDecision,
   GrantDecision,
+  GuardHold,
   HoldReason,
   PoolHold,
   StalledGrant,
 } from './model.ts';
+import { admission, type Admission } from './admission.ts';
 import { compareUrgency, compareWaiters, urgencies } from './urgency.ts';
 
 /** A budget group: one policy, or the fleet cap. */
@@ -36,6 +38,8 @@ interface PolicyRound {
   readonly windowEndMs: number;
   /** Grantable nodes not yet granted, in waiter order. */
   readonly queue: CoreNode[];
+  /** What the policy's guard rails let start. */
+  readonly admit: Admission;
 }
 
 const FLEET = '\u0000fleet';
@@ -102,23 +106,19 @@ export function decideGrants(input: CoreInput): CoreOutput {
   const holds: PoolHold[] = [];
   const grant: GrantDecision[] = [];
   const rounds: PolicyRound[] = [];
-  const guards = new Map((input.guards ?? []).map((g) => [g.policy, g]));
+  const guards = new Map<string, GuardHold[]>();
+  for (const g of input.guards ?? []) guards.set(g.policy, [...(guards.get(g.policy) ?? []), g]);
   for (const p of input.policies) {
     const waiting = (requests.get(p.name) ?? [])
       .filter((n) => !granted.has(n.name))
       .sort((a, b) => compareWaiters(waiterKey(a), waiterKey(b)));
     if (waiting.length === 0) continue;
-    const guard = guards.get(p.name);
-    if (guard !== undefined) {
+    const own = guards.get(p.name) ?? [];
+    for (const g of own) if (g.untilMs !== null) nextChangeMs = Math.min(nextChangeMs, g.untilMs);
+    const admit = admission(own);
+    if (!waiting.some((n) => admit.admits(n.name))) {
       // A guard holds even a node that is down already: a halted or unhealthy pool starts nothing.
-      if (guard.untilMs !== null) nextChangeMs = Math.min(nextChangeMs, guard.untilMs);
-      holds.push({
-        policy: p.name,
-        reason: guard.reason,
-        detail: guard.detail,
-        nodes: guard.nodes,
-        waiting: waiting.length,
-      });
+      holds.push(guardHold(admit.holding(waiting[0]!.name)!, waiting.length));
       continue;
     }
     const gate = p.schedule.canStart(nowMs, p.neededMs);
@@ -139,7 +139,8 @@ export function decideGrants(input: CoreInput): CoreOutput {
     const ready = waiting.filter((n) => n.request!.blocked === null);
     for (const n of ready) {
       // Not added to `granted`: the pool's hold still names it as down for another reason.
-      if (n.ready && !n.unschedulable) continue;
+      if ((n.ready && !n.unschedulable) || !admit.admits(n.name)) continue;
+      admit.take(n.name);
       grant.push({
         node: n.name,
         nodeUid: n.uid,
@@ -163,15 +164,17 @@ export function decideGrants(input: CoreInput): CoreOutput {
         group: groups.get(p.name)!,
         windowEndMs: gate.window.endMs,
         queue,
+        admit,
       });
   }
 
   // Fill the budgets in urgency order, recomputed after each grant.
   for (;;) {
-    const fits = rounds.filter((r) => r.queue.length > 0 && hasRoom(r.group) && (fleet === null || hasRoom(fleet)));
+    const fits = rounds.filter((r) => admitted(r) >= 0 && hasRoom(r.group) && (fleet === null || hasRoom(fleet)));
     if (fits.length === 0) break;
     const best = fleet === null || fits.length === 1 ? fits[0]! : mostUrgent(rounds, fits, fleet, nowMs);
-    const n = best.queue.shift()!;
+    const n = best.queue.splice(admitted(best), 1)[0]!;
+    best.admit.take(n.name);
     markUnavailable(n.name, n.policy);
     granted.add(n.name);
     grant.push({
@@ -183,7 +186,8 @@ export function decideGrants(input: CoreInput): CoreOutput {
   }
   for (const r of rounds) {
     if (r.queue.length === 0) continue;
-    holds.push(budgetHold(r, fleet, granted, stalledNames));
+    const guard = admitted(r) < 0 ? r.admit.holding(r.queue[0]!.name) : undefined;
+    holds.push(guard ? guardHold(guard, r.queue.length) : budgetHold(r, fleet, granted, stalledNames));
   }
   return {
     grant,
@@ -221,6 +225,15 @@ function mostUrgent(
     .map((r, i) => ({ r, u: us[i]! }))
     .filter((x) => fitting.has(x.r))
     .sort((a, b) => compareUrgency(a.u, b.u))[0]!.r;
+}
+
+/** Index in the queue of the first node the guards let start; -1: none. */
+function admitted(r: PolicyRound): number {
+  return r.queue.findIndex((n) => r.admit.admits(n.name));
+}
+
+function guardHold(g: GuardHold, waiting: number): PoolHold {
+  return { policy: g.policy, reason: g.reason, detail: g.detail, nodes: g.nodes, waiting };
 }
 
 function waiterKey(n: CoreNode): { name: string; sinceMs: number } {

@@ -55,7 +55,8 @@ export interface CorePolicy {
 /**
  * A guard rail that holds a whole policy, decided outside the grant arithmetic by whoever knows it
  * (a failing health gate, a halted pool, a rate limit, a canary not yet back): while one is given
- * for a policy, none of its waiting nodes is granted.
+ * for a policy, none of its waiting nodes is granted but those it names in `allow` and, beyond
+ * them, as many as its `room`. A policy may have several guards; a node starts only if each lets it.
  */
 export interface GuardHold {
   readonly policy: string;
@@ -65,6 +66,10 @@ export interface GuardHold {
   readonly nodes: readonly string[];
   /** When the guard lifts with time alone (a rate limit); null: when something else changes. */
   readonly untilMs: number | null;
+  /** Waiting nodes the guard lets through all the same (the canary itself); absent: none. */
+  readonly allow?: readonly string[];
+  /** How many more nodes the guard lets start in this decision (a rate limit's starts left); absent: 0. */
+  readonly room?: number;
 }
 
 export type GuardReason = 'health-gate' | 'halted' | 'rate-limit' | 'canary';
