@@ -15,6 +15,11 @@ export function nodeInfo(node: V1Node): NodeInfo {
     annotations: node.metadata?.annotations ?? {},
     unschedulable: node.spec?.unschedulable === true,
     ready,
+    system: {
+      osImage: node.status?.nodeInfo?.osImage ?? '',
+      kernelVersion: node.status?.nodeInfo?.kernelVersion ?? '',
+      bootId: node.status?.nodeInfo?.bootID ?? '',
+    },
     resourceVersion: node.metadata?.resourceVersion ?? '',
   };
 }

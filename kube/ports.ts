@@ -15,7 +15,16 @@ export interface NodeInfo {
   readonly unschedulable: boolean;
   /** The Ready condition is True. */
   readonly ready: boolean;
+  /** status.nodeInfo as the kubelet reports it ('' where it reports nothing). */
+  readonly system: NodeSystem;
   readonly resourceVersion: string;
+}
+
+/** What the kubelet reports of the host (status.nodeInfo): a reboot may change all three. */
+export interface NodeSystem {
+  readonly osImage: string;
+  readonly kernelVersion: string;
+  readonly bootId: string;
 }
 
 /** Labels/annotations to set (string) or remove (null). */
@@ -122,6 +131,17 @@ export interface Grants {
   renew(grant: Grant, nowMs: number): Promise<boolean>;
   /** Deletes the grant of this epoch (never a later one); a missing grant is fine. */
   release(grant: Pick<Grant, 'node' | 'epoch'>): Promise<void>;
+}
+
+/**
+ * The coordinator's memory across restarts and leader changes (rate-limit starts, canary records):
+ * one record of the fleet, written with an optimistic lock so an old leader cannot overwrite it.
+ */
+export interface Memory {
+  /** The record (undefined: never written) and its version for `write`. */
+  read(): Promise<{ readonly data: string | undefined; readonly version: string }>;
+  /** Writes `data` over the record at `version` ('' : none yet); the new version, or undefined when it changed meanwhile. */
+  write(data: string, version: string): Promise<string | undefined>;
 }
 
 export interface NodeEvent {

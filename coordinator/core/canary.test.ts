@@ -59,7 +59,7 @@ describe('canaryStep', () => {
     expect(step.record).toEqual({ proven: { version: NEW, node: 'n1', atMs: NOW + 5 * MIN }, out: null });
     expect(step.news).toBe(`canary n1 is back healthy (${OLD} -> ${NEW})`);
     // n2 asks again much later (its window closed): it runs the old version, so it catches up freely.
-    const later = canaryStep('web', pool({ n1: back[0], n2: { want: -60 } }), step.record, NOW + 2 * 60 * MIN);
+    const later = canaryStep('web', pool({ n1: back[0]!, n2: { want: -60 } }), step.record, NOW + 2 * 60 * MIN);
     expect(later.guard).toBeNull();
   });
 

@@ -3,7 +3,7 @@
 // fakes.test.ts; the real adapters implement it on the real control plane (kwok nodes, real pods,
 // a real PodDisruptionBudget for `blockEvictionsFor`). Suites assert only what the real API
 // guarantees, and wait with `eventually` for anything a watch or a controller delivers later.
-import type { Events, Grants, NodeEvent, Nodes, Pods } from '../../kube/ports.ts';
+import type { Events, Grants, Memory, NodeEvent, Nodes, Pods } from '../../kube/ports.ts';
 
 export interface NodeSetup {
   readonly name: string;
@@ -28,6 +28,8 @@ export interface ContractEnv {
   readonly pods: Pods;
   readonly grants: Grants;
   readonly events: Events;
+  /** The coordinator memory of the fleet named `fleet`. */
+  memory(fleet: string): Memory;
   /** A DNS-1123 name unique to this run, starting with `base` (real clusters outlive a test). */
   unique(base: string): string;
   /** Creates a Ready node. */

@@ -3,6 +3,7 @@
 import { systemClock } from '../../io/clock.ts';
 import { FakeCluster } from '../fakes/cluster.ts';
 import { Faults } from '../fakes/faults.ts';
+import { FakeMemory } from '../fakes/memory.ts';
 import { clusterPorts } from '../fakes/session.ts';
 import { describeClusterContracts, type ContractEnv } from './index.ts';
 
@@ -17,8 +18,10 @@ async function fakeEnv(): Promise<ContractEnv> {
   );
   // The setup helpers act at once; they are async because real ones are.
   const done = <T>(value?: T): Promise<T | undefined> => Promise.resolve(value);
+  const memories = new Map<string, FakeMemory>();
   return Promise.resolve({
     ...ports,
+    memory: (fleet) => memories.get(fleet) ?? memories.set(fleet, new FakeMemory()).get(fleet)!,
     unique: (base) => `${base}-${++counter}`,
     createNode: ({ name, labels, unschedulable }) =>
       done(cluster.addNode({ name, labels: labels ?? {}, unschedulable: unschedulable ?? false })).then(() => {}),

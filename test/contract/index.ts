@@ -9,14 +9,22 @@ import { describeEventsContract } from './events.contract.ts';
 import { describeNodesContract } from './nodes.contract.ts';
 import { describePodsContract } from './pods.contract.ts';
 import { describeGrantsContract } from './grants.contract.ts';
+import { describeMemoryContract } from './memory.contract.ts';
 
 export { eventually, type ContractEnv, type MakeEnv, type NodeSetup, type PodSetup } from './env.ts';
-export { describeEventsContract, describeNodesContract, describePodsContract, describeGrantsContract };
+export {
+  describeEventsContract,
+  describeNodesContract,
+  describePodsContract,
+  describeGrantsContract,
+  describeMemoryContract,
+};
 
-/** Every port's suite: Nodes, Pods (eviction), Grants, Events. */
+/** Every port's suite: Nodes, Pods (eviction), Grants, Events, Memory. */
 export function describeClusterContracts(name: string, makeEnv: MakeEnv): void {
   describeNodesContract(name, makeEnv);
   describePodsContract(name, makeEnv);
   describeGrantsContract(name, makeEnv);
   describeEventsContract(name, makeEnv);
+  describeMemoryContract(name, makeEnv);
 }

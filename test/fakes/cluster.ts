@@ -92,6 +92,7 @@ export class FakeCluster {
       annotations: { ...spec.annotations },
       unschedulable: spec.unschedulable ?? false,
       ready: spec.ready ?? true,
+      system: { osImage: 'Fake OS 1', kernelVersion: '6.0.0', bootId: `boot-${spec.name}` },
       resourceVersion: '',
     });
   }

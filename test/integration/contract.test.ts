@@ -15,6 +15,7 @@ import { KubeEvents } from '../../kube/events.ts';
 import { KubeNodes } from '../../kube/nodes.ts';
 import { KubePods } from '../../kube/pods.ts';
 import { KubeGrants } from '../../kube/grants.ts';
+import { KubeMemory } from '../../kube/memory.ts';
 import { describeClusterContracts, type ContractEnv, type PodSetup } from '../contract/index.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
@@ -118,6 +119,7 @@ async function realEnv(): Promise<ContractEnv> {
     pods: new KubePods(kc),
     grants: new KubeGrants(kc, { namespace: agentNs, fleet }),
     events: new KubeEvents(kc),
+    memory: (name) => new KubeMemory(kc, { namespace: agentNs, fleet: name }),
     unique: (base) => uniqueName(base),
     async createNode({ name, labels, unschedulable }) {
       nodes.push(name);
