@@ -6,7 +6,7 @@
 // A grant it gave counts from the moment the API server accepted it, also before its own watch
 // shows it (`pending`): the next decision must never see the budget as free again because the
 // watch lags behind the coordinator's own write.
-import type { Cache, Events, Grant, Grants, NodeInfo, Nodes } from '../kube/ports.ts';
+import type { Cache, Events, Grant, Grants, Memory, NodeInfo, Nodes } from '../kube/ports.ts';
 import type { Log } from '../io/log.ts';
 import type { Clock } from '../policy/clock.ts';
 import { messageOf } from '../policy/errors.ts';
@@ -14,14 +14,16 @@ import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
 import { decodeLastReboot, decodeState, type LastReboot, type NodeState } from '../policy/state.ts';
 import { decideGrants } from './core/grants.ts';
 import type { CoreInput, CoreOutput } from './core/model.ts';
+import { afterGrants, guardRails } from './guard-rails.ts';
 import { NO_HOLDS, tellHolds, type HoldMemory } from './holds.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
+import { Remembered } from './remember.ts';
 import { transitions } from './transitions.ts';
 import { coreInput, corePolicies, type FleetConfig } from './view.ts';
 
 export interface GrantLoopOptions {
   readonly fleet: FleetConfig;
-  readonly ports: { readonly nodes: Nodes; readonly grants: Grants; readonly events: Events };
+  readonly ports: { readonly nodes: Nodes; readonly grants: Grants; readonly events: Events; readonly memory: Memory };
   readonly clock: Clock;
   readonly log: Log;
   readonly metrics: CoordinatorMetrics;
@@ -63,6 +65,7 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
       records: new Map(),
       holds: NO_HOLDS,
       policies: corePolicies(o.fleet),
+      memory: new Remembered(o.ports.memory, log),
     };
     while (!signal.aborted) {
       waker.take();
@@ -101,6 +104,8 @@ interface LoopState {
   >;
   holds: HoldMemory;
   readonly policies: ReturnType<typeof corePolicies>;
+  /** Rate-limit starts and canary records, kept across restarts. */
+  readonly memory: Remembered;
 }
 
 /** One decision, carried out; returns when to decide again at the latest. */
@@ -119,8 +124,12 @@ async function decideOnce(
   }
   const grants = [...seen, ...s.pending.values()];
   observeRecords(o, s, nodes);
-  const input = coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs });
+  const rails = guardRails({ fleet: o.fleet, nodes, grants, memory: await s.memory.get(), nowMs });
+  for (const n of rails.news) o.log.info({ policy: n.policy }, `policy ${n.policy}: ${n.text}`);
+  const input = { ...coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs }), guards: rails.guards };
   const out = decideGrants(input);
+  // Remembered before they are given: a crash in between costs a start, never the limit.
+  await s.memory.keep(afterGrants({ fleet: o.fleet, rails, grants: out.grant, nodes, nowMs }));
   for (const f of out.free) {
     const g = seen.find((x) => x.node === f.node);
     if (g === undefined) continue;

@@ -5,6 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeEvents } from '../kube/events.ts';
 import { KubeGrants } from '../kube/grants.ts';
+import { KubeMemory } from '../kube/memory.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { KubeNodes } from '../kube/nodes.ts';
 import type { Log } from '../io/log.ts';
@@ -37,6 +38,7 @@ export async function coordinatorMain(o: CoordinatorMainOptions): Promise<number
     nodes: new KubeNodes(o.kc, { onWatchError }),
     grants: new KubeGrants(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet, onWatchError }),
     events: new KubeEvents(o.kc, { component: 'patchwindow-coordinator', onError: (message) => log.warn({}, message) }),
+    memory: new KubeMemory(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet }),
   };
   let loop: { stop: AbortController; done: Promise<void> } | undefined;
   let lastDecisionMs = clock.now();

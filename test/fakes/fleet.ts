@@ -2,6 +2,7 @@
 // them, restarted the way Kubernetes would (after a crash: by the kubelet after a short delay;
 // after a reboot: when the node is back), and the coordinator's real grant loop granting them
 // reboots. Tests drive it with `runUntil`.
+import { FakeMemory } from './memory.ts';
 import { runAgent } from '../../agent/loop.ts';
 import { runGrantLoop } from '../../coordinator/loop.ts';
 import { createCoordinatorMetrics } from '../../coordinator/metrics.ts';
@@ -149,6 +150,9 @@ export class FakeFleet {
     for (const name of this.machines.keys()) this.start(name);
   }
 
+  /** The coordinator's memory: outlives its restarts, as its Lease does. */
+  readonly memory = new FakeMemory();
+
   /** Starts the coordinator's grant loop for every policy of the fleet (once). */
   startCoordinator(): void {
     if (this.#coordinator !== undefined && !this.#coordinator.controller.signal.aborted) return;
@@ -166,7 +170,7 @@ export class FakeFleet {
     const { nodes, grants, events } = clusterPorts(this.cluster, session, this.faults);
     const done = runGrantLoop({
       fleet: { fleet: configs[0]!.fleet, namespace: configs[0]!.namespace, configs },
-      ports: { nodes, grants, events },
+      ports: { nodes, grants, events, memory: this.memory },
       clock: this.clock,
       log: this.#log('coordinator'),
       metrics: createCoordinatorMetrics({ policies: configs.map((c) => c.policy.name), processMetrics: false }),

@@ -88,6 +88,8 @@ export interface E2eFleetOptions {
    * operator could edit the ConfigMap: a grant not renewed this long is reported stalled.
    */
   readonly slotTtlMs?: number;
+  /** The kernel the kubelet reports (status.nodeInfo.kernelVersion) after a node's reboot; default: unchanged. */
+  readonly kernelAfterReboot?: string;
 }
 
 /** The policy set as YAML sources, validated and compiled: the AgentConfig JSON of each policy and the RBAC. */
@@ -568,6 +570,22 @@ export class E2eFleet {
     await this.host(short).boot();
     this.watcher.note(name, `host: up again (boot id ${this.host(short).bootId})`);
     if (this.#closed || this.#stopped.has(short)) return;
+    // The kubelet of the new boot reports its boot id (and the kernel it booted) in status.nodeInfo.
+    const kernel = this.#o.kernelAfterReboot;
+    await this.cluster
+      .kubeConfig()
+      .makeApiClient(CoreV1Api)
+      .patchNodeStatus(
+        {
+          name,
+          body: {
+            status: {
+              nodeInfo: { bootID: this.host(short).bootId, ...(kernel === undefined ? {} : { kernelVersion: kernel }) },
+            },
+          },
+        },
+        MERGE_PATCH,
+      );
     // The kubelet starts the agent's pod as the node reports Ready again.
     this.startAgent(short);
     await this.#setReady(short, true);
