@@ -129,7 +129,7 @@ async function decideOnce(
   const input = { ...coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs }), guards: rails.guards };
   const out = decideGrants(input);
   // Remembered before they are given: a crash in between costs a start, never the limit.
-  await s.memory.keep(afterGrants({ fleet: o.fleet, rails, grants: out.grant, nodes, nowMs }));
+  await s.memory.keep(afterGrants(o.fleet, rails, out.grant, nowMs));
   for (const f of out.free) {
     const g = seen.find((x) => x.node === f.node);
     if (g === undefined) continue;

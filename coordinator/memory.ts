@@ -2,15 +2,11 @@
 // (kube/memory.ts): per policy the starts of the last rate period and the canary record. Pure
 // encode/decode; reading is defensive: a record it cannot read is reported and replaced by what
 // the cluster still shows (the grants held now count as starts), never trusted in part.
-import type { CanaryRecord } from './core/canary.ts';
-import type { Start } from './core/rate.ts';
+import { EMPTY_RAILS, type RailsMemory } from './core/rails.ts';
 
-export interface MemoryData {
-  readonly starts: Readonly<Record<string, readonly Start[]>>;
-  readonly canaries: Readonly<Record<string, CanaryRecord>>;
-}
+export type MemoryData = RailsMemory;
 
-export const EMPTY_MEMORY: MemoryData = { starts: {}, canaries: {} };
+export const EMPTY_MEMORY: MemoryData = EMPTY_RAILS;
 
 const VERSION = 1;
 

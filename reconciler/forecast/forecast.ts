@@ -12,6 +12,7 @@ import type { Taint } from '../plan/nodes.ts';
 import { renderObjects } from '../render/render.ts';
 import { lowerBound, makespanLowerBound, startIntervals, type StartInterval } from './bound.ts';
 import { diagnose, type ForecastWarning } from './diagnose.ts';
+import { guardBoundMs, guardNotes } from './guards.ts';
 import { simulate, type Decide, type NodeOutcome } from './simulate.ts';
 import { countMembers, type SimNodeSpec } from './world.ts';
 
@@ -61,6 +62,8 @@ export interface PolicyForecast {
   readonly unfinished: number;
   readonly windows: readonly WindowUse[];
   readonly warnings: readonly ForecastWarning[];
+  /** What the forecast honoured and assumed of the policy's guard rails (rate limit, canary). */
+  readonly notes: readonly string[];
 }
 
 export interface Forecast {
@@ -219,12 +222,23 @@ function summarize(
     firstFinishMs: finishes.length > 0 ? Math.min(...finishes) : null,
     finishMs: pending.length > 0 && unfinished.length === 0 ? Math.max(...finishes) : null,
     lowerBoundMs:
-      busyMs === null ? null : lowerBound({ intervals, fromMs: ctx.fromMs, busyMs, lanes, nodes: pending.length }),
+      busyMs === null
+        ? null
+        : maxOrNull(
+            lowerBound({ intervals, fromMs: ctx.fromMs, busyMs, lanes, nodes: pending.length }),
+            guardBoundMs(p.policy, ctx.fromMs, pending.length, busyMs),
+          ),
     unfinished: unfinished.length,
     windows: [...uses.values()].sort((a, b) => a.startMs - b.startMs),
     warnings,
+    notes: guardNotes(p.policy),
   };
   return { summary, intervals, busyMs };
+}
+
+/** The later of two bounds; null (impossible within the horizon) wins. */
+function maxOrNull(a: number | null, b: number | null): number | null {
+  return a === null ? null : Math.max(a, b ?? a);
 }
 
 /** The makespan bound: every policy's own bound and, under a fleet cap, the sets that share it. */
@@ -237,5 +251,7 @@ function makespanBound(all: readonly Summarized[], fleetCap: number | null, from
     nodes: s.summary.nodes,
   }));
   const latest = makespanLowerBound(loads, fleetCap, fromMs);
-  return latest === null ? null : latest - fromMs;
+  // A policy's own bound may be later (its guard rails): the makespan includes every policy.
+  const own = all.map((s) => s.summary.lowerBoundMs ?? fromMs);
+  return latest === null ? null : Math.max(latest, ...own) - fromMs;
 }

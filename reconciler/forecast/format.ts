@@ -37,6 +37,7 @@ function forecastJsonValue(f: Forecast): unknown {
       windowsUsed: p.windows.length,
       windows: p.windows.map((w) => ({ start: iso(w.startMs), end: iso(w.endMs), started: w.started })),
       warnings: p.warnings.map((w) => ({ reason: w.reason, message: w.message })),
+      notes: p.notes,
     })),
     uncovered: f.uncovered,
     warnings: f.warnings.map((w) => ({ reason: w.reason, message: w.message })),
@@ -104,6 +105,8 @@ export function forecastText(f: Forecast): string {
     const lines = windowLines(p);
     if (lines.length > 0) out.push('', ...lines);
   }
+  const notes = f.policies.filter((p) => p.notes.length > 0);
+  if (notes.length > 0) out.push('', 'guard rails:', ...notes.map((p) => `  ${p.name}: ${p.notes.join('; ')}`));
   const warnings = [...f.warnings, ...f.policies.flatMap((p) => p.warnings)];
   if (warnings.length > 0)
     out.push('', 'warnings:', ...warnings.map((w) => `  ${w.policy === null ? '' : `${w.policy}: `}${w.message}`));

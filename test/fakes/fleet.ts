@@ -151,7 +151,7 @@ export class FakeFleet {
   }
 
   /** The coordinator's memory: outlives its restarts, as its Lease does. */
-  readonly memory = new FakeMemory();
+  memory = new FakeMemory();
 
   /** Starts the coordinator's grant loop for every policy of the fleet (once). */
   startCoordinator(): void {
