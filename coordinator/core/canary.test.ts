@@ -43,7 +43,7 @@ describe('canaryStep', () => {
       { granted: true, phase: 'recovering' as const, unschedulable: true, bootId: 'boot-n1-2' },
       { granted: false, phase: null, unschedulable: true, bootId: 'boot-n1-2' },
     ]) {
-      const restarted: CanaryRecord = JSON.parse(JSON.stringify(started));
+      const restarted: CanaryRecord = JSON.parse(JSON.stringify(started)) as CanaryRecord;
       const step = canaryStep('web', pool({ n1: n1 }), restarted, NOW + MIN);
       expect(step.guard, JSON.stringify(n1)).toMatchObject({ reason: 'canary', allow: ['n1'] });
       expect(step.guard!.detail).toContain('canary: waiting for n1');

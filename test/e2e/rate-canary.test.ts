@@ -114,7 +114,9 @@ describe('guard rails: rate limit and canary', () => {
       messages.join('\n'),
     ).toBe(true);
     expect(await memoryOf(f)).toMatchObject({
-      canaries: { canaried: { proven: { node: canary, version: expect.stringContaining('6.6.63-e2e') }, out: null } },
+      canaries: {
+        canaried: { proven: { node: canary, version: expect.stringContaining('6.6.63-e2e') as unknown }, out: null },
+      },
     });
     expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
     expect(f.problems).toEqual([]);

@@ -36,7 +36,7 @@ describe('forecast: rate limit and canary', () => {
     expect(text).toContain('guard rails:\n  db: canary first: the first node goes alone');
     expect(text).toContain('the forecast cannot know whether it will be');
     expect(text).toContain('at most 2 start(s) per hour (sliding)');
-    expect(JSON.parse(forecastJson(f)).policies[0].notes).toHaveLength(2);
+    expect((JSON.parse(forecastJson(f)) as { policies: { notes: string[] }[] }).policies[0]!.notes).toHaveLength(2);
     // Canary (10 min alone), then n2 at its end; n3, n4 wait for the hour: their bound says so too.
     expect(f.lowerBoundMakespanMs).toBe(HOUR + 10 * MINUTE);
   });
