@@ -125,7 +125,11 @@ async function decideOnce(
   const grants = [...seen, ...s.pending.values()];
   observeRecords(o, s, nodes);
   const rails = guardRails({ fleet: o.fleet, nodes, grants, memory: await s.memory.get(), nowMs });
-  for (const n of rails.news) o.log.info({ policy: n.policy }, `policy ${n.policy}: ${n.text}`);
+  for (const n of rails.news) {
+    o.log.info({ policy: n.policy, node: n.node }, `policy ${n.policy}: ${n.text}`);
+    const event = { type: n.warning ? 'Warning' : 'Normal', reason: n.warning ? 'CanaryFailed' : 'Canary' } as const;
+    void o.ports.events.record(n.node, { ...event, message: `policy ${n.policy}: ${n.text}` });
+  }
   const input = { ...coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs }), guards: rails.guards };
   const out = decideGrants(input);
   // Remembered before they are given: a crash in between costs a start, never the limit.

@@ -57,7 +57,11 @@ describe('canaryStep', () => {
     const step = canaryStep('web', back, started, NOW + 5 * MIN);
     expect(step.guard).toBeNull();
     expect(step.record).toEqual({ proven: { version: NEW, node: 'n1', atMs: NOW + 5 * MIN }, out: null });
-    expect(step.news).toBe(`canary n1 is back healthy (${OLD} -> ${NEW})`);
+    expect(step.news).toEqual({
+      node: 'n1',
+      text: `canary n1 is back healthy (${OLD} -> ${NEW}); the other nodes may start`,
+      warning: false,
+    });
     // n2 asks again much later (its window closed): it runs the old version, so it catches up freely.
     const later = canaryStep('web', pool({ n1: back[0]!, n2: { want: -60 } }), step.record, NOW + 2 * 60 * MIN);
     expect(later.guard).toBeNull();
@@ -88,12 +92,15 @@ describe('canaryStep', () => {
     const step = canaryStep('web', failed, started, NOW + 40 * MIN);
     expect(step.guard).toMatchObject({ reason: 'canary', allow: ['n1'] });
     expect(step.guard!.detail).toContain('canary: n1 failed (the drain did not finish by its deadline)');
+    // Told once, as a warning; the record remembers it was told.
+    expect(step.news).toMatchObject({ node: 'n1', warning: true });
+    expect(canaryStep('web', failed, step.record, NOW + 41 * MIN).news).toBeNull();
   });
 
   it('gives up a canary whose Node was replaced, or that never started and asks no more', () => {
     const started = canaryStarted(NO_CANARY, member('n1'), NOW);
     const replaced = canaryStep('web', pool({ n1: { uid: 'uid-n1-new' } }), started, NOW + MIN);
-    expect(replaced.news).toContain('canary n1 was given up');
+    expect(replaced.news?.text).toContain('canary n1 was given up');
     // The new n1 is another node: it asks, and as the longest waiter it is the next canary.
     expect(replaced.guard).toMatchObject({ allow: ['n1'] });
     expect(replaced.record.out).toBeNull();

@@ -49,6 +49,8 @@ export interface CanaryOut {
   readonly startedMs: number;
   readonly fromVersion: string;
   readonly fromBootId: string;
+  /** Its attempt failed (told once); absent: not failed. */
+  readonly failed?: boolean;
 }
 
 export interface CanaryRecord {
@@ -61,8 +63,8 @@ export const NO_CANARY: CanaryRecord = { proven: null, out: null };
 export interface CanaryStep {
   readonly record: CanaryRecord;
   readonly guard: GuardHold | null;
-  /** What changed in the record, for the log and Events; null: nothing. */
-  readonly news: string | null;
+  /** What changed, for the log and an Event on `node`; null: nothing. */
+  readonly news: { readonly node: string; readonly text: string; readonly warning: boolean } | null;
 }
 
 const UNDER_WAY: readonly (Phase | null)[] = ['cordoning', 'draining', 'rebooting', 'recovering', 'failed'];
@@ -75,8 +77,7 @@ export function canaryStep(
   nowMs: number,
 ): CanaryStep {
   const proven = record.proven ?? majority(members);
-  let news: string | null =
-    record.proven === null && proven !== null ? `proven version: ${proven.version} (most nodes run it)` : null;
+  let news: CanaryStep['news'] = null;
   const out = record.out;
   if (out !== null) {
     const m = members.find((x) => x.name === out.node && x.uid === out.uid);
@@ -84,22 +85,30 @@ export function canaryStep(
     if (m !== undefined && back && !UNDER_WAY.includes(m.phase)) {
       const now: ProvenVersion = { version: m.version, node: m.name, atMs: nowMs };
       const what = m.version === out.fromVersion ? `still ${m.version}` : `${out.fromVersion} -> ${m.version}`;
-      return { record: { proven: now, out: null }, guard: null, news: `canary ${m.name} is back healthy (${what})` };
+      const text = `canary ${m.name} is back healthy (${what}); the other nodes may start`;
+      return { record: { proven: now, out: null }, guard: null, news: { node: m.name, text, warning: false } };
     }
     const started = m !== undefined && (m.granted || m.bootId !== out.fromBootId || UNDER_WAY.includes(m.phase));
     if (m !== undefined && (started || m.requestSinceMs !== null)) {
-      const detail =
-        m.phase === 'failed'
-          ? `canary: ${m.name} failed (${m.failure ?? 'no reason recorded'}); no other node of policy ${policy} starts until it is back healthy: fix it, and it tries again in a later window`
-          : `canary: waiting for ${m.name} to come back healthy (Ready, uncordoned, its reboot done) before any other node of policy ${policy} starts`;
+      const failed = m.phase === 'failed';
+      const detail = failed
+        ? `canary: ${m.name} failed (${m.failure ?? 'no reason recorded'}); no other node of policy ${policy} starts until it is back healthy: fix it, and it tries again in a later window`
+        : `canary: waiting for ${m.name} to come back healthy (Ready, uncordoned, its reboot done) before any other node of policy ${policy} starts`;
+      // Told once when it fails (the pool's hold reason stays "canary" and is not told again).
+      if (failed && out.failed !== true) news = { node: m.name, text: detail, warning: true };
       return {
-        record: { proven, out },
+        record: { proven, out: failed === (out.failed === true) ? out : { ...out, failed } },
         guard: { policy, reason: 'canary', detail, nodes: [m.name], untilMs: null, allow: [m.name], room: 0 },
         news,
       };
     }
     // Deleted, replaced, or it never started and no longer asks: another node goes first.
-    news = `canary ${out.node} was given up (${m === undefined ? 'its Node is gone or was replaced' : 'it never started and asks no more'})`;
+    const why = m === undefined ? 'its Node is gone or was replaced' : 'it never started and asks no more';
+    news = {
+      node: out.node,
+      text: `canary ${out.node} was given up (${why}); another node goes first`,
+      warning: false,
+    };
   }
   const next = members
     .filter((m) => m.requestSinceMs !== null && !m.granted && needsCanary(m, proven))
@@ -110,7 +119,7 @@ export function canaryStep(
       : {
           policy,
           reason: 'canary',
-          detail: `canary: ${next.name} goes first and alone; the other nodes of policy ${policy} wait until it is back healthy`,
+          detail: `canary: waiting for ${next.name}, which goes first and alone; the other nodes of policy ${policy} start once it is back healthy`,
           nodes: [next.name],
           untilMs: null,
           allow: [next.name],

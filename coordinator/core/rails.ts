@@ -5,7 +5,14 @@
 import type { RateLimit } from '../../policy/model.ts';
 import { STATE_ANNOTATION } from '../../policy/keys.ts';
 import { decodeState } from '../../policy/state.ts';
-import { canaryStarted, canaryStep, NO_CANARY, type CanaryMember, type CanaryRecord } from './canary.ts';
+import {
+  canaryStarted,
+  canaryStep,
+  NO_CANARY,
+  type CanaryMember,
+  type CanaryRecord,
+  type CanaryStep,
+} from './canary.ts';
 import type { GrantDecision, GuardHold } from './model.ts';
 import { pruneStarts, rateGuard, type Start } from './rate.ts';
 
@@ -28,8 +35,8 @@ export interface Rails {
   readonly guards: readonly GuardHold[];
   /** The memory with this instant's canary steps (proofs, canaries given up). */
   readonly memory: RailsMemory;
-  /** What changed, for the log. */
-  readonly news: readonly { readonly policy: string; readonly text: string }[];
+  /** What changed, for the log and an Event on the node. */
+  readonly news: readonly (NonNullable<CanaryStep['news']> & { readonly policy: string })[];
   /** The canary members of each canary policy, as seen now. */
   readonly members: ReadonlyMap<string, readonly CanaryMember[]>;
 }
@@ -47,7 +54,7 @@ export function railGuards(o: {
 }): Rails {
   const guards: GuardHold[] = [];
   const canaries = { ...o.memory.canaries };
-  const news: { policy: string; text: string }[] = [];
+  const news: Rails['news'][number][] = [];
   const members = new Map<string, CanaryMember[]>();
   for (const p of o.policies) {
     if (p.rate !== null) {
@@ -60,7 +67,7 @@ export function railGuards(o: {
     const step = canaryStep(p.name, members.get(p.name)!, canaries[p.name] ?? NO_CANARY, o.nowMs);
     canaries[p.name] = step.record;
     if (step.guard !== null) guards.push(step.guard);
-    if (step.news !== null) news.push({ policy: p.name, text: step.news });
+    if (step.news !== null) news.push({ policy: p.name, ...step.news });
   }
   return { guards, memory: { ...o.memory, canaries }, news, members };
 }

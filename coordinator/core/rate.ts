@@ -31,7 +31,7 @@ export function rateGuard(policy: string, limit: RateLimit, starts: readonly Sta
   const per = limit.periodMs === 3_600_000 ? 'hour' : formatDuration(limit.periodMs);
   const detail =
     untilMs === null
-      ? `rate limit ${limit.count} per ${per}: ${room} start(s) left`
+      ? `rate-limit: the ${room} start(s) left of ${limit.count} per ${per} are taken by this decision`
       : `rate-limit until ${hhmm(untilMs)} UTC: ${limit.count} start(s) per ${per} used by ${inWindow
           .map((s) => `${s.node} at ${hhmm(s.atMs)}`)
           .join(', ')}; the next start is possible at ${new Date(untilMs).toISOString()}`;

@@ -26,6 +26,12 @@ async function memoryOf(f: E2eFleet): Promise<Record<string, unknown>> {
   return JSON.parse(lease.metadata!.annotations![MEMORY_ANNOTATION]!) as Record<string, unknown>;
 }
 
+/** The messages of every Event on every node of the fleet. */
+async function allMessages(f: E2eFleet): Promise<string[]> {
+  const all = await Promise.all(f.nodes.map((n) => f.events(n)));
+  return all.flat().map((e) => e.message ?? '');
+}
+
 describe('guard rails: rate limit and canary', () => {
   let fleet: E2eFleet | undefined;
   afterEach(async () => {
@@ -34,10 +40,10 @@ describe('guard rails: rate limit and canary', () => {
   });
 
   it('maxPerPeriod spaces the starts beyond the budget, also across a coordinator restart', async () => {
-    const PERIOD_MS = 15_000;
+    const PERIOD_MS = 30_000;
     fleet = await E2eFleet.create(cluster, {
       policies: [
-        { name: 'paced', pools: ['p'], maxUnavailable: 3, spec: { maxPerPeriod: { count: 2, period: '15s' } } },
+        { name: 'paced', pools: ['p'], maxUnavailable: 3, spec: { maxPerPeriod: { count: 2, period: '30s' } } },
       ],
       nodes: { p1: { pool: 'p' }, p2: { pool: 'p' }, p3: { pool: 'p' } },
     });
@@ -67,12 +73,12 @@ describe('guard rails: rate limit and canary', () => {
     const starts = [...log.seen.values()].map((g) => g.grantedMs).sort((a, b) => a - b);
     expect(starts.length).toBe(3);
     // The third start waited until the first left the sliding window, though the budget had room.
-    expect(starts[2]! - starts[0]!, f.report()).toBeGreaterThanOrEqual(PERIOD_MS);
+    // (A start counts from its decision, the Lease's time is its write a few ms later: 1 s slack.)
+    expect(starts[2]! - starts[0]!, f.report()).toBeGreaterThanOrEqual(PERIOD_MS - 1_000);
     expect(f.watcher.maxGrantsHeld('paced')).toBeLessThanOrEqual(2);
-    const third = [...log.seen.values()].find((g) => g.grantedMs === starts[2])!.node.slice(f.id.length + 1);
-    const messages = (await f.events(third)).map((e) => e.message ?? '');
+    const messages = await allMessages(f);
     expect(
-      messages.some((m) => /policy paced: rate-limit until \d\d:\d\d UTC: 2 start\(s\) per 15s used by/.test(m)),
+      messages.some((m) => /policy paced: rate-limit until \d\d:\d\d UTC: 2 start\(s\) per 30s used by/.test(m)),
       messages.join('\n'),
     ).toBe(true);
     expect(await memoryOf(f)).toMatchObject({ version: 1 });
@@ -107,12 +113,12 @@ describe('guard rails: rate limit and canary', () => {
     ).toBe(true);
     // Once proven, the other two went together (no canary each).
     expect(f.watcher.maxGrantsHeld('canaried')).toBe(2);
-    const waiting = grants[1]!.node.slice(f.id.length + 1);
-    const messages = (await f.events(waiting)).map((e) => e.message ?? '');
+    const messages = await allMessages(f);
     expect(
       messages.some((m) => m.includes(`canary: waiting for ${canary}`)),
       messages.join('\n'),
     ).toBe(true);
+    expect(messages.some((m) => m.includes(`canary ${canary} is back healthy`) && m.includes('-> '))).toBe(true);
     expect(await memoryOf(f)).toMatchObject({
       canaries: {
         canaried: { proven: { node: canary, version: expect.stringContaining('6.6.63-e2e') as unknown }, out: null },
