@@ -19,7 +19,7 @@ const fleet: FleetConfig = {
 };
 
 function node(name: string, o: { asks?: number; kernel?: string; boot?: string } = {}): NodeInfo {
-  const state =
+  const state: Record<string, string> =
     o.asks === undefined
       ? {}
       : {
