@@ -5,7 +5,7 @@ import type { RebootPolicy } from '../../policy/generated/rebootpolicy.ts';
 import { celProblem, HEALTH_VARIABLES } from '../../policy/health-cel.ts';
 import { namespacedKind, refusedKind, resourceOf } from '../../policy/health-kinds.ts';
 import { dns1123LabelProblem, dns1123SubdomainProblem } from '../../policy/labels.ts';
-import type { HealthCheck, LabelSelector } from '../../policy/model.ts';
+import type { HealthCheck } from '../../policy/model.ts';
 import { showValue } from '../../policy/diagnostics.ts';
 import { duration, type Report } from './normalize-fields.ts';
 import { labelSelector } from './normalize-selectors.ts';
@@ -80,7 +80,7 @@ function healthCheck(report: Report, at: (string | number)[], c: Written): Healt
     resource: resourceOf(c.apiVersion, c.kind, c.resource),
     namespace: c.namespace ?? null,
     name: c.name ?? null,
-    selector: c.selector === undefined ? null : labelSelector(report, [...at, 'selector'], c.selector as LabelSelector),
+    selector: c.selector === undefined ? null : labelSelector(report, [...at, 'selector'], c.selector),
     expression: c.expression,
     timeoutMs: duration(report, [...at, 'timeout'], c.timeout, 10_000, { min: 1 }),
     reason: c.reason,
