@@ -126,6 +126,8 @@ async function decideOnce(
   const input = coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs });
   const gates = o.gates ?? NO_GATES;
   const { out, verdicts } = await decideWithGates(input, o.fleet.configs, gates);
+  for (const [policy, list] of verdicts)
+    for (const v of list) if (!v.passing) o.log.info({ policy, check: v.check, detail: v.detail }, 'health gate holds');
   for (const f of out.free) {
     const g = seen.find((x) => x.node === f.node);
     if (g === undefined) continue;
