@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { HealthCheck } from '../../policy/model.ts';
 import { evaluateGate, healthGuard, selectorText } from './health.ts';
+import { healthCheck } from '../../test/fixtures/health-check.ts';
 
-const check: HealthCheck = {
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  resource: 'deployments',
-  namespace: 'payments',
-  name: null,
-  selector: null,
-  expression: 'object.status.availableReplicas == object.spec.replicas',
-  timeoutMs: 10_000,
-  reason: 'payments available',
-};
+const check = healthCheck();
 
 const deployment = (name: string, replicas: number, available?: number) => ({
   metadata: { name, namespace: 'payments' },

@@ -13,6 +13,7 @@ import { names } from '../../reconciler/render/objects.ts';
 import { E2eFleet } from '../helpers/e2e-fleet.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 import { loadKubeConfig } from '../../kube/config.ts';
+import { waitFor } from '../testenv/wait.ts';
 
 const cluster = useCluster();
 const kc = cluster.kubeConfig();
@@ -91,13 +92,12 @@ describe('health gates on a real control plane', () => {
     await scale(1);
 
     await f.until('the first node rebooted and done', () => f.rebootedAndDone(first), 120_000);
-    await f.until('the pool held by the health gate on the waiting node', () =>
-      f.watcher.grants().every((g) => g.node !== f.node(second)),
+    const held = await waitFor(
+      'a PoolHeldByHealthGate Event on the waiting node',
+      async () => (await f.events(second)).find((e) => e.reason === 'PoolHeldByHealthGate' && e.type === 'Warning'),
+      { timeoutMs: 30_000, intervalMs: 250 },
     );
-    const heldEvent = async () =>
-      (await f.events(second)).find((e) => e.reason === 'PoolHeldByHealthGate' && e.type === 'Warning');
-    for (let i = 0; i < 60 && (await heldEvent()) === undefined; i++) await new Promise((r) => setTimeout(r, 500));
-    expect((await heldEvent())?.message).toMatch(
+    expect(held.message).toMatch(
       new RegExp(`^policy pay: health check "${CHECK}" holds: Deployment ${workloads}/api: the expression is false`),
     );
     // Several re-reads (every second) later the second node still has no grant and has not started.

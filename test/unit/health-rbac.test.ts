@@ -3,24 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { resourceOf } from '../../policy/health-kinds.ts';
 import type { HealthCheck, PolicyModel } from '../../policy/model.ts';
+import { healthCheck } from '../fixtures/health-check.ts';
 import { healthCheckRules } from '../../reconciler/render/health-rbac.ts';
 import { formatFieldPath } from '../../reconciler/plan/diff.ts';
 import { buildPlan } from '../../reconciler/plan/plan.ts';
 import { compileFleet } from '../../reconciler/render/compile.ts';
 import { fleetOf, NOW } from './render-fixtures.ts';
 
-const check = (over: Partial<HealthCheck>): HealthCheck => ({
-  apiVersion: 'apps/v1',
-  kind: 'Deployment',
-  resource: 'deployments',
-  namespace: 'payments',
-  name: null,
-  selector: null,
-  expression: 'true',
-  timeoutMs: 10_000,
-  reason: 'r',
-  ...over,
-});
+const check = (over: Partial<HealthCheck>) => healthCheck({ expression: 'true', reason: 'r', ...over });
 const policy = (name: string, healthChecks?: HealthCheck[]) =>
   ({ name, ...(healthChecks ? { healthChecks } : {}) }) as unknown as PolicyModel;
 
