@@ -11,6 +11,7 @@ import { computeCoverage } from '../plan/coverage.ts';
 import type { Taint } from '../plan/nodes.ts';
 import { renderObjects } from '../render/render.ts';
 import { lowerBound, makespanLowerBound, startIntervals, type StartInterval } from './bound.ts';
+import { healthGateWarnings } from './health-note.ts';
 import { diagnose, type ForecastWarning } from './diagnose.ts';
 import { simulate, type Decide, type NodeOutcome } from './simulate.ts';
 import { countMembers, type SimNodeSpec } from './world.ts';
@@ -222,7 +223,7 @@ function summarize(
       busyMs === null ? null : lowerBound({ intervals, fromMs: ctx.fromMs, busyMs, lanes, nodes: pending.length }),
     unfinished: unfinished.length,
     windows: [...uses.values()].sort((a, b) => a.startMs - b.startMs),
-    warnings,
+    warnings: [...warnings, ...healthGateWarnings(p.policy)],
   };
   return { summary, intervals, busyMs };
 }
