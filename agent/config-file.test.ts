@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../policy/errors.ts';
 import { testConfig } from '../test/fakes/config.ts';
 import { parseAgentConfig } from '../policy/agent-config.ts';
+import { healthCheck } from '../test/fixtures/health-check.ts';
 
 /** A valid config with `edit` applied to a JSON copy of it. */
 /** A valid config (with an alert blocker) with the value at each dotted path replaced. */
@@ -73,6 +74,15 @@ describe('the agent config file', () => {
     expect(message).toContain(
       'config.json: policy.reboot.sentinelFile: "var/run/reboot-required" is not an absolute path on the host',
     );
+  });
+
+  it('checks the CEL of health checks as validate does, and accepts a config that has them', () => {
+    const check = (expression: string) => [{ ...healthCheck(), expression }];
+    expect(problemOf(edited({ 'policy.healthChecks': check('object.status ==') }))).toContain(
+      'config.json: policy.healthChecks[0].expression: Unexpected token: EOF at column 17 of the expression',
+    );
+    const text = edited({ 'policy.healthChecks': check('object.status.ready == true') });
+    expect(parseAgentConfig('config.json', text)).toEqual(JSON.parse(text));
   });
 
   it('says when the file is not JSON at all', () => {

@@ -19,6 +19,7 @@ export interface CoordinatorCommandOptions {
   readonly listen: { readonly host?: string; readonly port: number };
   readonly leaseDuration: number;
   readonly renewInterval: number;
+  readonly gateRecheck: number;
   readonly kubeconfig?: string;
   readonly logLevel: LogLevel;
 }
@@ -47,6 +48,7 @@ export async function runCoordinatorCommand(io: CliIo, opts: CoordinatorCommandO
       listen: opts.listen,
       leaseMs: opts.leaseDuration,
       renewMs: opts.renewInterval,
+      gateRecheckMs: opts.gateRecheck,
       clock: systemClock,
       log,
       signal: io.stopSignal,
@@ -81,6 +83,11 @@ export const registerCoordinator: RegisterCommand = (root, io, run) => {
       new Option('--renew-interval <duration>', 'leader election: how often the leader renews')
         .argParser(durationArg)
         .default(5_000, '5s'),
+    )
+    .addOption(
+      new Option('--gate-recheck <duration>', 'while a health gate holds a policy, read its objects again this often')
+        .argParser(durationArg)
+        .default(10_000, '10s'),
     )
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, else in-cluster credentials)')
     .addOption(new Option('--log-level <level>', 'least severe level logged').choices([...LOG_LEVELS]).default('info'))

@@ -17,7 +17,12 @@ export interface Telling {
   readonly event: NodeEvent;
 }
 
-const WARNINGS = new Set<PoolHold['reason']>(['held-by-unavailable', 'stalled-holder']);
+const WARNINGS = new Set<PoolHold['reason']>(['held-by-unavailable', 'stalled-holder', 'health-gate']);
+const EVENT_REASONS: Partial<Record<PoolHold['reason'], string>> = {
+  'held-by-unavailable': 'PoolHeldByUnavailableNodes',
+  'stalled-holder': 'PoolHeldByStalledGrant',
+  'health-gate': 'PoolHeldByHealthGate',
+};
 
 /** The Events owed for `out` given what was told before, and the memory to keep. `waiters`: the nodes that wait, by policy. */
 export function tellHolds(
@@ -29,7 +34,8 @@ export function tellHolds(
   const tell: Telling[] = [];
   const holds = new Map<string, { key: string; sinceMs: number }>();
   for (const h of out.holds) {
-    const key = `${h.reason}|${h.nodes.join(',')}`;
+    // A health gate's detail names the failing check and object: a change of cause is told again.
+    const key = `${h.reason}|${h.nodes.join(',')}${h.reason === 'health-gate' ? `|${h.detail}` : ''}`;
     const before = memory.holds.get(h.policy);
     const sinceMs = before?.key === key ? before.sinceMs : nowMs;
     holds.set(h.policy, { key, sinceMs });
@@ -37,12 +43,7 @@ export function tellHolds(
     const first = waiters.get(h.policy)?.[0];
     if (first === undefined) continue;
     const type = WARNINGS.has(h.reason) ? 'Warning' : 'Normal';
-    const reason =
-      h.reason === 'held-by-unavailable'
-        ? 'PoolHeldByUnavailableNodes'
-        : h.reason === 'stalled-holder'
-          ? 'PoolHeldByStalledGrant'
-          : 'WaitingForGrant';
+    const reason = EVENT_REASONS[h.reason] ?? 'WaitingForGrant';
     tell.push({
       node: first,
       event: { type, reason, message: `policy ${h.policy}: ${h.detail} (since ${new Date(sinceMs).toISOString()})` },

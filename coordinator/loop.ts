@@ -12,8 +12,8 @@ import type { Clock } from '../policy/clock.ts';
 import { messageOf } from '../policy/errors.ts';
 import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
 import { decodeLastReboot, decodeState, type LastReboot, type NodeState } from '../policy/state.ts';
-import { decideGrants } from './core/grants.ts';
 import type { CoreInput, CoreOutput } from './core/model.ts';
+import { anyGateHolds, decideWithGates, DEFAULT_GATE_RECHECK_MS, type GateOptions } from './gates.ts';
 import { afterGrants, guardRails } from './guard-rails.ts';
 import { NO_HOLDS, tellHolds, type HoldMemory } from './holds.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -33,7 +33,11 @@ export interface GrantLoopOptions {
   readonly onDecision?: (out: CoreOutput, input: CoreInput) => void;
   /** Longest sleep between decisions without a change (default 30 s). */
   readonly idleMs?: number;
+  /** Health gates (gates.ts); absent: a policy with health checks holds (nothing reads them). */
+  readonly gates?: GateOptions;
 }
+
+const NO_GATES: GateOptions = { metrics: { passing: () => undefined } };
 
 /** Runs until `signal` aborts; API failures are logged and retried with back-off. */
 export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
@@ -131,7 +135,10 @@ async function decideOnce(
     void o.ports.events.record(n.node, { ...event, message: `policy ${n.policy}: ${n.text}` });
   }
   const input = { ...coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs }), guards: rails.guards };
-  const out = decideGrants(input);
+  const gates = o.gates ?? NO_GATES;
+  const { out, verdicts } = await decideWithGates(input, o.fleet.configs, gates);
+  for (const [policy, list] of verdicts)
+    for (const v of list) if (!v.passing) o.log.info({ policy, check: v.check, detail: v.detail }, 'health gate holds');
   // Remembered before they are given: a crash in between costs a start, never the limit.
   await s.memory.keep(afterGrants(o.fleet, rails, out.grant, nowMs));
   for (const f of out.free) {
@@ -183,7 +190,9 @@ async function decideOnce(
   for (const g of [...grants, ...out.grant]) held.set(g.policy, (held.get(g.policy) ?? 0) + 1);
   o.metrics.decided(out, held);
   o.onDecision?.(out, input);
-  return out.nextChangeMs ?? Infinity;
+  // Health objects are not watched: while a gate holds, read them again soon.
+  const recheckMs = anyGateHolds(verdicts) ? nowMs + (gates.recheckMs ?? DEFAULT_GATE_RECHECK_MS) : Infinity;
+  return Math.min(out.nextChangeMs ?? Infinity, recheckMs);
 }
 
 /** Feeds the fleet metrics from the changes of the agents' records since the last look. */

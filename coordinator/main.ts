@@ -8,12 +8,14 @@ import { KubeGrants } from '../kube/grants.ts';
 import { KubeMemory } from '../kube/memory.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { KubeNodes } from '../kube/nodes.ts';
+import { KubeObjects } from '../kube/objects.ts';
 import type { Log } from '../io/log.ts';
 import type { Clock } from '../policy/clock.ts';
 import { coordinatorLeaseName } from '../kube/grants.ts';
 import { coordinatorHttpServer } from './http.ts';
 import { runGrantLoop } from './loop.ts';
 import { createCoordinatorMetrics } from './metrics.ts';
+import { createGateMetrics } from './gates.ts';
 import type { FleetConfig } from './view.ts';
 
 export interface CoordinatorMainOptions {
@@ -26,12 +28,19 @@ export interface CoordinatorMainOptions {
   readonly clock: Clock;
   readonly log: Log;
   readonly signal: AbortSignal;
+  /** While a health gate holds, read its objects again after this long (default 10 s). */
+  readonly gateRecheckMs?: number;
 }
 
 /** Runs until `signal` aborts; resolves with the exit code. */
 export async function coordinatorMain(o: CoordinatorMainOptions): Promise<number> {
   const { log, clock, fleet } = o;
   const metrics = createCoordinatorMetrics({ policies: fleet.configs.map((c) => c.policy.name) });
+  const gates = {
+    reader: new KubeObjects(o.kc),
+    metrics: createGateMetrics(metrics.registry),
+    ...(o.gateRecheckMs === undefined ? {} : { recheckMs: o.gateRecheckMs }),
+  };
   const onWatchError = (err: unknown) =>
     log.warn({ err: err instanceof Error ? err.message : String(err) }, 'watch failed; reconnecting');
   const ports = {
@@ -63,6 +72,7 @@ export async function coordinatorMain(o: CoordinatorMainOptions): Promise<number
           clock,
           log,
           metrics,
+          gates,
           signal: AbortSignal.any([o.signal, stop.signal]),
           onDecision: () => {
             lastDecisionMs = clock.now();

@@ -6,6 +6,7 @@
 // invariant 6). Pure: the caller reads the file.
 import { isTimeZone } from './calendar.ts';
 import { messageOf, PolicyError } from './errors.ts';
+import { celProblem } from './health-cel.ts';
 import type { AgentConfig } from './model.ts';
 import { formatPath, showValue, type FieldPath } from './diagnostics.ts';
 import { schemaProblems } from './schema.ts';
@@ -69,6 +70,11 @@ function semanticProblems(config: AgentConfig): Problem[] {
       }
     }
   }
+  // The coordinator evaluates these: an expression edited in the ConfigMap is checked like in git.
+  (config.policy.healthChecks ?? []).forEach((c, i) => {
+    const problem = celProblem(c.expression);
+    if (problem) out.push({ path: ['policy', 'healthChecks', i, 'expression'], message: problem });
+  });
   const sentinel = config.policy.reboot.sentinelFile;
   if (sentinel !== null && !sentinel.startsWith('/')) {
     out.push({

@@ -149,6 +149,28 @@ export interface NotificationSpec {
   readonly templates: Readonly<Record<NotifyEvent, string>>;
 }
 
+/**
+ * A health gate (spec.healthChecks[]): objects the coordinator reads before each grant of the policy;
+ * `expression` (CEL, policy/health-cel.ts) must be true for every object read, else the pool waits.
+ */
+export interface HealthCheck {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** The plural the API serves the kind under (built-in table, `resource:` as written, or derived). */
+  readonly resource: string;
+  /** Null: cluster-scoped, or every namespace. */
+  readonly namespace: string | null;
+  /** One object by name; null: every object (of `namespace`) matching `selector`. */
+  readonly name: string | null;
+  /** Null with `name` null: every object. */
+  readonly selector: LabelSelector | null;
+  readonly expression: string;
+  /** Longest read of the objects; a slower API holds the pool. */
+  readonly timeoutMs: number;
+  /** What the check protects, unique in its policy: shown in status, Events and the metric's `check` label. */
+  readonly reason: string;
+}
+
 /** A rate limit: at most `count` reboots start in any sliding `periodMs`. */
 export interface RateLimit {
   readonly count: number;
@@ -175,6 +197,8 @@ export interface PolicyModel {
     readonly preReboot: Readonly<Record<string, string>>;
     readonly postReboot: Readonly<Record<string, string>>;
   };
+  /** Health gates before each grant; absent: none (kept out of configs that have none). */
+  readonly healthChecks?: readonly HealthCheck[];
 }
 
 /** A Kubernetes toleration (v1.Toleration). */

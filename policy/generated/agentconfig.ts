@@ -151,6 +151,17 @@ export interface PolicyModel {
     preReboot: StringMap;
     postReboot: StringMap;
   };
+  healthChecks?: {
+    apiVersion: string;
+    kind: string;
+    resource: string;
+    namespace: string | null;
+    name: string | null;
+    selector: LabelSelector | null;
+    expression: string;
+    timeoutMs: Ms;
+    reason: string;
+  }[];
 }
 export interface LabelSelector {
   matchLabels?: StringMap;

@@ -49,6 +49,10 @@ export type Duration7 = string;
  * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
  */
 export type Duration8 = string;
+/**
+ * Longest wait for the API to answer the read; slower holds. Default 10s.
+ */
+export type Duration9 = string;
 
 /**
  * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
@@ -145,6 +149,10 @@ export interface RebootPolicySpec {
    */
   notifications?: Notification[];
   nodeLabels?: NodeLabels;
+  /**
+   * Health gates: before each grant of this policy (so also after each node's uncordon, before the next) the coordinator reads the objects each check names and evaluates its CEL `expression` on each. The pool waits while any check fails, matches no object, or cannot be read or evaluated (fail closed). See README "Health gates".
+   */
+  healthChecks?: HealthCheck[];
 }
 /**
  * Instead of `nodePools`: the nodes whose labels match. A node matched by several selector policies goes to the one with the highest `priority`; `nodePools` policies always win over selector policies.
@@ -431,4 +439,54 @@ export interface Labels {
  */
 export interface Labels1 {
   [k: string]: string;
+}
+/**
+ * One object (`name`), the objects matching `selector`, or every object of the kind (in `namespace` when given).
+ */
+export interface HealthCheck {
+  /**
+   * API version of the objects, e.g. `apps/v1`, `v1`, `ceph.rook.io/v1`.
+   */
+  apiVersion: string;
+  /**
+   * Kind of the objects, e.g. `Deployment`, `Node`, `CephCluster`. Secrets, ConfigMaps and ServiceAccounts are refused.
+   */
+  kind: string;
+  /**
+   * The plural resource the API serves the kind under. Built-in kinds are known; otherwise the kind lowercased and pluralized (`CephCluster` -> `cephclusters`). Set it when a CRD's plural differs.
+   */
+  resource?: string;
+  /**
+   * Namespace of the objects; omitted: cluster-scoped kinds, or every namespace.
+   */
+  namespace?: string;
+  /**
+   * One object by name (not with `selector`).
+   */
+  name?: string;
+  selector?: LabelSelector4;
+  /**
+   * CEL, true when healthy, evaluated once per matched object with `object` (that object) and `objects` (all matched), e.g. `object.status.availableReplicas == object.spec.replicas`. Checked by `validate`.
+   */
+  expression: string;
+  timeout?: Duration9;
+  /**
+   * What the check protects, unique within the policy, e.g. `payments available`: shown in status, Events and the `check` label of `patchwindow_health_gate_passing`.
+   */
+  reason: string;
+}
+/**
+ * Objects whose labels match (not with `name`); omit both for every object.
+ */
+export interface LabelSelector4 {
+  /**
+   * Labels that must be present with exactly these values.
+   */
+  matchLabels?: {
+    [k: string]: string;
+  };
+  /**
+   * Set-based requirements.
+   */
+  matchExpressions?: LabelSelectorRequirement[];
 }

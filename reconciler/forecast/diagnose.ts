@@ -19,6 +19,8 @@ export type WarningReason =
   | 'window-too-short'
   | 'budget-too-small'
   | 'fleet-cap'
+  /** Not a shortfall: the policy's health gates are assumed to pass (health-note.ts). */
+  | 'health-gates'
   | 'other';
 
 export interface ForecastWarning {

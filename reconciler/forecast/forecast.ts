@@ -11,6 +11,7 @@ import { computeCoverage } from '../plan/coverage.ts';
 import type { Taint } from '../plan/nodes.ts';
 import { renderObjects } from '../render/render.ts';
 import { lowerBound, makespanLowerBound, startIntervals, type StartInterval } from './bound.ts';
+import { healthGateWarnings } from './health-note.ts';
 import { diagnose, type ForecastWarning } from './diagnose.ts';
 import { guardBoundMs, guardNotes } from './guards.ts';
 import { simulate, type Decide, type NodeOutcome } from './simulate.ts';
@@ -230,7 +231,7 @@ function summarize(
           ),
     unfinished: unfinished.length,
     windows: [...uses.values()].sort((a, b) => a.startMs - b.startMs),
-    warnings,
+    warnings: [...warnings, ...healthGateWarnings(p.policy)],
     notes: guardNotes(p.policy),
   };
   return { summary, intervals, busyMs };

@@ -14,6 +14,7 @@ import type {
 import type { FleetModel } from '../../policy/model.ts';
 import type { CompiledPolicy } from './compile.ts';
 import { configJson } from './daemonset.ts';
+import { healthCheckRules } from './health-rbac.ts';
 import {
   CONFIG_HASH_ANNOTATION,
   FLEET_LABEL,
@@ -105,7 +106,7 @@ export function renderCoordinator(fleet: FleetModel, policies: readonly Compiled
   };
   return [
     { object: sa as KubeObject, comments: [] },
-    withRules(clusterRole, CLUSTER_RULES),
+    withRules(clusterRole, [...CLUSTER_RULES, ...healthCheckRules(policies.map((p) => p.policy))]),
     { object: clusterRoleBinding as unknown as KubeObject, comments: [] },
     withRules(role, NAMESPACED_RULES),
     { object: roleBinding as unknown as KubeObject, comments: [] },

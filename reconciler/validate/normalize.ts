@@ -20,6 +20,7 @@ import { namedCommand, rebootCommand, signalFallback } from './normalize-command
 import type { InstallSettings } from './install.ts';
 import { DEFAULT_NOTIFY_TIMEOUT_MS, MAX_NOTIFY_TIMEOUT_MS, notifications } from './normalize-notifications.ts';
 import { showValue } from '../../policy/diagnostics.ts';
+import { healthChecks } from './normalize-health.ts';
 
 /** The slot group of the fleet-wide cap; no policy may take the name. */
 export const RESERVED_POLICY_NAME = FLEET_GROUP;
@@ -291,5 +292,11 @@ export function normalizePolicy(
       preReboot: labelMap(report, ['spec', 'nodeLabels', 'preReboot'], spec.nodeLabels?.preReboot),
       postReboot: labelMap(report, ['spec', 'nodeLabels', 'postReboot'], spec.nodeLabels?.postReboot),
     },
+    ...optional('healthChecks', healthChecks(report, spec.healthChecks)),
   };
+}
+
+/** `{ key: value }`, or nothing when `value` is undefined (optional model fields stay out of configs). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
