@@ -42,9 +42,7 @@ export const registerReport: RegisterCommand = (root, io, run) => {
         .argParser(durationArg)
         .default(DEFAULT_SINCE_MS, '7d'),
     )
-    .addOption(
-      new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'),
-    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
     .option('--namespace <ns>', 'read the agents of this namespace only (default: every namespace)')
     .option('--kubeconfig <file>', 'kubeconfig to use (default $KUBECONFIG or ~/.kube/config)')
     .action((opts: ReportOptions) => run(runReport(io, opts)));

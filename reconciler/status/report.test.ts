@@ -3,11 +3,7 @@
 // the system policy's windows are Mon-Thu 01:00-04:00 Europe/Amsterdam (00:00-03:00 UTC), maxPendingDays 7,
 // drain.timeout 15m + reboot.expectedDuration 8m = 23m needed to start.
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  LAST_REBOOT_ANNOTATION,
-  REBOOT_REQUIRED_LABEL,
-  REBOOT_REQUIRED_SINCE_ANNOTATION,
-} from '../../policy/keys.ts';
+import { LAST_REBOOT_ANNOTATION, REBOOT_REQUIRED_LABEL, REBOOT_REQUIRED_SINCE_ANNOTATION } from '../../policy/keys.ts';
 import { encodeLastReboot } from '../../policy/state.ts';
 import type { AgentConfig } from '../../policy/model.ts';
 import { examplePolicySet, NOW } from '../../test/unit/render-fixtures.ts';

@@ -139,5 +139,15 @@ export async function readStatusInput(
     name: cm.metadata?.name ?? '',
     data: cm.data ?? {},
   }));
-  return { configs, nodes, grants, coordinators, waits, reconcilers, nowMs: options.nowMs, warnings, events: nodeEvents };
+  return {
+    configs,
+    nodes,
+    grants,
+    coordinators,
+    waits,
+    reconcilers,
+    nowMs: options.nowMs,
+    warnings,
+    events: nodeEvents,
+  };
 }

@@ -136,7 +136,7 @@ describe('patchwindow report', () => {
     const list = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.kind=Node' });
     for (const e of list.items)
       if (Object.values(n).includes(e.involvedObject.name ?? ''))
-        await core.deleteNamespacedEvent({ namespace: 'default', name: e.metadata!.name! }).catch(() => undefined);
+        await core.deleteNamespacedEvent({ namespace: 'default', name: e.metadata?.name ?? '' }).catch(() => undefined);
     await core.deleteNamespace({ name: ns }).catch(() => undefined);
     await rbac.deleteClusterRole({ name: `patchwindow-agent-${fleet}` }).catch(() => undefined);
     await rbac.deleteClusterRoleBinding({ name: `patchwindow-agent-${fleet}` }).catch(() => undefined);
@@ -188,7 +188,10 @@ describe('patchwindow report', () => {
     expect(rebooted.lastReboot.tookSeconds).toBeGreaterThan(0);
     expect(rebooted.lastReboot.tookSeconds).toBeLessThan(120);
     expect(rebooted.failures).toEqual([
-      expect.objectContaining({ reason: 'DrainFailed', message: expect.stringMatching(/^the drain did not finish/) }),
+      expect.objectContaining({
+        reason: 'DrainFailed',
+        message: expect.stringMatching(/^the drain did not finish/) as unknown,
+      }),
     ]);
     expect(row(n.failed)).toMatchObject({
       phase: 'failed',

@@ -149,6 +149,6 @@ describe('windows: skipped occurrences', () => {
     expect(run.stdout).toContain(
       '  2026-11-26 20:00 +01:00 → 2026-11-27 06:00 +01:00  skipped: the pause (paused: true); ' + BLACK_FRIDAY + '\n',
     );
-    expect(run.stdout).toMatch(/\n  and \d{3} more; --count N lists more\n$/);
+    expect(run.stdout).toMatch(/\n {2}and \d{3} more; --count N lists more\n$/);
   });
 });
