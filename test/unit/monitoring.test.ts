@@ -1,7 +1,8 @@
 // The bundled monitoring (deploy/monitoring/): the PrometheusRule's alerts pass `promtool test rules`
 // (promtool built from Go modules by test/testenv/build-promtool.sh), and every metric the rules and
-// the Grafana dashboard query is one patchwindow exports — read from the metrics the agent, the
-// coordinator and the reconciler really register, so a renamed metric fails here instead of leaving a blank panel.
+// the Grafana dashboard query is one patchwindow exports — read from the metrics the agent and the
+// reconciler really register, so a renamed metric fails here instead of leaving a blank panel.
+import { createCoordinatorMetrics } from '../../coordinator/metrics.ts';
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { createAgentMetrics } from '../../agent/adapters/metrics.ts';
-import { createCoordinatorMetrics } from '../../coordinator/metrics.ts';
 import { createReconcilerMetrics } from '../../reconciler/gitops/metrics.ts';
 
 const run = promisify(execFile);
@@ -42,10 +42,10 @@ async function dashboardExprs(): Promise<string[]> {
 /** Every metric family the agent, the coordinator and the reconciler expose, from their own registries. */
 async function exported(): Promise<Map<string, string>> {
   const agent = createAgentMetrics({ node: 'n', policy: 'p', processMetrics: false }).exposition();
-  const coordinator = await createCoordinatorMetrics({ policies: ['p'], processMetrics: false }).registry.metrics();
   const reconciler = await createReconcilerMetrics({ processMetrics: false }).registry.metrics();
+  const coordinator = await createCoordinatorMetrics({ policies: ['p'], processMetrics: false }).registry.metrics();
   const out = new Map<string, string>();
-  for (const m of `${agent}\n${coordinator}\n${reconciler}`.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(m[1]!, m[2]!);
+  for (const m of `${agent}\n${reconciler}\n${coordinator}`.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(m[1]!, m[2]!);
   return out;
 }
 
