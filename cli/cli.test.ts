@@ -101,6 +101,8 @@ describe('patchwindow windows', () => {
         { start: '2026-12-14T00:00:00Z', end: '2026-12-14T03:00:00Z' },
         { start: '2026-12-15T00:00:00Z', end: '2026-12-15T03:00:00Z' },
       ],
+      skipped: [],
+      moreSkipped: 0,
     });
   });
 

@@ -9,6 +9,7 @@ import { registerForecast } from './forecast.ts';
 import { registerImportKured } from './import-kured.ts';
 import { registerPlan } from './plan.ts';
 import { registerReconcile } from './reconcile.ts';
+import { registerReport } from './report.ts';
 import { registerRender } from './render.ts';
 import { registerStatus } from './status.ts';
 import { registerValidate } from './validate.ts';
@@ -24,6 +25,7 @@ export const commands: readonly RegisterCommand[] = [
   registerApply,
   registerReconcile,
   registerStatus,
+  registerReport,
   registerCoordinator,
   registerAgent,
   registerImportKured,

@@ -1,10 +1,10 @@
 // `patchwindow forecast [PATH...] (--nodes FILE | --pool NAME=COUNT ...) [--pending all|FILE]
-// [--from ISO] [--drain 3m] [--reboot 5m] [--horizon 30d] [--format text|json]`: simulates the
+// [--from ISO] [--drain D] [--reboot D] [--horizon 30d] [--format text|json]`: simulates the
 // rollout with the agent's own decision core on a virtual clock and says, per policy, when the
 // first and the last node finish, the windows used and why a policy would not finish.
 import { InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../policy/errors.ts';
-import { DEFAULT_DRAIN_MS, DEFAULT_HORIZON_MS, DEFAULT_REBOOT_MS } from '../reconciler/forecast/defaults.ts';
+import { DEFAULT_HORIZON_MS } from '../reconciler/forecast/defaults.ts';
 import { durationArg, instantArg } from './args.ts';
 import type { CliIo, RegisterCommand } from './io.ts';
 import { readArgFile } from './nodesfile.ts';
@@ -16,8 +16,8 @@ export interface ForecastOptions extends InstallOptions {
   readonly pool: readonly { readonly pool: string; readonly count: number }[];
   readonly pending: string;
   readonly from?: number;
-  readonly drain: number;
-  readonly reboot: number;
+  readonly drain?: number;
+  readonly reboot?: number;
   readonly horizon: number;
   readonly format: 'text' | 'json';
 }
@@ -67,7 +67,8 @@ async function readPending(io: CliIo, file: string, known: ReadonlySet<string>):
 export async function runForecast(io: CliIo, paths: readonly string[], opts: ForecastOptions): Promise<number> {
   if ((opts.nodes === undefined) === (opts.pool.length === 0))
     throw new UsageError('give either --nodes FILE or --pool NAME=COUNT (one or more), not both and not neither');
-  if (opts.reboot <= 0 || opts.horizon <= 0) throw new UsageError('--reboot and --horizon must be longer than 0s');
+  if ((opts.reboot ?? 1) <= 0 || opts.horizon <= 0)
+    throw new UsageError('--reboot and --horizon must be longer than 0s');
   const set = await loadPolicySet(io, paths, { quietWarnings: true, install: opts });
   const [{ compileFleet }, { forecast }, { forecastJson, forecastText }, { readNodesFile }] = await Promise.all([
     import('../reconciler/render/compile.ts'),
@@ -85,11 +86,13 @@ export async function runForecast(io: CliIo, paths: readonly string[], opts: For
     nodes,
     ...(pending ? { pending } : {}),
     fromMs: opts.from ?? io.now(),
-    drainMs: opts.drain,
-    rebootMs: opts.reboot,
+    ...(opts.drain === undefined ? {} : { drainMs: opts.drain }),
+    ...(opts.reboot === undefined ? {} : { rebootMs: opts.reboot }),
     horizonMs: opts.horizon,
   });
-  io.stdout(opts.format === 'json' ? forecastJson(result) : forecastText(result));
+  io.stdout(
+    opts.format === 'json' ? forecastJson(result) : forecastText(result, { fromIsNow: opts.from === undefined }),
+  );
   return 0;
 }
 
@@ -104,14 +107,16 @@ export const registerForecast: RegisterCommand = (root, io, run) => {
     .option('--pending <all|file>', 'which nodes need a reboot: all, or a file of node names, one per line', 'all')
     .option('--from <instant>', 'when the rollout starts (default now)', instantArg)
     .addOption(
-      new Option('--drain <duration>', 'how long draining a node takes')
-        .argParser(durationArg)
-        .default(DEFAULT_DRAIN_MS, '3m'),
+      new Option(
+        '--drain <duration>',
+        "how long draining a node takes, in every policy (default: each policy's drain.timeout, the longest a drain may take)",
+      ).argParser(durationArg),
     )
     .addOption(
-      new Option('--reboot <duration>', 'from the reboot command until the node is Ready again')
-        .argParser(durationArg)
-        .default(DEFAULT_REBOOT_MS, '5m'),
+      new Option(
+        '--reboot <duration>',
+        "from the reboot command until the node is Ready again, in every policy (default: each policy's reboot.expectedDuration)",
+      ).argParser(durationArg),
     )
     .addOption(
       new Option('--horizon <duration>', 'report nodes not done this long after --from')

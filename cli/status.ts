@@ -10,22 +10,14 @@ export interface StatusOptions {
   readonly kubeconfig?: string;
 }
 
-export async function runStatus(io: CliIo, opts: StatusOptions): Promise<number> {
-  const [
-    { loadKubeConfig },
-    { readStatusInput },
-    { computeStatus },
-    { formatStatusJson, formatStatusText },
-    { clusterError },
-  ] = await Promise.all([
+/** The cluster's patchwindow objects for `status` and `report`, with a clear error when it cannot be read. */
+export async function readCluster(io: CliIo, opts: Omit<StatusOptions, 'format'>, nowMs: number) {
+  const [{ loadKubeConfig }, { readStatusInput }, { clusterError }] = await Promise.all([
     import('../kube/config.ts'),
     import('../reconciler/status/status-read.ts'),
-    import('../reconciler/status/status.ts'),
-    import('../reconciler/status/status-format.ts'),
     import('../kube/cluster-errors.ts'),
   ]);
   const kc = loadKubeConfig(opts.kubeconfig ? { ...io.env, KUBECONFIG: opts.kubeconfig } : io.env);
-  const nowMs = io.now();
   let input;
   try {
     input = await readStatusInput(kc, { nowMs, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
@@ -41,7 +33,16 @@ export async function runStatus(io: CliIo, opts: StatusOptions): Promise<number>
       `patchwindow: no patchwindow agents found${opts.namespace ? ` in namespace ${opts.namespace}` : ''} (no ConfigMap labelled app.kubernetes.io/managed-by=patchwindow); apply or sync the rendered policies first\n`,
     );
   }
-  const status = computeStatus(input);
+  return input;
+}
+
+export async function runStatus(io: CliIo, opts: StatusOptions): Promise<number> {
+  const [{ computeStatus }, { formatStatusJson, formatStatusText }] = await Promise.all([
+    import('../reconciler/status/status.ts'),
+    import('../reconciler/status/status-format.ts'),
+  ]);
+  const nowMs = io.now();
+  const status = computeStatus(await readCluster(io, opts, nowMs));
   io.stdout(opts.format === 'json' ? formatStatusJson(status, nowMs) : formatStatusText(status, nowMs));
   return 0;
 }

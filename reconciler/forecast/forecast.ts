@@ -4,7 +4,7 @@
 // within the horizon, why. `fromMs` is a parameter; nothing here reads a clock or a file.
 import { neededMs, scheduleOf } from '../../agent/core/decide-common.ts';
 import { allowedUnavailable } from '../../policy/budget.ts';
-import type { PolicyModel } from '../../policy/model.ts';
+import type { Interval, PolicyModel } from '../../policy/model.ts';
 import { START_HORIZON_MS } from '../../policy/windows.ts';
 import type { CompiledFleet, CompiledPolicy } from '../render/compile.ts';
 import { computeCoverage } from '../plan/coverage.ts';
@@ -13,6 +13,7 @@ import { renderObjects } from '../render/render.ts';
 import { lowerBound, makespanLowerBound, startIntervals, type StartInterval } from './bound.ts';
 import { healthGateWarnings } from './health-note.ts';
 import { diagnose, type ForecastWarning } from './diagnose.ts';
+import { durationsOf, type DurationOverrides } from './durations.ts';
 import { guardBoundMs, guardNotes } from './guards.ts';
 import { simulate, type Decide, type NodeOutcome } from './simulate.ts';
 import { countMembers, type SimNodeSpec } from './world.ts';
@@ -29,8 +30,10 @@ export interface ForecastInput {
   /** Names of the nodes that need a reboot; undefined: every node. */
   readonly pending?: ReadonlySet<string>;
   readonly fromMs: number;
-  readonly drainMs: number;
-  readonly rebootMs: number;
+  /** How long a drain takes in every policy; absent: each policy's drain.timeout (durations.ts). */
+  readonly drainMs?: number;
+  /** From the reboot command until Ready in every policy; absent: each policy's reboot.expectedDuration. */
+  readonly rebootMs?: number;
   /** Nodes not done this long after fromMs are reported, and the simulation stops there. */
   readonly horizonMs: number;
   /** Replaces the agent's decision function (tests). */
@@ -55,6 +58,11 @@ export interface PolicyForecast {
   readonly allowed: number;
   /** Nodes that can be unavailable at once: B, or the fleet cap when smaller. */
   readonly lanes: number;
+  /** The drain and reboot durations simulated for this policy's nodes. */
+  readonly drainMs: number;
+  readonly rebootMs: number;
+  /** The window open at fromMs, or the next one; null when none within START_HORIZON_MS. */
+  readonly nextWindow: Interval | null;
   readonly firstFinishMs: number | null;
   /** When the last node finished; null when not every node did within the horizon. */
   readonly finishMs: number | null;
@@ -71,8 +79,9 @@ export interface Forecast {
   readonly fleet: string;
   readonly fromMs: number;
   readonly untilMs: number;
-  readonly drainMs: number;
-  readonly rebootMs: number;
+  /** The --drain and --reboot overrides; null: each policy's own. */
+  readonly drainMs: number | null;
+  readonly rebootMs: number | null;
   /** The fleet cap as a node count; null without a cap. */
   readonly fleetCap: number | null;
   readonly policies: readonly PolicyForecast[];
@@ -94,6 +103,13 @@ function busyMsOf(policy: PolicyModel, drainMs: number, rebootMs: number): numbe
   const { drain, reboot } = policy;
   if (drainMs <= drain.timeoutMs) return reboot.delayMs + drainMs + rebootMs;
   return drain.onFailure === 'reboot' ? reboot.delayMs + drain.timeoutMs + rebootMs : null;
+}
+
+function overrides(input: ForecastInput): DurationOverrides {
+  return {
+    ...(input.drainMs === undefined ? {} : { drainMs: input.drainMs }),
+    ...(input.rebootMs === undefined ? {} : { rebootMs: input.rebootMs }),
+  };
 }
 
 /** Simulates the rollout and sums it up per policy. */
@@ -122,8 +138,7 @@ export function forecast(input: ForecastInput): Forecast {
     fleetBudget: fleet.fleet.budget,
     fromMs,
     untilMs,
-    drainMs: input.drainMs,
-    rebootMs: input.rebootMs,
+    durations: overrides(input),
     ...(input.decide ? { decide: input.decide } : {}),
   });
   const outcomes = Map.groupBy(result.nodes, (o) => o.policy);
@@ -148,8 +163,8 @@ export function forecast(input: ForecastInput): Forecast {
     fleet: fleet.fleet.name,
     fromMs,
     untilMs,
-    drainMs: input.drainMs,
-    rebootMs: input.rebootMs,
+    drainMs: input.drainMs ?? null,
+    rebootMs: input.rebootMs ?? null,
     fleetCap,
     policies: summaries.map((s) => s.summary),
     uncovered,
@@ -179,7 +194,8 @@ function summarize(
   const budgetMembers = countMembers(p.config, ctx.nodes);
   const allowed = allowedUnavailable(p.policy.budget, budgetMembers);
   const lanes = Math.min(allowed, ctx.fleetCap ?? Infinity);
-  const busyMs = busyMsOf(p.policy, ctx.drainMs, ctx.rebootMs);
+  const { drainMs, rebootMs } = durationsOf(p.policy, overrides(ctx));
+  const busyMs = busyMsOf(p.policy, drainMs, rebootMs);
   const intervals = startIntervals(schedule, gateMs, ctx.fromMs, ctx.fromMs + START_HORIZON_MS);
   const finishes = pending.map((o) => o.finishedMs).filter((ms) => ms !== null);
   const unfinished = pending.filter((o) => o.finishedMs === null);
@@ -203,7 +219,7 @@ function summarize(
           schedule,
           gateMs,
           busyMs,
-          drainMs: ctx.drainMs,
+          drainMs,
           budgetMembers,
           allowed,
           pending: pending.length,
@@ -220,6 +236,9 @@ function summarize(
     nodes: pending.length,
     allowed,
     lanes,
+    drainMs,
+    rebootMs,
+    nextWindow: schedule.nextWindows(ctx.fromMs, 1, START_HORIZON_MS)[0] ?? null,
     firstFinishMs: finishes.length > 0 ? Math.min(...finishes) : null,
     finishMs: pending.length > 0 && unfinished.length === 0 ? Math.max(...finishes) : null,
     lowerBoundMs:

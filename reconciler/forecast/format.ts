@@ -19,6 +19,7 @@ function forecastJsonValue(f: Forecast): unknown {
     fleet: f.fleet,
     from: iso(f.fromMs),
     horizon: iso(f.untilMs),
+    // The --drain and --reboot overrides; null: each policy's own (its drainSeconds, rebootSeconds).
     drainSeconds: seconds(f.drainMs),
     rebootSeconds: seconds(f.rebootMs),
     fleetCap: f.fleetCap,
@@ -30,6 +31,9 @@ function forecastJsonValue(f: Forecast): unknown {
       nodes: p.nodes,
       allowedUnavailable: p.allowed,
       atOnce: p.lanes,
+      drainSeconds: seconds(p.drainMs),
+      rebootSeconds: seconds(p.rebootMs),
+      nextWindow: p.nextWindow === null ? null : { start: iso(p.nextWindow.startMs), end: iso(p.nextWindow.endMs) },
       firstFinish: iso(p.firstFinishMs),
       finish: iso(p.finishMs),
       lowerBound: iso(p.lowerBoundMs),
@@ -53,7 +57,19 @@ function when(ms: number | null, zone: string): string {
   return ms === null ? '-' : formatZoned(ms, zone);
 }
 
-function policyRow(p: PolicyForecast): string[] {
+/** How the text names the start: "now" unless --from moved it. */
+export interface ForecastTextOptions {
+  readonly fromIsNow: boolean;
+}
+
+function nextWindowCell(p: PolicyForecast, fromMs: number, o: ForecastTextOptions): string {
+  const w = p.nextWindow;
+  if (w === null) return `none within ${START_HORIZON_TEXT}`;
+  if (w.startMs > fromMs) return formatZoned(w.startMs, p.timeZone);
+  return `${o.fromIsNow ? 'open now' : 'open at --from'}, until ${formatZoned(w.endMs, p.timeZone)}`;
+}
+
+function policyRow(p: PolicyForecast, fromMs: number, o: ForecastTextOptions): string[] {
   const last =
     p.nodes === 0 ? '-' : p.finishMs === null ? `${p.unfinished} not done` : formatZoned(p.finishMs, p.timeZone);
   const atOnce = p.lanes < p.allowed ? `${p.lanes} (fleet cap; budget ${p.allowed})` : String(p.allowed);
@@ -61,6 +77,9 @@ function policyRow(p: PolicyForecast): string[] {
     p.name,
     `${p.nodes}/${p.members}`,
     atOnce,
+    formatDuration(p.drainMs),
+    formatDuration(p.rebootMs),
+    nextWindowCell(p, fromMs, o),
     when(p.firstFinishMs, p.timeZone),
     last,
     when(p.lowerBoundMs, p.timeZone),
@@ -79,16 +98,45 @@ function windowLines(p: PolicyForecast): string[] {
   ];
 }
 
+/** The sentence under the table: where the durations come from and what makespan and bound mean. */
+function explanation(f: Forecast): string {
+  const drain =
+    f.drainMs === null
+      ? "its policy's drain.timeout (the longest a drain may take)"
+      : `${formatDuration(f.drainMs)} (--drain)`;
+  const reboot = f.rebootMs === null ? 'its reboot.expectedDuration' : `${formatDuration(f.rebootMs)} (--reboot)`;
+  const replace =
+    f.drainMs === null && f.rebootMs === null
+      ? '; --drain and --reboot replace them'
+      : f.drainMs === null
+        ? '; --drain replaces the drain'
+        : f.rebootMs === null
+          ? '; --reboot replaces the reboot'
+          : '';
+  return `Each node drains for ${drain} and reboots in ${reboot}${replace}. The makespan runs from the start until the last node is done; the lower bound is the earliest any order of reboots could finish with the same windows, budgets and durations, so 1.000 × the bound means none finishes sooner.`;
+}
+
 /** The forecast for a terminal. */
-export function forecastText(f: Forecast): string {
+export function forecastText(f: Forecast, o: ForecastTextOptions = { fromIsNow: false }): string {
   const nodes = f.policies.reduce((n, p) => n + p.nodes, 0);
   const cap = f.fleetCap === null ? 'no fleet cap' : `fleet cap ${f.fleetCap}`;
   const out = [
-    `forecast for fleet ${f.fleet} from ${formatInstant(f.fromMs)}: ${nodes} node(s) to reboot; drain ${formatDuration(f.drainMs)}, reboot ${formatDuration(f.rebootMs)} each; ${cap}; horizon ${formatInstant(f.untilMs)}`,
+    `forecast for fleet ${f.fleet} from ${formatInstant(f.fromMs)}: ${nodes} node(s) to reboot; ${cap}; horizon ${formatInstant(f.untilMs)}`,
     '',
     formatTable(
-      ['POLICY', 'NODES', 'AT ONCE', 'FIRST DONE', 'ALL DONE', 'LOWER BOUND', 'WINDOWS'],
-      f.policies.map(policyRow),
+      [
+        'POLICY',
+        'NODES',
+        'AT ONCE',
+        'DRAIN',
+        'REBOOT',
+        'NEXT WINDOW',
+        'FIRST DONE',
+        'ALL DONE',
+        'LOWER BOUND',
+        'WINDOWS',
+      ],
+      f.policies.map((p) => policyRow(p, f.fromMs, o)),
     ).trimEnd(),
     '',
   ];
@@ -100,7 +148,7 @@ export function forecastText(f: Forecast): string {
     f.makespanMs !== null && f.lowerBoundMakespanMs
       ? ` (${(f.makespanMs / f.lowerBoundMakespanMs).toFixed(3)} × the bound)`
       : '';
-  out.push(`makespan: ${makespan}; lower bound: ${bound}${ratio}`);
+  out.push(`makespan: ${makespan}; lower bound: ${bound}${ratio}`, explanation(f));
   for (const p of f.policies) {
     const lines = windowLines(p);
     if (lines.length > 0) out.push('', ...lines);

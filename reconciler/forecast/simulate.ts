@@ -1,8 +1,9 @@
 // The rollout simulator (pure: no I/O, no clock; `fromMs` is a parameter). Every simulated agent
 // runs the agent's own decision core, `nextAction(facts, config, nowMs)`, on facts the world
 // builds the way agent/loop.ts gathers them, and the world carries out each Action the way
-// agent/act.ts does: steps at once, a drain takes `drainMs` (failing at its deadline when that is
-// shorter), a reboot takes `rebootMs` (NotReady, the agent process gone, then a new boot id, Ready
+// agent/act.ts does: steps at once, a drain takes the node's `drainMs` (failing at its deadline when
+// that is shorter), a reboot its `rebootMs` (both its policy's or the overrides, durations.ts) (NotReady,
+// the agent process gone, then a new boot id, Ready
 // and a fresh process that recovers through the core). Who may start is decided by the
 // coordinator's own core (coordinate.ts): nothing here decides what a node does or who goes first.
 //
@@ -25,6 +26,7 @@ import { neededMs, scheduleOf } from '../../agent/core/decide-common.ts';
 import type { Action, DrainOutcome, Facts, WaitReason } from '../../agent/core/facts.ts';
 import type { AgentConfig, Budget } from '../../policy/model.ts';
 import { SimCoordinator } from './coordinate.ts';
+import { durationsOf, type DurationOverrides } from './durations.ts';
 import { TimeQueue } from './queue.ts';
 import { SimWorld, type SimNode, type SimNodeSpec } from './world.ts';
 
@@ -37,10 +39,8 @@ export interface SimulationInput {
   readonly fromMs: number;
   /** The simulation stops at this instant (the horizon). */
   readonly untilMs: number;
-  /** How long a drain takes. */
-  readonly drainMs: number;
-  /** From the reboot command until the node is Ready again with a new boot id. */
-  readonly rebootMs: number;
+  /** How long drains and reboots take when not each policy's own (durations.ts). */
+  readonly durations: DurationOverrides;
   readonly decide?: Decide;
 }
 
@@ -143,7 +143,7 @@ export function simulate(input: SimulationInput): SimulationResult {
           node.blockers = { checkedAtMs: nowMs, reasons: [], sinceLastStep: true };
           continue;
         case 'drain': {
-          const doneMs = nowMs + input.drainMs;
+          const doneMs = nowMs + durationsOf(config.policy, input.durations).drainMs;
           const outcome: DrainOutcome =
             doneMs <= action.deadlineMs
               ? { ok: true }
@@ -163,7 +163,7 @@ export function simulate(input: SimulationInput): SimulationResult {
           node.rebootCommandedMs = nowMs;
           world.setRenewing(node, false, false, nowMs);
           world.setReady(node, false, nowMs);
-          queue.push(nowMs + input.rebootMs, { kind: 'boot', node }, track.rank);
+          queue.push(nowMs + durationsOf(config.policy, input.durations).rebootMs, { kind: 'boot', node }, track.rank);
           return;
         case 'reportDryRun':
           throw new Error(

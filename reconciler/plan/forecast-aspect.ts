@@ -7,7 +7,7 @@ import { formatDuration } from '../../policy/duration.ts';
 import type { AspectSide, AspectView, PolicyAspect } from './aspect.ts';
 import type { CompiledFleet } from '../render/compile.ts';
 import type { ClusterNode } from './nodes.ts';
-import { DEFAULT_DRAIN_MS, DEFAULT_HORIZON_MS, DEFAULT_REBOOT_MS, START_HORIZON_TEXT } from '../forecast/defaults.ts';
+import { DEFAULT_HORIZON_MS, START_HORIZON_TEXT } from '../forecast/defaults.ts';
 import { forecast, type Forecast, type PolicyForecast } from '../forecast/forecast.ts';
 
 const memo = new WeakMap<CompiledFleet, WeakMap<readonly ClusterNode[], Map<number, Forecast>>>();
@@ -21,8 +21,6 @@ function forecastOf(fleet: CompiledFleet, nodes: readonly ClusterNode[], nowMs: 
       fleet,
       nodes,
       fromMs: nowMs,
-      drainMs: DEFAULT_DRAIN_MS,
-      rebootMs: DEFAULT_REBOOT_MS,
       horizonMs: DEFAULT_HORIZON_MS,
     });
     byNow.set(nowMs, f);
@@ -55,7 +53,8 @@ function view(p: PolicyForecast | undefined): AspectView {
 
 export const forecastAspect: PolicyAspect = {
   id: 'forecast',
-  title: `forecast (every node rebooting from now; drain ${formatDuration(DEFAULT_DRAIN_MS)}, reboot ${formatDuration(DEFAULT_REBOOT_MS)})`,
+  title:
+    "forecast (every node rebooting from now; each drain takes its policy's drain.timeout, each reboot its reboot.expectedDuration)",
   describe({ policy, fleet, nowMs, nodes }: AspectSide): AspectView {
     if (nodes === undefined) return { lines: ['give plan --nodes FILE to forecast'], data: null };
     return view(forecastOf(fleet, nodes, nowMs).policies.find((p) => p.name === policy.policy.name));

@@ -15,6 +15,7 @@ import { CONFIG_FILE } from '../render/daemonset.ts';
 import { FLEET_LABEL, MANAGED_BY, MANAGED_BY_LABEL, POLICY_LABEL } from '../render/objects.ts';
 import { schemaProblems } from '../../policy/schema.ts';
 import type { CoordinatorLease, StatusInput, StatusNode, WaitEvent } from './status.ts';
+import type { NodeEvent } from './report.ts';
 
 /** Reasons of the Events an agent (agent/tell.ts) or the coordinator (coordinator/holds.ts) records when a node starts waiting. */
 const WAIT_REASONS = new Set([
@@ -54,11 +55,26 @@ function eventTimeMs(e: CoreV1Event): number {
   return t ? new Date(t).getTime() : 0;
 }
 
-/** Everything computeStatus needs; `namespace` narrows the search for AgentConfigs. */
+/** A patchwindow Event as `report` reads it: first and last time of an Event the API server aggregated. */
+function nodeEvent(e: CoreV1Event): NodeEvent {
+  const lastMs = eventTimeMs(e);
+  const first = e.firstTimestamp ?? e.eventTime;
+  return {
+    node: e.involvedObject.name ?? '',
+    type: e.type === 'Warning' ? 'Warning' : 'Normal',
+    reason: e.reason ?? '',
+    message: e.message ?? '',
+    firstMs: first ? Math.min(new Date(first).getTime(), lastMs) : lastMs,
+    lastMs,
+    count: e.count ?? 1,
+  };
+}
+
+/** Everything computeStatus needs (and the patchwindow Events on Nodes, for `report`); `namespace` narrows the search for AgentConfigs. */
 export async function readStatusInput(
   kc: KubeConfig,
   options: { namespace?: string; nowMs: number },
-): Promise<StatusInput & { warnings: string[] }> {
+): Promise<StatusInput & { warnings: string[]; events: NodeEvent[] }> {
   const core = kc.makeApiClient(CoreV1Api);
   const leases = kc.makeApiClient(CoordinationV1Api);
   const warnings: string[] = [];
@@ -104,8 +120,11 @@ export async function readStatusInput(
   }
   const waits = new Map<string, WaitEvent>();
   const events = await core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.kind=Node' });
+  const nodeEvents: NodeEvent[] = [];
   for (const e of events.items) {
-    if (!COMPONENTS.has(e.source?.component ?? '') || !WAIT_REASONS.has(e.reason ?? '')) continue;
+    if (!COMPONENTS.has(e.source?.component ?? '')) continue;
+    nodeEvents.push(nodeEvent(e));
+    if (!WAIT_REASONS.has(e.reason ?? '')) continue;
     const node = e.involvedObject.name ?? '';
     const atMs = eventTimeMs(e);
     if ((waits.get(node)?.atMs ?? -1) <= atMs)
@@ -121,5 +140,15 @@ export async function readStatusInput(
     name: cm.metadata?.name ?? '',
     data: cm.data ?? {},
   }));
-  return { configs, nodes, grants, coordinators, waits, reconcilers, nowMs: options.nowMs, warnings };
+  return {
+    configs,
+    nodes,
+    grants,
+    coordinators,
+    waits,
+    reconcilers,
+    nowMs: options.nowMs,
+    warnings,
+    events: nodeEvents,
+  };
 }

@@ -24,6 +24,8 @@ interface ForecastJson {
 }
 
 const POOLS = ['--pool', 'system=3', '--pool', 'general=20', '--pool', 'gpu=4'];
+/** The durations the cases below were worked out with (3m + 5m = 8 minutes a node), not each policy's own. */
+const FIXED = ['--drain', '3m', '--reboot', '5m'];
 let dir: string;
 
 beforeAll(async () => {
@@ -47,7 +49,7 @@ afterAll(async () => rm(dir, { recursive: true, force: true }));
 
 describe('patchwindow forecast', () => {
   it('simulates synthetic pools and reports per policy (json)', async () => {
-    const run = await runCli(['forecast', 'policies-example', ...POOLS, '--format', 'json']);
+    const run = await runCli(['forecast', 'policies-example', ...POOLS, ...FIXED, '--format', 'json']);
     expect(run.code).toBe(0);
     const f = JSON.parse(run.stdout) as ForecastJson;
     expect(f.fleetCap).toBe(3);
@@ -67,10 +69,12 @@ describe('patchwindow forecast', () => {
   });
 
   it('prints a table, the makespan and the nodes per window (text)', async () => {
-    const run = await runCli(['forecast', 'policies-example', ...POOLS, '--from', '2026-11-24T12:00:00Z']);
+    const run = await runCli(['forecast', 'policies-example', ...POOLS, ...FIXED, '--from', '2026-11-24T12:00:00Z']);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^POLICY +NODES +AT ONCE +FIRST DONE +ALL DONE +LOWER BOUND +WINDOWS$/m);
-    expect(run.stdout).toContain('general  20/20  3 (fleet cap; budget 4)');
+    expect(run.stdout).toMatch(
+      /^POLICY +NODES +AT ONCE +DRAIN +REBOOT +NEXT WINDOW +FIRST DONE +ALL DONE +LOWER BOUND +WINDOWS$/m,
+    );
+    expect(run.stdout).toContain('general  20/20  3 (fleet cap; budget 4)  3m     5m');
     expect(run.stdout).toContain('makespan: 3d17h32m; lower bound: 3d17h32m (1.000 × the bound)');
     expect(run.stdout).toContain(
       'gpu: nodes started per window (Europe/Berlin)\n  2026-11-28 06:00 +01:00 → 2026-11-29 18:00 +01:00  4 nodes',
@@ -83,6 +87,7 @@ describe('patchwindow forecast', () => {
       'policies-example',
       '--pool',
       'gpu=400',
+      ...FIXED,
       '--horizon',
       '9d',
       '--format',
@@ -100,6 +105,7 @@ describe('patchwindow forecast', () => {
       join(dir, 'nodes.json'),
       '--pending',
       join(dir, 'pending.txt'),
+      ...FIXED,
       '--format',
       'json',
     ]);
@@ -133,5 +139,83 @@ describe('patchwindow forecast', () => {
     const badPool = await runCli(['forecast', 'policies-example', '--pool', 'gpu']);
     expect(badPool.code).toBe(2);
     expect(badPool.stderr).toContain('not NAME=COUNT');
+  });
+
+  it('takes drain and reboot durations from each policy: drain.timeout bounds the drain, reboot.expectedDuration', async () => {
+    // system: drain.timeout 15m + reboot.expectedDuration 8m = 23 minutes a node, one at a time,
+    // from Wednesday 01:00 Amsterdam (00:00 UTC); gpu: 2h + 15m.
+    const run = await runCli([
+      'forecast',
+      'policies-example',
+      '--pool',
+      'system=3',
+      '--pool',
+      'gpu=1',
+      '--format',
+      'json',
+    ]);
+    expect(run.code).toBe(0);
+    const f = JSON.parse(run.stdout) as ForecastJson & { drainSeconds: number | null; rebootSeconds: number | null };
+    expect([f.drainSeconds, f.rebootSeconds]).toEqual([null, null]);
+    const system = f.policies.find((p) => p.name === 'system')! as ForecastJson['policies'][number] &
+      Record<string, unknown>;
+    expect(system).toMatchObject({ drainSeconds: 900, rebootSeconds: 480, finish: '2026-11-25T01:09:00Z' });
+    expect(f.policies.find((p) => p.name === 'gpu')).toMatchObject({ drainSeconds: 7200, rebootSeconds: 900 });
+  });
+
+  it('lets --drain and --reboot override the policies, each on its own', async () => {
+    const drainOnly = await runCli([
+      'forecast',
+      'policies-example',
+      '--pool',
+      'system=3',
+      '--drain',
+      '3m',
+      '--format',
+      'json',
+    ]);
+    const f = JSON.parse(drainOnly.stdout) as ForecastJson & {
+      drainSeconds: number | null;
+      rebootSeconds: number | null;
+    };
+    expect([f.drainSeconds, f.rebootSeconds]).toEqual([180, null]);
+    // 3m + 8m = 11 minutes a node.
+    expect(f.policies.find((p) => p.name === 'system')).toMatchObject({
+      drainSeconds: 180,
+      rebootSeconds: 480,
+      finish: '2026-11-25T00:33:00Z',
+    });
+  });
+
+  it('explains the durations, the makespan and the bound in a sentence under the table', async () => {
+    const fromPolicies = await runCli(['forecast', 'policies-example', '--pool', 'system=3']);
+    expect(fromPolicies.stdout).toMatch(
+      /^POLICY +NODES +AT ONCE +DRAIN +REBOOT +NEXT WINDOW +FIRST DONE +ALL DONE +LOWER BOUND +WINDOWS$/m,
+    );
+    expect(fromPolicies.stdout).toMatch(/^system +3\/3 +1 +15m +8m +2026-11-25 01:00 \+01:00 +/m);
+    expect(fromPolicies.stdout).toContain(
+      "Each node drains for its policy's drain.timeout (the longest a drain may take) and reboots in its reboot.expectedDuration; --drain and --reboot replace them. The makespan runs from the start until the last node is done; the lower bound is the earliest any order of reboots could finish with the same windows, budgets and durations, so 1.000 × the bound means none finishes sooner.",
+    );
+    const fixed = await runCli(['forecast', 'policies-example', '--pool', 'system=3', ...FIXED]);
+    expect(fixed.stdout).toContain('Each node drains for 3m (--drain) and reboots in 5m (--reboot).');
+  });
+
+  it('marks a window that is open at the start as open now', async () => {
+    // Tuesday 19:30 UTC is 20:30 in Amsterdam: general's weeknight window is open.
+    const now = Date.parse('2026-11-24T19:30:00Z');
+    const run = await runCli(['forecast', 'policies-example', '--pool', 'general=5', '--pool', 'system=1'], {
+      nowMs: now,
+    });
+    expect(run.stdout).toMatch(/^general +5\/5 +1 +\S+ +\S+ +open now, until 2026-11-25 06:00 \+01:00 +/m);
+    expect(run.stdout).toMatch(/^system +1\/1 +1 +\S+ +\S+ +2026-11-25 01:00 \+01:00 +/m);
+    const later = await runCli([
+      'forecast',
+      'policies-example',
+      '--pool',
+      'general=5',
+      '--from',
+      '2026-11-24T19:30:00Z',
+    ]);
+    expect(later.stdout).toMatch(/^general +5\/5 +1 +\S+ +\S+ +open at --from, until 2026-11-25 06:00 \+01:00 +/m);
   });
 });

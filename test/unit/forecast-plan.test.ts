@@ -1,5 +1,6 @@
 // `plan --nodes` shows the forecast of each changed policy before and after the change: every node
-// rebooting from now, 3m drain and 5m reboot (8 minutes a node), gate 30m + 10m.
+// rebooting from now, each drain taking the policy's drain.timeout 30m and each reboot its
+// reboot.expectedDuration 10m: 40 minutes a node, and the start gate needs the same 40 minutes.
 import { describe, expect, it } from 'vitest';
 import { buildPlan } from '../../reconciler/plan/plan.ts';
 import { planText } from '../../reconciler/plan/format/text.ts';
@@ -24,14 +25,14 @@ describe('plan with --nodes', () => {
   const forecast = plan.policies[0]!.aspects.find((a) => a.id === 'forecast');
 
   it('includes the forecast before and after the change', () => {
-    // Starts 22:00 to 23:20 every 8 minutes: 11 per slot and window.
+    // Starts at 22:00, 22:40 and 23:20 (the last that ends by midnight): 3 per slot and night.
     expect(forecast?.before?.lines).toEqual([
-      '30 node(s), 1 at once: all done 2026-06-03 23:04 +00:00 (lower bound 2026-06-03 23:04 +00:00), 3 windows',
+      '30 node(s), 1 at once: all done 2026-06-11 00:00 +00:00 (lower bound 2026-06-11 00:00 +00:00), 10 windows',
     ]);
     expect(forecast?.after?.lines).toEqual([
-      '30 node(s), 3 at once: all done 2026-06-01 23:20 +00:00 (lower bound 2026-06-01 23:20 +00:00), 1 window',
+      '30 node(s), 3 at once: all done 2026-06-04 22:40 +00:00 (lower bound 2026-06-04 22:40 +00:00), 4 windows',
     ]);
-    expect(forecast?.after?.data).toMatchObject({ finish: '2026-06-01T23:20:00Z', unfinished: 0 });
+    expect(forecast?.after?.data).toMatchObject({ finish: '2026-06-04T22:40:00Z', unfinished: 0 });
   });
 
   it('prints it with the other aspects', () => {
@@ -44,7 +45,7 @@ describe('plan with --nodes', () => {
       nodesFile: 'nodes.yaml',
     });
     expect(text).toContain(
-      '    forecast (every node rebooting from now; drain 3m, reboot 5m): 30 node(s), 1 at once: all done 2026-06-03 23:04 +00:00',
+      "    forecast (every node rebooting from now; each drain takes its policy's drain.timeout, each reboot its reboot.expectedDuration): 30 node(s), 1 at once: all done 2026-06-11 00:00 +00:00",
     );
   });
 
