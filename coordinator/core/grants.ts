@@ -9,6 +9,8 @@
 // count, so it is granted whenever its gate is open. Grants are never taken from a holder that may
 // still act: a stalled one keeps its grant and its pool waits; only a grant whose Node is gone (or
 // was replaced by a new object under the same name) is freed, and it still counts in this round.
+// A request its agent has not refreshed within the policy's request TTL is not granted: a stalled
+// agent (whose stalled grant an operator may have freed) gets nothing until it shows it is alive.
 import { allowedUnavailable } from '../../policy/budget.ts';
 import type {
   CoreInput,
@@ -104,10 +106,17 @@ export function decideGrants(input: CoreInput): CoreOutput {
   const rounds: PolicyRound[] = [];
   const guards = new Map((input.guards ?? []).map((g) => [g.policy, g]));
   for (const p of input.policies) {
-    const waiting = (requests.get(p.name) ?? [])
-      .filter((n) => !granted.has(n.name))
+    const asking = (requests.get(p.name) ?? []).filter((n) => !granted.has(n.name));
+    // A requester that stopped refreshing may be stalled: granted, it would hold the pool's budget
+    // without acting (and an operator who freed its stalled grant would see it granted again).
+    const silent = asking.filter((n) => !isAlive(n, p, nowMs));
+    const waiting = asking
+      .filter((n) => isAlive(n, p, nowMs))
       .sort((a, b) => compareWaiters(waiterKey(a), waiterKey(b)));
-    if (waiting.length === 0) continue;
+    if (waiting.length === 0) {
+      if (silent.length > 0) holds.push(silentHold(p.name, silent));
+      continue;
+    }
     const guard = guards.get(p.name);
     if (guard !== undefined) {
       // A guard holds even a node that is down already: a halted or unhealthy pool starts nothing.
@@ -221,6 +230,23 @@ function mostUrgent(
     .map((r, i) => ({ r, u: us[i]! }))
     .filter((x) => fitting.has(x.r))
     .sort((a, b) => compareUrgency(a.u, b.u))[0]!.r;
+}
+
+function isAlive(n: CoreNode, p: CorePolicy, nowMs: number): boolean {
+  return p.requestTtlMs === null || nowMs - n.request!.aliveMs < p.requestTtlMs;
+}
+
+function silentHold(policy: string, silent: readonly CoreNode[]): PoolHold {
+  const named = [...silent].sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    policy,
+    reason: 'silent-requester',
+    detail: `${named.length} node(s) ask, but their agents stopped refreshing the request: ${named
+      .map((n) => `${n.name} (last ${new Date(n.request!.aliveMs).toISOString()})`)
+      .join(', ')}; granted again once the agent refreshes it`,
+    nodes: named.map((n) => n.name),
+    waiting: named.length,
+  };
 }
 
 function waiterKey(n: CoreNode): { name: string; sinceMs: number } {
