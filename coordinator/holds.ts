@@ -17,7 +17,7 @@ export interface Telling {
   readonly event: NodeEvent;
 }
 
-const WARNINGS = new Set<PoolHold['reason']>(['held-by-unavailable', 'stalled-holder']);
+const WARNINGS = new Set<PoolHold['reason']>(['held-by-unavailable', 'stalled-holder', 'silent-requester']);
 
 /** The Events owed for `out` given what was told before, and the memory to keep. `waiters`: the nodes that wait, by policy. */
 export function tellHolds(
@@ -42,7 +42,9 @@ export function tellHolds(
         ? 'PoolHeldByUnavailableNodes'
         : h.reason === 'stalled-holder'
           ? 'PoolHeldByStalledGrant'
-          : 'WaitingForGrant';
+          : h.reason === 'silent-requester'
+            ? 'RequestNotRefreshed'
+            : 'WaitingForGrant';
     tell.push({
       node: first,
       event: { type, reason, message: `policy ${h.policy}: ${h.detail} (since ${new Date(sinceMs).toISOString()})` },

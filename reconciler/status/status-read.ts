@@ -26,6 +26,7 @@ const WAIT_REASONS = new Set([
   'RebootBlocked',
   'PoolHeldByUnavailableNodes',
   'PoolHeldByStalledGrant',
+  'RequestNotRefreshed',
 ]);
 const COMPONENTS = new Set(['patchwindow-agent', 'patchwindow-coordinator']);
 
