@@ -31,9 +31,14 @@ import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 import { percentile } from './stats.ts';
 
 const argv = process.argv.slice(2);
-const windowAt = argv.indexOf('--window');
-const windowSeconds = windowAt >= 0 ? Number(argv[windowAt + 1]) : 120;
-const sizes = argv.filter((a, i) => i !== windowAt && i !== windowAt + 1).map(Number);
+const option = (name: string): string | undefined => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+const windowSeconds = Number(option('--window') ?? 120);
+/** --until UNIX_SECONDS: grow no further when less than 10 minutes are left (the hand-off still runs). */
+const untilMs = option('--until') === undefined ? Infinity : Number(option('--until')) * 1_000;
+const sizes = argv.filter((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--')).map(Number);
 const targets = sizes.length > 0 ? sizes : [20, 200, 1_000, 5_000];
 const AGENTS = 10;
 const HEARTBEAT_MS = 300_000;
@@ -95,6 +100,8 @@ async function countEvents(
 
 async function main(): Promise<void> {
   const cluster = await startCluster({ log });
+  // Stopped from outside: take the control plane down before exiting.
+  process.once('SIGINT', () => void cluster.stop().finally(() => process.exit(130)));
   const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
   let fleet: E2eFleet | undefined;
   const stopHeartbeats = new AbortController();
@@ -147,6 +154,10 @@ async function main(): Promise<void> {
 
     let made = f.nodes.length;
     for (const target of targets) {
+      if (Date.now() > untilMs - 600_000) {
+        log(`stopping at ${made} nodes: the time given (--until) is nearly over`);
+        break;
+      }
       const more = Math.max(0, target - made);
       const names = Array.from({ length: more }, (_, i) => `${f.id}-bulk-${made + i}`);
       log(`growing to ${target} nodes (+${more})`);
