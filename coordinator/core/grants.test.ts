@@ -406,7 +406,7 @@ describe('decideGrants: requesters that stopped refreshing their request', () =>
       {
         policy: 'a',
         reason: 'silent-requester',
-        detail: expect.stringMatching(/a1 .*2026-12-07T01:40:00.000Z.*a2 .*2026-12-07T01:44:00.000Z/),
+        detail: expect.stringMatching(/a1 .*2026-12-07T01:40:00.000Z.*a2 .*2026-12-07T01:44:00.000Z/) as unknown,
         nodes: ['a1', 'a2'],
         waiting: 2,
       },

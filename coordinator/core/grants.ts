@@ -23,6 +23,7 @@ import type {
   PoolHold,
   StalledGrant,
 } from './model.ts';
+import { isAlive, silentHold } from './liveness.ts';
 import { compareUrgency, compareWaiters, urgencies } from './urgency.ts';
 
 /** A budget group: one policy, or the fleet cap. */
@@ -230,23 +231,6 @@ function mostUrgent(
     .map((r, i) => ({ r, u: us[i]! }))
     .filter((x) => fitting.has(x.r))
     .sort((a, b) => compareUrgency(a.u, b.u))[0]!.r;
-}
-
-function isAlive(n: CoreNode, p: CorePolicy, nowMs: number): boolean {
-  return p.requestTtlMs === null || nowMs - n.request!.aliveMs < p.requestTtlMs;
-}
-
-function silentHold(policy: string, silent: readonly CoreNode[]): PoolHold {
-  const named = [...silent].sort((a, b) => a.name.localeCompare(b.name));
-  return {
-    policy,
-    reason: 'silent-requester',
-    detail: `${named.length} node(s) ask, but their agents stopped refreshing the request: ${named
-      .map((n) => `${n.name} (last ${new Date(n.request!.aliveMs).toISOString()})`)
-      .join(', ')}; granted again once the agent refreshes it`,
-    nodes: named.map((n) => n.name),
-    waiting: named.length,
-  };
 }
 
 function waiterKey(n: CoreNode): { name: string; sinceMs: number } {
