@@ -130,7 +130,7 @@ async function main(): Promise<void> {
       () => f.watcher.grants().some((g) => g.node === f.node('blk')),
       120_000,
     );
-    for (const s of shorts) f.startAgent(s);
+    f.startAgents(shorts);
     await f.until(
       'every agent asking',
       () => shorts.every((s) => f.watcher.state(f.node(s))?.phase === 'acquiring'),
@@ -189,13 +189,17 @@ async function main(): Promise<void> {
           ),
         ]),
       );
+      // A watch opens with the object as it is (ADDED): counted from after that.
+      await sleep(2_000);
+      const events0 = watches.map((w) => w.count());
       const pid = coordinator.child.pid!;
       const bytes0 = shorts.map((s) => proxies.get(s)!.bytesToClient());
       const cpu0 = await cpuSeconds(pid);
       const load0 = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
       await sleep(windowSeconds * 1_000);
       const cpu1 = await cpuSeconds(pid);
-      const events = shorts.map((_, i) => watches[2 * i]!.count() + watches[2 * i + 1]!.count());
+      const seen = watches.map((w, i) => w.count() - events0[i]!);
+      const events = shorts.map((_, i) => seen[2 * i]! + seen[2 * i + 1]!);
       const bytes = shorts.map((s, i) => proxies.get(s)!.bytesToClient() - bytes0[i]!);
       for (const w of watches) w.stop();
       const agentRss = await Promise.all(
