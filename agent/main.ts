@@ -177,7 +177,7 @@ function notifier(
     clock: systemClock,
     onError(message, spec) {
       o.log.warn({ format: spec.format }, message);
-      o.metrics.countNotificationFailure(spec.format);
+      o.metrics.setNotificationFailed(spec.format, systemClock.now());
       // A URL that does not parse cannot be checked by validate (its Secret is not in git): say it
       // where an operator looks at the node, once per message given up.
       if (spec.format === 'url' && message.includes(URL_UNUSABLE)) {

@@ -374,28 +374,27 @@ describe('the supervisor', () => {
     expect(r.workers).toHaveLength(1);
   });
 
-  it("serves the worker's series while it runs and keeps them (counters too) when it has gone idle", async () => {
+  it("serves the worker's series while it runs and keeps them when it has gone idle", async () => {
     const r = start();
     await r.clock.settle();
     const w = r.workers[0]!;
     await ready(r, w);
     w.say({ kind: 'metric', call: 'setRebootRequired', args: [true] });
     w.say({ kind: 'metric', call: 'setPhase', args: ['draining'] });
-    w.say({ kind: 'metric', call: 'observeDrainDurationMs', args: [42_500] });
+    w.say({ kind: 'metric', call: 'setNotificationFailed', args: ['slack', 1_780_000_100_000] });
     let text = await scrape(r);
     expect(text).toContain(`\npatchwindow_reboot_required{${n}} 1\n`);
     expect(text).toContain(`\npatchwindow_phase{${n},phase="draining"} 1\n`);
     expect(text).toContain(`\npatchwindow_phase{${n},phase="idle"} 0\n`);
-    expect(text).toContain(`\npatchwindow_drain_duration_seconds_sum{${n}} 42.5\n`);
-    w.say({ kind: 'metric', call: 'countReboot', args: [] });
     w.say({ kind: 'metric', call: 'setPhase', args: [null] });
     await idle(r, w);
     text = await scrape(r);
-    // The supervisor's own sentinel check says 0 now; the worker's reboot stays counted.
+    // The supervisor's own sentinel check says 0 now; the worker's notification failure stays.
     expect(text).toContain(`\npatchwindow_reboot_required{${n}} 0\n`);
     expect(text).toContain(`\npatchwindow_phase{${n},phase="idle"} 1\n`);
-    expect(text).toContain(`\npatchwindow_reboots_total{${n}} 1\n`);
-    expect(text).toContain(`\npatchwindow_drain_duration_seconds_count{${n}} 1\n`);
+    expect(text).toContain(
+      `\npatchwindow_notification_last_failure_timestamp_seconds{${n},format="slack"} 1780000100\n`,
+    );
     r.sentinel = true;
     await r.clock.advance(CHECK_MS);
     expect(await scrape(r)).toContain(`\npatchwindow_reboot_required{${n}} 1\n`);
@@ -409,7 +408,6 @@ describe('the supervisor', () => {
     w.say({ kind: 'metric', call: 'setPhase', args: ['rebooting'] });
     w.say({ kind: 'metric', call: 'setBlocked', args: [[{ kind: 'hold', source: 'label', value: 'true' }]] });
     w.say({ kind: 'metric', call: 'setRebootLoop', args: [true] });
-    w.say({ kind: 'metric', call: 'countFailure', args: ['drain'] });
     w.exit(null, 'SIGKILL');
     await until('the crash to be seen', () => r.logs.some((l) => l.level === 'warn'));
     await r.clock.advance(1_000);
@@ -419,7 +417,6 @@ describe('the supervisor', () => {
     expect(text).toContain(`\npatchwindow_phase{${n},phase="idle"} 1\n`);
     expect(text).toContain(`\npatchwindow_blocked{${n},reason="hold"} 0\n`);
     expect(text).toContain(`\npatchwindow_reboot_loop{${n}} 0\n`);
-    expect(text).toContain(`\npatchwindow_failures_total{${n},reason="drain"} 1\n`);
   });
 
   it('answers /healthz from the worker while it runs and from its own sentinel checks while idle', async () => {

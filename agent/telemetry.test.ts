@@ -107,8 +107,7 @@ describe('the observer of an agent process', () => {
     expect(text).toContain('patchwindow_reboot_required{node="g1",policy="general"} 1');
     expect(text).toContain('patchwindow_phase{node="g1",policy="general",phase="draining"} 1');
     expect(text).toContain('patchwindow_blocked{node="g1",policy="general",reason="alert"} 1');
-    expect(text).toContain('patchwindow_reboots_total{node="g1",policy="general"} 1');
-    expect(text).toContain('patchwindow_failures_total{node="g1",policy="general",reason="drain"} 1');
-    expect(text).toContain('patchwindow_drain_duration_seconds_count{node="g1",policy="general"} 1');
+    // Reboots, failures and drains are counted by the coordinator, not by a process that restarts with its node.
+    expect(text).not.toMatch(/patchwindow_(reboots_total|failures_total|drain_duration_seconds)/);
   });
 });

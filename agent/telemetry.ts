@@ -36,10 +36,11 @@ export function processObserver(metrics: AgentMetricsCalls, liveness: Liveness):
     phase: (phase) => metrics.setPhase(phase),
     blocked: (reasons) => metrics.setBlocked(reasons),
     rebootLoop: (active) => metrics.setRebootLoop(active),
-    drained: (_ok, durationMs) => metrics.observeDrainDurationMs(durationMs),
+    // Drains, reboots and failures are the coordinator's fleet series (they outlive this process).
+    drained() {},
     rebootCommanded() {},
-    rebooted: () => metrics.countReboot(),
-    failed: (kind) => metrics.countFailure(kind),
+    rebooted() {},
+    failed() {},
     // The loop logs every failed call itself, with the back-off.
     error() {},
     progress: (nextByMs) => liveness.progressed(nextByMs),

@@ -14,10 +14,10 @@ import {
 describe('worker messages', () => {
   it('accepts the messages of a worker and nothing else', () => {
     expect(workerMessage({ kind: 'idle' })).toEqual({ kind: 'idle' });
-    expect(workerMessage({ kind: 'metric', call: 'countReboot', args: [] })).toEqual({
+    expect(workerMessage({ kind: 'metric', call: 'setRebootLoop', args: [true] })).toEqual({
       kind: 'metric',
-      call: 'countReboot',
-      args: [],
+      call: 'setRebootLoop',
+      args: [true],
     });
     expect(workerMessage({ kind: 'fatal', exitCode: 1, message: 'bad' })).toEqual({
       kind: 'fatal',
@@ -32,7 +32,7 @@ describe('worker messages', () => {
       { kind: 'start' },
       { kind: 'metric', call: 'exposition', args: [] },
       { kind: 'metric', call: 'constructor', args: [] },
-      { kind: 'metric', call: 'countReboot' },
+      { kind: 'metric', call: 'setRebootLoop' },
       { kind: 'fatal', exitCode: 0, message: 'x' },
       { kind: 'fatal', exitCode: 1 },
       { kind: 'ready' },
@@ -66,8 +66,8 @@ describe('worker messages', () => {
     observe(processObserver(direct, { progressed() {}, healthy: () => true }));
     const worker = metricsOverChannel(send);
     observe(processObserver(worker, livenessOverChannel(send)));
-    worker.countNotificationFailure('slack');
-    direct.countNotificationFailure('slack');
+    worker.setNotificationFailed('slack', 1_780_000_100_000);
+    direct.setNotificationFailed('slack', 1_780_000_100_000);
     expect(supervisor.exposition()).toBe(direct.exposition());
     expect(supervisor.exposition()).toContain('patchwindow_phase{node="n1",policy="general",phase="draining"} 1');
     expect(progress).toEqual([5_000, null]);

@@ -17,11 +17,17 @@ export interface Telling {
   readonly event: NodeEvent;
 }
 
-const WARNINGS = new Set<PoolHold['reason']>(['held-by-unavailable', 'stalled-holder', 'health-gate']);
+const WARNINGS = new Set<PoolHold['reason']>([
+  'held-by-unavailable',
+  'stalled-holder',
+  'health-gate',
+  'silent-requester',
+]);
 const EVENT_REASONS: Partial<Record<PoolHold['reason'], string>> = {
   'held-by-unavailable': 'PoolHeldByUnavailableNodes',
   'stalled-holder': 'PoolHeldByStalledGrant',
   'health-gate': 'PoolHeldByHealthGate',
+  'silent-requester': 'RequestNotRefreshed',
 };
 
 /** The Events owed for `out` given what was told before, and the memory to keep. `waiters`: the nodes that wait, by policy. */

@@ -22,6 +22,7 @@ export function corePolicies(fleet: FleetConfig): CorePolicy[] {
     budget: c.policy.budget,
     schedule: compileSchedule(c.policy.schedule),
     neededMs: c.policy.drain.timeoutMs + c.policy.reboot.expectedDurationMs,
+    requestTtlMs: c.agent.slotTtlMs,
   }));
 }
 

@@ -21,6 +21,11 @@ export interface WatchOptions<T extends KubernetesObject, U> {
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
   readonly map: (obj: T) => U;
+  /**
+   * Reduces each object before the cache keeps it (listed or from a watch event): a cache of every
+   * Node holds only what `map` reads. Absent: objects are kept whole.
+   */
+  readonly strip?: (obj: T) => T;
   /** Reports watch errors, wrapped as TransientError or TerminalError (it reconnects by itself). */
   readonly onError?: (err: unknown) => void;
 }
@@ -41,6 +46,20 @@ function quietWatch(kc: KubeConfig): Watch {
   return watch;
 }
 
+/** `watch`, handing its callback each object of an ADDED/MODIFIED/DELETED event stripped (ERROR and BOOKMARK as they are). */
+function strippingWatch<T>(watch: Watch, strip: (obj: T) => T): Watch {
+  const inner = watch.watch.bind(watch);
+  const wrapped: Watch['watch'] = (path, params, callback, done) =>
+    inner(
+      path,
+      params,
+      (phase: string, obj: unknown, raw?: unknown) =>
+        callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? strip(obj as T) : obj, raw),
+      done,
+    );
+  return Object.assign(Object.create(watch) as Watch, { watch: wrapped });
+}
+
 /**
  * Starts a watch; resolves once the first list has arrived, or rejects with a TransientError or
  * TerminalError if it cannot be listed.
@@ -58,7 +77,10 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
     const report = listed;
     listed = undefined;
     try {
-      const result = await opts.list();
+      const listedResult = await opts.list();
+      const strip = opts.strip;
+      const result =
+        strip === undefined ? listedResult : { ...listedResult, items: listedResult.items.map((o) => strip(o)) };
       // Resolve only after ListWatch has stored the items, which it does right after this returns.
       if (report) setImmediate(report);
       return result;
@@ -69,7 +91,7 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
   };
   const informer = new ListWatch<T>(
     opts.path,
-    quietWatch(opts.kc),
+    opts.strip === undefined ? quietWatch(opts.kc) : strippingWatch(quietWatch(opts.kc), opts.strip),
     list,
     false,
     opts.labelSelector,

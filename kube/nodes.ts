@@ -3,6 +3,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Nod
 import { CORDONED_BY_ANNOTATION } from '../policy/keys.ts';
 import type { Cache, MetadataPatch, NodeInfo, Nodes } from './ports.ts';
 import { watchCache } from './cache.ts';
+import { stripNode } from './node-strip.ts';
 import { call } from './errors.ts';
 
 /** The NodeInfo of a v1 Node. */
@@ -49,6 +50,8 @@ export class KubeNodes implements Nodes {
       path: '/api/v1/nodes',
       list: () => this.core.listNode(),
       map: nodeInfo,
+      // Every Node of the cluster, kept as long as the process runs: only what nodeInfo reads.
+      strip: stripNode,
       onError: this.onWatchError,
     });
   }

@@ -42,6 +42,12 @@ export interface NodeState {
   readonly startedMs: number;
   /** When this phase was entered. */
   readonly sinceMs: number;
+  /**
+   * acquiring: when the agent last refreshed its request (it does so every third of the grant TTL
+   * while it waits). The coordinator grants only a request refreshed within the TTL: a stalled
+   * agent's request is not granted (docs/decisions/0007).
+   */
+  readonly renewedMs?: number;
   /** draining and later: the drain gives up at this instant. */
   readonly drainDeadlineMs?: number;
   /** rebooting: the reboot is commanded at this instant (after reboot.delay). */
@@ -78,6 +84,7 @@ const OUTCOMES: readonly Outcome[] = ['rebooted', 'failed', 'cancelled', 'lost']
 const TIMES = [
   ['startedMs', 'startedAt'],
   ['sinceMs', 'since'],
+  ['renewedMs', 'renewed'],
   ['drainDeadlineMs', 'drainDeadline'],
   ['rebootAtMs', 'rebootAt'],
   ['retryAfterMs', 'retryAfter'],
@@ -152,6 +159,7 @@ export function decodeState(raw: string | undefined): StateRead {
     labels,
     startedMs: times.startedMs,
     sinceMs: times.sinceMs,
+    ...optional('renewedMs', times.renewedMs),
     ...optional('drainDeadlineMs', times.drainDeadlineMs),
     ...optional('rebootAtMs', times.rebootAtMs),
     ...optional('retryAfterMs', times.retryAfterMs),

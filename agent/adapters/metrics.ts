@@ -1,20 +1,14 @@
-// The agent's Prometheus metrics. The supervisor keeps the one set of a node; its workers report
-// into it over their IPC channel (agent/worker-channel.ts), so counters outlive each worker. Every
+// The agent's Prometheus metrics: gauges of its own node only. The process restarts with its node,
+// so the fleet's counters and histograms (reboots, failures, wait, drain and reboot durations) are
+// the coordinator's (coordinator/metrics.ts). The supervisor keeps the one set of a node; its
+// workers report into it over their IPC channel (agent/worker-channel.ts). Every
 // series carries the node and policy, so one query covers the fleet: `max by (policy) (patchwindow_blocked)`,
 // `sum(patchwindow_reboot_required) by (policy)`. Label sets are small and fixed (phases, blocker
 // kinds) so a flapping state never creates new series; all of them exist from the start at 0, which
 // keeps `absent()` and `== 0` alerts meaningful.
 import type { BlockReason } from '../core/blockers.ts';
 import { PHASES, type Phase } from '../../policy/state.ts';
-import {
-  counter,
-  exposition,
-  EXPOSITION_CONTENT_TYPE,
-  gauge,
-  histogram,
-  processFamilies,
-  type Family,
-} from './exposition.ts';
+import { exposition, EXPOSITION_CONTENT_TYPE, gauge, processFamilies, type Family } from './exposition.ts';
 
 export interface AgentMetricsOptions {
   readonly node: string;
@@ -33,14 +27,8 @@ export interface AgentMetricsCalls {
   setBlocked(reasons: readonly BlockReason[]): void;
   /** patchwindow_reboot_loop: the sentinel survived a reboot and the agent holds off. */
   setRebootLoop(looping: boolean): void;
-  /** patchwindow_drain_duration_seconds: one drain, successful or not. */
-  observeDrainDurationMs(ms: number): void;
-  /** patchwindow_reboots_total: a reboot completed (the boot id changed). */
-  countReboot(): void;
-  /** patchwindow_failures_total: an attempt failed; `reason` must be a short fixed word (drain, reboot, ...). */
-  countFailure(reason: string): void;
-  /** patchwindow_notification_failures_total: a notification was given up. */
-  countNotificationFailure(format: string): void;
+  /** patchwindow_notification_last_failure_timestamp_seconds: a notification of `format` was given up at `atMs`. */
+  setNotificationFailed(format: string, atMs: number): void;
   /**
    * Reboot debt: patchwindow_reboot_pending_since_timestamp_seconds (when the node started needing
    * its reboot; null: it does not), patchwindow_last_reboot_timestamp_seconds (the last reboot
@@ -71,10 +59,7 @@ export const METRIC_CALLS = Object.keys({
   setPhase: null,
   setBlocked: null,
   setRebootLoop: null,
-  observeDrainDurationMs: null,
-  countReboot: null,
-  countFailure: null,
-  countNotificationFailure: null,
+  setNotificationFailed: null,
   setDebt: null,
   setSentinelMount: null,
 } satisfies Record<keyof AgentMetricsCalls, null>) as (keyof AgentMetricsCalls)[];
@@ -83,9 +68,6 @@ export const IDLE_PHASE = 'idle';
 
 // Exhaustive by type: adding a BlockReason kind without listing it here does not compile.
 const BLOCK_KINDS: Record<BlockReason['kind'], null> = { hold: null, pod: null, alert: null, unknown: null };
-
-// Seconds. Drains are bounded by drain.timeout. (The wait for a grant is the coordinator's metric.)
-const DRAIN_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200];
 
 /** Creates the agent's metrics. */
 export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
@@ -107,16 +89,9 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     name: 'patchwindow_reboot_loop',
     help: 'The sentinel survived the last reboot; the agent holds off rebooting again: 1, else 0.',
   });
-  const drainDuration = histogram({
-    name: 'patchwindow_drain_duration_seconds',
-    help: 'Duration of a drain, successful or not.',
-    buckets: DRAIN_BUCKETS,
-  });
-  const reboots = counter({ name: 'patchwindow_reboots_total', help: 'Reboots completed (the boot id changed).' });
-  const failures = counter({ name: 'patchwindow_failures_total', help: 'Reboot attempts that failed, by reason.' });
-  const notifyFailures = counter({
-    name: 'patchwindow_notification_failures_total',
-    help: 'Notifications given up after retries, by format.',
+  const notifyFailed = gauge({
+    name: 'patchwindow_notification_last_failure_timestamp_seconds',
+    help: 'Unix time the last notification of a format was given up after retries (absent: none since the agent started).',
   });
   const pendingSince = gauge({
     name: 'patchwindow_reboot_pending_since_timestamp_seconds',
@@ -139,10 +114,7 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     phase,
     blocked,
     rebootLoop,
-    drainDuration,
-    reboots,
-    failures,
-    notifyFailures,
+    notifyFailed,
     pendingSince,
     lastReboot,
     maxPending,
@@ -164,8 +136,6 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
   rebootLoop.set(base, 0);
   for (const g of [pendingSince, lastReboot, maxPending]) g.set(base, 0);
   sentinelMount.set(base, 1);
-  reboots.inc(base, 0);
-  drainDuration.zero(base);
   setPhase(null);
   setBlocked([]);
 
@@ -176,10 +146,7 @@ export function createAgentMetrics(options: AgentMetricsOptions): AgentMetrics {
     setPhase,
     setBlocked,
     setRebootLoop: (looping) => rebootLoop.set(base, looping ? 1 : 0),
-    observeDrainDurationMs: (ms) => drainDuration.observe(base, ms / 1000),
-    countReboot: () => reboots.inc(base),
-    countFailure: (reason) => failures.inc({ ...base, reason }),
-    countNotificationFailure: (format) => notifyFailures.inc({ ...base, format }),
+    setNotificationFailed: (format, atMs) => notifyFailed.set({ ...base, format }, atMs / 1000),
     setDebt(debt) {
       const seconds = (ms: number | null) => (ms === null ? 0 : ms / 1000);
       pendingSince.set(base, seconds(debt.pendingSinceMs));

@@ -154,7 +154,10 @@ describe('blockers', () => {
     [
       'waits, watching, while a pod blocker matches',
       {
-        state: state('acquiring', { blocked: 'pod ml/training-0 on the node matches a pod blocker' }),
+        state: state('acquiring', {
+          blocked: 'pod ml/training-0 on the node matches a pod blocker',
+          renewedMs: NOW - MINUTE,
+        }),
         blockers: [pod],
       },
       { kind: 'wait', reason: 'blocked', untilMs: NOW + MINUTE, watch: true, blockers: [pod] },
@@ -199,13 +202,43 @@ describe('blockers', () => {
 });
 
 describe('request and grant', () => {
-  const acquiring = state('acquiring');
+  const POD = { kind: 'pod', pod: 'ml/training-0' } as const;
+  const POD_BLOCKED = 'pod ml/training-0 on the node matches a pod blocker';
+  const acquiring = state('acquiring', { renewedMs: NOW - MINUTE });
   rows([
     ['starts the watch of its own grant when it wants one', { grant: false }, { kind: 'watch' }],
     [
       'waits for the grant, watching, once its request is published',
       { state: acquiring },
       { kind: 'wait', reason: 'grant', watch: true, untilMs: NOW + MINUTE },
+    ],
+    [
+      'refreshes its request every third of the grant TTL while it waits (its sign of life to the coordinator)',
+      { state: state('acquiring', { renewedMs: NOW - 5 * MINUTE }) },
+      {
+        kind: 'writeState',
+        state: { phase: 'acquiring', renewedMs: NOW, startedMs: NOW - 10 * MINUTE, sinceMs: NOW - 5 * MINUTE },
+      },
+    ],
+    [
+      'counts a request not yet refreshed from when it was written',
+      { state: state('acquiring', { sinceMs: NOW - 5 * MINUTE }) },
+      { kind: 'writeState', state: { phase: 'acquiring', renewedMs: NOW } },
+    ],
+    [
+      'wakes in time for the next refresh when it comes before the next check',
+      { state: state('acquiring', { renewedMs: NOW - 4.5 * MINUTE }) },
+      { kind: 'wait', reason: 'grant', untilMs: NOW + 0.5 * MINUTE },
+    ],
+    [
+      'refreshes its request while blockers hold it too',
+      { state: state('acquiring', { blocked: POD_BLOCKED, renewedMs: NOW - 6 * MINUTE }), blockers: [POD] },
+      { kind: 'writeState', state: { phase: 'acquiring', blocked: POD_BLOCKED, renewedMs: NOW } },
+    ],
+    [
+      'does not refresh a request once granted: it goes on to the cordon',
+      { state: state('acquiring', { renewedMs: NOW - 6 * MINUTE }), grant: EPOCH },
+      { kind: 'writeState', state: { phase: 'cordoning' } },
     ],
     [
       'gives back a grant when the window closes while it waits',

@@ -142,17 +142,18 @@ function decideStart(f: Facts, config: AgentConfig, nowMs: number, state: NodeSt
     return writeState(blocked === undefined ? request : { ...request, blocked });
   }
   const mine = f.grant.mine;
+  // While it waits, the agent refreshes its request: the coordinator grants only a request
+  // refreshed within the grant TTL, so a stalled agent is not granted (again) before it is back.
+  const refreshAtMs = requestRefreshedMs(acquiring) + refreshEveryMs(config);
+  if (mine === null && nowMs >= refreshAtMs) return writeState({ ...acquiring, renewedMs: nowMs });
+  const untilMs = Math.min(nowMs + config.agent.checkIntervalMs, refreshAtMs);
   if (blocked !== undefined) {
     if (mine !== null) return { kind: 'releaseGrant', grant: mine };
-    return wait('blocked', blocked, {
-      untilMs: nowMs + config.agent.checkIntervalMs,
-      watch: true,
-      blockers: f.blockers.reasons,
-    });
+    return wait('blocked', blocked, { untilMs, watch: true, blockers: f.blockers.reasons });
   }
   if (mine === null) {
     return wait('grant', 'waiting for the coordinator to grant a reboot (request published on the Node)', {
-      untilMs: nowMs + config.agent.checkIntervalMs,
+      untilMs,
       watch: true,
     });
   }
@@ -183,6 +184,16 @@ function dryRun(f: Facts, config: AgentConfig): Action {
     cordon: !node.unschedulable,
     labels: labelChanges(config.policy.nodeLabels.preReboot, node.labels),
   };
+}
+
+/** The request's last refresh (a request not refreshed yet: when it was written). */
+function requestRefreshedMs(s: NodeState): number {
+  return Math.max(s.sinceMs, s.renewedMs ?? s.sinceMs);
+}
+
+/** A third of the grant TTL, as the grant itself is renewed: two refreshes may fail before it is silent. */
+function refreshEveryMs(config: AgentConfig): number {
+  return Math.max(1, Math.floor(config.agent.slotTtlMs / 3));
 }
 
 /** `s` without the blockers' verdict. */

@@ -375,7 +375,7 @@ describe('after a crash or restart (fresh process: no drain outcome, no reboot c
   rows([
     [
       'in acquiring, without a grant yet, waits for it',
-      { state: state('acquiring') },
+      { state: state('acquiring', { renewedMs: NOW - MINUTE }) },
       { kind: 'wait', reason: 'grant' },
     ],
     [

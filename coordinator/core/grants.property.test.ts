@@ -1,14 +1,16 @@
 // Properties of the grant decision on random fleets and random interleavings of what happens in a
-// cluster: agents ask and withdraw, holders give grants back, stall (stop renewing), restart (their
-// node NotReady a while), nodes are deleted and created again, admins cordon and uncordon, time
-// passes. After every decision, carried out as the coordinator's shell does (grants created, grants
+// cluster: agents ask and withdraw, holders give grants back, agents stall (stop renewing their grant
+// and refreshing their request), restart (their node NotReady a while), operators free stalled
+// grants, nodes are deleted and created again, admins cordon and uncordon, time passes. After every decision, carried out as the coordinator's shell does (grants created, grants
 // of deleted or replaced nodes deleted):
 //  - safety: no group (policy or fleet cap) has more unavailable nodes than its budget because of a
 //    grant — a decision never makes a group's count exceed max(its budget, its count before);
 //  - liveness: a waiting node whose start gate is open is granted unless one of its groups is full;
 //    one already unavailable is granted whenever its gate is open;
-//  - grants go only to asking nodes inside their gate, and a grant is only ever taken away from a
-//    node that is gone (deleted, or replaced by a new object under its name), never from a stalled one.
+//  - grants go only to asking nodes inside their gate whose agent refreshed the request within the
+//    TTL — never back to a stalled agent whose stalled grant an operator freed — and a grant is only
+//    ever taken away from a node that is gone (deleted, or replaced by a new object under its name),
+//    never from a stalled one.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { allowedUnavailable } from '../../policy/budget.ts';
@@ -32,7 +34,10 @@ const policyArb = fc.record({
 });
 
 type Op =
-  | { kind: 'ask' | 'withdraw' | 'release' | 'stall' | 'restart' | 'delete' | 'recreate' | 'cordon'; node: number }
+  | {
+      kind: 'ask' | 'withdraw' | 'release' | 'stall' | 'restart' | 'delete' | 'recreate' | 'cordon' | 'free';
+      node: number;
+    }
   | { kind: 'tick'; minutes: number }
   | { kind: 'decide' };
 
@@ -49,6 +54,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       'delete',
       'recreate',
       'cordon',
+      'free',
     ),
     node: fc.nat({ max: 14 }),
   }) as fc.Arbitrary<Op>,
@@ -62,7 +68,12 @@ interface Model {
   /** Node names that were deleted (they may come back with another uid). */
   gone: Map<string, CoreNode>;
   grants: Map<string, CoreGrant>;
+  /** Agents that stopped (no renewals, no request refreshes) until their node restarts. */
   stalled: Set<string>;
+  /** The request a holder's record still shows while granted (its agent may stall before moving on). */
+  asked: Map<string, NonNullable<CoreNode['request']>>;
+  /** Stalled agents whose stalled grant an operator freed (cleared when they come back). */
+  freed: Set<string>;
   nowMs: number;
   uids: number;
 }
@@ -102,7 +113,8 @@ function step(m: Model, op: Op, names: readonly string[], policies: readonly Cor
   const set = (patch: Partial<CoreNode>) => n && m.nodes.set(name, { ...n, ...patch });
   switch (op.kind) {
     case 'ask':
-      if (n && n.request === null && !m.grants.has(name)) set({ request: { sinceMs: m.nowMs, blocked: null } });
+      if (n && n.request === null && !m.grants.has(name) && !m.stalled.has(name))
+        set({ request: { sinceMs: m.nowMs, blocked: null, aliveMs: m.nowMs } });
       return;
     case 'withdraw':
       set({ request: null });
@@ -113,12 +125,23 @@ function step(m: Model, op: Op, names: readonly string[], policies: readonly Cor
       m.stalled.delete(name);
       return;
     case 'stall':
-      if (m.grants.has(name)) m.stalled.add(name);
+      if (n) m.stalled.add(name);
       return;
+    case 'free': {
+      // The operator's `kubectl delete lease` of a stalled grant: the record of an agent stopped
+      // before it moved on still shows its request, last refreshed before the grant.
+      const g = m.grants.get(name);
+      if (!n || g === undefined || !m.stalled.has(name) || m.nowMs < g.renewedMs + g.ttlMs) return;
+      m.grants.delete(name);
+      m.freed.add(name);
+      set({ request: m.asked.get(name) ?? null });
+      return;
+    }
     case 'restart':
       // The agent restarts with its node: NotReady until the next restart of the same node.
       set({ ready: !(n?.ready ?? true) });
       m.stalled.delete(name);
+      m.freed.delete(name);
       return;
     case 'delete':
       if (n) {
@@ -148,6 +171,10 @@ function step(m: Model, op: Op, names: readonly string[], policies: readonly Cor
     case 'tick':
       m.nowMs += op.minutes * MIN;
       for (const [node, g] of m.grants) if (!m.stalled.has(node)) m.grants.set(node, { ...g, renewedMs: m.nowMs });
+      // Live agents refresh their requests (every third of the TTL; here at each tick).
+      for (const [node, x] of m.nodes)
+        if (x.request !== null && !m.stalled.has(node))
+          m.nodes.set(node, { ...x, request: { ...x.request, aliveMs: m.nowMs } });
       return;
     case 'decide':
       return decide(m, policies, cap);
@@ -173,6 +200,10 @@ function decide(m: Model, policies: readonly CorePolicy[], cap: Budget | null): 
     const n = m.nodes.get(g.node)!;
     expect(n.request).not.toBeNull();
     expect(grantsBefore.has(g.node)).toBe(false);
+    // Only to an agent that showed life within the TTL; never back to a stalled one it was freed from.
+    expect(m.nowMs - n.request!.aliveMs).toBeLessThan(TTL);
+    expect(m.freed.has(g.node) && m.stalled.has(g.node)).toBe(false);
+    m.asked.set(g.node, n.request!);
     expect(byPolicy.get(n.policy!)!.schedule.canStart(m.nowMs, byPolicy.get(n.policy!)!.neededMs).ok).toBe(true);
     m.grants.set(g.node, {
       node: g.node,
@@ -195,6 +226,7 @@ function decide(m: Model, policies: readonly CorePolicy[], cap: Budget | null): 
   // Liveness: an asking node in its gate is left waiting only when one of its groups is full.
   for (const n of m.nodes.values()) {
     if (n.request === null || n.policy === null || m.grants.has(n.name)) continue;
+    if (m.nowMs - n.request.aliveMs >= TTL) continue;
     const p = byPolicy.get(n.policy)!;
     if (!p.schedule.canStart(m.nowMs, p.neededMs).ok) continue;
     const down = !n.ready || n.unschedulable;
@@ -217,12 +249,15 @@ describe('decideGrants on random fleets and interleavings', () => {
             budget: { kind: 'count', count: s.budget },
             schedule: compileSchedule(schedule(s.startHour, s.hours)),
             neededMs: 10 * MIN,
+            requestTtlMs: TTL,
           }));
           const m: Model = {
             nodes: new Map(),
             gone: new Map(),
             grants: new Map(),
             stalled: new Set(),
+            asked: new Map(),
+            freed: new Set(),
             nowMs: START,
             uids: 0,
           };

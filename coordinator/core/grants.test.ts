@@ -31,7 +31,7 @@ function schedule(startHour: number, hours: number, pause: Pause = { kind: 'none
 function policy(
   name: string,
   budget: number | `${number}%`,
-  opts: { window?: [number, number]; pause?: Pause; neededMs?: number } = {},
+  opts: { window?: [number, number]; pause?: Pause; neededMs?: number; requestTtlMs?: number | null } = {},
 ): CorePolicy {
   const b: Budget =
     typeof budget === 'number'
@@ -43,16 +43,18 @@ function policy(
     budget: b,
     schedule: compileSchedule(schedule(start, hours, opts.pause)),
     neededMs: opts.neededMs ?? 10 * MIN,
+    requestTtlMs: opts.requestTtlMs === undefined ? 15 * MIN : opts.requestTtlMs,
   };
 }
 
-/** A node of `policy`; `want`: it requests a grant since NOW - want minutes. */
+/** A node of `policy`; `want`: it requests a grant since NOW - want minutes, refreshed NOW - `silent` minutes. */
 function node(
   name: string,
   p: string | null,
   o: Partial<Omit<CoreNode, 'request'>> & {
     want?: number;
     blocked?: string;
+    silent?: number;
   } = {},
 ): CoreNode {
   return {
@@ -62,7 +64,10 @@ function node(
     ready: o.ready ?? true,
     unschedulable: o.unschedulable ?? false,
     cordonedByAgent: o.cordonedByAgent ?? false,
-    request: o.want === undefined ? null : { sinceMs: NOW - o.want * MIN, blocked: o.blocked ?? null },
+    request:
+      o.want === undefined
+        ? null
+        : { sinceMs: NOW - o.want * MIN, blocked: o.blocked ?? null, aliveMs: NOW - (o.silent ?? 1) * MIN },
   };
 }
 
@@ -399,5 +404,54 @@ describe('decideGrants: stalled and deleted holders', () => {
       }),
     );
     expect(out.free).toMatchObject([{ node: 'a1', reason: 'node-deleted' }]);
+  });
+});
+
+describe('decideGrants: requesters that stopped refreshing their request', () => {
+  it('does not give a freed stalled grant back to its still stalled holder: the next waiter gets it', () => {
+    // a1 was granted at NOW - 20 min and stopped at once (last sign of life before the grant); the
+    // operator freed its stalled grant. Its request is the oldest, but its agent shows no life.
+    const nodes = [node('a1', 'a', { want: 30, silent: 21 }), node('a2', 'a', { want: 25 })];
+    const stalled = grantOf('a1', 'a', { grantedMs: NOW - 20 * MIN, renewedMs: NOW - 20 * MIN });
+    expect(decideGrants(input(nodes, [policy('a', 1)], { grants: [stalled] })).stalled.map((s) => s.node)).toEqual([
+      'a1',
+    ]);
+    expect(granted(input(nodes, [policy('a', 1)]))).toEqual(['a2']);
+  });
+
+  it('grants it again once its agent refreshed the request', () => {
+    const nodes = [node('a1', 'a', { want: 30, silent: 0 }), node('a2', 'a', { want: 25 })];
+    expect(granted(input(nodes, [policy('a', 1)]))).toEqual(['a1']);
+  });
+
+  it('takes a request refreshed just within the TTL as alive, one just past it as silent', () => {
+    const p = policy('a', 2, { requestTtlMs: 10 * MIN });
+    expect(granted(input([node('a1', 'a', { want: 30, silent: 9.99 })], [p]))).toEqual(['a1']);
+    expect(granted(input([node('a1', 'a', { want: 30, silent: 10 })], [p]))).toEqual([]);
+  });
+
+  it('does not grant a silent node already unavailable either', () => {
+    const nodes = [node('a1', 'a', { want: 30, silent: 20, ready: false })];
+    expect(granted(input(nodes, [policy('a', 1)]))).toEqual([]);
+  });
+
+  it('says so when every waiting node of a pool is silent, naming them', () => {
+    const nodes = [node('a1', 'a', { want: 30, silent: 20 }), node('a2', 'a', { want: 20, silent: 16 })];
+    const out = decideGrants(input(nodes, [policy('a', 1)]));
+    expect(out.grant).toEqual([]);
+    expect(out.holds).toEqual([
+      {
+        policy: 'a',
+        reason: 'silent-requester',
+        detail: expect.stringMatching(/a1 .*2026-12-07T01:40:00.000Z.*a2 .*2026-12-07T01:44:00.000Z/) as unknown,
+        nodes: ['a1', 'a2'],
+        waiting: 2,
+      },
+    ]);
+  });
+
+  it('takes every requester as alive when the policy has no request TTL (the forecast)', () => {
+    const p = policy('a', 1, { requestTtlMs: null });
+    expect(granted(input([node('a1', 'a', { want: 30, silent: 10_000 })], [p]))).toEqual(['a1']);
   });
 });

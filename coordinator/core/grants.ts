@@ -9,6 +9,8 @@
 // count, so it is granted whenever its gate is open. Grants are never taken from a holder that may
 // still act: a stalled one keeps its grant and its pool waits; only a grant whose Node is gone (or
 // was replaced by a new object under the same name) is freed, and it still counts in this round.
+// A request its agent has not refreshed within the policy's request TTL is not granted: a stalled
+// agent (whose stalled grant an operator may have freed) gets nothing until it shows it is alive.
 import { allowedUnavailable } from '../../policy/budget.ts';
 import type {
   CoreInput,
@@ -23,6 +25,7 @@ import type {
   StalledGrant,
 } from './model.ts';
 import { admission, type Admission } from './admission.ts';
+import { isAlive, silentHold } from './liveness.ts';
 import { compareUrgency, compareWaiters, urgencies } from './urgency.ts';
 
 /** A budget group: one policy, or the fleet cap. */
@@ -109,10 +112,17 @@ export function decideGrants(input: CoreInput): CoreOutput {
   const guards = new Map<string, GuardHold[]>();
   for (const g of input.guards ?? []) guards.set(g.policy, [...(guards.get(g.policy) ?? []), g]);
   for (const p of input.policies) {
-    const waiting = (requests.get(p.name) ?? [])
-      .filter((n) => !granted.has(n.name))
+    const asking = (requests.get(p.name) ?? []).filter((n) => !granted.has(n.name));
+    // A requester that stopped refreshing may be stalled: granted, it would hold the pool's budget
+    // without acting (and an operator who freed its stalled grant would see it granted again).
+    const silent = asking.filter((n) => !isAlive(n, p, nowMs));
+    const waiting = asking
+      .filter((n) => isAlive(n, p, nowMs))
       .sort((a, b) => compareWaiters(waiterKey(a), waiterKey(b)));
-    if (waiting.length === 0) continue;
+    if (waiting.length === 0) {
+      if (silent.length > 0) holds.push(silentHold(p.name, silent));
+      continue;
+    }
     const own = guards.get(p.name) ?? [];
     for (const g of own) if (g.untilMs !== null) nextChangeMs = Math.min(nextChangeMs, g.untilMs);
     const admit = admission(own);

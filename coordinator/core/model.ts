@@ -11,6 +11,12 @@ export interface CoreRequest {
   readonly sinceMs: number;
   /** Why the pod or alert blockers hold the node now; null: clear. */
   readonly blocked: string | null;
+  /**
+   * The agent's last sign of life on the request: when it wrote or last refreshed it. A request not
+   * refreshed within its policy's requestTtlMs is not granted: its agent may be stalled (and a
+   * stalled agent whose grant an operator freed must not get it back before it shows it is alive).
+   */
+  readonly aliveMs: number;
 }
 
 /** What the coordinator knows of a Node. */
@@ -50,6 +56,11 @@ export interface CorePolicy {
   readonly schedule: CompiledSchedule;
   /** Time a start needs left in its window: drain timeout plus expected reboot time. */
   readonly neededMs: number;
+  /**
+   * A request not refreshed for this long is silent and not granted (the agents' grant TTL; they
+   * refresh every third of it). Null: every requester is known alive (the forecast's simulated agents).
+   */
+  readonly requestTtlMs: number | null;
 }
 
 /**
@@ -126,7 +137,9 @@ export type HoldReason =
   /** Part of the budget is held by a grant whose agent stopped renewing it. */
   | 'stalled-holder'
   /** Every waiting node is held by its pod or alert blockers. */
-  | 'blocked';
+  | 'blocked'
+  /** Every waiting node's agent stopped refreshing its request (stalled, or cut off from the API). */
+  | 'silent-requester';
 
 /** Why a policy's waiting nodes were not (all) granted now. */
 export interface PoolHold {

@@ -61,6 +61,7 @@ describe('rateGuard', () => {
         pause: { kind: 'none' },
       }),
       neededMs: MIN,
+      requestTtlMs: null,
     };
     const nodes = ['a1', 'a2', 'a3', 'a4'].map((name, i) => ({
       name,
@@ -69,7 +70,7 @@ describe('rateGuard', () => {
       ready: true,
       unschedulable: false,
       cordonedByAgent: false,
-      request: { sinceMs: NOW - HOUR + i, blocked: null },
+      request: { sinceMs: NOW - HOUR + i, aliveMs: NOW - HOUR + i, blocked: null },
     }));
     const decide = (starts: Start[], nowMs: number) =>
       decideGrants({

@@ -11,5 +11,6 @@ export function requestOf(
 ): CoreRequest | null {
   const read = decodeState(node.annotations[STATE_ANNOTATION]);
   if (read.kind !== 'ok' || read.state.phase !== 'acquiring' || read.state.policy !== policy) return null;
-  return { sinceMs: read.state.startedMs, blocked: read.state.blocked ?? null };
+  const s = read.state;
+  return { sinceMs: s.startedMs, blocked: s.blocked ?? null, aliveMs: Math.max(s.sinceMs, s.renewedMs ?? s.sinceMs) };
 }

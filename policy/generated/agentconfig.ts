@@ -240,7 +240,7 @@ export interface AgentRuntime {
    */
   logFormat?: "json" | "text";
   /**
-   * A grant its agent did not renew for this long is reported stalled (it is never given to another node while held).
+   * A grant its agent did not renew for this long is reported stalled (it is never given to another node while held); a request its agent did not refresh for this long is not granted.
    */
   slotTtlMs: number;
 }

@@ -44,6 +44,8 @@ export class SimCoordinator {
       budget: c.policy.budget,
       schedule: scheduleOf(c),
       neededMs: neededMs(c),
+      // The simulated agents never stall while they wait: every request is alive.
+      requestTtlMs: null,
     }));
     this.#nodes = world.nodes.map((n) => n.core);
   }

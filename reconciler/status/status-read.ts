@@ -28,6 +28,7 @@ const WAIT_REASONS = new Set([
   'PoolHeldByUnavailableNodes',
   'PoolHeldByStalledGrant',
   'PoolHeldByHealthGate',
+  'RequestNotRefreshed',
 ]);
 const COMPONENTS = new Set(['patchwindow-agent', 'patchwindow-coordinator']);
 

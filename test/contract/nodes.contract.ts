@@ -105,6 +105,25 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
       }
     });
 
+    it("keeps of every node patchwindow's own annotations only (the coordinator's cache of every Node is stripped)", async () => {
+      await env.nodes.patchMetadata(node, {
+        annotations: { 'patchwindow.io/last-reboot': 'kept', 'example.com/other-tool': 'dropped' },
+      });
+      const cache = await env.nodes.watchAll();
+      try {
+        const seen = () => cache.list().find((n) => n.name === node)?.annotations;
+        expect(seen()).toMatchObject({ 'patchwindow.io/last-reboot': 'kept' });
+        expect(seen()).not.toHaveProperty('example.com/other-tool');
+        await env.nodes.patchMetadata(node, {
+          annotations: { 'patchwindow.io/last-reboot': 'changed', 'example.com/other-tool': 'again' },
+        });
+        await eventually(() => expect(seen()).toMatchObject({ 'patchwindow.io/last-reboot': 'changed' }));
+        expect(seen()).not.toHaveProperty('example.com/other-tool');
+      } finally {
+        cache.stop();
+      }
+    });
+
     it('watches every node: new nodes appear, deleted ones disappear', async () => {
       const cache = await env.nodes.watchAll();
       try {

@@ -1,6 +1,7 @@
 // The Kubernetes-facing ports of one agent process over a FakeCluster. Each call is asynchronous
 // (like a request), consults the fault plan, and fails once the process is dead: a crashed agent
 // makes no further calls take effect, and its watches fall silent.
+import type { NodeInfo } from '../../kube/ports.ts';
 import { TerminalError, TransientError } from '../../policy/errors.ts';
 import type { AgentPorts } from '../../agent/runtime.ts';
 import { fakeCache } from './cache.ts';
@@ -56,7 +57,11 @@ export function clusterPorts(
   return {
     nodes: {
       get: (name) => c('nodes', 'get')(() => cluster.node(name)),
-      watchAll: () => c('nodes', 'watchAll')(() => fakeCache(() => cluster.nodes(), cluster.nodeTopic, alive)),
+      watchAll: () =>
+        c(
+          'nodes',
+          'watchAll',
+        )(() => fakeCache(() => cluster.nodes().map(ownAnnotationsOnly), cluster.nodeTopic, alive)),
       watchOne: (name) =>
         c(
           'nodes',
@@ -107,5 +112,13 @@ export function clusterPorts(
       // Best effort by contract: never throws, even when the call fails.
       record: (node, event) => c('events', 'record')(() => cluster.recordEvent(node, event)).catch(() => undefined),
     },
+  };
+}
+
+/** As the real cache of every Node keeps it (kube/node-strip.ts): patchwindow's own annotations only. */
+function ownAnnotationsOnly(n: NodeInfo): NodeInfo {
+  return {
+    ...n,
+    annotations: Object.fromEntries(Object.entries(n.annotations).filter(([k]) => k.startsWith('patchwindow.io/'))),
   };
 }

@@ -55,8 +55,10 @@ export async function crashAgent(fleet: E2eFleet, short: string): Promise<void> 
 
 /**
  * Deletes the Node of `short` and registers it again with the same name and labels, as its kubelet
- * does after a node object is deleted: a new uid, no annotations, schedulable. The agent process
- * keeps running (its pod is only removed later by the pod garbage collector).
+ * does after a node object is deleted: a new uid, no annotations, schedulable. Returns once the new
+ * object exists, not once it is Ready and untainted: the agents go on meanwhile, as they would. The
+ * agent process keeps running (its pod is only removed later by the pod garbage collector); the
+ * token of the next agent started on it is bound to the new Node.
  */
 export async function recreateNode(fleet: E2eFleet, short: string): Promise<void> {
   const core = fleet.cluster.kubeConfig().makeApiClient(CoreV1Api);
@@ -64,13 +66,16 @@ export async function recreateNode(fleet: E2eFleet, short: string): Promise<void
   const before = await core.readNode({ name });
   fleet.watcher.note(name, 'test: Node deleted (its kubelet will register it again)');
   await fleet.cluster.deleteNodes([name]);
-  const [after] = await fleet.cluster.createNodes([
-    {
-      name,
-      labels: { ...before.metadata?.labels },
-      taints: (before.spec?.taints ?? []).filter((t) => !t.key.startsWith('node.kubernetes.io/')),
-    },
-  ]);
+  const [after] = await fleet.cluster.createNodes(
+    [
+      {
+        name,
+        labels: { ...before.metadata?.labels },
+        taints: (before.spec?.taints ?? []).filter((t) => !t.key.startsWith('node.kubernetes.io/')),
+      },
+    ],
+    { settle: false },
+  );
   fleet.watcher.note(name, `test: Node registered again (uid ${after?.metadata?.uid})`);
   // The agent's token was bound to the deleted Node; the agent started after its reboot stands for
   // the new pod the DaemonSet makes, which gets a token of its own.

@@ -21,6 +21,8 @@ export interface ApiProxy {
   readonly forwarded: () => number;
   /** Connections refused or swallowed while cut. */
   readonly refused: () => number;
+  /** Bytes the apiserver sent to the agent so far (TLS records as on the wire). */
+  readonly bytesToClient: () => number;
   cut(mode?: CutMode): void;
   restore(): void;
   readonly state: () => 'open' | CutMode;
@@ -33,6 +35,7 @@ export async function startApiProxy(target: string): Promise<ApiProxy> {
   let state: 'open' | CutMode = 'open';
   let forwarded = 0;
   let refused = 0;
+  let toClient = 0;
   const open = new Set<Socket>();
   const track = (s: Socket): void => {
     open.add(s);
@@ -56,6 +59,7 @@ export async function startApiProxy(target: string): Promise<ApiProxy> {
     track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
+    upstream.on('data', (chunk: Buffer) => void (toClient += chunk.length));
     const end = (): void => {
       client.destroy();
       upstream.destroy();
@@ -72,6 +76,7 @@ export async function startApiProxy(target: string): Promise<ApiProxy> {
     url: `https://127.0.0.1:${address.port}`,
     forwarded: () => forwarded,
     refused: () => refused,
+    bytesToClient: () => toClient,
     state: () => state,
     cut(mode = 'reset') {
       state = mode;

@@ -97,8 +97,11 @@ export interface ClusterClient {
   }): Promise<string>;
   /** Creates a namespace `<prefix>-<random>` and waits for its `default` ServiceAccount. */
   createNamespace(prefix: string, labels?: Record<string, string>): Promise<string>;
-  /** Creates kwok-managed Nodes and waits until every one is Ready with no node.kubernetes.io/* taint. */
-  createNodes(specs: readonly NodeSpec[], opts?: { timeoutMs?: number }): Promise<V1Node[]>;
+  /**
+   * Creates kwok-managed Nodes and waits until every one is Ready with no node.kubernetes.io/* taint
+   * (settle: false returns the created objects at once, as a kubelet registering goes on meanwhile).
+   */
+  createNodes(specs: readonly NodeSpec[], opts?: { timeoutMs?: number; settle?: boolean }): Promise<V1Node[]>;
   /** Deletes Nodes (kcm's pod GC removes their pods) and waits until they are gone. */
   deleteNodes(names: readonly string[], opts?: { timeoutMs?: number }): Promise<void>;
   /**
@@ -203,7 +206,7 @@ export function connectCluster(info: ClusterInfo): ClusterClient {
     },
 
     async createNodes(specs, opts = {}) {
-      await Promise.all(
+      const created = await Promise.all(
         specs.map((s) =>
           core.createNode({
             body: {
@@ -222,6 +225,7 @@ export function connectCluster(info: ClusterInfo): ClusterClient {
           }),
         ),
       );
+      if (opts.settle === false) return created;
       const names = new Set(specs.map((s) => s.name));
       let last = new Map<string, V1Node>();
       return waitFor(

@@ -208,10 +208,18 @@ describe('nodes no policy names', () => {
         ready: true,
         unschedulable: false,
         cordonedByAgent: false,
-        request: i < 5 ? null : { sinceMs: MONDAY_NOON, blocked: null },
+        request: i < 5 ? null : { sinceMs: MONDAY_NOON, blocked: null, aliveMs: MONDAY_NOON },
       })),
       grants: [],
-      policies: [{ name: 'a', budget: config.policy.budget, schedule: scheduleOf(config), neededMs: neededMs(config) }],
+      policies: [
+        {
+          name: 'a',
+          budget: config.policy.budget,
+          schedule: scheduleOf(config),
+          neededMs: neededMs(config),
+          requestTtlMs: null,
+        },
+      ],
       fleetBudget: null,
       nowMs: at('2026-06-01T22:00:00Z'),
     });
