@@ -83,6 +83,13 @@ export interface PolicyModel {
       };
   budget: Budget;
   /**
+   * spec.halt: the coordinator halts the pool after this many failures within withinMs; absent: never.
+   */
+  halt?: {
+    afterFailures: number;
+    withinMs: Ms;
+  };
+  /**
    * A node needing a reboot longer than this is overdue; null: no limit.
    */
   maxPendingMs: Ms | null;

@@ -18,33 +18,37 @@ export type TimeOfDay1 = string;
  */
 export type Duration = string;
 /**
- * How long to wait for Prometheus before the blocker counts as holding. Default 10s.
+ * The sliding window the failures are counted in (more than 0, at most 30d). Default 24h.
  */
 export type Duration1 = string;
 /**
- * How long the drain may take before it fails. Default 30m.
+ * How long to wait for Prometheus before the blocker counts as holding. Default 10s.
  */
 export type Duration2 = string;
 /**
- * Termination grace period given to each evicted pod; each pod's own when omitted.
+ * How long the drain may take before it fails. Default 30m.
  */
 export type Duration3 = string;
 /**
- * Wait between a finished drain and the reboot. Default 0s.
+ * Termination grace period given to each evicted pod; each pod's own when omitted.
  */
 export type Duration4 = string;
 /**
- * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
+ * Wait between a finished drain and the reboot. Default 0s.
  */
 export type Duration5 = string;
 /**
- * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
+ * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
  */
 export type Duration6 = string;
 /**
- * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
+ * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
  */
 export type Duration7 = string;
+/**
+ * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
+ */
+export type Duration8 = string;
 
 /**
  * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
@@ -120,6 +124,7 @@ export interface RebootPolicySpec {
    * An instant with offset (`2026-12-01T00:00:00Z`): no reboot starts before it.
    */
   pausedUntil?: string;
+  halt?: Halt;
   /**
    * How many days a node may need a reboot before it counts as overdue: `patchwindow report` marks it, and the bundled PrometheusRule (deploy/monitoring/) alerts. No limit when omitted.
    */
@@ -201,6 +206,16 @@ export interface Blackout {
   reason?: string;
 }
 /**
+ * Stop the pool by itself after repeated failures: when `afterFailures` reboot attempts of this policy failed within `within` (a failed drain, a reboot whose boot id did not change, a reboot after which the node still needs one, a node not Ready again within `reboot.expectedDuration`), the coordinator grants no more reboots in it until an operator runs `patchwindow resume POLICY` (or, with the reconciler writing to git, until `paused: true` is merged back to `false`). No halting when omitted.
+ */
+export interface Halt {
+  /**
+   * How many failures within `within` halt the pool (at least 1).
+   */
+  afterFailures: number;
+  within?: Duration1;
+}
+/**
  * Conditions that hold reboots back. A blocker that cannot be evaluated blocks. A node with the label or annotation `patchwindow.io/hold` is always held.
  */
 export interface Blockers {
@@ -267,14 +282,14 @@ export interface AlertBlocker {
    * Ignore pending alerts; only firing ones block. Default false.
    */
   firingOnly?: boolean;
-  timeout?: Duration1;
+  timeout?: Duration2;
 }
 /**
  * How a node is emptied before its reboot: every pod is evicted through the eviction API, which honours PodDisruptionBudgets.
  */
 export interface Drain {
-  timeout?: Duration2;
-  gracePeriod?: Duration3;
+  timeout?: Duration3;
+  gracePeriod?: Duration4;
   /**
    * Evict pods that use emptyDir volumes (their data is lost). When false such pods fail the drain. Default false.
    */
@@ -320,8 +335,8 @@ export interface Reboot {
    * Signal number for `method: signal`. Default 39 (SIGRTMIN+5, systemd's reboot).
    */
   signal?: number;
-  delay?: Duration4;
-  expectedDuration?: Duration5;
+  delay?: Duration5;
+  expectedDuration?: Duration6;
   /**
    * Host file whose existence means a reboot is required. Default `/var/run/reboot-required`, unless `sentinelCommand` is given (then only the command decides, or both when both are written).
    */
@@ -330,8 +345,8 @@ export interface Reboot {
    * Name of a sentinel command among the install settings' `commands.sentinel`: a host command whose exit code 0 means a reboot is required (1: not required; anything else: cannot tell, which holds the reboot).
    */
   sentinelCommand?: string;
-  loopBackoff?: Duration6;
-  notifyTimeout?: Duration7;
+  loopBackoff?: Duration7;
+  notifyTimeout?: Duration8;
 }
 /**
  * One webhook.
