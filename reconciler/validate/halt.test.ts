@@ -35,7 +35,12 @@ describe('spec.halt', () => {
   it.each([
     ['  halt: { afterFailures: 0 }\n', 11, 'spec.halt.afterFailures', /0 must be >= 1/],
     ['  halt:\n    within: 24h\n', 12, 'spec.halt', /missing required field "afterFailures"/],
-    ['  halt:\n    afterFailures: 3\n    within: 0s\n', 13, 'spec.halt.within', /"0s" is too short; it must be more than 0s/],
+    [
+      '  halt:\n    afterFailures: 3\n    within: 0s\n',
+      13,
+      'spec.halt.within',
+      /"0s" is too short; it must be more than 0s/,
+    ],
     ['  halt:\n    afterFailures: 3\n    within: 31d\n', 13, 'spec.halt.within', /"31d" is too long; use at most 30d/],
     ['  halt:\n    afterFailures: 3\n    within: soon\n', 13, 'spec.halt.within', /"soon" is not a duration/],
     ['  halt:\n    afterFailures: 3\n    after: 2\n', 13, 'spec.halt.after', /unknown field/],
