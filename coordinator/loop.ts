@@ -14,6 +14,8 @@ import { LAST_REBOOT_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
 import { decodeLastReboot, decodeState, type LastReboot, type NodeState } from '../policy/state.ts';
 import { decideGrants } from './core/grants.ts';
 import type { CoreInput, CoreOutput } from './core/model.ts';
+import { createHalting, type Halting } from './halting.ts';
+import type { Halts } from '../kube/halts.ts';
 import { NO_HOLDS, tellHolds, type HoldMemory } from './holds.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import { transitions } from './transitions.ts';
@@ -21,7 +23,7 @@ import { coreInput, corePolicies, type FleetConfig } from './view.ts';
 
 export interface GrantLoopOptions {
   readonly fleet: FleetConfig;
-  readonly ports: { readonly nodes: Nodes; readonly grants: Grants; readonly events: Events };
+  readonly ports: { readonly nodes: Nodes; readonly grants: Grants; readonly events: Events; readonly halts?: Halts };
   readonly clock: Clock;
   readonly log: Log;
   readonly metrics: CoordinatorMetrics;
@@ -63,6 +65,7 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
       records: new Map(),
       holds: NO_HOLDS,
       policies: corePolicies(o.fleet),
+      halting: o.ports.halts && createHalting({ ...o, halts: o.ports.halts, events: o.ports.events }),
     };
     while (!signal.aborted) {
       waker.take();
@@ -101,6 +104,8 @@ interface LoopState {
   >;
   holds: HoldMemory;
   readonly policies: ReturnType<typeof corePolicies>;
+  /** spec.halt (absent: the halts port is not wired, e.g. in unit tests of the loop). */
+  readonly halting: Halting | undefined;
 }
 
 /** One decision, carried out; returns when to decide again at the latest. */
@@ -119,7 +124,8 @@ async function decideOnce(
   }
   const grants = [...seen, ...s.pending.values()];
   observeRecords(o, s, nodes);
-  const input = coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs });
+  const guards = (await s.halting?.guards(nodes, nowMs)) ?? [];
+  const input = { ...coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs }), guards };
   const out = decideGrants(input);
   for (const f of out.free) {
     const g = seen.find((x) => x.node === f.node);

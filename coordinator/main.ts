@@ -5,6 +5,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeEvents } from '../kube/events.ts';
 import { KubeGrants } from '../kube/grants.ts';
+import { KubeHalts } from '../kube/halts.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { KubeNodes } from '../kube/nodes.ts';
 import type { Log } from '../io/log.ts';
@@ -36,6 +37,7 @@ export async function coordinatorMain(o: CoordinatorMainOptions): Promise<number
   const ports = {
     nodes: new KubeNodes(o.kc, { onWatchError }),
     grants: new KubeGrants(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet, onWatchError }),
+    halts: new KubeHalts(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet }),
     events: new KubeEvents(o.kc, { component: 'patchwindow-coordinator', onError: (message) => log.warn({}, message) }),
   };
   let loop: { stop: AbortController; done: Promise<void> } | undefined;

@@ -58,7 +58,12 @@ export function decodeHalt(raw: string | undefined): HaltRecord | undefined {
     for (const f of v.failures as Record<string, unknown>[]) {
       const at = typeof f.at === 'string' ? Date.parse(f.at) : NaN;
       if (Number.isNaN(at) || typeof f.node !== 'string') continue;
-      failures.push({ node: f.node, atMs: at, kind: f.kind as FailureKind, reason: String(f.reason ?? '') });
+      failures.push({
+        node: f.node,
+        atMs: at,
+        kind: f.kind as FailureKind,
+        reason: typeof f.reason === 'string' ? f.reason : '',
+      });
     }
     return {
       state: 'halted',
