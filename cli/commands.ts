@@ -11,6 +11,7 @@ import { registerPlan } from './plan.ts';
 import { registerReconcile } from './reconcile.ts';
 import { registerRender } from './render.ts';
 import { registerStatus } from './status.ts';
+import { registerResume } from './resume.ts';
 import { registerValidate } from './validate.ts';
 import { registerWindows } from './windows.ts';
 
@@ -24,6 +25,7 @@ export const commands: readonly RegisterCommand[] = [
   registerApply,
   registerReconcile,
   registerStatus,
+  registerResume,
   registerCoordinator,
   registerAgent,
   registerImportKured,

@@ -95,8 +95,7 @@ export async function readStatusInput(
       .readNamespacedLease({ namespace: c.namespace, name: coordinatorLeaseName(c.fleet) })
       .catch(() => undefined);
     const halted = await new KubeHalts(kc, { namespace: c.namespace, fleet: c.fleet }).read().catch(() => undefined);
-    for (const [policy, record] of halted ?? [])
-      halts.push({ fleet: c.fleet, namespace: c.namespace, policy, record });
+    for (const [policy, record] of halted ?? []) halts.push({ fleet: c.fleet, namespace: c.namespace, policy, record });
     if (election?.spec) {
       const renewed = election.spec.renewTime ?? election.spec.acquireTime;
       coordinators.push({
