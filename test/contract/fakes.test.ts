@@ -5,6 +5,8 @@ import { FakeCluster } from '../fakes/cluster.ts';
 import { Faults } from '../fakes/faults.ts';
 import { clusterPorts } from '../fakes/session.ts';
 import { describeClusterContracts, type ContractEnv } from './index.ts';
+import { describeHaltsContract } from './halts.contract.ts';
+import { FakeHalts } from '../fakes/halts.ts';
 
 let counter = 0;
 
@@ -44,3 +46,7 @@ async function fakeEnv(): Promise<ContractEnv> {
 }
 
 describeClusterContracts('FakeCluster', fakeEnv);
+describeHaltsContract('FakeHalts', () => {
+  const one = new FakeHalts();
+  return Promise.resolve({ one, two: one, dispose: () => Promise.resolve() });
+});

@@ -9,7 +9,13 @@ import { runCli } from '../helpers/cli.ts';
 import { createBarePod } from '../helpers/workloads.ts';
 import { useCluster } from '../testenv/use-cluster.ts';
 import { waitFor } from '../testenv/wait.ts';
-import { haltLeaseName } from '../../kube/halts.ts';
+import { haltLeaseName, KubeHalts } from '../../kube/halts.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleGit } from 'simple-git';
+import { createPolicyRepo, spawnCli } from '../integration/reconcile-fixtures.ts';
+import { uniqueName } from '../testenv/names.ts';
 import { decodeFailures } from '../../policy/failures.ts';
 import { FAILURES_ANNOTATION } from '../../policy/keys.ts';
 import { CONFIG_FILE } from '../../reconciler/render/daemonset.ts';
@@ -116,6 +122,110 @@ describe('a pool that halts itself after repeated failures', () => {
     expect(await f.watcher.endStateProblems({ withState: f.nodes.map((n) => f.node(n)) }), f.report()).toEqual([]);
     expect(f.problems).toEqual([]);
   }, 300_000);
+});
+
+describe('a halt recorded in git by the reconciler (--halt-to-git branch)', () => {
+  it('pushes a branch that pauses the policy with the evidence, and lifts the cluster halt once the merge is applied', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'patchwindow-halt-git-'));
+    const ns = uniqueName('halt-git');
+    const repo = await createPolicyRepo(root);
+    const web = `apiVersion: patchwindow.io/v1alpha1
+kind: RebootPolicy
+metadata:
+  name: web
+spec:
+  nodePools: [web] # the web tier
+  windows:
+    - days: [sat]   # weekends only
+      start: "01:00"
+      end: "05:00"
+  halt: { afterFailures: 2, within: 1h }
+`;
+    const fleetFile = `apiVersion: patchwindow.io/v1alpha1
+kind: Fleet
+metadata:
+  name: ${ns}
+spec:
+  namespace: ${ns}
+  poolLabel: halt-git.example/pool
+---
+# the database tier, in the same file
+apiVersion: patchwindow.io/v1alpha1
+kind: RebootPolicy
+metadata: { name: db }
+spec: { nodePools: [db] }
+`;
+    await repo.commit({ 'policies/fleet.yaml': fleetFile, 'policies/web.yaml': web }, 'policies');
+    const env = { KUBECONFIG: cluster.info.kubeconfigPath };
+    const proc = spawnCli(
+      [
+        'reconcile',
+        '--repo',
+        repo.url,
+        '--path',
+        'policies',
+        '--schedule',
+        '*/2 * * * * *',
+        '--namespace',
+        ns,
+        '--listen',
+        '127.0.0.1:0',
+        '--cache-dir',
+        join(root, 'cache'),
+        '--halt-to-git',
+        'branch',
+      ],
+      env,
+    );
+    try {
+      await waitUntil(async () => proc.logs().some((l) => l.outcome === 'applied'), 'the first applied cycle');
+      const halts = new KubeHalts(kc, { namespace: ns, fleet: ns });
+      const at = Date.parse('2026-12-05T06:00:00Z');
+      await halts.write('web', {
+        state: 'halted',
+        atMs: at,
+        afterFailures: 2,
+        withinMs: 3_600_000,
+        failures: [
+          { node: 'w1', atMs: at - 60_000, kind: 'drain', reason: 'drain failed: timed out after 5s' },
+          { node: 'w2', atMs: at, kind: 'reboot', reason: 'the node did not reboot: same boot id' },
+        ],
+      });
+      const bare = simpleGit(repo.bare);
+      await waitUntil(
+        async () => (await bare.raw(['branch', '--list', 'patchwindow/halt-web'])).trim() !== '',
+        'the branch patchwindow/halt-web',
+      );
+      const message = await bare.raw(['log', '-1', '--format=%B', 'patchwindow/halt-web']);
+      expect(message).toMatch(/^patchwindow: pause policy web: halted after 2 failures within 1h\n/);
+      expect(message).toContain('- 2026-12-05T05:59:00.000Z w1: drain: drain failed: timed out after 5s');
+      expect(message).toContain('- 2026-12-05T06:00:00.000Z w2: reboot: the node did not reboot: same boot id');
+      const paused = await bare.raw(['show', 'patchwindow/halt-web:policies/web.yaml']);
+      expect(paused).toContain('nodePools: [ web ] # the web tier');
+      expect(paused).toContain('- days: [ sat ] # weekends only');
+      expect(paused).toMatch(/\n {2}paused: true\n/);
+      expect(await bare.raw(['show', 'patchwindow/halt-web:policies/fleet.yaml'])).toBe(fleetFile);
+      // Not merged yet: main is as it was, and the cluster halt holds the pool meanwhile.
+      expect(await bare.raw(['show', 'main:policies/web.yaml'])).toBe(web);
+      await sleep(4_000);
+      expect((await halts.read()).get('web')?.state).toBe('halted');
+      expect((await bare.raw(['branch', '--list', 'patchwindow/*'])).trim().split('\n')).toHaveLength(1);
+
+      // The reviewed merge: once applied, the pause in git holds the pool and the cluster halt is lifted.
+      const work = simpleGit(`${repo.bare}-work`);
+      await work.fetch('origin', 'patchwindow/halt-web');
+      await work.merge(['--ff-only', 'FETCH_HEAD']);
+      await work.push('origin', 'main');
+      await waitUntil(async () => (await halts.read()).get('web')?.state === 'resumed', 'the cluster halt lifted');
+      expect((await halts.read()).get('web')).toMatchObject({
+        by: expect.stringMatching(/^reconciler: paused in git at [0-9a-f]{40}$/),
+      });
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+      await rm(root, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
