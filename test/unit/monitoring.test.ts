@@ -2,6 +2,7 @@
 // (promtool built from Go modules by test/testenv/build-promtool.sh), and every metric the rules and
 // the Grafana dashboard query is one patchwindow exports — read from the metrics the agent and the
 // reconciler really register, so a renamed metric fails here instead of leaving a blank panel.
+import { createCoordinatorMetrics } from '../../coordinator/metrics.ts';
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,12 +39,13 @@ async function dashboardExprs(): Promise<string[]> {
   return dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
 }
 
-/** Every metric family the agent and the reconciler expose, from their own registries. */
+/** Every metric family the agent, the coordinator and the reconciler expose, from their own registries. */
 async function exported(): Promise<Map<string, string>> {
   const agent = createAgentMetrics({ node: 'n', policy: 'p', processMetrics: false }).exposition();
   const reconciler = await createReconcilerMetrics({ processMetrics: false }).registry.metrics();
+  const coordinator = await createCoordinatorMetrics({ policies: ['p'], processMetrics: false }).registry.metrics();
   const out = new Map<string, string>();
-  for (const m of `${agent}\n${reconciler}`.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(m[1]!, m[2]!);
+  for (const m of `${agent}\n${reconciler}\n${coordinator}`.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(m[1]!, m[2]!);
   return out;
 }
 
