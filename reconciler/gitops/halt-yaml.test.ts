@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findPolicy, haltCommitMessage, pausePolicy } from './halt-yaml.ts';
+import { HALTED } from '../../test/fakes/halts.ts';
 
 const FILE = `# the fleet's policies
 apiVersion: patchwindow.io/v1alpha1
@@ -51,19 +52,9 @@ describe('pausing a halted policy in its YAML', () => {
   });
 
   it('puts the evidence into the commit message', () => {
-    const at = Date.parse('2026-12-01T10:00:00Z');
-    const message = haltCommitMessage('web', {
-      state: 'halted',
-      atMs: at,
-      afterFailures: 2,
-      withinMs: 3_600_000,
-      failures: [
-        { node: 'w1', atMs: at - 60_000, kind: 'drain', reason: 'drain failed: timed out' },
-        { node: 'w2', atMs: at, kind: 'reboot', reason: 'the node did not reboot' },
-      ],
-    });
+    const message = haltCommitMessage('web', HALTED);
     expect(message.split('\n')[0]).toBe('patchwindow: pause policy web: halted after 2 failures within 1h');
-    expect(message).toContain('- 2026-12-01T09:59:00.000Z w1: drain: drain failed: timed out');
-    expect(message).toContain('- 2026-12-01T10:00:00.000Z w2: reboot: the node did not reboot');
+    expect(message).toContain('- 2026-12-05T05:59:00.123Z w1: drain: drain failed: timed out after 5s');
+    expect(message).toContain('- 2026-12-05T06:00:00.123Z w2: reboot: the node did not reboot: same boot id');
   });
 });

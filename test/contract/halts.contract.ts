@@ -4,18 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Halts } from '../../kube/halts.ts';
 import type { HaltRecord } from '../../policy/halt.ts';
-
-const AT = Date.parse('2026-12-05T06:00:00.123Z');
-const HALTED: HaltRecord = {
-  state: 'halted',
-  atMs: AT,
-  afterFailures: 2,
-  withinMs: 86_400_000,
-  failures: [
-    { node: 'n1', atMs: AT - 1_000, kind: 'drain', reason: 'drain failed: timed out' },
-    { node: 'n2', atMs: AT, kind: 'not-ready', reason: 'not Ready within 10m' },
-  ],
-};
+import { HALT_AT as AT, HALTED } from '../fakes/halts.ts';
 
 /** `make` returns two ports on the same Fleet (two processes) and a clean-up. */
 export function describeHaltsContract(

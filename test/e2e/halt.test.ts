@@ -8,6 +8,7 @@ import { E2eFleet } from '../helpers/e2e-fleet.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createBarePod } from '../helpers/workloads.ts';
 import { useCluster } from '../testenv/use-cluster.ts';
+import { HALTED } from '../fakes/halts.ts';
 import { waitFor } from '../testenv/wait.ts';
 import { haltLeaseName, KubeHalts } from '../../kube/halts.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -183,17 +184,7 @@ spec: { nodePools: [db] }
         'the first applied cycle',
       );
       const halts = new KubeHalts(kc, { namespace: ns, fleet: ns });
-      const at = Date.parse('2026-12-05T06:00:00Z');
-      await halts.write('web', {
-        state: 'halted',
-        atMs: at,
-        afterFailures: 2,
-        withinMs: 3_600_000,
-        failures: [
-          { node: 'w1', atMs: at - 60_000, kind: 'drain', reason: 'drain failed: timed out after 5s' },
-          { node: 'w2', atMs: at, kind: 'reboot', reason: 'the node did not reboot: same boot id' },
-        ],
-      });
+      await halts.write('web', HALTED);
       const bare = simpleGit(repo.bare);
       await waitUntil(
         async () => (await bare.raw(['branch', '--list', 'patchwindow/halt-web'])).trim() !== '',
@@ -201,8 +192,8 @@ spec: { nodePools: [db] }
       );
       const message = await bare.raw(['log', '-1', '--format=%B', 'patchwindow/halt-web']);
       expect(message).toMatch(/^patchwindow: pause policy web: halted after 2 failures within 1h\n/);
-      expect(message).toContain('- 2026-12-05T05:59:00.000Z w1: drain: drain failed: timed out after 5s');
-      expect(message).toContain('- 2026-12-05T06:00:00.000Z w2: reboot: the node did not reboot: same boot id');
+      expect(message).toContain('- 2026-12-05T05:59:00.123Z w1: drain: drain failed: timed out after 5s');
+      expect(message).toContain('- 2026-12-05T06:00:00.123Z w2: reboot: the node did not reboot: same boot id');
       const paused = await bare.raw(['show', 'patchwindow/halt-web:policies/web.yaml']);
       expect(paused).toContain('nodePools: [ web ] # the web tier');
       expect(paused).toContain('- days: [ sat ] # weekends only');

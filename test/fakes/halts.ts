@@ -23,3 +23,18 @@ export class FakeHalts implements Halts {
     return Promise.resolve();
   }
 }
+
+/** An instant of a halt in tests (milliseconds included: records keep them). */
+export const HALT_AT = Date.parse('2026-12-05T06:00:00.123Z');
+
+/** A halt record with two failures on two nodes, as the coordinator writes one. */
+export const HALTED: Extract<HaltRecord, { state: 'halted' }> = {
+  state: 'halted',
+  atMs: HALT_AT,
+  afterFailures: 2,
+  withinMs: 3_600_000,
+  failures: [
+    { node: 'w1', atMs: HALT_AT - 60_000, kind: 'drain', reason: 'drain failed: timed out after 5s' },
+    { node: 'w2', atMs: HALT_AT, kind: 'reboot', reason: 'the node did not reboot: same boot id' },
+  ],
+};
