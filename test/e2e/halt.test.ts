@@ -154,7 +154,7 @@ spec:
 apiVersion: patchwindow.io/v1alpha1
 kind: RebootPolicy
 metadata: { name: db }
-spec: { nodePools: [db] }
+spec: { nodePools: [db], windows: [{ days: [sun], start: "01:00", end: "05:00" }] }
 `;
     await repo.commit({ 'policies/fleet.yaml': fleetFile, 'policies/web.yaml': web }, 'policies');
     const env = { KUBECONFIG: cluster.info.kubeconfigPath };
