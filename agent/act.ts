@@ -12,6 +12,7 @@ import { drainNode } from './drain.ts';
 import { planDrain, podName } from './core/drain-plan.ts';
 import {
   CORDONED_BY_ANNOTATION,
+  FAILURES_ANNOTATION,
   LAST_REBOOT_ANNOTATION,
   REBOOT_REQUIRED_LABEL,
   REBOOT_REQUIRED_SINCE_ANNOTATION,
@@ -21,6 +22,7 @@ import type { NodeInfo } from '../kube/ports.ts';
 import { ownNode, type Runtime } from './runtime.ts';
 import { evaluateBlockers } from './sense.ts';
 import { decodeState, encodeLastReboot, encodeState, type Phase } from '../policy/state.ts';
+import { appendFailure } from '../policy/failures.ts';
 import type { Teller } from './tell.ts';
 import { untilSeen } from './wake.ts';
 import { startGrantWatch } from './watches.ts';
@@ -169,6 +171,8 @@ async function writeState(
     const value = a.state === null ? null : encodeState(a.state);
     const annotations: Record<string, string | null> = { [STATE_ANNOTATION]: value };
     if (a.lastReboot !== undefined) annotations[LAST_REBOOT_ANNOTATION] = encodeLastReboot(a.lastReboot);
+    if (a.failure !== undefined)
+      annotations[FAILURES_ANNOTATION] = appendFailure(ownNode(rt)?.annotations[FAILURES_ANNOTATION], a.failure);
     await rt.ports.nodes.patchMetadata(rt.nodeName, {
       annotations,
       ...(Object.keys(labels).length > 0 ? { labels } : {}),

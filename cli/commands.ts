@@ -12,6 +12,7 @@ import { registerReconcile } from './reconcile.ts';
 import { registerReport } from './report.ts';
 import { registerRender } from './render.ts';
 import { registerStatus } from './status.ts';
+import { registerResume } from './resume.ts';
 import { registerValidate } from './validate.ts';
 import { registerWindows } from './windows.ts';
 
@@ -26,6 +27,7 @@ export const commands: readonly RegisterCommand[] = [
   registerReconcile,
   registerStatus,
   registerReport,
+  registerResume,
   registerCoordinator,
   registerAgent,
   registerImportKured,

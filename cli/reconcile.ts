@@ -38,6 +38,7 @@ export interface ReconcileOptions extends InstallOptions {
   readonly maxCycle: number;
   readonly kubeconfig?: string;
   readonly logLevel: LogLevel;
+  readonly haltToGit?: 'commit' | 'branch';
 }
 
 function duration(flags: string, description: string, defaultMs: number, shown: string): Option {
@@ -125,6 +126,7 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
     maxCycleMs: opts.maxCycle,
     log,
     clock: systemClock,
+    ...(opts.haltToGit ? { haltToGit: opts.haltToGit } : {}),
   });
   await stopped(io.stopSignal);
   log.info({ graceMs: opts.shutdownGrace }, 'stop requested; finishing the running cycle, if any');
@@ -196,6 +198,12 @@ export const registerReconcile: RegisterCommand = (root, io, run) => {
     )
     .addOption(
       duration('--max-cycle <duration>', '/healthz fails when one cycle runs longer than this', 600_000, '10m'),
+    )
+    .addOption(
+      new Option(
+        '--halt-to-git <mode>',
+        'record pools that halted themselves (spec.halt) in the repository as paused: true — `commit` pushes onto --ref, `branch` pushes patchwindow/halt-<policy> for review; needs push rights for the git credentials',
+      ).choices(['commit', 'branch']),
     )
     .option('--kubeconfig <file>', 'kubeconfig to use (default $KUBECONFIG, ~/.kube/config, or the pod ServiceAccount)')
     .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'))

@@ -15,6 +15,8 @@ import { decodeLastReboot, decodeState, type LastReboot, type NodeState } from '
 import type { CoreInput, CoreOutput } from './core/model.ts';
 import { anyGateHolds, decideWithGates, DEFAULT_GATE_RECHECK_MS, type GateOptions } from './gates.ts';
 import { afterGrants, guardRails } from './guard-rails.ts';
+import { createHalting, type Halting } from './halting.ts';
+import type { Halts } from '../kube/halts.ts';
 import { NO_HOLDS, tellHolds, type HoldMemory } from './holds.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import { Remembered } from './remember.ts';
@@ -23,7 +25,13 @@ import { coreInput, corePolicies, type FleetConfig } from './view.ts';
 
 export interface GrantLoopOptions {
   readonly fleet: FleetConfig;
-  readonly ports: { readonly nodes: Nodes; readonly grants: Grants; readonly events: Events; readonly memory: Memory };
+  readonly ports: {
+    readonly nodes: Nodes;
+    readonly grants: Grants;
+    readonly events: Events;
+    readonly memory: Memory;
+    readonly halts?: Halts;
+  };
   readonly clock: Clock;
   readonly log: Log;
   readonly metrics: CoordinatorMetrics;
@@ -70,6 +78,7 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
       holds: NO_HOLDS,
       policies: corePolicies(o.fleet),
       memory: new Remembered(o.ports.memory, log),
+      halting: o.ports.halts && createHalting({ ...o, halts: o.ports.halts, events: o.ports.events }),
     };
     while (!signal.aborted) {
       waker.take();
@@ -110,6 +119,8 @@ interface LoopState {
   readonly policies: ReturnType<typeof corePolicies>;
   /** Rate-limit starts and canary records, kept across restarts. */
   readonly memory: Remembered;
+  /** spec.halt (absent: the halts port is not wired, e.g. in unit tests of the loop). */
+  readonly halting: Halting | undefined;
 }
 
 /** One decision, carried out; returns when to decide again at the latest. */
@@ -134,7 +145,11 @@ async function decideOnce(
     const event = { type: n.warning ? 'Warning' : 'Normal', reason: n.warning ? 'CanaryFailed' : 'Canary' } as const;
     void o.ports.events.record(n.node, { ...event, message: `policy ${n.policy}: ${n.text}` });
   }
-  const input = { ...coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs }), guards: rails.guards };
+  const halted = (await s.halting?.guards(nodes, nowMs)) ?? [];
+  const input = {
+    ...coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs }),
+    guards: [...halted, ...rails.guards],
+  };
   const gates = o.gates ?? NO_GATES;
   const { out, verdicts } = await decideWithGates(input, o.fleet.configs, gates);
   for (const [policy, list] of verdicts)

@@ -6,6 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeEvents } from '../kube/events.ts';
 import { KubeGrants } from '../kube/grants.ts';
 import { KubeMemory } from '../kube/memory.ts';
+import { KubeHalts } from '../kube/halts.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { KubeNodes } from '../kube/nodes.ts';
 import { KubeObjects } from '../kube/objects.ts';
@@ -46,6 +47,7 @@ export async function coordinatorMain(o: CoordinatorMainOptions): Promise<number
   const ports = {
     nodes: new KubeNodes(o.kc, { onWatchError }),
     grants: new KubeGrants(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet, onWatchError }),
+    halts: new KubeHalts(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet }),
     events: new KubeEvents(o.kc, { component: 'patchwindow-coordinator', onError: (message) => log.warn({}, message) }),
     memory: new KubeMemory(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet }),
   };

@@ -21,6 +21,8 @@ export interface CoordinatorMetrics {
   observe(t: Transition): void;
   /** The gauges of one decision: grants held, nodes waiting, stalled holders, pools held by others. */
   decided(out: CoreOutput, held: ReadonlyMap<string, number>): void;
+  /** The policies halted now (spec.halt). */
+  halted(policies: ReadonlySet<string>): void;
 }
 
 export function createCoordinatorMetrics(options: {
@@ -103,11 +105,17 @@ export function createCoordinatorMetrics(options: {
     buckets: REBOOT_BUCKETS,
     registers,
   });
+  const poolHalted = new Gauge({
+    name: 'patchwindow_pool_halted',
+    help: 'The pool halted itself after repeated failures (spec.halt): 1 until resumed (patchwindow resume, or paused in git), else 0, by policy.',
+    labelNames: ['policy'],
+    registers,
+  });
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   leader.set(0);
   for (const policy of options.policies) {
-    for (const g of [grants, waiting, stalled, heldByOthers]) g.set({ policy }, 0);
+    for (const g of [grants, waiting, stalled, heldByOthers, poolHalted]) g.set({ policy }, 0);
     for (const c of [given, reboots, loopGuards]) c.inc({ policy }, 0);
     for (const reason of ['drain', 'reboot', 'grant-lost']) failures.inc({ policy, reason }, 0);
     for (const h of [wait, drain, reboot]) h.zero({ policy });
@@ -136,6 +144,9 @@ export function createCoordinatorMetrics(options: {
         case 'loop-guard':
           return loopGuards.inc({ policy });
       }
+    },
+    halted(policies) {
+      for (const policy of options.policies) poolHalted.set({ policy }, policies.has(policy) ? 1 : 0);
     },
     decided(out, held) {
       for (const policy of options.policies) {

@@ -24,3 +24,9 @@ export const HOLD_KEY = 'patchwindow.io/hold';
  * write as the cordon itself, so an agent undoes only a cordon it provably made.
  */
 export const CORDONED_BY_ANNOTATION = 'patchwindow.io/cordoned-by';
+
+/**
+ * Annotation: the agent's recent failed attempts on the node (JSON list, policy/failures.ts), written
+ * in the same write as the record that ends the attempt; the coordinator counts them for spec.halt.
+ */
+export const FAILURES_ANNOTATION = 'patchwindow.io/failures';

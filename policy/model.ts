@@ -177,6 +177,12 @@ export interface RateLimit {
   readonly periodMs: number;
 }
 
+/** spec.halt, normalized: `afterFailures` failures within `withinMs` halt the pool. */
+export interface HaltSettings {
+  readonly afterFailures: number;
+  readonly withinMs: number;
+}
+
 /** One RebootPolicy, normalized and fully defaulted. */
 export interface PolicyModel {
   readonly name: string;
@@ -189,6 +195,8 @@ export interface PolicyModel {
   readonly schedule: Schedule;
   /** A node needing a reboot longer than this is overdue (report, alerts); null: no limit. */
   readonly maxPendingMs: number | null;
+  /** spec.halt: the coordinator stops granting in the pool after repeated failures; absent: never. */
+  readonly halt?: HaltSettings;
   readonly blockers: Blockers;
   readonly drain: DrainSettings;
   readonly reboot: RebootSettings;

@@ -3,6 +3,7 @@ import { compileSchedule, type CompiledSchedule } from '../../policy/windows.ts'
 import type { AgentConfig, Schedule } from '../../policy/model.ts';
 import type { Action, Facts, Tell, WaitReason } from './facts.ts';
 import type { NodeState } from '../../policy/state.ts';
+import type { FailureNote } from '../../policy/failures.ts';
 import type { NodeEvent } from '../../kube/ports.ts';
 
 const compiled = new WeakMap<Schedule, CompiledSchedule>();
@@ -51,6 +52,7 @@ export function writeState(
     labels?: Readonly<Record<string, string | null>>;
     tell?: Tell;
     lastReboot?: Extract<Action, { kind: 'writeState' }>['lastReboot'];
+    failure?: FailureNote;
   } = {},
 ): Action {
   return { kind: 'writeState', state, ...extra };

@@ -5,6 +5,7 @@ import type { NotifyEvent } from '../../policy/model.ts';
 import type { BlockReason } from './blockers.ts';
 import type { Grant, NodeEvent, NodeInfo } from '../../kube/ports.ts';
 import type { LastReboot, NodeState, StateRead } from '../../policy/state.ts';
+import type { FailureNote } from '../../policy/failures.ts';
 
 /** Result of evaluating the pod and alert blockers (the hold is read from the Node directly). */
 export interface BlockerFacts {
@@ -106,6 +107,8 @@ export type Action =
         readonly state: NodeState | null;
         readonly labels?: Readonly<Record<string, string | null>>;
         readonly lastReboot?: LastReboot;
+        /** A failed attempt to note on the Node (policy/failures.ts) in the same patch, for spec.halt. */
+        readonly failure?: FailureNote;
       }
     /** Give the node's grant back (delete it, if it is still this epoch). */
     | { readonly kind: 'releaseGrant'; readonly grant: Grant }

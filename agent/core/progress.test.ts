@@ -82,6 +82,7 @@ describe('cordoning and draining', () => {
       {
         kind: 'writeState',
         state: { phase: 'recovering', outcome: 'failed', reason: 'drain failed: timed out' },
+        failure: { atMs: NOW, policy: 'general', kind: 'drain', reason: 'drain failed: timed out' },
         tell: {
           event: {
             type: 'Warning',
@@ -100,7 +101,11 @@ describe('cordoning and draining', () => {
         state: state('draining'),
         drain: { ok: false, reason: 'timed out' },
       },
-      { kind: 'writeState', state: { phase: 'recovering', outcome: 'failed', keepCordoned: true } },
+      {
+        kind: 'writeState',
+        state: { phase: 'recovering', outcome: 'failed', keepCordoned: true },
+        failure: { kind: 'drain' },
+      },
     ],
     [
       'reboots anyway after a failed drain (onFailure reboot)',
@@ -108,6 +113,8 @@ describe('cordoning and draining', () => {
       {
         kind: 'writeState',
         state: { phase: 'rebooting' },
+        // The drain failed even though the reboot goes on: it counts toward spec.halt.
+        failure: { kind: 'drain', reason: 'drain failed: timed out' },
         tell: { event: { type: 'Warning' }, notify: { event: 'reboot' } },
       },
     ],
@@ -220,6 +227,7 @@ describe('rebooting', () => {
       {
         kind: 'writeState',
         state: { phase: 'recovering', outcome: 'failed' },
+        failure: { atMs: NOW + 15 * MINUTE, kind: 'reboot' },
         tell: { event: { type: 'Warning', reason: 'RebootFailed' }, notify: { event: 'failed' } },
       },
     ],
@@ -309,6 +317,7 @@ describe('recovering', () => {
         kind: 'writeState',
         state: null,
         lastReboot: { sentinelSurvived: true },
+        failure: { kind: 'reboot-loop' },
         // A failure, notified as one: not "rebooted and back in service".
         tell: {
           event: { type: 'Warning', reason: 'RebootLoop' },

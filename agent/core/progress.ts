@@ -16,6 +16,7 @@ import { bootChanged, iso, labelChanges, normal, scheduleOf, wait, warning, writ
 import type { Action, Facts } from './facts.ts';
 import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
 import type { NodeState, Outcome } from '../../policy/state.ts';
+import type { FailureKind, FailureNote } from '../../policy/failures.ts';
 
 /** The next step of a reboot under way (phase cordoning, draining, rebooting or recovering). */
 export function decideProgress(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): Action {
@@ -85,10 +86,10 @@ function beforeReboot(f: Facts, config: AgentConfig, nowMs: number, s: NodeState
     });
   }
   if (f.drain === null) return { kind: 'drain', deadlineMs: s.drainDeadlineMs!, epoch };
-  const reboot = (tell: Action['tell']): Action =>
+  const reboot = (tell: Action['tell'], failed?: FailureNote): Action =>
     writeState(
       { ...s, phase: 'rebooting', sinceMs: nowMs, rebootAtMs: nowMs + config.policy.reboot.delayMs },
-      { ...(tell ? { tell } : {}) },
+      { ...(tell ? { tell } : {}), ...(failed ? { failure: failed } : {}) },
     );
   if (f.drain.ok)
     return reboot({
@@ -98,12 +99,16 @@ function beforeReboot(f: Facts, config: AgentConfig, nowMs: number, s: NodeState
   const reason = `drain failed: ${f.drain.reason}`;
   switch (config.policy.drain.onFailure) {
     case 'reboot':
-      return reboot({
-        event: warning('DrainFailed', `${reason}; rebooting anyway (drain.onFailure: reboot)`),
-        notify: { event: 'reboot', reason },
-      });
+      return reboot(
+        {
+          event: warning('DrainFailed', `${reason}; rebooting anyway (drain.onFailure: reboot)`),
+          notify: { event: 'reboot', reason },
+        },
+        failure(s, nowMs, 'drain', reason),
+      );
     case 'stayCordoned':
       return writeState(recover(s, nowMs, 'failed', reason, true), {
+        failure: failure(s, nowMs, 'drain', reason),
         tell: {
           event: warning('DrainFailed', `${reason}; the node stays cordoned (drain.onFailure: stayCordoned)`),
           notify: { event: 'failed', reason },
@@ -111,6 +116,7 @@ function beforeReboot(f: Facts, config: AgentConfig, nowMs: number, s: NodeState
       });
     case 'uncordon':
       return writeState(recover(s, nowMs, 'failed', reason), {
+        failure: failure(s, nowMs, 'drain', reason),
         tell: {
           event: warning(
             'DrainFailed',
@@ -142,6 +148,7 @@ function rebooting(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): 
     const reason = `the node did not reboot: same boot id ${s.bootId} at ${iso(nowMs)}, reboot commanded at ${iso(rebootAtMs)}`;
     const keep = config.policy.drain.onFailure === 'stayCordoned';
     return writeState(recover(s, nowMs, 'failed', reason, keep), {
+      failure: failure(s, nowMs, 'reboot', reason),
       tell: { event: warning('RebootFailed', `${reason}; undoing the attempt`), notify: { event: 'failed', reason } },
     });
   }
@@ -179,6 +186,7 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
         const reason = `rebooted, but the node still needs a reboot (the update did not take); no new reboot before ${iso(nowMs + config.policy.reboot.loopBackoffMs)} (reboot.loopBackoff)`;
         return writeState(null, {
           lastReboot,
+          failure: failure(s, nowMs, 'reboot-loop', reason),
           tell: { event: warning('RebootLoop', reason), notify: { event: 'failed', reason } },
         });
       }
@@ -242,6 +250,11 @@ function grantLost(f: Facts, s: NodeState): string | undefined {
   if (mine === null) return `the grant ${epoch} is gone`;
   if (mine.epoch !== epoch) return `the grant ${epoch} was replaced by ${mine.epoch}`;
   return undefined;
+}
+
+/** The note of a failed attempt (for spec.halt). */
+function failure(s: NodeState, nowMs: number, kind: FailureKind, reason: string): FailureNote {
+  return { atMs: nowMs, policy: s.policy, kind, reason };
 }
 
 /** Stops the attempt: its grant is lost. Undone like any other, then the node asks again. */

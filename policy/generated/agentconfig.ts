@@ -94,6 +94,13 @@ export interface PolicyModel {
    */
   canary: boolean;
   /**
+   * spec.halt: the coordinator halts the pool after this many failures within withinMs; absent: never.
+   */
+  halt?: {
+    afterFailures: number;
+    withinMs: Ms;
+  };
+  /**
    * A node needing a reboot longer than this is overdue; null: no limit.
    */
   maxPendingMs: Ms | null;

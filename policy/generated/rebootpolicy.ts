@@ -22,37 +22,41 @@ export type TimeOfDay1 = string;
  */
 export type Duration1 = string;
 /**
- * How long to wait for Prometheus before the blocker counts as holding. Default 10s.
+ * The sliding window the failures are counted in (more than 0, at most 30d). Default 24h.
  */
 export type Duration2 = string;
 /**
- * How long the drain may take before it fails. Default 30m.
+ * How long to wait for Prometheus before the blocker counts as holding. Default 10s.
  */
 export type Duration3 = string;
 /**
- * Termination grace period given to each evicted pod; each pod's own when omitted.
+ * How long the drain may take before it fails. Default 30m.
  */
 export type Duration4 = string;
 /**
- * Wait between a finished drain and the reboot. Default 0s.
+ * Termination grace period given to each evicted pod; each pod's own when omitted.
  */
 export type Duration5 = string;
 /**
- * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
+ * Wait between a finished drain and the reboot. Default 0s.
  */
 export type Duration6 = string;
 /**
- * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
+ * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
  */
 export type Duration7 = string;
 /**
- * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
+ * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
  */
 export type Duration8 = string;
 /**
- * Longest wait for the API to answer the read; slower holds. Default 10s.
+ * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
  */
 export type Duration9 = string;
+/**
+ * Longest wait for the API to answer the read; slower holds. Default 10s.
+ */
+export type Duration10 = string;
 
 /**
  * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
@@ -137,6 +141,7 @@ export interface RebootPolicySpec {
    * An instant with offset (`2026-12-01T00:00:00Z`): no reboot starts before it.
    */
   pausedUntil?: string;
+  halt?: Halt;
   /**
    * How many days a node may need a reboot before it counts as overdue: `patchwindow report` marks it, and the bundled PrometheusRule (deploy/monitoring/) alerts. No limit when omitted.
    */
@@ -232,6 +237,16 @@ export interface Blackout {
   reason?: string;
 }
 /**
+ * Stop the pool by itself after repeated failures: when `afterFailures` reboot attempts of this policy failed within `within` (a failed drain, a reboot whose boot id did not change, a reboot after which the node still needs one, a node not Ready again within `reboot.expectedDuration`), the coordinator grants no more reboots in it until an operator runs `patchwindow resume POLICY` (or, with the reconciler writing to git, until `paused: true` is merged back to `false`). No halting when omitted.
+ */
+export interface Halt {
+  /**
+   * How many failures within `within` halt the pool (at least 1).
+   */
+  afterFailures: number;
+  within?: Duration2;
+}
+/**
  * Conditions that hold reboots back. A blocker that cannot be evaluated blocks. A node with the label or annotation `patchwindow.io/hold` is always held.
  */
 export interface Blockers {
@@ -298,14 +313,14 @@ export interface AlertBlocker {
    * Ignore pending alerts; only firing ones block. Default false.
    */
   firingOnly?: boolean;
-  timeout?: Duration2;
+  timeout?: Duration3;
 }
 /**
  * How a node is emptied before its reboot: every pod is evicted through the eviction API, which honours PodDisruptionBudgets.
  */
 export interface Drain {
-  timeout?: Duration3;
-  gracePeriod?: Duration4;
+  timeout?: Duration4;
+  gracePeriod?: Duration5;
   /**
    * Evict pods that use emptyDir volumes (their data is lost). When false such pods fail the drain. Default false.
    */
@@ -351,8 +366,8 @@ export interface Reboot {
    * Signal number for `method: signal`. Default 39 (SIGRTMIN+5, systemd's reboot).
    */
   signal?: number;
-  delay?: Duration5;
-  expectedDuration?: Duration6;
+  delay?: Duration6;
+  expectedDuration?: Duration7;
   /**
    * Host file whose existence means a reboot is required. Default `/var/run/reboot-required`, unless `sentinelCommand` is given (then only the command decides, or both when both are written).
    */
@@ -361,8 +376,8 @@ export interface Reboot {
    * Name of a sentinel command among the install settings' `commands.sentinel`: a host command whose exit code 0 means a reboot is required (1: not required; anything else: cannot tell, which holds the reboot).
    */
   sentinelCommand?: string;
-  loopBackoff?: Duration7;
-  notifyTimeout?: Duration8;
+  loopBackoff?: Duration8;
+  notifyTimeout?: Duration9;
 }
 /**
  * One webhook.
@@ -469,7 +484,7 @@ export interface HealthCheck {
    * CEL, true when healthy, evaluated once per matched object with `object` (that object) and `objects` (all matched), e.g. `object.status.availableReplicas == object.spec.replicas`. Checked by `validate`.
    */
   expression: string;
-  timeout?: Duration9;
+  timeout?: Duration10;
   /**
    * What the check protects, unique within the policy, e.g. `payments available`: shown in status, Events and the `check` label of `patchwindow_health_gate_passing`.
    */

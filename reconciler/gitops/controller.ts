@@ -27,6 +27,9 @@ import { createReconcilerMetrics, type ReconcilerMetrics } from './metrics.ts';
 import { CycleRunner, type StopOutcome } from './runner.ts';
 import { StatusStore } from './status-store.ts';
 import type { InstallSettings } from '../validate/install.ts';
+import { KubeHalts } from '../../kube/halts.ts';
+import { recordHaltsInGit, type HaltToGit } from './halt-git.ts';
+import { findFleetName } from './halt-yaml.ts';
 
 export interface ControllerOptions {
   readonly kc: KubeConfig;
@@ -58,6 +61,8 @@ export interface ControllerOptions {
   readonly log: Log;
   readonly clock: Clock;
   readonly metrics?: ReconcilerMetrics;
+  /** Record the pools the coordinator halted in git (halt-git.ts); absent: halts stay on the cluster. */
+  readonly haltToGit?: HaltToGit;
 }
 
 export interface Controller {
@@ -136,6 +141,14 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     metrics.observeCycle(result, endMs - startMs, endMs);
     logResult(log, result, endMs - startMs);
     await status.record(result, endMs);
+    if (o.haltToGit !== undefined && result.outcome === 'applied') await haltsToGit(o.haltToGit, result.commit);
+  };
+  const haltsToGit = async (mode: HaltToGit, commit: string): Promise<void> => {
+    const files = (await load()).sources;
+    const fleet = findFleetName(files);
+    if (fleet === undefined) return;
+    const halts = new KubeHalts(kc, { namespace: o.agentNamespace, fleet });
+    await recordHaltsInGit({ mode, source, halts, files, commit, nowMs: clock.now(), log });
   };
   const runner = new CycleRunner(cycle, clock, (err) =>
     log.error({ error: messageOf(err) }, 'cycle crashed; this is a bug'),

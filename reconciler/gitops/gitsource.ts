@@ -1,9 +1,10 @@
 // The policy repository as the in-cluster reconciler sees it: a clone in a cache directory kept
 // equal to the remote branch (fetch, then hard reset: force-pushes are followed). Credentials come
 // from files mounted from a Secret and never appear in URLs, logs, status or errors.
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { IoError } from '../../policy/errors.ts';
+import { IoError, messageOf } from '../../policy/errors.ts';
 
 export interface GitCredentials {
   /** File holding an HTTPS token (sent as HTTP basic auth). */
@@ -163,6 +164,52 @@ export class GitSource {
         .join('; ');
       throw new IoError(`cannot fetch ${this.describe()}: ${message}`, { cause: undefined });
     }
+  }
+
+  /**
+   * Commits `file` (relative to the repository) with `text` on top of the commit last synced and
+   * pushes it to `branch` (the followed one, or a new one), with the same credentials as the fetch.
+   * The clone goes back to the synced commit afterwards, so the cycle's view never includes it
+   * before the remote does. Returns the new commit id; IoError (redacted) when the push is refused.
+   */
+  async publish(o: { file: string; text: string; message: string; branch: string }): Promise<string> {
+    const { git, secrets } = await this.git();
+    try {
+      await writeFile(join(this.options.cacheDir, o.file), o.text);
+      await git.add([o.file]);
+      await git
+        .addConfig('user.name', 'patchwindow', false, 'local')
+        .addConfig('user.email', 'patchwindow@users.noreply.invalid', false, 'local');
+      await git.commit(o.message, [o.file]);
+      const commit = (await git.revparse(['HEAD'])).trim();
+      await git.push('origin', `HEAD:${remoteRef(o.branch)}`);
+      return commit;
+    } catch (err: unknown) {
+      const message = redact(messageOf(err), secrets).split('\n').filter(Boolean).slice(0, 3).join('; ');
+      throw new IoError(`cannot push to ${maskUrl(this.options.url)}@${o.branch}: ${message}`, { cause: undefined });
+    } finally {
+      await git.reset(['--hard', 'refs/remotes/origin/follow']).catch(() => undefined);
+    }
+  }
+
+  /** Whether `branch` exists on the remote. */
+  async hasBranch(branch: string): Promise<boolean> {
+    const { git, secrets } = await this.git();
+    try {
+      return (await git.listRemote(['--heads', 'origin', remoteRef(branch)])).trim() !== '';
+    } catch (err: unknown) {
+      throw new IoError(
+        `cannot list the branches of ${maskUrl(this.options.url)}: ${redact(messageOf(err), secrets)}`,
+        {
+          cause: undefined,
+        },
+      );
+    }
+  }
+
+  /** The branch (or ref) followed. */
+  get ref(): string {
+    return this.options.ref;
   }
 
   /** Directory of the checked-out tree. */

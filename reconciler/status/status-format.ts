@@ -1,4 +1,5 @@
 // `patchwindow status` output: two tables for a terminal, or one JSON document for tools.
+import { haltText } from './status-halt.ts';
 import { formatZoned } from '../../policy/calendar.ts';
 import type { Interval } from '../../policy/model.ts';
 import { formatTable } from '../../io/table.ts';
@@ -83,7 +84,7 @@ export function formatStatusText(s: Status, nowMs: number): string {
       (r) =>
         `${r.node} holds a grant its agent stopped renewing; once the node cannot act any more (check it), free it with: ${r.grant!.freeCommand}`,
     );
-  return `${[nodes, groups, coordinators, ...stalled].join('\n')}${reconcilerText(s)}`;
+  return `${[nodes, groups, coordinators, ...stalled, ...haltText(s.halted)].join('\n')}${reconcilerText(s)}`;
 }
 
 /** The reconcilers' last applied and refused commits, and coverage problems, under the tables. */
@@ -152,6 +153,7 @@ export function formatStatusJson(s: Status, nowMs: number): string {
       leader: c.leader,
       lastRenewal: iso(c.renewedMs),
     })),
+    halted: s.halted.map((h) => ({ ...h, sinceMs: undefined, since: iso(h.sinceMs) })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }

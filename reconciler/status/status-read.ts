@@ -9,6 +9,8 @@ import {
   type V1ConfigMap,
 } from '@kubernetes/client-node';
 import { coordinatorLeaseName, GRANT_LABEL, grantOf } from '../../kube/grants.ts';
+import { KubeHalts } from '../../kube/halts.ts';
+import type { HaltRead } from './status-halt.ts';
 import type { Grant } from '../../kube/ports.ts';
 import type { AgentConfig } from '../../policy/model.ts';
 import { CONFIG_FILE } from '../render/daemonset.ts';
@@ -29,6 +31,7 @@ const WAIT_REASONS = new Set([
   'PoolHeldByStalledGrant',
   'PoolHeldByHealthGate',
   'RequestNotRefreshed',
+  'PoolHalted',
 ]);
 const COMPONENTS = new Set(['patchwindow-agent', 'patchwindow-coordinator']);
 
@@ -95,6 +98,7 @@ export async function readStatusInput(
   }));
   const grants: { fleet: string; grant: Grant }[] = [];
   const coordinators: CoordinatorLease[] = [];
+  const halts: HaltRead[] = [];
   const fleets = new Map(configs.map((c) => [`${c.namespace}/${c.fleet}`, c]));
   for (const c of fleets.values()) {
     const list = await leases.listNamespacedLease({
@@ -108,6 +112,8 @@ export async function readStatusInput(
     const election = await leases
       .readNamespacedLease({ namespace: c.namespace, name: coordinatorLeaseName(c.fleet) })
       .catch(() => undefined);
+    const halted = await new KubeHalts(kc, { namespace: c.namespace, fleet: c.fleet }).read().catch(() => undefined);
+    for (const [policy, record] of halted ?? []) halts.push({ fleet: c.fleet, namespace: c.namespace, policy, record });
     if (election?.spec) {
       const renewed = election.spec.renewTime ?? election.spec.acquireTime;
       coordinators.push({
@@ -148,6 +154,7 @@ export async function readStatusInput(
     coordinators,
     waits,
     reconcilers,
+    halts,
     nowMs: options.nowMs,
     warnings,
     events: nodeEvents,

@@ -3,6 +3,7 @@
 // coordinators' election Leases and the latest waiting Events), one row per node, one per budget
 // group and one per fleet's coordinator. Membership is the
 // rendered node affinity (AgentConfig.members); node state is the agent's annotation (policy/state.ts).
+import { haltRows, type HaltRead, type HaltRow } from './status-halt.ts';
 import { describeBlockReason, holdReason } from '../../agent/core/blockers.ts';
 import {
   LAST_REBOOT_ANNOTATION,
@@ -64,6 +65,8 @@ export interface StatusInput {
   readonly waits: ReadonlyMap<string, WaitEvent>;
   /** The reconcilers' status ConfigMaps found (none in CI mode). */
   readonly reconcilers?: readonly ReconcilerRecord[];
+  /** The halt records of the fleets' pools (spec.halt); absent: none read. */
+  readonly halts?: readonly HaltRead[];
   readonly nowMs: number;
 }
 
@@ -112,6 +115,8 @@ export interface Status {
   /** Policies, pools or pool labels that match no node (coverage-check.ts). */
   readonly findings: readonly CoverageFinding[];
   readonly coordinators: readonly CoordinatorRow[];
+  /** Pools halted after repeated failures (spec.halt). */
+  readonly halted: readonly HaltRow[];
 }
 
 function phaseOf(node: StatusNode): {
@@ -266,5 +271,6 @@ export function computeStatus(input: StatusInput): Status {
     reconcilers: reconcilerRows(input.reconcilers ?? []),
     findings: statusFindings(configs, input.nodes, nodes),
     coordinators,
+    halted: haltRows(input.halts ?? []),
   };
 }

@@ -17,6 +17,7 @@ import { rateLimit } from './normalize-rate.ts';
 import { labelSelector, labelMap } from './normalize-selectors.ts';
 import { blackouts, boundsOrdered, windows } from './normalize-windows.ts';
 import { namedCommand, rebootCommand, signalFallback } from './normalize-commands.ts';
+import { haltSettings } from './normalize-halt.ts';
 import type { InstallSettings } from './install.ts';
 import { DEFAULT_NOTIFY_TIMEOUT_MS, MAX_NOTIFY_TIMEOUT_MS, notifications } from './normalize-notifications.ts';
 import { showValue } from '../../policy/diagnostics.ts';
@@ -247,6 +248,7 @@ export function normalizePolicy(
       pause,
     },
     maxPendingMs: spec.maxPendingDays === undefined ? null : spec.maxPendingDays * 86_400_000,
+    ...(spec.halt === undefined ? {} : { halt: haltSettings(report, spec.halt) }),
     blockers: {
       pods,
       alerts: alerts

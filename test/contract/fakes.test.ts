@@ -6,6 +6,8 @@ import { Faults } from '../fakes/faults.ts';
 import { FakeMemory } from '../fakes/memory.ts';
 import { clusterPorts } from '../fakes/session.ts';
 import { describeClusterContracts, type ContractEnv } from './index.ts';
+import { describeHaltsContract } from './halts.contract.ts';
+import { FakeHalts } from '../fakes/halts.ts';
 
 let counter = 0;
 
@@ -47,3 +49,7 @@ async function fakeEnv(): Promise<ContractEnv> {
 }
 
 describeClusterContracts('FakeCluster', fakeEnv);
+describeHaltsContract('FakeHalts', () => {
+  const one = new FakeHalts();
+  return Promise.resolve({ one, two: one, dispose: () => Promise.resolve() });
+});

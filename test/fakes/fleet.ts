@@ -10,6 +10,7 @@ import { NO_OBSERVER, type AgentObserver } from '../../agent/observer.ts';
 import { type Log } from '../../io/log.ts';
 import type { AgentTuning } from '../../agent/runtime.ts';
 import type { AgentConfig } from '../../policy/model.ts';
+import type { Halts } from '../../kube/halts.ts';
 import { FakeClock } from './clock.ts';
 import { FakeCluster, type NodeSpec } from './cluster.ts';
 import { POOL_LABEL } from './config.ts';
@@ -49,6 +50,8 @@ export class FakeFleet {
   /** Every observer call throws after being recorded (a buggy metrics adapter). */
   observerThrows = false;
   tuning: Partial<AgentTuning> = {};
+  /** The halt records the coordinator keeps (spec.halt); absent: not wired. */
+  halts: Halts | undefined;
   /** Agents return once idle, as the supervisor's workers do (nobody starts them again here). */
   exitWhenIdle = false;
   /** When each agent returned idle (exitWhenIdle), per node. */
@@ -170,7 +173,7 @@ export class FakeFleet {
     const { nodes, grants, events } = clusterPorts(this.cluster, session, this.faults);
     const done = runGrantLoop({
       fleet: { fleet: configs[0]!.fleet, namespace: configs[0]!.namespace, configs },
-      ports: { nodes, grants, events, memory: this.memory },
+      ports: { nodes, grants, events, memory: this.memory, ...(this.halts ? { halts: this.halts } : {}) },
       clock: this.clock,
       log: this.#log('coordinator'),
       metrics: createCoordinatorMetrics({ policies: configs.map((c) => c.policy.name), processMetrics: false }),

@@ -16,6 +16,8 @@ import { KubeNodes } from '../../kube/nodes.ts';
 import { KubePods } from '../../kube/pods.ts';
 import { KubeGrants } from '../../kube/grants.ts';
 import { KubeMemory } from '../../kube/memory.ts';
+import { describeHaltsContract } from '../contract/halts.contract.ts';
+import { KubeHalts } from '../../kube/halts.ts';
 import { describeClusterContracts, type ContractEnv, type PodSetup } from '../contract/index.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
@@ -171,3 +173,14 @@ async function realEnv(): Promise<ContractEnv> {
 }
 
 describeClusterContracts('Kubernetes adapters', realEnv);
+describeHaltsContract('KubeHalts (a Lease in the Fleet namespace)', async () => {
+  const ns = await cluster.createNamespace('contract');
+  const fleet = uniqueName('fleet');
+  return {
+    one: new KubeHalts(kc, { namespace: ns, fleet }),
+    two: new KubeHalts(kc, { namespace: ns, fleet }),
+    dispose: async () => {
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    },
+  };
+});

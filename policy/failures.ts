@@ -1,0 +1,52 @@
+// The failed attempts an agent notes on its own Node (annotation patchwindow.io/failures). They are
+// written in the same PATCH as the state record that ends the attempt, so neither an agent crash nor
+// a coordinator restart loses one: the coordinator reads them from the Nodes whenever it decides,
+// and counts them against spec.halt. The list is short by construction (newest kept, old dropped).
+
+/** What failed: the drain, the reboot (same boot id), the update (the node still needs a reboot), or the node not Ready in time. */
+export type FailureKind = 'drain' | 'reboot' | 'reboot-loop' | 'not-ready';
+
+/** One failed attempt. */
+export interface FailureNote {
+  readonly atMs: number;
+  readonly policy: string;
+  readonly kind: FailureKind;
+  readonly reason: string;
+}
+
+const KINDS: readonly FailureKind[] = ['drain', 'reboot', 'reboot-loop', 'not-ready'];
+/** Kept at most: more than any spec.halt needs from one node within its window. */
+export const MAX_FAILURE_NOTES = 20;
+/** Older notes are dropped when a new one is written (spec.halt.within is at most 30d). */
+export const FAILURE_NOTE_TTL_MS = 30 * 86_400_000;
+
+/** The annotation value with `note` added (and notes too old or too many dropped). */
+export function appendFailure(raw: string | undefined, note: FailureNote): string {
+  const kept = decodeFailures(raw).filter((n) => note.atMs - n.atMs < FAILURE_NOTE_TTL_MS);
+  const all = [...kept, note].sort((a, b) => a.atMs - b.atMs).slice(-MAX_FAILURE_NOTES);
+  return JSON.stringify(
+    all.map((n) => ({ at: new Date(n.atMs).toISOString(), policy: n.policy, kind: n.kind, reason: n.reason })),
+  );
+}
+
+/** The notes of an annotation value; malformed entries (or a malformed value) are skipped. Never throws. */
+export function decodeFailures(raw: string | undefined): FailureNote[] {
+  if (raw === undefined) return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(v)) return [];
+  const out: FailureNote[] = [];
+  for (const e of v as unknown[]) {
+    if (typeof e !== 'object' || e === null) continue;
+    const r = e as Record<string, unknown>;
+    const atMs = typeof r.at === 'string' ? Date.parse(r.at) : NaN;
+    if (Number.isNaN(atMs) || typeof r.policy !== 'string' || typeof r.reason !== 'string') continue;
+    if (!KINDS.includes(r.kind as FailureKind)) continue;
+    out.push({ atMs, policy: r.policy, kind: r.kind as FailureKind, reason: r.reason });
+  }
+  return out;
+}
