@@ -24,6 +24,7 @@ import { decodeState, encodeLastReboot, encodeState, type Phase } from '../polic
 import type { Teller } from './tell.ts';
 import { untilSeen } from './wake.ts';
 import { startGrantWatch } from './watches.ts';
+import { carryOutSilence } from './silence-lease.ts';
 
 /** Shortest sleep of a wait: a guard against spinning, far below any interval the agent uses. */
 const MIN_WAIT_MS = 100;
@@ -89,6 +90,10 @@ async function step(rt: Runtime, teller: Teller, action: Step, previous: Phase |
     }
     case 'writeState':
       return writeState(rt, action, settle, previous);
+    case 'silence': {
+      const state = await carryOutSilence(rt, teller, action);
+      return writeState(rt, { kind: 'writeState', state }, settle, previous);
+    }
     case 'releaseGrant': {
       await rt.ports.grants.release(action.grant);
       rt.log.info({ epoch: action.grant.epoch }, 'gave the grant back');

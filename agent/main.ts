@@ -15,6 +15,7 @@ import { KubeGrants } from '../kube/grants.ts';
 import type { AgentMetricsCalls } from './adapters/metrics.ts';
 import { policyNotifier } from './adapters/notify.ts';
 import { prometheusAlerts } from './adapters/prometheus.ts';
+import { alertmanagerSilences } from './adapters/alertmanager-silences.ts';
 import { systemClock } from '../io/clock.ts';
 import { checkSentinelMount } from './adapters/sentinel-mount.ts';
 import { readAgentConfig } from './config-file.ts';
@@ -93,6 +94,10 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
         events,
         host,
         alerts: config.policy.blockers.alerts === null ? null : prometheusAlerts(config.policy.blockers.alerts),
+        silences:
+          config.policy.silences === null
+            ? null
+            : alertmanagerSilences({ alertmanagerUrl: config.policy.silences.alertmanagerUrl, timeoutMs: 10_000 }),
         notifier: notifier(config, {
           kc,
           events,

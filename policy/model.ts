@@ -165,6 +165,28 @@ export interface PolicyModel {
     readonly preReboot: Readonly<Record<string, string>>;
     readonly postReboot: Readonly<Record<string, string>>;
   };
+  /** The Alertmanager silence held while a node reboots; null: none. */
+  readonly silences: SilenceSettings | null;
+}
+
+/** One Alertmanager matcher; `{node}` and `{policy}` in the value are filled in by the agent. */
+export interface SilenceMatcher {
+  readonly name: string;
+  readonly value: string;
+  readonly isRegex: boolean;
+  readonly isEqual: boolean;
+}
+
+/** spec.silences, normalized: a silence held as a lease (created, extended, ended) per reboot. */
+export interface SilenceSettings {
+  readonly alertmanagerUrl: string;
+  readonly matchers: readonly SilenceMatcher[];
+  /** Each extension lasts this long from its instant. */
+  readonly durationMs: number;
+  /** Never extended beyond this long after its creation. */
+  readonly maxDurationMs: number;
+  /** How long it lasts after the node is back in service. */
+  readonly graceMs: number;
 }
 
 /** A Kubernetes toleration (v1.Toleration). */

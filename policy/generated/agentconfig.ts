@@ -140,6 +140,24 @@ export interface PolicyModel {
     preReboot: StringMap;
     postReboot: StringMap;
   };
+  /**
+   * The Alertmanager silence held while a node reboots; null for none.
+   */
+  silences: null | {
+    alertmanagerUrl: string;
+    /**
+     * @minItems 1
+     */
+    matchers: {
+      name: string;
+      value: string;
+      isRegex: boolean;
+      isEqual: boolean;
+    }[];
+    durationMs: Ms;
+    maxDurationMs: Ms;
+    graceMs: Ms;
+  };
 }
 export interface LabelSelector {
   matchLabels?: StringMap;

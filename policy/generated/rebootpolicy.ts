@@ -45,6 +45,18 @@ export type Duration6 = string;
  * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
  */
 export type Duration7 = string;
+/**
+ * How long the silence lasts from each extension; the agent extends it every third of this. Longer than the reboot itself (`reboot.expectedDuration`), since the agent is down meanwhile. Default 15m.
+ */
+export type Duration8 = string;
+/**
+ * The silence is never extended beyond this much time after it was created, so a stuck reboot pages again. Default 4h.
+ */
+export type Duration9 = string;
+/**
+ * How long the silence lasts after the node is back in service, while its alerts resolve. Default 2m.
+ */
+export type Duration10 = string;
 
 /**
  * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
@@ -131,6 +143,7 @@ export interface RebootPolicySpec {
    * Where to tell people about drains, reboots, completions and failures. Webhook URLs come from Secrets, never from git.
    */
   notifications?: Notification[];
+  silences?: Silences;
   nodeLabels?: NodeLabels;
 }
 /**
@@ -389,6 +402,42 @@ export interface NotificationTemplates {
    * Default `Reboot of node {node} failed: {reason} ({policy})`.
    */
   failed?: string;
+}
+/**
+ * An Alertmanager silence held as a lease while a node reboots: the agent creates it when the node is granted (before the cordon), extends it while the node works, lets it end `grace` after the node is back in service, and stops extending it after `maxDuration`, so a reboot that is stuck still pages. The silence ids are kept in the node's state record, so a restarted agent continues or ends them.
+ */
+export interface Silences {
+  /**
+   * Base URL of Alertmanager (its `/api/v2/silences` is written), e.g. `http://alertmanager.monitoring:9093`. No credentials: policies live in git.
+   */
+  alertmanagerUrl: string;
+  /**
+   * Which alerts the silence mutes, as Alertmanager matchers; `{node}` and `{policy}` in a value are replaced (escaped in regular expressions). At least one matcher must not match the empty value.
+   *
+   * @minItems 1
+   */
+  matchers: SilenceMatcher[];
+  duration?: Duration8;
+  maxDuration?: Duration9;
+  grace?: Duration10;
+}
+export interface SilenceMatcher {
+  /**
+   * Label name, e.g. `instance` or `node`.
+   */
+  name: string;
+  /**
+   * Label value, e.g. `{node}`; a regular expression with `isRegex`.
+   */
+  value: string;
+  /**
+   * `value` is a regular expression (anchored by Alertmanager). Default false.
+   */
+  isRegex?: boolean;
+  /**
+   * false: the matcher selects labels that do not match. Default true.
+   */
+  isEqual?: boolean;
 }
 /**
  * Labels the agent sets on the node around its reboot.

@@ -19,6 +19,8 @@ import { namedCommand, rebootCommand, signalFallback } from './normalize-command
 import type { InstallSettings } from './install.ts';
 import { DEFAULT_NOTIFY_TIMEOUT_MS, MAX_NOTIFY_TIMEOUT_MS, notifications } from './normalize-notifications.ts';
 import { showValue } from '../../policy/diagnostics.ts';
+import { parseDuration } from '../../policy/duration.ts';
+import { silences } from './normalize-silences.ts';
 
 /** The slot group of the fleet-wide cap; no policy may take the name. */
 export const RESERVED_POLICY_NAME = FLEET_GROUP;
@@ -288,5 +290,6 @@ export function normalizePolicy(
       preReboot: labelMap(report, ['spec', 'nodeLabels', 'preReboot'], spec.nodeLabels?.preReboot),
       postReboot: labelMap(report, ['spec', 'nodeLabels', 'postReboot'], spec.nodeLabels?.postReboot),
     },
+    silences: silences(report, spec.silences, parseDuration(r.expectedDuration ?? '10m') ?? 0),
   };
 }
