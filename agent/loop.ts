@@ -44,6 +44,11 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentOutcome> {
       `policy ${o.config.policy.name} has spec.silences, but the agent has no Alertmanager client; pass ports.silences`,
     );
   }
+  if (o.config.policy.drain.volumeDetachTimeoutMs !== null && (o.ports.volumes ?? null) === null) {
+    throw new TerminalError(
+      `policy ${o.config.policy.name} waits for volumes to detach, but the agent has no VolumeAttachments client; pass ports.volumes`,
+    );
+  }
   const log = o.log ?? NO_LOG;
   const observer = safely(o.observer ?? NO_OBSERVER);
   const tuning = { ...DEFAULT_TUNING, ...o.tuning };

@@ -10,6 +10,7 @@ import { URL_UNUSABLE } from './adapters/notify-url.ts';
 import { KubeEvents } from '../kube/events.ts';
 import { KubeNodes } from '../kube/nodes.ts';
 import { KubePods } from '../kube/pods.ts';
+import { KubeVolumeAttachments } from '../kube/volume-attachments.ts';
 import { secretKeyReader } from '../kube/secrets.ts';
 import { KubeGrants } from '../kube/grants.ts';
 import type { AgentMetricsCalls } from './adapters/metrics.ts';
@@ -94,6 +95,7 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
         events,
         host,
         alerts: config.policy.blockers.alerts === null ? null : prometheusAlerts(config.policy.blockers.alerts),
+        volumes: config.policy.drain.volumeDetachTimeoutMs === null ? null : new KubeVolumeAttachments(kc),
         silences:
           config.policy.silences === null
             ? null

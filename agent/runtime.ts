@@ -4,7 +4,7 @@ import type { AgentConfig } from '../policy/model.ts';
 import type { BlockerFacts, DrainOutcome } from './core/facts.ts';
 import type { AgentObserver } from './observer.ts';
 import type { Log } from '../io/log.ts';
-import type { Cache, Events, Grants, NodeInfo, Nodes, Pods } from '../kube/ports.ts';
+import type { Cache, Events, Grants, NodeInfo, Nodes, Pods, VolumeAttachments } from '../kube/ports.ts';
 import type { Alerts, Host, Notifier, Silences } from './ports.ts';
 import type { SilenceKeeper } from './silence-lease.ts';
 import type { Clock } from '../policy/clock.ts';
@@ -21,6 +21,8 @@ export interface AgentPorts {
   readonly host: Host;
   /** Prometheus; required when the policy has an alert blocker (null otherwise is fine). */
   readonly alerts: Alerts | null;
+  /** VolumeAttachments; required when the policy waits for volumes to detach after the drain. */
+  readonly volumes?: VolumeAttachments | null;
   /** Alertmanager's silences; required when the policy has spec.silences. */
   readonly silences?: Silences | null;
   /**

@@ -123,6 +123,8 @@ export interface DrainSettings {
   /** Null: every pod (except DaemonSet-owned and mirror pods) is evicted. */
   readonly podSelector: LabelSelector | null;
   readonly onFailure: DrainFailureAction;
+  /** After the drain, wait up to this long until no VolumeAttachment names the node; null: no wait. */
+  readonly volumeDetachTimeoutMs: number | null;
 }
 
 export interface RebootSettings {

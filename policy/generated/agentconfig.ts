@@ -107,6 +107,10 @@ export interface PolicyModel {
     force: boolean;
     podSelector: LabelSelector | null;
     onFailure: "uncordon" | "stayCordoned" | "reboot";
+    /**
+     * Wait this long after the drain for the node's VolumeAttachments to go; null: no wait.
+     */
+    volumeDetachTimeoutMs: Ms | null;
   };
   reboot: {
     method: "command" | "signal";

@@ -30,33 +30,37 @@ export type Duration2 = string;
  */
 export type Duration3 = string;
 /**
- * Wait between a finished drain and the reboot. Default 0s.
+ * How long to wait; when attachments are left after it, the drain counts as failed and `onFailure` applies. Default 5m.
  */
 export type Duration4 = string;
 /**
- * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
+ * Wait between a finished drain and the reboot. Default 0s.
  */
 export type Duration5 = string;
 /**
- * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
+ * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
  */
 export type Duration6 = string;
 /**
- * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
+ * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
  */
 export type Duration7 = string;
 /**
- * How long the silence lasts from each extension; the agent extends it every third of this. Longer than the reboot itself (`reboot.expectedDuration`), since the agent is down meanwhile. Default 15m.
+ * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
  */
 export type Duration8 = string;
 /**
- * The silence is never extended beyond this much time after it was created, so a stuck reboot pages again. Default 4h.
+ * How long the silence lasts from each extension; the agent extends it every third of this. Longer than the reboot itself (`reboot.expectedDuration`), since the agent is down meanwhile. Default 15m.
  */
 export type Duration9 = string;
 /**
- * How long the silence lasts after the node is back in service, while its alerts resolve. Default 2m.
+ * The silence is never extended beyond this much time after it was created, so a stuck reboot pages again. Default 4h.
  */
 export type Duration10 = string;
+/**
+ * How long the silence lasts after the node is back in service, while its alerts resolve. Default 2m.
+ */
+export type Duration11 = string;
 
 /**
  * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
@@ -297,6 +301,7 @@ export interface Drain {
    */
   force?: boolean;
   podSelector?: LabelSelector3;
+  waitForVolumeDetach?: VolumeDetachWait;
   /**
    * What happens when the drain fails or times out: `uncordon` (uncordon if the agent cordoned, give the grant back, try again in a later window), `stayCordoned` (give the grant back, leave the node cordoned for an operator) or `reboot` (reboot anyway). Default `uncordon`.
    */
@@ -318,6 +323,12 @@ export interface LabelSelector3 {
   matchExpressions?: LabelSelectorRequirement[];
 }
 /**
+ * After the drain and before the reboot, wait until no VolumeAttachment (storage.k8s.io/v1) names the node any more, so its volumes are detached cleanly and can attach elsewhere (no Multi-Attach errors). Not waiting when omitted.
+ */
+export interface VolumeDetachWait {
+  timeout?: Duration4;
+}
+/**
  * How the reboot is detected and carried out.
  */
 export interface Reboot {
@@ -333,8 +344,8 @@ export interface Reboot {
    * Signal number for `method: signal`. Default 39 (SIGRTMIN+5, systemd's reboot).
    */
   signal?: number;
-  delay?: Duration4;
-  expectedDuration?: Duration5;
+  delay?: Duration5;
+  expectedDuration?: Duration6;
   /**
    * Host file whose existence means a reboot is required. Default `/var/run/reboot-required`, unless `sentinelCommand` is given (then only the command decides, or both when both are written).
    */
@@ -343,8 +354,8 @@ export interface Reboot {
    * Name of a sentinel command among the install settings' `commands.sentinel`: a host command whose exit code 0 means a reboot is required (1: not required; anything else: cannot tell, which holds the reboot).
    */
   sentinelCommand?: string;
-  loopBackoff?: Duration6;
-  notifyTimeout?: Duration7;
+  loopBackoff?: Duration7;
+  notifyTimeout?: Duration8;
 }
 /**
  * One webhook.
@@ -417,9 +428,9 @@ export interface Silences {
    * @minItems 1
    */
   matchers: SilenceMatcher[];
-  duration?: Duration8;
-  maxDuration?: Duration9;
-  grace?: Duration10;
+  duration?: Duration9;
+  maxDuration?: Duration10;
+  grace?: Duration11;
 }
 export interface SilenceMatcher {
   /**

@@ -32,7 +32,7 @@ function check(policy: string) {
     ],
     { nowMs: Date.parse('2026-11-24T12:00:00Z'), install: defaultInstallSettings('0.1.0') },
   );
-  return { ...out, text: out.diagnostics.map(formatText).join("\n") };
+  return { ...out, text: out.diagnostics.map(formatText).join('\n') };
 }
 
 describe('spec.silences', () => {
@@ -100,6 +100,8 @@ describe('spec.silences', () => {
   it('warns when the silence is shorter than the reboot (the agent cannot extend it meanwhile)', () => {
     const out = check(POLICY.replace('    matchers:', '    duration: 5m\n    matchers:'));
     expect(out.diagnostics.map((d) => d.severity)).toEqual(['warning']);
-    expect(out.text).toContain('db.yaml:10:15: warning: spec.silences.duration: "5m" is shorter than reboot.expectedDuration');
+    expect(out.text).toContain(
+      'db.yaml:10:15: warning: spec.silences.duration: "5m" is shorter than reboot.expectedDuration',
+    );
   });
 });

@@ -89,6 +89,7 @@ export function testConfig(o: TestConfigOptions = {}): AgentConfig {
         force: false,
         podSelector: null,
         onFailure: 'uncordon',
+        volumeDetachTimeoutMs: null,
         ...o.drain,
       },
       reboot: {
