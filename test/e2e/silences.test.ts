@@ -59,16 +59,16 @@ describe('Alertmanager silences on a real control plane', () => {
     const f = fleet;
     const a = am;
     // Alertmanager refuses the first two writes: the first node waits for its silence, uncordoned.
-    a.failNext(2);
+    a.store.failNext(2);
     f.startAgents();
     await f.until('every node rebooted and done', () => f.nodes.every((n) => f.rebootedAndDone(n)), 120_000);
 
     const byNode = (short: string) => {
       const name = f.node(short);
-      const mine = [...a.silences.values()].filter((s) => s.matchers.some((m) => m.value === name));
+      const mine = [...a.store.silences.values()].filter((s) => s.matchers.some((m) => m.value === name));
       expect(mine, `${short}: one silence`).toHaveLength(1);
       const s = mine[0]!;
-      return { name, s, writes: a.writes.filter((w) => w.id === s.id) };
+      return { name, s, writes: a.store.writes.filter((w) => w.id === s.id) };
     };
     const noteAt = (name: string, text: string) =>
       f.watcher.timeline.find((e) => e.node === name && e.text === text)?.atMs;
@@ -109,7 +109,7 @@ describe('Alertmanager silences on a real control plane', () => {
     // Every silence is over once the grace has passed.
     await f.until(
       'every silence expired',
-      () => [...a.silences.values()].every((s) => s.endsAtMs <= Date.now()),
+      () => [...a.store.silences.values()].every((s) => s.endsAtMs <= Date.now()),
       10_000,
     );
     expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
