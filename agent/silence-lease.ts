@@ -23,6 +23,8 @@ import type { Teller } from './tell.ts';
 export interface SilenceKeeper {
   /** The id the keeper started with (the record's). */
   readonly id: string;
+  /** The id Alertmanager answered last (a lapsed silence extended comes back under a new id). */
+  latestId(): string;
   stop(): void;
 }
 
@@ -75,24 +77,26 @@ export async function carryOutSilence(
     return withSilence(a.state, 'create', id, nowMs);
   }
   const s = a.state.silence!;
+  const keeper = rt.memory.silenceKeeper;
+  const id = keeper !== null && keeper.id === s.id ? keeper.latestId() : s.id;
   stopSilenceKeeper(rt);
   // Ending moves its end to the grace, never past maxDuration (a lapsed silence is not revived).
   const endsAtMs = Math.min(nowMs + settings.graceMs, s.startedMs + settings.maxDurationMs);
   if (endsAtMs > nowMs) {
     try {
-      await silences.put(writeOf(rt, settings, s.startedMs, endsAtMs, s.id));
+      await silences.put(writeOf(rt, settings, s.startedMs, endsAtMs, id));
       teller.event({
         type: 'Normal',
         reason: 'SilenceEnded',
-        message: `Alertmanager silence ${s.id} ends at ${iso(endsAtMs)}`,
+        message: `Alertmanager silence ${id} ends at ${iso(endsAtMs)}`,
       });
     } catch (err: unknown) {
       const lapse = iso(Math.min(nowMs + settings.durationMs, s.startedMs + settings.maxDurationMs));
-      const message = `could not end Alertmanager silence ${s.id} (${messageOf(err)}); it lapses by itself by ${lapse}`;
+      const message = `could not end Alertmanager silence ${id} (${messageOf(err)}); it lapses by itself by ${lapse}`;
       teller.event({ type: 'Warning', reason: 'SilenceNotEnded', message });
     }
   }
-  return withSilence(a.state, 'end', s.id, nowMs);
+  return withSilence(a.state, 'end', id, nowMs);
 }
 
 /** Starts or stops the keeper so that it runs exactly while the record names a silence not ended. */
@@ -114,8 +118,8 @@ function keep(rt: Rt, teller: Teller, record: SilenceRecord): SilenceKeeper {
   const { settings, silences } = portOf(rt);
   const stop = new AbortController();
   const signal = AbortSignal.any([rt.signal, stop.signal]);
+  let id = record.id;
   const run = async (): Promise<void> => {
-    let id = record.id;
     // At once on start (after a restart the reboot may have used up much of it), then every third.
     while (!signal.aborted) {
       const nowMs = rt.clock.now();
@@ -142,5 +146,5 @@ function keep(rt: Rt, teller: Teller, record: SilenceRecord): SilenceKeeper {
     }
   };
   void run().catch((err: unknown) => rt.log.warn({ err: messageOf(err) }, 'silence keeper stopped'));
-  return { id: record.id, stop: () => stop.abort() };
+  return { id: record.id, latestId: () => id, stop: () => stop.abort() };
 }
