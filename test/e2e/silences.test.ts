@@ -39,8 +39,9 @@ describe('Alertmanager silences on a real control plane', () => {
           maxUnavailable: 1,
           // reboot.delay keeps each node working (granted, drained) for a while before its reboot.
           spec: {
-            silences: silences({ duration: '6s', maxDuration: '1h', grace: '2s' }),
-            reboot: { delay: '5s', expectedDuration: '5s' },
+            // Long enough to outlast the agent's restart after the reboot on a busy machine.
+            silences: silences({ duration: '30s', maxDuration: '1h', grace: '2s' }),
+            reboot: { delay: '11s', expectedDuration: '20s' },
           },
         },
         {
