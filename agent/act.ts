@@ -26,6 +26,8 @@ import { appendFailure } from '../policy/failures.ts';
 import type { Teller } from './tell.ts';
 import { untilSeen } from './wake.ts';
 import { startGrantWatch } from './watches.ts';
+import { carryOutSilence } from './silence-lease.ts';
+import { waitForVolumeDetach } from './volume-wait.ts';
 
 /** Shortest sleep of a wait: a guard against spinning, far below any interval the agent uses. */
 const MIN_WAIT_MS = 100;
@@ -91,6 +93,10 @@ async function step(rt: Runtime, teller: Teller, action: Step, previous: Phase |
     }
     case 'writeState':
       return writeState(rt, action, settle, previous);
+    case 'silence': {
+      const state = await carryOutSilence(rt, teller, action);
+      return writeState(rt, { kind: 'writeState', state }, settle, previous);
+    }
     case 'releaseGrant': {
       await rt.ports.grants.release(action.grant);
       rt.log.info({ epoch: action.grant.epoch }, 'gave the grant back');
@@ -264,7 +270,21 @@ async function drainUnderGrant(rt: Runtime, deadlineMs: number, epoch: string): 
       onEvict: (pod, result, detail) =>
         rt.log.debug({ pod, result, ...(detail ? { detail } : {}) }, `evict ${pod}: ${result}`),
     });
-    return rt.memory.grantLost?.epoch === epoch ? null : outcome;
+    const timeoutMs = rt.config.policy.drain.volumeDetachTimeoutMs;
+    const volumes = rt.ports.volumes ?? null;
+    const final =
+      outcome.ok && timeoutMs !== null && volumes !== null && rt.memory.grantLost?.epoch !== epoch
+        ? await waitForVolumeDetach({
+            volumes,
+            clock: rt.clock,
+            nodeName: rt.nodeName,
+            timeoutMs,
+            pollMs: rt.tuning.drainPollMs,
+            signal: AbortSignal.any([rt.signal, stop.signal]),
+            onLook: (attached) => attached.length > 0 && rt.log.debug({ attached }, 'waiting for volumes to detach'),
+          })
+        : outcome;
+    return rt.memory.grantLost?.epoch === epoch ? null : final;
   } catch (err: unknown) {
     if (!stop.signal.aborted || rt.signal.aborted) throw err;
     rt.log.warn({ epoch, reason: rt.memory.grantLost?.reason }, 'drain stopped: its grant, cordon or record is gone');

@@ -18,6 +18,7 @@ const SETTINGS: DrainSettings = {
   force: false,
   podSelector: null,
   onFailure: 'uncordon',
+  volumeDetachTimeoutMs: null,
 };
 
 function setup(pods: Omit<PodSpec, 'nodeName'>[], faults = new Faults()) {

@@ -27,6 +27,7 @@ import {
 import { decodeLastReboot, decodeState } from '../policy/state.ts';
 import { createTeller, type Teller } from './tell.ts';
 import { createWaker } from './wake.ts';
+import { stopSilenceKeeper, syncSilenceKeeper } from './silence-lease.ts';
 
 /**
  * Runs the agent of `nodeName` until `signal` aborts ('stopped'; the recorded state stays for the
@@ -36,6 +37,16 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentOutcome> {
   if (o.config.policy.blockers.alerts !== null && o.ports.alerts === null) {
     throw new TerminalError(
       `policy ${o.config.policy.name} has an alert blocker, but the agent has no Prometheus client; pass ports.alerts`,
+    );
+  }
+  if (o.config.policy.silences !== null && (o.ports.silences ?? null) === null) {
+    throw new TerminalError(
+      `policy ${o.config.policy.name} has spec.silences, but the agent has no Alertmanager client; pass ports.silences`,
+    );
+  }
+  if (o.config.policy.drain.volumeDetachTimeoutMs !== null && (o.ports.volumes ?? null) === null) {
+    throw new TerminalError(
+      `policy ${o.config.policy.name} waits for volumes to detach, but the agent has no VolumeAttachments client; pass ports.volumes`,
     );
   }
   const log = o.log ?? NO_LOG;
@@ -77,6 +88,7 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentOutcome> {
     dryRunState: null,
     watch: null,
     grantLost: null,
+    silenceKeeper: null,
   };
   const rt: Runtime = { ...o, log, observer, tuning, dryRun: o.dryRun ?? false, own, waker, memory };
   const teller = createTeller(rt);
@@ -92,6 +104,7 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentOutcome> {
         if (o.clock.now() >= memory.nextSenseMs) await sense(rt);
         waker.take();
         const facts = gather(rt);
+        syncSilenceKeeper(rt, teller, facts.state);
         action = nextAction(facts, o.config, o.clock.now());
         observer.progress?.(nextDecisionByMs(action, memory.nextSenseMs, o.clock.now()));
         teller.decided(action, facts);
@@ -109,6 +122,7 @@ export async function runAgent(o: RunAgentOptions): Promise<AgentOutcome> {
     }
   } finally {
     stopWatch(rt);
+    stopSilenceKeeper(rt);
     offOwn();
     own.stop();
   }

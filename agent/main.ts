@@ -10,11 +10,13 @@ import { URL_UNUSABLE } from './adapters/notify-url.ts';
 import { KubeEvents } from '../kube/events.ts';
 import { KubeNodes } from '../kube/nodes.ts';
 import { KubePods } from '../kube/pods.ts';
+import { KubeVolumeAttachments } from '../kube/volume-attachments.ts';
 import { secretKeyReader } from '../kube/secrets.ts';
 import { KubeGrants } from '../kube/grants.ts';
 import type { AgentMetricsCalls } from './adapters/metrics.ts';
 import { policyNotifier } from './adapters/notify.ts';
 import { prometheusAlerts } from './adapters/prometheus.ts';
+import { alertmanagerSilences } from './adapters/alertmanager-silences.ts';
 import { systemClock } from '../io/clock.ts';
 import { checkSentinelMount } from './adapters/sentinel-mount.ts';
 import { readAgentConfig } from './config-file.ts';
@@ -93,6 +95,11 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
         events,
         host,
         alerts: config.policy.blockers.alerts === null ? null : prometheusAlerts(config.policy.blockers.alerts),
+        volumes: config.policy.drain.volumeDetachTimeoutMs === null ? null : new KubeVolumeAttachments(kc),
+        silences:
+          config.policy.silences === null
+            ? null
+            : alertmanagerSilences({ alertmanagerUrl: config.policy.silences.alertmanagerUrl, timeoutMs: 10_000 }),
         notifier: notifier(config, {
           kc,
           events,

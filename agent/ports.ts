@@ -25,3 +25,23 @@ export interface Notifier {
   /** Sends one message; retries with back-off inside; never throws. */
   send(event: 'drain' | 'reboot' | 'done' | 'failed', text: string): Promise<void>;
 }
+
+/** One write of a silence: a new one (no id) or the same one extended or ended (its id). */
+export interface SilenceWrite {
+  readonly id?: string;
+  readonly matchers: readonly {
+    readonly name: string;
+    readonly value: string;
+    readonly isRegex: boolean;
+    readonly isEqual: boolean;
+  }[];
+  readonly startsAtMs: number;
+  readonly endsAtMs: number;
+  readonly createdBy: string;
+  readonly comment: string;
+}
+
+export interface Silences {
+  /** Creates or updates a silence in Alertmanager; resolves to its id; throws when Alertmanager refuses or cannot be reached. */
+  put(silence: SilenceWrite): Promise<string>;
+}

@@ -4,8 +4,9 @@ import type { AgentConfig } from '../policy/model.ts';
 import type { BlockerFacts, DrainOutcome } from './core/facts.ts';
 import type { AgentObserver } from './observer.ts';
 import type { Log } from '../io/log.ts';
-import type { Cache, Events, Grants, NodeInfo, Nodes, Pods } from '../kube/ports.ts';
-import type { Alerts, Host, Notifier } from './ports.ts';
+import type { Cache, Events, Grants, NodeInfo, Nodes, Pods, VolumeAttachments } from '../kube/ports.ts';
+import type { Alerts, Host, Notifier, Silences } from './ports.ts';
+import type { SilenceKeeper } from './silence-lease.ts';
 import type { Clock } from '../policy/clock.ts';
 import type { NodeState } from '../policy/state.ts';
 import type { Waker } from './wake.ts';
@@ -20,6 +21,10 @@ export interface AgentPorts {
   readonly host: Host;
   /** Prometheus; required when the policy has an alert blocker (null otherwise is fine). */
   readonly alerts: Alerts | null;
+  /** VolumeAttachments; required when the policy waits for volumes to detach after the drain. */
+  readonly volumes?: VolumeAttachments | null;
+  /** Alertmanager's silences; required when the policy has spec.silences. */
+  readonly silences?: Silences | null;
   /**
    * Every notification of the policy (the adapters fan out and fill in the templates); the agent
    * calls `send(event, reason)`, where `reason` fills `{reason}`.
@@ -89,6 +94,8 @@ export interface Memory {
   watch: GrantWatch | null;
   /** A fresh read proved the grant of this epoch lost (fencing), and why. */
   grantLost: { readonly epoch: string; readonly reason: string } | null;
+  /** Extends the silence the record names (spec.silences) while it is not ended. */
+  silenceKeeper: SilenceKeeper | null;
 }
 
 /** Everything the shell's parts share. */

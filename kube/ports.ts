@@ -154,3 +154,8 @@ export interface Events {
   /** Records a Kubernetes Event on the Node. Never throws: events are best effort. */
   record(nodeName: string, event: NodeEvent): Promise<void>;
 }
+
+export interface VolumeAttachments {
+  /** Names of the VolumeAttachments (storage.k8s.io/v1) whose spec.nodeName is `nodeName`, sorted. */
+  onNode(nodeName: string): Promise<readonly string[]>;
+}

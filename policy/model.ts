@@ -123,6 +123,8 @@ export interface DrainSettings {
   /** Null: every pod (except DaemonSet-owned and mirror pods) is evicted. */
   readonly podSelector: LabelSelector | null;
   readonly onFailure: DrainFailureAction;
+  /** After the drain, wait up to this long until no VolumeAttachment names the node; null: no wait. */
+  readonly volumeDetachTimeoutMs: number | null;
 }
 
 export interface RebootSettings {
@@ -207,6 +209,28 @@ export interface PolicyModel {
   };
   /** Health gates before each grant; absent: none (kept out of configs that have none). */
   readonly healthChecks?: readonly HealthCheck[];
+  /** The Alertmanager silence held while a node reboots; null: none. */
+  readonly silences: SilenceSettings | null;
+}
+
+/** One Alertmanager matcher; `{node}` and `{policy}` in the value are filled in by the agent. */
+export interface SilenceMatcher {
+  readonly name: string;
+  readonly value: string;
+  readonly isRegex: boolean;
+  readonly isEqual: boolean;
+}
+
+/** spec.silences, normalized: a silence held as a lease (created, extended, ended) per reboot. */
+export interface SilenceSettings {
+  readonly alertmanagerUrl: string;
+  readonly matchers: readonly SilenceMatcher[];
+  /** Each extension lasts this long from its instant. */
+  readonly durationMs: number;
+  /** Never extended beyond this long after its creation. */
+  readonly maxDurationMs: number;
+  /** How long it lasts after the node is back in service. */
+  readonly graceMs: number;
 }
 
 /** A Kubernetes toleration (v1.Toleration). */

@@ -51,6 +51,8 @@ describe('state annotation', () => {
       labels: {},
       blocked: 'pod ml/train-0 matches a pod blocker',
     },
+    { ...draining, silence: { id: '5d0c6c0e-silence', startedMs: T + 500, ended: false } },
+    { ...draining, phase: 'recovering', outcome: 'rebooted', silence: { id: 'a1', startedMs: T, ended: true } },
   ])('reads back what it wrote: $phase', (state) => {
     expect(decodeState(encodeState(state))).toEqual({ kind: 'ok', state });
   });
@@ -75,6 +77,9 @@ describe('state annotation', () => {
     [variant({ drainDeadline: undefined }), 'is draining without a deadline'],
     [variant({ phase: 'failed', drainDeadline: undefined }), 'is failed without a retry time'],
     [variant({ attempt: 0 }), 'has no attempt count'],
+    [variant({ silence: { id: '', startedAt: '2026-06-01T22:00:00Z', ended: false } }), 'has a malformed silence'],
+    [variant({ silence: { id: 'a1', startedAt: 'soon', ended: false } }), 'has a malformed silence'],
+    [variant({ silence: { id: 'a1', startedAt: '2026-06-01T22:00:00Z' } }), 'has a malformed silence'],
   ])('reports %s as corrupt: %s', (raw, problem) => {
     expect(decodeState(raw)).toEqual({ kind: 'corrupt', raw, problem });
   });

@@ -60,6 +60,16 @@ export interface NodeState {
   readonly reason?: string;
   /** failed: no new attempt before this instant. */
   readonly retryAfterMs?: number;
+  /** The Alertmanager silence this attempt holds (spec.silences); `ended`: told to end after the grace. */
+  readonly silence?: SilenceRecord;
+}
+
+/** An Alertmanager silence held as a lease by one attempt; kept so a restarted agent continues or ends it. */
+export interface SilenceRecord {
+  readonly id: string;
+  /** When it was created: it is never extended beyond spec.silences.maxDuration after this. */
+  readonly startedMs: number;
+  readonly ended: boolean;
 }
 
 /** The annotation as read: absent, a valid record, or something the agent cannot trust. */
@@ -110,6 +120,8 @@ export function encodeState(s: NodeState): string {
   if (s.outcome !== undefined) out.outcome = s.outcome;
   if (s.keepCordoned !== undefined) out.keepCordoned = s.keepCordoned;
   if (s.reason !== undefined) out.reason = s.reason;
+  if (s.silence !== undefined)
+    out.silence = { id: s.silence.id, startedAt: new Date(s.silence.startedMs).toISOString(), ended: s.silence.ended };
   return JSON.stringify(out);
 }
 
@@ -148,6 +160,8 @@ export function decodeState(raw: string | undefined): StateRead {
   if (v.keepCordoned !== undefined && typeof v.keepCordoned !== 'boolean')
     return corrupt('has a malformed keepCordoned');
   if (v.reason !== undefined && typeof v.reason !== 'string') return corrupt('has a malformed reason');
+  const silence = silenceRecord(v.silence);
+  if (silence === null) return corrupt('has a malformed silence');
   const state: NodeState = {
     phase: v.phase as Phase,
     policy: v.policy,
@@ -166,6 +180,7 @@ export function decodeState(raw: string | undefined): StateRead {
     ...optional('outcome', v.outcome as Outcome | undefined),
     ...optional('keepCordoned', v.keepCordoned),
     ...optional('reason', v.reason),
+    ...optional('silence', silence),
   };
   if (state.phase === 'draining' && state.drainDeadlineMs === undefined)
     return corrupt('is draining without a deadline');
@@ -204,6 +219,14 @@ export function decodeLastReboot(raw: string | undefined): LastReboot | undefine
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** undefined: absent; null: malformed. */
+function silenceRecord(v: unknown): SilenceRecord | undefined | null {
+  if (v === undefined) return undefined;
+  if (!isRecord(v) || typeof v.id !== 'string' || v.id === '' || typeof v.ended !== 'boolean') return null;
+  const startedMs = typeof v.startedAt === 'string' ? Date.parse(v.startedAt) : NaN;
+  return Number.isNaN(startedMs) ? null : { id: v.id, startedMs, ended: v.ended };
 }
 
 function labelRecord(v: unknown): Record<string, string | null> | undefined {

@@ -123,6 +123,11 @@ export type Action =
     | { readonly kind: 'drain'; readonly deadlineMs: number; readonly epoch: string }
     /** Command the reboot, only if the grant of `epoch` is still this node's (fresh read). */
     | { readonly kind: 'reboot'; readonly epoch: string }
+    /**
+     * Create the attempt's Alertmanager silence, or end it after its grace, then record it in
+     * `state` (spec.silences; the keeper extends it in between).
+     */
+    | { readonly kind: 'silence'; readonly op: 'create' | 'end'; readonly state: NodeState }
     /** Dry run: say what the agent would do now (cordon, labels, pods to evict, reboot). */
     | { readonly kind: 'reportDryRun'; readonly cordon: boolean; readonly labels: Readonly<Record<string, string>> }
   ) & { readonly tell?: Tell };

@@ -17,6 +17,7 @@ import type { Action, Facts } from './facts.ts';
 import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
 import type { NodeState, Outcome } from '../../policy/state.ts';
 import type { FailureKind, FailureNote } from '../../policy/failures.ts';
+import { silenceAfterUncordon, silenceBeforeCordon } from './silence.ts';
 
 /** The next step of a reboot under way (phase cordoning, draining, rebooting or recovering). */
 export function decideProgress(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): Action {
@@ -60,6 +61,8 @@ function beforeReboot(f: Facts, config: AgentConfig, nowMs: number, s: NodeState
   const node = f.node!;
   const epoch = s.grant!;
   if (s.phase === 'cordoning') {
+    const silence = silenceBeforeCordon(config, s);
+    if (silence !== undefined) return silence;
     const ours = node.annotations[CORDONED_BY_ANNOTATION] === epoch;
     if (!ours && !node.unschedulable)
       return { kind: 'cordon', epoch, tell: { event: normal('Cordoned', 'cordoned the node for its reboot') } };
@@ -176,6 +179,8 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
   if (s.cordoned && ours)
     return { kind: 'uncordon', epoch: s.grant, tell: { event: normal('Uncordoned', 'uncordoned the node') } };
   if (s.cordoned) return writeState({ ...s, cordoned: false });
+  const silence = silenceAfterUncordon(config, s);
+  if (silence !== undefined) return silence;
   if (f.grant!.mine !== null) return { kind: 'releaseGrant', grant: f.grant!.mine };
   switch (s.outcome) {
     case 'rebooted': {

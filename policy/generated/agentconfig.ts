@@ -125,6 +125,10 @@ export interface PolicyModel {
     force: boolean;
     podSelector: LabelSelector | null;
     onFailure: "uncordon" | "stayCordoned" | "reboot";
+    /**
+     * Wait this long after the drain for the node's VolumeAttachments to go; null: no wait.
+     */
+    volumeDetachTimeoutMs: Ms | null;
   };
   reboot: {
     method: "command" | "signal";
@@ -169,6 +173,24 @@ export interface PolicyModel {
     timeoutMs: Ms;
     reason: string;
   }[];
+  /**
+   * The Alertmanager silence held while a node reboots; null for none.
+   */
+  silences: null | {
+    alertmanagerUrl: string;
+    /**
+     * @minItems 1
+     */
+    matchers: {
+      name: string;
+      value: string;
+      isRegex: boolean;
+      isEqual: boolean;
+    }[];
+    durationMs: Ms;
+    maxDurationMs: Ms;
+    graceMs: Ms;
+  };
 }
 export interface LabelSelector {
   matchLabels?: StringMap;

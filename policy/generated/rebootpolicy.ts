@@ -38,25 +38,41 @@ export type Duration4 = string;
  */
 export type Duration5 = string;
 /**
- * Wait between a finished drain and the reboot. Default 0s.
+ * How long to wait; when attachments are left after it, the drain counts as failed and `onFailure` applies. Default 5m.
  */
 export type Duration6 = string;
 /**
- * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
+ * Wait between a finished drain and the reboot. Default 0s.
  */
 export type Duration7 = string;
 /**
- * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
+ * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
  */
 export type Duration8 = string;
 /**
- * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
+ * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
  */
 export type Duration9 = string;
 /**
- * Longest wait for the API to answer the read; slower holds. Default 10s.
+ * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
  */
 export type Duration10 = string;
+/**
+ * How long the silence lasts from each extension; the agent extends it every third of this. Longer than the reboot itself (`reboot.expectedDuration`), since the agent is down meanwhile. Default 15m.
+ */
+export type Duration11 = string;
+/**
+ * The silence is never extended beyond this much time after it was created, so a stuck reboot pages again. Default 4h.
+ */
+export type Duration12 = string;
+/**
+ * How long the silence lasts after the node is back in service, while its alerts resolve. Default 2m.
+ */
+export type Duration13 = string;
+/**
+ * Longest wait for the API to answer the read; slower holds. Default 10s.
+ */
+export type Duration14 = string;
 
 /**
  * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
@@ -153,6 +169,7 @@ export interface RebootPolicySpec {
    * Where to tell people about drains, reboots, completions and failures. Webhook URLs come from Secrets, never from git.
    */
   notifications?: Notification[];
+  silences?: Silences;
   nodeLabels?: NodeLabels;
   /**
    * Health gates: before each grant of this policy (so also after each node's uncordon, before the next) the coordinator reads the objects each check names and evaluates its CEL `expression` on each. The pool waits while any check fails, matches no object, or cannot be read or evaluated (fail closed). See README "Health gates".
@@ -330,6 +347,7 @@ export interface Drain {
    */
   force?: boolean;
   podSelector?: LabelSelector3;
+  waitForVolumeDetach?: VolumeDetachWait;
   /**
    * What happens when the drain fails or times out: `uncordon` (uncordon if the agent cordoned, give the grant back, try again in a later window), `stayCordoned` (give the grant back, leave the node cordoned for an operator) or `reboot` (reboot anyway). Default `uncordon`.
    */
@@ -351,6 +369,12 @@ export interface LabelSelector3 {
   matchExpressions?: LabelSelectorRequirement[];
 }
 /**
+ * After the drain and before the reboot, wait until no VolumeAttachment (storage.k8s.io/v1) names the node any more, so its volumes are detached cleanly and can attach elsewhere (no Multi-Attach errors). Not waiting when omitted.
+ */
+export interface VolumeDetachWait {
+  timeout?: Duration6;
+}
+/**
  * How the reboot is detected and carried out.
  */
 export interface Reboot {
@@ -366,8 +390,8 @@ export interface Reboot {
    * Signal number for `method: signal`. Default 39 (SIGRTMIN+5, systemd's reboot).
    */
   signal?: number;
-  delay?: Duration6;
-  expectedDuration?: Duration7;
+  delay?: Duration7;
+  expectedDuration?: Duration8;
   /**
    * Host file whose existence means a reboot is required. Default `/var/run/reboot-required`, unless `sentinelCommand` is given (then only the command decides, or both when both are written).
    */
@@ -376,8 +400,8 @@ export interface Reboot {
    * Name of a sentinel command among the install settings' `commands.sentinel`: a host command whose exit code 0 means a reboot is required (1: not required; anything else: cannot tell, which holds the reboot).
    */
   sentinelCommand?: string;
-  loopBackoff?: Duration8;
-  notifyTimeout?: Duration9;
+  loopBackoff?: Duration9;
+  notifyTimeout?: Duration10;
 }
 /**
  * One webhook.
@@ -437,6 +461,42 @@ export interface NotificationTemplates {
   failed?: string;
 }
 /**
+ * An Alertmanager silence held as a lease while a node reboots: the agent creates it when the node is granted (before the cordon), extends it while the node works, lets it end `grace` after the node is back in service, and stops extending it after `maxDuration`, so a reboot that is stuck still pages. The silence ids are kept in the node's state record, so a restarted agent continues or ends them.
+ */
+export interface Silences {
+  /**
+   * Base URL of Alertmanager (its `/api/v2/silences` is written), e.g. `http://alertmanager.monitoring:9093`. No credentials: policies live in git.
+   */
+  alertmanagerUrl: string;
+  /**
+   * Which alerts the silence mutes, as Alertmanager matchers; `{node}` and `{policy}` in a value are replaced (escaped in regular expressions). At least one matcher must not match the empty value.
+   *
+   * @minItems 1
+   */
+  matchers: SilenceMatcher[];
+  duration?: Duration11;
+  maxDuration?: Duration12;
+  grace?: Duration13;
+}
+export interface SilenceMatcher {
+  /**
+   * Label name, e.g. `instance` or `node`.
+   */
+  name: string;
+  /**
+   * Label value, e.g. `{node}`; a regular expression with `isRegex`.
+   */
+  value: string;
+  /**
+   * `value` is a regular expression (anchored by Alertmanager). Default false.
+   */
+  isRegex?: boolean;
+  /**
+   * false: the matcher selects labels that do not match. Default true.
+   */
+  isEqual?: boolean;
+}
+/**
  * Labels the agent sets on the node around its reboot.
  */
 export interface NodeLabels {
@@ -484,7 +544,7 @@ export interface HealthCheck {
    * CEL, true when healthy, evaluated once per matched object with `object` (that object) and `objects` (all matched), e.g. `object.status.availableReplicas == object.spec.replicas`. Checked by `validate`.
    */
   expression: string;
-  timeout?: Duration10;
+  timeout?: Duration14;
   /**
    * What the check protects, unique within the policy, e.g. `payments available`: shown in status, Events and the `check` label of `patchwindow_health_gate_passing`.
    */

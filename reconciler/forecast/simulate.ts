@@ -25,6 +25,7 @@ import { nextAction } from '../../agent/core/decide.ts';
 import { neededMs, scheduleOf } from '../../agent/core/decide-common.ts';
 import type { Action, DrainOutcome, Facts, WaitReason } from '../../agent/core/facts.ts';
 import type { AgentConfig, Budget } from '../../policy/model.ts';
+import { withSilence } from '../../agent/core/silence.ts';
 import { SimCoordinator } from './coordinate.ts';
 import { durationsOf, type DurationOverrides } from './durations.ts';
 import { TimeQueue } from './queue.ts';
@@ -171,12 +172,17 @@ export function simulate(input: SimulationInput): SimulationResult {
           );
         default: {
           const before = facts.state.kind === 'ok' ? facts.state.state.phase : null;
-          world.apply(node, action, nowMs);
+          // A silence is a call to Alertmanager and a record of its id: in the forecast only the record.
+          const step =
+            action.kind === 'silence'
+              ? { kind: 'writeState' as const, state: withSilence(action.state, action.op, 'forecast', nowMs) }
+              : action;
+          world.apply(node, step, nowMs);
           afterStep(node);
-          if (action.kind === 'writeState') {
-            if (action.state?.phase !== 'rebooting') node.rebootCommandedMs = null;
-            if (action.state?.phase === 'cordoning' && before !== 'cordoning') track.startsMs.push(nowMs);
-            if (action.state === null && action.lastReboot !== undefined && track.finishedMs === null)
+          if (step.kind === 'writeState') {
+            if (step.state?.phase !== 'rebooting') node.rebootCommandedMs = null;
+            if (step.state?.phase === 'cordoning' && before !== 'cordoning') track.startsMs.push(nowMs);
+            if (step.state === null && step.lastReboot !== undefined && track.finishedMs === null)
               track.finishedMs = nowMs;
           }
         }

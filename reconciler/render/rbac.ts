@@ -58,6 +58,13 @@ function clusterRules(policies: readonly PolicyModel[]): Rule[] {
       why: 'Events on its Node (cluster-scoped objects record events in the default namespace).',
     },
   ];
+  const volumeWaiters = policies.filter((p) => p.drain.volumeDetachTimeoutMs !== null).map((p) => p.name);
+  if (volumeWaiters.length > 0) {
+    rules.push({
+      rule: { apiGroups: ['storage.k8s.io'], resources: ['volumeattachments'], verbs: ['list'] },
+      why: `VolumeAttachments: ${volumeWaiters.join(', ')} wait after the drain until none names the node (drain.waitForVolumeDetach); list only, read-only.`,
+    });
+  }
   const withNamespaceSelector = namespaceSelectorPolicies(policies);
   if (withNamespaceSelector.length > 0) {
     rules.push({

@@ -22,6 +22,9 @@ import type { InstallSettings } from './install.ts';
 import { DEFAULT_NOTIFY_TIMEOUT_MS, MAX_NOTIFY_TIMEOUT_MS, notifications } from './normalize-notifications.ts';
 import { showValue } from '../../policy/diagnostics.ts';
 import { healthChecks } from './normalize-health.ts';
+import { parseDuration } from '../../policy/duration.ts';
+import { silences } from './normalize-silences.ts';
+import { drainSettings } from './normalize-drain.ts';
 
 /** The slot group of the fleet-wide cap; no policy may take the name. */
 export const RESERVED_POLICY_NAME = FLEET_GROUP;
@@ -175,7 +178,6 @@ export function normalizePolicy(
     selector: labelSelector(report, ['spec', 'blockers', 'pods', i, 'selector'], b.selector as LabelSelector),
   }));
 
-  const d = spec.drain ?? {};
   const r = spec.reboot ?? {};
   const reboot = r.method === 'signal' ? signalFallback(install) : rebootCommand(report, r.command, install);
   const sentinelCommand =
@@ -223,15 +225,6 @@ export function normalizePolicy(
       pause = { kind: 'until', epochMs };
     }
   }
-  const gracePeriodMs =
-    d.gracePeriod === undefined ? undefined : duration(report, ['spec', 'drain', 'gracePeriod'], d.gracePeriod, 0);
-  if (gracePeriodMs !== undefined && gracePeriodMs % 1000 !== 0) {
-    report.error(
-      ['spec', 'drain', 'gracePeriod'],
-      `${showValue(d.gracePeriod)} is not whole seconds; Kubernetes grace periods are in seconds`,
-      'duration',
-    );
-  }
   return {
     name: policy.metadata.name,
     membership,
@@ -261,14 +254,7 @@ export function normalizePolicy(
           }
         : null,
     },
-    drain: {
-      timeoutMs: duration(report, ['spec', 'drain', 'timeout'], d.timeout, 30 * 60_000, { min: 1 }),
-      gracePeriodSeconds: gracePeriodMs === undefined ? null : Math.floor(gracePeriodMs / 1000),
-      deleteEmptyDirData: d.deleteEmptyDirData ?? false,
-      force: d.force ?? false,
-      podSelector: d.podSelector ? labelSelector(report, ['spec', 'drain', 'podSelector'], d.podSelector) : null,
-      onFailure: d.onFailure ?? 'uncordon',
-    },
+    drain: drainSettings(report, spec.drain),
     reboot: {
       method: r.method ?? 'command',
       command: reboot,
@@ -295,6 +281,7 @@ export function normalizePolicy(
       postReboot: labelMap(report, ['spec', 'nodeLabels', 'postReboot'], spec.nodeLabels?.postReboot),
     },
     ...optional('healthChecks', healthChecks(report, spec.healthChecks)),
+    silences: silences(report, spec.silences, parseDuration(r.expectedDuration ?? '10m') ?? 0),
   };
 }
 

@@ -11,6 +11,7 @@ import type {
   PodBlocker,
   RebootSettings,
   Schedule,
+  SilenceSettings,
   WindowSpec,
 } from '../../policy/model.ts';
 
@@ -49,6 +50,7 @@ export interface TestConfigOptions {
   readonly preReboot?: Readonly<Record<string, string>>;
   readonly postReboot?: Readonly<Record<string, string>>;
   readonly notifications?: readonly NotificationSpec[];
+  readonly silences?: SilenceSettings | null;
   readonly checkIntervalMs?: number;
   readonly slotTtlMs?: number;
 }
@@ -89,6 +91,7 @@ export function testConfig(o: TestConfigOptions = {}): AgentConfig {
         force: false,
         podSelector: null,
         onFailure: 'uncordon',
+        volumeDetachTimeoutMs: null,
         ...o.drain,
       },
       reboot: {
@@ -105,6 +108,7 @@ export function testConfig(o: TestConfigOptions = {}): AgentConfig {
       },
       notifications: o.notifications ?? [],
       nodeLabels: { preReboot: o.preReboot ?? {}, postReboot: o.postReboot ?? {} },
+      silences: o.silences ?? null,
     },
     members: [{ matchExpressions: [{ key: POOL_LABEL, operator: 'In', values: [...pools] }] }],
     fleetBudget: o.fleetBudget === undefined ? null : o.fleetBudget,

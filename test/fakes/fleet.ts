@@ -16,6 +16,7 @@ import { FakeCluster, type NodeSpec } from './cluster.ts';
 import { POOL_LABEL } from './config.ts';
 import { Faults } from './faults.ts';
 import { FakeMachine, type MachineOptions } from './machine.ts';
+import { FakeSilences, SilenceStore } from '../helpers/alertmanager.ts';
 import { FakeAlerts, FakeNotifier } from './outside.ts';
 import { clusterPorts, type Session } from './session.ts';
 
@@ -35,6 +36,8 @@ export class FakeFleet {
   readonly faults = new Faults();
   readonly notifier = new FakeNotifier();
   readonly alerts = new FakeAlerts();
+  /** Alertmanager's silences on the fake clock (spec.silences). */
+  readonly silenceStore = new SilenceStore(() => this.clock.now());
   readonly machines = new Map<string, FakeMachine>();
   readonly configs = new Map<string, AgentConfig>();
   /** Log lines of every agent, newest last (printed by tests when they fail). */
@@ -101,6 +104,7 @@ export class FakeFleet {
       ...clusterPorts(this.cluster, session, this.faults),
       host: machine.host(session, this.faults),
       alerts: this.alerts,
+      silences: new FakeSilences(this.silenceStore),
       notifier: this.notifier.for(name),
     };
     const done = runAgent({
