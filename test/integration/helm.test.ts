@@ -52,6 +52,8 @@ describe('helm chart deploy/helm/patchwindow', () => {
       (r) => ({ code: 0, ...r }),
       (err: { code: number; stdout: string; stderr: string }) => err,
     );
+  /** `helm template` of the chart as released into patchwindow-system. */
+  const template = (...args: string[]) => helm('template', release, CHART, '-n', 'patchwindow-system', ...args);
   const ofRelease = `app.kubernetes.io/instance=${release}`;
   const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', cluster.info.kubeconfigPath, ...args]);
 
@@ -107,17 +109,7 @@ describe('helm chart deploy/helm/patchwindow', () => {
       .map((o) => o.metadata.name)
       .sort();
     expect(renderedNames).toHaveLength(2);
-    const chart = await helm(
-      'template',
-      release,
-      CHART,
-      '-n',
-      'patchwindow-system',
-      '--set',
-      `fleet.name=${long}`,
-      '--set',
-      'reconciler.repository.url=file:///x',
-    );
+    const chart = await template('--set', `fleet.name=${long}`, '--set', 'reconciler.repository.url=file:///x');
     expect(chart.stderr).toBe('');
     const fleetRole = parseAllDocuments(chart.stdout)
       .map((d) => d.toJS() as { kind: string; metadata: { name: string }; rules?: { resourceNames?: string[] }[] })
@@ -134,31 +126,14 @@ describe('helm chart deploy/helm/patchwindow', () => {
         file === 'rendered.yaml'
           ? ['--set-file', `rendered.manifests=${resolve('test/install/helm/rendered-input.yaml')}`]
           : [];
-      const out = await helm(
-        'template',
-        release,
-        CHART,
-        '-n',
-        'patchwindow-system',
-        '-f',
-        join(VALUES, file),
-        ...extra,
-      );
+      const out = await template('-f', join(VALUES, file), ...extra);
       expect(out.stderr).toBe('');
       await expect(out.stdout).toMatchFileSnapshot(resolve('test/snapshots/helm', file));
     }
   });
 
   it('grants exactly the rules of the kustomize kit (deploy/reconciler/rbac.yaml), so the two cannot drift', async () => {
-    const out = await helm(
-      'template',
-      release,
-      CHART,
-      '-n',
-      'patchwindow-system',
-      '-f',
-      join(VALUES, 'gitops-minimal.yaml'),
-    );
+    const out = await template('-f', join(VALUES, 'gitops-minimal.yaml'));
     const rulesOf = (docs: Record<string, unknown>[], kind: string, suffix: string) =>
       docs.find((d) => d.kind === kind && String((d.metadata as { name: string }).name).endsWith(suffix))?.rules;
     const chart = parseAllDocuments(out.stdout).map((d) => d.toJS() as Record<string, unknown>);
