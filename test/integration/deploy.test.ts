@@ -37,7 +37,7 @@ function renameKit(built: string, to: { system: string; agents: string; fleet: s
   return built
     .replace(/^(\s+(?:name|namespace): )patchwindow-system$/gm, `$1${to.system}`)
     .replace(/^(\s+(?:name|namespace): )patchwindow$/gm, `$1${to.agents}`)
-    .replace(/resourceNames: \[patchwindow\]/g, `resourceNames: [${to.agents}]`)
+    .replace(/^(\s+resourceNames:\n\s+- )patchwindow$/gm, `$1${to.agents}`)
     .replace(/PATCHWINDOW_AGENT_NAMESPACE: patchwindow$/m, `PATCHWINDOW_AGENT_NAMESPACE: ${to.agents}`)
     .replace(/-prod-westeurope\b/g, `-${to.fleet}`);
 }
@@ -134,7 +134,7 @@ describe('deploy/reconciler', () => {
     ]);
     // Only the reconciler's Role and RoleBinding in the agents' namespace; everything else in its own.
     const placed = [
-      ...built.matchAll(/^kind: (\w+)\nmetadata:\n(?: {2}\S.*\n)*? {2}name: (\S+)\n {2}namespace: (\S+)$/gm),
+      ...built.matchAll(/^kind: (\w+)\nmetadata:\n(?: {2}.*\n)*? {2}name: (\S+)\n {2}namespace: (\S+)$/gm),
     ];
     expect(placed.filter((m) => m[3] === 'patchwindow').map((m) => m[1])).toEqual(['Role', 'RoleBinding']);
     expect(placed.filter((m) => m[3] !== 'patchwindow').every((m) => m[3] === 'patchwindow-system')).toBe(true);
