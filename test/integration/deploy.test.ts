@@ -184,10 +184,14 @@ describe('deploy/reconciler', () => {
     };
     const refused = await core.createNamespacedPod({ namespace: sys, body: privileged }).then(
       () => 'admitted',
-      (err: { code?: number; body?: string }) => `${err.code} ${err.body}`,
+      (err: { code?: number; body?: unknown }) =>
+        `${err.code} ${(JSON.parse(String(err.body)) as { message?: string }).message}`,
     );
-    expect(refused).toMatch(/^403 .*violates PodSecurity \\"restricted:latest\\": .*host namespaces \(hostPID=true\)/);
+    expect(refused).toMatch(
+      /^403 pods "kit-privileged-pod" is forbidden: violates PodSecurity "restricted:latest": .*host namespaces \(hostPID=true\)/,
+    );
     // The agents' namespace stays privileged for the agents (the same pod is admitted there).
+    await vi.waitFor(() => core.readNamespacedServiceAccount({ namespace: ns, name: 'default' }), WAIT);
     await core.createNamespacedPod({ namespace: ns, body: privileged });
     await core.deleteNamespacedPod({ namespace: sys, name: 'kit-reconciler-pod', gracePeriodSeconds: 0 });
     await core.deleteNamespacedPod({ namespace: ns, name: 'kit-privileged-pod', gracePeriodSeconds: 0 });
