@@ -68,7 +68,7 @@ async function writePolicies(fleet: E2eFleet): Promise<string> {
   return dir;
 }
 
-/** Shows `patchwindow status` each time it changes, until every node rebooted once and is done. */
+/** Shows `patchwindow status` each time it (or the count of rebooted nodes) changes, until every node rebooted once. */
 async function watchRollout(fleet: E2eFleet, env: NodeJS.ProcessEnv): Promise<boolean> {
   const deadline = Date.now() + ROLLOUT_TIMEOUT_MS;
   let last = '';
@@ -78,10 +78,10 @@ async function watchRollout(fleet: E2eFleet, env: NodeJS.ProcessEnv): Promise<bo
       (r) => r.stdout,
       (err: { stderr?: string }) => err.stderr ?? '',
     );
-    if (status !== last) {
-      say(`--- ${new Date().toISOString().slice(11, 19)}  rebooted: ${done.length}/${fleet.nodes.length}`);
-      say(status.trimEnd());
-      last = status;
+    const view = `rebooted: ${done.length}/${fleet.nodes.length}\n${status.trimEnd()}`;
+    if (view !== last) {
+      say(`--- ${new Date().toISOString().slice(11, 19)}  ${view}`);
+      last = view;
     }
     if (fleet.problems.length > 0) {
       say(`a process failed:\n${fleet.problems.join('\n')}`);
