@@ -141,7 +141,7 @@ export function compileE2eFleet(
     spec: { template: { spec: { containers: { command: string[] }[] } } };
   };
   const coordinatorCommand = deployment.spec.template.spec.containers[0]!.command;
-  return { configJson, rbac, coordinatorCommand, policySet: result.policySet };
+  return { configJson, rbac, coordinatorCommand, policySet: result.policySet, sources };
 }
 
 export class E2eFleet {

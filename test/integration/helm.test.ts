@@ -1,11 +1,14 @@
 // The Helm chart deploy/helm/patchwindow with helm v4 (built from Go modules into the test cache, as
 // the control plane is): lint, `helm template` of fixture values against snapshots, bad values
-// refused with the field named, and install, upgrade and uninstall on the real control plane. The
-// installed reconciler runs as a real process with the chart's own arguments and the chart's
-// ServiceAccount token (no kubelet runs pods here) and applies a loopback git repository.
+// refused with the field named, long Fleet names shortened exactly as `patchwindow render` does, and
+// install, upgrade and uninstall on the real control plane: into a namespace of the reconciler's own
+// under Pod Security restricted (refused without the label; its pod admitted there), the agents in
+// fleet.namespace. The installed reconciler runs as a real process with the chart's own arguments and
+// the chart's ServiceAccount token (no kubelet runs pods here) and applies a loopback git repository;
+// that token reads no Secret in either namespace.
 import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,6 +40,8 @@ describe('helm chart deploy/helm/patchwindow', () => {
   let repo: PolicyRepo;
   let reconciler: CliProcess | undefined;
   const ns = uniqueName('pw-helm');
+  /** The release's namespace: the reconciler's own. */
+  const sys = `${ns}-sys`;
   const fleet = uniqueName('fleet');
   const release = 'pw';
   const helm = (...args: string[]) =>
@@ -47,6 +52,8 @@ describe('helm chart deploy/helm/patchwindow', () => {
       (r) => ({ code: 0, ...r }),
       (err: { code: number; stdout: string; stderr: string }) => err,
     );
+  /** `helm template` of the chart as released into patchwindow-system. */
+  const template = (...args: string[]) => helm('template', release, CHART, '-n', 'patchwindow-system', ...args);
   const ofRelease = `app.kubernetes.io/instance=${release}`;
   const kubectl = (...args: string[]) => run('kubectl', ['--kubeconfig', cluster.info.kubeconfigPath, ...args]);
 
@@ -60,6 +67,7 @@ describe('helm chart deploy/helm/patchwindow', () => {
   afterAll(async () => {
     if (reconciler && reconciler.child.exitCode === null) reconciler.child.kill('SIGKILL');
     await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await core.deleteNamespace({ name: sys }).catch(() => undefined);
     await rm(root, { recursive: true, force: true });
   });
 
@@ -75,6 +83,41 @@ describe('helm chart deploy/helm/patchwindow', () => {
     expect(typo.stderr).toMatch(/additional properties 'repo' not allowed/);
     const rendered = await helm('template', release, CHART, '--set', 'mode=rendered');
     expect(rendered.stderr).toContain('--set-file rendered.manifests=rendered.yaml');
+    const shared = await helm(
+      'template',
+      release,
+      CHART,
+      '-n',
+      'patchwindow',
+      '-f',
+      join(VALUES, 'gitops-minimal.yaml'),
+    );
+    expect(shared.code).toBe(1);
+    expect(shared.stderr).toContain('fleet.namespace (patchwindow) is the release namespace');
+  });
+
+  it('shortens long Fleet names with a hash exactly as `patchwindow render` does', async () => {
+    const long = 'a-very-long-fleet-name-for-the-west-europe-production-clusters'; // 62 characters
+    const dir = join(root, 'long-fleet');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'fleet.yaml'), fleetYaml({ name: long, namespace: 'patchwindow', poolLabel: 'pool' }));
+    await writeFile(join(dir, 'alpha.yaml'), policyYaml('alpha', ['alpha']));
+    const cli = await run(process.execPath, [resolve('bin/patchwindow.js'), 'render', dir, '--stdout']);
+    const renderedNames = parseAllDocuments(cli.stdout)
+      .map((d) => d.toJS() as { kind: string; metadata: { name: string } })
+      .filter((o) => o.kind === 'ClusterRole')
+      .map((o) => o.metadata.name)
+      .sort();
+    expect(renderedNames).toHaveLength(2);
+    const chart = await template('--set', `fleet.name=${long}`, '--set', 'reconciler.repository.url=file:///x');
+    expect(chart.stderr).toBe('');
+    const fleetRole = parseAllDocuments(chart.stdout)
+      .map((d) => d.toJS() as { kind: string; metadata: { name: string }; rules?: { resourceNames?: string[] }[] })
+      .find((o) => o.kind === 'ClusterRole' && o.metadata.name.endsWith('-fleet'))!;
+    const named = [...fleetRole.rules![1]!.resourceNames!].sort();
+    expect(named).toEqual(renderedNames);
+    expect(named.every((n) => n.length <= 63 && /-[0-9a-f]{8}$/.test(n))).toBe(true);
+    expect(fleetRole.rules![2]!.resourceNames).toEqual([renderedNames.find((n) => n.startsWith('patchwindow-agent-'))]);
   });
 
   it('renders the fixture values as in the snapshots', async () => {
@@ -83,14 +126,14 @@ describe('helm chart deploy/helm/patchwindow', () => {
         file === 'rendered.yaml'
           ? ['--set-file', `rendered.manifests=${resolve('test/install/helm/rendered-input.yaml')}`]
           : [];
-      const out = await helm('template', release, CHART, '-n', 'patchwindow', '-f', join(VALUES, file), ...extra);
+      const out = await template('-f', join(VALUES, file), ...extra);
       expect(out.stderr).toBe('');
       await expect(out.stdout).toMatchFileSnapshot(resolve('test/snapshots/helm', file));
     }
   });
 
   it('grants exactly the rules of the kustomize kit (deploy/reconciler/rbac.yaml), so the two cannot drift', async () => {
-    const out = await helm('template', release, CHART, '-n', 'patchwindow', '-f', join(VALUES, 'gitops-minimal.yaml'));
+    const out = await template('-f', join(VALUES, 'gitops-minimal.yaml'));
     const rulesOf = (docs: Record<string, unknown>[], kind: string, suffix: string) =>
       docs.find((d) => d.kind === kind && String((d.metadata as { name: string }).name).endsWith(suffix))?.rules;
     const chart = parseAllDocuments(out.stdout).map((d) => d.toJS() as Record<string, unknown>);
@@ -101,9 +144,16 @@ describe('helm chart deploy/helm/patchwindow', () => {
       ['ClusterRole', '-agent-rights'],
       ['ClusterRole', '-fleet'],
       ['Role', '-reconciler'],
+      ['Role', '-reconciler-self'],
     ] as const) {
-      const rules = rulesOf(chart, kind, suffix);
-      expect(rules, `${kind} *${suffix}`).toBeDefined();
+      // The chart's own Lease and status ConfigMap carry the release in their names.
+      const rules = JSON.parse(
+        JSON.stringify(rulesOf(chart, kind, suffix) ?? null).replaceAll(
+          `${release}-patchwindow-reconciler`,
+          'patchwindow-reconciler',
+        ),
+      ) as unknown;
+      expect(rules, `${kind} *${suffix}`).not.toBeNull();
       expect(rules, `${kind} *${suffix}`).toEqual(rulesOf(kit, kind, suffix));
     }
   });
@@ -116,15 +166,11 @@ describe('helm chart deploy/helm/patchwindow', () => {
       },
       'one',
     );
-    const install = await helm(
-      'install',
-      release,
-      CHART,
-      '-n',
-      ns,
-      '--create-namespace',
+    const installArgs = [
       '--set',
       `fleet.name=${fleet}`,
+      '--set',
+      `fleet.namespace=${ns}`,
       '--set',
       `reconciler.repository.url=${repo.url}`,
       '--set',
@@ -132,27 +178,44 @@ describe('helm chart deploy/helm/patchwindow', () => {
       // The reconciler below listens on loopback only: an unauthenticated /sync, chosen explicitly.
       '--set',
       'reconciler.webhook.unauthenticated=true',
+    ];
+    // The reconciler's namespace must enforce Pod Security restricted: refused until it does.
+    await kubectl('create', 'namespace', sys);
+    const unlabelled = await helm('install', release, CHART, '-n', sys, ...installArgs);
+    expect(unlabelled.code).toBe(1);
+    expect(unlabelled.stderr).toContain(
+      `namespace ${sys} must enforce Pod Security restricted (the reconciler holds rights over privileged DaemonSets; nothing else may run beside it): kubectl label namespace ${sys} pod-security.kubernetes.io/enforce=restricted`,
     );
+    await kubectl('label', 'namespace', sys, 'pod-security.kubernetes.io/enforce=restricted');
+    const install = await helm('install', release, CHART, '-n', sys, ...installArgs);
     expect(install.stderr).toBe('');
     expect(install.stdout).toContain(`STATUS: deployed`);
     expect(install.stdout).toContain(`status -n ${ns}`);
     const name = `${release}-patchwindow-reconciler`;
-    const deployment = await apps.readNamespacedDeployment({ namespace: ns, name });
+    const deployment = await apps.readNamespacedDeployment({ namespace: sys, name });
     const container = deployment.spec!.template.spec!.containers[0]!;
     expect(container.args).toContain(`--repo=${repo.url}`);
+    expect(container.args).toContain(`--agent-namespace=${ns}`);
+    // Its pod passes Pod Security restricted in its namespace (enforced at admission).
+    const pod = await core.createNamespacedPod({
+      namespace: sys,
+      body: { metadata: { name: 'helm-reconciler-pod' }, spec: deployment.spec!.template.spec! },
+    });
+    expect(pod.metadata?.name).toBe('helm-reconciler-pod');
+    await core.deleteNamespacedPod({ namespace: sys, name: 'helm-reconciler-pod', gracePeriodSeconds: 0 });
     expect(container.args).toContain('--webhook-unauthenticated');
     expect(container.args!.some((a) => a.startsWith('--webhook-secret-file'))).toBe(false);
 
     // The pod's process, as the kubelet would start it: the chart's arguments, its ServiceAccount.
-    const saKubeconfig = await cluster.serviceAccountKubeconfig({ namespace: ns, name });
+    const saKubeconfig = await cluster.serviceAccountKubeconfig({ namespace: sys, name });
     const local = ['--cache-dir', join(root, 'cache'), '--listen', '127.0.0.1:0'];
     reconciler = spawnCli([...container.args!, ...local], {
       KUBECONFIG: saKubeconfig,
-      POD_NAMESPACE: ns,
+      POD_NAMESPACE: sys,
       POD_NAME: 'helm-test-0',
     });
     const status = () =>
-      core.readNamespacedConfigMap({ namespace: ns, name: `${name}-status` }).then(
+      core.readNamespacedConfigMap({ namespace: sys, name: `${name}-status` }).then(
         (cm) => cm.data ?? {},
         () => ({}),
       );
@@ -165,6 +228,13 @@ describe('helm chart deploy/helm/patchwindow', () => {
       (await apps.readNamespacedDaemonSet({ namespace: ns, name: 'patchwindow-agent-alpha' })).metadata?.name,
     ).toBe('patchwindow-agent-alpha');
     expect(reconciler.output()).not.toContain('forbidden');
+    for (const namespace of [ns, sys]) {
+      const secrets = await run('kubectl', ['--kubeconfig', saKubeconfig, '-n', namespace, 'get', 'secrets']).then(
+        () => 'listed',
+        (err: { stderr: string }) => err.stderr,
+      );
+      expect(secrets).toContain(`secrets is forbidden: User "system:serviceaccount:${sys}:${name}"`);
+    }
     reconciler.child.kill('SIGTERM');
     expect(await reconciler.exited).toBe(0);
 
@@ -173,13 +243,13 @@ describe('helm chart deploy/helm/patchwindow', () => {
       release,
       CHART,
       '-n',
-      ns,
+      sys,
       '--reuse-values',
       '--set',
       'reconciler.schedule=*/7 * * * *',
     );
     expect(upgrade.stdout).toContain('STATUS: deployed');
-    const upgraded = await apps.readNamespacedDeployment({ namespace: ns, name });
+    const upgraded = await apps.readNamespacedDeployment({ namespace: sys, name });
     expect(upgraded.spec!.template.spec!.containers[0]!.args).toContain('--schedule=*/7 * * * *');
     expect(upgraded.metadata?.labels?.['app.kubernetes.io/instance']).toBe(release);
 
@@ -193,15 +263,15 @@ describe('helm chart deploy/helm/patchwindow', () => {
       },
     ]);
 
-    const uninstall = await helm('uninstall', release, '-n', ns);
+    const uninstall = await helm('uninstall', release, '-n', sys);
     expect(uninstall.stdout).toContain(`release "${release}" uninstalled`);
-    expect((await apps.listNamespacedDeployment({ namespace: ns, labelSelector: ofRelease })).items).toEqual([]);
+    expect((await apps.listNamespacedDeployment({ namespace: sys, labelSelector: ofRelease })).items).toEqual([]);
     const clusterRoles = (await rbac.listClusterRole({ labelSelector: ofRelease })).items.map((r) => r.metadata!.name);
-    expect(clusterRoles.filter((n) => n!.startsWith(`${ns}-`))).toEqual([]);
+    expect(clusterRoles.filter((n) => n!.startsWith(`${sys}-`))).toEqual([]);
     const bindings = (await rbac.listClusterRoleBinding({ labelSelector: ofRelease })).items.map(
       (r) => r.metadata!.name,
     );
-    expect(bindings.filter((n) => n!.startsWith(`${ns}-`))).toEqual([]);
+    expect(bindings.filter((n) => n!.startsWith(`${sys}-`))).toEqual([]);
 
     // The cleanup NOTES.txt prints, run as printed: nothing of patchwindow is left.
     const cleanup = install.stdout
@@ -213,11 +283,13 @@ describe('helm chart deploy/helm/patchwindow', () => {
     const fleetObjects = `patchwindow.io/fleet=${fleet}`;
     expect((await rbac.listClusterRole({ labelSelector: fleetObjects })).items).toEqual([]);
     expect((await rbac.listClusterRoleBinding({ labelSelector: fleetObjects })).items).toEqual([]);
-    const gone = await core.readNamespace({ name: ns }).then(
-      (n) => n.metadata?.deletionTimestamp !== undefined,
-      () => true,
-    );
-    expect(gone).toBe(true);
+    for (const namespace of [ns, sys]) {
+      const gone = await core.readNamespace({ name: namespace }).then(
+        (n) => n.metadata?.deletionTimestamp !== undefined,
+        () => true,
+      );
+      expect(gone, namespace).toBe(true);
+    }
     const { metadata } = await core.readNode({ name: node });
     const marks = Object.keys({ ...metadata?.labels, ...metadata?.annotations });
     expect(marks.filter((k) => k.startsWith('patchwindow.io/'))).toEqual([]);

@@ -1,12 +1,22 @@
 // vitest globalSetup of the `cluster` project: one control plane for all its files (they run one
 // at a time, fileParallelism: false, and isolate themselves with uniqueName()).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type { ClusterInfo } from './client.ts';
 import { startCluster } from './cluster.ts';
 import { serveControl } from './control.ts';
+import { prebuildsFor, startPrebuilds } from './prebuild.ts';
 import type {} from './use-cluster.ts'; // ProvidedContext augmentation
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The other cold builds (helm/actionlint, promtool, the image) run while the control plane builds.
+  // vitest's file filters are not public API: without them every prebuild starts (a warm one is a
+  // file check).
+  const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
+  const prebuildLogs = mkdtempSync(join(tmpdir(), 'patchwindow-prebuild-'));
+  const prebuilds = startPrebuilds(prebuildsFor(filters), process.cwd(), prebuildLogs);
   const cluster = await startCluster();
   const control = await serveControl(cluster);
   const info: ClusterInfo = {
@@ -32,5 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Keep logs, etcd data and PKI of a failed run; PATCHWINDOW_TESTENV_KEEP=1 keeps them always.
     await control.close();
     await cluster.stop({ keepDir: failed || process.env.PATCHWINDOW_TESTENV_KEEP === '1' });
+    // A prebuild the run did not use still finishes (its half-built cache would only be redone).
+    if ((await prebuilds.done).length === 0) rmSync(prebuildLogs, { recursive: true, force: true });
   };
 }

@@ -19,11 +19,23 @@
 
 {{- define "patchwindow.reconciler" -}}{{ include "patchwindow.fullname" . }}-reconciler{{- end -}}
 
+{{/* stableName of policy/names.ts: the name itself up to 63 characters, else its head and the first 8 hex digits of its SHA-256. */}}
+{{- define "patchwindow.stableName" -}}
+{{- if gt (len .) 63 -}}
+{{- printf "%s-%s" (regexReplaceAll "[-.]+$" (trunc 54 .) "") (sha256sum . | trunc 8) -}}
+{{- else -}}
+{{- . -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The agents' ClusterRole and ClusterRoleBinding the reconciler renders for the Fleet (reconciler/render/objects.ts). */}}
-{{- define "patchwindow.agentClusterRole" -}}patchwindow-agent-{{ .Values.fleet.name }}{{- end -}}
+{{- define "patchwindow.agentClusterRole" -}}{{ include "patchwindow.stableName" (printf "patchwindow-agent-%s" .Values.fleet.name) }}{{- end -}}
 
 {{/* The coordinator's ClusterRole and ClusterRoleBinding the reconciler renders for the Fleet (reconciler/render/objects.ts). */}}
-{{- define "patchwindow.coordinatorClusterRole" -}}patchwindow-coordinator-{{ .Values.fleet.name }}{{- end -}}
+{{- define "patchwindow.coordinatorClusterRole" -}}{{ include "patchwindow.stableName" (printf "patchwindow-coordinator-%s" .Values.fleet.name) }}{{- end -}}
+
+{{/* The agents' namespace (the Fleet's spec.namespace): never the release's, which runs under Pod Security restricted. */}}
+{{- define "patchwindow.agentNamespace" -}}{{ .Values.fleet.namespace }}{{- end -}}
 
 {{- define "patchwindow.image" -}}
 {{- if .Values.image.digest -}}

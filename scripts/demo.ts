@@ -1,0 +1,165 @@
+// `npm run demo`: patchwindow at work in a few minutes, without a cluster of your own. It starts the
+// test control plane (test/testenv: etcd, kube-apiserver, controller manager and scheduler, kwok
+// playing the kubelet; built from Go modules on first use), kwok nodes in two pools, the policies
+// (validate, windows, forecast, and the plan of a change), then the rendered agents and coordinator
+// as real processes, each node's host simulated (its reboot command restarts the agent and turns the
+// node NotReady and Ready again; nothing is run on this machine). It marks every node as needing a
+// reboot, shows `patchwindow status` whenever it changes until every node rebooted once, and removes
+// everything again. Exit 0 when the rollout finished without a broken invariant, else 1.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { E2eFleet, compileE2eFleet, type E2eFleetOptions } from '../test/helpers/e2e-fleet.ts';
+import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
+
+const run = promisify(execFile);
+const CLI = resolve(import.meta.dirname, '../bin/patchwindow.js');
+const ROLLOUT_TIMEOUT_MS = 5 * 60_000;
+
+/** Two pools: system (2 nodes, one at a time) and general (4 nodes, two at a time). */
+const SCENARIO: Pick<E2eFleetOptions, 'policies' | 'nodes' | 'fleetSpec'> = {
+  policies: [
+    {
+      name: 'system',
+      pools: ['system'],
+      maxUnavailable: 1,
+      spec: { reboot: { expectedDuration: '30s', delay: '2s' } },
+    },
+    { name: 'general', pools: ['general'], maxUnavailable: 2 },
+  ],
+  nodes: {
+    'system-1': { pool: 'system' },
+    'system-2': { pool: 'system' },
+    'general-1': { pool: 'general' },
+    'general-2': { pool: 'general' },
+    'general-3': { pool: 'general' },
+    'general-4': { pool: 'general' },
+  },
+  fleetSpec: { maxUnavailable: 3 },
+};
+
+const say = (text: string): void => void process.stdout.write(`${text}\n`);
+const step = (n: number, title: string): void => say(`\n== ${n}. ${title}\n`);
+
+/** Runs the CLI with the project's Node and prints what it printed (and the command line). */
+async function cli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  say(`$ patchwindow ${args.join(' ')}`);
+  const out = await run(process.execPath, [CLI, ...args], { env, maxBuffer: 16 * 1024 * 1024 }).then(
+    (r) => r.stdout + r.stderr,
+    (err: { stdout?: string; stderr?: string; code?: number }) =>
+      `${err.stdout ?? ''}${err.stderr ?? ''}(exit ${err.code})\n`,
+  );
+  say(out.trimEnd());
+  return out;
+}
+
+/** The policies as files in a git repository (committed), as a policy repository would hold them. */
+async function writePolicies(fleet: E2eFleet): Promise<string> {
+  const dir = join(fleet.dir, 'policies');
+  const { sources } = compileE2eFleet(fleet.id, SCENARIO, (pool) => fleet.pool(pool));
+  await run('mkdir', ['-p', dir]);
+  for (const s of sources) await writeFile(join(dir, s.file), s.text);
+  const git = (...args: string[]) => run('git', ['-C', dir, ...args]);
+  await git('init', '-q', '-b', 'main');
+  await git('add', '.');
+  await git('-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-qm', 'policies');
+  return dir;
+}
+
+/** Shows `patchwindow status` each time it (or the count of rebooted nodes) changes, until every node rebooted once. */
+async function watchRollout(fleet: E2eFleet, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const deadline = Date.now() + ROLLOUT_TIMEOUT_MS;
+  let last = '';
+  for (;;) {
+    const done = fleet.nodes.filter((n) => fleet.rebootedAndDone(n));
+    const status = await run(process.execPath, [CLI, 'status', '--namespace', fleet.id], { env }).then(
+      (r) => r.stdout,
+      (err: { stderr?: string }) => err.stderr ?? '',
+    );
+    const view = `rebooted: ${done.length}/${fleet.nodes.length}\n${status.trimEnd()}`;
+    if (view !== last) {
+      say(`--- ${new Date().toISOString().slice(11, 19)}  ${view}`);
+      last = view;
+    }
+    if (fleet.problems.length > 0) {
+      say(`a process failed:\n${fleet.problems.join('\n')}`);
+      return false;
+    }
+    if (done.length === fleet.nodes.length) return true;
+    if (Date.now() > deadline) {
+      say(`the rollout did not finish within ${ROLLOUT_TIMEOUT_MS / 60_000} minutes:\n${fleet.report()}`);
+      return false;
+    }
+    await sleep(1000);
+  }
+}
+
+async function demo(cluster: Cluster): Promise<boolean> {
+  const env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath };
+  say(`Control plane ready (Kubernetes ${cluster.version}): KUBECONFIG=${cluster.kubeconfigPath}`);
+
+  step(2, 'Six kwok nodes in two pools, the agents’ namespace and RBAC (rendered from the policies)');
+  const fleet = await E2eFleet.create(cluster, { ...SCENARIO, bootMs: 1500 });
+  try {
+    const nodes = await run(
+      'kubectl',
+      ['get', 'nodes', '-l', `e2e.patchwindow.dev/pool`, '-L', 'e2e.patchwindow.dev/pool'],
+      {
+        env,
+      },
+    ).then(
+      (r) => r.stdout,
+      () => fleet.nodes.map((n) => fleet.node(n)).join('\n'),
+    );
+    say(nodes.trimEnd());
+
+    step(3, 'The policies: validate, windows, forecast');
+    const dir = await writePolicies(fleet);
+    say(`(policy files in ${dir})`);
+    await cli(['validate', dir]);
+    await cli(['windows', dir, '--policy', 'general', '--count', '2']);
+    await cli(['forecast', dir, '--pool', `${fleet.pool('system')}=2`, '--pool', `${fleet.pool('general')}=4`]);
+
+    step(4, 'The plan of a change: general may reboot three nodes at a time');
+    const general = join(dir, 'general.yaml');
+    const before = await readFile(general, 'utf8');
+    await writeFile(general, before.replace(/^(\s*)maxUnavailable: 2$/m, '$1maxUnavailable: 3'));
+    await cli(['plan', dir, '--base', 'HEAD']);
+    await writeFile(general, before);
+
+    step(5, 'Every node needs a reboot: agents and coordinator start (simulated hosts, nothing runs here)');
+    fleet.startAgents();
+    const finished = await watchRollout(fleet, env);
+    const violations = await fleet.watcher.settledViolations();
+    const leftovers = await fleet.watcher.endStateProblems();
+
+    step(6, 'Result');
+    for (const n of fleet.nodes) say(`${fleet.node(n)}: rebooted ${fleet.host(n).boots} time(s)`);
+    say(violations.length === 0 ? 'budgets and the fleet cap held throughout' : violations.join('\n'));
+    if (leftovers.length > 0) say(leftovers.join('\n'));
+    return finished && violations.length === 0 && leftovers.length === 0;
+  } finally {
+    step(7, 'Cleaning up');
+    await fleet.close();
+  }
+}
+
+async function main(): Promise<number> {
+  step(1, 'Starting the test control plane (built from Go modules on first use: ~10 minutes, then seconds)');
+  const cluster = await startCluster({ log: (m) => say(`  ${m}`) });
+  let ok = false;
+  try {
+    ok = await demo(cluster);
+  } finally {
+    await cluster.stop({ keepDir: !ok });
+  }
+  say(ok ? '\nDemo finished: every node rebooted once, within its budget.' : '\nDemo failed (see above).');
+  return ok ? 0 : 1;
+}
+
+process.exitCode = await main().catch((err: unknown) => {
+  process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
+  return 1;
+});
