@@ -24,8 +24,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { E2eFleet, POOL_LABEL } from '../test/helpers/e2e-fleet.ts';
 import { createDeployment } from '../test/helpers/workloads.ts';
 import type { Cluster } from '../test/testenv/cluster.ts';
-import type { TimelineEntry } from '../test/helpers/cluster-watcher.ts';
+import type { GrantEvent, TimelineEntry } from '../test/helpers/cluster-watcher.ts';
 import { percentile } from './stats.ts';
+import { sentinelPath, type SentinelPath } from './sentinel-path.ts';
 
 export interface LimitOptions {
   readonly nodes: number;
@@ -94,6 +95,7 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
       result.idleCpuSecondsPerHour = await idleCpu(f, shorts, o.idleSeconds, o.log);
       const alone: NodeSteps[] = [];
       const toCordon: number[] = [];
+      const paths: SentinelPath[] = [];
       for (const n of shorts) {
         // The supervisors' sentinel polls are in every phase, as they would be on a real node.
         await sleep(1_000 + Math.random() * 2_000);
@@ -104,10 +106,19 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
         const steps = nodeSteps(f.watcher.timeline, f.node(n), atMs);
         toCordon.push(steps.cordonMs - atMs);
         alone.push(steps);
+        const path = sentinelPath(f.logs(n), f.watcher.timeline, f.node(n), atMs);
+        paths.push(path);
         o.log(`${n}: cordon after ${steps.cordonMs - atMs} ms, drain ${steps.drainMs} ms (${steps.pods} pods)`);
+        o.log(`${n}: sentinel path ${JSON.stringify(path)}`);
       }
       await allIdle();
       result.sentinelToCordonMs = stat(toCordon);
+      result.sentinelPathMs = Object.fromEntries(
+        (Object.keys(paths[0] ?? {}) as (keyof SentinelPath)[]).map((k) => [
+          k,
+          stat(paths.map((p) => p[k]).filter((v): v is number => v !== null)),
+        ]),
+      );
       result.aloneDrainMs = stat(alone.map((s) => s.drainMs));
       result.aloneCordonToCommandMs = stat(alone.map((s) => s.cordonToCommandMs));
       result.alonePods = stat(alone.map((s) => s.pods));
@@ -136,6 +147,10 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
         rebootMs: stat(steps.map((s) => s.rebootMs)),
         readyToUncordonMs: stat(steps.map((s) => s.readyToUncordonMs)),
         readyToDoneMs: stat(steps.map((s) => s.readyToDoneMs)),
+        ...handoffs(
+          f.watcher.grantEvents.filter((e) => e.atMs >= atMs),
+          steps,
+        ),
       },
     };
   } catch (err: unknown) {
@@ -144,6 +159,25 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
   } finally {
     await f.close();
   }
+}
+
+/**
+ * The gaps between one node's attempt and the next one's cordon: its grant released → the next
+ * grant given (the coordinator's reaction), and a grant given → that node's cordon (the agent's).
+ */
+function handoffs(events: readonly GrantEvent[], steps: readonly NodeSteps[]): Record<string, Stat> {
+  const releaseToGrant: number[] = [];
+  const grantToCordon: number[] = [];
+  let lastReleaseMs: number | undefined;
+  for (const e of events) {
+    if (e.kind === 'released') lastReleaseMs = e.atMs;
+    if (e.kind !== 'given') continue;
+    const s = steps.find((x) => x.node === e.node && x.cordonMs >= e.atMs);
+    if (s === undefined) continue;
+    grantToCordon.push(s.cordonMs - e.atMs);
+    if (lastReleaseMs !== undefined) releaseToGrant.push(e.atMs - lastReleaseMs);
+  }
+  return { releaseToNextGrantMs: stat(releaseToGrant), grantToCordonMs: stat(grantToCordon) };
 }
 
 function doneSince(f: E2eFleet, n: string, sinceMs: number): boolean {
