@@ -36,6 +36,7 @@ import { E2eFleet } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 import type { Sample } from '../test/testenv/metrics.ts';
 import { measureLimit } from './rollout-limit.ts';
+import { bundleWorker } from '../scripts/bundle-worker.ts';
 import { percentile } from './stats.ts';
 
 // `node bench/cluster-bench.ts limit [NODES] [BUDGET] [IDLE_SECONDS]` (defaults 10 1 120): the
@@ -171,10 +172,10 @@ async function bareNodeRssKiB(): Promise<number> {
   }
 }
 
-/** Compiles the agent like the image does; returns an entry script running the compiled CLI. */
 /** The NODE_OPTIONS of the rendered agent container (reconciler/render/daemonset.ts). */
 const DAEMONSET_NODE_OPTIONS = '--max-semi-space-size=1';
 
+/** Compiles the agent like the image does; returns an entry script running the compiled CLI. */
 async function buildCompiledAgent(): Promise<string> {
   const root = new URL('..', import.meta.url).pathname;
   const outDir = join(root, '.cache', 'cluster-bench-dist');
@@ -184,6 +185,8 @@ async function buildCompiledAgent(): Promise<string> {
     { encoding: 'utf8' },
   );
   if (tsc.status !== 0) throw new Error(`tsc failed: ${tsc.stdout}${tsc.stderr}`);
+  // The worker as `npm run build` ships it: one bundled file (scripts/bundle-worker.ts).
+  await bundleWorker(join(outDir, 'agent', 'worker.js'));
   await mkdir(outDir, { recursive: true });
   // The same dispatch as bin/patchwindow.js: `agent` loads the agent command alone.
   const entry = join(outDir, 'patchwindow.mjs');
