@@ -4,9 +4,9 @@
 // Why: the supervisor starts a worker the moment a sentinel appears and again after every boot, so
 // the worker's start is on the path from the sentinel to the cordon and from Ready to the uncordon
 // (issue 19). Loading its ~400 module files one by one is most of that start: Node resolves, reads
-// and links each (package.json lookups, path and URL work). Measured on the shared 2-vCPU VM at a
-// load average of about 25 (BENCHMARKS.md): importing the worker's modules took 0.8–0.9 s of CPU
-// and 3–5 s of wall time from dist/, 0.26–0.32 s and 1.0–2.2 s from one bundled file. Only the
+// and links each (package.json lookups, path and URL work). Importing the worker's modules took
+// 0.8–0.9 s of CPU from dist/ and 0.26–0.32 s from one bundled file (three imports each, 2-vCPU VM
+// at a load average of about 25); spawn -> ready: `node bench/worker-start-bench.ts`. Only the
 // worker is bundled: the supervisor must stay small at idle (docs/decisions/0006-light-idle-agent.md),
 // and the other roles start once.
 import { fileURLToPath } from 'node:url';
