@@ -3,7 +3,6 @@
 // (one file per module) against the build's bundle (scripts/bundle-worker.ts), alternating so both
 // see the same load. Issue 19: the worker starts when a sentinel appears and after every boot. The
 // CPU figure is the worker's own (utime + stime from /proc when it said ready).
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,17 +11,11 @@ import { workerProcesses } from '../agent/adapters/worker-process.ts';
 import { bundleWorker } from '../scripts/bundle-worker.ts';
 import { testConfig } from '../test/fakes/config.ts';
 import { SimulatedHost } from '../test/helpers/agent-host.ts';
+import { compileInto } from './compile.ts';
 import { percentile } from './stats.ts';
 
 const runs = Number(process.argv[2] ?? 10);
-const root = new URL('..', import.meta.url).pathname;
-const outDir = join(root, '.cache', 'worker-start-dist');
-const tsc = spawnSync(
-  process.execPath,
-  [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir],
-  { encoding: 'utf8' },
-);
-if (tsc.status !== 0) throw new Error(`tsc failed: ${tsc.stdout}${tsc.stderr}`);
+const outDir = compileInto('worker-start-dist');
 const bundled = join(outDir, 'agent', 'worker-bundled.js');
 await bundleWorker(bundled);
 
