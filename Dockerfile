@@ -8,7 +8,8 @@
 # Debian packages because no registry is reachable there (test/testenv/image.sh).
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# Build: compile the TypeScript sources to dist/, keep only the runtime dependencies and write the
+# Build: compile the TypeScript sources to dist/ (the agent's worker bundled into one file:
+# scripts/bundle-worker.ts), keep only the runtime dependencies and write the
 # CycloneDX SBOM of exactly those. --ignore-scripts: no runtime dependency needs an install script,
 # and the dev-only `node` package would fetch a second Node. Few steps on purpose: each layer is a
 # full copy on storage drivers without overlays (vfs).

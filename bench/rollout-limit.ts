@@ -17,15 +17,20 @@
 //  - rollout: every sentinel written at once until the last node is done; against the limit
 //    sum(drain + reboot) / B, where drain and reboot are those of the rollout's own nodes;
 //  - idle CPU: utime + stime of every idle agent (its supervisor) over a window in which the bench
-//    asks /healthz every 10 s and every 20 s (the rendered readiness and liveness probes) and
-//    /metrics every 30 s, scaled to an hour.
+//    probes it as the kubelet does the rendered probes (readiness: a TCP connect every 10 s;
+//    liveness: GET /healthz every 20 s, a new connection each) and Prometheus asks /metrics every
+//    30 s, scaled to an hour; each request is made once before the window, so the one-time cost of
+//    a process's first request (its code compiled) is not counted as if paid every minute.
 import { readFile } from 'node:fs/promises';
+import { get } from 'node:http';
+import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { E2eFleet, POOL_LABEL } from '../test/helpers/e2e-fleet.ts';
 import { createDeployment } from '../test/helpers/workloads.ts';
 import type { Cluster } from '../test/testenv/cluster.ts';
-import type { TimelineEntry } from '../test/helpers/cluster-watcher.ts';
+import type { GrantEvent, TimelineEntry } from '../test/helpers/cluster-watcher.ts';
 import { percentile } from './stats.ts';
+import { sentinelPath, type SentinelPath } from './sentinel-path.ts';
 
 export interface LimitOptions {
   readonly nodes: number;
@@ -94,6 +99,7 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
       result.idleCpuSecondsPerHour = await idleCpu(f, shorts, o.idleSeconds, o.log);
       const alone: NodeSteps[] = [];
       const toCordon: number[] = [];
+      const paths: SentinelPath[] = [];
       for (const n of shorts) {
         // The supervisors' sentinel polls are in every phase, as they would be on a real node.
         await sleep(1_000 + Math.random() * 2_000);
@@ -104,10 +110,19 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
         const steps = nodeSteps(f.watcher.timeline, f.node(n), atMs);
         toCordon.push(steps.cordonMs - atMs);
         alone.push(steps);
+        const path = sentinelPath(f.logs(n), f.watcher.timeline, f.node(n), atMs);
+        paths.push(path);
         o.log(`${n}: cordon after ${steps.cordonMs - atMs} ms, drain ${steps.drainMs} ms (${steps.pods} pods)`);
+        o.log(`${n}: sentinel path ${JSON.stringify(path)}`);
       }
       await allIdle();
       result.sentinelToCordonMs = stat(toCordon);
+      result.sentinelPathMs = Object.fromEntries(
+        (Object.keys(paths[0] ?? {}) as (keyof SentinelPath)[]).map((k) => [
+          k,
+          stat(paths.map((p) => p[k]).filter((v): v is number => v !== null)),
+        ]),
+      );
       result.aloneDrainMs = stat(alone.map((s) => s.drainMs));
       result.aloneCordonToCommandMs = stat(alone.map((s) => s.cordonToCommandMs));
       result.alonePods = stat(alone.map((s) => s.pods));
@@ -136,6 +151,10 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
         rebootMs: stat(steps.map((s) => s.rebootMs)),
         readyToUncordonMs: stat(steps.map((s) => s.readyToUncordonMs)),
         readyToDoneMs: stat(steps.map((s) => s.readyToDoneMs)),
+        ...handoffs(
+          f.watcher.grantEvents.filter((e) => e.atMs >= atMs),
+          steps,
+        ),
       },
     };
   } catch (err: unknown) {
@@ -144,6 +163,25 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
   } finally {
     await f.close();
   }
+}
+
+/**
+ * The gaps between one node's attempt and the next one's cordon: its grant released → the next
+ * grant given (the coordinator's reaction), and a grant given → that node's cordon (the agent's).
+ */
+function handoffs(events: readonly GrantEvent[], steps: readonly NodeSteps[]): Record<string, Stat> {
+  const releaseToGrant: number[] = [];
+  const grantToCordon: number[] = [];
+  let lastReleaseMs: number | undefined;
+  for (const e of events) {
+    if (e.kind === 'released') lastReleaseMs = e.atMs;
+    if (e.kind !== 'given') continue;
+    const s = steps.find((x) => x.node === e.node && x.cordonMs >= e.atMs);
+    if (s === undefined) continue;
+    grantToCordon.push(s.cordonMs - e.atMs);
+    if (lastReleaseMs !== undefined) releaseToGrant.push(e.atMs - lastReleaseMs);
+  }
+  return { releaseToNextGrantMs: stat(releaseToGrant), grantToCordonMs: stat(grantToCordon) };
 }
 
 function doneSince(f: E2eFleet, n: string, sinceMs: number): boolean {
@@ -193,22 +231,19 @@ async function idleCpu(
 ): Promise<{ quiet: Stat; probed: Stat }> {
   log(`idle CPU: ${shorts.length} agents, ${seconds} s quiet, then ${seconds} s probed`);
   const pids = shorts.map((n) => f.agent(n)!.child.pid!);
+  for (const path of ['tcp', '/healthz', '/metrics'])
+    await Promise.all(shorts.map((n) => probe(f.agent(n)!.metricsPort()!, path)));
   const window = async (probed: boolean): Promise<Stat> => {
     const before = await Promise.all(pids.map(cpuTicks));
     const startMs = Date.now();
     const stop = new AbortController();
     const ask = async (path: string, everyMs: number): Promise<void> => {
       while (!stop.signal.aborted) {
-        await Promise.all(
-          shorts.map(async (n) => {
-            const res = await fetch(`http://127.0.0.1:${f.agent(n)!.metricsPort()!}${path}`).catch(() => undefined);
-            await res?.text();
-          }),
-        );
+        await Promise.all(shorts.map((n) => probe(f.agent(n)!.metricsPort()!, path)));
         await sleep(everyMs, undefined, { signal: stop.signal }).catch(() => undefined);
       }
     };
-    const probes = probed ? [ask('/healthz', 10_000), ask('/healthz', 20_000), ask('/metrics', 30_000)] : [];
+    const probes = probed ? [ask('tcp', 10_000), ask('/healthz', 20_000), ask('/metrics', 30_000)] : [];
     await sleep(seconds * 1_000);
     stop.abort();
     await Promise.all(probes);
@@ -219,6 +254,20 @@ async function idleCpu(
   };
   const quiet = await window(false);
   return { quiet, probed: await window(true) };
+}
+
+/** One probe on its own connection, as the kubelet makes it: a TCP connect (`tcp`), or a GET of `path`. */
+function probe(port: number, path: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (path === 'tcp') {
+      const socket = createConnection(port, '127.0.0.1', () => socket.end());
+      socket.on('error', () => resolve()).on('close', () => resolve());
+      return;
+    }
+    get({ host: '127.0.0.1', port, path, agent: false }, (res) => res.resume().on('end', resolve)).on('error', () =>
+      resolve(),
+    );
+  });
 }
 
 async function cpuTicks(pid: number): Promise<number> {

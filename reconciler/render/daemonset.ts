@@ -62,7 +62,9 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
   const agent = fleet.agent;
   // No sentinel file (a sentinel command alone decides): nothing of the host's /var/run is mounted.
   const sentinelDir = policy.reboot.sentinelFile === null ? null : posix.dirname(policy.reboot.sentinelFile);
-  const port = { httpGet: { path: '/healthz', port: 'metrics' } };
+  // Liveness asks /healthz (the loop's progress); readiness is the port served at all (bound once a
+  // worker checked the config), a TCP connect: the cheapest answer for an agent that idles for weeks.
+  const healthz = { httpGet: { path: '/healthz', port: 'metrics' } };
   const pod = ['spec', 'template', 'spec'];
   const volumes = [
     { name: 'config', configMap: { name: names.policy(policy) } },
@@ -119,8 +121,8 @@ function renderDaemonSet(fleet: FleetModel, compiled: CompiledPolicy, json: stri
                 { name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' },
               ],
               ports: [{ name: 'metrics', containerPort: agent.metricsPort, protocol: 'TCP' }],
-              livenessProbe: { ...port, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 3 },
-              readinessProbe: { ...port, periodSeconds: 10 },
+              livenessProbe: { ...healthz, initialDelaySeconds: 10, periodSeconds: 20, failureThreshold: 3 },
+              readinessProbe: { tcpSocket: { port: 'metrics' }, periodSeconds: 10 },
               resources: {
                 ...stringMap('requests', agent.resources.requests),
                 ...stringMap('limits', agent.resources.limits),

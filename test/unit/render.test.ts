@@ -185,6 +185,9 @@ describe('DaemonSet', () => {
     }
     expect(container.ports).toEqual([{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
     expect(container.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    // Readiness is the port being served (the supervisor binds it once a worker checked the config):
+    // a TCP connect, the cheapest probe an idle agent can answer (issue 19); liveness judges progress.
+    expect(container.readinessProbe).toEqual({ tcpSocket: { port: 'metrics' }, periodSeconds: 10 });
     expect(daemonSet(set, 'patchwindow-agent-gpu').spec?.updateStrategy?.type).toBe('RollingUpdate');
     expect(pod.tolerations).toEqual([{ operator: 'Exists' }]);
   });

@@ -1,0 +1,80 @@
+// `node bench/worker-start-bench.ts [RUNS]` (default 10): how long the agent's worker takes from its
+// spawn until it says `ready` (modules loaded, config and host checked), compiled as tsc writes it
+// (one file per module) against the build's bundle (scripts/bundle-worker.ts), alternating so both
+// see the same load. Issue 19: the worker starts when a sentinel appears and after every boot. The
+// CPU figure is the worker's own (utime + stime from /proc when it said ready).
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { workerProcesses } from '../agent/adapters/worker-process.ts';
+import { bundleWorker } from '../scripts/bundle-worker.ts';
+import { testConfig } from '../test/fakes/config.ts';
+import { SimulatedHost } from '../test/helpers/agent-host.ts';
+import { compileInto } from './compile.ts';
+import { percentile } from './stats.ts';
+
+const runs = Number(process.argv[2] ?? 10);
+const outDir = compileInto('worker-start-dist');
+const bundled = join(outDir, 'agent', 'worker-bundled.js');
+await bundleWorker(bundled);
+
+const dir = await mkdtemp(join(tmpdir(), 'patchwindow-worker-start-'));
+const host = await SimulatedHost.create('n1', join(dir, 'host'));
+const configPath = join(dir, 'config.json');
+await writeFile(configPath, JSON.stringify(testConfig()));
+await mkdir(dir, { recursive: true });
+await writeFile(
+  join(dir, 'kubeconfig'),
+  'apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]\nusers: [{ name: u, user: { token: t } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\ncurrent-context: c\n',
+);
+
+/** One worker from `entry` until `ready`: wall ms and its CPU ms. */
+async function once(entry: string): Promise<{ wallMs: number; cpuMs: number }> {
+  const t0 = performance.now();
+  const worker = workerProcesses({
+    entry,
+    args: { configPath, nodeName: 'n1', dryRun: true, hostRoot: host.root, nsenterPath: host.nsenter },
+    // The DaemonSet's NODE_OPTIONS, which the workers inherit.
+    env: { ...process.env, KUBECONFIG: join(dir, 'kubeconfig'), NODE_OPTIONS: '--max-semi-space-size=1' },
+  }).start();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.onMessage((m) => (m.kind === 'ready' ? resolve() : reject(new Error(JSON.stringify(m)))));
+      void worker.ended.then((end) => reject(new Error(`worker ended: ${JSON.stringify(end)}`)));
+    });
+    const wallMs = performance.now() - t0;
+    const stat = await readFile(`/proc/${worker.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime + stime in clock ticks of 1/100 s (USER_HZ).
+    return { wallMs, cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
+  } finally {
+    worker.kill('SIGKILL');
+    await worker.ended;
+  }
+}
+
+const entries = { files: join(outDir, 'agent', 'worker.js'), bundled };
+const seen: Record<string, { wall: number[]; cpu: number[] }> = {
+  files: { wall: [], cpu: [] },
+  bundled: { wall: [], cpu: [] },
+};
+const loadStart = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+for (let i = 0; i < runs; i++) {
+  for (const [name, entry] of Object.entries(entries)) {
+    const r = await once(entry);
+    seen[name]!.wall.push(Math.round(r.wallMs));
+    seen[name]!.cpu.push(r.cpuMs);
+  }
+}
+await rm(dir, { recursive: true, force: true });
+const stat = (v: number[]) => ({ p50: percentile(v, 50), p95: percentile(v, 95), max: percentile(v, 100) });
+console.log(
+  JSON.stringify({
+    bench: 'worker-start',
+    command: `node bench/worker-start-bench.ts ${runs}`,
+    loadAverage: { start: loadStart, end: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ') },
+    spawnToReadyMs: { files: stat(seen.files!.wall), bundled: stat(seen.bundled!.wall) },
+    cpuMsAtReady: { files: stat(seen.files!.cpu), bundled: stat(seen.bundled!.cpu) },
+  }),
+);
