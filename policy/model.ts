@@ -1,6 +1,9 @@
 // The normalized policy model: what `normalize` makes of the documents as written, fully defaulted,
 // with durations in milliseconds and instants as epoch milliseconds. Pure data, no I/O. Both the
 // reconciler (compile, render, plan, forecast) and the agent (decide) work on these types.
+import type { HaltSettings, RateLimit, SilenceSettings } from './rails.ts';
+
+export type { HaltSettings, RateLimit, SilenceMatcher, SilenceSettings } from './rails.ts';
 
 /** ISO weekday: 1 = Monday … 7 = Sunday (Temporal's `dayOfWeek`). */
 export type Weekday = 1 | 2 | 3 | 4 | 5 | 6 | 7;
@@ -173,18 +176,6 @@ export interface HealthCheck {
   readonly reason: string;
 }
 
-/** A rate limit: at most `count` reboots start in any sliding `periodMs`. */
-export interface RateLimit {
-  readonly count: number;
-  readonly periodMs: number;
-}
-
-/** spec.halt, normalized: `afterFailures` failures within `withinMs` halt the pool. */
-export interface HaltSettings {
-  readonly afterFailures: number;
-  readonly withinMs: number;
-}
-
 /** One RebootPolicy, normalized and fully defaulted. */
 export interface PolicyModel {
   readonly name: string;
@@ -211,26 +202,6 @@ export interface PolicyModel {
   readonly healthChecks?: readonly HealthCheck[];
   /** The Alertmanager silence held while a node reboots; null: none. */
   readonly silences: SilenceSettings | null;
-}
-
-/** One Alertmanager matcher; `{node}` and `{policy}` in the value are filled in by the agent. */
-export interface SilenceMatcher {
-  readonly name: string;
-  readonly value: string;
-  readonly isRegex: boolean;
-  readonly isEqual: boolean;
-}
-
-/** spec.silences, normalized: a silence held as a lease (created, extended, ended) per reboot. */
-export interface SilenceSettings {
-  readonly alertmanagerUrl: string;
-  readonly matchers: readonly SilenceMatcher[];
-  /** Each extension lasts this long from its instant. */
-  readonly durationMs: number;
-  /** Never extended beyond this long after its creation. */
-  readonly maxDurationMs: number;
-  /** How long it lasts after the node is back in service. */
-  readonly graceMs: number;
 }
 
 /** A Kubernetes toleration (v1.Toleration). */
