@@ -13,10 +13,8 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileFleet } from '../../reconciler/render/compile.ts';
 import { names, type KubeObject } from '../../reconciler/render/objects.ts';
-import { renderObjects } from '../../reconciler/render/render.ts';
-import { validateSources } from '../../reconciler/validate/validate.ts';
+import { applyFleetRbac } from '../helpers/fleet-rbac.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 import { waitFor } from '../testenv/wait.ts';
 
@@ -70,19 +68,14 @@ describe("the agent's RBAC", () => {
 
   beforeAll(async () => {
     const policy = `apiVersion: patchwindow.io/v1alpha1\nkind: RebootPolicy\nmetadata: { name: web }\nspec:\n  nodePools: [web]\n  windows: [{ days: [sat], start: "01:00", end: "05:00" }]\n  notifications:\n    - format: slack\n      urlFrom: { secretKeyRef: { name: patchwindow-notify-hooks, key: slack } }\n`;
-    const fleetYaml = `apiVersion: patchwindow.io/v1alpha1\nkind: Fleet\nmetadata: { name: ${fleet} }\nspec:\n  namespace: ${namespace}\n  poolLabel: rbac.patchwindow.dev/pool\n`;
-    const set = validateSources(
-      [
-        { file: 'fleet.yaml', text: fleetYaml },
-        { file: 'web.yaml', text: policy },
-      ],
-      { nowMs: Date.now() },
-    ).policySet!;
-    rendered = renderObjects(compileFleet(set))
-      .map((r) => r.object)
-      .filter((o) => o.kind !== 'DaemonSet' && o.kind !== 'Deployment');
-    for (const o of rendered)
-      await objects.patch(structuredClone(o), undefined, undefined, 'rbac-test', true, PatchStrategy.ServerSideApply);
+    rendered = await applyFleetRbac({
+      objects,
+      fleet,
+      namespace,
+      poolLabel: 'rbac.patchwindow.dev/pool',
+      policy: { file: 'web.yaml', text: policy },
+      manager: 'rbac-test',
+    });
     await adminCore.createNamespacedSecret({
       namespace,
       body: {

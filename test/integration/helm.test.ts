@@ -248,7 +248,7 @@ describe('helm chart deploy/helm/patchwindow', () => {
       '--set',
       'reconciler.schedule=*/7 * * * *',
     );
-    expect(upgrade.stdout).toContain('STATUS: deployed');
+    expect(upgrade.stdout, upgrade.stderr).toContain('STATUS: deployed');
     const upgraded = await apps.readNamespacedDeployment({ namespace: sys, name });
     expect(upgraded.spec!.template.spec!.containers[0]!.args).toContain('--schedule=*/7 * * * *');
     expect(upgraded.metadata?.labels?.['app.kubernetes.io/instance']).toBe(release);

@@ -7,7 +7,6 @@ import {
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
-  PatchStrategy,
   StorageV1Api,
   type V1VolumeAttachment,
 } from '@kubernetes/client-node';
@@ -15,10 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeVolumeAttachments } from '../../kube/volume-attachments.ts';
 import { systemClock } from '../../io/clock.ts';
 import { waitForVolumeDetach } from '../../agent/volume-wait.ts';
-import { compileFleet } from '../../reconciler/render/compile.ts';
 import { names, type KubeObject } from '../../reconciler/render/objects.ts';
-import { renderObjects } from '../../reconciler/render/render.ts';
-import { validateSources } from '../../reconciler/validate/validate.ts';
+import { applyFleetRbac } from '../helpers/fleet-rbac.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
 const cluster = useCluster();
@@ -59,19 +56,14 @@ describe('waiting for volumes to detach', () => {
 
   beforeAll(async () => {
     const policy = `apiVersion: patchwindow.io/v1alpha1\nkind: RebootPolicy\nmetadata: { name: db }\nspec:\n  nodePools: [db]\n  windows: [{ days: [sat], start: "01:00", end: "05:00" }]\n  drain:\n    waitForVolumeDetach: { timeout: 2m }\n`;
-    const fleetYaml = `apiVersion: patchwindow.io/v1alpha1\nkind: Fleet\nmetadata: { name: ${fleet} }\nspec:\n  namespace: ${namespace}\n  poolLabel: vol.patchwindow.dev/pool\n`;
-    const set = validateSources(
-      [
-        { file: 'fleet.yaml', text: fleetYaml },
-        { file: 'db.yaml', text: policy },
-      ],
-      { nowMs: Date.now() },
-    ).policySet!;
-    rendered = renderObjects(compileFleet(set))
-      .map((r) => r.object)
-      .filter((o) => o.kind !== 'DaemonSet' && o.kind !== 'Deployment');
-    for (const o of rendered)
-      await objects.patch(structuredClone(o), undefined, undefined, 'vol-test', true, PatchStrategy.ServerSideApply);
+    rendered = await applyFleetRbac({
+      objects,
+      fleet,
+      namespace,
+      poolLabel: 'vol.patchwindow.dev/pool',
+      policy: { file: 'db.yaml', text: policy },
+      manager: 'vol-test',
+    });
     const kc = new KubeConfig();
     kc.loadFromFile(await cluster.serviceAccountKubeconfig({ namespace, name: names.serviceAccount }));
     agentStorage = kc.makeApiClient(StorageV1Api);
