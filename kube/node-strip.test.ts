@@ -43,6 +43,19 @@ function kubeletNode(o: { ready: 'True' | 'False'; unschedulable?: boolean }): V
       })),
       capacity: { cpu: '8', memory: '32Gi' },
       addresses: [{ type: 'InternalIP', address: '10.0.0.1' }],
+      // What the canary reads: a reboot changes the boot id, maybe the OS image and kernel.
+      nodeInfo: {
+        architecture: 'amd64',
+        bootID: 'boot-2',
+        containerRuntimeVersion: 'containerd://2.1.0',
+        kernelVersion: '6.8.0-48-generic',
+        kubeProxyVersion: '',
+        kubeletVersion: 'v1.34.0',
+        machineID: 'm',
+        operatingSystem: 'linux',
+        osImage: 'Ubuntu 24.04.1 LTS',
+        systemUUID: 'u',
+      },
     },
   };
 }

@@ -111,9 +111,13 @@ describe('guard rails: rate limit and canary', () => {
     expect(
       f.watcher.grantEvents.filter((e) => e.kind === 'given' && e.node !== canary).every((e) => e.atMs >= done),
     ).toBe(true);
-    // Once proven, the other two went together (no canary each).
+    // Once proven, the other two went together, and no other node was made a canary of its own.
     expect(f.watcher.maxGrantsHeld('canaried')).toBe(2);
     const messages = await allMessages(f);
+    expect(
+      messages.filter((m) => /canary: waiting for /.test(m) && !m.includes(`canary: waiting for ${canary}`)),
+      messages.join('\n'),
+    ).toEqual([]);
     expect(
       messages.some((m) => m.includes(`canary: waiting for ${canary}`)),
       messages.join('\n'),
