@@ -3,7 +3,7 @@
 // matchers and start (only its end moves); otherwise it answers with a new id, which the caller keeps.
 import type { SilenceWrite, Silences } from '../ports.ts';
 import { TransientError } from '../../policy/errors.ts';
-import { bodyExcerpt, networkReason } from './http-client.ts';
+import { apiUrl, bodyExcerpt, networkReason } from './http-client.ts';
 
 export interface AlertmanagerSilencesOptions {
   /** Base URL of Alertmanager, e.g. http://alertmanager.monitoring:9093 (validate refuses credentials). */
@@ -17,8 +17,7 @@ export interface AlertmanagerSilencesOptions {
 /** Alertmanager's silences, as the Silences port. */
 export function alertmanagerSilences(options: AlertmanagerSilencesOptions): Silences {
   const doFetch = options.fetch ?? fetch;
-  const base = options.alertmanagerUrl.endsWith('/') ? options.alertmanagerUrl : `${options.alertmanagerUrl}/`;
-  const url = new URL('api/v2/silences', base);
+  const url = apiUrl(options.alertmanagerUrl, 'api/v2/silences');
   const fail = (what: string, cause?: unknown): TransientError =>
     new TransientError(`silence at ${url.href}: ${what}`, cause === undefined ? undefined : { cause });
 

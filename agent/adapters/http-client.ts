@@ -18,3 +18,8 @@ export function bodyExcerpt(body: string, maxChars = 200): string {
   if (oneLine.length === 0) return 'empty body';
   return oneLine.length <= maxChars ? oneLine : `${oneLine.slice(0, maxChars)}…`;
 }
+
+/** `path` (relative, e.g. 'api/v2/silences') under `base`, keeping a path prefix the base may carry. */
+export function apiUrl(base: string, path: string): URL {
+  return new URL(path, base.endsWith('/') ? base : `${base}/`);
+}

@@ -4,7 +4,7 @@
 // throws: the core treats an alert blocker that cannot be evaluated as blocking (fail closed).
 import type { Alert, Alerts } from '../ports.ts';
 import { TransientError } from '../../policy/errors.ts';
-import { bodyExcerpt, networkReason } from './http-client.ts';
+import { apiUrl, bodyExcerpt, networkReason } from './http-client.ts';
 
 export interface PrometheusOptions {
   /** Base URL of Prometheus (or a path-prefixed proxy), e.g. http://prometheus.monitoring:9090. */
@@ -18,9 +18,8 @@ export interface PrometheusOptions {
 /** The alerts Prometheus reports as active (pending or firing), as the Alerts port. */
 export function prometheusAlerts(options: PrometheusOptions): Alerts {
   const doFetch = options.fetch ?? fetch;
-  const base = options.prometheusUrl.endsWith('/') ? options.prometheusUrl : `${options.prometheusUrl}/`;
-  const url = new URL('api/v1/alerts', base);
-  const v2 = new URL('api/v2/alerts', base);
+  const url = apiUrl(options.prometheusUrl, 'api/v1/alerts');
+  const v2 = apiUrl(options.prometheusUrl, 'api/v2/alerts');
   // fetch refuses URLs with user info: send it as basic auth, and never show it.
   const headers: Record<string, string> = { accept: 'application/json' };
   if (url.username !== '' || url.password !== '') {
