@@ -2,6 +2,7 @@
 // with durations in milliseconds and instants as epoch milliseconds. Pure data, no I/O. Both the
 // reconciler (compile, render, plan, forecast) and the agent (decide) work on these types.
 import type { HaltSettings, RateLimit, SilenceSettings } from './rails.ts';
+import type { PolicyHooks } from './hooks.ts';
 
 export type { HaltSettings, RateLimit, SilenceMatcher, SilenceSettings } from './rails.ts';
 
@@ -202,6 +203,8 @@ export interface PolicyModel {
   readonly healthChecks?: readonly HealthCheck[];
   /** The Alertmanager silence held while a node reboots; null: none. */
   readonly silences: SilenceSettings | null;
+  /** Jobs run around each reboot (spec.hooks), resolved from the install settings; absent: none. */
+  readonly hooks?: PolicyHooks;
 }
 
 /** A Kubernetes toleration (v1.Toleration). */

@@ -174,6 +174,13 @@ export interface PolicyModel {
     reason: string;
   }[];
   /**
+   * spec.hooks resolved against the install settings: the hook's name, its timeout and the Job the coordinator creates; absent: no hooks.
+   */
+  hooks?: {
+    preReboot?: HookRun;
+    postReboot?: HookRun;
+  };
+  /**
    * The Alertmanager silence held while a node reboots; null for none.
    */
   silences: null | {
@@ -240,6 +247,58 @@ export interface Schedule {
 export interface TimeOfDay {
   hour: number;
   minute: number;
+}
+export interface HookRun {
+  hook: string;
+  timeoutMs: number;
+  onFailure: "abort" | "continue";
+  template: HookJobSpec;
+}
+/**
+ * A batch/v1 JobSpec: `template` (a pod template with at least one container; `restartPolicy` Never or OnFailure, default Never), and optionally `backoffLimit` (default 0: one try) and `ttlSecondsAfterFinished`. `activeDeadlineSeconds` comes from the policy's hook timeout.
+ */
+export interface HookJobSpec {
+  /**
+   * Retries of a failed pod before the Job fails. Default 0.
+   */
+  backoffLimit?: number;
+  /**
+   * Delete the finished Job this many seconds after it finished (it goes with its grant anyway).
+   */
+  ttlSecondsAfterFinished?: number;
+  template: HookPodTemplate;
+}
+/**
+ * The pod template (v1.PodTemplateSpec).
+ */
+export interface HookPodTemplate {
+  metadata?: {
+    labels?: {
+      [k: string]: string;
+    };
+    annotations?: {
+      [k: string]: string;
+    };
+  };
+  spec: HookPodSpec;
+}
+/**
+ * A v1.PodSpec: at least `containers`; the rest is checked by the API server when the Job is created.
+ */
+export interface HookPodSpec {
+  /**
+   * Default Never.
+   */
+  restartPolicy?: "Never" | "OnFailure";
+  /**
+   * @minItems 1
+   */
+  containers: {
+    name: string;
+    image: string;
+    [k: string]: unknown;
+  }[];
+  [k: string]: unknown;
 }
 export interface NodeSelectorTerm {
   matchExpressions: {

@@ -9,7 +9,7 @@
 export type Command = string[];
 
 /**
- * What runs on the nodes and what the agents may read, decided by the cluster admin at install time, outside the policy repository: the agent image, the host commands policies may choose by name, and the notification Secrets. Given to validate, render, apply, plan and reconcile with --install-settings FILE; every field has a built-in default.
+ * What runs on the nodes and what the agents may read, decided by the cluster admin at install time, outside the policy repository: the agent image, the host commands and hook Jobs policies may choose by name, and the notification Secrets. Given to validate, render, apply, plan and reconcile with --install-settings FILE; every field has a built-in default.
  */
 export interface InstallSettings {
   /**
@@ -22,6 +22,7 @@ export interface InstallSettings {
   kind: "InstallSettings";
   agent?: InstallAgent;
   commands?: InstallCommands;
+  hooks?: InstallHooks;
   notificationSecrets?: InstallNotificationSecrets;
 }
 /**
@@ -49,6 +50,65 @@ export interface InstallCommands {
   sentinel?: {
     [k: string]: Command;
   };
+}
+/**
+ * Hook Jobs by name. A RebootPolicy chooses one by its name (`spec.hooks.preReboot.hook`, `spec.hooks.postReboot.hook`); the Job itself is only ever written here. The coordinator creates it in the Fleet's namespace, with NODE_NAME, PATCHWINDOW_NODE, PATCHWINDOW_POLICY and PATCHWINDOW_HOOK (`preReboot` or `postReboot`) added to every container's environment. Names are DNS-1123 labels. Default none.
+ */
+export interface InstallHooks {
+  [k: string]: InstallHook;
+}
+export interface InstallHook {
+  /**
+   * What the hook does, for people.
+   */
+  description?: string;
+  template: HookJobSpec;
+}
+/**
+ * The Job: a batch/v1 JobSpec (see HookJobSpec).
+ */
+export interface HookJobSpec {
+  /**
+   * Retries of a failed pod before the Job fails. Default 0.
+   */
+  backoffLimit?: number;
+  /**
+   * Delete the finished Job this many seconds after it finished (it goes with its grant anyway).
+   */
+  ttlSecondsAfterFinished?: number;
+  template: HookPodTemplate;
+}
+/**
+ * The pod template (v1.PodTemplateSpec).
+ */
+export interface HookPodTemplate {
+  metadata?: {
+    labels?: {
+      [k: string]: string;
+    };
+    annotations?: {
+      [k: string]: string;
+    };
+  };
+  spec: HookPodSpec;
+}
+/**
+ * A v1.PodSpec: at least `containers`; the rest is checked by the API server when the Job is created.
+ */
+export interface HookPodSpec {
+  /**
+   * Default Never.
+   */
+  restartPolicy?: "Never" | "OnFailure";
+  /**
+   * @minItems 1
+   */
+  containers: {
+    name: string;
+    image: string;
+    [k: string]: unknown;
+  }[];
+  [k: string]: unknown;
 }
 /**
  * Which Secrets of the agents' namespace notifications may read webhook URLs from.

@@ -70,9 +70,17 @@ export type Duration12 = string;
  */
 export type Duration13 = string;
 /**
- * Longest wait for the API to answer the read; slower holds. Default 10s.
+ * The Job fails when it has not completed this long after it started (its activeDeadlineSeconds). At least 1s, at most 24h. Default 10m.
  */
 export type Duration14 = string;
+/**
+ * As for preReboot. Default 10m.
+ */
+export type Duration15 = string;
+/**
+ * Longest wait for the API to answer the read; slower holds. Default 10s.
+ */
+export type Duration16 = string;
 
 /**
  * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
@@ -170,6 +178,7 @@ export interface RebootPolicySpec {
    */
   notifications?: Notification[];
   silences?: Silences;
+  hooks?: Hooks;
   nodeLabels?: NodeLabels;
   /**
    * Health gates: before each grant of this policy (so also after each node's uncordon, before the next) the coordinator reads the objects each check names and evaluates its CEL `expression` on each. The pool waits while any check fails, matches no object, or cannot be read or evaluated (fail closed). See README "Health gates".
@@ -497,6 +506,37 @@ export interface SilenceMatcher {
   isEqual?: boolean;
 }
 /**
+ * Jobs the coordinator runs for a node around its reboot: `preReboot` after the grant and before the cordon (the reboot waits for it to succeed), `postReboot` after the uncordon and before the grant is given back, after every attempt that got a grant (also a failed one); the next node of the pool waits meanwhile. A hook is named here; its Job (image, command) is defined only in the install settings (`hooks.<name>.template`), never in git. The Job gets NODE_NAME, PATCHWINDOW_NODE, PATCHWINDOW_POLICY and PATCHWINDOW_HOOK in its environment. See README "Hooks".
+ */
+export interface Hooks {
+  preReboot?: PreRebootHook;
+  postReboot?: PostRebootHook;
+}
+/**
+ * Run before the cordon; the node is cordoned only after the Job completed.
+ */
+export interface PreRebootHook {
+  /**
+   * Name of a hook of the install settings (`hooks.<name>`).
+   */
+  hook: string;
+  timeout?: Duration14;
+  /**
+   * `abort` (default): no cordon, the attempt fails (a `pre-hook` failure, counted by `spec.halt`), the post hook still runs, the node asks again after the window (like a failed drain with `onFailure: uncordon`). `continue`: a Warning Event, and the reboot goes on.
+   */
+  onFailure?: "abort" | "continue";
+}
+/**
+ * Run after the uncordon, before the grant is given back; a failure is a `post-hook` failure (counted by `spec.halt`).
+ */
+export interface PostRebootHook {
+  /**
+   * Name of a hook of the install settings (`hooks.<name>`).
+   */
+  hook: string;
+  timeout?: Duration15;
+}
+/**
  * Labels the agent sets on the node around its reboot.
  */
 export interface NodeLabels {
@@ -544,7 +584,7 @@ export interface HealthCheck {
    * CEL, true when healthy, evaluated once per matched object with `object` (that object) and `objects` (all matched), e.g. `object.status.availableReplicas == object.spec.replicas`. Checked by `validate`.
    */
   expression: string;
-  timeout?: Duration14;
+  timeout?: Duration16;
   /**
    * What the check protects, unique within the policy, e.g. `payments available`: shown in status, Events and the `check` label of `patchwindow_health_gate_passing`.
    */

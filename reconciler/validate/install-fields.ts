@@ -49,8 +49,23 @@ export function refusedFields(kind: 'Fleet' | 'RebootPolicy', value: unknown): R
       });
     }
   }
+  // A hook's Job (image, command, pod) runs in the cluster with whatever it mounts: never from git.
+  for (const kind of ['preReboot', 'postReboot'] as const) {
+    const hook = at(value, ['spec', 'hooks', kind]);
+    if (hook === null || typeof hook !== 'object') continue;
+    for (const field of JOB_FIELDS) {
+      if ((hook as Record<string, unknown>)[field] === undefined) continue;
+      out.push({
+        path: ['spec', 'hooks', kind, field],
+        message: `a hook's Job chooses what runs in the cluster, so it is not read from git; remove ${field} and name a hook of the install settings instead (hook: <name>); ${SETTINGS.replace('set it', 'define the Job under hooks.<name>.template')}`,
+      });
+    }
+  }
   return out;
 }
+
+/** Fields of a Job or pod someone may try to write into a policy's hook. */
+const JOB_FIELDS = ['template', 'job', 'jobTemplate', 'spec', 'image', 'command', 'args', 'containers'] as const;
 
 /** A copy of `value` without `fields`. */
 export function withoutFields(value: unknown, fields: readonly RefusedField[]): unknown {

@@ -3,6 +3,7 @@
 // (schemas/installsettings.schema.json). Pure: from the file's text to the settings or the problems.
 import { showValue, type Diagnostic, type FieldPath } from '../../policy/diagnostics.ts';
 import { dns1123LabelProblem } from '../../policy/labels.ts';
+import type { HookJobSpec } from '../../policy/hooks.ts';
 import { API_VERSION, schemaProblems } from '../../policy/schema.ts';
 import { reporterFor } from './located.ts';
 import type { Report } from './normalize-fields.ts';
@@ -20,6 +21,8 @@ export interface InstallSettings {
   readonly agentImage: string;
   readonly commands: { readonly reboot: CommandSet; readonly sentinel: CommandSet };
   readonly notificationSecretPrefix: string;
+  /** Hook Jobs by name (spec.hooks of a policy names one). */
+  readonly hooks: Readonly<Record<string, HookJobSpec>>;
   /** Where the settings came from, for messages: a file name, or "the built-in defaults". */
   readonly origin: string;
 }
@@ -30,6 +33,7 @@ export function defaultInstallSettings(version: string): InstallSettings {
     agentImage: `ghcr.io/patchwindow/patchwindow:${version}`,
     commands: { reboot: { [DEFAULT_COMMAND_NAME]: DEFAULT_REBOOT_COMMAND }, sentinel: {} },
     notificationSecretPrefix: DEFAULT_NOTIFICATION_SECRET_PREFIX,
+    hooks: {},
     origin: 'the built-in install settings',
   };
 }
@@ -38,6 +42,7 @@ interface Written {
   agent?: { image?: string };
   commands?: { reboot?: Record<string, string[]>; sentinel?: Record<string, string[]> };
   notificationSecrets?: { namePrefix?: string };
+  hooks?: Record<string, { template: HookJobSpec }>;
 }
 
 function commands(
@@ -65,6 +70,51 @@ function commands(
     }
   }
   return { ...written };
+}
+
+/** The hook Jobs: names are DNS-1123 labels, containers named and unique (the schema checked the shape). */
+function installHooks(
+  report: Report,
+  written: Record<string, { template: HookJobSpec }> | undefined,
+): Record<string, HookJobSpec> {
+  const out: Record<string, HookJobSpec> = {};
+  for (const [name, hook] of Object.entries(written ?? {})) {
+    const problem = dns1123LabelProblem(name);
+    if (problem)
+      report.error(
+        ['hooks', name],
+        `hook name ${showValue(name)} ${problem}; policies choose hooks by this name`,
+        'hook-name',
+        { key: true },
+      );
+    const seen = new Set<string>();
+    hook.template.template.spec.containers.forEach((c, i) => {
+      const at = ['hooks', name, 'template', 'template', 'spec', 'containers', i, 'name'];
+      const p = dns1123LabelProblem(c.name);
+      if (p) report.error(at, `container name ${showValue(c.name)} ${p}`, 'hook-template');
+      else if (seen.has(c.name))
+        report.error(
+          at,
+          `container name ${showValue(c.name)} is used twice in this pod; name each once`,
+          'hook-template',
+        );
+      seen.add(c.name);
+    });
+    out[name] = hook.template;
+  }
+  return out;
+}
+
+/** The Job of hook `name`, or the problem to report at the policy's field. */
+export function resolveHook(settings: InstallSettings, name: string): { job: HookJobSpec } | { problem: string } {
+  const job = Object.hasOwn(settings.hooks, name) ? settings.hooks[name] : undefined;
+  if (job !== undefined) return { job };
+  const known = Object.keys(settings.hooks).sort();
+  const choice =
+    known.length === 0 ? `${settings.origin} define no hook` : `${settings.origin} define: ${known.join(', ')}`;
+  return {
+    problem: `${showValue(name)} is not a hook of the install settings (${choice}); name one of them, or ask the cluster admin to add its Job under hooks.${name}.template`,
+  };
 }
 
 /**
@@ -106,6 +156,7 @@ export function parseInstallSettings(
       sentinel: commands(report, 'sentinel', w.commands?.sentinel, defaults.commands.sentinel),
     },
     notificationSecretPrefix: w.notificationSecrets?.namePrefix ?? defaults.notificationSecretPrefix,
+    hooks: installHooks(report, w.hooks),
     origin: `the install settings in ${file}`,
   };
   return diagnostics.length > 0 ? { diagnostics } : { settings, diagnostics };

@@ -25,6 +25,7 @@ import { healthChecks } from './normalize-health.ts';
 import { parseDuration } from '../../policy/duration.ts';
 import { silences } from './normalize-silences.ts';
 import { drainSettings } from './normalize-drain.ts';
+import { policyHooks } from './normalize-hooks.ts';
 
 /** The slot group of the fleet-wide cap; no policy may take the name. */
 export const RESERVED_POLICY_NAME = FLEET_GROUP;
@@ -282,6 +283,7 @@ export function normalizePolicy(
     },
     ...optional('healthChecks', healthChecks(report, spec.healthChecks)),
     silences: silences(report, spec.silences, parseDuration(r.expectedDuration ?? '10m') ?? 0),
+    ...optional('hooks', policyHooks(report, spec.hooks, install)),
   };
 }
 
