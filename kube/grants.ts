@@ -4,6 +4,14 @@
 // epoch of its grant can tell its own grant from a later one (docs/decisions/0007).
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { stableName } from '../policy/names.ts';
+import {
+  decodeHookStatus,
+  encodeHookStatus,
+  hookAnnotation,
+  PRE_HOOK_ANNOTATION,
+  type HookKind,
+  type HookStatus,
+} from '../policy/hooks.ts';
 import { watchCache } from './cache.ts';
 import { call } from './errors.ts';
 import type { Cache, Grant, Grants, NewGrant } from './ports.ts';
@@ -26,6 +34,12 @@ export function grantOf(lease: V1Lease): Grant | undefined {
   if (!node || policy === undefined || !epoch) return undefined;
   const ms = (t: Date | string | undefined) => (t === undefined ? 0 : new Date(t).getTime());
   const granted = ms(lease.spec?.acquireTime);
+  const annotations = lease.metadata?.annotations ?? {};
+  const hooks: { [K in HookKind]?: HookStatus } = {};
+  for (const kind of ['preReboot', 'postReboot'] as const) {
+    const status = decodeHookStatus(annotations[hookAnnotation(kind)]);
+    if (status !== undefined) hooks[kind] = status;
+  }
   return {
     node,
     policy,
@@ -35,6 +49,7 @@ export function grantOf(lease: V1Lease): Grant | undefined {
     renewedMs: lease.spec?.renewTime === undefined ? granted : ms(lease.spec.renewTime),
     ttlMs: (lease.spec?.leaseDurationSeconds ?? 0) * 1000,
     resourceVersion: lease.metadata?.resourceVersion ?? '',
+    ...(Object.keys(hooks).length > 0 ? { hooks } : {}),
   };
 }
 
@@ -114,7 +129,11 @@ export class KubeGrants implements Grants {
           [GRANT_POLICY_LABEL]: g.policy,
           'app.kubernetes.io/managed-by': 'patchwindow',
         },
-        annotations: { [NODE_UID_ANNOTATION]: g.nodeUid },
+        annotations: {
+          [NODE_UID_ANNOTATION]: g.nodeUid,
+          // Pending from the start: the slot counts from this moment, and the agent waits for it.
+          ...(g.preHook === true ? { [PRE_HOOK_ANNOTATION]: 'pending' } : {}),
+        },
       },
       spec: {
         holderIdentity: g.node,
@@ -134,16 +153,32 @@ export class KubeGrants implements Grants {
     );
   }
 
-  async renew(grant: Grant, nowMs: number): Promise<boolean> {
+  renew(grant: Grant, nowMs: number): Promise<boolean> {
+    return this.update(grant, `renew the grant of ${grant.node}`, (lease) => {
+      lease.spec!.renewTime = new V1MicroTime(nowMs);
+    });
+  }
+
+  markHook(grant: Pick<Grant, 'node' | 'epoch'>, kind: HookKind, status: HookStatus): Promise<boolean> {
+    return this.update(grant, `write the ${kind} hook of the grant of ${grant.node}`, (lease) => {
+      lease.metadata!.annotations = { ...lease.metadata!.annotations, [hookAnnotation(kind)]: encodeHookStatus(status) };
+    });
+  }
+
+  /** Read, check the epoch, change, replace (optimistic lock on resourceVersion; retried on conflict). */
+  private async update(
+    grant: Pick<Grant, 'node' | 'epoch'>,
+    what: string,
+    change: (lease: V1Lease) => void,
+  ): Promise<boolean> {
     const name = grantLeaseName(grant.node);
-    const what = `renew the grant of ${grant.node}`;
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await call(what, () => this.api.readNamespacedLease({ name, namespace: this.namespace }), {
         404: () => undefined,
       });
       if (!current?.spec || current.metadata?.uid !== grant.epoch || current.spec.holderIdentity !== grant.node)
         return false;
-      current.spec.renewTime = new V1MicroTime(nowMs);
+      change(current);
       const done = await call(
         what,
         async () => {

@@ -3,6 +3,7 @@
 // the real API server; in-memory fakes (test/fakes) implement them for tests, and both pass the same
 // contract suites (test/contract). Errors: adapters throw TransientError (retry later: conflicts,
 // timeouts, 5xx) or TerminalError (forbidden, misconfigured) from policy/errors.ts, with the cause.
+import type { HookKind, HookStatus } from '../policy/hooks.ts';
 
 /** What the agent and the coordinator know of a Node. */
 export interface NodeInfo {
@@ -108,6 +109,8 @@ export interface Grant {
   /** Not renewed for this long: its holder is stalled (it keeps the grant). */
   readonly ttlMs: number;
   readonly resourceVersion: string;
+  /** The hooks of this grant (annotations patchwindow.io/pre-hook, post-hook); absent: none asked for. */
+  readonly hooks?: { readonly [K in HookKind]?: HookStatus };
 }
 
 /** A grant the coordinator gives. */
@@ -116,6 +119,8 @@ export interface NewGrant {
   readonly nodeUid: string;
   readonly policy: string;
   readonly ttlMs: number;
+  /** The policy has a pre-reboot hook: the grant is given with it pending. */
+  readonly preHook?: boolean;
 }
 
 export interface Grants {
@@ -131,6 +136,11 @@ export interface Grants {
   renew(grant: Grant, nowMs: number): Promise<boolean>;
   /** Deletes the grant of this epoch (never a later one); a missing grant is fine. */
   release(grant: Pick<Grant, 'node' | 'epoch'>): Promise<void>;
+  /**
+   * Writes the state of hook `kind` on the grant of this epoch (never a later one); resolves false
+   * if it is gone or is another epoch.
+   */
+  markHook(grant: Pick<Grant, 'node' | 'epoch'>, kind: HookKind, status: HookStatus): Promise<boolean>;
 }
 
 /**

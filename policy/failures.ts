@@ -3,8 +3,11 @@
 // a coordinator restart loses one: the coordinator reads them from the Nodes whenever it decides,
 // and counts them against spec.halt. The list is short by construction (newest kept, old dropped).
 
-/** What failed: the drain, the reboot (same boot id), the update (the node still needs a reboot), or the node not Ready in time. */
-export type FailureKind = 'drain' | 'reboot' | 'reboot-loop' | 'not-ready';
+/**
+ * What failed: the drain, the reboot (same boot id), the update (the node still needs a reboot), the
+ * node not Ready in time, or a hook Job (spec.hooks: before the cordon, after the uncordon).
+ */
+export type FailureKind = 'drain' | 'reboot' | 'reboot-loop' | 'not-ready' | 'pre-hook' | 'post-hook';
 
 /** One failed attempt. */
 export interface FailureNote {
@@ -14,7 +17,7 @@ export interface FailureNote {
   readonly reason: string;
 }
 
-const KINDS: readonly FailureKind[] = ['drain', 'reboot', 'reboot-loop', 'not-ready'];
+const KINDS: readonly FailureKind[] = ['drain', 'reboot', 'reboot-loop', 'not-ready', 'pre-hook', 'post-hook'];
 /** Kept at most: more than any spec.halt needs from one node within its window. */
 export const MAX_FAILURE_NOTES = 20;
 /** Older notes are dropped when a new one is written (spec.halt.within is at most 30d). */

@@ -53,6 +53,7 @@ describe('state annotation', () => {
     },
     { ...draining, silence: { id: '5d0c6c0e-silence', startedMs: T + 500, ended: false } },
     { ...draining, phase: 'recovering', outcome: 'rebooted', silence: { id: 'a1', startedMs: T, ended: true } },
+    { ...draining, phase: 'recovering', outcome: 'failed', reason: 'pre-reboot hook x failed', postHook: 'failed: exit 2' },
   ])('reads back what it wrote: $phase', (state) => {
     expect(decodeState(encodeState(state))).toEqual({ kind: 'ok', state });
   });
@@ -80,6 +81,7 @@ describe('state annotation', () => {
     [variant({ silence: { id: '', startedAt: '2026-06-01T22:00:00Z', ended: false } }), 'has a malformed silence'],
     [variant({ silence: { id: 'a1', startedAt: 'soon', ended: false } }), 'has a malformed silence'],
     [variant({ silence: { id: 'a1', startedAt: '2026-06-01T22:00:00Z' } }), 'has a malformed silence'],
+    [variant({ postHook: true }), 'has a malformed postHook'],
   ])('reports %s as corrupt: %s', (raw, problem) => {
     expect(decodeState(raw)).toEqual({ kind: 'corrupt', raw, problem });
   });

@@ -62,6 +62,11 @@ export interface NodeState {
   readonly retryAfterMs?: number;
   /** The Alertmanager silence this attempt holds (spec.silences); `ended`: told to end after the grace. */
   readonly silence?: SilenceRecord;
+  /**
+   * recovering: the post-reboot hook's result as the coordinator wrote it on the grant (`succeeded`
+   * or `failed: reason`), recorded before the grant is given back (and the failure noted once).
+   */
+  readonly postHook?: string;
 }
 
 /** An Alertmanager silence held as a lease by one attempt; kept so a restarted agent continues or ends it. */
@@ -122,6 +127,7 @@ export function encodeState(s: NodeState): string {
   if (s.reason !== undefined) out.reason = s.reason;
   if (s.silence !== undefined)
     out.silence = { id: s.silence.id, startedAt: new Date(s.silence.startedMs).toISOString(), ended: s.silence.ended };
+  if (s.postHook !== undefined) out.postHook = s.postHook;
   return JSON.stringify(out);
 }
 
@@ -160,6 +166,7 @@ export function decodeState(raw: string | undefined): StateRead {
   if (v.keepCordoned !== undefined && typeof v.keepCordoned !== 'boolean')
     return corrupt('has a malformed keepCordoned');
   if (v.reason !== undefined && typeof v.reason !== 'string') return corrupt('has a malformed reason');
+  if (v.postHook !== undefined && typeof v.postHook !== 'string') return corrupt('has a malformed postHook');
   const silence = silenceRecord(v.silence);
   if (silence === null) return corrupt('has a malformed silence');
   const state: NodeState = {
@@ -181,6 +188,7 @@ export function decodeState(raw: string | undefined): StateRead {
     ...optional('keepCordoned', v.keepCordoned),
     ...optional('reason', v.reason),
     ...optional('silence', silence),
+    ...optional('postHook', v.postHook as string | undefined),
   };
   if (state.phase === 'draining' && state.drainDeadlineMs === undefined)
     return corrupt('is draining without a deadline');

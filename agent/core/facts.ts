@@ -69,7 +69,9 @@ export type WaitReason =
   | 'blocked'
   | 'node-not-ready'
   | 'reboot-delay'
-  | 'rebooting';
+  | 'rebooting'
+  | 'pre-hook'
+  | 'post-hook';
 
 /** What to tell people along with an action: an Event on the Node, a notification. */
 export interface Tell {
@@ -112,6 +114,8 @@ export type Action =
       }
     /** Give the node's grant back (delete it, if it is still this epoch). */
     | { readonly kind: 'releaseGrant'; readonly grant: Grant }
+    /** Ask the coordinator for the post-reboot hook: mark it pending on the grant of this epoch. */
+    | { readonly kind: 'requestHook'; readonly grant: Grant; readonly hook: 'postReboot' }
     /**
      * Cordon, marking the cordon as this attempt's (`epoch`) in the same write, only if the grant of
      * `epoch` is still this node's and the node is still schedulable (fresh reads, no cache).

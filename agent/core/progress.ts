@@ -18,6 +18,7 @@ import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
 import type { NodeState, Outcome } from '../../policy/state.ts';
 import type { FailureKind, FailureNote } from '../../policy/failures.ts';
 import { silenceAfterUncordon, silenceBeforeCordon } from './silence.ts';
+import { postHookStep, preHookGate } from './hooks.ts';
 
 /** The next step of a reboot under way (phase cordoning, draining, rebooting or recovering). */
 export function decideProgress(f: Facts, config: AgentConfig, nowMs: number, s: NodeState): Action {
@@ -64,6 +65,22 @@ function beforeReboot(f: Facts, config: AgentConfig, nowMs: number, s: NodeState
     const silence = silenceBeforeCordon(config, s);
     if (silence !== undefined) return silence;
     const ours = node.annotations[CORDONED_BY_ANNOTATION] === epoch;
+    // The pre-reboot hook before anything else is done to the node (its own cordon proves it passed).
+    const gate = ours ? undefined : preHookGate(f, config, s);
+    if (gate !== undefined && 'wait' in gate) return gate.wait;
+    if (gate !== undefined) {
+      const next = iso(retryAfter(config, nowMs));
+      return writeState(recover(s, nowMs, 'failed', gate.abort), {
+        failure: failure(s, nowMs, 'pre-hook', gate.abort),
+        tell: {
+          event: warning(
+            'PreHookFailed',
+            `${gate.abort}; not cordoning, undoing; next attempt not before ${next} (hooks.preReboot.onFailure: abort)`,
+          ),
+          notify: { event: 'failed', reason: gate.abort },
+        },
+      });
+    }
     if (!ours && !node.unschedulable)
       return { kind: 'cordon', epoch, tell: { event: normal('Cordoned', 'cordoned the node for its reboot') } };
     const pre = config.policy.nodeLabels.preReboot;
@@ -181,6 +198,8 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
   if (s.cordoned) return writeState({ ...s, cordoned: false });
   const silence = silenceAfterUncordon(config, s);
   if (silence !== undefined) return silence;
+  const hook = postHookStep(f, config, s, nowMs);
+  if (hook !== undefined) return hook;
   if (f.grant!.mine !== null) return { kind: 'releaseGrant', grant: f.grant!.mine };
   switch (s.outcome) {
     case 'rebooted': {

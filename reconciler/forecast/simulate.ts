@@ -166,6 +166,11 @@ export function simulate(input: SimulationInput): SimulationResult {
           world.setReady(node, false, nowMs);
           queue.push(nowMs + durationsOf(config.policy, input.durations).rebootMs, { kind: 'boot', node }, track.rank);
           return;
+        case 'requestHook':
+          // What a hook Job takes is not known (like health): the forecast runs it in no time.
+          if (node.grant?.epoch === action.grant.epoch)
+            node.grant = { ...node.grant, hooks: { ...node.grant.hooks, [action.hook]: { state: 'succeeded' } } };
+          continue;
         case 'reportDryRun':
           throw new Error(
             `node ${node.name}: the core asked for a dry-run report, but the forecast never runs agents in dry run`,

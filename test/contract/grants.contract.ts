@@ -33,6 +33,28 @@ export function describeGrantsContract(name: string, makeEnv: MakeEnv): void {
       expect((await env.grants.read(node))!.epoch).toBe(g!.epoch);
     });
 
+    it('gives a grant with its pre-reboot hook pending, keeps hook results across renewals, and writes them only to its epoch', async () => {
+      expect(
+        await env.grants.give({ node, nodeUid: `uid-${node}`, policy: 'alpha', ttlMs: TTL_MS, preHook: true }, env.nowMs()),
+      ).toBe(true);
+      const first = (await env.grants.read(node))!;
+      expect(first.hooks).toEqual({ preReboot: { state: 'pending' } });
+      expect(await env.grants.markHook(first, 'preReboot', { state: 'succeeded' })).toBe(true);
+      expect(await env.grants.markHook(first, 'postReboot', { state: 'pending' })).toBe(true);
+      expect(await env.grants.renew(first, env.nowMs() + 1_000)).toBe(true);
+      expect((await env.grants.read(node))!.hooks).toEqual({
+        preReboot: { state: 'succeeded' },
+        postReboot: { state: 'pending' },
+      });
+      await env.grants.release(first);
+      await give();
+      const second = (await env.grants.read(node))!;
+      expect(second.hooks).toBeUndefined();
+      expect(await env.grants.markHook(first, 'postReboot', { state: 'failed', reason: 'x' })).toBe(false);
+      expect(await env.grants.markHook(second, 'postReboot', { state: 'failed', reason: 'exit 3' })).toBe(true);
+      expect((await env.grants.read(node))!.hooks).toEqual({ postReboot: { state: 'failed', reason: 'exit 3' } });
+    });
+
     it('reads undefined for a node without a grant', async () => {
       expect(await env.grants.read(node)).toBeUndefined();
     });

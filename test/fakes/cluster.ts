@@ -8,6 +8,7 @@
 import type { EvictionResult, Grant, MetadataPatch, NewGrant, NodeEvent, NodeInfo, PodInfo } from '../../kube/ports.ts';
 import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
 import type { Clock } from '../../policy/clock.ts';
+import type { HookKind, HookStatus } from '../../policy/hooks.ts';
 import { Topic } from './cache.ts';
 import { PodStore, type Pdb, type PodSpec } from './pods.ts';
 
@@ -240,6 +241,7 @@ export class FakeCluster {
       renewedMs: nowMs,
       ttlMs: g.ttlMs,
       resourceVersion: this.#nextRv(),
+      ...(g.preHook === true ? { hooks: { preReboot: { state: 'pending' } } } : {}),
     });
     return true;
   }
@@ -248,6 +250,14 @@ export class FakeCluster {
     const current = this.#grants.get(grant.node);
     if (current === undefined || current.epoch !== grant.epoch) return false;
     this.#putGrant(grant.node, by, { ...current, renewedMs: nowMs, resourceVersion: this.#nextRv() });
+    return true;
+  }
+
+  markHook(grant: Pick<Grant, 'node' | 'epoch'>, kind: HookKind, status: HookStatus, by = 'coordinator'): boolean {
+    const current = this.#grants.get(grant.node);
+    if (current === undefined || current.epoch !== grant.epoch) return false;
+    const hooks = { ...current.hooks, [kind]: status };
+    this.#putGrant(grant.node, by, { ...current, hooks, resourceVersion: this.#nextRv() });
     return true;
   }
 

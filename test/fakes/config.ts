@@ -1,5 +1,6 @@
 // AgentConfig builders for tests: a realistic, fully defaulted compiled config (what the agent
 // loads from its ConfigMap), with only what a test cares about overridden.
+import type { PolicyHooks } from '../../policy/hooks.ts';
 import type {
   AgentConfig,
   AlertBlocker,
@@ -51,6 +52,7 @@ export interface TestConfigOptions {
   readonly postReboot?: Readonly<Record<string, string>>;
   readonly notifications?: readonly NotificationSpec[];
   readonly silences?: SilenceSettings | null;
+  readonly hooks?: PolicyHooks;
   readonly checkIntervalMs?: number;
   readonly slotTtlMs?: number;
 }
@@ -109,6 +111,7 @@ export function testConfig(o: TestConfigOptions = {}): AgentConfig {
       notifications: o.notifications ?? [],
       nodeLabels: { preReboot: o.preReboot ?? {}, postReboot: o.postReboot ?? {} },
       silences: o.silences ?? null,
+      ...(o.hooks ? { hooks: o.hooks } : {}),
     },
     members: [{ matchExpressions: [{ key: POOL_LABEL, operator: 'In', values: [...pools] }] }],
     fleetBudget: o.fleetBudget === undefined ? null : o.fleetBudget,

@@ -39,6 +39,8 @@ export interface Situation {
   readonly bootId?: string;
   /** g1's grant (epoch): undefined or null: none; false: the grant watch is not running. */
   readonly grant?: string | null | false;
+  /** The hooks' states on g1's grant (spec.hooks). */
+  readonly hooks?: Grant['hooks'];
   /** A fresh read proved this grant lost. */
   readonly lost?: { readonly epoch: string; readonly reason: string };
   /** Clear and fresh by default; null: not checked. */
@@ -110,7 +112,12 @@ export function facts(s: Situation = {}): Facts {
   const st: StateRead =
     s.state === undefined ? { kind: 'none' } : 'kind' in s.state ? s.state : { kind: 'ok', state: s.state };
   const grant =
-    s.grant === false ? null : { mine: typeof s.grant === 'string' ? grantOf(s.grant) : null, lost: s.lost ?? null };
+    s.grant === false
+      ? null
+      : {
+          mine: typeof s.grant === 'string' ? { ...grantOf(s.grant), ...(s.hooks ? { hooks: s.hooks } : {}) } : null,
+          lost: s.lost ?? null,
+        };
   const blockers =
     s.blockers === null
       ? null

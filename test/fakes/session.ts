@@ -107,6 +107,7 @@ export function clusterPorts(
       give: (g, nowMs) => c('grants', 'give')(() => cluster.give(g, nowMs, by)),
       renew: (g, nowMs) => c('grants', 'renew')(() => cluster.renew(g, nowMs, by)),
       release: (g) => c('grants', 'release')(() => cluster.release(g, by)),
+      markHook: (g, kind, status) => c('grants', 'markHook')(() => cluster.markHook(g, kind, status, by)),
     },
     events: {
       // Best effort by contract: never throws, even when the call fails.
