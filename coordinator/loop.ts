@@ -6,7 +6,7 @@
 // A grant it gave counts from the moment the API server accepted it, also before its own watch
 // shows it (`pending`): the next decision must never see the budget as free again because the
 // watch lags behind the coordinator's own write.
-import type { Cache, Events, Grant, Grants, Memory, NodeInfo, Nodes } from '../kube/ports.ts';
+import type { Cache, Events, Grant, Grants, Jobs, Memory, NodeInfo, Nodes } from '../kube/ports.ts';
 import type { Log } from '../io/log.ts';
 import type { Clock } from '../policy/clock.ts';
 import { messageOf } from '../policy/errors.ts';
@@ -20,6 +20,7 @@ import type { Halts } from '../kube/halts.ts';
 import { NO_HOLDS, tellHolds, type HoldMemory } from './holds.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import { Remembered } from './remember.ts';
+import { fleetHooks, startHookRunner, type HookRunner } from './hooks.ts';
 import { transitions } from './transitions.ts';
 import { coreInput, corePolicies, type FleetConfig } from './view.ts';
 
@@ -31,6 +32,8 @@ export interface GrantLoopOptions {
     readonly events: Events;
     readonly memory: Memory;
     readonly halts?: Halts;
+    /** Hook Jobs (spec.hooks); absent: a policy with hooks never gets its hooks run (its agents wait). */
+    readonly jobs?: Jobs;
   };
   readonly clock: Clock;
   readonly log: Log;
@@ -58,12 +61,15 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
   };
   let nodes: Cache<NodeInfo> | undefined;
   let grants: Cache<Grant> | undefined;
+  let hooks: HookRunner | undefined;
+  const jobs = fleetHooks(o.fleet).size > 0 ? o.ports.jobs : undefined;
   const waker = createWaker();
   try {
-    while (!signal.aborted && (nodes === undefined || grants === undefined)) {
+    while (!signal.aborted && (nodes === undefined || grants === undefined || (jobs && hooks === undefined))) {
       try {
         nodes ??= await o.ports.nodes.watchAll();
         grants ??= await o.ports.grants.watchAll();
+        if (jobs) hooks ??= await startHookRunner({ ...o, ...o.ports, jobs, onChange: waker.poke });
       } catch (err: unknown) {
         await backOff('watch nodes and grants', err);
       }
@@ -79,6 +85,7 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
       policies: corePolicies(o.fleet),
       memory: new Remembered(o.ports.memory, log),
       halting: o.ports.halts && createHalting({ ...o, halts: o.ports.halts, events: o.ports.events }),
+      hooks,
     };
     while (!signal.aborted) {
       waker.take();
@@ -100,6 +107,7 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
   } finally {
     nodes?.stop();
     grants?.stop();
+    hooks?.stop();
     log.info({}, 'stopped granting reboots');
   }
 }
@@ -121,6 +129,8 @@ interface LoopState {
   readonly memory: Remembered;
   /** spec.halt (absent: the halts port is not wired, e.g. in unit tests of the loop). */
   readonly halting: Halting | undefined;
+  /** spec.hooks (absent: no policy has hooks, or the jobs port is not wired). */
+  readonly hooks: HookRunner | undefined;
 }
 
 /** One decision, carried out; returns when to decide again at the latest. */
@@ -167,9 +177,12 @@ async function decideOnce(
   }
   for (const g of out.grant) {
     if (o.signal.aborted) break;
-    const ttlMs = o.fleet.configs.find((c) => c.policy.name === g.policy)!.agent.slotTtlMs;
+    const config = o.fleet.configs.find((c) => c.policy.name === g.policy)!;
+    const ttlMs = config.agent.slotTtlMs;
     const givenMs = o.clock.now();
-    if (!(await o.ports.grants.give({ node: g.node, nodeUid: g.nodeUid, policy: g.policy, ttlMs }, givenMs))) continue;
+    const preHook = config.policy.hooks?.preReboot !== undefined && s.hooks !== undefined;
+    const given = { node: g.node, nodeUid: g.nodeUid, policy: g.policy, ttlMs, ...(preHook ? { preHook } : {}) };
+    if (!(await o.ports.grants.give(given, givenMs))) continue;
     // Counted as held until the watch shows it (epoch unknown here; only the count matters).
     s.pending.set(g.node, {
       node: g.node,
@@ -207,7 +220,8 @@ async function decideOnce(
   o.onDecision?.(out, input);
   // Health objects are not watched: while a gate holds, read them again soon.
   const recheckMs = anyGateHolds(verdicts) ? nowMs + (gates.recheckMs ?? DEFAULT_GATE_RECHECK_MS) : Infinity;
-  return Math.min(out.nextChangeMs ?? Infinity, recheckMs);
+  const hookMs = (await s.hooks?.step(nodes, seen, o.clock.now())) ?? Infinity;
+  return Math.min(out.nextChangeMs ?? Infinity, recheckMs, hookMs);
 }
 
 /** Feeds the fleet metrics from the changes of the agents' records since the last look. */

@@ -7,6 +7,7 @@ import { KubeEvents } from '../kube/events.ts';
 import { KubeGrants } from '../kube/grants.ts';
 import { KubeMemory } from '../kube/memory.ts';
 import { KubeHalts } from '../kube/halts.ts';
+import { KubeJobs } from '../kube/jobs.ts';
 import { LeaderElector } from '../kube/leader.ts';
 import { KubeNodes } from '../kube/nodes.ts';
 import { KubeObjects } from '../kube/objects.ts';
@@ -50,6 +51,7 @@ export async function coordinatorMain(o: CoordinatorMainOptions): Promise<number
     halts: new KubeHalts(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet }),
     events: new KubeEvents(o.kc, { component: 'patchwindow-coordinator', onError: (message) => log.warn({}, message) }),
     memory: new KubeMemory(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet }),
+    jobs: new KubeJobs(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet, onWatchError }),
   };
   let loop: { stop: AbortController; done: Promise<void> } | undefined;
   let lastDecisionMs = clock.now();

@@ -23,6 +23,8 @@ export interface CoordinatorMetrics {
   decided(out: CoreOutput, held: ReadonlyMap<string, number>): void;
   /** The policies halted now (spec.halt). */
   halted(policies: ReadonlySet<string>): void;
+  /** A hook Job ended (spec.hooks): its result as written on the grant. */
+  hookRun(policy: string, hook: 'preReboot' | 'postReboot', result: 'succeeded' | 'failed'): void;
 }
 
 export function createCoordinatorMetrics(options: {
@@ -74,7 +76,7 @@ export function createCoordinatorMetrics(options: {
   });
   const failures = new Counter({
     name: 'patchwindow_failures_total',
-    help: 'Reboot attempts that failed, by policy and reason (drain, reboot, grant-lost).',
+    help: 'Reboot attempts that failed, by policy and reason (drain, reboot, pre-hook, grant-lost).',
     labelNames: ['policy', 'reason'],
     registers,
   });
@@ -111,13 +113,19 @@ export function createCoordinatorMetrics(options: {
     labelNames: ['policy'],
     registers,
   });
+  const hookRuns = new Counter({
+    name: 'patchwindow_coordinator_hook_runs_total',
+    help: 'Hook Jobs that ended (spec.hooks), by policy, hook (preReboot, postReboot) and result (succeeded, failed).',
+    labelNames: ['policy', 'hook', 'result'],
+    registers,
+  });
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   leader.set(0);
   for (const policy of options.policies) {
     for (const g of [grants, waiting, stalled, heldByOthers, poolHalted]) g.set({ policy }, 0);
     for (const c of [given, reboots, loopGuards]) c.inc({ policy }, 0);
-    for (const reason of ['drain', 'reboot', 'grant-lost']) failures.inc({ policy, reason }, 0);
+    for (const reason of ['drain', 'reboot', 'pre-hook', 'grant-lost']) failures.inc({ policy, reason }, 0);
     for (const h of [wait, drain, reboot]) h.zero({ policy });
   }
 
@@ -145,6 +153,7 @@ export function createCoordinatorMetrics(options: {
           return loopGuards.inc({ policy });
       }
     },
+    hookRun: (policy, hook, result) => hookRuns.inc({ policy, hook, result }),
     halted(policies) {
       for (const policy of options.policies) poolHalted.set({ policy }, policies.has(policy) ? 1 : 0);
     },

@@ -7,7 +7,7 @@ import type { LastReboot, NodeState } from '../policy/state.ts';
 export type Transition =
   | { readonly kind: 'drained'; readonly policy: string; readonly durationMs: number }
   | { readonly kind: 'rebooted'; readonly policy: string; readonly durationMs: number | null }
-  | { readonly kind: 'failed'; readonly policy: string; readonly reason: 'drain' | 'reboot' }
+  | { readonly kind: 'failed'; readonly policy: string; readonly reason: 'drain' | 'reboot' | 'pre-hook' }
   | { readonly kind: 'lost'; readonly policy: string }
   | { readonly kind: 'loop-guard'; readonly policy: string };
 
@@ -31,7 +31,12 @@ export function transitions(
       out.push({ kind: 'rebooted', policy, durationMs: from === undefined ? null : Math.max(0, after.sinceMs - from) });
     }
     if (after.outcome === 'failed')
-      out.push({ kind: 'failed', policy, reason: after.rebootAtMs === undefined ? 'drain' : 'reboot' });
+      out.push({
+        kind: 'failed',
+        policy,
+        // Failed before the cordon: only the pre-reboot hook ends an attempt there.
+        reason: after.rebootAtMs !== undefined ? 'reboot' : prior.phase === 'cordoning' ? 'pre-hook' : 'drain',
+      });
     if (after.outcome === 'lost') out.push({ kind: 'lost', policy });
   }
   const last = now.last;

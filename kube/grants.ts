@@ -161,7 +161,10 @@ export class KubeGrants implements Grants {
 
   markHook(grant: Pick<Grant, 'node' | 'epoch'>, kind: HookKind, status: HookStatus): Promise<boolean> {
     return this.update(grant, `write the ${kind} hook of the grant of ${grant.node}`, (lease) => {
-      lease.metadata!.annotations = { ...lease.metadata!.annotations, [hookAnnotation(kind)]: encodeHookStatus(status) };
+      lease.metadata!.annotations = {
+        ...lease.metadata!.annotations,
+        [hookAnnotation(kind)]: encodeHookStatus(status),
+      };
     });
   }
 

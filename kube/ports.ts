@@ -169,3 +169,24 @@ export interface VolumeAttachments {
   /** Names of the VolumeAttachments (storage.k8s.io/v1) whose spec.nodeName is `nodeName`, sorted. */
   onNode(nodeName: string): Promise<readonly string[]>;
 }
+
+/** A hook Job the coordinator created (spec.hooks), as its watch shows it. */
+export interface HookJobInfo {
+  readonly name: string;
+  readonly node: string;
+  readonly hook: HookKind;
+  /** The grant it runs for. */
+  readonly epoch: string;
+  readonly createdMs: number;
+  readonly outcome:
+    | { readonly state: 'running' }
+    | { readonly state: 'complete' }
+    | { readonly state: 'failed'; readonly reason: string };
+}
+
+export interface Jobs {
+  /** Starts a watch of the fleet's hook Jobs (the coordinator's); resolves once listed. */
+  watch(): Promise<Cache<HookJobInfo>>;
+  /** Creates the Job (a batch/v1 Job object); resolves false when one of that name exists (409). */
+  create(job: Readonly<Record<string, unknown>>): Promise<boolean>;
+}

@@ -188,7 +188,7 @@ export function decodeState(raw: string | undefined): StateRead {
     ...optional('keepCordoned', v.keepCordoned),
     ...optional('reason', v.reason),
     ...optional('silence', silence),
-    ...optional('postHook', v.postHook as string | undefined),
+    ...optional('postHook', v.postHook),
   };
   if (state.phase === 'draining' && state.drainDeadlineMs === undefined)
     return corrupt('is draining without a deadline');

@@ -53,12 +53,18 @@ export function postHookStep(f: Facts, config: AgentConfig, s: NodeState, nowMs:
       kind: 'requestHook',
       grant: mine,
       hook: 'postReboot',
-      tell: { event: normal('PostHookRequested', `asked the coordinator for the post-reboot hook ${hook.hook} (Job ${job})`) },
+      tell: {
+        event: normal('PostHookRequested', `asked the coordinator for the post-reboot hook ${hook.hook} (Job ${job})`),
+      },
     };
   if (status.state === 'pending')
-    return wait('post-hook', `waiting for the post-reboot hook ${hook.hook} (Job ${job}) before giving the grant back`, {
-      watch: true,
-    });
+    return wait(
+      'post-hook',
+      `waiting for the post-reboot hook ${hook.hook} (Job ${job}) before giving the grant back`,
+      {
+        watch: true,
+      },
+    );
   const recorded = { ...s, postHook: encodeHookStatus(status) };
   if (status.state === 'succeeded') return writeState(recorded);
   const reason = `post-reboot hook ${hook.hook} failed: ${status.reason}`;
