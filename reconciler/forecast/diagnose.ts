@@ -21,6 +21,7 @@ export type WarningReason =
   | 'fleet-cap'
   /** Not a shortfall: the policy's health gates are assumed to pass (health-note.ts). */
   | 'health-gates'
+  | 'hooks'
   | 'other';
 
 export interface ForecastWarning {

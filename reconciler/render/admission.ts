@@ -9,6 +9,7 @@
 import type { FleetModel, PolicyModel } from '../../policy/model.ts';
 import { compareText } from '../../policy/diagnostics.ts';
 import { GRANT_LABEL } from '../../kube/grants.ts';
+import { POST_HOOK_ANNOTATION, PRE_HOOK_ANNOTATION } from '../../policy/hooks.ts';
 import { names, objectLabels, type RenderedObject } from './objects.ts';
 
 /** The user extra key the API server fills from a bound token's node claim. */
@@ -39,6 +40,17 @@ function policyLabelKeys(policies: readonly PolicyModel[]): string[] {
     ...Object.keys(p.nodeLabels.postReboot),
   ]);
   return [...new Set(keys)].filter((k) => !k.startsWith(OWNED_PREFIX)).sort(compareText);
+}
+
+/** CEL: the annotation `key` of `obj` ('' when absent). */
+function leaseAnnotation(obj: 'object' | 'oldObject', key: string): string {
+  const map = `${obj}.metadata.?annotations.orValue({})`;
+  return `(${cel(key)} in ${map} ? ${map}[${cel(key)}] : '')`;
+}
+
+/** CEL: the annotation before the write ('' on CREATE, which has no old object). */
+function oldLeaseAnnotation(key: string): string {
+  return `(request.operation == 'CREATE' ? '' : ${leaseAnnotation('oldObject', key)})`;
 }
 
 /** The policy and its binding; they apply to the fleet's agent ServiceAccount alone. */
@@ -72,6 +84,12 @@ export function renderAdmission(fleet: FleetModel, policies: readonly PolicyMode
     {
       expression: `${isNode} || ((request.operation == 'DELETE' || ${cel(GRANT_LABEL)} in object.metadata.?labels.orValue({})) && (request.operation == 'CREATE' || ${cel(GRANT_LABEL)} in oldObject.metadata.?labels.orValue({})))`,
       message: `a patchwindow agent may write only the grant Leases (label ${GRANT_LABEL}), never another Lease`,
+    },
+    {
+      // The hooks' results are the coordinator's to write: an agent that could mark its pre-reboot
+      // hook succeeded would cordon without it. It may only ask for its post-reboot hook (pending).
+      expression: `${isNode} || request.operation == 'DELETE' || (${leaseAnnotation('object', PRE_HOOK_ANNOTATION)} == ${oldLeaseAnnotation(PRE_HOOK_ANNOTATION)} && (${leaseAnnotation('object', POST_HOOK_ANNOTATION)} == ${oldLeaseAnnotation(POST_HOOK_ANNOTATION)} || ${leaseAnnotation('object', POST_HOOK_ANNOTATION)} == 'pending'))`,
+      message: `a patchwindow agent may not write the hooks' results on its grant (${PRE_HOOK_ANNOTATION}, ${POST_HOOK_ANNOTATION}); it may only set ${POST_HOOK_ANNOTATION} to pending`,
     },
   ].map((v) => ({ ...v, reason: 'Forbidden' }));
   const policy = {

@@ -73,6 +73,18 @@ const NAMESPACED_RULES: readonly Rule[] = [
   },
 ];
 
+/** Jobs in this namespace, only when some policy has hooks (spec.hooks); rendered with who needs them. */
+function hookRules(policies: readonly CompiledPolicy[]): Rule[] {
+  const users = policies.filter((p) => p.policy.hooks !== undefined).map((p) => p.policy.name);
+  if (users.length === 0) return [];
+  return [
+    {
+      rule: { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete'] },
+      why: `Jobs in this namespace only: the hook Jobs of ${users.join(', ')} (spec.hooks; their template comes from the install settings, never from git), each owned by its grant.`,
+    },
+  ];
+}
+
 /** ServiceAccount, RBAC and Deployment of the fleet's coordinator. */
 export function renderCoordinator(fleet: FleetModel, policies: readonly CompiledPolicy[]): RenderedObject[] {
   const labels = { ...objectLabels(fleet), 'app.kubernetes.io/component': 'coordinator' };
@@ -108,7 +120,7 @@ export function renderCoordinator(fleet: FleetModel, policies: readonly Compiled
     { object: sa as KubeObject, comments: [] },
     withRules(clusterRole, [...CLUSTER_RULES, ...healthCheckRules(policies.map((p) => p.policy))]),
     { object: clusterRoleBinding as unknown as KubeObject, comments: [] },
-    withRules(role, NAMESPACED_RULES),
+    withRules(role, [...NAMESPACED_RULES, ...hookRules(policies)]),
     { object: roleBinding as unknown as KubeObject, comments: [] },
     renderDeployment(fleet, policies),
   ];

@@ -32,6 +32,7 @@ import { formatText } from '../../policy/diagnostics.ts';
 import { names } from '../../reconciler/render/objects.ts';
 import { renderObjects } from '../../reconciler/render/render.ts';
 import { validateSources } from '../../reconciler/validate/validate.ts';
+import type { InstallSettings } from '../../reconciler/validate/install.ts';
 import type { ClusterClient } from '../testenv/client.ts';
 import { uniqueName } from '../testenv/names.ts';
 import { NOT_READY_ANNOTATION } from '../testenv/stages.ts';
@@ -90,12 +91,14 @@ export interface E2eFleetOptions {
   readonly slotTtlMs?: number;
   /** The kernel the kubelet reports (status.nodeInfo.kernelVersion) after a node's reboot; default: unchanged. */
   readonly kernelAfterReboot?: string;
+  /** Install settings the policies are validated against (e.g. hook Jobs); default: the built-in ones. */
+  readonly install?: InstallSettings;
 }
 
 /** The policy set as YAML sources, validated and compiled: the AgentConfig JSON of each policy and the RBAC. */
 export function compileE2eFleet(
   id: string,
-  o: Pick<E2eFleetOptions, 'policies' | 'fleetSpec'>,
+  o: Pick<E2eFleetOptions, 'policies' | 'fleetSpec' | 'install'>,
   poolValue: (pool: string) => string,
 ) {
   const fleet = {
@@ -124,7 +127,7 @@ export function compileE2eFleet(
       }),
     });
   }
-  const result = validateSources(sources, { nowMs: Date.now() });
+  const result = validateSources(sources, { nowMs: Date.now(), ...(o.install ? { install: o.install } : {}) });
   if (result.policySet === undefined)
     throw new Error(`the scenario's policies are invalid:\n${result.diagnostics.map(formatText).join('\n')}`);
   const objects = renderObjects(compileFleet(result.policySet));

@@ -6,6 +6,7 @@ import { compileFleet } from '../../reconciler/render/compile.ts';
 import type { KubeObject } from '../../reconciler/render/objects.ts';
 import { renderObjects } from '../../reconciler/render/render.ts';
 import { validateSources } from '../../reconciler/validate/validate.ts';
+import type { InstallSettings } from '../../reconciler/validate/install.ts';
 
 export interface FleetRbac {
   readonly objects: KubernetesObjectApi;
@@ -16,12 +17,17 @@ export interface FleetRbac {
   readonly policy: { readonly file: string; readonly text: string };
   /** Field manager of the server-side apply. */
   readonly manager: string;
+  /** Install settings (default: the built-in ones). */
+  readonly install?: InstallSettings;
 }
 
 /** Applies what the Fleet renders except its workloads; returns the applied objects. */
 export async function applyFleetRbac(o: FleetRbac): Promise<KubeObject[]> {
   const fleetYaml = `apiVersion: patchwindow.io/v1alpha1\nkind: Fleet\nmetadata: { name: ${o.fleet} }\nspec:\n  namespace: ${o.namespace}\n  poolLabel: ${o.poolLabel}\n`;
-  const result = validateSources([{ file: 'fleet.yaml', text: fleetYaml }, o.policy], { nowMs: Date.now() });
+  const result = validateSources([{ file: 'fleet.yaml', text: fleetYaml }, o.policy], {
+    nowMs: Date.now(),
+    ...(o.install ? { install: o.install } : {}),
+  });
   if (result.policySet === undefined) throw new Error(`test fleet invalid: ${JSON.stringify(result.diagnostics)}`);
   const rendered = renderObjects(compileFleet(result.policySet))
     .map((r) => r.object)

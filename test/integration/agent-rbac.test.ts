@@ -4,6 +4,7 @@
 // events, slot Leases, the notification Secret it names — and nothing more.
 import {
   ApiException,
+  BatchV1Api,
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
@@ -214,6 +215,12 @@ describe("the agent's RBAC", () => {
       await status(coordCore.createNamespacedPodEviction({ name: 'victim', namespace: workloads, body: eviction })),
     ).toBe(403);
     expect(await status(coordCore.readNamespacedSecret({ name: 'hooks', namespace }))).toBe(403);
+    // No policy of this fleet has hooks: no Job rights (spec.hooks adds them, test/integration/hooks-rbac.test.ts).
+    const job = {
+      metadata: { name: 'hook' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [pause] } } },
+    };
+    expect(await status(kc.makeApiClient(BatchV1Api).createNamespacedJob({ namespace, body: job }))).toBe(403);
   });
 
   it('lets the agent read only the notification Secret its policy names', async () => {
@@ -360,6 +367,47 @@ describe("the agent's RBAC", () => {
           }),
         ),
       ).toBe(403);
+    });
+
+    it("lets the agent ask for its post-reboot hook on its grant, never write a hook's result", async () => {
+      const pending = { 'patchwindow.io/pre-hook': 'pending' };
+      await adminLeases.createNamespacedLease({
+        namespace,
+        body: {
+          ...lease('grant-3', namespace),
+          metadata: { ...lease('grant-3', namespace).metadata, annotations: pending },
+        },
+      });
+      const write = async (annotations: Record<string, string>) => {
+        const current = await leases.readNamespacedLease({ name: 'grant-3', namespace });
+        const body = {
+          ...current,
+          metadata: { ...current.metadata, annotations: { ...current.metadata?.annotations, ...annotations } },
+        };
+        return refusal(leases.replaceNamespacedLease({ name: 'grant-3', namespace, body }));
+      };
+      const forbidden = "may not write the hooks' results on its grant";
+      expect(await write({ 'patchwindow.io/pre-hook': 'succeeded' })).toContain(forbidden);
+      expect(await write({ 'patchwindow.io/post-hook': 'succeeded' })).toContain(forbidden);
+      expect(await write({ 'patchwindow.io/post-hook': 'pending' })).toBe('');
+      // Renewing keeps both as they are.
+      expect(await write({})).toBe('');
+      expect(await write({ 'patchwindow.io/post-hook': 'failed: no' })).toContain(forbidden);
+      const after = await adminLeases.readNamespacedLease({ name: 'grant-3', namespace });
+      expect(after.metadata?.annotations).toMatchObject({
+        'patchwindow.io/pre-hook': 'pending',
+        'patchwindow.io/post-hook': 'pending',
+      });
+      // The coordinator writes the results (it is not bound by the agents' admission policy).
+      const admin3 = {
+        ...after,
+        metadata: {
+          ...after.metadata,
+          annotations: { ...after.metadata?.annotations, 'patchwindow.io/post-hook': 'succeeded' },
+        },
+      };
+      expect(await status(adminLeases.replaceNamespacedLease({ name: 'grant-3', namespace, body: admin3 }))).toBe(200);
+      expect(await write({})).toBe('');
     });
   });
 });

@@ -8,6 +8,7 @@ import {
   type PolicyForecast,
 } from '../../reconciler/forecast/forecast.ts';
 import { validateSources } from '../../reconciler/validate/validate.ts';
+import type { InstallSettings } from '../../reconciler/validate/install.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -25,7 +26,11 @@ export interface PolicyYaml {
 }
 
 /** A Fleet on label `pool` with these policies, each taking the pool of its own name. */
-export function fleetYaml(policies: readonly PolicyYaml[], fleetSpec: readonly string[] = []): CompiledFleet {
+export function fleetYaml(
+  policies: readonly PolicyYaml[],
+  fleetSpec: readonly string[] = [],
+  install?: InstallSettings,
+): CompiledFleet {
   const docs = [
     [
       'apiVersion: patchwindow.io/v1alpha1',
@@ -47,6 +52,7 @@ export function fleetYaml(policies: readonly PolicyYaml[], fleetSpec: readonly s
   ];
   const result = validateSources([{ file: 'fleet.yaml', text: docs.map((d) => d.join('\n')).join('\n---\n') }], {
     nowMs: MONDAY_NOON,
+    ...(install ? { install } : {}),
   });
   if (!result.policySet)
     throw new Error(`invalid test fleet: ${result.diagnostics.map((d) => `${d.path} ${d.message}`).join('; ')}`);

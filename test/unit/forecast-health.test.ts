@@ -1,6 +1,8 @@
-// The forecast cannot know the cluster's health: a policy with health gates is forecast as if they
-// passed, and the forecast says so.
+// The forecast cannot know the cluster's health nor how long a hook Job runs: a policy with health
+// gates is forecast as if they passed, one with hooks as if they took no time, and it says so.
 import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { parseInstallSettings } from '../../reconciler/validate/install.ts';
 import { fleetYaml, NIGHTLY_2H, poolNodes, run } from './forecast-fixtures.ts';
 
 describe('the forecast of a policy with health gates', () => {
@@ -21,6 +23,27 @@ describe('the forecast of a policy with health gates', () => {
         reason: 'health-gates',
         message:
           'assumes its health checks ("api up") pass before every node; the forecast cannot know the cluster\'s health, and a failing gate holds the pool longer',
+      },
+    ]);
+  });
+});
+
+describe('the forecast of a policy with hooks', () => {
+  it('counts the hook Jobs as taking no time and says it cannot know how long they run', async () => {
+    const text = await readFile('test/fixtures/hooks/install.yaml', 'utf8');
+    const install = parseInstallSettings('install.yaml', text, '0.1.0').settings!;
+    const spec = ['maxUnavailable: 1', `windows: [${NIGHTLY_2H}]`, 'drain: { timeout: 30m }'];
+    const hooks = ['hooks: { preReboot: { hook: db-step-down }, postReboot: { hook: db-step-up } }'];
+    const hooked = run(fleetYaml([{ name: 'a', spec: [...spec, ...hooks] }], [], install), poolNodes('a', 3))
+      .policies[0]!;
+    const plain = run(fleetYaml([{ name: 'a', spec }], [], install), poolNodes('a', 3)).policies[0]!;
+    expect(hooked.finishMs).toBe(plain.finishMs);
+    expect(hooked.warnings).toEqual([
+      {
+        policy: 'a',
+        reason: 'hooks',
+        message:
+          'counts its hook Jobs (db-step-down, db-step-up) as taking no time; the forecast cannot know how long they run (each up to its timeout), and every node holds its slot meanwhile',
       },
     ]);
   });
