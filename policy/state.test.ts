@@ -53,7 +53,13 @@ describe('state annotation', () => {
     },
     { ...draining, silence: { id: '5d0c6c0e-silence', startedMs: T + 500, ended: false } },
     { ...draining, phase: 'recovering', outcome: 'rebooted', silence: { id: 'a1', startedMs: T, ended: true } },
-    { ...draining, phase: 'recovering', outcome: 'failed', reason: 'pre-reboot hook x failed', postHook: 'failed: exit 2' },
+    {
+      ...draining,
+      phase: 'recovering',
+      outcome: 'failed',
+      reason: 'pre-reboot hook x failed',
+      postHook: 'failed: exit 2',
+    },
   ])('reads back what it wrote: $phase', (state) => {
     expect(decodeState(encodeState(state))).toEqual({ kind: 'ok', state });
   });

@@ -35,7 +35,10 @@ export function describeGrantsContract(name: string, makeEnv: MakeEnv): void {
 
     it('gives a grant with its pre-reboot hook pending, keeps hook results across renewals, and writes them only to its epoch', async () => {
       expect(
-        await env.grants.give({ node, nodeUid: `uid-${node}`, policy: 'alpha', ttlMs: TTL_MS, preHook: true }, env.nowMs()),
+        await env.grants.give(
+          { node, nodeUid: `uid-${node}`, policy: 'alpha', ttlMs: TTL_MS, preHook: true },
+          env.nowMs(),
+        ),
       ).toBe(true);
       const first = (await env.grants.read(node))!;
       expect(first.hooks).toEqual({ preReboot: { state: 'pending' } });
