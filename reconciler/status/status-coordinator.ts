@@ -2,6 +2,7 @@
 // one) and each fleet's coordinator, present or missing, from the Leases read (status-read.ts).
 import { grantLeaseName } from '../../kube/grants.ts';
 import type { Grant } from '../../kube/ports.ts';
+import { hookJobName, hookLogsCommand, type HookKind } from '../../policy/hooks.ts';
 
 /** A fleet's coordinator election Lease as read. */
 export interface CoordinatorLease {
@@ -20,6 +21,8 @@ export interface GrantCell {
   readonly stalledSinceMs: number | null;
   /** The command that frees it (operators only: the node's agent must not act any more). */
   readonly freeCommand: string;
+  /** A hook Job the node waits for (spec.hooks), since about when (its record's last step), and how to read its output. */
+  readonly hook?: { readonly kind: HookKind; readonly job: string; readonly sinceMs: number; readonly logs: string };
 }
 
 /** A fleet's coordinator: present (a leader renewing its Lease) or missing. */
@@ -31,12 +34,24 @@ export interface CoordinatorRow {
   readonly missing: boolean;
 }
 
-export function grantCell(g: Grant, namespace: string, nowMs: number): GrantCell {
+export function grantCell(g: Grant, namespace: string, nowMs: number, recordSinceMs?: number): GrantCell {
   const stale = nowMs >= g.renewedMs + g.ttlMs;
+  const kind = (['preReboot', 'postReboot'] as const).find((k) => g.hooks?.[k]?.state === 'pending');
+  const job = kind === undefined ? undefined : hookJobName(kind, g.node, g.epoch);
   return {
     sinceMs: g.grantedMs,
     stalledSinceMs: stale ? g.renewedMs : null,
     freeCommand: `kubectl -n ${namespace} delete lease ${grantLeaseName(g.node)}`,
+    ...(kind !== undefined && job !== undefined
+      ? {
+          hook: {
+            kind,
+            job,
+            sinceMs: Math.max(g.grantedMs, recordSinceMs ?? g.grantedMs),
+            logs: hookLogsCommand(namespace, job),
+          },
+        }
+      : {}),
   };
 }
 

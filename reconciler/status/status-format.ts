@@ -23,7 +23,13 @@ function sinceText(ms: number | null, pending: string | null): string {
 function grantText(g: GrantCell | null): string {
   if (g === null) return DASH;
   const since = `since ${formatZoned(g.sinceMs, 'UTC')}`;
-  return g.stalledSinceMs === null ? since : `${since}, STALLED since ${formatZoned(g.stalledSinceMs, 'UTC')}`;
+  const hook =
+    g.hook === undefined
+      ? ''
+      : `, waiting for its ${g.hook.kind === 'preReboot' ? 'pre' : 'post'}-reboot hook since ${formatZoned(g.hook.sinceMs, 'UTC')} (Job ${g.hook.job}; ${g.hook.logs})`;
+  return g.stalledSinceMs === null
+    ? `${since}${hook}`
+    : `${since}${hook}, STALLED since ${formatZoned(g.stalledSinceMs, 'UTC')}`;
 }
 
 function coordinatorCells(c: CoordinatorRow): string[] {
@@ -127,7 +133,14 @@ export function formatStatusJson(s: Status, nowMs: number): string {
       grant:
         r.grant === null
           ? null
-          : { since: iso(r.grant.sinceMs), stalledSince: iso(r.grant.stalledSinceMs), free: r.grant.freeCommand },
+          : {
+              since: iso(r.grant.sinceMs),
+              stalledSince: iso(r.grant.stalledSinceMs),
+              free: r.grant.freeCommand,
+              ...(r.grant.hook
+                ? { hook: { kind: r.grant.hook.kind, job: r.grant.hook.job, since: iso(r.grant.hook.sinceMs) } }
+                : {}),
+            },
       blocker: r.blocker,
       unavailable: r.unavailable,
       pendingFor: r.pendingFor,

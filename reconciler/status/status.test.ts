@@ -8,6 +8,7 @@ import {
   STATE_ANNOTATION,
 } from '../../policy/keys.ts';
 import type { Grant } from '../../kube/ports.ts';
+import { hookJobName } from '../../policy/hooks.ts';
 import { encodeLastReboot, encodeState, type NodeState } from '../../policy/state.ts';
 import type { AgentConfig } from '../../policy/model.ts';
 import { examplePolicySet, NOW } from '../../test/unit/render-fixtures.ts';
@@ -257,6 +258,33 @@ describe('status', () => {
     expect(doc.coordinators).toEqual([
       { fleet: FLEET, present: true, leader: 'coordinator-7d9f-x2', lastRenewal: '2026-11-24T11:59:58.000Z' },
     ]);
+  });
+});
+
+describe('status of a node waiting for its hook', () => {
+  it('names the hook Job it waits for, since when, and how to read its output', () => {
+    const held = grant('sys-1', 'system');
+    const withHook = { ...held, grant: { ...held.grant, hooks: { preReboot: { state: 'pending' as const } } } };
+    const nodes = [
+      node('sys-1', 'system', {
+        required: true,
+        sinceMs: NOW - 5 * HOUR,
+        state: { phase: 'cordoning', sinceMs: NOW - 30 * 60_000 },
+      }),
+    ];
+    const s = computeStatus({ configs, nodes, grants: [withHook], coordinators: [], waits: new Map(), nowMs: NOW });
+    const job = hookJobName('preReboot', 'sys-1', 'epoch-sys-1');
+    expect(formatStatusText(s, NOW)).toMatch(
+      new RegExp(
+        `^sys-1 .* cordoning +since 2026-11-24 11:00 \\+00:00, waiting for its pre-reboot hook since 2026-11-24 11:30 \\+00:00 \\(Job ${job}; kubectl -n patchwindow logs job/${job}\\) `,
+        'm',
+      ),
+    );
+    expect(JSON.parse(formatStatusJson(s, NOW)).nodes[0].grant.hook).toEqual({
+      kind: 'preReboot',
+      job,
+      since: '2026-11-24T11:30:00.000Z',
+    });
   });
 });
 

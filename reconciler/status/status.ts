@@ -212,7 +212,9 @@ export function computeStatus(input: StatusInput): Status {
       const held = input.grants.find(
         (g) => g.grant.node === node.name && (first === undefined || g.fleet === first.fleet),
       );
-      const grant = held === undefined ? null : grantCell(held.grant, first?.namespace ?? '', nowMs);
+      const record = decodeState(node.annotations[STATE_ANNOTATION]);
+      const recordSinceMs = record.kind === 'ok' ? record.state.sinceMs : undefined;
+      const grant = held === undefined ? null : grantCell(held.grant, first?.namespace ?? '', nowMs, recordSinceMs);
       const window = nextWindow(first, nowMs, windows);
       const blocker = blockerOf(node, p, input.waits.get(node.name), since);
       return {
