@@ -280,7 +280,8 @@ describe('status of a node waiting for its hook', () => {
         'm',
       ),
     );
-    expect(JSON.parse(formatStatusJson(s, NOW)).nodes[0].grant.hook).toEqual({
+    const json = JSON.parse(formatStatusJson(s, NOW)) as { nodes: { grant: { hook: unknown } }[] };
+    expect(json.nodes[0]!.grant.hook).toEqual({
       kind: 'preReboot',
       job,
       since: '2026-11-24T11:30:00.000Z',
