@@ -51,6 +51,7 @@ async function recordWrites(f: E2eFleet): Promise<{ seen: Seen[]; stop: () => vo
       const was = c.before?.spec?.unschedulable === true;
       const is = c.after?.spec?.unschedulable === true;
       const name = c.after?.metadata?.name ?? '';
+      if (!name.startsWith(`${f.id}-`)) return;
       if (!was && is)
         note(
           c.after?.metadata?.resourceVersion,
