@@ -3,7 +3,9 @@
 // the real API server; in-memory fakes (test/fakes) implement them for tests, and both pass the same
 // contract suites (test/contract). Errors: adapters throw TransientError (retry later: conflicts,
 // timeouts, 5xx) or TerminalError (forbidden, misconfigured) from policy/errors.ts, with the cause.
-import type { HookKind, HookStatus } from '../policy/hooks.ts';
+import type { HookJobInfo, HookKind, HookStatus } from '../policy/hooks.ts';
+
+export type { HookJobInfo } from '../policy/hooks.ts';
 
 /** What the agent and the coordinator know of a Node. */
 export interface NodeInfo {
@@ -168,20 +170,6 @@ export interface Events {
 export interface VolumeAttachments {
   /** Names of the VolumeAttachments (storage.k8s.io/v1) whose spec.nodeName is `nodeName`, sorted. */
   onNode(nodeName: string): Promise<readonly string[]>;
-}
-
-/** A hook Job the coordinator created (spec.hooks), as its watch shows it. */
-export interface HookJobInfo {
-  readonly name: string;
-  readonly node: string;
-  readonly hook: HookKind;
-  /** The grant it runs for. */
-  readonly epoch: string;
-  readonly createdMs: number;
-  readonly outcome:
-    | { readonly state: 'running' }
-    | { readonly state: 'complete' }
-    | { readonly state: 'failed'; readonly reason: string };
 }
 
 export interface Jobs {

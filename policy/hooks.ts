@@ -91,3 +91,17 @@ export function hookJobName(kind: HookKind, node: string, epoch: string): string
 export function hookLogsCommand(namespace: string, job: string): string {
   return `kubectl -n ${namespace} logs job/${job}`;
 }
+
+/** A hook Job the coordinator created (spec.hooks), as its watch shows it. */
+export interface HookJobInfo {
+  readonly name: string;
+  readonly node: string;
+  readonly hook: HookKind;
+  /** The grant it runs for. */
+  readonly epoch: string;
+  readonly createdMs: number;
+  readonly outcome:
+    | { readonly state: 'running' }
+    | { readonly state: 'complete' }
+    | { readonly state: 'failed'; readonly reason: string };
+}

@@ -1,8 +1,8 @@
 // The coordinator's hook decision (pure): which Jobs to create and which results to write on the
 // grants, from what the caches show; a restarted coordinator that finds the Job creates none again.
 import { describe, expect, it } from 'vitest';
-import type { Grant, HookJobInfo } from '../../kube/ports.ts';
-import { hookJobName, type HookRun, type PolicyHooks } from '../../policy/hooks.ts';
+import type { Grant } from '../../kube/ports.ts';
+import { hookJobName, type HookJobInfo, type HookRun, type PolicyHooks } from '../../policy/hooks.ts';
 import type { NodeState } from '../../policy/state.ts';
 import { decideHooks, hookJob, HOOK_TIMEOUT_GRACE_MS, type HookInput } from './hooks.ts';
 

@@ -7,16 +7,28 @@
 // The pre-reboot Job starts only once the agent recorded the grant's epoch (phase cordoning): a
 // grant the agent gives back at once (blocked, no longer needed) starts no hook. The post-reboot Job
 // starts when the agent marks it pending, after its uncordon.
-import type { Grant, HookJobInfo } from '../../kube/ports.ts';
 import { formatDuration } from '../../policy/duration.ts';
-import { hookJobName, type HookKind, type HookRun, type HookStatus, type PolicyHooks } from '../../policy/hooks.ts';
+import {
+  hookJobName,
+  type HookJobInfo,
+  type HookKind,
+  type HookRun,
+  type HookStatus,
+  type PolicyHooks,
+} from '../../policy/hooks.ts';
 import type { NodeState } from '../../policy/state.ts';
 
 /** A Job still running this long after its timeout (activeDeadlineSeconds) is given up by the coordinator itself. */
 export const HOOK_TIMEOUT_GRACE_MS = 15_000;
 
 export interface HookInput {
-  readonly grants: readonly Pick<Grant, 'node' | 'policy' | 'epoch' | 'hooks'>[];
+  /** The grants as the coordinator's watch shows them (kube/ports.ts Grant). */
+  readonly grants: readonly {
+    readonly node: string;
+    readonly policy: string;
+    readonly epoch: string;
+    readonly hooks?: { readonly [K in HookKind]?: HookStatus };
+  }[];
   readonly jobs: readonly HookJobInfo[];
   /** The agents' records by node (null: none or unreadable). */
   readonly states: ReadonlyMap<string, NodeState | null>;
