@@ -20,7 +20,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2eFleet, POOL_LABEL } from '../helpers/e2e-fleet.ts';
-import { listWatch, type ObjectWatch } from '../helpers/kube-watch.ts';
+import { listWatch } from '../helpers/kube-watch.ts';
 import { useCluster } from '../testenv/use-cluster.ts';
 import { parseInstallSettings, type InstallSettings } from '../../reconciler/validate/install.ts';
 import { hookJobName } from '../../policy/hooks.ts';
@@ -39,8 +39,10 @@ interface Seen {
 }
 
 /** Watches the fleet's Nodes, grant Leases and hook Jobs, noting the writes the test orders. */
-async function recordWrites(f: E2eFleet): Promise<{ seen: Seen[]; stop: () => void; jobs: ObjectWatch<V1Job> }> {
+async function recordWrites(f: E2eFleet): Promise<{ seen: Seen[]; stop: () => void; created: Map<string, V1Job> }> {
   const seen: Seen[] = [];
+  // The Jobs as created (a Job goes with its grant: gone by the end of the test).
+  const created = new Map<string, V1Job>();
   const note = (rv: string | undefined, what: string) => seen.push({ rv: Number(rv), what });
   const nodes = await listWatch<V1Node>({
     kc,
@@ -81,7 +83,10 @@ async function recordWrites(f: E2eFleet): Promise<{ seen: Seen[]; stop: () => vo
     labelSelector: HOOK_LABEL,
     onChange: (c) => {
       const name = c.after?.metadata?.name ?? '';
-      if (c.type === 'ADDED') note(c.after?.metadata?.resourceVersion, `created ${name}`);
+      if (c.type === 'ADDED') {
+        note(c.after?.metadata?.resourceVersion, `created ${name}`);
+        created.set(name, c.after!);
+      }
       const ended = (j: V1Job | undefined) =>
         j?.status?.conditions?.find((x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True')?.type;
       if (ended(c.before) === undefined && ended(c.after) !== undefined)
@@ -90,7 +95,7 @@ async function recordWrites(f: E2eFleet): Promise<{ seen: Seen[]; stop: () => vo
   });
   return {
     seen,
-    jobs,
+    created,
     stop: () => {
       nodes.stop();
       leases.stop();
@@ -182,7 +187,7 @@ describe('hooks around each reboot', () => {
       expect(rvOf(rec.seen, `created ${post}`)).toBeGreaterThan(rvOf(rec.seen, `uncordon ${node}`));
       if (i + 1 < grants.length) expect(grants[i + 1]!.rv).toBeGreaterThan(rvOf(rec.seen, `Complete ${post}`));
       // Each Job says for which node it ran, and its Event names it with the command to read its output.
-      const job = rec.jobs.objects.get(`${f.id}/${pre}`);
+      const job = rec.created.get(pre);
       const env = job?.spec?.template.spec?.containers[0]?.env ?? [];
       expect(env).toEqual(
         expect.arrayContaining([
