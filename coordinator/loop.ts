@@ -16,6 +16,7 @@ import type { CoreInput, CoreOutput } from './core/model.ts';
 import { anyGateHolds, decideWithGates, DEFAULT_GATE_RECHECK_MS, type GateOptions } from './gates.ts';
 import { afterGrants, guardRails } from './guard-rails.ts';
 import { createHalting, type Halting } from './halting.ts';
+import { createReturnWatch, type ReturnWatch } from './returns.ts';
 import type { Halts } from '../kube/halts.ts';
 import { NO_HOLDS, tellHolds, type HoldMemory } from './holds.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -79,6 +80,9 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
       policies: corePolicies(o.fleet),
       memory: new Remembered(o.ports.memory, log),
       halting: o.ports.halts && createHalting({ ...o, halts: o.ports.halts, events: o.ports.events }),
+      returns:
+        o.ports.halts &&
+        createReturnWatch({ ...o, halts: o.ports.halts, events: o.ports.events, gates: o.gates ?? NO_GATES }),
     };
     while (!signal.aborted) {
       waker.take();
@@ -121,6 +125,8 @@ interface LoopState {
   readonly memory: Remembered;
   /** spec.halt (absent: the halts port is not wired, e.g. in unit tests of the loop). */
   readonly halting: Halting | undefined;
+  /** spec.halt's health gates right after a node returns (absent with halting). */
+  readonly returns: ReturnWatch | undefined;
 }
 
 /** One decision, carried out; returns when to decide again at the latest. */
@@ -145,7 +151,8 @@ async function decideOnce(
     const event = { type: n.warning ? 'Warning' : 'Normal', reason: n.warning ? 'CanaryFailed' : 'Canary' } as const;
     void o.ports.events.record(n.node, { ...event, message: `policy ${n.policy}: ${n.text}` });
   }
-  const halted = (await s.halting?.guards(nodes, nowMs)) ?? [];
+  const returns = await s.returns?.judge(nodes, grants, nowMs);
+  const halted = (await s.halting?.guards(nodes, nowMs, returns?.noted)) ?? [];
   const input = {
     ...coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs }),
     guards: [...halted, ...rails.guards],
@@ -207,7 +214,7 @@ async function decideOnce(
   o.onDecision?.(out, input);
   // Health objects are not watched: while a gate holds, read them again soon.
   const recheckMs = anyGateHolds(verdicts) ? nowMs + (gates.recheckMs ?? DEFAULT_GATE_RECHECK_MS) : Infinity;
-  return Math.min(out.nextChangeMs ?? Infinity, recheckMs);
+  return Math.min(out.nextChangeMs ?? Infinity, recheckMs, returns?.nextMs ?? Infinity);
 }
 
 /** Feeds the fleet metrics from the changes of the agents' records since the last look. */
