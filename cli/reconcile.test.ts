@@ -33,6 +33,39 @@ describe('patchwindow reconcile: settings', () => {
     });
   });
 
+  it('refuses --halt-to-git pull-request without a token file or a repository it can name', async () => {
+    const pr = ['--halt-to-git', 'pull-request'];
+    expect(await runCli(['reconcile', ...repo, ...pr])).toMatchObject({
+      code: 2,
+      stderr:
+        'patchwindow: --halt-to-git pull-request needs --forge-token-file: a file with a token that may open pull requests in the policy repository\n',
+    });
+    const local = await runCli([
+      'reconcile',
+      '--repo',
+      'file:///srv/git/policies.git',
+      ...pr,
+      '--forge-token-file',
+      '/t',
+    ]);
+    expect(local).toMatchObject({
+      code: 2,
+      stderr:
+        'patchwindow: cannot tell the repository on the forge from --repo file:///srv/git/policies.git; give --forge-repo OWNER/NAME\n',
+    });
+    const bad = await runCli(['reconcile', ...repo, ...pr, '--forge-token-file', '/t', '--forge-repo', 'acme']);
+    expect(bad).toMatchObject({
+      code: 2,
+      stderr: 'patchwindow: --forge-repo "acme" is not OWNER/NAME; e.g. --forge-repo acme/policies\n',
+    });
+    const unused = await runCli(['reconcile', ...repo, '--halt-to-git', 'branch', '--forge-token-file', '/t']);
+    expect(unused).toMatchObject({
+      code: 2,
+      stderr:
+        'patchwindow: --forge-token-file, --forge-repo and --forge-api-url are used only with --halt-to-git pull-request\n',
+    });
+  });
+
   it('exits 2 without a kubeconfig, naming where it looked', async () => {
     const run = await runCli(['reconcile', ...repo, '--kubeconfig', '/nonexistent/kubeconfig']);
     expect(run.code).toBe(2);

@@ -11,6 +11,7 @@ import type { CliIo, RegisterCommand } from './io.ts';
 import { listenArg } from './listen.ts';
 import { readInstallSettings, withInstallOptions, type InstallOptions } from './install.ts';
 import { webhookGuard } from './webhook.ts';
+import { DEFAULT_FORGE_API_URL, pullRequestsOf } from './forge.ts';
 
 export interface ReconcileOptions extends InstallOptions {
   readonly webhookSecretFile?: string;
@@ -38,7 +39,10 @@ export interface ReconcileOptions extends InstallOptions {
   readonly maxCycle: number;
   readonly kubeconfig?: string;
   readonly logLevel: LogLevel;
-  readonly haltToGit?: 'commit' | 'branch';
+  readonly haltToGit?: 'commit' | 'branch' | 'pull-request';
+  readonly forgeApiUrl?: string;
+  readonly forgeTokenFile?: string;
+  readonly forgeRepo?: string;
 }
 
 function duration(flags: string, description: string, defaultMs: number, shown: string): Option {
@@ -83,6 +87,7 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
   if (opts.webhookSecretFile !== undefined && opts.webhookUnauthenticated) {
     throw new errors.UsageError('give --webhook-secret-file or --webhook-unauthenticated, not both');
   }
+  const pullRequests = await pullRequestsOf(io, opts);
   const install = await readInstallSettings(io, opts);
   const kc = loadKubeConfig(opts.kubeconfig ? { ...io.env, KUBECONFIG: opts.kubeconfig } : io.env);
   const namespace =
@@ -100,7 +105,10 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
       ...(opts.gitKnownHosts ? { knownHostsFile: resolve(io.cwd, opts.gitKnownHosts) } : {}),
     },
   });
-  const log = createReconcilerLog({ level: opts.logLevel, secrets: () => source.knownSecrets() });
+  const log = createReconcilerLog({
+    level: opts.logLevel,
+    secrets: () => [...source.knownSecrets(), ...(pullRequests?.knownSecrets() ?? [])],
+  });
   if ((await ensureNamespace(kc, namespace)) === 'created')
     log.info({ namespace }, `created namespace ${namespace} for the leader Lease and status (it did not exist)`);
   const podIp = io.env.POD_IP;
@@ -127,6 +135,7 @@ export async function runReconcile(io: CliIo, opts: ReconcileOptions): Promise<n
     log,
     clock: systemClock,
     ...(opts.haltToGit ? { haltToGit: opts.haltToGit } : {}),
+    ...(pullRequests ? { pullRequests } : {}),
   });
   await stopped(io.stopSignal);
   log.info({ graceMs: opts.shutdownGrace }, 'stop requested; finishing the running cycle, if any');
@@ -202,8 +211,20 @@ export const registerReconcile: RegisterCommand = (root, io, run) => {
     .addOption(
       new Option(
         '--halt-to-git <mode>',
-        'record pools that halted themselves (spec.halt) in the repository as paused: true — `commit` pushes onto --ref, `branch` pushes patchwindow/halt-<policy> for review; needs push rights for the git credentials',
-      ).choices(['commit', 'branch']),
+        'record pools that halted themselves (spec.halt) in the repository as paused: true — `commit` pushes onto --ref, `branch` pushes patchwindow/halt-<policy> for review, `pull-request` pushes that branch and opens a pull request into --ref (GitHub API, see --forge-*); needs push rights for the git credentials',
+      ).choices(['commit', 'branch', 'pull-request']),
+    )
+    .option(
+      '--forge-api-url <url>',
+      `GitHub REST API base for --halt-to-git pull-request; https://HOST/api/v3 for GitHub Enterprise Server (default ${DEFAULT_FORGE_API_URL})`,
+    )
+    .option(
+      '--forge-token-file <file>',
+      'file with a GitHub token that may open pull requests (re-read at each use, never logged); needed by --halt-to-git pull-request',
+    )
+    .option(
+      '--forge-repo <owner/name>',
+      'the repository the pull requests are opened in (default: taken from the --repo URL, https or ssh form)',
     )
     .option('--kubeconfig <file>', 'kubeconfig to use (default $KUBECONFIG, ~/.kube/config, or the pod ServiceAccount)')
     .addOption(new Option('--log-level <level>', 'least severe log level written').choices(LOG_LEVELS).default('info'))

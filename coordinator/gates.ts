@@ -57,14 +57,22 @@ export async function decideWithGates(
     );
     if (unjudged.length === 0) return { out, verdicts };
     for (const policy of unjudged) {
-      const list = checks.get(policy)!;
-      const judged = await Promise.all(list.map(async (c) => evaluateGate(c, await readOnce(reads, gates.reader, c))));
+      const judged = await judgeChecks(checks.get(policy)!, gates.reader, reads);
       verdicts.set(policy, judged);
       for (const v of judged) gates.metrics.passing(policy, v.check, v.passing);
       const guard = healthGuard(policy, judged);
       if (guard !== null) guards = [...guards, guard];
     }
   }
+}
+
+/** The verdicts of `checks` on their objects as read now (`reads`: the round's reads, shared). */
+export function judgeChecks(
+  checks: readonly HealthCheck[],
+  reader: ObjectReader | undefined,
+  reads = new Map<string, Promise<HealthRead>>(),
+): Promise<GateVerdict[]> {
+  return Promise.all(checks.map(async (c) => evaluateGate(c, await readOnce(reads, reader, c))));
 }
 
 /** A check's objects, read once per round even when several checks name the same ones. */

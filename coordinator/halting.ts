@@ -1,7 +1,8 @@
 // The coordinator's shell for spec.halt: read the halt records kept on the cluster (re-read every
 // few seconds, so `patchwindow resume` is seen without a restart), ask the pure core which pools are
 // halted, write the record of a pool that halts now (before any grant is decided with it), and say
-// why: a Warning Event on each failed node, a log line, the metric patchwindow_pool_halted.
+// why: a Warning Event on each failed node, a log line, the metric patchwindow_pool_halted. The
+// failures counted are the agents' notes on their Nodes and the coordinator's own (returns.ts).
 //
 // Notifications: the policies' chat and webhook URLs live in Secrets only the agents may read (the
 // coordinator holds no Secret rights), so a halt is announced by Event, metric and the bundled
@@ -11,7 +12,7 @@ import type { Halts } from '../kube/halts.ts';
 import type { Events, NodeInfo } from '../kube/ports.ts';
 import type { Log } from '../io/log.ts';
 import { decodeFailures } from '../policy/failures.ts';
-import { describeEvidence, type HaltRecord } from '../policy/halt.ts';
+import { describeEvidence, type HaltEvidence, type HaltRecord } from '../policy/halt.ts';
 import { FAILURES_ANNOTATION, STATE_ANNOTATION } from '../policy/keys.ts';
 import { decodeState } from '../policy/state.ts';
 import { decideHalts, haltGuard, type HaltPolicy } from './core/halt.ts';
@@ -23,8 +24,15 @@ import { policyOf, type FleetConfig } from './view.ts';
 const REREAD_MS = 5_000;
 
 export interface Halting {
-  /** The guard holds of the halted pools now; writes and tells new halts first. */
-  guards(nodes: readonly NodeInfo[], nowMs: number): Promise<GuardHold[]>;
+  /**
+   * The guard holds of the halted pools now; writes and tells new halts first. `noted`: the
+   * failures the coordinator noted itself (returns.ts), by policy.
+   */
+  guards(
+    nodes: readonly NodeInfo[],
+    nowMs: number,
+    noted?: ReadonlyMap<string, readonly HaltEvidence[]>,
+  ): Promise<GuardHold[]>;
 }
 
 export function createHalting(o: {
@@ -43,7 +51,7 @@ export function createHalting(o: {
   let readMs = -Infinity;
   const told = new Set<string>();
   return {
-    async guards(nodes, nowMs) {
+    async guards(nodes, nowMs, noted) {
       if (policies.length === 0) return [];
       if (records === undefined || nowMs - readMs >= REREAD_MS) {
         records = await o.halts.read();
@@ -62,6 +70,7 @@ export function createHalting(o: {
         }),
         policies,
         records,
+        ...(noted === undefined ? {} : { noted }),
         nowMs,
       });
       for (const [policy, record] of out.halt) {

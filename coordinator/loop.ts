@@ -16,6 +16,7 @@ import type { CoreInput, CoreOutput } from './core/model.ts';
 import { anyGateHolds, decideWithGates, DEFAULT_GATE_RECHECK_MS, type GateOptions } from './gates.ts';
 import { afterGrants, guardRails } from './guard-rails.ts';
 import { createHalting, type Halting } from './halting.ts';
+import { createReturnWatch, type ReturnWatch } from './returns.ts';
 import type { Halts } from '../kube/halts.ts';
 import { NO_HOLDS, tellHolds, type HoldMemory } from './holds.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -86,6 +87,9 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
       memory: new Remembered(o.ports.memory, log),
       halting: o.ports.halts && createHalting({ ...o, halts: o.ports.halts, events: o.ports.events }),
       hooks,
+      returns:
+        o.ports.halts &&
+        createReturnWatch({ ...o, halts: o.ports.halts, events: o.ports.events, gates: o.gates ?? NO_GATES }),
     };
     while (!signal.aborted) {
       waker.take();
@@ -131,6 +135,8 @@ interface LoopState {
   readonly halting: Halting | undefined;
   /** spec.hooks (absent: no policy has hooks, or the jobs port is not wired). */
   readonly hooks: HookRunner | undefined;
+  /** spec.halt's health gates right after a node returns (absent with halting). */
+  readonly returns: ReturnWatch | undefined;
 }
 
 /** One decision, carried out; returns when to decide again at the latest. */
@@ -155,7 +161,8 @@ async function decideOnce(
     const event = { type: n.warning ? 'Warning' : 'Normal', reason: n.warning ? 'CanaryFailed' : 'Canary' } as const;
     void o.ports.events.record(n.node, { ...event, message: `policy ${n.policy}: ${n.text}` });
   }
-  const halted = (await s.halting?.guards(nodes, nowMs)) ?? [];
+  const returns = await s.returns?.judge(nodes, grants, nowMs);
+  const halted = (await s.halting?.guards(nodes, nowMs, returns?.noted)) ?? [];
   const input = {
     ...coreInput({ fleet: o.fleet, policies: s.policies, nodes, grants, nowMs }),
     guards: [...halted, ...rails.guards],
@@ -221,7 +228,7 @@ async function decideOnce(
   // Health objects are not watched: while a gate holds, read them again soon.
   const recheckMs = anyGateHolds(verdicts) ? nowMs + (gates.recheckMs ?? DEFAULT_GATE_RECHECK_MS) : Infinity;
   const hookMs = (await s.hooks?.step(nodes, seen, o.clock.now())) ?? Infinity;
-  return Math.min(out.nextChangeMs ?? Infinity, recheckMs, hookMs);
+  return Math.min(out.nextChangeMs ?? Infinity, recheckMs, hookMs, returns?.nextMs ?? Infinity);
 }
 
 /** Feeds the fleet metrics from the changes of the agents' records since the last look. */

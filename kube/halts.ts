@@ -1,9 +1,18 @@
 // The halts of a Fleet's pools (spec.halt) on one coordination.k8s.io/v1 Lease in the Fleet's
-// namespace, one annotation per policy (policy/halt.ts). A Lease because every identity that needs
-// it already holds Lease rights there (the coordinator writes halts, the reconciler reads and clears
-// them); no new rights. It is never used for election: it holds no holder. Writes replace with the
-// read resourceVersion, so two writers never lose each other's records.
+// namespace, one annotation per policy (policy/halt.ts), and beside them the failures the
+// coordinator noted itself (policy/gate-failures.ts: health gates after a return; it may not write
+// Nodes). A Lease because every identity that needs it already holds Lease rights there (the
+// coordinator writes halts and notes, the reconciler reads and clears halts); no new rights. It is
+// never used for election: it holds no holder. Writes replace with the read resourceVersion, so two
+// writers never lose each other's annotations.
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import {
+  decodeGateFailures,
+  encodeGateFailures,
+  gateFailuresKey,
+  policyOfGateFailuresKey,
+  type GateFailure,
+} from '../policy/gate-failures.ts';
 import { decodeHalt, encodeHalt, haltKey, policyOfHaltKey, type HaltRecord } from '../policy/halt.ts';
 import { stableName } from '../policy/names.ts';
 import { TransientError } from '../policy/errors.ts';
@@ -15,12 +24,16 @@ export function haltLeaseName(fleet: string): string {
   return stableName(['patchwindow', 'halt', fleet]);
 }
 
-/** Reads and writes the halt records of one Fleet. */
+/** Reads and writes the halt records (and the coordinator's noted failures) of one Fleet. */
 export interface Halts {
   /** Every policy's record (absent: none); an absent Lease reads as no records. */
   read(): Promise<Map<string, HaltRecord>>;
   /** Writes `policy`'s record (creates the Lease if needed); retried on conflicts. */
   write(policy: string, record: HaltRecord): Promise<void>;
+  /** The failures the coordinator noted, by policy (absent: none). */
+  readNoted(): Promise<Map<string, GateFailure[]>>;
+  /** Replaces `policy`'s noted failures (creates the Lease if needed); retried on conflicts. */
+  writeNoted(policy: string, list: readonly GateFailure[]): Promise<void>;
 }
 
 export class KubeHalts implements Halts {
@@ -54,11 +67,33 @@ export class KubeHalts implements Halts {
     return out;
   }
 
-  async write(policy: string, record: HaltRecord): Promise<void> {
-    const what = `write the halt of policy ${policy} on Lease ${this.namespace}/${this.name}`;
+  write(policy: string, record: HaltRecord): Promise<void> {
+    return this.annotate(haltKey(policy), encodeHalt(record), `write the halt of policy ${policy}`);
+  }
+
+  async readNoted(): Promise<Map<string, GateFailure[]>> {
+    const out = new Map<string, GateFailure[]>();
+    for (const [key, raw] of Object.entries((await this.lease())?.metadata?.annotations ?? {})) {
+      const policy = policyOfGateFailuresKey(key);
+      if (policy !== undefined) out.set(policy, decodeGateFailures(raw));
+    }
+    return out;
+  }
+
+  writeNoted(policy: string, list: readonly GateFailure[]): Promise<void> {
+    return this.annotate(
+      gateFailuresKey(policy),
+      encodeGateFailures(list),
+      `write the noted failures of policy ${policy}`,
+    );
+  }
+
+  /** Sets one annotation, keeping every other; retried when the Lease changed meanwhile. */
+  private async annotate(key: string, value: string, doing: string): Promise<void> {
+    const what = `${doing} on Lease ${this.namespace}/${this.name}`;
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.lease();
-      const annotations = { ...current?.metadata?.annotations, [haltKey(policy)]: encodeHalt(record) };
+      const annotations = { ...current?.metadata?.annotations, [key]: value };
       const done =
         current === undefined
           ? await call(

@@ -4,10 +4,22 @@
 // and counts them against spec.halt. The list is short by construction (newest kept, old dropped).
 
 /**
- * What failed: the drain, the reboot (same boot id), the update (the node still needs a reboot), the
- * node not Ready in time, or a hook Job (spec.hooks: before the cordon, after the uncordon).
+ * Every kind of failure that counts toward spec.halt, one a line (add a kind here, and only here):
+ * all but `health-gate` are noted by the agent on its Node, `health-gate` by the coordinator on its
+ * halt Lease (policy/gate-failures.ts).
  */
-export type FailureKind = 'drain' | 'reboot' | 'reboot-loop' | 'not-ready' | 'pre-hook' | 'post-hook';
+export const FAILURE_KINDS = [
+  'drain', // the drain failed
+  'reboot', // the reboot did not happen (same boot id)
+  'reboot-loop', // the node still needs a reboot after it (the update did not take)
+  'not-ready', // the node was not Ready again in time
+  'pre-hook', // the pre-reboot hook Job failed or timed out (before the cordon)
+  'post-hook', // the post-reboot hook Job failed or timed out (after the uncordon)
+  'health-gate', // a health check still false a while after the node returned
+] as const;
+
+/** What failed (FAILURE_KINDS). */
+export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 /** One failed attempt. */
 export interface FailureNote {
@@ -17,7 +29,6 @@ export interface FailureNote {
   readonly reason: string;
 }
 
-const KINDS: readonly FailureKind[] = ['drain', 'reboot', 'reboot-loop', 'not-ready', 'pre-hook', 'post-hook'];
 /** Kept at most: more than any spec.halt needs from one node within its window. */
 export const MAX_FAILURE_NOTES = 20;
 /** Older notes are dropped when a new one is written (spec.halt.within is at most 30d). */
@@ -48,8 +59,13 @@ export function decodeFailures(raw: string | undefined): FailureNote[] {
     const r = e as Record<string, unknown>;
     const atMs = typeof r.at === 'string' ? Date.parse(r.at) : NaN;
     if (Number.isNaN(atMs) || typeof r.policy !== 'string' || typeof r.reason !== 'string') continue;
-    if (!KINDS.includes(r.kind as FailureKind)) continue;
-    out.push({ atMs, policy: r.policy, kind: r.kind as FailureKind, reason: r.reason });
+    if (!isFailureKind(r.kind)) continue;
+    out.push({ atMs, policy: r.policy, kind: r.kind, reason: r.reason });
   }
   return out;
+}
+
+/** Whether `v` names a known failure kind. */
+export function isFailureKind(v: unknown): v is FailureKind {
+  return (FAILURE_KINDS as readonly unknown[]).includes(v);
 }

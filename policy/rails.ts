@@ -12,6 +12,8 @@ export interface RateLimit {
 export interface HaltSettings {
   readonly afterFailures: number;
   readonly withinMs: number;
+  /** With health checks: a check still false this long after a node returned counts as its failure. */
+  readonly healthGraceMs: number;
 }
 
 /** One Alertmanager matcher; `{node}` and `{policy}` in the value are filled in by the agent. */

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { FailureNote } from '../../policy/failures.ts';
+import type { GateFailure } from '../../policy/gate-failures.ts';
 import { decodeHalt, encodeHalt, type HaltRecord } from '../../policy/halt.ts';
 import type { NodeState } from '../../policy/state.ts';
 import { decideHalts, type HaltNode, type HaltPolicy } from './halt.ts';
 
 const H = 3_600_000;
 const T = Date.parse('2026-12-01T10:00:00Z');
-const WEB: HaltPolicy = { name: 'web', halt: { afterFailures: 2, withinMs: 24 * H }, expectedRebootMs: 10 * 60_000 };
+const WEB: HaltPolicy = {
+  name: 'web',
+  halt: { afterFailures: 2, withinMs: 24 * H, healthGraceMs: 5 * 60_000 },
+  expectedRebootMs: 10 * 60_000,
+};
 
 const fail = (atMs: number, kind: FailureNote['kind'] = 'drain', policy = 'web'): FailureNote => ({
   atMs,
@@ -22,8 +27,19 @@ const node = (name: string, failures: FailureNote[], more: Partial<HaltNode> = {
   state: null,
   ...more,
 });
-const decide = (nodes: HaltNode[], nowMs: number, records = new Map<string, HaltRecord>()) =>
-  decideHalts({ nodes, policies: [WEB], records, nowMs });
+const decide = (
+  nodes: HaltNode[],
+  nowMs: number,
+  records = new Map<string, HaltRecord>(),
+  noted = new Map<string, GateFailure[]>(),
+) => decideHalts({ nodes, policies: [WEB], records, noted, nowMs });
+const gate = (node: string, atMs: number): GateFailure => ({
+  node,
+  atMs,
+  returnedMs: atMs - 5 * 60_000,
+  kind: 'health-gate',
+  reason: 'health check "api" still false 5m after the node returned',
+});
 
 describe('halt counting (spec.halt)', () => {
   it('halts after afterFailures failures within the window, with the evidence', () => {
@@ -105,5 +121,30 @@ describe('halt counting (spec.halt)', () => {
     // Not yet late, or Ready: no failure.
     expect(decide([down, node('a', [fail(T - H)])], T - 15 * 60_000).guards).toEqual([]);
     expect(decide([{ ...down, ready: true }, node('a', [fail(T - H)])], T).guards).toEqual([]);
+  });
+
+  it("counts the coordinator's health-gate notes with the agents' notes, as evidence naming the returned node", () => {
+    const out = decide([node('a', [fail(T - 2 * H)])], T, undefined, new Map([['web', [gate('b', T - H)]]]));
+    expect(out.halt.get('web')?.failures).toEqual([
+      { node: 'a', atMs: T - 2 * H, kind: 'drain', reason: 'drain failed' },
+      {
+        node: 'b',
+        atMs: T - H,
+        kind: 'health-gate',
+        reason: 'health check "api" still false 5m after the node returned',
+      },
+    ]);
+    expect(out.guards[0]!.detail).toMatch(/b: health-gate: health check "api" still false/);
+  });
+
+  it("slides the window over the coordinator's notes too, forgives them on resume, and counts only the policy's own", () => {
+    const noted = new Map([
+      ['web', [gate('b', T - 25 * H), gate('c', T - H)]],
+      ['db', [gate('d', T - H)]],
+    ]);
+    expect(decide([node('a', [])], T, undefined, noted).guards).toEqual([]);
+    expect(decide([node('a', [fail(T - 2 * H)])], T, undefined, noted).guards).toHaveLength(1);
+    const resumed = new Map<string, HaltRecord>([['web', { state: 'resumed', atMs: T - 30 * 60_000, by: 'ops' }]]);
+    expect(decide([node('a', [fail(T - 2 * H)])], T, resumed, noted).guards).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // When a pool halts itself (spec.halt), pure: count each policy's failures within its sliding window
-// — the agents' notes on their Nodes and the nodes not Ready again in time after their reboot — and
+// — the agents' notes on their Nodes, the nodes not Ready again in time after their reboot, and the
+// coordinator's own notes of health gates still false after a node returned (core/returns.ts) — and
 // halt it after `afterFailures`. A halt lasts until it is resumed (the record on the cluster says
 // so); failures before the last resume never count again, so a resume is not undone at once by the
 // very failures that caused the halt.
@@ -34,6 +35,8 @@ export interface HaltInput {
   readonly policies: readonly HaltPolicy[];
   /** The records kept on the cluster, by policy. */
   readonly records: ReadonlyMap<string, HaltRecord>;
+  /** The failures the coordinator noted itself (health gates after a return), by policy. */
+  readonly noted?: ReadonlyMap<string, readonly HaltEvidence[]>;
   readonly nowMs: number;
 }
 
@@ -48,6 +51,7 @@ export interface HaltOutput {
 export function countedFailures(
   p: HaltPolicy,
   nodes: readonly HaltNode[],
+  noted: readonly HaltEvidence[],
   since: number,
   nowMs: number,
 ): HaltEvidence[] {
@@ -66,6 +70,7 @@ export function countedFailures(
     const notReady = notReadyFailure(n, p);
     if (notReady !== undefined) add(notReady);
   }
+  for (const e of noted) add({ node: e.node, atMs: e.atMs, kind: e.kind, reason: e.reason });
   return out.sort((a, b) => a.atMs - b.atMs || a.node.localeCompare(b.node));
 }
 
@@ -94,7 +99,8 @@ export function decideHalts(input: HaltInput): HaltOutput {
     const record = input.records.get(p.name);
     let halted = record?.state === 'halted' ? record : undefined;
     if (halted === undefined) {
-      const failures = countedFailures(p, input.nodes, record?.atMs ?? -Infinity, input.nowMs);
+      const noted = input.noted?.get(p.name) ?? [];
+      const failures = countedFailures(p, input.nodes, noted, record?.atMs ?? -Infinity, input.nowMs);
       if (failures.length < p.halt.afterFailures) continue;
       halted = { state: 'halted', atMs: input.nowMs, ...p.halt, failures };
       halt.set(p.name, halted);

@@ -27,6 +27,8 @@ describe('a health gate', () => {
       check: 'payments available',
       passing: false,
       detail: 'Deployment payments/web (and 1 more): the expression is false',
+      // Told apart from a check that cannot be judged: only this counts after a node's return (spec.halt).
+      expressionFalse: true,
     });
     expect(healthGuard('payments', [v])).toEqual({
       policy: 'payments',
@@ -40,6 +42,7 @@ describe('a health gate', () => {
   it('holds when nothing matched (fail closed)', () => {
     const v = evaluateGate(check, { kind: 'objects', items: [] });
     expect(v.passing).toBe(false);
+    expect(v.expressionFalse).toBeUndefined();
     expect(v.detail).toBe(
       'matched no object (deployments in payments); a gate with nothing to judge holds: fix its namespace, name or selector',
     );
@@ -49,6 +52,7 @@ describe('a health gate', () => {
     // A Deployment with no available replica has no status.availableReplicas at all.
     const v = evaluateGate(check, { kind: 'objects', items: [deployment('api', 3)] });
     expect(v.passing).toBe(false);
+    expect(v.expressionFalse).toBeUndefined();
     expect(v.detail).toMatch(
       /^cannot evaluate the expression on Deployment payments\/api: No such key: availableReplicas/,
     );

@@ -17,6 +17,8 @@ export interface GateVerdict {
   readonly passing: boolean;
   /** Why it holds; empty when passing. Stable while the cause is (Events are told on change). */
   readonly detail: string;
+  /** It holds because its expression evaluated false (not because it could not be read or evaluated). */
+  readonly expressionFalse?: true;
 }
 
 /** Where a check looks, for messages: `Deployment payments/api`, `Nodes`, `Deployments in payments (app=web)`. */
@@ -62,7 +64,7 @@ export function evaluateGate(c: HealthCheck, read: HealthRead): GateVerdict {
   }
   if (failing.length === 0) return { check: c.reason, passing: true, detail: '' };
   const more = failing.length > 1 ? ` (and ${failing.length - 1} more)` : '';
-  return held(`${failing[0]}${more}: the expression is false`);
+  return { ...held(`${failing[0]}${more}: the expression is false`), expressionFalse: true };
 }
 
 /** The hold of a policy whose gates gave `verdicts`, or null when every one passes. */

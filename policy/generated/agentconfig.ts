@@ -99,6 +99,10 @@ export interface PolicyModel {
   halt?: {
     afterFailures: number;
     withinMs: Ms;
+    /**
+     * Milliseconds.
+     */
+    healthGraceMs: number;
   };
   /**
    * A node needing a reboot longer than this is overdue; null: no limit.

@@ -26,61 +26,65 @@ export type Duration1 = string;
  */
 export type Duration2 = string;
 /**
- * How long to wait for Prometheus before the blocker counts as holding. Default 10s.
+ * With `spec.healthChecks`: how long after a node returns from its reboot (uncordoned, its grant released) a health check may stay false before that counts as a failure of the node (kind `health-gate`): a check whose expression is still false this long after the return counts once for that return; a check that cannot be read or evaluated then counts nothing (it still holds the pool). More than 0, at most 1h. Default 5m.
  */
 export type Duration3 = string;
 /**
- * How long the drain may take before it fails. Default 30m.
+ * How long to wait for Prometheus before the blocker counts as holding. Default 10s.
  */
 export type Duration4 = string;
 /**
- * Termination grace period given to each evicted pod; each pod's own when omitted.
+ * How long the drain may take before it fails. Default 30m.
  */
 export type Duration5 = string;
 /**
- * How long to wait; when attachments are left after it, the drain counts as failed and `onFailure` applies. Default 5m.
+ * Termination grace period given to each evicted pod; each pod's own when omitted.
  */
 export type Duration6 = string;
 /**
- * Wait between a finished drain and the reboot. Default 0s.
+ * How long to wait; when attachments are left after it, the drain counts as failed and `onFailure` applies. Default 5m.
  */
 export type Duration7 = string;
 /**
- * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
+ * Wait between a finished drain and the reboot. Default 0s.
  */
 export type Duration8 = string;
 /**
- * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
+ * How long a reboot takes until the node is Ready again; the start gate keeps this much of the window free after the drain timeout. Default 10m.
  */
 export type Duration9 = string;
 /**
- * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
+ * When the sentinel is still there right after a reboot, wait this long before rebooting again. Default 6h.
  */
 export type Duration10 = string;
 /**
- * How long the silence lasts from each extension; the agent extends it every third of this. Longer than the reboot itself (`reboot.expectedDuration`), since the agent is down meanwhile. Default 15m.
+ * How long the agent waits, before the reboot command, for the drain and reboot notifications to be delivered or given up (the reboot would cut their retries short). Default 30s, at most 5m.
  */
 export type Duration11 = string;
 /**
- * The silence is never extended beyond this much time after it was created, so a stuck reboot pages again. Default 4h.
+ * How long the silence lasts from each extension; the agent extends it every third of this. Longer than the reboot itself (`reboot.expectedDuration`), since the agent is down meanwhile. Default 15m.
  */
 export type Duration12 = string;
 /**
- * How long the silence lasts after the node is back in service, while its alerts resolve. Default 2m.
+ * The silence is never extended beyond this much time after it was created, so a stuck reboot pages again. Default 4h.
  */
 export type Duration13 = string;
 /**
- * The Job fails when it has not completed this long after it started (its activeDeadlineSeconds). At least 1s, at most 24h. Default 10m.
+ * How long the silence lasts after the node is back in service, while its alerts resolve. Default 2m.
  */
 export type Duration14 = string;
 /**
- * As for preReboot. Default 10m.
+ * The Job fails when it has not completed this long after it started (its activeDeadlineSeconds). At least 1s, at most 24h. Default 10m.
  */
 export type Duration15 = string;
 /**
- * Longest wait for the API to answer the read; slower holds. Default 10s.
+ * As for preReboot. Default 10m.
  */
 export type Duration16 = string;
+/**
+ * Longest wait for the API to answer the read; slower holds. Default 10s.
+ */
+export type Duration17 = string;
 
 /**
  * How the nodes of one or more pools are rebooted: when (windows, blackouts, pause), how many at once (budget), what blocks a reboot, how nodes are drained and rebooted, and who is told.
@@ -263,7 +267,7 @@ export interface Blackout {
   reason?: string;
 }
 /**
- * Stop the pool by itself after repeated failures: when `afterFailures` reboot attempts of this policy failed within `within` (a failed drain, a reboot whose boot id did not change, a reboot after which the node still needs one, a node not Ready again within `reboot.expectedDuration`), the coordinator grants no more reboots in it until an operator runs `patchwindow resume POLICY` (or, with the reconciler writing to git, until `paused: true` is merged back to `false`). No halting when omitted.
+ * Stop the pool by itself after repeated failures: when `afterFailures` reboot attempts of this policy failed within `within` (a failed drain, a reboot whose boot id did not change, a reboot after which the node still needs one, a node not Ready again within `reboot.expectedDuration`, a health check still false `healthGrace` after a node returned), the coordinator grants no more reboots in it until an operator runs `patchwindow resume POLICY` (or, with the reconciler writing to git, until `paused: true` is merged back to `false`). No halting when omitted.
  */
 export interface Halt {
   /**
@@ -271,6 +275,7 @@ export interface Halt {
    */
   afterFailures: number;
   within?: Duration2;
+  healthGrace?: Duration3;
 }
 /**
  * Conditions that hold reboots back. A blocker that cannot be evaluated blocks. A node with the label or annotation `patchwindow.io/hold` is always held.
@@ -339,14 +344,14 @@ export interface AlertBlocker {
    * Ignore pending alerts; only firing ones block. Default false.
    */
   firingOnly?: boolean;
-  timeout?: Duration3;
+  timeout?: Duration4;
 }
 /**
  * How a node is emptied before its reboot: every pod is evicted through the eviction API, which honours PodDisruptionBudgets.
  */
 export interface Drain {
-  timeout?: Duration4;
-  gracePeriod?: Duration5;
+  timeout?: Duration5;
+  gracePeriod?: Duration6;
   /**
    * Evict pods that use emptyDir volumes (their data is lost). When false such pods fail the drain. Default false.
    */
@@ -381,7 +386,7 @@ export interface LabelSelector3 {
  * After the drain and before the reboot, wait until no VolumeAttachment (storage.k8s.io/v1) names the node any more, so its volumes are detached cleanly and can attach elsewhere (no Multi-Attach errors). Not waiting when omitted.
  */
 export interface VolumeDetachWait {
-  timeout?: Duration6;
+  timeout?: Duration7;
 }
 /**
  * How the reboot is detected and carried out.
@@ -399,8 +404,8 @@ export interface Reboot {
    * Signal number for `method: signal`. Default 39 (SIGRTMIN+5, systemd's reboot).
    */
   signal?: number;
-  delay?: Duration7;
-  expectedDuration?: Duration8;
+  delay?: Duration8;
+  expectedDuration?: Duration9;
   /**
    * Host file whose existence means a reboot is required. Default `/var/run/reboot-required`, unless `sentinelCommand` is given (then only the command decides, or both when both are written).
    */
@@ -409,8 +414,8 @@ export interface Reboot {
    * Name of a sentinel command among the install settings' `commands.sentinel`: a host command whose exit code 0 means a reboot is required (1: not required; anything else: cannot tell, which holds the reboot).
    */
   sentinelCommand?: string;
-  loopBackoff?: Duration9;
-  notifyTimeout?: Duration10;
+  loopBackoff?: Duration10;
+  notifyTimeout?: Duration11;
 }
 /**
  * One webhook.
@@ -483,9 +488,9 @@ export interface Silences {
    * @minItems 1
    */
   matchers: SilenceMatcher[];
-  duration?: Duration11;
-  maxDuration?: Duration12;
-  grace?: Duration13;
+  duration?: Duration12;
+  maxDuration?: Duration13;
+  grace?: Duration14;
 }
 export interface SilenceMatcher {
   /**
@@ -520,7 +525,7 @@ export interface PreRebootHook {
    * Name of a hook of the install settings (`hooks.<name>`).
    */
   hook: string;
-  timeout?: Duration14;
+  timeout?: Duration15;
   /**
    * `abort` (default): no cordon, the attempt fails (a `pre-hook` failure, counted by `spec.halt`), the post hook still runs, the node asks again after the window (like a failed drain with `onFailure: uncordon`). `continue`: a Warning Event, and the reboot goes on.
    */
@@ -534,7 +539,7 @@ export interface PostRebootHook {
    * Name of a hook of the install settings (`hooks.<name>`).
    */
   hook: string;
-  timeout?: Duration15;
+  timeout?: Duration16;
 }
 /**
  * Labels the agent sets on the node around its reboot.
@@ -584,7 +589,7 @@ export interface HealthCheck {
    * CEL, true when healthy, evaluated once per matched object with `object` (that object) and `objects` (all matched), e.g. `object.status.availableReplicas == object.spec.replicas`. Checked by `validate`.
    */
   expression: string;
-  timeout?: Duration16;
+  timeout?: Duration17;
   /**
    * What the check protects, unique within the policy, e.g. `payments available`: shown in status, Events and the `check` label of `patchwindow_health_gate_passing`.
    */

@@ -29,6 +29,7 @@ import { StatusStore } from './status-store.ts';
 import type { InstallSettings } from '../validate/install.ts';
 import { KubeHalts } from '../../kube/halts.ts';
 import { recordHaltsInGit, type HaltToGit } from './halt-git.ts';
+import type { PullRequests } from './github.ts';
 import { findFleetName } from './halt-yaml.ts';
 
 export interface ControllerOptions {
@@ -63,6 +64,8 @@ export interface ControllerOptions {
   readonly metrics?: ReconcilerMetrics;
   /** Record the pools the coordinator halted in git (halt-git.ts); absent: halts stay on the cluster. */
   readonly haltToGit?: HaltToGit;
+  /** Where `haltToGit: 'pull-request'` opens its pull requests. */
+  readonly pullRequests?: PullRequests;
 }
 
 export interface Controller {
@@ -148,7 +151,16 @@ export async function startController(o: ControllerOptions): Promise<Controller>
     const fleet = findFleetName(files);
     if (fleet === undefined) return;
     const halts = new KubeHalts(kc, { namespace: o.agentNamespace, fleet });
-    await recordHaltsInGit({ mode, source, halts, files, commit, nowMs: clock.now(), log });
+    await recordHaltsInGit({
+      mode,
+      source,
+      halts,
+      ...(o.pullRequests ? { pullRequests: o.pullRequests } : {}),
+      files,
+      commit,
+      nowMs: clock.now(),
+      log,
+    });
   };
   const runner = new CycleRunner(cycle, clock, (err) =>
     log.error({ error: messageOf(err) }, 'cycle crashed; this is a bug'),

@@ -194,9 +194,15 @@ export class GitSource {
 
   /** Whether `branch` exists on the remote. */
   async hasBranch(branch: string): Promise<boolean> {
+    return (await this.branchHead(branch)) !== undefined;
+  }
+
+  /** The commit `branch` points at on the remote; undefined when it does not exist. */
+  async branchHead(branch: string): Promise<string | undefined> {
     const { git, secrets } = await this.git();
     try {
-      return (await git.listRemote(['--heads', 'origin', remoteRef(branch)])).trim() !== '';
+      const line = (await git.listRemote(['--heads', 'origin', remoteRef(branch)])).trim().split('\n')[0] ?? '';
+      return /^[0-9a-f]{40,64}\b/.exec(line)?.[0];
     } catch (err: unknown) {
       throw new IoError(
         `cannot list the branches of ${maskUrl(this.options.url)}: ${redact(messageOf(err), secrets)}`,

@@ -57,4 +57,18 @@ describe('pausing a halted policy in its YAML', () => {
     expect(message).toContain('- 2026-12-05T05:59:00.123Z w1: drain: drain failed: timed out after 5s');
     expect(message).toContain('- 2026-12-05T06:00:00.123Z w2: reboot: the node did not reboot: same boot id');
   });
+
+  it("puts the coordinator's health-gate failures into the commit message with the agents' failures", () => {
+    const gate = {
+      node: 'w3',
+      atMs: HALTED.atMs,
+      kind: 'health-gate' as const,
+      reason: 'health check "api available" still false 5m after the node returned at 2026-12-05T05:55:00.123Z',
+    };
+    const message = haltCommitMessage('web', { ...HALTED, failures: [...HALTED.failures, gate] });
+    expect(message.split('\n')[0]).toBe('patchwindow: pause policy web: halted after 3 failures within 1h');
+    expect(message).toContain(
+      '- 2026-12-05T06:00:00.123Z w3: health-gate: health check "api available" still false 5m after the node returned',
+    );
+  });
 });

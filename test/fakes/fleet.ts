@@ -11,6 +11,7 @@ import { type Log } from '../../io/log.ts';
 import type { AgentTuning } from '../../agent/runtime.ts';
 import type { AgentConfig } from '../../policy/model.ts';
 import type { Halts } from '../../kube/halts.ts';
+import type { GateOptions } from '../../coordinator/gates.ts';
 import { FakeClock } from './clock.ts';
 import { FakeCluster, type NodeSpec } from './cluster.ts';
 import { POOL_LABEL } from './config.ts';
@@ -55,6 +56,8 @@ export class FakeFleet {
   tuning: Partial<AgentTuning> = {};
   /** The halt records the coordinator keeps (spec.halt); absent: not wired. */
   halts: Halts | undefined;
+  /** The coordinator's health gates (spec.healthChecks); absent: not wired (gated policies hold). */
+  gates: GateOptions | undefined;
   /** Agents return once idle, as the supervisor's workers do (nobody starts them again here). */
   exitWhenIdle = false;
   /** When each agent returned idle (exitWhenIdle), per node. */
@@ -182,6 +185,7 @@ export class FakeFleet {
       log: this.#log('coordinator'),
       metrics: createCoordinatorMetrics({ policies: configs.map((c) => c.policy.name), processMetrics: false }),
       signal: controller.signal,
+      ...(this.gates ? { gates: this.gates } : {}),
     }).catch((err: unknown) => {
       this.agentErrors.push(err);
     });

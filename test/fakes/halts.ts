@@ -1,11 +1,14 @@
-// In memory: the halt records of one Fleet, kept encoded as the Lease annotations hold them, so the
-// fake reads back exactly what the real adapter would (test/contract/halts.contract.ts).
+// In memory: the halt records of one Fleet (and the coordinator's noted failures), kept encoded as
+// the Lease annotations hold them, so the fake reads back exactly what the real adapter would
+// (test/contract/halts.contract.ts).
 import type { Halts } from '../../kube/halts.ts';
+import { decodeGateFailures, encodeGateFailures, type GateFailure } from '../../policy/gate-failures.ts';
 import { decodeHalt, encodeHalt, type HaltRecord } from '../../policy/halt.ts';
 
 export class FakeHalts implements Halts {
   readonly #annotations = new Map<string, string>();
-  /** Writes so far (tests check that a halt is written once). */
+  readonly #noted = new Map<string, string>();
+  /** Writes of halt records so far (tests check that a halt is written once). */
   writes = 0;
 
   read(): Promise<Map<string, HaltRecord>> {
@@ -20,6 +23,15 @@ export class FakeHalts implements Halts {
   write(policy: string, record: HaltRecord): Promise<void> {
     this.writes++;
     this.#annotations.set(policy, encodeHalt(record));
+    return Promise.resolve();
+  }
+
+  readNoted(): Promise<Map<string, GateFailure[]>> {
+    return Promise.resolve(new Map([...this.#noted].map(([policy, raw]) => [policy, decodeGateFailures(raw)])));
+  }
+
+  writeNoted(policy: string, list: readonly GateFailure[]): Promise<void> {
+    this.#noted.set(policy, encodeGateFailures(list));
     return Promise.resolve();
   }
 }

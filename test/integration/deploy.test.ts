@@ -85,7 +85,7 @@ describe('deploy/reconciler', () => {
         'apiVersion: kustomize.config.k8s.io/v1beta1',
         'kind: Kustomization',
         `resources: [${kit}]`,
-        `components: [${kit}/components/git-token]`,
+        `components: [${kit}/components/git-token, ${kit}/components/halt-pull-request]`,
         'configMapGenerator:',
         '  - name: patchwindow-reconciler-settings',
         '    namespace: patchwindow-system',
@@ -159,6 +159,14 @@ describe('deploy/reconciler', () => {
     expect(container.livenessProbe?.httpGet?.path).toBe('/healthz');
     expect(container.resources?.requests).toMatchObject({ cpu: '20m', memory: '128Mi' });
     expect(container.args).toContain('--git-token-file=/etc/patchwindow/git/token');
+    expect(container.args).toEqual(
+      expect.arrayContaining(['--halt-to-git=pull-request', '--forge-token-file=/etc/patchwindow/forge/token']),
+    );
+    expect(container.volumeMounts).toContainEqual({
+      name: 'forge-token',
+      mountPath: '/etc/patchwindow/forge',
+      readOnly: true,
+    });
     expect(container.envFrom?.[0]?.configMapRef?.name).toMatch(/^patchwindow-reconciler-settings-/);
     const binding = await rbac.readClusterRoleBinding({ name: 'patchwindow-reconciler-fleet' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'patchwindow-reconciler', namespace: sys }]);

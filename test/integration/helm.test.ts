@@ -81,6 +81,19 @@ describe('helm chart deploy/helm/patchwindow', () => {
     expect(badName.stderr).toContain("at '/fleet/name': 'Prod_West' does not match pattern");
     const typo = await helm('template', release, CHART, '--set', 'reconciler.repo=x');
     expect(typo.stderr).toMatch(/additional properties 'repo' not allowed/);
+    const noToken = await helm(
+      'template',
+      release,
+      CHART,
+      '-f',
+      join(VALUES, 'gitops-minimal.yaml'),
+      '--set',
+      'reconciler.haltToGit.mode=pull-request',
+    );
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain('reconciler.haltToGit.tokenSecret: pull-request mode needs an existing Secret');
+    const badMode = await helm('template', release, CHART, '--set', 'reconciler.haltToGit.mode=pr');
+    expect(badMode.stderr).toMatch(/at '\/reconciler\/haltToGit\/mode'/);
     const rendered = await helm('template', release, CHART, '--set', 'mode=rendered');
     expect(rendered.stderr).toContain('--set-file rendered.manifests=rendered.yaml');
     const shared = await helm(

@@ -14,7 +14,10 @@ import { START } from '../fakes/scenario.ts';
 describe('a pool that halts itself (spec.halt) on a fake fleet', () => {
   it('stops granting after two reboots that did not happen, keeps the halt across a restart, and resumes on command', async () => {
     const base = testConfig({ budget: count(1) });
-    const config = { ...base, policy: { ...base.policy, halt: { afterFailures: 2, withinMs: 24 * HOUR } } };
+    const config = {
+      ...base,
+      policy: { ...base.policy, halt: { afterFailures: 2, withinMs: 24 * HOUR, healthGraceMs: 5 * MINUTE } },
+    };
     const fleet = new FakeFleet(START);
     const halts = new FakeHalts();
     fleet.halts = halts;
