@@ -70,7 +70,8 @@ export async function watchStatus(o: WatchStatusOptions): Promise<number> {
         if (v !== 'running') return v === 'done' ? 0 : 1;
       }
       await o.clock.sleep(o.intervalMs, AbortSignal.any([o.signal, changed.signal]));
-      if (changed.signal.aborted) await o.clock.sleep(nowMs + MIN_FRAME_GAP_MS - o.clock.now(), o.signal);
+      const gapMs = nowMs + MIN_FRAME_GAP_MS - o.clock.now();
+      if (changed.signal.aborted && gapMs > 0) await o.clock.sleep(gapMs, o.signal);
     }
   } finally {
     off();
