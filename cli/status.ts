@@ -45,6 +45,8 @@ export async function readCluster(io: CliIo, opts: Omit<StatusOptions, 'format'>
 }
 
 export async function runStatus(io: CliIo, opts: StatusOptions): Promise<number> {
+  if (opts.interval !== undefined && opts.interval < 1_000)
+    throw new UsageError(`--interval ${opts.interval}ms is too short; use 1s or more (default 5s)`);
   if (opts.watch) return runStatusWatch(io, opts);
   if (opts.interval !== undefined || opts.untilDone)
     throw new UsageError('--interval and --until-done go with --watch');
@@ -96,7 +98,7 @@ export const registerStatus: RegisterCommand = (root, io, run) => {
   root
     .command('status')
     .description(
-      'show every node (policy, pool, reboot required since, phase, slot, blocker, next window) and every budget (unavailable, pending)',
+      'show every node (policy, pool, reboot required since, phase, slot, blocker, next window) and every budget (unavailable, pending); with --watch, live',
     )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--namespace <ns>', 'read the agents of this namespace only (default: every namespace)')
