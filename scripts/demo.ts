@@ -125,7 +125,8 @@ async function demo(cluster: Cluster): Promise<boolean> {
   say(`Control plane ready (Kubernetes ${cluster.version}): KUBECONFIG=${cluster.kubeconfigPath}`);
 
   step(2, 'Six kwok nodes in two pools, the agents’ namespace and RBAC (rendered from the policies)');
-  const fleet = await E2eFleet.create(cluster, { ...SCENARIO, bootMs: 1500 });
+  // The rendered AgentConfig ConfigMaps too: `patchwindow status` finds the policies by them.
+  const fleet = await E2eFleet.create(cluster, { ...SCENARIO, bootMs: 1500, publishConfigs: true });
   try {
     const nodes = await run(
       'kubectl',
