@@ -150,3 +150,14 @@ describe('the installed command', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('patchwindow status --watch options', () => {
+  it('refuses --until-done and --interval without --watch, and an interval under a second', async () => {
+    const alone = await runCli(['status', '--until-done']);
+    expect(alone).toMatchObject({ code: 2, stdout: '' });
+    expect(alone.stderr).toBe('patchwindow: --interval and --until-done go with --watch\n');
+    const fast = await runCli(['status', '--watch', '--interval', '100ms']);
+    expect(fast).toMatchObject({ code: 2, stdout: '' });
+    expect(fast.stderr).toBe('patchwindow: --interval 100ms is too short; use 1s or more (default 5s)\n');
+  });
+});

@@ -10,6 +10,8 @@ export interface CliIo {
   readonly cwd: string;
   /** Resolves when the process is asked to stop (SIGTERM/SIGINT); long-running commands wait on it. */
   readonly stopSignal: AbortSignal;
+  /** stdout is a terminal (`status --watch` redraws in place); absent: it is not. */
+  readonly stdoutIsTTY?: boolean;
 }
 
 /** The real process. */
@@ -25,6 +27,7 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
     stopSignal: controller.signal,
+    stdoutIsTTY: process.stdout.isTTY === true,
   };
 }
 

@@ -28,6 +28,8 @@ export interface WatchOptions<T extends KubernetesObject, U> {
   readonly strip?: (obj: T) => T;
   /** Reports watch errors, wrapped as TransientError or TerminalError (it reconnects by itself). */
   readonly onError?: (err: unknown) => void;
+  /** Called each time a watch request is answered (connected, or connected again after an error). */
+  readonly onConnect?: () => void;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -60,6 +62,21 @@ function strippingWatch<T>(watch: Watch, strip: (obj: T) => T): Watch {
   return Object.assign(Object.create(watch) as Watch, { watch: wrapped });
 }
 
+/** `watch`, calling `onConnect` once a watch request was answered (the request did not end at once with an error). */
+function connectingWatch(watch: Watch, onConnect: () => void): Watch {
+  const inner = watch.watch.bind(watch);
+  const wrapped: Watch['watch'] = async (path, params, callback, done) => {
+    let ended = false;
+    const controller = await inner(path, params, callback, (err: unknown) => {
+      ended = true;
+      done(err);
+    });
+    if (!ended) onConnect();
+    return controller;
+  };
+  return Object.assign(Object.create(watch) as Watch, { watch: wrapped });
+}
+
 /**
  * Starts a watch; resolves once the first list has arrived, or rejects with a TransientError or
  * TerminalError if it cannot be listed.
@@ -89,9 +106,10 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
       throw err;
     }
   };
+  const stripped = opts.strip === undefined ? quietWatch(opts.kc) : strippingWatch(quietWatch(opts.kc), opts.strip);
   const informer = new ListWatch<T>(
     opts.path,
-    opts.strip === undefined ? quietWatch(opts.kc) : strippingWatch(quietWatch(opts.kc), opts.strip),
+    opts.onConnect === undefined ? stripped : connectingWatch(stripped, opts.onConnect),
     list,
     false,
     opts.labelSelector,

@@ -24,6 +24,17 @@ export function haltLeaseName(fleet: string): string {
   return stableName(['patchwindow', 'halt', fleet]);
 }
 
+/** Every policy's halt record on a Fleet's halt Lease (absent Lease: none). */
+export function haltsOfLease(lease: V1Lease | undefined): Map<string, HaltRecord> {
+  const out = new Map<string, HaltRecord>();
+  for (const [key, raw] of Object.entries(lease?.metadata?.annotations ?? {})) {
+    const policy = policyOfHaltKey(key);
+    const record = policy === undefined ? undefined : decodeHalt(raw);
+    if (policy !== undefined && record !== undefined) out.set(policy, record);
+  }
+  return out;
+}
+
 /** Reads and writes the halt records (and the coordinator's noted failures) of one Fleet. */
 export interface Halts {
   /** Every policy's record (absent: none); an absent Lease reads as no records. */
@@ -58,13 +69,7 @@ export class KubeHalts implements Halts {
   }
 
   async read(): Promise<Map<string, HaltRecord>> {
-    const out = new Map<string, HaltRecord>();
-    for (const [key, raw] of Object.entries((await this.lease())?.metadata?.annotations ?? {})) {
-      const policy = policyOfHaltKey(key);
-      const record = policy === undefined ? undefined : decodeHalt(raw);
-      if (policy !== undefined && record !== undefined) out.set(policy, record);
-    }
-    return out;
+    return haltsOfLease(await this.lease());
   }
 
   write(policy: string, record: HaltRecord): Promise<void> {

@@ -4,13 +4,14 @@
 // (validate, windows, forecast, and the plan of a change), then the rendered agents and coordinator
 // as real processes, each node's host simulated (its reboot command restarts the agent and turns the
 // node NotReady and Ready again; nothing is run on this machine). It marks every node as needing a
-// reboot, shows `patchwindow status` whenever it changes until every node rebooted once, and removes
-// everything again. Exit 0 when the rollout finished without a broken invariant, else 1.
-import { execFile } from 'node:child_process';
+// reboot, shows the rollout with `patchwindow status --watch --until-done` until every node rebooted
+// once, and removes everything again. Exit 0 when the rollout finished without a broken invariant, else 1.
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { REBOOT_REQUIRED_LABEL } from '../policy/keys.ts';
 import { E2eFleet, compileE2eFleet, type E2eFleetOptions } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 
@@ -68,32 +69,55 @@ async function writePolicies(fleet: E2eFleet): Promise<string> {
   return dir;
 }
 
-/** Shows `patchwindow status` each time it (or the count of rebooted nodes) changes, until every node rebooted once. */
+/**
+ * Shows the rollout with `patchwindow status --watch --until-done` (a child process, its output a pipe:
+ * a frame each time the view changes) until it exits: 0 once every node is settled, 1 when a node
+ * failed. The demo stops it (SIGINT) when a process of the fleet died or the rollout takes too long.
+ */
 async function watchRollout(fleet: E2eFleet, env: NodeJS.ProcessEnv): Promise<boolean> {
-  const deadline = Date.now() + ROLLOUT_TIMEOUT_MS;
-  let last = '';
-  for (;;) {
-    const done = fleet.nodes.filter((n) => fleet.rebootedAndDone(n));
-    const status = await run(process.execPath, [CLI, 'status', '--namespace', fleet.id], { env }).then(
-      (r) => r.stdout,
-      (err: { stderr?: string }) => err.stderr ?? '',
-    );
-    const view = `rebooted: ${done.length}/${fleet.nodes.length}\n${status.trimEnd()}`;
-    if (view !== last) {
-      say(`--- ${new Date().toISOString().slice(11, 19)}  ${view}`);
-      last = view;
-    }
-    if (fleet.problems.length > 0) {
-      say(`a process failed:\n${fleet.problems.join('\n')}`);
-      return false;
-    }
-    if (done.length === fleet.nodes.length) return true;
-    if (Date.now() > deadline) {
-      say(`the rollout did not finish within ${ROLLOUT_TIMEOUT_MS / 60_000} minutes:\n${fleet.report()}`);
-      return false;
-    }
-    await sleep(1000);
+  // Every agent has seen its node needs a reboot (or already rebooted it): the watch starts with all six.
+  await fleet.until(
+    'every node marked as needing a reboot',
+    () =>
+      fleet.nodes.every(
+        (n) => fleet.watcher.node(fleet.node(n))?.labels[REBOOT_REQUIRED_LABEL] === 'true' || fleet.host(n).boots > 0,
+      ),
+    60_000,
+  );
+  const args = ['status', '--watch', '--until-done', '--namespace', fleet.id];
+  say(`$ patchwindow ${args.join(' ')}`);
+  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+  child.stderr.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  let stopped = '';
+  const stop = (why: string) => {
+    stopped ||= why;
+    child.kill('SIGINT');
+  };
+  const deadline = setTimeout(
+    () => stop(`the rollout did not finish within ${ROLLOUT_TIMEOUT_MS / 60_000} minutes:\n${fleet.report()}`),
+    ROLLOUT_TIMEOUT_MS,
+  );
+  // A process of the fleet that dies on its own ends the demo (the watch would wait for it forever).
+  const died = setInterval(() => {
+    if (fleet.problems.length > 0) stop(`a process failed:\n${fleet.problems.join('\n')}`);
+  }, 1000);
+  const [code, signal] = await exited.finally(() => {
+    clearTimeout(deadline);
+    clearInterval(died);
+  });
+  if (stopped) {
+    say(stopped);
+    return false;
   }
+  if (code !== 0) {
+    say(`patchwindow status --watch --until-done ended with ${code ?? signal}: a node failed or a pool halted`);
+    return false;
+  }
+  // The watch saw every node settled; each must have rebooted once, as the simulated hosts tell.
+  await fleet.until('every node rebooted and done', () => fleet.nodes.every((n) => fleet.rebootedAndDone(n)), 30_000);
+  return true;
 }
 
 async function demo(cluster: Cluster): Promise<boolean> {
@@ -101,7 +125,8 @@ async function demo(cluster: Cluster): Promise<boolean> {
   say(`Control plane ready (Kubernetes ${cluster.version}): KUBECONFIG=${cluster.kubeconfigPath}`);
 
   step(2, 'Six kwok nodes in two pools, the agents’ namespace and RBAC (rendered from the policies)');
-  const fleet = await E2eFleet.create(cluster, { ...SCENARIO, bootMs: 1500 });
+  // The rendered AgentConfig ConfigMaps too: `patchwindow status` finds the policies by them.
+  const fleet = await E2eFleet.create(cluster, { ...SCENARIO, bootMs: 1500, publishConfigs: true });
   try {
     const nodes = await run(
       'kubectl',

@@ -120,7 +120,12 @@ const interval = (w: Interval | null) => (w ? { start: iso(w.startMs), end: iso(
 
 /** JSON for tools: times in RFC 3339 UTC, absent values null. */
 export function formatStatusJson(s: Status, nowMs: number): string {
-  const doc = {
+  return `${JSON.stringify(statusJson(s, nowMs), null, 2)}\n`;
+}
+
+/** The document of `status --format json` (one line of `status --watch --format json` adds to it). */
+export function statusJson(s: Status, nowMs: number) {
+  return {
     time: iso(nowMs),
     nodes: s.nodes.map((r) => ({
       node: r.node,
@@ -168,5 +173,4 @@ export function formatStatusJson(s: Status, nowMs: number): string {
     })),
     halted: s.halted.map((h) => ({ ...h, sinceMs: undefined, since: iso(h.sinceMs) })),
   };
-  return `${JSON.stringify(doc, null, 2)}\n`;
 }

@@ -123,6 +123,8 @@ function phaseOf(node: StatusNode): {
   phase: NodePhase;
   problem?: string;
   failed?: { reason?: string; retryAfterMs?: number };
+  /** acquiring: why the node's pod or alert blockers hold it, as its agent recorded. */
+  blocked?: string;
 } {
   const read = decodeState(node.annotations[STATE_ANNOTATION]);
   if (read.kind === 'corrupt') return { phase: 'unknown', problem: read.problem };
@@ -136,7 +138,7 @@ function phaseOf(node: StatusNode): {
             ...(s.retryAfterMs ? { retryAfterMs: s.retryAfterMs } : {}),
           },
         }
-      : { phase: s.phase };
+      : { phase: s.phase, ...(s.phase === 'acquiring' && s.blocked ? { blocked: s.blocked } : {}) };
   }
   return { phase: node.labels[REBOOT_REQUIRED_LABEL] === 'true' ? 'pending' : 'idle' };
 }
@@ -154,8 +156,10 @@ function blockerOf(
     return `last attempt failed${p.failed.reason ? `: ${p.failed.reason}` : ''}${p.failed.retryAfterMs ? `; retries after ${formatZoned(p.failed.retryAfterMs, 'UTC')}` : ''}`;
   if (decodeLastReboot(node.annotations[LAST_REBOOT_ANNOTATION])?.sentinelSurvived && p.phase === 'pending')
     return 'reboot loop: the sentinel survived the last reboot';
-  // A waiting Event older than the current need tells of an earlier wait.
-  if (p.phase === 'pending' && wait && (sinceMs === null || Number.isNaN(sinceMs) || wait.atMs >= sinceMs))
+  if (p.blocked) return `blocked: ${p.blocked}`;
+  // A waiting Event older than the current need tells of an earlier wait; once granted, it waits no more.
+  const waiting = p.phase === 'pending' || p.phase === 'acquiring';
+  if (waiting && wait && (sinceMs === null || Number.isNaN(sinceMs) || wait.atMs >= sinceMs))
     return `${wait.reason}: ${wait.message}`;
   return null;
 }
@@ -225,7 +229,8 @@ export function computeStatus(input: StatusInput): Status {
         rebootRequiredSinceMs: since,
         phase: p.phase,
         grant,
-        blocker: blocker ?? (p.phase === 'pending' ? pendingWhy(first, window, nowMs) : null),
+        blocker:
+          blocker ?? (p.phase === 'pending' || p.phase === 'acquiring' ? pendingWhy(first, window, nowMs) : null),
         window,
         timeZone: first?.policy.schedule.timeZone ?? null,
         unavailable: !node.ready || node.unschedulable || grant !== null,

@@ -1,7 +1,7 @@
 // `npm run demo` (scripts/demo.ts) as a new user runs it: its own control plane, the policies shown
 // (validate, windows, forecast, plan), a live rollout of real agents and a coordinator on simulated
-// hosts shown through `patchwindow status`, and everything removed at the end. It starts a second
-// control plane beside the suite's (seconds; the binaries are cached by then).
+// hosts shown through `patchwindow status --watch --until-done`, and everything removed at the end.
+// It starts a second control plane beside the suite's (seconds; the binaries are cached by then).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -24,10 +24,14 @@ describe('npm run demo', () => {
     expect(out).toContain('$ patchwindow plan ');
     // The plan shows the change of the general policy's budget.
     expect(out.slice(out.indexOf('$ patchwindow plan '))).toMatch(/general[\s\S]*maxUnavailable|budget/i);
-    // Live status: a view while the rollout ran and the last one with all six done.
-    const views = out.split('\n').filter((l) => /^--- \d\d:\d\d:\d\d {2}rebooted: \d\/6$/.test(l));
-    expect(views.length).toBeGreaterThan(1);
-    expect(views.at(-1)).toMatch(/rebooted: 6\/6$/);
+    // Live status from `status --watch --until-done`: frames while the rollout ran (a node holding a
+    // grant), the last one with both pools done.
+    expect(out).toMatch(/^\$ patchwindow status --watch --until-done --namespace \S+$/m);
+    const frames = out.split(/^--- \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\n/m).slice(1);
+    expect(frames.length).toBeGreaterThan(1);
+    expect(frames.some((f) => /^\S+ +(system|general) +\w+ +held /m.test(f))).toBe(true);
+    expect(frames.at(-1)).toMatch(/^system +\[##########\] 2\/2 rebooted +0\/1 +-$/m);
+    expect(frames.at(-1)).toMatch(/^general +\[##########\] 4\/4 rebooted +0\/2 +-$/m);
     expect(out.match(/: rebooted 1 time\(s\)$/gm)).toHaveLength(6);
     expect(out).toContain('budgets and the fleet cap held throughout');
     expect(out).toContain('Demo finished: every node rebooted once, within its budget.');

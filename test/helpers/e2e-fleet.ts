@@ -89,6 +89,11 @@ export interface E2eFleetOptions {
    * operator could edit the ConfigMap: a grant not renewed this long is reported stalled.
    */
   readonly slotTtlMs?: number;
+  /**
+   * Also create the rendered AgentConfig ConfigMaps in the agents' namespace, as `apply` does (the
+   * agents here read their config from files): `patchwindow status` finds the policies by them.
+   */
+  readonly publishConfigs?: boolean;
   /** The kernel the kubelet reports (status.nodeInfo.kernelVersion) after a node's reboot; default: unchanged. */
   readonly kernelAfterReboot?: string;
   /** Install settings the policies are validated against (e.g. hook Jobs); default: the built-in ones. */
@@ -144,7 +149,8 @@ export function compileE2eFleet(
     spec: { template: { spec: { containers: { command: string[] }[] } } };
   };
   const coordinatorCommand = deployment.spec.template.spec.containers[0]!.command;
-  return { configJson, rbac, coordinatorCommand, policySet: result.policySet, sources };
+  const configMaps = objects.filter((r) => r.object.kind === 'ConfigMap').map((r) => r.object);
+  return { configJson, rbac, configMaps, coordinatorCommand, policySet: result.policySet, sources };
 }
 
 export class E2eFleet {
@@ -211,8 +217,8 @@ export class E2eFleet {
     const id = uniqueName('e2e');
     const dir = await mkdtemp(join(tmpdir(), `patchwindow-${id}-`));
     const kc = cluster.kubeConfig();
-    const { configJson, rbac, coordinatorCommand } = compileE2eFleet(id, o, (pool) => `${id}-${pool}`);
-    await applyObjects(kc, rbac);
+    const { configJson, rbac, configMaps, coordinatorCommand } = compileE2eFleet(id, o, (pool) => `${id}-${pool}`);
+    await applyObjects(kc, o.publishConfigs ? [...rbac, ...configMaps] : rbac);
     const core = kc.makeApiClient(CoreV1Api);
     // Workload pods of the scenario live in the agents' namespace too: they need its default ServiceAccount.
     await waitFor(
