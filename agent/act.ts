@@ -2,13 +2,14 @@
 // writes the agent waits (briefly) until its watches show them, so the next decision starts from
 // what it just did. Errors propagate to the loop, which backs off and decides again.
 //
-// Fencing (docs/decisions/0007): the cordon, each eviction round and the reboot command are taken
-// only right after fresh reads (no cache) prove that the grant of the attempt's epoch is still this
-// node's and the Node's record still names it. A proof of loss is remembered (`grantLost`) and the
-// core stops the attempt; a read that fails takes no step (the loop backs off and decides again).
-// A running drain also stops as soon as the watches show the grant, the cordon or the record gone.
-import type { Action, DrainOutcome, Facts } from './core/facts.ts';
-import { drainNode } from './drain.ts';
+// Fencing (docs/decisions/0007, fence.ts): the cordon, each eviction round and the reboot command
+// are taken only right after fresh reads (no cache) prove that the grant of the attempt's epoch is
+// still this node's and the Node's record still names it. A proof of loss is remembered
+// (`grantLost`) and the core stops the attempt; a read that fails takes no step (the loop backs
+// off and decides again). A running drain also stops as soon as the watches show the grant, the
+// cordon or the record gone.
+import type { Action, Facts } from './core/facts.ts';
+import { drainUnderGrant, fence } from './fence.ts';
 import { planDrain, podName } from './core/drain-plan.ts';
 import {
   CORDONED_BY_ANNOTATION,
@@ -18,16 +19,14 @@ import {
   REBOOT_REQUIRED_SINCE_ANNOTATION,
   STATE_ANNOTATION,
 } from '../policy/keys.ts';
-import type { NodeInfo } from '../kube/ports.ts';
 import { ownNode, type Runtime } from './runtime.ts';
 import { evaluateBlockers } from './sense.ts';
-import { decodeState, encodeLastReboot, encodeState, type Phase } from '../policy/state.ts';
+import { encodeLastReboot, encodeState, type Phase } from '../policy/state.ts';
 import { appendFailure } from '../policy/failures.ts';
 import type { Teller } from './tell.ts';
 import { untilSeen } from './wake.ts';
 import { startGrantWatch } from './watches.ts';
 import { carryOutSilence } from './silence-lease.ts';
-import { waitForVolumeDetach } from './volume-wait.ts';
 
 /** Shortest sleep of a wait: a guard against spinning, far below any interval the agent uses. */
 const MIN_WAIT_MS = 100;
@@ -213,84 +212,4 @@ async function reportDryRun(rt: Runtime, teller: Teller, a: Extract<Action, { ki
 export function stopWatch(rt: Runtime): void {
   rt.memory.watch?.stop();
   rt.memory.watch = null;
-}
-
-/**
- * Fresh reads (no cache) of the grant and the own Node: the Node when the grant of `epoch` is
- * still this node's and its record names it; otherwise undefined, with the loss remembered for
- * the core. A failed read throws: no step is taken on an unproven grant.
- */
-async function fence(rt: Runtime, epoch: string): Promise<NodeInfo | undefined> {
-  const [grant, node] = await Promise.all([rt.ports.grants.read(rt.nodeName), rt.ports.nodes.get(rt.nodeName)]);
-  const record = node === undefined ? undefined : decodeState(node.annotations[STATE_ANNOTATION]);
-  let reason: string | undefined;
-  if (grant === undefined) reason = `the grant ${epoch} is gone`;
-  else if (grant.epoch !== epoch) reason = `the grant ${epoch} was replaced by ${grant.epoch}`;
-  else if (node === undefined) reason = 'the Node is gone';
-  else if (record?.kind !== 'ok' || record.state.grant !== epoch)
-    reason = "the Node's record no longer names this grant";
-  if (reason === undefined) return node;
-  rt.memory.grantLost = { epoch, reason };
-  rt.log.warn({ epoch, reason }, `not going on: ${reason}`);
-  return undefined;
-}
-
-/**
- * The drain, each eviction round under a fresh proof of the grant, stopped as soon as the watches
- * show the grant, the cordon or the record gone. Null: stopped that way (the loss is remembered).
- */
-async function drainUnderGrant(rt: Runtime, deadlineMs: number, epoch: string): Promise<DrainOutcome | null> {
-  const stop = new AbortController();
-  const check = () => {
-    const node = ownNode(rt);
-    const record = node === undefined ? undefined : decodeState(node.annotations[STATE_ANNOTATION]);
-    const grant = rt.memory.watch?.grant.list().find((g) => g.node === rt.nodeName);
-    let reason: string | undefined;
-    if (grant?.epoch !== epoch) reason = `the grant ${epoch} is gone`;
-    else if (node === undefined || record?.kind !== 'ok' || record.state.grant !== epoch)
-      reason = "the Node's record is gone";
-    else if (!node.unschedulable) reason = 'the node is not cordoned any more';
-    if (reason === undefined) return;
-    rt.memory.grantLost = { epoch, reason };
-    stop.abort();
-  };
-  const offNode = rt.own.onChange(check);
-  const offGrant = rt.memory.watch?.grant.onChange(check);
-  try {
-    const outcome = await drainNode({
-      pods: rt.ports.pods,
-      clock: rt.clock,
-      nodeName: rt.nodeName,
-      settings: rt.config.policy.drain,
-      deadlineMs,
-      signal: AbortSignal.any([rt.signal, stop.signal]),
-      concurrency: rt.tuning.drainConcurrency,
-      pollMs: rt.tuning.drainPollMs,
-      fence: async () => (await fence(rt, epoch)) !== undefined,
-      onEvict: (pod, result, detail) =>
-        rt.log.debug({ pod, result, ...(detail ? { detail } : {}) }, `evict ${pod}: ${result}`),
-    });
-    const timeoutMs = rt.config.policy.drain.volumeDetachTimeoutMs;
-    const volumes = rt.ports.volumes ?? null;
-    const final =
-      outcome.ok && timeoutMs !== null && volumes !== null && rt.memory.grantLost?.epoch !== epoch
-        ? await waitForVolumeDetach({
-            volumes,
-            clock: rt.clock,
-            nodeName: rt.nodeName,
-            timeoutMs,
-            pollMs: rt.tuning.drainPollMs,
-            signal: AbortSignal.any([rt.signal, stop.signal]),
-            onLook: (attached) => attached.length > 0 && rt.log.debug({ attached }, 'waiting for volumes to detach'),
-          })
-        : outcome;
-    return rt.memory.grantLost?.epoch === epoch ? null : final;
-  } catch (err: unknown) {
-    if (!stop.signal.aborted || rt.signal.aborted) throw err;
-    rt.log.warn({ epoch, reason: rt.memory.grantLost?.reason }, 'drain stopped: its grant, cordon or record is gone');
-    return null;
-  } finally {
-    offNode();
-    offGrant?.();
-  }
 }
