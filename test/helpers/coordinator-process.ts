@@ -44,7 +44,16 @@ function argsOf(o: CoordinatorProcessOptions): string[] {
     else args.push(flag, rest[i + 1]!);
     i++;
   }
-  return [o.bin ?? BIN, 'coordinator', ...args, '--identity', o.identity, '--log-level', 'debug', ...(o.extraArgs ?? [])];
+  return [
+    o.bin ?? BIN,
+    'coordinator',
+    ...args,
+    '--identity',
+    o.identity,
+    '--log-level',
+    'debug',
+    ...(o.extraArgs ?? []),
+  ];
 }
 
 export function spawnCoordinator(o: CoordinatorProcessOptions): CoordinatorProcess {
