@@ -261,38 +261,48 @@ describe('faults on a real control plane', { timeout: 600_000 }, () => {
     await expectClean(f);
   });
 
-  it('stops the drain of a holder whose Node is deleted and registered again: no eviction round on the freed grant', async () => {
-    const f = await pair();
-    f.startAgents();
-    // The holder's pod is kept by its PodDisruptionBudget: its drain goes round after round.
-    await f.until(
-      'a holder refused an eviction',
-      () => f.nodes.some((n) => phase(f, n) === 'draining' && fleetEvictions(f, n).length > 0),
-      WAIT,
-    );
-    const holder = f.nodes.find((n) => phase(f, n) === 'draining' && fleetEvictions(f, n).length > 0)!;
-    const epoch = f.watcher.grants().find((g) => g.node === f.node(holder))?.epoch;
-    expect(epoch, f.report()).toBeDefined();
-    await recreateNode(f, holder);
-    // The coordinator frees the grant of the deleted Node at once (node-replaced). The old agent
-    // may ask again and be granted anew: its evictions under that grant are judged against it.
-    await f.until(
-      'the old grant freed',
-      () => f.watcher.grantEvents.some((e) => e.kind === 'released' && e.epoch === epoch),
-      WAIT,
-    );
-    // Long enough for a drain that went on to make rounds of its own (back-off 1, 2, 4 s).
-    await sleep(8_000);
-    expect(fleetStaleEvictions(f), f.report()).toEqual([]);
-    // The pod garbage collector removes the old pod, the DaemonSet starts a new one on the new
-    // Node, with a token bound to it.
-    await crashAgent(f, holder);
-    f.startAgent(holder);
-    await releasePods(f);
-    await expectClean(f);
-    expect(
-      fleetEvictions(f, holder).filter((e) => e.epoch === epoch).length,
-      'evictions under the freed grant, before it ended',
-    ).toBeGreaterThan(0);
-  });
+  it.each(['another node waits', 'no other node waits'] as const)(
+    'stops the drain of a holder whose Node is deleted and registered again (%s): no eviction round on the freed grant',
+    async (others) => {
+      // With nobody else waiting the old agent, still running and authorized, asks again at once
+      // and is granted anew: its drain under the new grant is judged against the new grant.
+      const f = await pair(
+        others === 'another node waits' ? {} : { nodes: { n1: { pool: 'a' }, n2: { pool: 'a', sentinel: false } } },
+      );
+      const asking = others === 'another node waits' ? f.nodes : ['n1'];
+      f.startAgents();
+      // The holder's pod is kept by its PodDisruptionBudget: its drain goes round after round.
+      const evicting = (n: string): boolean => phase(f, n) === 'draining' && fleetEvictions(f, n).length > 0;
+      await f.until('a holder refused an eviction', () => asking.some(evicting), WAIT);
+      const holder = asking.find(evicting)!;
+      const epoch = f.watcher.grants().find((g) => g.node === f.node(holder))?.epoch;
+      expect(epoch, f.report()).toBeDefined();
+      await recreateNode(f, holder);
+      // The coordinator frees the grant of the deleted Node at once (node-replaced).
+      await f.until(
+        'the old grant freed',
+        () => f.watcher.grantEvents.some((e) => e.kind === 'released' && e.epoch === epoch),
+        WAIT,
+      );
+      if (others === 'no other node waits')
+        await f.until(
+          'the old agent evicting under its new grant',
+          () => fleetEvictions(f, holder).some((e) => e.epoch !== epoch),
+          WAIT,
+        );
+      // Long enough for a drain that went on under the old grant to make rounds (back-off 1, 2, 4 s).
+      await sleep(8_000);
+      expect(fleetStaleEvictions(f), f.report()).toEqual([]);
+      // The pod garbage collector removes the old pod, the DaemonSet starts a new one on the new
+      // Node, with a token bound to it.
+      await crashAgent(f, holder);
+      f.startAgent(holder);
+      await releasePods(f);
+      await expectClean(f, asking);
+      expect(
+        fleetEvictions(f, holder).filter((e) => e.epoch === epoch).length,
+        'evictions under the freed grant, before it ended',
+      ).toBeGreaterThan(0);
+    },
+  );
 });
