@@ -2,12 +2,14 @@
 // writes the agent waits (briefly) until its watches show them, so the next decision starts from
 // what it just did. Errors propagate to the loop, which backs off and decides again.
 //
-// Fencing (docs/decisions/0007): the cordon, each eviction round and the reboot command are taken
-// only right after fresh reads (no cache) prove that the grant of the attempt's epoch is still this
-// node's and the Node's record still names it. A proof of loss is remembered (`grantLost`) and the
-// core stops the attempt; a read that fails takes no step (the loop backs off and decides again).
-// A running drain also stops as soon as the watches show the grant, the cordon or the record gone.
+// Fencing (docs/decisions/0007, fence.ts): the cordon, each eviction round and the reboot command
+// are taken only right after fresh reads (no cache) prove that the grant of the attempt's epoch is
+// still this node's and the Node's record still names it. A proof of loss is remembered
+// (`grantLost`) and the core stops the attempt; a read that fails takes no step (the loop backs
+// off and decides again). A running drain also stops as soon as the watches show the grant, the
+// cordon or the record gone.
 import type { Action, Facts } from './core/facts.ts';
+import { drainUnderGrant, fence } from './fence.ts';
 import { planDrain, podName } from './core/drain-plan.ts';
 import {
   CORDONED_BY_ANNOTATION,
@@ -25,7 +27,6 @@ import type { Teller } from './tell.ts';
 import { untilSeen } from './wake.ts';
 import { startGrantWatch } from './watches.ts';
 import { carryOutSilence } from './silence-lease.ts';
-import { drainUnderGrant, fence } from './fence.ts';
 
 /** Shortest sleep of a wait: a guard against spinning, far below any interval the agent uses. */
 const MIN_WAIT_MS = 100;

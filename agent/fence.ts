@@ -1,15 +1,28 @@
-// The fence (docs/decisions/0007): fresh reads (no cache) of the grant and the own Node right before
-// each step that cannot be undone, and the drain run under it. A proof of loss is remembered
-// (`grantLost`) for the core; a pre-reboot hook still running (or failed, with onFailure abort)
-// holds the cordon without being a loss: the core waits for it (agent/core/hooks.ts).
-import type { DrainOutcome } from './core/facts.ts';
+// Fencing (docs/decisions/0007): fresh reads (no cache) that prove, right before a step that
+// cannot be undone, that the grant of the attempt's epoch is still this node's and the Node's
+// record still names it; and the drain run under that proof, each eviction round proven again.
+// A proof of loss is remembered (`grantLost`) for the core; a pre-reboot hook still running (or
+// failed, with onFailure abort) holds the cordon without being a loss: the core waits for it
+// (agent/core/hooks.ts).
+//
+// The drain's log says which grant each eviction was made under: a line when a round starts
+// (written before its proof is read, so its time is never later than the proof) and the epoch on
+// every `evict` line. Operators can tell an old attempt's evictions from a new one's, and the
+// end-to-end invariant watcher checks from them that no round began after its grant had ended
+// (test/helpers/stale-evictions.ts). The eviction API takes no fencing token, so a round proven
+// just before its grant ends may still land just after: what must never happen is a round begun
+// on a grant that was already gone.
 import { drainNode } from './drain.ts';
+import type { DrainOutcome } from './core/facts.ts';
 import { STATE_ANNOTATION } from '../policy/keys.ts';
 import type { NodeInfo } from '../kube/ports.ts';
 import { ownNode, type Runtime } from './runtime.ts';
 import { decodeState } from '../policy/state.ts';
 import { waitForVolumeDetach } from './volume-wait.ts';
 import { preHookHolds } from './core/hooks.ts';
+
+/** The message of the line that opens an eviction round (fields: epoch, round). */
+export const EVICTION_ROUND_MESSAGE = 'eviction round: proving the grant';
 
 /**
  * Fresh reads (no cache) of the grant and the own Node: the Node when the grant of `epoch` is
@@ -60,6 +73,7 @@ export async function drainUnderGrant(rt: Runtime, deadlineMs: number, epoch: st
     rt.memory.grantLost = { epoch, reason };
     stop.abort();
   };
+  let round = 0;
   const offNode = rt.own.onChange(check);
   const offGrant = rt.memory.watch?.grant.onChange(check);
   try {
@@ -72,9 +86,12 @@ export async function drainUnderGrant(rt: Runtime, deadlineMs: number, epoch: st
       signal: AbortSignal.any([rt.signal, stop.signal]),
       concurrency: rt.tuning.drainConcurrency,
       pollMs: rt.tuning.drainPollMs,
-      fence: async () => (await fence(rt, epoch)) !== undefined,
+      fence: async () => {
+        rt.log.debug({ epoch, round: ++round }, EVICTION_ROUND_MESSAGE);
+        return (await fence(rt, epoch)) !== undefined;
+      },
       onEvict: (pod, result, detail) =>
-        rt.log.debug({ pod, result, ...(detail ? { detail } : {}) }, `evict ${pod}: ${result}`),
+        rt.log.debug({ pod, result, epoch, round, ...(detail ? { detail } : {}) }, `evict ${pod}: ${result}`),
     });
     const timeoutMs = rt.config.policy.drain.volumeDetachTimeoutMs;
     const volumes = rt.ports.volumes ?? null;

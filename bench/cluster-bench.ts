@@ -28,16 +28,14 @@
 //    and to the node's RebootRequired Event as its worker logs it (its first decision): for the 20
 //    nodes of the rollout at once, and after it for one node alone (one more reboot).
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { childPids } from '../test/helpers/agent-process.ts';
 import { E2eFleet } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 import type { Sample } from '../test/testenv/metrics.ts';
 import { measureLimit } from './rollout-limit.ts';
-import { bundleWorker } from '../scripts/bundle-worker.ts';
-import { compileInto } from './compile.ts';
+import { buildCompiledCli, DAEMONSET_NODE_OPTIONS } from './compile.ts';
 import { percentile } from './stats.ts';
 
 // `node bench/cluster-bench.ts limit [NODES] [BUDGET] [IDLE_SECONDS]` (defaults 10 1 120): the
@@ -173,22 +171,9 @@ async function bareNodeRssKiB(): Promise<number> {
   }
 }
 
-/** The NODE_OPTIONS of the rendered agent container (reconciler/render/daemonset.ts). */
-const DAEMONSET_NODE_OPTIONS = '--max-semi-space-size=1';
-
 /** Compiles the agent like the image does; returns an entry script running the compiled CLI. */
-async function buildCompiledAgent(): Promise<string> {
-  const outDir = compileInto('cluster-bench-dist');
-  // The worker as `npm run build` ships it: one bundled file (scripts/bundle-worker.ts).
-  await bundleWorker(join(outDir, 'agent', 'worker.js'));
-  await mkdir(outDir, { recursive: true });
-  // The same dispatch as bin/patchwindow.js: `agent` loads the agent command alone.
-  const entry = join(outDir, 'patchwindow.mjs');
-  await writeFile(
-    entry,
-    "const argv = process.argv.slice(2);\nconst { main } = await import(argv[0] === 'agent' ? './cli/agent-main.js' : './cli/main.js');\nprocess.exitCode = await main(argv);\n",
-  );
-  return entry;
+function buildCompiledAgent(): Promise<string> {
+  return buildCompiledCli('cluster-bench-dist');
 }
 
 /** The rollout against its physical limit: NODES nodes with budget BUDGET. */

@@ -1,27 +1,41 @@
 // The coordinator design's costs on a real control plane (issue 14): what a waiting agent receives
 // as the fleet grows, what the coordinator holds and burns, and how fast a freed grant reaches the
-// next node. `node bench/coordinator-bench.ts [N...] [--window SECONDS]` (default 20 200 1000 5000,
-// 120 s); `npm run bench -- coordinator` runs it with the defaults.
+// next node.
+//
+//   node bench/coordinator-bench.ts [N...] [--window SECONDS] [--agents A] [--until UNIX_SECONDS]
+//   npm run bench -- coordinator                          # defaults: 20 200 1000 5000, 120 s, 10 agents
+//   npm run bench -- coordinator -- 20 200 --window 60    # a subset (bench/run.ts passes what follows --)
+//
+// Agents and coordinator run compiled as in the image (tsc + the bundled worker, the DaemonSet's
+// NODE_OPTIONS for the agents) at log level info, as rendered by default.
 //
 // Method (one control plane; the fleet grows from one N to the next):
-//  - Policy `p` (budget 1): 10 nodes with a real agent each, every one needing a reboot, plus one
+//  - Policy `p` (budget 1): A (default 10) nodes with a real agent each, every one needing a reboot, plus one
 //    node without an agent whose request is the oldest: the coordinator grants it first and, never
-//    renewed, its grant stalls and holds the budget, so the 10 agents wait for a grant the whole time.
+//    renewed, its grant stalls and holds the budget, so the A agents wait for a grant the whole time.
 //  - Policy `bulk` (budget 1): the other N - 11 kwok nodes, each with a request written as an agent
 //    writes it (its `acquiring` record); its first grant stalls the same way.
 //  - Kubelet-rate status updates: every node of the cluster is written once per 300 s, spread evenly
-//    (an annotation; a watch event carries the whole Node whichever field changed).
+//    (an annotation; a watch event carries the whole Node whichever field changed), paced by the
+//    clock with up to 32 writes in flight; the rate reached is reported (statusWritesPerSecond).
+//    The write of a `bulk` node also refreshes its request (renewedMs), as its agent would every
+//    third of the grant TTL: one write per node per 5 min carries both.
 //  - Per waiting agent, over the window: watch events of its own Node and its own grant Lease (the
 //    bench watches exactly what the agent watches) and bytes the apiserver sent it (a loopback proxy
-//    per agent counts them, TLS included), and supervisor + worker RSS at the end.
+//    per agent counts them, TLS included), supervisor + worker RSS at the end, and supervisor +
+//    worker CPU over the window.
 //  - The coordinator: VmRSS at the end, CPU (utime + stime of /proc/PID/stat) over the window.
-//  - Hand-off at the largest N: the stalled grant of `p` is freed and its request withdrawn; the 10
+//  - The 1-minute load average at the start and the end of every window (2 cores: above 2, every
+//    figure includes waiting for a core). The bench's own invariant watcher lists and watches every
+//    Node (one client of the old design's kind) and runs on the same machine.
+//  - Hand-off at the largest N: the stalled grant of `p` is freed and its request withdrawn; the A
 //    agents reboot one after another; for each release while nodes wait, the time to the next grant
 //    and to the next node's cordon, as the bench's watches see them.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, Watch, CoordinationV1Api } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { STATE_ANNOTATION } from '../policy/keys.ts';
+import { buildCompiledCli, DAEMONSET_NODE_OPTIONS } from './compile.ts';
 import { stableName } from '../policy/names.ts';
 import { encodeState } from '../policy/state.ts';
 import { proxyAgents } from '../test/helpers/agent-faults.ts';
@@ -29,6 +43,7 @@ import { childPids } from '../test/helpers/agent-process.ts';
 import { E2eFleet, POOL_LABEL } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 import { percentile } from './stats.ts';
+import { startStatusWriter, type StatusWriter } from './status-writer.ts';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -40,11 +55,17 @@ const windowSeconds = Number(option('--window') ?? 120);
 const untilMs = option('--until') === undefined ? Infinity : Number(option('--until')) * 1_000;
 const sizes = argv.filter((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--')).map(Number);
 const targets = sizes.length > 0 ? sizes : [20, 200, 1_000, 5_000];
-const AGENTS = 10;
+const AGENTS = Number(option('--agents') ?? 10);
+if (!Number.isInteger(AGENTS) || AGENTS < 1 || targets.some((n) => !Number.isInteger(n) || n < AGENTS + 1)) {
+  process.stderr.write(
+    'usage: node bench/coordinator-bench.ts [N...] [--window SECONDS] [--agents A] [--until UNIX_SECONDS] (each N > A)\n',
+  );
+  process.exit(2);
+}
 const HEARTBEAT_MS = 300_000;
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const log = (m: string): void => void process.stderr.write(`coordinator-bench: ${m}\n`);
-const command = `node bench/coordinator-bench.ts ${targets.join(' ')} --window ${windowSeconds}`;
+const command = `node bench/coordinator-bench.ts ${targets.join(' ')} --window ${windowSeconds} --agents ${AGENTS}`;
 
 function request(policy: string, sinceMs: number, nowMs: number): string {
   return encodeState({
@@ -98,13 +119,30 @@ async function countEvents(
   return { count: () => n, stop: () => req.abort() };
 }
 
+async function loadAverage(): Promise<string> {
+  return (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+}
+
+/** The supervisor of `pid` and its workers: RSS in KiB, CPU in seconds. */
+async function agentUsage(pid: number): Promise<{ rssKiB: number; cpuSeconds: number }> {
+  const pids = [pid, ...(await childPids(pid))];
+  let rssKiB = 0;
+  let cpu = 0;
+  for (const p of pids) {
+    rssKiB += await kib(p);
+    cpu += await cpuSeconds(p).catch(() => 0);
+  }
+  return { rssKiB, cpuSeconds: cpu };
+}
+
 async function main(): Promise<void> {
+  const bin = await buildCompiledCli('coordinator-bench-dist');
   const cluster = await startCluster({ log });
   // Stopped from outside: take the control plane down before exiting.
   process.once('SIGINT', () => void cluster.stop().finally(() => process.exit(130)));
   const core = cluster.kubeConfig().makeApiClient(CoreV1Api);
   let fleet: E2eFleet | undefined;
-  const stopHeartbeats = new AbortController();
+  let writer: StatusWriter | undefined;
   try {
     const shorts = Array.from({ length: AGENTS }, (_, i) => `w${i}`);
     const f = await E2eFleet.create(cluster, {
@@ -113,8 +151,13 @@ async function main(): Promise<void> {
         { name: 'bulk', pools: ['bulk'], maxUnavailable: 1 },
       ],
       nodes: Object.fromEntries([...shorts, 'blk'].map((s) => [s, { pool: 'a' }])),
+      // As rendered by default: log level info (the e2e fleet logs at debug); the sentinel is
+      // watched, so the check interval does not matter here.
+      fleetSpec: { agent: { logLevel: 'info' } },
     });
     fleet = f;
+    f.agentBin = bin;
+    f.coordinatorBin = bin;
     const proxies = await proxyAgents(f);
     const t0 = Date.now();
     await core.patchNode(
@@ -124,12 +167,14 @@ async function main(): Promise<void> {
       },
       MERGE_PATCH,
     );
-    const coordinator = f.startCoordinator();
+    const coordinator = f.startCoordinator(['--log-level', 'info']);
     await f.until(
       'the oldest request granted',
       () => f.watcher.grants().some((g) => g.node === f.node('blk')),
       120_000,
     );
+    // The agents run with the DaemonSet's NODE_OPTIONS (the coordinator's Deployment sets none).
+    process.env.NODE_OPTIONS = DAEMONSET_NODE_OPTIONS;
     f.startAgents(shorts);
     await f.until(
       'every agent asking',
@@ -137,20 +182,19 @@ async function main(): Promise<void> {
       300_000,
     );
 
-    // Every node of the cluster written once per HEARTBEAT_MS, spread evenly.
+    // Every node of the cluster written once per HEARTBEAT_MS; a bulk node's write refreshes its request.
     const all: string[] = [...f.nodes.map((s) => f.node(s))];
-    void (async () => {
-      for (let i = 0; !stopHeartbeats.signal.aborted; i++) {
-        const name = all[i % all.length]!;
-        await core
-          .patchNode(
-            { name, body: { metadata: { annotations: { 'bench.patchwindow.dev/heartbeat': String(Date.now()) } } } },
-            MERGE_PATCH,
-          )
-          .catch(() => undefined);
-        await sleep(HEARTBEAT_MS / all.length, undefined, { signal: stopHeartbeats.signal }).catch(() => undefined);
-      }
-    })();
+    const bulkSince = new Map<string, number>();
+    writer = startStatusWriter({
+      names: all,
+      periodMs: HEARTBEAT_MS,
+      write: (name) => {
+        const since = bulkSince.get(name);
+        const annotations: Record<string, string> = { 'bench.patchwindow.dev/heartbeat': String(Date.now()) };
+        if (since !== undefined) annotations[STATE_ANNOTATION] = request('bulk', since, Date.now());
+        return core.patchNode({ name, body: { metadata: { annotations } } }, MERGE_PATCH);
+      },
+    });
 
     let made = f.nodes.length;
     for (const target of targets) {
@@ -168,6 +212,7 @@ async function main(): Promise<void> {
         );
       }
       const now = Date.now();
+      for (const name of names) bulkSince.set(name, now - 7_200_000);
       await pooled(names, 16, (name) =>
         core.patchNode(
           { name, body: { metadata: { annotations: { [STATE_ANNOTATION]: request('bulk', now - 7_200_000, now) } } } },
@@ -193,22 +238,25 @@ async function main(): Promise<void> {
       await sleep(2_000);
       const events0 = watches.map((w) => w.count());
       const pid = coordinator.child.pid!;
+      const agentPids = shorts.map((s) => f.agent(s)!.child.pid!);
       const bytes0 = shorts.map((s) => proxies.get(s)!.bytesToClient());
       const cpu0 = await cpuSeconds(pid);
-      const load0 = (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+      const agents0 = await Promise.all(agentPids.map(agentUsage));
+      const writes0 = writer.done();
+      const skipped0 = writer.skipped();
+      const load0 = await loadAverage();
       await sleep(windowSeconds * 1_000);
       const cpu1 = await cpuSeconds(pid);
+      const load1 = await loadAverage();
+      const writes = writer.done() - writes0;
+      const skipped = writer.skipped() - skipped0;
       const seen = watches.map((w, i) => w.count() - events0[i]!);
       const events = shorts.map((_, i) => seen[2 * i]! + seen[2 * i + 1]!);
       const bytes = shorts.map((s, i) => proxies.get(s)!.bytesToClient() - bytes0[i]!);
       for (const w of watches) w.stop();
-      const agentRss = await Promise.all(
-        shorts.map(async (s) => {
-          const sup = f.agent(s)!.child.pid!;
-          const kids = await childPids(sup);
-          return (await kib(sup)) + (await Promise.all(kids.map(kib))).reduce((a, b) => a + b, 0);
-        }),
-      );
+      const agents1 = await Promise.all(agentPids.map(agentUsage));
+      const agentRss = agents1.map((u) => u.rssKiB);
+      const agentCpuPerMin = agents1.map((u, i) => ((u.cpuSeconds - agents0[i]!.cpuSeconds) * 60) / windowSeconds);
       const waiting = shorts.filter((s) => f.watcher.state(f.node(s))?.phase === 'acquiring').length;
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
       console.log(
@@ -224,9 +272,18 @@ async function main(): Promise<void> {
             median: Math.round((percentile(agentRss, 50) ?? 0) / 1024),
             max: Math.round(Math.max(...agentRss) / 1024),
           },
+          agentCpuSecondsPerMinute: {
+            median: Number((percentile(agentCpuPerMin, 50) ?? 0).toFixed(3)),
+            max: Number(Math.max(...agentCpuPerMin).toFixed(3)),
+          },
           coordinatorRssMiB: Math.round((await kib(pid)) / 1024),
           coordinatorCpuCores: Number(((cpu1 - cpu0) / windowSeconds).toFixed(4)),
-          loadAverage: load0,
+          statusWritesPerSecond: {
+            asked: Number((made / (HEARTBEAT_MS / 1_000)).toFixed(2)),
+            made: Number((writes / windowSeconds).toFixed(2)),
+            skippedAtCap: skipped,
+          },
+          loadAverage: { start: load0, end: load1 },
         }),
       );
     }
@@ -277,11 +334,11 @@ async function main(): Promise<void> {
         handoffs: toCordon.length,
         releaseToGrantMs: { median: ms(toGrant, 50), p95: ms(toGrant, 95), max: ms(toGrant, 100) },
         releaseToCordonMs: { median: ms(toCordon, 50), p95: ms(toCordon, 95), max: ms(toCordon, 100) },
-        loadAverage: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' '),
+        loadAverage: await loadAverage(),
       }),
     );
   } finally {
-    stopHeartbeats.abort();
+    writer?.stop();
     await fleet?.close();
     await cluster.stop();
   }

@@ -2,20 +2,22 @@
 // grant holder stopped, cut off from the API or killed past the grant TTL at each step of its
 // reboot, with an operator freeing the stalled grant meanwhile; an admin cordon placed while the
 // agent is about to cordon; the coordinator killed, a leader replica killed; kube-apiserver
-// crashed mid-drain. The watcher checks
+// crashed mid-drain; the holder's Node deleted mid-drain and registered again. The watcher checks
 // budgets and cordons on every change, the reboot guard checks at the instant of every reboot
-// command that the node holds a live grant (test/helpers/grant-check.ts).
+// command that the node holds a live grant (test/helpers/grant-check.ts), and every scenario ends
+// with no eviction round begun on a grant that had ended (test/helpers/stale-evictions.ts).
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stableName } from '../../policy/names.ts';
-import { crashAgent, freezeAgent, proxyAgents } from '../helpers/agent-faults.ts';
+import { crashAgent, freezeAgent, proxyAgents, recreateNode } from '../helpers/agent-faults.ts';
 import type { ApiProxy } from '../helpers/api-proxy.ts';
 import { E2eFleet, type E2eFleetOptions } from '../helpers/e2e-fleet.ts';
 import { liveGrantCheck } from '../helpers/grant-check.ts';
 import { freezeTree, thawTree } from '../helpers/process-tree.ts';
 import { startRebootGuard, type RebootGuard } from '../helpers/reboot-guard.ts';
+import { fleetEvictions, fleetStaleEvictions } from '../helpers/stale-evictions.ts';
 import { createDeployment, createPdb, patchPdb } from '../helpers/workloads.ts';
 import { useCluster } from '../testenv/use-cluster.ts';
 
@@ -100,6 +102,7 @@ async function expectClean(f: E2eFleet, shorts: readonly string[] = f.nodes): Pr
   await f.until('every node rebooted and done', () => shorts.every((n) => f.rebootedAndDone(n)), WAIT);
   expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
   expect(guard.problems(), f.report()).toEqual([]);
+  expect(fleetStaleEvictions(f), f.report()).toEqual([]);
   expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
   for (const n of shorts) expect(f.host(n).boots, `${n}\n${f.report()}`).toBe(1);
   expect(f.watcher.maxGrantsHeld('p'), f.report()).toBe(1);
@@ -215,6 +218,7 @@ describe('faults on a real control plane', { timeout: 600_000 }, () => {
     await f.until('the other node rebooted and done', () => f.rebootedAndDone(other), WAIT);
     expect(await f.watcher.settledViolations(), f.report()).toEqual([]);
     expect(guard.problems(), f.report()).toEqual([]);
+    expect(fleetStaleEvictions(f), f.report()).toEqual([]);
     expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
   });
 
@@ -256,4 +260,49 @@ describe('faults on a real control plane', { timeout: 600_000 }, () => {
     await releasePods(f);
     await expectClean(f);
   });
+
+  it.each(['another node waits', 'no other node waits'] as const)(
+    'stops the drain of a holder whose Node is deleted and registered again (%s): no eviction round on the freed grant',
+    async (others) => {
+      // With nobody else waiting the old agent, still running and authorized, asks again at once
+      // and is granted anew: its drain under the new grant is judged against the new grant.
+      const f = await pair(
+        others === 'another node waits' ? {} : { nodes: { n1: { pool: 'a' }, n2: { pool: 'a', sentinel: false } } },
+      );
+      const asking = others === 'another node waits' ? f.nodes : ['n1'];
+      f.startAgents();
+      // The holder's pod is kept by its PodDisruptionBudget: its drain goes round after round.
+      const evicting = (n: string): boolean => phase(f, n) === 'draining' && fleetEvictions(f, n).length > 0;
+      await f.until('a holder refused an eviction', () => asking.some(evicting), WAIT);
+      const holder = asking.find(evicting)!;
+      const epoch = f.watcher.grants().find((g) => g.node === f.node(holder))?.epoch;
+      expect(epoch, f.report()).toBeDefined();
+      await recreateNode(f, holder);
+      // The coordinator frees the grant of the deleted Node at once (node-replaced).
+      await f.until(
+        'the old grant freed',
+        () => f.watcher.grantEvents.some((e) => e.kind === 'released' && e.epoch === epoch),
+        WAIT,
+      );
+      if (others === 'no other node waits')
+        await f.until(
+          'the old agent evicting under its new grant',
+          () => fleetEvictions(f, holder).some((e) => e.epoch !== epoch),
+          WAIT,
+        );
+      // Long enough for a drain that went on under the old grant to make rounds (back-off 1, 2, 4 s).
+      await sleep(8_000);
+      expect(fleetStaleEvictions(f), f.report()).toEqual([]);
+      // The pod garbage collector removes the old pod, the DaemonSet starts a new one on the new
+      // Node, with a token bound to it.
+      await crashAgent(f, holder);
+      f.startAgent(holder);
+      await releasePods(f);
+      await expectClean(f, asking);
+      expect(
+        fleetEvictions(f, holder).filter((e) => e.epoch === epoch).length,
+        'evictions under the freed grant, before it ended',
+      ).toBeGreaterThan(0);
+    },
+  );
 });

@@ -16,6 +16,8 @@ export interface CoordinatorProcessOptions {
   readonly identity: string;
   /** Extra arguments (shorter leader election for tests of a leader's death). */
   readonly extraArgs?: readonly string[];
+  /** The entry script (default bin/patchwindow.js, which runs the TypeScript sources). */
+  readonly bin?: string;
 }
 
 export interface CoordinatorProcess {
@@ -42,7 +44,16 @@ function argsOf(o: CoordinatorProcessOptions): string[] {
     else args.push(flag, rest[i + 1]!);
     i++;
   }
-  return [BIN, 'coordinator', ...args, '--identity', o.identity, '--log-level', 'debug', ...(o.extraArgs ?? [])];
+  return [
+    o.bin ?? BIN,
+    'coordinator',
+    ...args,
+    '--identity',
+    o.identity,
+    '--log-level',
+    'debug',
+    ...(o.extraArgs ?? []),
+  ];
 }
 
 export function spawnCoordinator(o: CoordinatorProcessOptions): CoordinatorProcess {

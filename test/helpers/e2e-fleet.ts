@@ -181,6 +181,8 @@ export class E2eFleet {
   #closed = false;
   /** Entry script of the agents started from now on (default bin/patchwindow.js, the sources). */
   agentBin: string | undefined;
+  /** Entry script of the coordinators started from now on (default bin/patchwindow.js, the sources). */
+  coordinatorBin: string | undefined;
   /** When set, agents run through this command (see AgentProcessOptions.launcher). */
   agentLauncher: { readonly file: string; readonly args: readonly string[] } | undefined;
   /** The kubeconfig of the agent of a node started from now on (default: the fleet's, straight to the apiserver). */
@@ -396,6 +398,7 @@ export class E2eFleet {
       kubeconfigPath: this.#coordinatorKubeconfig,
       identity: `coordinator-${this.coordinators.length + 1}`,
       extraArgs,
+      ...(this.coordinatorBin !== undefined ? { bin: this.coordinatorBin } : {}),
     });
     this.coordinators.push(c);
     this.watcher.note('', `${c.identity} started (pid ${c.child.pid})`);
