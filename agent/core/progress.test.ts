@@ -188,6 +188,13 @@ describe('the grant lost (fencing)', () => {
       { kind: 'uncordon', epoch: EPOCH },
     ],
     [
+      // Seen on the real control plane: the cordon PATCH went through as the agent's API access
+      // was cut, so the record (phase cordoning) never said cordoned; the mark on the cordon does.
+      'then undoes its own cordon that it never saw go through (lost during cordoning)',
+      { state: state('recovering', { outcome: 'lost', cordoned: false }), node: ours },
+      { kind: 'uncordon', epoch: EPOCH },
+    ],
+    [
       'then leaves a cordon it does not own',
       { state: state('recovering', { outcome: 'lost', cordoned: false }), node: { unschedulable: true } },
       { kind: 'writeState', state: null, tell: { event: { reason: 'AttemptUndone' } } },
@@ -353,6 +360,15 @@ describe('recovering', () => {
       'after a failed attempt: leaves the cordon to humans (stayCordoned), with a Warning',
       { ...granted, state: state('recovering', { outcome: 'failed', keepCordoned: true }), node: ours },
       { kind: 'writeState', state: { cordoned: false }, tell: { event: { type: 'Warning', reason: 'LeftCordoned' } } },
+    ],
+    [
+      'after a failed attempt: keeps the cordon to humans once it said so (stayCordoned), mark or not',
+      {
+        ...granted,
+        state: state('recovering', { outcome: 'failed', keepCordoned: true, cordoned: false }),
+        node: ours,
+      },
+      { kind: 'releaseGrant', grant: { epoch: EPOCH } },
     ],
     [
       'after a failed attempt: does not wait for Ready or set post-reboot labels',

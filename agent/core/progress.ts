@@ -8,9 +8,9 @@
 // before each step that cannot be undone (cordon, each eviction round, the reboot command).
 //
 // Recovering undoes what the attempt did, whatever its outcome: labels back (plus the post-reboot
-// labels after a reboot), uncordon if and only if the cordon carries this attempt's mark, give the
-// grant back, then drop the record. `cordoned` is cleared right after the uncordon, so a restart
-// never uncordons again a node an admin cordoned in between.
+// labels after a reboot), uncordon if and only if the cordon carries this attempt's mark (even when
+// the record never saw the cordon go through), give the grant back, then drop the record. The
+// uncordon removes the mark, so a restart never uncordons again a node an admin cordoned in between.
 import type { AgentConfig } from '../../policy/model.ts';
 import { bootChanged, iso, labelChanges, normal, scheduleOf, wait, warning, writeState } from './decide-common.ts';
 import type { Action, Facts } from './facts.ts';
@@ -188,13 +188,19 @@ function recovering(f: Facts, config: AgentConfig, nowMs: number, s: NodeState):
   const labels = labelChanges({ ...s.labels, ...post }, node.labels);
   if (Object.keys(s.labels).length > 0 || Object.keys(labels).length > 0)
     return writeState({ ...s, labels: {} }, { labels });
-  if (s.cordoned && s.keepCordoned) {
-    const message = 'the node stays cordoned after the failed attempt; uncordon it (kubectl uncordon) once it is fixed';
-    return writeState({ ...s, cordoned: false }, { tell: { event: warning('LeftCordoned', message) } });
-  }
-  const ours = s.grant !== undefined && node.annotations[CORDONED_BY_ANNOTATION] === s.grant;
-  if (s.cordoned && ours)
+  if (s.keepCordoned) {
+    if (s.cordoned) {
+      const message =
+        'the node stays cordoned after the failed attempt; uncordon it (kubectl uncordon) once it is fixed';
+      return writeState({ ...s, cordoned: false }, { tell: { event: warning('LeftCordoned', message) } });
+    }
+  } else if (s.grant !== undefined && node.annotations[CORDONED_BY_ANNOTATION] === s.grant) {
+    // The mark decides, not `cordoned`: a cordon whose PATCH went through while its answer was lost
+    // (the API cut, the grant then lost during cordoning) is this attempt's, though the record never
+    // said so. The uncordon removes the mark in the same PATCH, so a cordon an admin makes later
+    // carries none and is never undone.
     return { kind: 'uncordon', epoch: s.grant, tell: { event: normal('Uncordoned', 'uncordoned the node') } };
+  }
   if (s.cordoned) return writeState({ ...s, cordoned: false });
   const silence = silenceAfterUncordon(config, s);
   if (silence !== undefined) return silence;
