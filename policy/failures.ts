@@ -45,6 +45,18 @@ export function appendFailure(raw: string | undefined, note: FailureNote): strin
 
 /** The notes of an annotation value; malformed entries (or a malformed value) are skipped. Never throws. */
 export function decodeFailures(raw: string | undefined): FailureNote[] {
+  const out: FailureNote[] = [];
+  for (const r of jsonObjects(raw)) {
+    const atMs = instantOf(r.at);
+    if (Number.isNaN(atMs) || typeof r.policy !== 'string' || typeof r.reason !== 'string') continue;
+    if (!isFailureKind(r.kind)) continue;
+    out.push({ atMs, policy: r.policy, kind: r.kind, reason: r.reason });
+  }
+  return out;
+}
+
+/** The objects of an annotation value holding a JSON list; none for anything else. Never throws. */
+export function jsonObjects(raw: string | undefined): Record<string, unknown>[] {
   if (raw === undefined) return [];
   let v: unknown;
   try {
@@ -53,16 +65,12 @@ export function decodeFailures(raw: string | undefined): FailureNote[] {
     return [];
   }
   if (!Array.isArray(v)) return [];
-  const out: FailureNote[] = [];
-  for (const e of v as unknown[]) {
-    if (typeof e !== 'object' || e === null) continue;
-    const r = e as Record<string, unknown>;
-    const atMs = typeof r.at === 'string' ? Date.parse(r.at) : NaN;
-    if (Number.isNaN(atMs) || typeof r.policy !== 'string' || typeof r.reason !== 'string') continue;
-    if (!isFailureKind(r.kind)) continue;
-    out.push({ atMs, policy: r.policy, kind: r.kind, reason: r.reason });
-  }
-  return out;
+  return (v as unknown[]).filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null);
+}
+
+/** Milliseconds of an RFC 3339 instant written in a note; NaN for anything else. */
+export function instantOf(v: unknown): number {
+  return typeof v === 'string' ? Date.parse(v) : NaN;
 }
 
 /** Whether `v` names a known failure kind. */

@@ -5,6 +5,7 @@
 // return counts at most once, also across coordinator restarts. The list is short by construction:
 // notes older than the policy's `within` are dropped, and at most MAX_GATE_FAILURES are kept.
 import type { HaltEvidence } from './halt.ts';
+import { instantOf, jsonObjects } from './failures.ts';
 
 /** A health gate that failed after a node's return: the evidence, and the return it judged. */
 export interface GateFailure extends HaltEvidence {
@@ -49,20 +50,10 @@ export function encodeGateFailures(list: readonly GateFailure[]): string {
 
 /** The notes of an annotation value; malformed entries (or value) are skipped. Never throws. */
 export function decodeGateFailures(raw: string | undefined): GateFailure[] {
-  if (raw === undefined) return [];
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(v)) return [];
   const out: GateFailure[] = [];
-  for (const e of v as unknown[]) {
-    if (typeof e !== 'object' || e === null) continue;
-    const r = e as Record<string, unknown>;
-    const atMs = typeof r.at === 'string' ? Date.parse(r.at) : NaN;
-    const returnedMs = typeof r.returned === 'string' ? Date.parse(r.returned) : NaN;
+  for (const r of jsonObjects(raw)) {
+    const atMs = instantOf(r.at);
+    const returnedMs = instantOf(r.returned);
     if (Number.isNaN(atMs) || Number.isNaN(returnedMs) || r.kind !== 'health-gate') continue;
     if (typeof r.node !== 'string' || typeof r.reason !== 'string') continue;
     out.push({ node: r.node, atMs, returnedMs, kind: 'health-gate', reason: r.reason });
