@@ -13,6 +13,7 @@ import { CONFIG_FILE } from '../../reconciler/render/daemonset.ts';
 import { MANAGED_BY, MANAGED_BY_LABEL, POLICY_LABEL } from '../../reconciler/render/objects.ts';
 import { runCli } from '../helpers/cli.ts';
 import { E2eFleet } from '../helpers/e2e-fleet.ts';
+import { createDeployment } from '../helpers/workloads.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 import { waitFor } from '../testenv/wait.ts';
 
@@ -36,22 +37,9 @@ describe('a health gate failing right after a node returns halts the pool (spec.
 
   it('notes a health-gate failure of the returned node, halts with it as evidence, and never grants the next node', async () => {
     await core.createNamespace({ body: { metadata: { name: workloads } } });
-    await apps.createNamespacedDeployment({
-      namespace: workloads,
-      body: {
-        metadata: { name: 'api' },
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: { app: 'api' } },
-          template: {
-            metadata: { labels: { app: 'api' } },
-            spec: {
-              nodeSelector: { 'halt-gate.patchwindow.dev/never': 'true' },
-              containers: [{ name: 'api', image: 'example.invalid/api:1' }],
-            },
-          },
-        },
-      },
+    await createDeployment(kc, workloads, 'api', {
+      replicas: 0,
+      nodeSelector: { 'halt-gate.patchwindow.dev/never': 'true' },
     });
     fleet = await E2eFleet.create(cluster, {
       policies: [

@@ -11,6 +11,7 @@ import { KubeObjects, type ObjectQuery } from '../../kube/objects.ts';
 import { readStatusInput } from '../../reconciler/status/status-read.ts';
 import { names } from '../../reconciler/render/objects.ts';
 import { E2eFleet } from '../helpers/e2e-fleet.ts';
+import { createDeployment } from '../helpers/workloads.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 import { loadKubeConfig } from '../../kube/config.ts';
 import { waitFor } from '../testenv/wait.ts';
@@ -38,22 +39,9 @@ describe('health gates on a real control plane', () => {
 
   it('holds the next grant while a Deployment is unavailable between two nodes, and grants it once it recovers', async () => {
     await core.createNamespace({ body: { metadata: { name: workloads } } });
-    await apps.createNamespacedDeployment({
-      namespace: workloads,
-      body: {
-        metadata: { name: 'api' },
-        spec: {
-          replicas: 0,
-          selector: { matchLabels: { app: 'api' } },
-          template: {
-            metadata: { labels: { app: 'api' } },
-            spec: {
-              nodeSelector: { 'health-gates.patchwindow.dev/never': 'true' },
-              containers: [{ name: 'api', image: 'example.invalid/api:1' }],
-            },
-          },
-        },
-      },
+    await createDeployment(kc, workloads, 'api', {
+      replicas: 0,
+      nodeSelector: { 'health-gates.patchwindow.dev/never': 'true' },
     });
     fleet = await E2eFleet.create(cluster, {
       policies: [
