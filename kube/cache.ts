@@ -159,3 +159,12 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
     stop,
   };
 }
+
+/** The cache of objects `map` made something of: those it mapped to undefined are left out. */
+export function definedOnly<U>(cache: Cache<U | undefined>): Cache<U> {
+  return {
+    list: () => cache.list().filter((u): u is U => u !== undefined),
+    onChange: (l) => cache.onChange(l),
+    stop: () => cache.stop(),
+  };
+}

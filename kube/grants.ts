@@ -12,7 +12,7 @@ import {
   type HookKind,
   type HookStatus,
 } from '../policy/hooks.ts';
-import { watchCache } from './cache.ts';
+import { definedOnly, watchCache } from './cache.ts';
 import { call } from './errors.ts';
 import type { Cache, Grant, Grants, NewGrant } from './ports.ts';
 
@@ -85,11 +85,7 @@ export class KubeGrants implements Grants {
       map: grantOf,
       onError: this.onWatchError,
     });
-    return {
-      list: () => cache.list().filter((g): g is Grant => g !== undefined),
-      onChange: (l) => cache.onChange(l),
-      stop: () => cache.stop(),
-    };
+    return definedOnly(cache);
   }
 
   watchAll(): Promise<Cache<Grant>> {

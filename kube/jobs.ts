@@ -4,7 +4,7 @@
 // reason, e.g. DeadlineExceeded or BackoffLimitExceeded).
 import { BatchV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import type { HookKind } from '../policy/hooks.ts';
-import { watchCache } from './cache.ts';
+import { definedOnly, watchCache } from './cache.ts';
 import { call } from './errors.ts';
 import { FLEET_LABEL } from './grants.ts';
 import type { Cache, HookJobInfo, Jobs } from './ports.ts';
@@ -63,11 +63,7 @@ export class KubeJobs implements Jobs {
       map: hookJobOf,
       onError: this.onWatchError,
     });
-    return {
-      list: () => cache.list().filter((j): j is HookJobInfo => j !== undefined),
-      onChange: (l) => cache.onChange(l),
-      stop: () => cache.stop(),
-    };
+    return definedOnly(cache);
   }
 
   create(job: Readonly<Record<string, unknown>>): Promise<boolean> {
