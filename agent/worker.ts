@@ -3,6 +3,7 @@
 // then says how it ended: `idle` (nothing to do; exit 0), `fatal` (the setup is wrong; exit 1 for
 // an invalid config, 2 for the rest, the supervisor prints the message and stops with that code),
 // or nothing (stopped by SIGTERM/SIGINT: exit 0; anything else is a crash the supervisor restarts).
+import { flushCompileCache } from 'node:module';
 import { agentWorker, type SupervisorLink } from './main.ts';
 import type { WorkerArgs, WorkerMessage } from './worker-channel.ts';
 import { IoError, messageOf, PolicyError, UsageError } from '../policy/errors.ts';
@@ -29,6 +30,10 @@ process.once('SIGINT', () => controller.abort());
 
 const supervisor: SupervisorLink = {
   send(m) {
+    // The code compiled so far goes to the compile cache the supervisor chose
+    // (adapters/worker-process.ts) before `ready`: Node writes it only once this module's top-level
+    // await is over, which the reboot this worker runs (SIGKILL) never lets happen.
+    if (m.kind === 'ready') flushCompileCache();
     // The channel may close at any time (the supervisor died); 'disconnect' ends the process.
     if (process.connected) send(m);
   },

@@ -3,7 +3,15 @@
 // the supervisor (the container's log: a worker's lines do not pass through the supervisor, so none
 // is lost or delayed when it is busy or gone). Lines are written whole (one write each), and lines
 // up to 4 KiB cannot interleave on a pipe (PIPE_BUF).
+//
+// The worker starts on the path from the sentinel to the cordon and again after every boot, and
+// most of its start is V8 compiling the bundled Kubernetes client: its compiled code is kept on
+// disk (Node's compile cache, NODE_COMPILE_CACHE) in the pod's /tmp (an emptyDir, so it survives
+// the container's restarts and the node's reboots), unless the environment already chooses
+// (NODE_COMPILE_CACHE set, or NODE_DISABLE_COMPILE_CACHE=1). Figures: BENCHMARKS.md (issue 19).
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkerEnd, WorkerHandle, WorkerLauncher } from '../supervisor.ts';
 import { workerMessage, type WorkerArgs } from '../worker-channel.ts';
@@ -21,12 +29,22 @@ export function defaultWorkerEntry(): string {
   return fileURLToPath(new URL(`../worker.${ext}`, import.meta.url));
 }
 
+/** The workers' environment: `env`, with Node's compile cache in the temporary directory unless `env` chooses. */
+export function workerEnvironment(
+  env: Readonly<Record<string, string | undefined>>,
+  dir: string = tmpdir(),
+): Record<string, string | undefined> {
+  if (env.NODE_COMPILE_CACHE !== undefined || env.NODE_DISABLE_COMPILE_CACHE !== undefined) return { ...env };
+  return { ...env, NODE_COMPILE_CACHE: join(dir, 'patchwindow-compile-cache') };
+}
+
 export function workerProcesses(o: WorkerProcessOptions): WorkerLauncher {
   const entry = o.entry ?? defaultWorkerEntry();
+  const env = workerEnvironment(o.env);
   return {
     start(): WorkerHandle {
       const child = spawn(process.execPath, [entry, JSON.stringify(o.args)], {
-        env: { ...o.env },
+        env,
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       const ended = new Promise<WorkerEnd>((resolve) => {

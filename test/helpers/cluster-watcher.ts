@@ -50,6 +50,11 @@ export interface WatcherOptions {
   readonly blocked?: (node: string) => string | undefined;
   /** Also watch the pods of this namespace (the test's workloads). */
   readonly podNamespace?: string;
+  /**
+   * Watch only the Nodes this label selector matches (default: every Node). A bench with
+   * thousands of nodes that never act watches only the nodes whose agents run.
+   */
+  readonly nodeLabelSelector?: string;
 }
 
 /** A line of the timeline. */
@@ -131,10 +136,12 @@ export class ClusterWatcher {
     const w = new ClusterWatcher(o);
     const onError = (err: unknown): void =>
       w.#note('', `watch error: ${err instanceof Error ? err.message : String(err)}`);
+    const nodeSelector = o.nodeLabelSelector === undefined ? {} : { labelSelector: o.nodeLabelSelector };
     const nodes = await listWatch<V1Node>({
       kc: o.kc,
       path: '/api/v1/nodes',
-      list: () => w.#core.listNode(),
+      ...nodeSelector,
+      list: () => w.#core.listNode(nodeSelector),
       onChange: (c) => w.#onNode(c),
       onError,
     });

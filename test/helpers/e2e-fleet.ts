@@ -94,6 +94,8 @@ export interface E2eFleetOptions {
    * agents here read their config from files): `patchwindow status` finds the policies by them.
    */
   readonly publishConfigs?: boolean;
+  /** Pools (short names) whose Nodes the watcher watches; default: every Node of the cluster. */
+  readonly watchPools?: readonly string[];
   /** The kernel the kubelet reports (status.nodeInfo.kernelVersion) after a node's reboot; default: unchanged. */
   readonly kernelAfterReboot?: string;
   /** Install settings the policies are validated against (e.g. hook Jobs); default: the built-in ones. */
@@ -279,6 +281,9 @@ export class E2eFleet {
       fleet: id,
       configs: [...configs.values()],
       podNamespace: id,
+      ...(o.watchPools === undefined
+        ? {}
+        : { nodeLabelSelector: `${POOL_LABEL} in (${o.watchPools.map((p) => `${id}-${p}`).join(',')})` }),
       ...(blocked
         ? { blocked: (node: string) => (node.startsWith(`${id}-`) ? blocked(node.slice(id.length + 1)) : undefined) }
         : {}),

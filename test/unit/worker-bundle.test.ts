@@ -4,13 +4,14 @@
 // it. The bundled worker runs as a real worker process under the supervisor's launcher: it reads
 // and checks a real config and the simulated host, and says `ready` with the config's settings,
 // having loaded no file but itself (Node's built-ins aside). How much faster it starts is measured
-// by the cluster bench (BENCHMARKS.md), not asserted here.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// by the cluster bench (BENCHMARKS.md), not asserted here. Its compiled code is kept in Node's
+// compile cache for the next start, also when the reboot it runs kills it (SIGKILL).
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorker } from '../../scripts/bundle-worker.ts';
-import { workerProcesses } from '../../agent/adapters/worker-process.ts';
+import { workerEnvironment, workerProcesses } from '../../agent/adapters/worker-process.ts';
 import type { WorkerMessage } from '../../agent/worker-channel.ts';
 import { testConfig } from '../fakes/config.ts';
 import { SimulatedHost } from '../helpers/agent-host.ts';
@@ -36,7 +37,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Starts `entry` as the supervisor does; resolves with its first message and the files it loaded by then. */
+/**
+ * Starts `entry` as the supervisor does; resolves with its first message and the files it loaded by
+ * then. The worker is killed then (SIGKILL, as a reboot ends it).
+ */
 async function firstMessage(entry: string): Promise<{ message: WorkerMessage; loaded: string[] }> {
   const host = await SimulatedHost.create('n1', join(dir, `host-${Math.random()}`));
   const configPath = join(dir, 'config.json');
@@ -79,4 +83,37 @@ describe('the bundled agent worker', () => {
     expect(message).toMatchObject({ kind: 'ready', settings: { policy: testConfig().policy.name } });
     expect(loaded).toEqual([`file://${bundle}`]);
   }, 60_000);
+
+  it('leaves its compiled code in the temporary directory for the next start, though a reboot kills it', async () => {
+    // The launcher puts Node's compile cache in the supervisor's temporary directory (the pod's
+    // emptyDir /tmp); here a fresh one.
+    const tmp = join(dir, 'tmp');
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const { message } = await firstMessage(bundle);
+      expect(message.kind).toBe('ready');
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    // Killed with SIGKILL (as the reboot ends it) right after `ready`, and still written.
+    const files = await readdir(join(tmp, 'patchwindow-compile-cache'), { recursive: true, withFileTypes: true });
+    expect(files.filter((f) => f.isFile()).length).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe("the workers' environment", () => {
+  it("puts Node's compile cache in the temporary directory (the pod's emptyDir) unless it is chosen", () => {
+    const env = { KUBECONFIG: '/k', NODE_OPTIONS: '--max-semi-space-size=1' };
+    expect(workerEnvironment(env, '/tmp')).toEqual({ ...env, NODE_COMPILE_CACHE: '/tmp/patchwindow-compile-cache' });
+    expect(workerEnvironment({ ...env, NODE_COMPILE_CACHE: '/var/cache/pw' }, '/tmp')).toEqual({
+      ...env,
+      NODE_COMPILE_CACHE: '/var/cache/pw',
+    });
+    expect(workerEnvironment({ ...env, NODE_DISABLE_COMPILE_CACHE: '1' }, '/tmp')).toEqual({
+      ...env,
+      NODE_DISABLE_COMPILE_CACHE: '1',
+    });
+  });
 });
