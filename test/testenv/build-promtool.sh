@@ -39,7 +39,9 @@ START=$(date +%s)
 TMP=$(mktemp -d "$ROOT/tmp.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 echo "promtool: building github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_MODULE_VERSION (first build takes a few minutes)" >&2
-GOBIN="$TMP" go install -p "${GO_BUILD_P:-2}" -trimpath -ldflags="-s -w" \
+# remove_all_sd: without the service discovery plugins (cloud SDKs: AWS, Azure, GCE, ...), which
+# `check rules` and `test rules` never use and which are most of a cold build's compile time.
+GOBIN="$TMP" go install -p "${GO_BUILD_P:-2}" -trimpath -tags=remove_all_sd -ldflags="-s -w" \
   "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_MODULE_VERSION"
 mv "$TMP/promtool" "$BIN/promtool"
 echo "promtool: done ($(( $(date +%s) - START ))s)" >&2

@@ -43,6 +43,12 @@ export interface StartOptions {
   log?: (message: string) => void;
   /** Budget for each readiness wait (default 60 s). */
   readyTimeoutMs?: number;
+  /**
+   * Duration of the simulated kubelets' Node Leases (default 40 s, as a kubelet's: renewed every
+   * 10 s). A bench of thousands of nodes on two cores sets it long, with the controller manager's
+   * grace period to match, or the renewals alone saturate the machine and nodes go NotReady.
+   */
+  nodeLeaseSeconds?: number;
 }
 
 /** A running cluster: its info, test operations, and stop(). */
@@ -147,10 +153,16 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
 
     await start(
       'kube-controller-manager',
-      controllerManagerArgs(ports, pki, kubeconfigPath, opts.controllers ?? DEFAULT_CONTROLLERS),
+      controllerManagerArgs(
+        ports,
+        pki,
+        kubeconfigPath,
+        opts.controllers ?? DEFAULT_CONTROLLERS,
+        opts.nodeLeaseSeconds,
+      ),
     );
     await start('kube-scheduler', schedulerArgs(ports, kubeconfigPath));
-    await start('kwok', kwokArgs(kubeconfigPath, stagesPath));
+    await start('kwok', kwokArgs(kubeconfigPath, stagesPath, opts.nodeLeaseSeconds));
     const abort = anyExited();
 
     const kc = new KubeConfig();

@@ -97,6 +97,7 @@ export function controllerManagerArgs(
   pki: Pki,
   kubeconfig: string,
   controllers: readonly string[],
+  nodeLeaseSeconds?: number,
 ): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
@@ -112,6 +113,8 @@ export function controllerManagerArgs(
     // Suites create tens of nodes and pods at once; the default 20 QPS would be the bottleneck.
     '--kube-api-qps=200',
     '--kube-api-burst=400',
+    // Longer simulated leases (StartOptions.nodeLeaseSeconds): a node is NotReady only after its lease expired.
+    ...(nodeLeaseSeconds === undefined ? [] : [`--node-monitor-grace-period=${nodeLeaseSeconds + 10}s`]),
   ];
 }
 
@@ -130,12 +133,13 @@ export function schedulerArgs(ports: Ports, kubeconfig: string): string[] {
 }
 
 /** kwok simulates a kubelet for every Node (Ready, leases, pods Running, deletions finished). */
-export function kwokArgs(kubeconfig: string, stagesPath: string): string[] {
+export function kwokArgs(kubeconfig: string, stagesPath: string, nodeLeaseSeconds = 40): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
     `--config=${stagesPath}`, // v0.8 has no built-in stages: without this it exits "no stages found"
     '--manage-all-nodes=true',
-    '--node-lease-duration-seconds=40', // leases are the heartbeat; node status is rewritten only every ~10 min
+    // Leases are the heartbeat (renewed every quarter of this); node status is rewritten only every ~10 min.
+    `--node-lease-duration-seconds=${nodeLeaseSeconds}`,
     '--cidr=10.244.0.0/16',
     '--node-ip=10.244.0.1',
   ];

@@ -44,4 +44,12 @@ describe('startPrebuilds', () => {
     expect(await readFile(join(dir, 'prebuild-a.log'), 'utf8')).toMatch(/^prebuild a: exit 0 after \d+s\n$/);
     expect(await readFile(join(dir, 'prebuild-fail.log'), 'utf8')).toMatch(/^broken\nprebuild fail: exit 7 after/);
   });
+
+  it('runs them at the lowest priority, so the control plane builds first', async () => {
+    await writeFile(join(dir, 'niceness.sh'), 'nice\n');
+    const failed = await startPrebuilds([{ name: 'niceness', args: [join(dir, 'niceness.sh')], usedBy: [] }], dir, dir)
+      .done;
+    expect(failed).toEqual([]);
+    expect(await readFile(join(dir, 'prebuild-niceness.log'), 'utf8')).toMatch(/^19\n/);
+  });
 });
