@@ -153,13 +153,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
 
     await start(
       'kube-controller-manager',
-      controllerManagerArgs(
-        ports,
-        pki,
-        kubeconfigPath,
-        opts.controllers ?? DEFAULT_CONTROLLERS,
-        opts.nodeLeaseSeconds,
-      ),
+      controllerManagerArgs(ports, pki, kubeconfigPath, opts.controllers ?? DEFAULT_CONTROLLERS, opts.nodeLeaseSeconds),
     );
     await start('kube-scheduler', schedulerArgs(ports, kubeconfigPath));
     await start('kwok', kwokArgs(kubeconfigPath, stagesPath, opts.nodeLeaseSeconds));
