@@ -5,7 +5,7 @@
 // up to 4 KiB cannot interleave on a pipe (PIPE_BUF).
 //
 // The worker starts on the path from the sentinel to the cordon and again after every boot, and
-// most of its start is V8 compiling the bundled Kubernetes client: its compiled code is kept on
+// part of its start is V8 compiling the bundled Kubernetes client: its compiled code is kept on
 // disk (Node's compile cache, NODE_COMPILE_CACHE) in the pod's /tmp (an emptyDir, so it survives
 // the container's restarts and the node's reboots), unless the environment already chooses
 // (NODE_COMPILE_CACHE set, or NODE_DISABLE_COMPILE_CACHE=1). Figures: BENCHMARKS.md (issue 19).
