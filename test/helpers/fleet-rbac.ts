@@ -1,7 +1,7 @@
 // The rendered ServiceAccounts, RBAC and admission policy of a one-policy Fleet, applied to the test
 // control plane without its DaemonSets and Deployment: for tests that act with an agent's real
 // token and need no running pods.
-import { PatchStrategy, type KubernetesObjectApi } from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { compileFleet } from '../../reconciler/render/compile.ts';
 import type { KubeObject } from '../../reconciler/render/objects.ts';
 import { renderObjects } from '../../reconciler/render/render.ts';
@@ -35,4 +35,15 @@ export async function applyFleetRbac(o: FleetRbac): Promise<KubeObject[]> {
   for (const x of rendered)
     await o.objects.patch(structuredClone(x), undefined, undefined, o.manager, true, PatchStrategy.ServerSideApply);
   return rendered;
+}
+
+/** The HTTP status of a call made with an identity's token: 200 when it succeeded. */
+export async function status(call: Promise<unknown>): Promise<number> {
+  try {
+    await call;
+    return 200;
+  } catch (err: unknown) {
+    if (err instanceof ApiException) return err.code;
+    throw err;
+  }
 }

@@ -15,7 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { names, type KubeObject } from '../../reconciler/render/objects.ts';
-import { applyFleetRbac } from '../helpers/fleet-rbac.ts';
+import { applyFleetRbac, status } from '../helpers/fleet-rbac.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 import { waitFor } from '../testenv/wait.ts';
 
@@ -31,17 +31,6 @@ const cordon = (unschedulable: boolean) => ({ spec: { unschedulable } });
 const meta = (field: 'labels' | 'annotations', values: Record<string, string | null>) => ({
   metadata: { [field]: values },
 });
-
-/** The HTTP status of a call: 200 when it succeeded. */
-async function status(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (err: unknown) {
-    if (err instanceof ApiException) return err.code;
-    throw err;
-  }
-}
 
 /** The message of a refused call (the admission policy's own words), or '' when it succeeded. */
 async function refusal(call: Promise<unknown>): Promise<string> {

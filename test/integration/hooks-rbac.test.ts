@@ -1,28 +1,18 @@
 // The coordinator's Job rights with hooks (spec.hooks), on the real API server with its real token:
 // a Fleet whose policy has hooks renders `create, get, list, watch, delete` on batch/jobs in the
 // Fleet's namespace only; nothing elsewhere. (Without hooks it has none: agent-rbac.test.ts.)
-import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { names, type KubeObject } from '../../reconciler/render/objects.ts';
 import { parseInstallSettings } from '../../reconciler/validate/install.ts';
-import { applyFleetRbac } from '../helpers/fleet-rbac.ts';
+import { applyFleetRbac, status } from '../helpers/fleet-rbac.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
 const cluster = useCluster();
 const admin = cluster.kubeConfig();
 const adminCore = admin.makeApiClient(CoreV1Api);
 const objects = KubernetesObjectApi.makeApiClient(admin);
-
-async function status(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (err: unknown) {
-    if (err instanceof ApiException) return err.code;
-    throw err;
-  }
-}
 
 describe("the coordinator's Job rights with hooks", () => {
   const fleet = uniqueName('hooks-rbac');

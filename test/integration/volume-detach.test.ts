@@ -3,7 +3,6 @@
 // list VolumeAttachments and nothing more; the wait ends once the test deletes the node's
 // attachments, and fails naming them when they stay past the timeout.
 import {
-  ApiException,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
@@ -15,23 +14,13 @@ import { KubeVolumeAttachments } from '../../kube/volume-attachments.ts';
 import { systemClock } from '../../io/clock.ts';
 import { waitForVolumeDetach } from '../../agent/volume-wait.ts';
 import { names, type KubeObject } from '../../reconciler/render/objects.ts';
-import { applyFleetRbac } from '../helpers/fleet-rbac.ts';
+import { applyFleetRbac, status } from '../helpers/fleet-rbac.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
 const cluster = useCluster();
 const admin = cluster.kubeConfig();
 const adminStorage = admin.makeApiClient(StorageV1Api);
 const objects = KubernetesObjectApi.makeApiClient(admin);
-
-async function status(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (err: unknown) {
-    if (err instanceof ApiException) return err.code;
-    throw err;
-  }
-}
 
 const attachment = (name: string, nodeName: string): V1VolumeAttachment => ({
   metadata: { name },
