@@ -45,6 +45,7 @@ import type { ApiProxy } from '../test/helpers/api-proxy.ts';
 import { childPids } from '../test/helpers/agent-process.ts';
 import { E2eFleet, POOL_LABEL } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
+import { waitFor } from '../test/testenv/wait.ts';
 import { percentile } from './stats.ts';
 import { startStatusWriter, type StatusWriter } from './status-writer.ts';
 
@@ -102,16 +103,9 @@ function interleave(few: readonly string[], many: readonly string[]): string[] {
   return out;
 }
 
-/** `fn`, tried up to five times a second apart. */
-async function again<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err: unknown) {
-      if (attempt >= 5) throw err;
-      await sleep(1_000);
-    }
-  }
+/** `call`, tried again a second later while it fails, for up to 10 s (testenv's waitFor). */
+function again(what: string, call: () => Promise<unknown>): Promise<true> {
+  return waitFor(what, async () => (await call(), true as const), { timeoutMs: 10_000, intervalMs: 1_000 });
 }
 
 async function kib(pid: number): Promise<number> {
@@ -241,7 +235,7 @@ async function main(): Promise<void> {
       // A few of thousands of calls meet a connection the API server closes (HTTP/2 GOAWAY): each is
       // retried (an AlreadyExists on a retried create means the first one went through).
       await pooled(names, 16, (name) =>
-        again(() =>
+        again(`create node ${name}`, () =>
           cluster
             .createNodes([{ name, labels: { [POOL_LABEL]: f.pool('bulk') } }], { settle: false })
             .catch((err: unknown) => {
@@ -252,7 +246,7 @@ async function main(): Promise<void> {
       const now = Date.now();
       for (const name of names) bulkSince.set(name, now - 7_200_000);
       await pooled(names, 16, (name) =>
-        again(() =>
+        again(`write the request of ${name}`, () =>
           core.patchNode(
             {
               name,
