@@ -6,7 +6,9 @@
 //    quickly: the client sees errors);
 //  - cut('blackhole'): open connections are reset and new ones are accepted but never answered
 //    (a partition: the client waits for its own timeouts);
-//  - restore(): new connections are forwarded again.
+//  - restore(): new connections are forwarded again;
+//  - hold() / release(): what the apiserver sends is kept back (not lost) until release(): a
+//    stream that lags behind the cluster.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -25,6 +27,8 @@ export interface ApiProxy {
   readonly bytesToClient: () => number;
   cut(mode?: CutMode): void;
   restore(): void;
+  hold(): void;
+  release(): void;
   readonly state: () => 'open' | CutMode;
   close(): Promise<void>;
 }
@@ -37,6 +41,8 @@ export async function startApiProxy(target: string): Promise<ApiProxy> {
   let refused = 0;
   let toClient = 0;
   const open = new Set<Socket>();
+  const upstreams = new Set<Socket>();
+  let holding = false;
   const track = (s: Socket): void => {
     open.add(s);
     s.on('close', () => open.delete(s));
@@ -57,6 +63,9 @@ export async function startApiProxy(target: string): Promise<ApiProxy> {
     forwarded++;
     const upstream = connect({ host: hostname, port: Number(port) });
     track(upstream);
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
+    if (holding) upstream.pause();
     client.pipe(upstream);
     upstream.pipe(client);
     upstream.on('data', (chunk: Buffer) => void (toClient += chunk.length));
@@ -86,6 +95,14 @@ export async function startApiProxy(target: string): Promise<ApiProxy> {
       state = 'open';
       // Connections swallowed by a blackhole stay dead: the client gives up on them by its own timeouts.
       resetAll();
+    },
+    hold() {
+      holding = true;
+      for (const s of upstreams) s.pause();
+    },
+    release() {
+      holding = false;
+      for (const s of upstreams) s.resume();
     },
     close: () =>
       new Promise((resolve) => {

@@ -1,0 +1,92 @@
+// The invariant watcher of the e2e suites (test/helpers/cluster-watcher.ts) against the real API
+// server, for what it must get right when its two watch streams disagree: a cordon that arrives on
+// the Node stream before the grant that allowed it arrives on the Lease stream (seen in CI on a
+// loaded machine: 265 ms) is no violation, and a cordon naming a grant that was never given still is.
+import { CoordinationV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLEET_LABEL, GRANT_LABEL, GRANT_POLICY_LABEL, grantLeaseName } from '../../kube/grants.ts';
+import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
+import { count, POOL_LABEL, testConfig } from '../fakes/config.ts';
+import { retargetKubeconfig, startApiProxy, type ApiProxy } from '../helpers/api-proxy.ts';
+import { ClusterWatcher } from '../helpers/cluster-watcher.ts';
+import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
+
+const cluster = useCluster();
+const kc = cluster.kubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+const leases = kc.makeApiClient(CoordinationV1Api);
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+describe('ClusterWatcher with a Lease stream that lags behind the Node stream', () => {
+  const ns = uniqueName('watcher');
+  const fleet = uniqueName('fleet');
+  const pool = uniqueName('pool');
+  const granted = `${pool}-1`;
+  const never = `${pool}-2`;
+  let dir: string;
+  let proxy: ApiProxy;
+  let watcher: ClusterWatcher;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'patchwindow-watcher-'));
+    proxy = await startApiProxy(cluster.info.apiUrl);
+    const lagging = new KubeConfig();
+    lagging.loadFromFile(await retargetKubeconfig(cluster.info.kubeconfigPath, join(dir, 'kubeconfig'), proxy.url));
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    await cluster.createNodes([
+      { name: granted, labels: { [POOL_LABEL]: pool } },
+      { name: never, labels: { [POOL_LABEL]: pool } },
+    ]);
+    const config = {
+      ...testConfig({ policy: 'general', pools: [pool], budget: count(2), fleetBudget: null }),
+      fleet,
+      namespace: ns,
+    };
+    watcher = await ClusterWatcher.start({ kc, namespace: ns, fleet, configs: [config], leaseStreamKc: lagging });
+  });
+
+  afterAll(async () => {
+    watcher.stop();
+    await proxy.close();
+    await cluster.deleteNodes([granted, never]);
+    await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const cordon = (name: string, mark: string) =>
+    core.patchNode(
+      { name, body: { spec: { unschedulable: true }, metadata: { annotations: { [CORDONED_BY_ANNOTATION]: mark } } } },
+      MERGE,
+    );
+
+  it('counts a cordon whose grant it has not seen yet only when a fresh list does not show that grant', async () => {
+    proxy.hold();
+    const lease = await leases.createNamespacedLease({
+      namespace: ns,
+      body: {
+        metadata: {
+          name: grantLeaseName(granted),
+          labels: { [FLEET_LABEL]: fleet, [GRANT_LABEL]: 'true', [GRANT_POLICY_LABEL]: 'general' },
+        },
+        spec: { holderIdentity: granted, leaseDurationSeconds: 600 },
+      },
+    });
+    const epoch = lease.metadata!.uid!;
+    await cordon(granted, epoch);
+    await watcher.until('the cordon of the granted node', () => watcher.node(granted)?.unschedulable === true);
+    // The Lease stream is held back: the watcher has not seen the grant when it sees the cordon.
+    expect(watcher.grants().map((g) => g.node)).not.toContain(granted);
+    expect(await watcher.settledViolations(), watcher.report()).toEqual([]);
+
+    await cordon(never, 'an-epoch-never-granted');
+    await watcher.until('the cordon of the node without a grant', () => watcher.node(never)?.unschedulable === true);
+    proxy.release();
+    await watcher.until('the grant on the Lease stream', () => watcher.grants().some((g) => g.node === granted));
+    expect(await watcher.settledViolations()).toEqual([
+      expect.stringContaining(`${never} was cordoned by its agent without holding the grant an-epoch-never-granted`),
+    ]);
+  });
+});
