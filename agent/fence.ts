@@ -42,6 +42,10 @@ export async function fence(
   else if (node === undefined) reason = 'the Node is gone';
   else if (record?.kind !== 'ok' || record.state.grant !== epoch)
     reason = "the Node's record no longer names this grant";
+  // Given because someone else had cordoned the node: once it is uncordoned, cordoning it would take
+  // budget the grant never had. The cordon is conditional on this read's resourceVersion.
+  else if (o.beforeCordon === true && grant.takesNoBudget === true && !node.unschedulable)
+    reason = `the grant ${epoch} took no budget because the node was cordoned by someone else, and it is not cordoned any more`;
   if (reason === undefined && o.beforeCordon === true) {
     const held = preHookHolds(rt.config, grant!);
     if (held === undefined) return node;

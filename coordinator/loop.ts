@@ -188,7 +188,14 @@ async function decideOnce(
     const ttlMs = config.agent.slotTtlMs;
     const givenMs = o.clock.now();
     const preHook = config.policy.hooks?.preReboot !== undefined && s.hooks !== undefined;
-    const given = { node: g.node, nodeUid: g.nodeUid, policy: g.policy, ttlMs, ...(preHook ? { preHook } : {}) };
+    const given = {
+      node: g.node,
+      nodeUid: g.nodeUid,
+      policy: g.policy,
+      ttlMs,
+      ...(preHook ? { preHook } : {}),
+      ...(g.reason === 'already-unavailable' ? { takesNoBudget: true } : {}),
+    };
     if (!(await o.ports.grants.give(given, givenMs))) continue;
     // Counted as held until the watch shows it (epoch unknown here; only the count matters).
     s.pending.set(g.node, {
@@ -203,7 +210,7 @@ async function decideOnce(
     });
     const request = input.nodes.find((n) => n.name === g.node)?.request;
     o.metrics.granted(g.policy, request ? Math.max(0, givenMs - request.sinceMs) : 0);
-    const why = g.reason === 'already-unavailable' ? ' (already unavailable: it takes no budget)' : '';
+    const why = g.reason === 'already-unavailable' ? ' (cordoned by someone else: it takes no budget)' : '';
     o.log.info({ node: g.node, policy: g.policy, reason: g.reason }, `granted a reboot to ${g.node}${why}`);
     void o.ports.events.record(g.node, {
       type: 'Normal',

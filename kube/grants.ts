@@ -20,6 +20,7 @@ export const FLEET_LABEL = 'patchwindow.io/fleet';
 export const GRANT_LABEL = 'patchwindow.io/grant';
 export const GRANT_POLICY_LABEL = 'patchwindow.io/policy';
 export const NODE_UID_ANNOTATION = 'patchwindow.io/node-uid';
+export const TAKES_NO_BUDGET_ANNOTATION = 'patchwindow.io/takes-no-budget';
 
 /** Name of the grant Lease of `node` (what an operator deletes to free a stuck grant). */
 export function grantLeaseName(node: string): string {
@@ -50,6 +51,7 @@ export function grantOf(lease: V1Lease): Grant | undefined {
     ttlMs: (lease.spec?.leaseDurationSeconds ?? 0) * 1000,
     resourceVersion: lease.metadata?.resourceVersion ?? '',
     ...(Object.keys(hooks).length > 0 ? { hooks } : {}),
+    ...(annotations[TAKES_NO_BUDGET_ANNOTATION] === 'true' ? { takesNoBudget: true as const } : {}),
   };
 }
 
@@ -129,6 +131,7 @@ export class KubeGrants implements Grants {
           [NODE_UID_ANNOTATION]: g.nodeUid,
           // Pending from the start: the slot counts from this moment, and the agent waits for it.
           ...(g.preHook === true ? { [PRE_HOOK_ANNOTATION]: 'pending' } : {}),
+          ...(g.takesNoBudget === true ? { [TAKES_NO_BUDGET_ANNOTATION]: 'true' } : {}),
         },
       },
       spec: {

@@ -113,6 +113,11 @@ export interface Grant {
   readonly resourceVersion: string;
   /** The hooks of this grant (annotations patchwindow.io/pre-hook, post-hook); absent: none asked for. */
   readonly hooks?: { readonly [K in HookKind]?: HookStatus };
+  /**
+   * Given without budget because someone else had cordoned the node (annotation
+   * patchwindow.io/takes-no-budget): its agent may start only while the node is still cordoned.
+   */
+  readonly takesNoBudget?: true;
 }
 
 /** A grant the coordinator gives. */
@@ -123,6 +128,8 @@ export interface NewGrant {
   readonly ttlMs: number;
   /** The policy has a pre-reboot hook: the grant is given with it pending. */
   readonly preHook?: boolean;
+  /** Given without budget: the node was cordoned by someone else (Grant.takesNoBudget). */
+  readonly takesNoBudget?: boolean;
 }
 
 export interface Grants {

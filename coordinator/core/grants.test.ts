@@ -135,18 +135,18 @@ describe('decideGrants: the start gate', () => {
 
   it.each([
     // [case, guards, granted, hold reason left]
-    ['a rate limit with room for one of three (the node already down)', [{ room: 1 }], ['a3'], 'rate-limit'],
+    ['a rate limit with room for one of three (the node cordoned already)', [{ room: 1 }], ['a3'], 'rate-limit'],
     ['a rate limit with room for two of three', [{ room: 2 }], ['a3', 'a1'], 'rate-limit'],
     ['a rate limit with room for all', [{ room: 5 }], ['a3', 'a1', 'a2'], undefined],
     ['a canary that lets its own node alone', [{ allow: ['a2'] }], ['a2'], 'canary'],
     ['a canary under a rate limit with no room', [{ allow: ['a2'] }, { room: 0, untilMs: NOW + MIN }], [], 'canary'],
     ['a canary under a rate limit with room', [{ allow: ['a2'] }, { room: 1 }], ['a2'], 'canary'],
   ] as const)('lets through what %s admits, within the budget', (_, gs, want, hold) => {
-    // a3 is down already (it takes no budget), a1 and a2 wait; budget 3.
+    // a3 is cordoned by someone else (it takes no budget), a1 and a2 wait; budget 3.
     const nodes = [
       node('a1', 'a', { want: 5 }),
       node('a2', 'a', { want: 4 }),
-      node('a3', 'a', { want: 1, ready: false }),
+      node('a3', 'a', { want: 1, unschedulable: true }),
     ];
     const guards = gs.map((g) => ({
       policy: 'a',
@@ -230,32 +230,41 @@ describe('decideGrants: budgets', () => {
     expect(granted(input(nodes, [policy('a', 3)]))).toEqual(['a3']);
   });
 
-  it('grants a node already unavailable without taking budget from the others', () => {
+  it('grants a node cordoned by someone else without taking budget from the others', () => {
     // Two admin-cordoned nodes under budget 1 would freeze the pool; rebooting them makes nothing worse.
     const nodes = [
       node('a1', 'a', { unschedulable: true, want: 1 }),
-      node('a2', 'a', { ready: false, want: 2 }),
+      node('a2', 'a', { unschedulable: true, ready: false, want: 2 }),
       node('a3', 'a', { want: 3 }),
     ];
     const out = decideGrants(input(nodes, [policy('a', 1)]));
     expect(out.grant).toEqual([
-      {
-        node: 'a2',
-        nodeUid: 'uid-a2',
-        policy: 'a',
-        reason: 'already-unavailable',
-      },
-      {
-        node: 'a1',
-        nodeUid: 'uid-a1',
-        policy: 'a',
-        reason: 'already-unavailable',
-      },
+      { node: 'a2', nodeUid: 'uid-a2', policy: 'a', reason: 'already-unavailable' },
+      { node: 'a1', nodeUid: 'uid-a1', policy: 'a', reason: 'already-unavailable' },
     ]);
     expect(out.holds).toMatchObject([{ reason: 'held-by-unavailable', nodes: ['a1', 'a2'], waiting: 1 }]);
   });
 
-  it('does not grant an already unavailable node outside its window', () => {
+  it('counts a NotReady node against the budget once: granted when its groups have room without it', () => {
+    // NotReady may end by itself; a grant would then keep a node that serves again from service.
+    const alone = [node('a1', 'a', { ready: false, want: 1 }), node('a2', 'a', { want: 2 })];
+    expect(decideGrants(input(alone, [policy('a', 1)])).grant).toEqual([
+      { node: 'a1', nodeUid: 'uid-a1', policy: 'a', reason: 'budget' },
+    ]);
+    // Two NotReady under budget 1: granting either would leave the other one more than the budget.
+    const two = [node('a1', 'a', { ready: false, want: 1 }), node('a2', 'a', { ready: false, want: 2 })];
+    const out = decideGrants(input(two, [policy('a', 1)]));
+    expect(out.grant).toEqual([]);
+    expect(out.holds).toMatchObject([{ reason: 'held-by-unavailable', nodes: ['a1', 'a2'], waiting: 2 }]);
+    // The fleet cap counts it once too.
+    const capped = input(
+      [node('a1', 'a', { ready: false, want: 1 }), node('b1', 'b', { want: 2 })],
+      [policy('a', 1), policy('b', 1)],
+    );
+    expect(granted({ ...capped, fleetBudget: { kind: 'count', count: 1 } })).toEqual(['a1']);
+  });
+
+  it('does not grant a node cordoned by someone else outside its window', () => {
     expect(
       granted(input([node('a1', 'a', { unschedulable: true, want: 1 })], [policy('a', 1, { window: [3, 1] })])),
     ).toEqual([]);

@@ -5,8 +5,12 @@
 // unavailable at once, the Fleet's cap B' over every node of the cluster. A node is unavailable
 // when it is NotReady, unschedulable or holds a grant (live or stalled). A waiting node whose start
 // gate is open and whose blockers are clear is granted when every group it belongs to stays within
-// its budget with it counted. A node already unavailable for another reason adds nothing to any
-// count, so it is granted whenever its gate is open. Grants are never taken from a holder that may
+// its budget with it counted. A node cordoned by someone else (an admin, another tool) stays
+// unavailable whatever patchwindow does: it adds nothing to any count and is granted whenever its
+// gate is open (a grant marked so: its agent starts only while the node is still cordoned). A node
+// that is only NotReady may become Ready by itself; rebooting it would then keep it from service,
+// so it takes budget like any other — counted once (it is in the count already) — and a pool whose
+// NotReady nodes alone fill its budget waits. Grants are never taken from a holder that may
 // still act: a stalled one keeps its grant and its pool waits; only a grant whose Node is gone (or
 // was replaced by a new object under the same name) is freed, and it still counts in this round.
 // A request its agent has not refreshed within the policy's request TTL is not granted: a stalled
@@ -149,16 +153,11 @@ export function decideGrants(input: CoreInput): CoreOutput {
     const ready = waiting.filter((n) => n.request!.blocked === null);
     for (const n of ready) {
       // Not added to `granted`: the pool's hold still names it as down for another reason.
-      if ((n.ready && !n.unschedulable) || !admit.admits(n.name)) continue;
+      if (!n.unschedulable || !admit.admits(n.name)) continue;
       admit.take(n.name);
-      grant.push({
-        node: n.name,
-        nodeUid: n.uid,
-        policy: p.name,
-        reason: 'already-unavailable',
-      });
+      grant.push({ node: n.name, nodeUid: n.uid, policy: p.name, reason: 'already-unavailable' });
     }
-    const queue = ready.filter((n) => n.ready && !n.unschedulable);
+    const queue = ready.filter((n) => !n.unschedulable);
     if (blocked.length > 0 && queue.length === 0 && ready.length === 0) {
       holds.push({
         policy: p.name,
@@ -169,30 +168,23 @@ export function decideGrants(input: CoreInput): CoreOutput {
       });
     }
     if (queue.length > 0)
-      rounds.push({
-        policy: p,
-        group: groups.get(p.name)!,
-        windowEndMs: gate.window.endMs,
-        queue,
-        admit,
-      });
+      rounds.push({ policy: p, group: groups.get(p.name)!, windowEndMs: gate.window.endMs, queue, admit });
   }
 
   // Fill the budgets in urgency order, recomputed after each grant.
+  const fitting = (r: PolicyRound): number =>
+    r.queue.findIndex(
+      (n) => r.admit.admits(n.name) && hasRoomFor(r.group, n.name) && (fleet === null || hasRoomFor(fleet, n.name)),
+    );
   for (;;) {
-    const fits = rounds.filter((r) => admitted(r) >= 0 && hasRoom(r.group) && (fleet === null || hasRoom(fleet)));
+    const fits = rounds.filter((r) => fitting(r) >= 0);
     if (fits.length === 0) break;
     const best = fleet === null || fits.length === 1 ? fits[0]! : mostUrgent(rounds, fits, fleet, nowMs);
-    const n = best.queue.splice(admitted(best), 1)[0]!;
+    const n = best.queue.splice(fitting(best), 1)[0]!;
     best.admit.take(n.name);
     markUnavailable(n.name, n.policy);
     granted.add(n.name);
-    grant.push({
-      node: n.name,
-      nodeUid: n.uid,
-      policy: best.policy.name,
-      reason: 'budget',
-    });
+    grant.push({ node: n.name, nodeUid: n.uid, policy: best.policy.name, reason: 'budget' });
   }
   for (const r of rounds) {
     if (r.queue.length === 0) continue;
@@ -252,6 +244,11 @@ function waiterKey(n: CoreNode): { name: string; sinceMs: number } {
 
 function hasRoom(g: Group): boolean {
   return g.unavailable.size < g.allowed;
+}
+
+/** Room in `g` for `name`, which adds nothing to the count when it is down already (NotReady). */
+function hasRoomFor(g: Group, name: string): boolean {
+  return g.unavailable.size - (g.unavailable.has(name) ? 1 : 0) < g.allowed;
 }
 
 function gateDetail(reason: 'paused' | 'outside-window' | 'window-too-short', nextStartMs: number | undefined): string {

@@ -97,7 +97,7 @@ export interface CoreInput {
   readonly nowMs: number;
 }
 
-/** Why a node is granted: within its budgets, or already unavailable (it takes no budget). */
+/** Why a node is granted: within its budgets, or cordoned by someone else already (it takes no budget). */
 export type GrantReason = 'budget' | 'already-unavailable';
 
 export interface GrantDecision {

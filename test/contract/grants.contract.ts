@@ -58,6 +58,18 @@ export function describeGrantsContract(name: string, makeEnv: MakeEnv): void {
       expect((await env.grants.read(node))!.hooks).toEqual({ postReboot: { state: 'failed', reason: 'exit 3' } });
     });
 
+    it('marks a grant given without budget, keeps the mark across renewals, and gives later grants without it', async () => {
+      const take = { node, nodeUid: `uid-${node}`, policy: 'alpha', ttlMs: TTL_MS, takesNoBudget: true };
+      expect(await env.grants.give(take, env.nowMs())).toBe(true);
+      const first = (await env.grants.read(node))!;
+      expect(first.takesNoBudget).toBe(true);
+      expect(await env.grants.renew(first, env.nowMs() + 1_000)).toBe(true);
+      expect((await env.grants.read(node))!.takesNoBudget).toBe(true);
+      await env.grants.release(first);
+      await give();
+      expect((await env.grants.read(node))!.takesNoBudget).toBeUndefined();
+    });
+
     it('reads undefined for a node without a grant', async () => {
       expect(await env.grants.read(node)).toBeUndefined();
     });

@@ -222,6 +222,31 @@ describe('faults on a real control plane', { timeout: 600_000 }, () => {
     expect(await f.watcher.endStateProblems(), f.report()).toEqual([]);
   });
 
+  it('counts a NotReady node against the budget: two NotReady wait, one granted NotReady and Ready again finishes within it', async () => {
+    const f = await pair({ nodes: { n1: { pool: 'a' }, n2: { pool: 'a' }, n3: { pool: 'a' } } });
+    await f.setReady('n1', false);
+    await f.setReady('n2', false);
+    f.startAgents();
+    await f.until('every node asking', () => f.nodes.every((n) => phase(f, n) === 'acquiring'), WAIT);
+    // Either NotReady node granted would leave the other one more than budget 1 once it is Ready again.
+    await sleep(3_000);
+    expect(f.watcher.grants(), f.report()).toEqual([]);
+    await f.setReady('n1', true);
+    // n2 alone fills the budget: it (not n1 or n3) is granted, and counted once.
+    await f.until('a grant', () => holderOf(f) !== undefined, WAIT);
+    expect(holderOf(f), f.report()).toBe('n2');
+    // Its PodDisruptionBudget holds the drain; meanwhile its kubelet is Ready again: n2 still holds
+    // the budget's one place, the others wait.
+    await f.setReady('n2', true);
+    await sleep(2_000);
+    expect(
+      f.watcher.grants().map((g) => g.node),
+      f.report(),
+    ).toEqual([f.node('n2')]);
+    await releasePods(f);
+    await expectClean(f);
+  });
+
   it('keeps granted reboots going without a coordinator, grants nothing new, and goes on when it is back', async () => {
     const f = await pair({ nodes: { n1: { pool: 'a' }, n2: { pool: 'a' }, n3: { pool: 'a' } } });
     f.startAgents();

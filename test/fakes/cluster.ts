@@ -242,6 +242,7 @@ export class FakeCluster {
       ttlMs: g.ttlMs,
       resourceVersion: this.#nextRv(),
       ...(g.preHook === true ? { hooks: { preReboot: { state: 'pending' } } } : {}),
+      ...(g.takesNoBudget === true ? { takesNoBudget: true as const } : {}),
     });
     return true;
   }

@@ -608,6 +608,12 @@ export class E2eFleet {
     await this.#setReady(short, true);
   }
 
+  /** The test makes `short`'s kubelet report NotReady (false) or Ready again (true). */
+  async setReady(short: string, ready: boolean): Promise<void> {
+    this.watcher.note(this.node(short), `test: kubelet reports ${ready ? 'Ready' : 'NotReady'}`);
+    await this.#setReady(short, ready);
+  }
+
   /**
    * The kubelet reports NotReady or Ready again (through kwok, see test/testenv/README.md). Waits
    * for the Ready condition only: cluster.setNodeReady also waits for the node lifecycle

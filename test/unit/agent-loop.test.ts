@@ -1,7 +1,7 @@
 // Several agents on one FakeCluster with a fake clock: the whole loop, end to end, with the
 // invariants checked after every mutation (test/fakes/invariants.ts).
 import { describe, expect, it } from 'vitest';
-import { REBOOT_REQUIRED_LABEL, STATE_ANNOTATION } from '../../policy/keys.ts';
+import { CORDONED_BY_ANNOTATION, REBOOT_REQUIRED_LABEL, STATE_ANNOTATION } from '../../policy/keys.ts';
 import { decodeState } from '../../policy/state.ts';
 import { count, HOUR, MINUTE, testConfig } from '../fakes/config.ts';
 import { FakeFleet } from '../fakes/fleet.ts';
@@ -282,6 +282,48 @@ describe('grants left behind', () => {
       tail(s),
     ).toBe(true);
     expect(checker.violations).toEqual([]);
+  });
+});
+
+describe('a grant that took no budget (its node was cordoned by someone else)', () => {
+  it('is given back, not acted on, once the node is uncordoned before its agent starts; the node asks again', async () => {
+    const s = scenario({ pools: [{ name: 'general', nodes: 2, budget: count(1) }], webPodsPerNode: 0 });
+    const ttl = s.configs.get('general')!.agent.slotTtlMs;
+    const phase = () => {
+      const read = decodeState(s.fleet.cluster.node('g1')!.annotations[STATE_ANNOTATION]);
+      return read.kind === 'ok' ? read.state.phase : null;
+    };
+    const cordons: string[] = [];
+    s.fleet.cluster.onMutation((m) => {
+      if (m.kind === 'node' && m.by === 'g1' && !m.before?.unschedulable && m.after?.unschedulable === true)
+        cordons.push(m.after.annotations[CORDONED_BY_ANNOTATION] ?? '');
+    });
+    // Agents only: g1 asks; then a grant given while an admin had g1 cordoned meets an uncordoned node.
+    s.fleet.start('g1');
+    const until = (done: () => boolean) => s.fleet.runUntil(done, s.fleet.clock.now() + HOUR);
+    expect(await until(() => phase() === 'acquiring'), tail(s)).toBe(true);
+    s.fleet.cluster.give(
+      { node: 'g1', nodeUid: s.fleet.cluster.node('g1')!.uid, policy: 'general', ttlMs: ttl, takesNoBudget: true },
+      s.fleet.clock.now(),
+    );
+    const epoch = s.fleet.cluster.grant('g1')!.epoch;
+    expect(s.fleet.cluster.grant('g1')).toMatchObject({ takesNoBudget: true });
+    expect(await until(() => s.fleet.cluster.grant('g1') === undefined && phase() === 'acquiring'), tail(s)).toBe(true);
+    expect(cordons).toEqual([]);
+    expect(s.fleet.cluster.eventsFor('g1')).toContainEqual(
+      expect.objectContaining({
+        type: 'Warning',
+        reason: 'GrantLost',
+        message: expect.stringContaining(`the grant ${epoch} took no budget`) as unknown,
+      }),
+    );
+    // The coordinator grants it within the budget, and it reboots under that grant.
+    s.fleet.startCoordinator();
+    s.fleet.start('g2');
+    expect(await run(s, () => allDone(s), 2 * HOUR), tail(s)).toBe(true);
+    expect(cordons).toHaveLength(1);
+    expect(cordons[0]).not.toBe(epoch);
+    expect(s.checker.violations).toEqual([]);
   });
 });
 
