@@ -23,7 +23,10 @@ export interface WatchOptions<T extends KubernetesObject, U> {
   readonly map: (obj: T) => U;
   /**
    * Reduces each object before the cache keeps it (listed or from a watch event): a cache of every
-   * Node holds only what `map` reads. Absent: objects are kept whole.
+   * Node holds only what `map` reads. An update that leaves the reduced object as it was but for
+   * its resourceVersion (a kubelet's status heartbeat, another tool's annotation) is kept without
+   * telling the listeners: it changes nothing they read. Absent: objects are kept whole, and every
+   * update is told.
    */
   readonly strip?: (obj: T) => T;
   /** Reports watch errors, wrapped as TransientError or TerminalError (it reconnects by itself). */
@@ -123,9 +126,39 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
     backoffMs = 1_000;
     for (const l of [...listeners]) l();
   };
-  informer.on('add', notify);
-  informer.on('update', notify);
-  informer.on('delete', notify);
+  if (opts.strip === undefined) {
+    informer.on('add', notify);
+    informer.on('update', notify);
+    informer.on('delete', notify);
+  } else {
+    // What each kept object was, but for its resourceVersion (and apiVersion and kind, which watch
+    // events carry and listed items do not).
+    const seen = new Map<string, string>();
+    const keyOf = (o: T) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+    const fingerprint = (o: T) =>
+      JSON.stringify({
+        ...o,
+        apiVersion: undefined,
+        kind: undefined,
+        metadata: { ...o.metadata, resourceVersion: undefined },
+      });
+    informer.on('add', (o) => {
+      seen.set(keyOf(o), fingerprint(o));
+      notify();
+    });
+    informer.on('update', (o) => {
+      const key = keyOf(o);
+      const now = fingerprint(o);
+      mapped = undefined;
+      if (seen.get(key) === now) return;
+      seen.set(key, now);
+      notify();
+    });
+    informer.on('delete', (o) => {
+      seen.delete(keyOf(o));
+      notify();
+    });
+  }
   informer.on('error', (err: unknown) => {
     mapped = undefined;
     if (stopped) return;
