@@ -32,8 +32,21 @@ export function policyOf(fleet: FleetConfig, labels: Readonly<Record<string, str
   return null;
 }
 
-/** The core's view of one Node. */
+const coreNodes = new WeakMap<FleetConfig, WeakMap<NodeInfo, CoreNode>>();
+
+/**
+ * The core's view of one Node, made once per NodeInfo object of a fleet: the coordinator's cache
+ * keeps the NodeInfo of every unchanged Node, so a decision after one change reads one record.
+ */
 export function coreNode(fleet: FleetConfig, n: NodeInfo): CoreNode {
+  let memo = coreNodes.get(fleet);
+  if (memo === undefined) coreNodes.set(fleet, (memo = new WeakMap()));
+  let c = memo.get(n);
+  if (c === undefined) memo.set(n, (c = viewOf(fleet, n)));
+  return c;
+}
+
+function viewOf(fleet: FleetConfig, n: NodeInfo): CoreNode {
   const policy = policyOf(fleet, n.labels);
   return {
     name: n.name,

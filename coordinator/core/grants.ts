@@ -109,6 +109,8 @@ export function decideGrants(input: CoreInput): CoreOutput {
     } else nextChangeMs = Math.min(nextChangeMs, staleMs);
   }
   for (const n of down) markUnavailable(n.name, n.policy);
+  // Down for reasons of their own also while granted (a grant that took no budget).
+  const cordonedByOthers = new Set(down.filter((n) => n.unschedulable && !n.cordonedByAgent).map((n) => n.name));
 
   const holds: PoolHold[] = [];
   const grant: GrantDecision[] = [];
@@ -189,7 +191,9 @@ export function decideGrants(input: CoreInput): CoreOutput {
   for (const r of rounds) {
     if (r.queue.length === 0) continue;
     const guard = admitted(r) < 0 ? r.admit.holding(r.queue[0]!.name) : undefined;
-    holds.push(guard ? guardHold(guard, r.queue.length) : budgetHold(r, fleet, granted, stalledNames));
+    holds.push(
+      guard ? guardHold(guard, r.queue.length) : budgetHold(r, fleet, granted, cordonedByOthers, stalledNames),
+    );
   }
   return {
     grant,
@@ -267,13 +271,14 @@ function budgetHold(
   r: PolicyRound,
   fleet: Group | null,
   granted: ReadonlySet<string>,
+  cordonedByOthers: ReadonlySet<string>,
   stalled: ReadonlySet<string>,
 ): PoolHold {
   const full = hasRoom(r.group) ? fleet! : r.group;
   // Deleted holders are counted under a name no node can have, and named by no one.
   const holders = [...full.unavailable].filter((name) => !name.startsWith(FLEET)).sort();
   const stalledHolders = holders.filter((name) => stalled.has(name));
-  const others = holders.filter((name) => !granted.has(name));
+  const others = holders.filter((name) => !granted.has(name) || cordonedByOthers.has(name));
   const waiting = r.queue.length;
   const what =
     full === r.group

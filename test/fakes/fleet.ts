@@ -47,6 +47,8 @@ export class FakeFleet {
   readonly agentErrors: unknown[] = [];
   /** Every observer call of every agent: node, method, arguments. */
   readonly observations: { node: string; call: keyof AgentObserver; args: unknown[]; atMs: number }[] = [];
+  /** When the coordinator decided, every time (fake clock). */
+  readonly decisionsAtMs: number[] = [];
   /** Crashes (injected or by a test) so far. */
   crashes = 0;
   restartDelayMs = 20_000;
@@ -185,6 +187,7 @@ export class FakeFleet {
       log: this.#log('coordinator'),
       metrics: createCoordinatorMetrics({ policies: configs.map((c) => c.policy.name), processMetrics: false }),
       signal: controller.signal,
+      onDecision: () => void this.decisionsAtMs.push(this.clock.now()),
       ...(this.gates ? { gates: this.gates } : {}),
     }).catch((err: unknown) => {
       this.agentErrors.push(err);

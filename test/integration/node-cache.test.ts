@@ -16,18 +16,22 @@ const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 describe('KubeNodes.watchAll', () => {
   const name = uniqueName('cache');
+  const other = `${name}-other`;
   let cache: Cache<NodeInfo>;
   let told = 0;
 
   beforeAll(async () => {
-    await cluster.createNodes([{ name, labels: { 'cache.patchwindow.dev/test': 'true' } }]);
+    await cluster.createNodes([
+      { name, labels: { 'cache.patchwindow.dev/test': 'true' } },
+      { name: other, labels: { 'cache.patchwindow.dev/test': 'true' } },
+    ]);
     cache = await new KubeNodes(kc).watchAll();
     cache.onChange(() => void told++);
   });
 
   afterAll(async () => {
     cache.stop();
-    await cluster.deleteNodes([name]);
+    await cluster.deleteNodes([name, other]);
   });
 
   const patch = (body: object) => core.patchNode({ name, body }, MERGE);
@@ -55,5 +59,13 @@ describe('KubeNodes.watchAll', () => {
     await patch({ spec: { unschedulable: true } });
     await vi.waitFor(() => expect(info()?.unschedulable).toBe(true), { timeout: 10_000 });
     expect(told).toBe(3);
+  });
+
+  it('maps a Node once: the NodeInfo of an unchanged Node is the same object after another one changed', async () => {
+    const unchanged = cache.list().find((n) => n.name === other);
+    expect(unchanged).toBeDefined();
+    await patch({ metadata: { labels: { 'cache.patchwindow.dev/step': 'two' } } });
+    await vi.waitFor(() => expect(info()?.labels['cache.patchwindow.dev/step']).toBe('two'), { timeout: 10_000 });
+    expect(cache.list().find((n) => n.name === other)).toBe(unchanged);
   });
 });

@@ -221,8 +221,10 @@ describe('holds and blockers in the loop', () => {
     ]);
     s.fleet.cluster.patchMetadata('g1', { labels: { [HOLD_KEY]: null } });
     expect(await run(s, () => allDone(s), HOUR), tail(s)).toBe(true);
-    // Lifting the hold is a change of the watched Node: the agent goes at once, not at its next poll.
-    expect(s.fleet.machine('g1').commandedAtMs).toEqual([MORNING + HOUR]);
+    // Lifting the hold is a change of the watched Node: the agent goes at once, not at its next poll
+    // (the coordinator decides on the agent's request within its shortest gap between decisions).
+    const [at] = s.fleet.machine('g1').commandedAtMs;
+    expect(at! - (MORNING + HOUR)).toBeLessThanOrEqual(100);
   });
 
   it('blocks while Prometheus cannot be asked, and while a matching alert fires', async () => {

@@ -1,0 +1,36 @@
+// The coordinator's grant loop on the fake cluster: how often it decides. Every change of a Node
+// or a grant wakes it; changes that arrive within its shortest gap between decisions (100 ms) are
+// decided on together, and a change after a quiet spell is decided on at once.
+import { describe, expect, it } from 'vitest';
+import { testConfig } from '../fakes/config.ts';
+import { FakeFleet } from '../fakes/fleet.ts';
+import { START } from '../fakes/scenario.ts';
+
+describe('the grant loop', () => {
+  it('decides once on changes that arrive together, and at once on a change after a quiet spell', async () => {
+    const fleet = new FakeFleet(START);
+    const config = testConfig();
+    for (let i = 0; i < 20; i++) fleet.addNode(`g${i}`, config);
+    fleet.startCoordinator();
+    await fleet.clock.advance(1_000);
+    expect(fleet.decisionsAtMs).toEqual([START]);
+
+    // 20 changes, one every 5 ms: at most one decision per 100 ms, not one per change.
+    const burst = fleet.clock.now();
+    for (let i = 0; i < 20; i++) {
+      fleet.cluster.patchMetadata(`g${i}`, { annotations: { 'example.com/seen': String(i) } });
+      await fleet.clock.advance(5);
+    }
+    await fleet.clock.advance(1_000);
+    const during = fleet.decisionsAtMs.slice(1);
+    expect(during[0]).toBe(burst);
+    expect(during.length).toBeLessThanOrEqual(3);
+    for (let i = 1; i < during.length; i++) expect(during[i]! - during[i - 1]!).toBeGreaterThanOrEqual(100);
+
+    const quiet = fleet.clock.now();
+    fleet.cluster.patchMetadata('g0', { annotations: { 'example.com/seen': 'again' } });
+    await fleet.clock.settle();
+    expect(fleet.decisionsAtMs.at(-1)).toBe(quiet);
+    await fleet.stopAll();
+  });
+});
