@@ -245,6 +245,18 @@ describe('decideGrants: budgets', () => {
     expect(out.holds).toMatchObject([{ reason: 'held-by-unavailable', nodes: ['a1', 'a2'], waiting: 1 }]);
   });
 
+  it('names at most ten holders in a hold, and how many more there are', () => {
+    const nodes = [
+      ...Array.from({ length: 25 }, (_, i) => node(`a${100 + i}`, 'a', { unschedulable: true })),
+      node('w', 'a', { want: 1 }),
+    ];
+    const out = decideGrants(input(nodes, [policy('a', 1)]));
+    expect(out.holds[0]!.detail).toBe(
+      '1 node(s) wait: the budget of policy a (1 at once) is taken by a100, a101, a102, a103, a104, a105, a106, a107, a108, a109 and 15 more, unavailable (cordoned or NotReady) without a reboot by patchwindow',
+    );
+    expect(out.holds[0]!.nodes).toHaveLength(25);
+  });
+
   it('counts a NotReady node against the budget once: granted when its groups have room without it', () => {
     // NotReady may end by itself; a grant would then keep a node that serves again from service.
     const alone = [node('a1', 'a', { ready: false, want: 1 }), node('a2', 'a', { want: 2 })];

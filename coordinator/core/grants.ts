@@ -8,10 +8,9 @@
 // its budget with it counted. A node cordoned by someone else (an admin, another tool) stays
 // unavailable whatever patchwindow does: it adds nothing to any count and is granted whenever its
 // gate is open (a grant marked so: its agent starts only while the node is still cordoned). A node
-// that is only NotReady may become Ready by itself; rebooting it would then keep it from service,
-// so it takes budget like any other — counted once (it is in the count already) — and a pool whose
-// NotReady nodes alone fill its budget waits. Grants are never taken from a holder that may
-// still act: a stalled one keeps its grant and its pool waits; only a grant whose Node is gone (or
+// that is only NotReady may become Ready by itself, so it takes budget, counted once (it is in the
+// count already); a pool whose NotReady nodes alone fill its budget waits. Grants are never taken
+// from a holder that may still act: a stalled one keeps its grant and its pool waits; only a grant whose Node is gone (or
 // was replaced by a new object under the same name) is freed, and it still counts in this round.
 // A request its agent has not refreshed within the policy's request TTL is not granted: a stalled
 // agent (whose stalled grant an operator may have freed) gets nothing until it shows it is alive.
@@ -30,6 +29,7 @@ import type {
 } from './model.ts';
 import { admission, type Admission } from './admission.ts';
 import { isAlive, silentHold } from './liveness.ts';
+import { listNames } from './names.ts';
 import { compareUrgency, compareWaiters, urgencies } from './urgency.ts';
 
 /** A budget group: one policy, or the fleet cap. */
@@ -286,15 +286,15 @@ function budgetHold(
       : `fleet-wide cap (${full.allowed} at once)`;
   let reason: HoldReason = full === r.group ? 'budget' : 'fleet-cap';
   let nodes = holders;
-  let detail = `${waiting} node(s) wait: the ${what} is in use by ${holders.join(', ') || 'nodes being freed'}`;
+  let detail = `${waiting} node(s) wait: the ${what} is in use by ${listNames(holders) || 'nodes being freed'}`;
   if (stalledHolders.length > 0) {
     reason = 'stalled-holder';
     nodes = stalledHolders;
-    detail = `${waiting} node(s) wait: the ${what} is held by ${stalledHolders.join(', ')}, whose agent stopped renewing its grant`;
+    detail = `${waiting} node(s) wait: the ${what} is held by ${listNames(stalledHolders)}, whose agent stopped renewing its grant`;
   } else if (others.length > 0) {
     reason = 'held-by-unavailable';
     nodes = others;
-    detail = `${waiting} node(s) wait: the ${what} is taken by ${others.join(', ')}, unavailable (cordoned or NotReady) without a reboot by patchwindow`;
+    detail = `${waiting} node(s) wait: the ${what} is taken by ${listNames(others)}, unavailable (cordoned or NotReady) without a reboot by patchwindow`;
   }
   return { policy: r.policy.name, reason, detail, nodes, waiting };
 }

@@ -2,6 +2,7 @@
 // TTL while it waits; one not refreshed within the TTL may be stalled, and is not granted — above
 // all not back to a stalled node whose stalled grant an operator freed (docs/decisions/0007).
 import type { CoreNode, CorePolicy, PoolHold } from './model.ts';
+import { listNames } from './names.ts';
 
 /** The node's agent refreshed its request within the policy's request TTL (or the policy has none). */
 export function isAlive(n: CoreNode, p: CorePolicy, nowMs: number): boolean {
@@ -14,9 +15,9 @@ export function silentHold(policy: string, silent: readonly CoreNode[]): PoolHol
   return {
     policy,
     reason: 'silent-requester',
-    detail: `${named.length} node(s) ask, but their agents stopped refreshing the request: ${named
-      .map((n) => `${n.name} (last ${new Date(n.request!.aliveMs).toISOString()})`)
-      .join(', ')}; granted again once the agent refreshes it`,
+    detail: `${named.length} node(s) ask, but their agents stopped refreshing the request: ${listNames(
+      named.map((n) => `${n.name} (last ${new Date(n.request!.aliveMs).toISOString()})`),
+    )}; granted again once the agent refreshes it`,
     nodes: named.map((n) => n.name),
     waiting: named.length,
   };

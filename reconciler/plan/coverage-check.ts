@@ -78,7 +78,7 @@ export function checkCoverage(input: CoverageCheckInput): CoverageFinding[] {
   const poolValues = new Map<string, string[]>();
   for (const n of input.nodes) {
     const v = n.labels[poolLabel];
-    if (v !== undefined) poolValues.set(v, [...(poolValues.get(v) ?? []), n.name]);
+    if (v !== undefined) (poolValues.get(v) ?? poolValues.set(v, []).get(v)!).push(n.name);
   }
   const named = new Set(input.policies.flatMap((p) => (p.membership.kind === 'selector' ? [] : p.membership.pools)));
   const keySuggestion = poolValues.size === 0 ? labelKeySuggestion(input, named) : null;

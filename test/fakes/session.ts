@@ -116,10 +116,19 @@ export function clusterPorts(
   };
 }
 
-/** As the real cache of every Node keeps it (kube/node-strip.ts): patchwindow's own annotations only. */
+const kept = new WeakMap<NodeInfo, NodeInfo>();
+
+/**
+ * As the real cache of every Node keeps it (kube/node-strip.ts): patchwindow's own annotations
+ * only, and one object per version of a Node (the real cache maps each object once).
+ */
 function ownAnnotationsOnly(n: NodeInfo): NodeInfo {
-  return {
-    ...n,
-    annotations: Object.fromEntries(Object.entries(n.annotations).filter(([k]) => k.startsWith('patchwindow.io/'))),
-  };
+  let k = kept.get(n);
+  if (k === undefined) {
+    const annotations = Object.fromEntries(
+      Object.entries(n.annotations).filter(([a]) => a.startsWith('patchwindow.io/')),
+    );
+    kept.set(n, (k = { ...n, annotations }));
+  }
+  return k;
 }
