@@ -629,7 +629,8 @@ export class E2eFleet {
     await this.watcher.until(
       `${short} ${ready ? 'Ready' : 'NotReady'}`,
       () => this.#closed || this.watcher.node(name)?.ready === ready,
-      30_000,
+      // kwok applies the stage within a second here, and took over 30 s beside 5,000 nodes.
+      120_000,
     );
   }
 }
