@@ -1,5 +1,12 @@
 // Nodes port on the Kubernetes API.
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1Node,
+  type V1NodeList,
+} from '@kubernetes/client-node';
 import { CORDONED_BY_ANNOTATION } from '../policy/keys.ts';
 import type { Cache, MetadataPatch, NodeInfo, Nodes } from './ports.ts';
 import { watchCache } from './cache.ts';
@@ -26,16 +33,36 @@ export function nodeInfo(node: V1Node): NodeInfo {
 }
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const LIST_PAGE_SIZE = 500;
 
 export class KubeNodes implements Nodes {
   private readonly core: CoreV1Api;
   private readonly kc: KubeConfig;
   private readonly onWatchError: ((err: unknown) => void) | undefined;
+  private readonly listPageSize: number;
 
-  constructor(kc: KubeConfig, options: { onWatchError?: (err: unknown) => void } = {}) {
+  constructor(kc: KubeConfig, options: { onWatchError?: (err: unknown) => void; listPageSize?: number } = {}) {
     this.kc = kc;
     this.core = kc.makeApiClient(CoreV1Api);
     this.onWatchError = options.onWatchError;
+    this.listPageSize = options.listPageSize ?? LIST_PAGE_SIZE;
+  }
+
+  /**
+   * Every Node, stripped page by page: a kubelet's Node is ~15 KB, and 5,000 of them parsed at once
+   * (the first list, and every list again after a watch expired) would be the process's peak memory.
+   * The pages of one list are one snapshot; its resourceVersion is the last page's.
+   */
+  private async listStripped(): Promise<V1NodeList> {
+    const items: V1Node[] = [];
+    let page: V1NodeList;
+    let next: string | undefined;
+    do {
+      page = await this.core.listNode({ limit: this.listPageSize, ...(next === undefined ? {} : { _continue: next }) });
+      for (const n of page.items) items.push(stripNode(n));
+      next = page.metadata?._continue || undefined;
+    } while (next !== undefined);
+    return { ...page, items };
   }
 
   async get(name: string): Promise<NodeInfo | undefined> {
@@ -48,7 +75,7 @@ export class KubeNodes implements Nodes {
       kc: this.kc,
       what: 'watch nodes',
       path: '/api/v1/nodes',
-      list: () => this.core.listNode(),
+      list: () => this.listStripped(),
       map: nodeInfo,
       // Every Node of the cluster, kept as long as the process runs: only what nodeInfo reads.
       strip: stripNode,

@@ -61,6 +61,24 @@ describe('KubeNodes.watchAll', () => {
     expect(told).toBe(3);
   });
 
+  it('lists every Node in pages, each page stripped before the next is read', async () => {
+    const before = await cluster.apiserverRequestTotal({ verb: 'LIST', resource: 'nodes' });
+    const paged = await new KubeNodes(kc, { listPageSize: 1 }).watchAll();
+    try {
+      // One request per Node (page size 1), not one for all.
+      const lists = (await cluster.apiserverRequestTotal({ verb: 'LIST', resource: 'nodes' })) - before;
+      const listed = paged.list().map((n) => n.name);
+      expect(listed).toEqual(expect.arrayContaining([name, other]));
+      expect(lists).toBeGreaterThanOrEqual(listed.length);
+      // Kept as stripped: no annotation of other tools (the first test wrote one on `name`).
+      expect(Object.keys(paged.list().find((n) => n.name === name)!.annotations)).not.toContain(
+        'other.example.com/seen',
+      );
+    } finally {
+      paged.stop();
+    }
+  });
+
   it('maps a Node once: the NodeInfo of an unchanged Node is the same object after another one changed', async () => {
     const unchanged = cache.list().find((n) => n.name === other);
     expect(unchanged).toBeDefined();
