@@ -78,6 +78,10 @@ export async function coordinatorMain(o: CoordinatorMainOptions): Promise<number
           metrics,
           gates,
           signal: AbortSignal.any([o.signal, stop.signal]),
+          cpuMs: () => {
+            const u = process.cpuUsage();
+            return (u.user + u.system) / 1000;
+          },
           onDecision: () => {
             lastDecisionMs = clock.now();
             synced = true;

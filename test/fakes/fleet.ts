@@ -49,6 +49,8 @@ export class FakeFleet {
   readonly observations: { node: string; call: keyof AgentObserver; args: unknown[]; atMs: number }[] = [];
   /** When the coordinator decided, every time (fake clock). */
   readonly decisionsAtMs: number[] = [];
+  /** The coordinator's CPU clock (GrantLoopOptions.cpuMs); absent: its fixed gap alone. */
+  coordinatorCpuMs: (() => number) | undefined;
   /** Crashes (injected or by a test) so far. */
   crashes = 0;
   restartDelayMs = 20_000;
@@ -188,6 +190,7 @@ export class FakeFleet {
       metrics: createCoordinatorMetrics({ policies: configs.map((c) => c.policy.name), processMetrics: false }),
       signal: controller.signal,
       onDecision: () => void this.decisionsAtMs.push(this.clock.now()),
+      ...(this.coordinatorCpuMs ? { cpuMs: this.coordinatorCpuMs } : {}),
       ...(this.gates ? { gates: this.gates } : {}),
     }).catch((err: unknown) => {
       this.agentErrors.push(err);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { testConfig } from '../fakes/config.ts';
 import { FakeFleet } from '../fakes/fleet.ts';
 import { START } from '../fakes/scenario.ts';
+import { decisionGap } from '../../coordinator/pace.ts';
 
 describe('the grant loop', () => {
   it('decides once on changes that arrive together, and at once on a change after a quiet spell', async () => {
@@ -31,6 +32,30 @@ describe('the grant loop', () => {
     fleet.cluster.patchMetadata('g0', { annotations: { 'example.com/seen': 'again' } });
     await fleet.clock.settle();
     expect(fleet.decisionsAtMs.at(-1)).toBe(quiet);
+    await fleet.stopAll();
+  });
+
+  it('waits at least 20 times the CPU a decision took before the next one', async () => {
+    const fleet = new FakeFleet(START);
+    const config = testConfig();
+    for (let i = 0; i < 5; i++) fleet.addNode(`g${i}`, config);
+    // Every decision costs 15 ms of CPU (the clock is read before and after it): 300 ms apart.
+    let cpu = 0;
+    let reads = 0;
+    fleet.coordinatorCpuMs = () => (cpu += ++reads % 2 === 0 ? 15 : 0);
+    fleet.startCoordinator();
+    await fleet.clock.advance(1_000);
+    for (let i = 0; i < 40; i++) {
+      fleet.cluster.patchMetadata(`g${i % 5}`, { annotations: { 'example.com/seen': String(i) } });
+      await fleet.clock.advance(25);
+    }
+    await fleet.clock.advance(1_000);
+    const at = fleet.decisionsAtMs;
+    expect(at.length).toBeGreaterThanOrEqual(3);
+    expect(at.length).toBeLessThanOrEqual(6);
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(300);
+    expect(decisionGap({}, 2)).toBe(100);
+    expect(decisionGap({}, 15)).toBe(300);
     await fleet.stopAll();
   });
 });
