@@ -10,8 +10,8 @@
 // gate is open (a grant marked so: its agent starts only while the node is still cordoned). A node
 // that is only NotReady may become Ready by itself, so it takes budget, counted once (it is in the
 // count already); a pool whose NotReady nodes alone fill its budget waits. Grants are never taken
-// from a holder that may still act: a stalled one keeps its grant and its pool waits; only a grant whose Node is gone (or
-// was replaced by a new object under the same name) is freed, and it still counts in this round.
+// from a holder that may still act: a stalled one keeps its grant and its pool waits; only a grant
+// whose Node is gone (or replaced under the same name) is freed, and still counts in this round.
 // A request its agent has not refreshed within the policy's request TTL is not granted: a stalled
 // agent (whose stalled grant an operator may have freed) gets nothing until it shows it is alive.
 import { allowedUnavailable } from '../../policy/budget.ts';
