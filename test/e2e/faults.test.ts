@@ -134,7 +134,9 @@ async function reach(
   };
   if (point === 'granted') {
     const coordinator = f.startCoordinator();
-    await f.until('the coordinator up', () => coordinator.child.pid !== undefined, WAIT);
+    // Held once it leads, not while it loads: the agents' requests are silent after TTL_MS, so
+    // the decision after the thaw must not wait for a start that on a loaded machine takes longer.
+    await f.until('the coordinator leading', () => coordinator.leading(), WAIT);
     const coordinatorPids = await freezeTree(coordinator.child.pid!);
     f.startAgents();
     await f.until('both nodes asking', () => f.nodes.every((n) => phase(f, n) === 'acquiring'), WAIT);

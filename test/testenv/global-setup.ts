@@ -1,5 +1,6 @@
-// vitest globalSetup of the `cluster` project: one control plane for all its files (they run one
-// at a time, fileParallelism: false, and isolate themselves with uniqueName()).
+// vitest globalSetup of the `cluster` and `faults` projects: one control plane for all the files of
+// the project (they run one at a time, fileParallelism: false, and isolate themselves with
+// uniqueName()); each project gets its own, so the two can run side by side (scripts/test.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +14,11 @@ import type {} from './use-cluster.ts'; // ProvidedContext augmentation
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   // The other cold builds (helm/actionlint, promtool, the image) run while the control plane builds.
   // vitest's file filters are not public API: without them every prebuild starts (a warm one is a
-  // file check).
+  // file check). Only the `cluster` project starts them: no file of `faults` uses one.
   const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern;
   const prebuildLogs = mkdtempSync(join(tmpdir(), 'patchwindow-prebuild-'));
-  const prebuilds = startPrebuilds(prebuildsFor(filters), process.cwd(), prebuildLogs);
+  const tasks = project.name === 'cluster' ? prebuildsFor(filters) : [];
+  const prebuilds = startPrebuilds(tasks, process.cwd(), prebuildLogs);
   const cluster = await startCluster();
   const control = await serveControl(cluster);
   const info: ClusterInfo = {
