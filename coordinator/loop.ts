@@ -24,7 +24,7 @@ import { Remembered } from './remember.ts';
 import { fleetHooks, startHookRunner, type HookRunner } from './hooks.ts';
 import { transitions } from './transitions.ts';
 import { coreInput, corePolicies, type FleetConfig } from './view.ts';
-import { createWaker, decisionGap } from './pace.ts';
+import { createWaker, decisionGap, minimumGap } from './pace.ts';
 
 export interface GrantLoopOptions {
   readonly fleet: FleetConfig;
@@ -52,10 +52,10 @@ export interface GrantLoopOptions {
    */
   readonly minGapMs?: number;
   /**
-   * CPU milliseconds this process used so far (process.cpuUsage). When given, the gap after a
-   * decision is also at least 20 times the CPU it took: deciding uses at most ~5% of a core at any
-   * fleet size, and a freed grant waits at most that gap more. Absent (the fake clock's tests): the
-   * fixed gap alone.
+   * CPU milliseconds this process used so far (process.cpuUsage). When given, Node changes after a
+   * decision also wait 50 times the CPU it took: deciding on them uses at most 2% of a core at any
+   * fleet size. A grant's change (a freed grant: the hand-off) waits only the shortest gap. Absent
+   * (the fake clock's tests): the shortest gap alone.
    */
   readonly cpuMs?: () => number;
   /** Health gates (gates.ts); absent: a policy with health checks holds (nothing reads them). */
@@ -83,14 +83,14 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
       try {
         nodes ??= await o.ports.nodes.watchAll();
         grants ??= await o.ports.grants.watchAll();
-        if (jobs) hooks ??= await startHookRunner({ ...o, ...o.ports, jobs, onChange: waker.poke });
+        if (jobs) hooks ??= await startHookRunner({ ...o, ...o.ports, jobs, onChange: waker.pokeUrgent });
       } catch (err: unknown) {
         await backOff('watch nodes and grants', err);
       }
     }
     if (nodes === undefined || grants === undefined) return;
     nodes.onChange(waker.poke);
-    grants.onChange(waker.poke);
+    grants.onChange(waker.pokeUrgent);
     log.info({ nodes: nodes.list().length, grants: grants.list().length }, 'leading: granting reboots');
     const state: LoopState = {
       pending: new Map(),
@@ -107,8 +107,14 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
     let lastMs = -Infinity;
     let gapMs = 0;
     while (!signal.aborted) {
-      const waitMs = lastMs + gapMs - clock.now();
-      if (waitMs > 0) await clock.sleep(waitMs, signal);
+      // Node changes wait out the paced gap; a grant's change only the shortest one (pace.ts).
+      for (;;) {
+        const urgent = waker.urgent();
+        const waitMs = lastMs + (urgent ? minimumGap(o) : gapMs) - clock.now();
+        if (waitMs <= 0 || signal.aborted) break;
+        if (urgent) await clock.sleep(waitMs, signal);
+        else await waker.pause(clock, waitMs, signal);
+      }
       if (signal.aborted) break;
       lastMs = clock.now();
       waker.take();

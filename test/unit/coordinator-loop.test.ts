@@ -1,6 +1,7 @@
 // The coordinator's grant loop on the fake cluster: how often it decides. Every change of a Node
-// or a grant wakes it; changes that arrive within its shortest gap between decisions (100 ms) are
-// decided on together, and a change after a quiet spell is decided on at once.
+// or a grant wakes it; changes that arrive within its gap between decisions are decided on
+// together, a change after a quiet spell is decided on at once, and a grant's change (the hand-off)
+// never waits longer than the shortest gap (100 ms).
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '../fakes/config.ts';
 import { FakeFleet } from '../fakes/fleet.ts';
@@ -35,17 +36,17 @@ describe('the grant loop', () => {
     await fleet.stopAll();
   });
 
-  it('waits at least 20 times the CPU a decision took before the next one', async () => {
+  it('waits at least 50 times the CPU a decision took before deciding on Node changes', async () => {
     const fleet = new FakeFleet(START);
     const config = testConfig();
     for (let i = 0; i < 5; i++) fleet.addNode(`g${i}`, config);
-    // Every decision costs 15 ms of CPU (the clock is read before and after it): 300 ms apart.
+    // Every decision costs 15 ms of CPU (the clock is read before and after it): 750 ms apart.
     let cpu = 0;
     let reads = 0;
     fleet.coordinatorCpuMs = () => (cpu += ++reads % 2 === 0 ? 15 : 0);
     fleet.startCoordinator();
     await fleet.clock.advance(1_000);
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 100; i++) {
       fleet.cluster.patchMetadata(`g${i % 5}`, { annotations: { 'example.com/seen': String(i) } });
       await fleet.clock.advance(25);
     }
@@ -53,9 +54,33 @@ describe('the grant loop', () => {
     const at = fleet.decisionsAtMs;
     expect(at.length).toBeGreaterThanOrEqual(3);
     expect(at.length).toBeLessThanOrEqual(6);
-    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(300);
-    expect(decisionGap({}, 2)).toBe(100);
-    expect(decisionGap({}, 15)).toBe(300);
+    for (let i = 1; i < at.length; i++) expect(at[i]! - at[i - 1]!).toBeGreaterThanOrEqual(750);
+    expect(decisionGap({}, 1)).toBe(100);
+    expect(decisionGap({}, 15)).toBe(750);
+    await fleet.stopAll();
+  });
+
+  it('decides on a grant’s change after the shortest gap, also when Node changes wait longer', async () => {
+    const fleet = new FakeFleet(START);
+    const config = testConfig();
+    for (let i = 0; i < 5; i++) fleet.addNode(`g${i}`, config);
+    let cpu = 0;
+    let reads = 0;
+    fleet.coordinatorCpuMs = () => (cpu += ++reads % 2 === 0 ? 15 : 0);
+    fleet.startCoordinator();
+    await fleet.clock.advance(1_000);
+    // A Node change: decided on at once after the quiet spell; the next one waits 750 ms.
+    fleet.cluster.patchMetadata('g1', { annotations: { 'example.com/seen': 'one' } });
+    await fleet.clock.advance(10);
+    const nodeDecision = fleet.decisionsAtMs.at(-1)!;
+    fleet.cluster.patchMetadata('g2', { annotations: { 'example.com/seen': 'two' } });
+    await fleet.clock.advance(50);
+    // A grant given (or freed) meanwhile is the hand-off: decided on 100 ms after the last decision.
+    const g0 = fleet.cluster.node('g0')!;
+    fleet.cluster.give({ node: 'g0', nodeUid: g0.uid, policy: config.policy.name, ttlMs: 60_000 }, fleet.clock.now());
+    await fleet.clock.advance(500);
+    const after = fleet.decisionsAtMs.filter((t) => t > nodeDecision);
+    expect(after[0]! - nodeDecision).toBe(100);
     await fleet.stopAll();
   });
 });
