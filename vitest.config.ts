@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { PrebuildsLast } from './test/testenv/sequencer.ts';
 
 /**
  * Cluster files that stop and restart kube-apiserver: they get a control plane of their own (the
@@ -19,6 +20,7 @@ const clusterProject = {
 // plane of its own. `npm test` runs the three side by side (scripts/test.ts).
 export default defineConfig({
   test: {
+    sequence: { sequencer: PrebuildsLast },
     projects: [
       {
         test: {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PREBUILDS, prebuildsFor, startPrebuilds } from '../testenv/prebuild.ts';
+import { prebuildsLast } from '../testenv/sequencer.ts';
 
 describe('prebuildsFor', () => {
   it('starts every prebuild for an unfiltered run', () => {
@@ -21,6 +22,24 @@ describe('prebuildsFor', () => {
 
   it('names scripts that exist', async () => {
     for (const task of PREBUILDS) await expect(readFile(task.args[0]!, 'utf8')).resolves.toMatch(/^#!/);
+  });
+});
+
+describe('prebuildsLast', () => {
+  it('runs the files that wait for a prebuild after the others, each group in vitest’s order', () => {
+    const root = '/repo';
+    const files = [
+      'test/integration/helm.test.ts',
+      'test/e2e/gates.test.ts',
+      'test/integration/image.test.ts',
+      'test/e2e/rollout.test.ts',
+    ].map((f) => ({ moduleId: join(root, f) }));
+    expect(prebuildsLast(files, root).map((f) => f.moduleId.slice(root.length + 1))).toEqual([
+      'test/e2e/gates.test.ts',
+      'test/e2e/rollout.test.ts',
+      'test/integration/helm.test.ts',
+      'test/integration/image.test.ts',
+    ]);
   });
 });
 
