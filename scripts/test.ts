@@ -29,7 +29,8 @@ export function projectNames(): string[] {
 interface Lane {
   readonly name: string;
   readonly child: ChildProcess;
-  readonly started: number;
+  /** Settles when the lane's vitest exited (listened for from its start: it may exit early). */
+  readonly finished: Promise<{ name: string; code: number; seconds: number }>;
 }
 
 function startLane(name: string, width: number): Lane {
@@ -41,7 +42,13 @@ function startLane(name: string, width: number): Lane {
   const prefix = `${name.padEnd(width)} | `;
   createInterface({ input: child.stdout }).on('line', (line) => process.stdout.write(prefix + line + '\n'));
   createInterface({ input: child.stderr }).on('line', (line) => process.stderr.write(prefix + line + '\n'));
-  return { name, child, started: Date.now() };
+  const started = Date.now();
+  const finished = (once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>).then(([code, signal]) => ({
+    name,
+    code: code ?? (signal !== null ? 1 : 0),
+    seconds: Math.round((Date.now() - started) / 1000),
+  }));
+  return { name, child, finished };
 }
 
 /**
@@ -53,12 +60,6 @@ async function controlPlaneBuilt(): Promise<void> {
   if (process.env.KUBEBUILDER_ASSETS !== undefined) return;
   const child = spawn('bash', [resolve(ROOT, 'test/testenv/build.sh')], { cwd: ROOT, stdio: 'ignore' });
   await once(child, 'close');
-}
-
-async function finished(lane: Lane): Promise<{ name: string; code: number; seconds: number }> {
-  const [code, signal] = (await once(lane.child, 'close')) as [number | null, NodeJS.Signals | null];
-  const seconds = Math.round((Date.now() - lane.started) / 1000);
-  return { name: lane.name, code: code ?? (signal !== null ? 1 : 0), seconds };
 }
 
 async function main(args: string[]): Promise<number> {
@@ -83,7 +84,7 @@ async function main(args: string[]): Promise<number> {
       lanes.push(startLane(UNIT, width));
     }
   }
-  const results = await Promise.all(lanes.map(finished));
+  const results = await Promise.all(lanes.map((l) => l.finished));
   const line = results.map((r) => `${r.name} ${r.code === 0 ? 'passed' : `FAILED (exit ${r.code})`} in ${r.seconds} s`);
   console.log(`\nnpm test: ${line.join('; ')}`);
   return results.every((r) => r.code === 0) ? 0 : 1;
