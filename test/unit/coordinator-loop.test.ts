@@ -8,6 +8,20 @@ import { FakeFleet } from '../fakes/fleet.ts';
 import { START } from '../fakes/scenario.ts';
 import { decisionGap } from '../../coordinator/pace.ts';
 
+/** Five nodes and a coordinator whose every decision costs 15 ms of CPU (the clock is read before
+ * and after it): Node changes are decided on 750 ms apart. Started, after a quiet second. */
+async function costlyDecisions(): Promise<{ fleet: FakeFleet; config: ReturnType<typeof testConfig> }> {
+  const fleet = new FakeFleet(START);
+  const config = testConfig();
+  for (let i = 0; i < 5; i++) fleet.addNode(`g${i}`, config);
+  let cpu = 0;
+  let reads = 0;
+  fleet.coordinatorCpuMs = () => (cpu += ++reads % 2 === 0 ? 15 : 0);
+  fleet.startCoordinator();
+  await fleet.clock.advance(1_000);
+  return { fleet, config };
+}
+
 describe('the grant loop', () => {
   it('decides once on changes that arrive together, and at once on a change after a quiet spell', async () => {
     const fleet = new FakeFleet(START);
@@ -37,15 +51,7 @@ describe('the grant loop', () => {
   });
 
   it('waits at least 50 times the CPU a decision took before deciding on Node changes', async () => {
-    const fleet = new FakeFleet(START);
-    const config = testConfig();
-    for (let i = 0; i < 5; i++) fleet.addNode(`g${i}`, config);
-    // Every decision costs 15 ms of CPU (the clock is read before and after it): 750 ms apart.
-    let cpu = 0;
-    let reads = 0;
-    fleet.coordinatorCpuMs = () => (cpu += ++reads % 2 === 0 ? 15 : 0);
-    fleet.startCoordinator();
-    await fleet.clock.advance(1_000);
+    const { fleet } = await costlyDecisions();
     for (let i = 0; i < 100; i++) {
       fleet.cluster.patchMetadata(`g${i % 5}`, { annotations: { 'example.com/seen': String(i) } });
       await fleet.clock.advance(25);
@@ -61,14 +67,7 @@ describe('the grant loop', () => {
   });
 
   it('decides on a grant’s change after the shortest gap, also when Node changes wait longer', async () => {
-    const fleet = new FakeFleet(START);
-    const config = testConfig();
-    for (let i = 0; i < 5; i++) fleet.addNode(`g${i}`, config);
-    let cpu = 0;
-    let reads = 0;
-    fleet.coordinatorCpuMs = () => (cpu += ++reads % 2 === 0 ? 15 : 0);
-    fleet.startCoordinator();
-    await fleet.clock.advance(1_000);
+    const { fleet, config } = await costlyDecisions();
     // A Node change: decided on at once after the quiet spell; the next one waits 750 ms.
     fleet.cluster.patchMetadata('g1', { annotations: { 'example.com/seen': 'one' } });
     await fleet.clock.advance(10);
