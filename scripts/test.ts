@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { resolveBinaries } from '../test/testenv/binaries.ts';
 import config from '../vitest.config.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -52,14 +53,12 @@ function startLane(name: string, width: number): Lane {
 }
 
 /**
- * Resolves once the control plane's binaries are built (test/testenv/build.sh: on a warm cache it
- * only checks them; on a cold one it builds them, or waits for the cluster project that does).
- * Whether it worked the cluster projects report; the unit project starts either way.
+ * Resolves once the control plane's binaries are there (the harness's own resolveBinaries: on a warm
+ * cache it only checks them; on a cold one it builds them, or waits for the cluster project that
+ * does). Whether it worked the cluster projects report; the unit project starts either way.
  */
 async function controlPlaneBuilt(): Promise<void> {
-  if (process.env.KUBEBUILDER_ASSETS !== undefined) return;
-  const child = spawn('bash', [resolve(ROOT, 'test/testenv/build.sh')], { cwd: ROOT, stdio: 'ignore' });
-  await once(child, 'close');
+  await resolveBinaries().catch(() => undefined);
 }
 
 async function main(args: string[]): Promise<number> {
