@@ -199,7 +199,7 @@ function remembering(inner: Nodes, nodeName: string): { nodes: Nodes; ownNode: (
   let own: Cache<NodeInfo> | undefined;
   const nodes: Nodes = {
     get: (name) => inner.get(name),
-    watchAll: () => inner.watchAll(),
+    watchAll: (o) => inner.watchAll(o),
     async watchOne(name) {
       const cache = await inner.watchOne(name);
       if (name === nodeName) own = cache;

@@ -24,6 +24,7 @@ import { Remembered } from './remember.ts';
 import { fleetHooks, startHookRunner, type HookRunner } from './hooks.ts';
 import { transitions } from './transitions.ts';
 import { coreInput, corePolicies, type FleetConfig } from './view.ts';
+import { onlyRefreshed } from './quiet.ts';
 import { createWaker, decisionGap, minimumGap } from './pace.ts';
 
 export interface GrantLoopOptions {
@@ -78,10 +79,14 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
   let hooks: HookRunner | undefined;
   const jobs = fleetHooks(o.fleet).size > 0 ? o.ports.jobs : undefined;
   const waker = createWaker();
+  const policies = corePolicies(o.fleet);
+  const ttls = new Map(policies.map((p) => [p.name, p.requestTtlMs]));
+  // A request refreshed while alive wakes no decision (quiet.ts); the next one reads it.
+  const quiet = (before: NodeInfo, after: NodeInfo) => onlyRefreshed(before, after, clock.now(), (p) => ttls.get(p));
   try {
     while (!signal.aborted && (nodes === undefined || grants === undefined || (jobs && hooks === undefined))) {
       try {
-        nodes ??= await o.ports.nodes.watchAll();
+        nodes ??= await o.ports.nodes.watchAll({ quiet });
         grants ??= await o.ports.grants.watchAll();
         if (jobs) hooks ??= await startHookRunner({ ...o, ...o.ports, jobs, onChange: waker.pokeUrgent });
       } catch (err: unknown) {
@@ -96,7 +101,7 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
       pending: new Map(),
       records: new Map(),
       holds: NO_HOLDS,
-      policies: corePolicies(o.fleet),
+      policies,
       memory: new Remembered(o.ports.memory, log),
       halting: o.ports.halts && createHalting({ ...o, halts: o.ports.halts, events: o.ports.events }),
       hooks,

@@ -29,6 +29,12 @@ export interface WatchOptions<T extends KubernetesObject, U> {
    * update is told.
    */
   readonly strip?: (obj: T) => T;
+  /**
+   * Of an update that changed the kept object (with `strip` only): true when no listener needs it
+   * now. It is kept, and listeners read it at their next look; they are not told. The coordinator's
+   * cache of every Node keeps quiet about an agent refreshing a request that is still alive.
+   */
+  readonly quiet?: (before: T, after: T) => boolean;
   /** Reports watch errors, wrapped as TransientError or TerminalError (it reconnects by itself). */
   readonly onError?: (err: unknown) => void;
   /** Called each time a watch request is answered (connected, or connected again after an error). */
@@ -139,8 +145,8 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
     informer.on('delete', notify);
   } else {
     // What each kept object was, but for its resourceVersion (and apiVersion and kind, which watch
-    // events carry and listed items do not).
-    const seen = new Map<string, string>();
+    // events carry and listed items do not), and the object itself (the informer holds it too).
+    const seen = new Map<string, { fingerprint: string; object: T }>();
     const keyOf = (o: T) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
     const fingerprint = (o: T) =>
       JSON.stringify({
@@ -150,16 +156,23 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
         metadata: { ...o.metadata, resourceVersion: undefined },
       });
     informer.on('add', (o) => {
-      seen.set(keyOf(o), fingerprint(o));
+      seen.set(keyOf(o), { fingerprint: fingerprint(o), object: o });
       notify();
     });
     informer.on('update', (o) => {
       const key = keyOf(o);
       const now = fingerprint(o);
       mapped = undefined;
-      if (seen.get(key) === now) return;
-      seen.set(key, now);
-      notify();
+      const kept = seen.get(key);
+      if (kept === undefined) {
+        seen.set(key, { fingerprint: now, object: o });
+        return notify();
+      }
+      const before = kept.object;
+      kept.object = o;
+      if (kept.fingerprint === now) return;
+      kept.fingerprint = now;
+      if (opts.quiet?.(before, o) !== true) notify();
     });
     informer.on('delete', (o) => {
       seen.delete(keyOf(o));

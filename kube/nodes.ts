@@ -8,7 +8,7 @@ import {
   type V1NodeList,
 } from '@kubernetes/client-node';
 import { CORDONED_BY_ANNOTATION } from '../policy/keys.ts';
-import type { Cache, MetadataPatch, NodeInfo, Nodes } from './ports.ts';
+import type { Cache, MetadataPatch, NodeInfo, Nodes, WatchAllOptions } from './ports.ts';
 import { watchCache } from './cache.ts';
 import { stripNode } from './node-strip.ts';
 import { call } from './errors.ts';
@@ -70,7 +70,8 @@ export class KubeNodes implements Nodes {
     return node ? nodeInfo(node) : undefined;
   }
 
-  watchAll(): Promise<Cache<NodeInfo>> {
+  watchAll(o: WatchAllOptions = {}): Promise<Cache<NodeInfo>> {
+    const quiet = o.quiet;
     return watchCache({
       kc: this.kc,
       what: 'watch nodes',
@@ -79,6 +80,7 @@ export class KubeNodes implements Nodes {
       map: nodeInfo,
       // Every Node of the cluster, kept as long as the process runs: only what nodeInfo reads.
       strip: stripNode,
+      ...(quiet === undefined ? {} : { quiet: (before: V1Node, after: V1Node) => quiet(nodeInfo(before), nodeInfo(after)) }),
       onError: this.onWatchError,
     });
   }

@@ -44,10 +44,18 @@ export interface Cache<T> {
   stop(): void;
 }
 
+export interface WatchAllOptions {
+  /**
+   * Of an update of a node: true when the cache's listeners need not be told of it now (they read
+   * it at their next look). A hint: a cache may still tell them.
+   */
+  readonly quiet?: (before: NodeInfo, after: NodeInfo) => boolean;
+}
+
 export interface Nodes {
   get(name: string): Promise<NodeInfo | undefined>;
   /** Starts a watch of every node (the coordinator's); resolves once the first list has arrived. */
-  watchAll(): Promise<Cache<NodeInfo>>;
+  watchAll(o?: WatchAllOptions): Promise<Cache<NodeInfo>>;
   /** Starts a watch of one node. */
   watchOne(name: string): Promise<Cache<NodeInfo>>;
   /**
