@@ -1,7 +1,9 @@
 // Contract of the Nodes port: reading, cordoning (with the agent's mark, only on the node as read),
 // patching labels and annotations, and watches.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CORDONED_BY_ANNOTATION } from '../../policy/keys.ts';
+import { onlyRefreshed } from '../../coordinator/quiet.ts';
+import { CORDONED_BY_ANNOTATION, STATE_ANNOTATION } from '../../policy/keys.ts';
+import { encodeState } from '../../policy/state.ts';
 import { eventually, type ContractEnv, type MakeEnv } from './env.ts';
 
 export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
@@ -120,6 +122,49 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
         await eventually(() => expect(seen()).toMatchObject({ 'patchwindow.io/last-reboot': 'changed' }));
         expect(seen()).not.toHaveProperty('example.com/other-tool');
       } finally {
+        cache.stop();
+      }
+    });
+
+    it("keeps quiet about an update its `quiet` judges needless (the coordinator: a live request refreshed), and keeps it", async () => {
+      const t0 = Date.now();
+      const state = (renewedMs: number, blocked?: string) =>
+        encodeState({
+          phase: 'acquiring',
+          policy: 'web',
+          attempt: 1,
+          bootId: 'b',
+          cordoned: false,
+          labels: {},
+          startedMs: t0 - 1_000,
+          sinceMs: t0 - 1_000,
+          renewedMs,
+          ...(blocked === undefined ? {} : { blocked }),
+        });
+      const cache = await env.nodes.watchAll({
+        quiet: (before, after) => onlyRefreshed(before, after, Date.now(), () => 600_000),
+      });
+      let told = 0;
+      const off = cache.onChange(() => void told++);
+      const seen = () => cache.list().find((n) => n.name === node)?.annotations[STATE_ANNOTATION];
+      // Written, kept, and a moment for a listener to be told (a fake tells a microtask later).
+      const write = async (value: string) => {
+        await env.nodes.patchMetadata(node, { annotations: { [STATE_ANNOTATION]: value } });
+        await eventually(() => expect(seen()).toBe(value));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      };
+      try {
+        await write(state(t0));
+        const asked = told;
+        expect(asked).toBeGreaterThanOrEqual(1);
+        // Only the refresh time moves: kept, not told.
+        await write(state(t0 + 5_000));
+        expect(told).toBe(asked);
+        // The request changes (a blocker): told.
+        await write(state(t0 + 10_000, 'alert X fires'));
+        expect(told).toBe(asked + 1);
+      } finally {
+        off();
         cache.stop();
       }
     });

@@ -57,11 +57,16 @@ export function clusterPorts(
   return {
     nodes: {
       get: (name) => c('nodes', 'get')(() => cluster.node(name)),
-      watchAll: () =>
+      watchAll: (o) =>
         c(
           'nodes',
           'watchAll',
-        )(() => fakeCache(() => cluster.nodes().map(ownAnnotationsOnly), cluster.nodeTopic, alive)),
+        )(() =>
+          fakeCache(() => cluster.nodes().map(ownAnnotationsOnly), cluster.nodeTopic, {
+            alive,
+            ...(o?.quiet === undefined ? {} : { quiet: { keyOf: (n: NodeInfo) => n.name, needless: o.quiet } }),
+          }),
+        ),
       watchOne: (name) =>
         c(
           'nodes',
@@ -73,7 +78,7 @@ export function clusterPorts(
               return node === undefined ? [] : [node];
             },
             cluster.nodeTopic,
-            alive,
+            { alive },
           ),
         ),
       cordon: (name, o) => c('nodes', 'cordon')(() => cluster.cordon(name, o, by)),
@@ -83,12 +88,12 @@ export function clusterPorts(
     pods: {
       listOnNode: (name) => c('pods', 'listOnNode')(() => cluster.podsOn(name)),
       watchOnNode: (name) =>
-        c('pods', 'watchOnNode')(() => fakeCache(() => cluster.podsOn(name), cluster.podTopic, alive)),
+        c('pods', 'watchOnNode')(() => fakeCache(() => cluster.podsOn(name), cluster.podTopic, { alive })),
       namespaceLabels: (ns) => c('pods', 'namespaceLabels')(() => cluster.namespaceLabels(ns)),
       evict: (pod, grace) => c('pods', 'evict')(() => cluster.evict(pod, grace, by)),
     },
     grants: {
-      watchAll: () => c('grants', 'watchAll')(() => fakeCache(() => cluster.grants(), cluster.grantTopic, alive)),
+      watchAll: () => c('grants', 'watchAll')(() => fakeCache(() => cluster.grants(), cluster.grantTopic, { alive })),
       watchOwn: (node) =>
         c(
           'grants',
@@ -100,7 +105,7 @@ export function clusterPorts(
               return g === undefined ? [] : [g];
             },
             cluster.grantTopic,
-            alive,
+            { alive },
           ),
         ),
       read: (node) => c('grants', 'read')(() => cluster.grant(node)),

@@ -6,9 +6,6 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KubeNodes } from '../../kube/nodes.ts';
-import { onlyRefreshed } from '../../coordinator/quiet.ts';
-import { STATE_ANNOTATION } from '../../policy/keys.ts';
-import { encodeState } from '../../policy/state.ts';
 import type { Cache, NodeInfo } from '../../kube/ports.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
@@ -88,46 +85,5 @@ describe('KubeNodes.watchAll', () => {
     await patch({ metadata: { labels: { 'cache.patchwindow.dev/step': 'two' } } });
     await vi.waitFor(() => expect(info()?.labels['cache.patchwindow.dev/step']).toBe('two'), { timeout: 10_000 });
     expect(cache.list().find((n) => n.name === other)).toBe(unchanged);
-  });
-
-  it("keeps quiet about an update its `quiet` judges needless (the coordinator: a live request refreshed), and keeps it", async () => {
-    const quietCache = await new KubeNodes(kc).watchAll({
-      quiet: (before, after) => onlyRefreshed(before, after, Date.now(), () => 600_000),
-    });
-    let quietTold = 0;
-    quietCache.onChange(() => void quietTold++);
-    const t0 = Date.now();
-    const state = (renewedMs: number, blocked?: string) =>
-      encodeState({
-        phase: 'acquiring',
-        policy: 'web',
-        attempt: 1,
-        bootId: 'b',
-        cordoned: false,
-        labels: {},
-        startedMs: t0 - 1_000,
-        sinceMs: t0 - 1_000,
-        renewedMs,
-        ...(blocked === undefined ? {} : { blocked }),
-      });
-    const seen = () => quietCache.list().find((n) => n.name === name)?.annotations[STATE_ANNOTATION];
-    try {
-      const first = state(t0);
-      await patch({ metadata: { annotations: { [STATE_ANNOTATION]: first } } });
-      await vi.waitFor(() => expect(seen()).toBe(first), { timeout: 10_000 });
-      expect(quietTold).toBe(1);
-      // Only the refresh time moves: kept, not told.
-      const again = state(t0 + 5_000);
-      await patch({ metadata: { annotations: { [STATE_ANNOTATION]: again } } });
-      await vi.waitFor(() => expect(seen()).toBe(again), { timeout: 10_000 });
-      expect(quietTold).toBe(1);
-      // The request changes (a blocker): told.
-      const blocked = state(t0 + 10_000, 'alert X fires');
-      await patch({ metadata: { annotations: { [STATE_ANNOTATION]: blocked } } });
-      await vi.waitFor(() => expect(seen()).toBe(blocked), { timeout: 10_000 });
-      expect(quietTold).toBe(2);
-    } finally {
-      quietCache.stop();
-    }
   });
 });

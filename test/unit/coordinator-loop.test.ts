@@ -3,10 +3,12 @@
 // together, a change after a quiet spell is decided on at once, and a grant's change (the hand-off)
 // never waits longer than the shortest gap (100 ms).
 import { describe, expect, it } from 'vitest';
-import { testConfig } from '../fakes/config.ts';
+import { count, testConfig } from '../fakes/config.ts';
 import { FakeFleet } from '../fakes/fleet.ts';
 import { START } from '../fakes/scenario.ts';
 import { decisionGap } from '../../coordinator/pace.ts';
+import { STATE_ANNOTATION } from '../../policy/keys.ts';
+import { encodeState } from '../../policy/state.ts';
 
 /** Five nodes and a coordinator whose every decision costs 15 ms of CPU (the clock is read before
  * and after it): Node changes are decided on 750 ms apart. Started, after a quiet second. */
@@ -80,6 +82,44 @@ describe('the grant loop', () => {
     await fleet.clock.advance(500);
     const after = fleet.decisionsAtMs.filter((t) => t > nodeDecision);
     expect(after[0]! - nodeDecision).toBe(100);
+    await fleet.stopAll();
+  });
+
+  it('decides on no refresh of a request that is alive, and on a request that changed', async () => {
+    const fleet = new FakeFleet(START);
+    // A budget of 0: nothing is granted, so the requests stay and only the wake-ups are counted.
+    const config = testConfig({ budget: count(0) });
+    for (let i = 0; i < 3; i++) fleet.addNode(`g${i}`, config);
+    const asking = (renewedMs: number, blocked?: string): Record<string, string> => ({
+      [STATE_ANNOTATION]: encodeState({
+        phase: 'acquiring',
+        policy: config.policy.name,
+        attempt: 1,
+        bootId: 'boot',
+        cordoned: false,
+        labels: {},
+        startedMs: START,
+        sinceMs: START,
+        renewedMs,
+        ...(blocked === undefined ? {} : { blocked }),
+      }),
+    });
+    for (let i = 0; i < 3; i++) fleet.cluster.patchMetadata(`g${i}`, { annotations: asking(START) });
+    fleet.startCoordinator();
+    await fleet.clock.advance(1_000);
+    const decided = fleet.decisionsAtMs.length;
+    // Refreshes, as waiting agents make them: no decision.
+    for (let round = 1; round <= 3; round++) {
+      for (let i = 0; i < 3; i++)
+        fleet.cluster.patchMetadata(`g${i}`, { annotations: asking(fleet.clock.now()) });
+      await fleet.clock.advance(1_000);
+    }
+    expect(fleet.decisionsAtMs.length).toBe(decided);
+    // A request that changed (now blocked): decided on at once.
+    const changed = fleet.clock.now();
+    fleet.cluster.patchMetadata('g1', { annotations: asking(changed, 'alert X fires') });
+    await fleet.clock.advance(1_000);
+    expect(fleet.decisionsAtMs.slice(decided)).toEqual([changed]);
     await fleet.stopAll();
   });
 });
