@@ -120,20 +120,36 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Counts the events of one watch until stopped. */
+/**
+ * Counts the events of one watch until stopped. client-node's Watch ends a watch after 30 s without
+ * data, which undercounted every window longer than that (the figures before 2026-12-05 22:30 UTC):
+ * this one stays open for an hour, and a watch that ends before it is stopped fails the bench.
+ */
 async function countEvents(
   cluster: Cluster,
   path: string,
   fieldSelector: string,
 ): Promise<{ count: () => number; stop: () => void }> {
   let n = 0;
-  const req = await new Watch(cluster.kubeConfig()).watch(
+  let stopped = false;
+  const watch = new Watch(cluster.kubeConfig());
+  if (!('requestTimeoutMs' in watch)) throw new Error('client-node Watch has no requestTimeoutMs: cannot keep a quiet watch open');
+  Object.assign(watch, { requestTimeoutMs: 3_600_000 });
+  const req = await watch.watch(
     path,
     { fieldSelector },
     () => void n++,
-    () => {},
+    (err: unknown) => {
+      if (!stopped) throw new Error(`the counting watch of ${fieldSelector} ended early: ${String(err)}`);
+    },
   );
-  return { count: () => n, stop: () => req.abort() };
+  return {
+    count: () => n,
+    stop: () => {
+      stopped = true;
+      req.abort();
+    },
+  };
 }
 
 async function loadAverage(): Promise<string> {
