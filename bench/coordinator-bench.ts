@@ -133,7 +133,8 @@ async function countEvents(
   let n = 0;
   let stopped = false;
   const watch = new Watch(cluster.kubeConfig());
-  if (!('requestTimeoutMs' in watch)) throw new Error('client-node Watch has no requestTimeoutMs: cannot keep a quiet watch open');
+  if (!('requestTimeoutMs' in watch))
+    throw new Error('client-node Watch has no requestTimeoutMs: cannot keep a quiet watch open');
   Object.assign(watch, { requestTimeoutMs: 3_600_000 });
   const req = await watch.watch(
     path,

@@ -60,7 +60,11 @@ describe('onlyRefreshed: the Node updates the grant decision need not see at onc
       ['cordoned too', node(asking), node(refreshed, { unschedulable: true })],
       ['NotReady too', node(asking), node(refreshed, { ready: false })],
       ['labels changed too', node(asking), node(refreshed, { labels: { pool: 'db' } })],
-      ['another annotation changed too', node(asking), node(refreshed, { annotations: { ...node(refreshed).annotations, 'patchwindow.io/last-reboot': 'x' } })],
+      [
+        'another annotation changed too',
+        node(asking),
+        node(refreshed, { annotations: { ...node(refreshed).annotations, 'patchwindow.io/last-reboot': 'x' } }),
+      ],
       ['replaced by a new Node', node(asking), node(refreshed, { uid: 'u2' })],
       ['the refresh time went back', node(refreshed), node(asking)],
       ['a policy the fleet does not have', node({ ...asking, policy: 'gone' }), node({ ...refreshed, policy: 'gone' })],

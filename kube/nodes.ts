@@ -80,7 +80,9 @@ export class KubeNodes implements Nodes {
       map: nodeInfo,
       // Every Node of the cluster, kept as long as the process runs: only what nodeInfo reads.
       strip: stripNode,
-      ...(quiet === undefined ? {} : { quiet: (before: V1Node, after: V1Node) => quiet(nodeInfo(before), nodeInfo(after)) }),
+      ...(quiet === undefined
+        ? {}
+        : { quiet: (before: V1Node, after: V1Node) => quiet(nodeInfo(before), nodeInfo(after)) }),
       onError: this.onWatchError,
     });
   }

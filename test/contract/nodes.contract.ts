@@ -126,7 +126,7 @@ export function describeNodesContract(name: string, makeEnv: MakeEnv): void {
       }
     });
 
-    it("keeps quiet about an update its `quiet` judges needless (the coordinator: a live request refreshed), and keeps it", async () => {
+    it('keeps quiet about an update its `quiet` judges needless (the coordinator: a live request refreshed), and keeps it', async () => {
       const t0 = Date.now();
       const state = (renewedMs: number, blocked?: string) =>
         encodeState({

@@ -110,8 +110,7 @@ describe('the grant loop', () => {
     const decided = fleet.decisionsAtMs.length;
     // Refreshes, as waiting agents make them: no decision.
     for (let round = 1; round <= 3; round++) {
-      for (let i = 0; i < 3; i++)
-        fleet.cluster.patchMetadata(`g${i}`, { annotations: asking(fleet.clock.now()) });
+      for (let i = 0; i < 3; i++) fleet.cluster.patchMetadata(`g${i}`, { annotations: asking(fleet.clock.now()) });
       await fleet.clock.advance(1_000);
     }
     expect(fleet.decisionsAtMs.length).toBe(decided);
