@@ -25,7 +25,7 @@ import { fleetHooks, startHookRunner, type HookRunner } from './hooks.ts';
 import { transitions } from './transitions.ts';
 import { coreInput, corePolicies, type FleetConfig } from './view.ts';
 import { onlyRefreshed } from './quiet.ts';
-import { createWaker, decisionGap, minimumGap } from './pace.ts';
+import { createWaker, decisionGap, urgentGap } from './pace.ts';
 
 export interface GrantLoopOptions {
   readonly fleet: FleetConfig;
@@ -48,15 +48,15 @@ export interface GrantLoopOptions {
   /** Longest sleep between decisions without a change (default 30 s). */
   readonly idleMs?: number;
   /**
-   * Shortest time from one decision to the next (default 100 ms): changes that arrive meanwhile are
-   * decided on together (at 5,000 nodes the request refreshes alone are 17 changes a second).
+   * Shortest time from one decision to a decision on Node changes (default 100 ms): changes that
+   * arrive meanwhile are decided on together. A grant's change waits 10 ms, or twice the CPU the
+   * last decision took (pace.ts).
    */
   readonly minGapMs?: number;
   /**
    * CPU milliseconds this process used so far (process.cpuUsage). When given, Node changes after a
    * decision also wait 50 times the CPU it took: deciding on them uses at most 2% of a core at any
-   * fleet size. A grant's change (a freed grant: the hand-off) waits only the shortest gap. Absent
-   * (the fake clock's tests): the shortest gap alone.
+   * fleet size. Absent (the fake clock's tests): the shortest gap alone.
    */
   readonly cpuMs?: () => number;
   /** Health gates (gates.ts); absent: a policy with health checks holds (nothing reads them). */
@@ -111,11 +111,12 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
     };
     let lastMs = -Infinity;
     let gapMs = 0;
+    let urgentGapMs = 0;
     while (!signal.aborted) {
-      // Node changes wait out the paced gap; a grant's change only the shortest one (pace.ts).
+      // Node changes wait out the paced gap; a grant's change a much shorter one (pace.ts).
       for (;;) {
         const urgent = waker.urgent();
-        const waitMs = lastMs + (urgent ? minimumGap(o) : gapMs) - clock.now();
+        const waitMs = lastMs + (urgent ? urgentGapMs : gapMs) - clock.now();
         if (waitMs <= 0 || signal.aborted) break;
         if (urgent) await clock.sleep(waitMs, signal);
         else await waker.pause(clock, waitMs, signal);
@@ -127,7 +128,9 @@ export async function runGrantLoop(o: GrantLoopOptions): Promise<void> {
       try {
         const cpuBefore = o.cpuMs?.();
         untilMs = await decideOnce(o, state, nodes.list(), grants.list());
-        gapMs = decisionGap(o, cpuBefore === undefined ? 0 : o.cpuMs!() - cpuBefore);
+        const cpuMs = cpuBefore === undefined ? 0 : o.cpuMs!() - cpuBefore;
+        gapMs = decisionGap(o, cpuMs);
+        urgentGapMs = urgentGap(cpuMs);
         failures = 0;
       } catch (err: unknown) {
         if (signal.aborted) break;

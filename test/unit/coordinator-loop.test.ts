@@ -1,12 +1,12 @@
 // The coordinator's grant loop on the fake cluster: how often it decides. Every change of a Node
 // or a grant wakes it; changes that arrive within its gap between decisions are decided on
 // together, a change after a quiet spell is decided on at once, and a grant's change (the hand-off)
-// never waits longer than the shortest gap (100 ms).
+// waits only 10 ms, or twice the CPU the last decision took.
 import { describe, expect, it } from 'vitest';
 import { count, testConfig } from '../fakes/config.ts';
 import { FakeFleet } from '../fakes/fleet.ts';
 import { START } from '../fakes/scenario.ts';
-import { decisionGap } from '../../coordinator/pace.ts';
+import { decisionGap, urgentGap } from '../../coordinator/pace.ts';
 import { STATE_ANNOTATION } from '../../policy/keys.ts';
 import { encodeState } from '../../policy/state.ts';
 
@@ -68,20 +68,23 @@ describe('the grant loop', () => {
     await fleet.stopAll();
   });
 
-  it('decides on a grant’s change after the shortest gap, also when Node changes wait longer', async () => {
+  it('decides on a grant’s change after a short gap (10 ms, or twice the last decision’s CPU), also when Node changes wait longer', async () => {
     const { fleet, config } = await costlyDecisions();
     // A Node change: decided on at once after the quiet spell; the next one waits 750 ms.
     fleet.cluster.patchMetadata('g1', { annotations: { 'example.com/seen': 'one' } });
     await fleet.clock.advance(10);
     const nodeDecision = fleet.decisionsAtMs.at(-1)!;
     fleet.cluster.patchMetadata('g2', { annotations: { 'example.com/seen': 'two' } });
-    await fleet.clock.advance(50);
-    // A grant given (or freed) meanwhile is the hand-off: decided on 100 ms after the last decision.
+    await fleet.clock.advance(10);
+    // A grant given (or freed) meanwhile is the hand-off: decided on twice the last decision's CPU
+    // (15 ms) after it, not after the Node changes' 750 ms nor the shortest gap of 100 ms.
     const g0 = fleet.cluster.node('g0')!;
     fleet.cluster.give({ node: 'g0', nodeUid: g0.uid, policy: config.policy.name, ttlMs: 60_000 }, fleet.clock.now());
     await fleet.clock.advance(500);
     const after = fleet.decisionsAtMs.filter((t) => t > nodeDecision);
-    expect(after[0]! - nodeDecision).toBe(100);
+    expect(after[0]! - nodeDecision).toBe(30);
+    expect(urgentGap(1)).toBe(10);
+    expect(urgentGap(15)).toBe(30);
     await fleet.stopAll();
   });
 
