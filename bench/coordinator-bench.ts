@@ -122,8 +122,9 @@ async function cpuSeconds(pid: number): Promise<number> {
 
 /**
  * Counts the events of one watch until stopped. client-node's Watch ends a watch after 30 s without
- * data, which undercounted every window longer than that (the figures before 2026-12-05 22:30 UTC):
- * this one stays open for an hour, and a watch that ends before it is stopped fails the bench.
+ * data, which undercounted every window longer than that (the figures before 2026-12-05 23:00 UTC):
+ * this one has no idle limit, and a watch the API server ends is opened again from the last
+ * resourceVersion seen (an error there, e.g. 410 Gone, fails the bench rather than miscount).
  */
 async function countEvents(
   cluster: Cluster,
@@ -132,23 +133,34 @@ async function countEvents(
 ): Promise<{ count: () => number; stop: () => void }> {
   let n = 0;
   let stopped = false;
-  const watch = new Watch(cluster.kubeConfig());
-  if (!('requestTimeoutMs' in watch))
-    throw new Error('client-node Watch has no requestTimeoutMs: cannot keep a quiet watch open');
-  Object.assign(watch, { requestTimeoutMs: 3_600_000 });
-  const req = await watch.watch(
-    path,
-    { fieldSelector },
-    () => void n++,
-    (err: unknown) => {
-      if (!stopped) throw new Error(`the counting watch of ${fieldSelector} ended early: ${String(err)}`);
-    },
-  );
+  let resourceVersion: string | undefined;
+  let req: AbortController | undefined;
+  const open = async (): Promise<void> => {
+    const watch = new Watch(cluster.kubeConfig());
+    if (!('requestTimeoutMs' in watch)) throw new Error('client-node Watch has no requestTimeoutMs');
+    Object.assign(watch, { requestTimeoutMs: 3_600_000 });
+    const again = resourceVersion !== undefined;
+    req = await watch.watch(
+      path,
+      { fieldSelector, ...(again ? { resourceVersion, allowWatchBookmarks: false } : {}) },
+      (phase: string, obj: { metadata?: { resourceVersion?: string } }) => {
+        if (phase === 'ERROR') throw new Error(`the counting watch of ${fieldSelector} failed: ${JSON.stringify(obj)}`);
+        resourceVersion = obj.metadata?.resourceVersion ?? resourceVersion;
+        n++;
+      },
+      (err: unknown) => {
+        if (stopped) return;
+        log(`the counting watch of ${fieldSelector} ended (${String(err)}); opening it again`);
+        void open();
+      },
+    );
+  };
+  await open();
   return {
     count: () => n,
     stop: () => {
       stopped = true;
-      req.abort();
+      req?.abort();
     },
   };
 }
