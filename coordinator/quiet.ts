@@ -5,7 +5,7 @@
 // counts as alive or silent, nothing else reads its refresh time: core/liveness.ts).
 import type { NodeInfo } from '../kube/ports.ts';
 import { STATE_ANNOTATION } from '../policy/keys.ts';
-import { decodeState, type NodeState } from '../policy/state.ts';
+import { decodeState, requestRefreshedMs, type NodeState } from '../policy/state.ts';
 
 /**
  * True when `after` differs from `before` only in its request's refresh time, and that request was
@@ -18,12 +18,14 @@ export function onlyRefreshed(
   nowMs: number,
   ttlOf: (policy: string) => number | null | undefined,
 ): boolean {
+  // The record unchanged: whatever changed is something else, which the decision reads.
+  if (before.annotations[STATE_ANNOTATION] === after.annotations[STATE_ANNOTATION]) return false;
   const was = waiting(before);
   const is = waiting(after);
   if (was === undefined || is === undefined || (is.renewedMs ?? 0) <= (was.renewedMs ?? 0)) return false;
   const ttlMs = ttlOf(was.policy);
   if (ttlMs === undefined) return false;
-  if (ttlMs !== null && nowMs - Math.max(was.sinceMs, was.renewedMs ?? was.sinceMs) >= ttlMs) return false;
+  if (ttlMs !== null && nowMs - requestRefreshedMs(was) >= ttlMs) return false;
   return sameBut(was, is) && sameNodeBut(before, after);
 }
 

@@ -131,6 +131,11 @@ export function encodeState(s: NodeState): string {
   return JSON.stringify(out);
 }
 
+/** When a waiting node's request was last refreshed (one not refreshed yet: when it was written). */
+export function requestRefreshedMs(s: NodeState): number {
+  return Math.max(s.sinceMs, s.renewedMs ?? s.sinceMs);
+}
+
 /** Reads the annotation value (undefined: no annotation). Never throws. */
 export function decodeState(raw: string | undefined): StateRead {
   if (raw === undefined) return { kind: 'none' };

@@ -15,7 +15,7 @@ import { iso, labelChanges, neededMs, normal, scheduleOf, wait, warning, writeSt
 import type { Action, Facts, WaitReason } from './facts.ts';
 import { REBOOT_REQUIRED_LABEL, STATE_ANNOTATION } from '../../policy/keys.ts';
 import { decideProgress } from './progress.ts';
-import type { NodeState } from '../../policy/state.ts';
+import { requestRefreshedMs, type NodeState } from '../../policy/state.ts';
 
 /** The next action of the agent of `facts.nodeName`. Pure and cheap: no I/O, no clock. */
 export function nextAction(f: Facts, config: AgentConfig, nowMs: number): Action {
@@ -184,11 +184,6 @@ function dryRun(f: Facts, config: AgentConfig): Action {
     cordon: !node.unschedulable,
     labels: labelChanges(config.policy.nodeLabels.preReboot, node.labels),
   };
-}
-
-/** The request's last refresh (a request not refreshed yet: when it was written). */
-function requestRefreshedMs(s: NodeState): number {
-  return Math.max(s.sinceMs, s.renewedMs ?? s.sinceMs);
 }
 
 /** A third of the grant TTL, as the grant itself is renewed: two refreshes may fail before it is silent. */
