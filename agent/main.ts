@@ -5,7 +5,8 @@
 // idle. Metrics and liveness go to the supervisor, which serves /metrics and /healthz. Only wiring:
 // every decision is in the loop and its pure core.
 import { createHost } from './adapters/host.ts';
-import { loadKubeConfig } from '../kube/config.ts';
+import { loadRestTarget } from '../kube/rest-config.ts';
+import { Rest } from '../kube/rest.ts';
 import { URL_UNUSABLE } from './adapters/notify-url.ts';
 import { KubeEvents } from '../kube/events.ts';
 import { KubeNodes } from '../kube/nodes.ts';
@@ -56,7 +57,7 @@ export interface AgentWorkerOptions extends WorkerArgs {
 export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> {
   // Everything that can be wrong with the setup is found before the agent touches anything.
   const config = await readAgentConfig(o.configPath);
-  const kc = loadKubeConfig(o.env);
+  const rest = new Rest(await loadRestTarget(o.env));
   const host = createHost({
     ...config.policy.reboot,
     hostRoot: o.hostRoot,
@@ -81,27 +82,27 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
   const send = (m: WorkerMessage): void => o.supervisor.send(m);
   const metrics = metricsOverChannel(send);
   const onWatchError = (err: unknown): void => log.warn({ err: messageOf(err) }, 'watch failed; reconnecting');
-  const events = new KubeEvents(kc, { onError: (message) => log.warn({}, message) });
+  const events = new KubeEvents(rest, { onError: (message) => log.warn({}, message) });
   await reportSentinelMount(config, o, events, metrics, log);
-  const { nodes, ownNode } = remembering(new KubeNodes(kc, { onWatchError }), o.nodeName);
+  const { nodes, ownNode } = remembering(new KubeNodes(rest, { onWatchError }), o.nodeName);
   try {
     return await runAgent({
       config,
       nodeName: o.nodeName,
       ports: {
         nodes,
-        pods: new KubePods(kc),
-        grants: new KubeGrants(kc, { namespace: config.namespace, fleet: config.fleet, onWatchError }),
+        pods: new KubePods(rest),
+        grants: new KubeGrants(rest, { namespace: config.namespace, fleet: config.fleet, onWatchError }),
         events,
         host,
         alerts: config.policy.blockers.alerts === null ? null : prometheusAlerts(config.policy.blockers.alerts),
-        volumes: config.policy.drain.volumeDetachTimeoutMs === null ? null : new KubeVolumeAttachments(kc),
+        volumes: config.policy.drain.volumeDetachTimeoutMs === null ? null : new KubeVolumeAttachments(rest),
         silences:
           config.policy.silences === null
             ? null
             : alertmanagerSilences({ alertmanagerUrl: config.policy.silences.alertmanagerUrl, timeoutMs: 10_000 }),
         notifier: notifier(config, {
-          kc,
+          rest,
           events,
           nodeName: o.nodeName,
           pool: () => ownNode()?.labels[config.poolLabel] ?? '',
@@ -117,6 +118,7 @@ export async function agentWorker(o: AgentWorkerOptions): Promise<AgentOutcome> 
       exitWhenIdle: true,
     });
   } finally {
+    rest.close();
     log.flush();
   }
 }
@@ -160,7 +162,7 @@ export function workerSettings(config: AgentConfig): WorkerSettings {
 function notifier(
   config: AgentConfig,
   o: {
-    readonly kc: ReturnType<typeof loadKubeConfig>;
+    readonly rest: Rest;
     readonly nodeName: string;
     readonly pool: () => string;
     readonly log: Log;
@@ -168,7 +170,7 @@ function notifier(
     readonly events: Events;
   },
 ): Notifier {
-  const readKey = secretKeyReader(o.kc, config.namespace);
+  const readKey = secretKeyReader(o.rest, config.namespace);
   const context = {
     node: o.nodeName,
     policy: config.policy.name,

@@ -3,6 +3,7 @@
 // while leading. Stops on its signal: a leader gives the election Lease up, so the other replica
 // takes over at once; grants already given stay with their nodes (agents finish their reboots).
 import type { KubeConfig } from '@kubernetes/client-node';
+import { restOf } from '../kube/config.ts';
 import { KubeEvents } from '../kube/events.ts';
 import { KubeGrants } from '../kube/grants.ts';
 import { KubeMemory } from '../kube/memory.ts';
@@ -45,13 +46,14 @@ export async function coordinatorMain(o: CoordinatorMainOptions): Promise<number
   };
   const onWatchError = (err: unknown) =>
     log.warn({ err: err instanceof Error ? err.message : String(err) }, 'watch failed; reconnecting');
+  const rest = restOf(o.kc);
   const ports = {
-    nodes: new KubeNodes(o.kc, { onWatchError }),
-    grants: new KubeGrants(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet, onWatchError }),
+    nodes: new KubeNodes(rest, { onWatchError }),
+    grants: new KubeGrants(rest, { namespace: fleet.namespace, fleet: fleet.fleet, onWatchError }),
     halts: new KubeHalts(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet }),
-    events: new KubeEvents(o.kc, { component: 'patchwindow-coordinator', onError: (message) => log.warn({}, message) }),
+    events: new KubeEvents(rest, { component: 'patchwindow-coordinator', onError: (message) => log.warn({}, message) }),
     memory: new KubeMemory(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet }),
-    jobs: new KubeJobs(o.kc, { namespace: fleet.namespace, fleet: fleet.fleet, onWatchError }),
+    jobs: new KubeJobs(rest, { namespace: fleet.namespace, fleet: fleet.fleet, onWatchError }),
   };
   let loop: { stop: AbortController; done: Promise<void> } | undefined;
   let lastDecisionMs = clock.now();

@@ -1,18 +1,16 @@
-// A Cache (agent/ports.ts) over client-node's ListWatch: list once, then watch, reconnecting on
-// watch timeouts and 410 Gone (ListWatch does that) and, unlike ListWatch, also after any other
-// error, with capped exponential back-off. `list()` never calls the API.
-import {
-  ListWatch,
-  Watch,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+// A Cache (kube/ports.ts) of a watched collection: list once, then watch from the list's
+// resourceVersion with bookmarks; a stream the server ends is opened again from the last version
+// seen, 410 Gone lists again at once, and any other failure (the connection lost, no byte for too
+// long, an error status) is reported and listed again after a capped exponential back-off.
+// `list()` never calls the API.
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Cache } from './ports.ts';
 import { wrap } from './errors.ts';
+import { ApiError, type Rest, type WatchEvent } from './rest.ts';
 
 export interface WatchOptions<T extends KubernetesObject, U> {
-  readonly kc: KubeConfig;
+  /** The client the list and the watch go through. */
+  readonly rest: Rest;
   /** What is watched, for error messages, e.g. "watch nodes". */
   readonly what: string;
   /** API path of the collection, e.g. /api/v1/nodes. */
@@ -44,89 +42,31 @@ export interface WatchOptions<T extends KubernetesObject, U> {
 const MAX_BACKOFF_MS = 30_000;
 
 /**
- * client-node's Watch ends a watch after 30 s without data and ListWatch reopens it: on a quiet
- * resource that is two requests a minute per agent. The API server itself ends watches after
- * 30-60 minutes; five minutes of silence still catches a dead connection well before that.
+ * The server ends each watch after this long (timeoutSeconds) and the cache opens it again; a
+ * stream that sends nothing for this long and half a minute more is taken as lost: a dead
+ * connection is found within minutes, a quiet resource costs one request per five minutes.
  */
 export const WATCH_IDLE_MS = 5 * 60_000;
 
-/** A Watch with the longer idle limit (the field is not public API: when it is missing, the default stays). */
-function quietWatch(kc: KubeConfig): Watch {
-  const watch = new Watch(kc);
-  if ('requestTimeoutMs' in watch) Object.assign(watch, { requestTimeoutMs: WATCH_IDLE_MS });
-  return watch;
+/** An object's key in the cache. */
+function keyOf(o: KubernetesObject): string {
+  return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 }
 
-/** `watch`, handing its callback each object of an ADDED/MODIFIED/DELETED event stripped (ERROR and BOOKMARK as they are). */
-function strippingWatch<T>(watch: Watch, strip: (obj: T) => T): Watch {
-  const inner = watch.watch.bind(watch);
-  const wrapped: Watch['watch'] = (path, params, callback, done) =>
-    inner(
-      path,
-      params,
-      (phase: string, obj: unknown, raw?: unknown) =>
-        callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? strip(obj as T) : obj, raw),
-      done,
-    );
-  return Object.assign(Object.create(watch) as Watch, { watch: wrapped });
+interface Handlers<T> {
+  add(o: T): void;
+  update(o: T): void;
+  delete(o: T): void;
 }
 
-/** `watch`, calling `onConnect` once a watch request was answered (the request did not end at once with an error). */
-function connectingWatch(watch: Watch, onConnect: () => void): Watch {
-  const inner = watch.watch.bind(watch);
-  const wrapped: Watch['watch'] = async (path, params, callback, done) => {
-    let ended = false;
-    const controller = await inner(path, params, callback, (err: unknown) => {
-      ended = true;
-      done(err);
-    });
-    if (!ended) onConnect();
-    return controller;
-  };
-  return Object.assign(Object.create(watch) as Watch, { watch: wrapped });
-}
-
-/**
- * Starts a watch; resolves once the first list has arrived, or rejects with a TransientError or
- * TerminalError if it cannot be listed.
- */
+/** Lists and watches `opts.path` into a cache; resolves after the first list (its failure rejects). */
 export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptions<T, U>): Promise<Cache<U>> {
   const listeners = new Set<() => void>();
-  let stopped = false;
+  const store = new Map<string, T>();
+  const stopping = new AbortController();
   let backoffMs = 1_000;
-  let timer: NodeJS.Timeout | undefined;
-  let listed: ((err?: unknown) => void) | undefined;
-  const firstList = new Promise<void>((resolve, reject) => {
-    listed = (err) => (err === undefined ? resolve() : reject(wrap(opts.what, err)));
-  });
-  const list = async () => {
-    const report = listed;
-    listed = undefined;
-    try {
-      const listedResult = await opts.list();
-      const strip = opts.strip;
-      const result =
-        strip === undefined ? listedResult : { ...listedResult, items: listedResult.items.map((o) => strip(o)) };
-      // Resolve only after ListWatch has stored the items, which it does right after this returns.
-      if (report) setImmediate(report);
-      return result;
-    } catch (err: unknown) {
-      report?.(err);
-      throw err;
-    }
-  };
-  const stripped = opts.strip === undefined ? quietWatch(opts.kc) : strippingWatch(quietWatch(opts.kc), opts.strip);
-  const informer = new ListWatch<T>(
-    opts.path,
-    opts.onConnect === undefined ? stripped : connectingWatch(stripped, opts.onConnect),
-    list,
-    false,
-    opts.labelSelector,
-    opts.fieldSelector,
-  );
-  // The mapped items, kept until the next change: an agent waiting for a slot lists every Node
-  // at each decision, and decides again on every change of any of them. Each object is mapped once:
-  // the informer replaces only the objects that changed, so a change of one of 5,000 Nodes maps one.
+  // The mapped items, kept until the next change: a coordinator decides over every Node at each
+  // decision. Each object is mapped once: a change of one of 5,000 Nodes maps one.
   let mapped: U[] | undefined;
   const mappedOf = new WeakMap<T, U>();
   const mapOnce = (o: T): U => {
@@ -139,30 +79,133 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
     backoffMs = 1_000;
     for (const l of [...listeners]) l();
   };
-  if (opts.strip === undefined) {
-    informer.on('add', notify);
-    informer.on('update', notify);
-    informer.on('delete', notify);
-  } else {
-    // What each kept object was, but for its resourceVersion (and apiVersion and kind, which watch
-    // events carry and listed items do not), and the object itself (the informer holds it too).
-    const seen = new Map<string, { fingerprint: string; object: T }>();
-    const keyOf = (o: T) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
-    const fingerprint = (o: T) =>
-      JSON.stringify({
-        ...o,
-        apiVersion: undefined,
-        kind: undefined,
-        metadata: { ...o.metadata, resourceVersion: undefined },
-      });
-    informer.on('add', (o) => {
+  const on = handlers(opts, notify, () => (mapped = undefined));
+  const strip = opts.strip ?? ((o: T) => o);
+  const selectors = {
+    ...(opts.labelSelector === undefined ? {} : { labelSelector: opts.labelSelector }),
+    ...(opts.fieldSelector === undefined ? {} : { fieldSelector: opts.fieldSelector }),
+  };
+
+  let version = '';
+  /** Lists, and tells the handlers what differs from the store (all of it the first time). */
+  const relist = async () => {
+    const listed = await opts.list();
+    const fresh = new Map(listed.items.map((o) => [keyOf(o), strip(o)] as const));
+    for (const [key, old] of [...store]) {
+      if (fresh.has(key)) continue;
+      store.delete(key);
+      on.delete(old);
+    }
+    for (const [key, o] of fresh) {
+      const old = store.get(key);
+      store.set(key, o);
+      if (old === undefined) on.add(o);
+      else if (old.metadata?.resourceVersion !== o.metadata?.resourceVersion) on.update(o);
+    }
+    version = listed.metadata?.resourceVersion ?? '';
+  };
+  const onEvent = (e: WatchEvent) => {
+    const o = e.object as T;
+    if (e.type === 'ERROR') {
+      const status = e.object as { code?: number; message?: string };
+      throw new ApiError(status.code ?? 500, JSON.stringify(status), `watch ${opts.path}`);
+    }
+    version = o.metadata?.resourceVersion ?? version;
+    if (e.type === 'BOOKMARK') return;
+    const key = keyOf(o);
+    if (e.type === 'DELETED') {
+      const old = store.get(key);
+      store.delete(key);
+      if (old !== undefined) on.delete(strip(o));
+      return;
+    }
+    const kept = strip(o);
+    const had = store.has(key);
+    store.set(key, kept);
+    if (had) on.update(kept);
+    else on.add(kept);
+  };
+
+  const run = async () => {
+    let listNeeded = false;
+    while (!stopping.signal.aborted) {
+      try {
+        if (listNeeded) await relist();
+        listNeeded = false;
+        await opts.rest.watch(
+          opts.path,
+          { ...selectors, resourceVersion: version, timeoutSeconds: WATCH_IDLE_MS / 1000 },
+          onEvent,
+          {
+            signal: stopping.signal,
+            idleMs: WATCH_IDLE_MS + 30_000,
+            ...(opts.onConnect === undefined ? {} : { onConnect: opts.onConnect }),
+          },
+        );
+      } catch (err: unknown) {
+        if (stopping.signal.aborted) return;
+        listNeeded = true;
+        // The version is too old for the server's history: list again at once (not an error).
+        if (err instanceof ApiError && err.code === 410) continue;
+        mapped = undefined;
+        opts.onError?.(wrap(opts.what, err));
+        await pause(backoffMs, stopping.signal);
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
+      }
+    }
+  };
+
+  const stop = () => {
+    stopping.abort();
+    listeners.clear();
+  };
+  // The first list must succeed: callers need a complete view before they decide anything.
+  try {
+    await relist();
+  } catch (err: unknown) {
+    stop();
+    throw wrap(opts.what, err);
+  }
+  void run();
+  return {
+    list: () => (mapped ??= [...store.values()].map(mapOnce)),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    stop,
+  };
+}
+
+/**
+ * What the cache does with an added, updated or deleted object. Without `strip` every change is
+ * told. With it, an update that leaves the stripped object as it was but for its resourceVersion
+ * (and apiVersion and kind, which watch events carry and listed items do not) is kept quietly, and
+ * so is one that `quiet` says nobody needs now.
+ */
+function handlers<T extends KubernetesObject, U>(
+  opts: WatchOptions<T, U>,
+  notify: () => void,
+  forget: () => void,
+): Handlers<T> {
+  if (opts.strip === undefined) return { add: notify, update: notify, delete: notify };
+  const seen = new Map<string, { fingerprint: string; object: T }>();
+  const fingerprint = (o: T) =>
+    JSON.stringify({
+      ...o,
+      apiVersion: undefined,
+      kind: undefined,
+      metadata: { ...o.metadata, resourceVersion: undefined },
+    });
+  return {
+    add(o) {
       seen.set(keyOf(o), { fingerprint: fingerprint(o), object: o });
       notify();
-    });
-    informer.on('update', (o) => {
+    },
+    update(o) {
       const key = keyOf(o);
       const now = fingerprint(o);
-      mapped = undefined;
+      forget();
       const kept = seen.get(key);
       if (kept === undefined) {
         seen.set(key, { fingerprint: now, object: o });
@@ -173,44 +216,25 @@ export async function watchCache<T extends KubernetesObject, U>(opts: WatchOptio
       if (kept.fingerprint === now) return;
       kept.fingerprint = now;
       if (opts.quiet?.(before, o) !== true) notify();
-    });
-    informer.on('delete', (o) => {
+    },
+    delete(o) {
       seen.delete(keyOf(o));
       notify();
-    });
-  }
-  informer.on('error', (err: unknown) => {
-    mapped = undefined;
-    if (stopped) return;
-    opts.onError?.(wrap(opts.what, err));
-    timer = setTimeout(() => {
-      if (!stopped) informer.start().catch((e: unknown) => opts.onError?.(wrap(opts.what, e)));
-    }, backoffMs);
-    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-  });
-  const stop = () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    listeners.clear();
-    void informer.stop();
-  };
-
-  // The first list must succeed: callers need a complete view before they decide anything.
-  void informer.start();
-  try {
-    await firstList;
-  } catch (err: unknown) {
-    stop();
-    throw err;
-  }
-  return {
-    list: () => (mapped ??= informer.list().map(mapOnce)),
-    onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
     },
-    stop,
   };
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** The cache of objects `map` made something of: those it mapped to undefined are left out. */

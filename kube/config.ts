@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { IoError } from '../policy/errors.ts';
+import { Rest } from './rest.ts';
 
 export function loadKubeConfig(env: Readonly<Record<string, string | undefined>> = process.env): KubeConfig {
   const kc = new KubeConfig();
@@ -31,4 +32,31 @@ export function loadKubeConfig(env: Readonly<Record<string, string | undefined>>
     throw new IoError('the kubeconfig has no current cluster; run kubectl config use-context NAME');
   }
   return kc;
+}
+
+/**
+ * The REST client (kube/rest.ts) with the credentials of `kc`, whatever kind they are (exec
+ * plugins included): the watch caches and the adapters of the ports run on it in every role.
+ */
+export function restOf(kc: KubeConfig): Rest {
+  let rest = rests.get(kc);
+  if (rest === undefined) rests.set(kc, (rest = newRest(kc)));
+  return rest;
+}
+
+/** One client, so one pool of connections, per KubeConfig. */
+const rests = new WeakMap<KubeConfig, Rest>();
+
+function newRest(kc: KubeConfig): Rest {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new IoError('the kubeconfig has no current cluster; run kubectl config use-context NAME');
+  return new Rest({
+    server: cluster.server,
+    async prepare(request) {
+      // client-node sets a new agent of its own each time; the client's pooled one stays.
+      const agent = request.agent;
+      await kc.applyToHTTPSOptions(request);
+      request.agent = agent;
+    },
+  });
 }

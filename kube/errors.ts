@@ -1,11 +1,19 @@
-// Turns @kubernetes/client-node failures into the project's error classes, so callers decide by
-// kind (retry or give up) and never by parsing library messages.
-import { ApiException } from '@kubernetes/client-node';
+// Turns API failures — kube/rest.ts's ApiError, @kubernetes/client-node's ApiException, network
+// errors — into the project's error classes, so callers decide by kind (retry or give up) and never
+// by parsing library messages. Both carry the HTTP status as `code` and the Status object as `body`
+// (text); nothing here loads client-node, which the agent's worker never does.
 import { TerminalError, TransientError } from '../policy/errors.ts';
+
+/** An error status from either client: its HTTP code and the body as the server sent it. */
+function apiFailure(err: unknown): { code: number; body: unknown } | undefined {
+  if (!(err instanceof Error) || !('body' in err) || !('code' in err)) return undefined;
+  return typeof err.code === 'number' ? { code: err.code, body: err.body } : undefined;
+}
 
 /** HTTP status of an API error, or undefined for network failures. */
 export function statusOf(err: unknown): number | undefined {
-  if (err instanceof ApiException) return err.code;
+  const failure = apiFailure(err);
+  if (failure) return failure.code;
   const code =
     (err as { statusCode?: unknown; code?: unknown } | null)?.statusCode ?? (err as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
@@ -13,8 +21,9 @@ export function statusOf(err: unknown): number | undefined {
 
 /** The API server's own message from a Status body (which client-node leaves as a string). */
 export function apiMessage(err: unknown): string {
-  if (err instanceof ApiException) {
-    const body: unknown = err.body;
+  const failure = apiFailure(err);
+  if (failure) {
+    const body = failure.body;
     if (typeof body === 'string') {
       try {
         const status = JSON.parse(body) as { message?: unknown };
@@ -23,7 +32,7 @@ export function apiMessage(err: unknown): string {
         return body.slice(0, 200);
       }
     }
-    return `HTTP ${err.code}`;
+    return `HTTP ${failure.code}`;
   }
   return err instanceof Error ? err.message : String(err);
 }

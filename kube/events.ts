@@ -1,18 +1,18 @@
 // Events port: core/v1 Events about a Node. The API server only accepts events about a cluster-scoped
 // object in the `default` namespace (as the kubelet writes them); `kubectl describe node` shows them.
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Events, NodeEvent } from './ports.ts';
 import { apiMessage } from './errors.ts';
+import type { Rest } from './rest.ts';
 
 export class KubeEvents implements Events {
-  private readonly core: CoreV1Api;
+  private readonly rest: Rest;
   private readonly namespace = 'default';
   private readonly component: string;
   private readonly onError: (message: string) => void;
 
-  constructor(kc: KubeConfig, options: { component?: string; onError?: (message: string) => void } = {}) {
-    this.core = kc.makeApiClient(CoreV1Api);
+  constructor(rest: Rest, options: { component?: string; onError?: (message: string) => void } = {}) {
+    this.rest = rest;
     this.component = options.component ?? 'patchwindow-agent';
     this.onError = options.onError ?? (() => undefined);
   }
@@ -20,8 +20,7 @@ export class KubeEvents implements Events {
   async record(nodeName: string, event: NodeEvent): Promise<void> {
     const now = new Date();
     try {
-      await this.core.createNamespacedEvent({
-        namespace: this.namespace,
+      await this.rest.request('POST', `/api/v1/namespaces/${this.namespace}/events`, {
         body: {
           metadata: {
             name: `${nodeName}.${now.getTime().toString(16)}${randomBytes(3).toString('hex')}`,
@@ -35,8 +34,8 @@ export class KubeEvents implements Events {
           source: { component: this.component, host: nodeName },
           reportingComponent: `patchwindow.io/${this.component}`,
           reportingInstance: nodeName,
-          firstTimestamp: now,
-          lastTimestamp: now,
+          firstTimestamp: now.toISOString(),
+          lastTimestamp: now.toISOString(),
           count: 1,
         },
       });

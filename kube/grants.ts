@@ -2,7 +2,7 @@
 // created by the coordinator and renewed and released by the node's agent. The grant's epoch is
 // the Lease's uid: a grant freed and given again is a new object, so an agent that recorded the
 // epoch of its grant can tell its own grant from a later one (docs/decisions/0007).
-import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import type { V1Lease, V1LeaseList } from '@kubernetes/client-node';
 import { stableName } from '../policy/names.ts';
 import {
   decodeHookStatus,
@@ -15,6 +15,7 @@ import {
 import { definedOnly, watchCache } from './cache.ts';
 import { call } from './errors.ts';
 import type { Cache, Grant, Grants, NewGrant } from './ports.ts';
+import type { Rest } from './rest.ts';
 
 export const FLEET_LABEL = 'patchwindow.io/fleet';
 export const GRANT_LABEL = 'patchwindow.io/grant';
@@ -56,15 +57,13 @@ export function grantOf(lease: V1Lease): Grant | undefined {
 }
 
 export class KubeGrants implements Grants {
-  private readonly api: CoordinationV1Api;
-  private readonly kc: KubeConfig;
+  private readonly rest: Rest;
   private readonly namespace: string;
   private readonly fleet: string;
   private readonly onWatchError: ((err: unknown) => void) | undefined;
 
-  constructor(kc: KubeConfig, options: { namespace: string; fleet: string; onWatchError?: (err: unknown) => void }) {
-    this.kc = kc;
-    this.api = kc.makeApiClient(CoordinationV1Api);
+  constructor(rest: Rest, options: { namespace: string; fleet: string; onWatchError?: (err: unknown) => void }) {
+    this.rest = rest;
     this.namespace = options.namespace;
     this.fleet = options.fleet;
     this.onWatchError = options.onWatchError;
@@ -79,11 +78,11 @@ export class KubeGrants implements Grants {
     selectors: { labelSelector: string; fieldSelector?: string },
   ): Promise<Cache<Grant>> {
     const cache = await watchCache({
-      kc: this.kc,
+      rest: this.rest,
       what,
       path: this.path(),
       ...selectors,
-      list: () => this.api.listNamespacedLease({ namespace: this.namespace, ...selectors }),
+      list: () => this.rest.request<V1LeaseList>('GET', this.path(), { query: selectors }),
       map: grantOf,
       onError: this.onWatchError,
     });
@@ -104,18 +103,20 @@ export class KubeGrants implements Grants {
   }
 
   async read(node: string): Promise<Grant | undefined> {
-    const lease = await call(
-      `read the grant of ${node}`,
-      () => this.api.readNamespacedLease({ name: grantLeaseName(node), namespace: this.namespace }),
-      { 404: () => undefined },
-    );
+    const lease = await call(`read the grant of ${node}`, () => this.readLease(grantLeaseName(node)), {
+      404: () => undefined,
+    });
     const grant = lease === undefined ? undefined : grantOf(lease);
     return grant?.node === node ? grant : undefined;
   }
 
+  private readLease(name: string): Promise<V1Lease> {
+    return this.rest.request<V1Lease>('GET', `${this.path()}/${name}`);
+  }
+
   async give(g: NewGrant, nowMs: number): Promise<boolean> {
-    const now = new V1MicroTime(nowMs);
-    const body: V1Lease = {
+    const now = microTime(nowMs);
+    const body = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
       metadata: {
@@ -145,7 +146,7 @@ export class KubeGrants implements Grants {
     return call(
       `grant a reboot to ${g.node}`,
       async () => {
-        await this.api.createNamespacedLease({ namespace: this.namespace, body });
+        await this.rest.request('POST', this.path(), { body });
         return true;
       },
       { 409: () => false },
@@ -154,7 +155,8 @@ export class KubeGrants implements Grants {
 
   renew(grant: Grant, nowMs: number): Promise<boolean> {
     return this.update(grant, `renew the grant of ${grant.node}`, (lease) => {
-      lease.spec!.renewTime = new V1MicroTime(nowMs);
+      // As the API server writes a MicroTime; client-node's types call it a Date.
+      lease.spec!.renewTime = microTime(nowMs) as unknown as Date;
     });
   }
 
@@ -175,16 +177,14 @@ export class KubeGrants implements Grants {
   ): Promise<boolean> {
     const name = grantLeaseName(grant.node);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const current = await call(what, () => this.api.readNamespacedLease({ name, namespace: this.namespace }), {
-        404: () => undefined,
-      });
+      const current = await call(what, () => this.readLease(name), { 404: () => undefined });
       if (!current?.spec || current.metadata?.uid !== grant.epoch || current.spec.holderIdentity !== grant.node)
         return false;
       change(current);
       const done = await call(
         what,
         async () => {
-          await this.api.replaceNamespacedLease({ name, namespace: this.namespace, body: current });
+          await this.rest.request('PUT', `${this.path()}/${name}`, { body: current });
           return true;
         },
         { 409: () => false, 404: () => false },
@@ -199,9 +199,7 @@ export class KubeGrants implements Grants {
     await call(
       `release the grant of ${grant.node}`,
       () =>
-        this.api.deleteNamespacedLease({
-          name: grantLeaseName(grant.node),
-          namespace: this.namespace,
+        this.rest.request('DELETE', `${this.path()}/${grantLeaseName(grant.node)}`, {
           body: { preconditions: { uid: grant.epoch } },
         }),
       { 404: () => undefined, 409: () => undefined },
@@ -210,6 +208,11 @@ export class KubeGrants implements Grants {
 }
 
 /** Name of the election Lease of a Fleet's coordinator, in the Fleet's namespace (status reads it). */
+/** A Lease's MicroTime as the API server writes it (RFC 3339, microseconds). */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, -1) + '000Z';
+}
+
 export function coordinatorLeaseName(fleet: string): string {
   return stableName(['patchwindow', 'coordinator', fleet]);
 }

@@ -2,12 +2,13 @@
 // grant and hook, named after both so every coordinator creates the same one once), and a watch of
 // them by label. Their outcome is read from the Job's own conditions (Complete, Failed with its
 // reason, e.g. DeadlineExceeded or BackoffLimitExceeded).
-import { BatchV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import type { V1Job, V1JobList } from '@kubernetes/client-node';
 import type { HookKind } from '../policy/hooks.ts';
 import { definedOnly, watchCache } from './cache.ts';
 import { call } from './errors.ts';
 import { FLEET_LABEL } from './grants.ts';
 import type { Cache, HookJobInfo, Jobs } from './ports.ts';
+import type { Rest } from './rest.ts';
 
 /** Labels and annotations of a hook Job. */
 export const HOOK_LABEL = 'patchwindow.io/hook';
@@ -38,28 +39,31 @@ export function hookJobOf(job: V1Job): HookJobInfo | undefined {
 }
 
 export class KubeJobs implements Jobs {
-  private readonly api: BatchV1Api;
-  private readonly kc: KubeConfig;
+  private readonly rest: Rest;
   private readonly namespace: string;
   private readonly fleet: string;
   private readonly onWatchError: ((err: unknown) => void) | undefined;
 
-  constructor(kc: KubeConfig, options: { namespace: string; fleet: string; onWatchError?: (err: unknown) => void }) {
-    this.kc = kc;
-    this.api = kc.makeApiClient(BatchV1Api);
+  constructor(rest: Rest, options: { namespace: string; fleet: string; onWatchError?: (err: unknown) => void }) {
+    this.rest = rest;
     this.namespace = options.namespace;
     this.fleet = options.fleet;
     this.onWatchError = options.onWatchError;
   }
 
+  private path(): string {
+    return `/apis/batch/v1/namespaces/${this.namespace}/jobs`;
+  }
+
   async watch(): Promise<Cache<HookJobInfo>> {
     const labelSelector = `${FLEET_LABEL}=${this.fleet},${HOOK_LABEL}`;
+    const path = this.path();
     const cache = await watchCache({
-      kc: this.kc,
+      rest: this.rest,
       what: `watch hook Jobs in ${this.namespace}`,
-      path: `/apis/batch/v1/namespaces/${this.namespace}/jobs`,
+      path,
       labelSelector,
-      list: () => this.api.listNamespacedJob({ namespace: this.namespace, labelSelector }),
+      list: () => this.rest.request<V1JobList>('GET', path, { query: { labelSelector } }),
       map: hookJobOf,
       onError: this.onWatchError,
     });
@@ -71,7 +75,7 @@ export class KubeJobs implements Jobs {
     return call(
       `create hook Job ${this.namespace}/${name}`,
       async () => {
-        await this.api.createNamespacedJob({ namespace: this.namespace, body: job });
+        await this.rest.request('POST', this.path(), { body: job });
         return true;
       },
       { 409: () => false },

@@ -1,11 +1,11 @@
 // The Kubernetes adapters' failure paths against a loopback HTTP server playing a hostile API
 // server (or a closed port playing an unreachable one): what callers get must be the project's
 // error classes with the API's reason, never client-node's multi-line dump.
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TerminalError, TransientError } from '../policy/errors.ts';
 import { closedPort, startLoopback, type Loopback, type Reply } from '../test/helpers/loopback.ts';
 import { KubeEvents } from './events.ts';
+import { Rest } from './rest.ts';
 import { KubeNodes } from './nodes.ts';
 
 const servers: Loopback[] = [];
@@ -13,15 +13,13 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-function kubeConfig(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'loopback', server, skipTLSVerify: true }],
-    users: [{ name: 'agent', token: 'test-token' }],
-    contexts: [{ name: 'loopback', cluster: 'loopback', user: 'agent' }],
-    currentContext: 'loopback',
+function kubeConfig(server: string): Rest {
+  return new Rest({
+    server,
+    prepare(request) {
+      request.headers = { ...request.headers, Authorization: 'Bearer test-token' };
+    },
   });
-  return kc;
 }
 
 async function apiServer(reply: (index: number, path: string) => Reply): Promise<Loopback> {
@@ -80,7 +78,9 @@ describe('watchCache', () => {
     try {
       await firstError;
       expect(errors[0]).toBeInstanceOf(TerminalError);
-      expect((errors[0] as Error).message).toBe('watch node n1: Forbidden');
+      expect((errors[0] as Error).message).toBe(
+        'watch node n1: nodes is forbidden: User "agent" cannot list resource "nodes"',
+      );
     } finally {
       cache.stop();
     }

@@ -1,17 +1,11 @@
 // Nodes port on the Kubernetes API.
-import {
-  CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1Node,
-  type V1NodeList,
-} from '@kubernetes/client-node';
+import type { V1Node, V1NodeList } from '@kubernetes/client-node';
 import { CORDONED_BY_ANNOTATION } from '../policy/keys.ts';
 import type { Cache, MetadataPatch, NodeInfo, Nodes, WatchAllOptions } from './ports.ts';
 import { watchCache } from './cache.ts';
 import { stripNode } from './node-strip.ts';
 import { call } from './errors.ts';
+import { MERGE_PATCH, type Rest } from './rest.ts';
 
 /** The NodeInfo of a v1 Node. */
 export function nodeInfo(node: V1Node): NodeInfo {
@@ -32,18 +26,15 @@ export function nodeInfo(node: V1Node): NodeInfo {
   };
 }
 
-const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const LIST_PAGE_SIZE = 500;
 
 export class KubeNodes implements Nodes {
-  private readonly core: CoreV1Api;
-  private readonly kc: KubeConfig;
+  private readonly rest: Rest;
   private readonly onWatchError: ((err: unknown) => void) | undefined;
   private readonly listPageSize: number;
 
-  constructor(kc: KubeConfig, options: { onWatchError?: (err: unknown) => void; listPageSize?: number } = {}) {
-    this.kc = kc;
-    this.core = kc.makeApiClient(CoreV1Api);
+  constructor(rest: Rest, options: { onWatchError?: (err: unknown) => void; listPageSize?: number } = {}) {
+    this.rest = rest;
     this.onWatchError = options.onWatchError;
     this.listPageSize = options.listPageSize ?? LIST_PAGE_SIZE;
   }
@@ -58,22 +49,26 @@ export class KubeNodes implements Nodes {
     let page: V1NodeList;
     let next: string | undefined;
     do {
-      page = await this.core.listNode({ limit: this.listPageSize, ...(next === undefined ? {} : { _continue: next }) });
+      page = await this.rest.request<V1NodeList>('GET', '/api/v1/nodes', {
+        query: { limit: this.listPageSize, continue: next },
+      });
       for (const n of page.items) items.push(stripNode(n));
-      next = page.metadata?._continue || undefined;
+      next = (page.metadata as { continue?: string } | undefined)?.continue || undefined;
     } while (next !== undefined);
     return { ...page, items };
   }
 
   async get(name: string): Promise<NodeInfo | undefined> {
-    const node = await call(`read node ${name}`, () => this.core.readNode({ name }), { 404: () => undefined });
+    const node = await call(`read node ${name}`, () => this.rest.request<V1Node>('GET', nodePath(name)), {
+      404: () => undefined,
+    });
     return node ? nodeInfo(node) : undefined;
   }
 
   watchAll(o: WatchAllOptions = {}): Promise<Cache<NodeInfo>> {
     const quiet = o.quiet;
     return watchCache({
-      kc: this.kc,
+      rest: this.rest,
       what: 'watch nodes',
       path: '/api/v1/nodes',
       list: () => this.listStripped(),
@@ -90,11 +85,11 @@ export class KubeNodes implements Nodes {
   watchOne(name: string): Promise<Cache<NodeInfo>> {
     const fieldSelector = `metadata.name=${name}`;
     return watchCache({
-      kc: this.kc,
+      rest: this.rest,
       what: `watch node ${name}`,
       path: '/api/v1/nodes',
       fieldSelector,
-      list: () => this.core.listNode({ fieldSelector }),
+      list: () => this.rest.request<V1NodeList>('GET', '/api/v1/nodes', { query: { fieldSelector } }),
       map: nodeInfo,
       onError: this.onWatchError,
     });
@@ -109,7 +104,7 @@ export class KubeNodes implements Nodes {
     return call(
       `cordon node ${name}`,
       async () => {
-        await this.core.patchNode({ name, body }, MERGE_PATCH);
+        await this.patch(name, body);
         return true;
       },
       { 409: () => false },
@@ -124,7 +119,7 @@ export class KubeNodes implements Nodes {
     return call(
       `uncordon node ${name}`,
       async () => {
-        await this.core.patchNode({ name, body }, MERGE_PATCH);
+        await this.patch(name, body);
         return true;
       },
       { 409: () => false },
@@ -135,6 +130,14 @@ export class KubeNodes implements Nodes {
     const metadata: Record<string, unknown> = {};
     if (patch.labels) metadata.labels = patch.labels;
     if (patch.annotations) metadata.annotations = patch.annotations;
-    await call(`label node ${name}`, () => this.core.patchNode({ name, body: { metadata } }, MERGE_PATCH));
+    await call(`label node ${name}`, () => this.patch(name, { metadata }));
   }
+
+  private patch(name: string, body: unknown): Promise<V1Node> {
+    return this.rest.request<V1Node>('PATCH', nodePath(name), { body, contentType: MERGE_PATCH });
+  }
+}
+
+function nodePath(name: string): string {
+  return `/api/v1/nodes/${encodeURIComponent(name)}`;
 }

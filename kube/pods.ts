@@ -1,9 +1,10 @@
 // Pods port on the Kubernetes API: listing a node's pods and evicting them through the eviction
 // API (never a plain delete, so PodDisruptionBudgets are honoured).
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { V1Namespace, V1Pod, V1PodList } from '@kubernetes/client-node';
 import type { Cache, EvictionResult, PodInfo, Pods } from './ports.ts';
 import { watchCache } from './cache.ts';
 import { call } from './errors.ts';
+import type { Rest } from './rest.ts';
 
 const PHASES = new Set(['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown']);
 
@@ -25,37 +26,39 @@ export function podInfo(pod: V1Pod): PodInfo {
 }
 
 export class KubePods implements Pods {
-  private readonly core: CoreV1Api;
-  private readonly kc: KubeConfig;
+  private readonly rest: Rest;
 
-  constructor(kc: KubeConfig) {
-    this.kc = kc;
-    this.core = kc.makeApiClient(CoreV1Api);
+  constructor(rest: Rest) {
+    this.rest = rest;
+  }
+
+  private list(fieldSelector: string): Promise<V1PodList> {
+    return this.rest.request<V1PodList>('GET', '/api/v1/pods', { query: { fieldSelector } });
   }
 
   async listOnNode(nodeName: string): Promise<readonly PodInfo[]> {
-    const list = await call(`list pods on node ${nodeName}`, () =>
-      this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` }),
-    );
+    const list = await call(`list pods on node ${nodeName}`, () => this.list(`spec.nodeName=${nodeName}`));
     return list.items.map(podInfo);
   }
 
   watchOnNode(nodeName: string): Promise<Cache<PodInfo>> {
     const fieldSelector = `spec.nodeName=${nodeName}`;
     return watchCache({
-      kc: this.kc,
+      rest: this.rest,
       what: `watch pods on node ${nodeName}`,
       path: '/api/v1/pods',
       fieldSelector,
-      list: () => this.core.listPodForAllNamespaces({ fieldSelector }),
+      list: () => this.list(fieldSelector),
       map: podInfo,
     });
   }
 
   async namespaceLabels(namespace: string): Promise<Readonly<Record<string, string>> | undefined> {
-    const ns = await call(`read namespace ${namespace}`, () => this.core.readNamespace({ name: namespace }), {
-      404: () => undefined,
-    });
+    const ns = await call(
+      `read namespace ${namespace}`,
+      () => this.rest.request<V1Namespace>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}`),
+      { 404: () => undefined },
+    );
     return ns ? (ns.metadata?.labels ?? {}) : undefined;
   }
 
@@ -73,7 +76,8 @@ export class KubePods implements Pods {
     return call<EvictionResult>(
       `evict pod ${pod.namespace}/${pod.name}`,
       async () => {
-        await this.core.createNamespacedPodEviction({ name: pod.name, namespace: pod.namespace, body });
+        const path = `/api/v1/namespaces/${encodeURIComponent(pod.namespace)}/pods/${encodeURIComponent(pod.name)}/eviction`;
+        await this.rest.request('POST', path, { body });
         return 'evicted';
       },
       { 404: () => 'gone', 429: () => 'blocked', 409: () => 'gone' },

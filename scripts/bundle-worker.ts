@@ -9,6 +9,7 @@
 // at a load average of about 25); spawn -> ready: `node bench/worker-start-bench.ts`. Only the
 // worker is bundled: the supervisor must stay small at idle (docs/decisions/0006-light-idle-agent.md),
 // and the other roles start once.
+import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
@@ -23,7 +24,15 @@ export async function bundleWorker(outFile: string): Promise<void> {
     input: WORKER_SOURCE,
     platform: 'node',
     logLevel: 'warn',
-    output: { file: outFile, format: 'esm', minify: false },
+    // What the worker imports only when a policy needs it (nodemailer, at the first mail) goes to
+    // chunks beside it, so a start parses only what every worker runs.
+    output: {
+      dir: dirname(outFile),
+      entryFileNames: basename(outFile),
+      chunkFileNames: `${basename(outFile, '.js')}-[name]-[hash].js`,
+      format: 'esm',
+      minify: false,
+    },
   });
 }
 

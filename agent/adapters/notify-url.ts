@@ -3,7 +3,6 @@
 // goes over the service's webhook API with fetch, or as mail through nodemailer. Best effort like
 // every notification: retried with back-off, bounded in time, never throws, never blocks a reboot
 // for longer than its bound; the URL (a secret) never appears in a message.
-import nodemailer from 'nodemailer';
 import type { Notifier } from '../ports.ts';
 import type { SpecNotifierOptions } from './notify.ts';
 import { messageOf } from '../../policy/errors.ts';
@@ -18,6 +17,9 @@ type Outcome = { readonly ok: true } | { readonly ok: false; readonly retry: boo
 
 /** Sends one mail; the transport is made per send so a rotated Secret takes effect. */
 async function sendMail(target: SmtpTarget, text: string, timeoutMs: number): Promise<Outcome> {
+  // Loaded at the first mail: a fifth of the worker's code, which it parses at every start
+  // (the sentinel, every boot) while few policies send mail (issue 19).
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: target.host,
     port: target.port,

@@ -4,15 +4,19 @@
 // closed as Fleets appear and go), the waiting Events on Nodes and the reconcilers' status
 // ConfigMaps. The same mapping as the one-shot read (status-objects.ts). A watch that failed is
 // listed as reconnecting until it is answered again; its last state stays in the view meanwhile.
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1ConfigMap,
-  type V1Lease,
+import type {
+  CoreV1EventList,
+  KubeConfig,
+  KubernetesObject,
+  V1ConfigMap,
+  V1ConfigMapList,
+  V1Lease,
+  V1LeaseList,
+  V1NodeList,
 } from '@kubernetes/client-node';
 import { watchCache, type WatchOptions } from '../../kube/cache.ts';
+import { restOf } from '../../kube/config.ts';
+import type { Query } from '../../kube/rest.ts';
 import { messageOf } from '../../policy/errors.ts';
 import type { Cache } from '../../kube/ports.ts';
 import { stripNode } from '../../kube/node-strip.ts';
@@ -43,8 +47,8 @@ const RETRY_MS = 5_000;
 
 /** Opens the watches; resolves once each has listed, or rejects (TransientError/TerminalError) when one cannot. */
 export async function watchStatusObjects(kc: KubeConfig, options: { namespace?: string }): Promise<LiveStatus> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const coordination = kc.makeApiClient(CoordinationV1Api);
+  const rest = restOf(kc);
+  const get = <L>(path: string, query: Query = {}) => rest.request<L>('GET', path, { query });
   const listeners = new Set<() => void>();
   const failing = new Map<string, string>();
   const notify = () => {
@@ -52,11 +56,11 @@ export async function watchStatusObjects(kc: KubeConfig, options: { namespace?: 
   };
   let stopped = false;
   const open = <T extends KubernetesObject, U>(
-    o: Omit<WatchOptions<T, U>, 'kc' | 'onError' | 'onConnect'>,
+    o: Omit<WatchOptions<T, U>, 'rest' | 'onError' | 'onConnect'>,
   ): Promise<Cache<U>> =>
     watchCache({
       ...o,
-      kc,
+      rest,
       onError: (err) => {
         failing.set(o.what, messageOf(err));
         notify();
@@ -69,17 +73,16 @@ export async function watchStatusObjects(kc: KubeConfig, options: { namespace?: 
       return cache;
     });
   const ns = options.namespace;
-  const configMaps = (what: string, labelSelector: string) =>
-    open<V1ConfigMap, V1ConfigMap>({
+  const configMaps = (what: string, labelSelector: string) => {
+    const path = ns ? `/api/v1/namespaces/${ns}/configmaps` : '/api/v1/configmaps';
+    return open<V1ConfigMap, V1ConfigMap>({
       what,
-      path: ns ? `/api/v1/namespaces/${ns}/configmaps` : '/api/v1/configmaps',
+      path,
       labelSelector,
-      list: () =>
-        ns
-          ? core.listNamespacedConfigMap({ namespace: ns, labelSelector })
-          : core.listConfigMapForAllNamespaces({ labelSelector }),
+      list: () => get<V1ConfigMapList>(path, { labelSelector }),
       map: (cm) => cm,
     });
+  };
   const caches: Cache<unknown>[] = [];
   const leases = new Map<string, Cache<V1Lease>>();
   const opening = new Set<string>();
@@ -91,7 +94,7 @@ export async function watchStatusObjects(kc: KubeConfig, options: { namespace?: 
       await open({
         what: 'watch nodes',
         path: '/api/v1/nodes',
-        list: () => core.listNode(),
+        list: () => get<V1NodeList>('/api/v1/nodes'),
         map: statusNodeOf,
         strip: stripNode,
       }),
@@ -102,7 +105,7 @@ export async function watchStatusObjects(kc: KubeConfig, options: { namespace?: 
         what: 'watch Events on Nodes',
         path: '/api/v1/namespaces/default/events',
         fieldSelector,
-        list: () => core.listNamespacedEvent({ namespace: 'default', fieldSelector }),
+        list: () => get<CoreV1EventList>('/api/v1/namespaces/default/events', { fieldSelector }),
         map: nodeEventOf,
       }),
     );
@@ -110,13 +113,15 @@ export async function watchStatusObjects(kc: KubeConfig, options: { namespace?: 
       const warnings: string[] = [];
       return { configs: agentConfigs.list().flatMap((cm) => agentConfigOf(cm, warnings) ?? []), warnings };
     };
-    const leaseWatch = (namespace: string) =>
-      open<V1Lease, V1Lease>({
+    const leaseWatch = (namespace: string) => {
+      const path = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
+      return open<V1Lease, V1Lease>({
         what: `watch Leases in ${namespace}`,
-        path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
-        list: () => coordination.listNamespacedLease({ namespace }),
+        path,
+        list: () => get<V1LeaseList>(path),
         map: (l) => l,
       });
+    };
     const wantedNamespaces = () => new Set(fleetsOf(configs().configs).map((f) => f.namespace));
     // One lease watch per namespace holding a Fleet's agents; opened and closed as Fleets come and go.
     const syncLeases = (): void => {

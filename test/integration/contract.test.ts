@@ -12,6 +12,7 @@ import {
 } from '@kubernetes/client-node';
 import { vi } from 'vitest';
 import { KubeEvents } from '../../kube/events.ts';
+import { restOf } from '../../kube/config.ts';
 import { KubeNodes } from '../../kube/nodes.ts';
 import { KubePods } from '../../kube/pods.ts';
 import { KubeGrants } from '../../kube/grants.ts';
@@ -117,10 +118,10 @@ async function realEnv(): Promise<ContractEnv> {
   const nodes: string[] = [];
   const namespaces: string[] = [agentNs];
   return {
-    nodes: new KubeNodes(kc),
-    pods: new KubePods(kc),
-    grants: new KubeGrants(kc, { namespace: agentNs, fleet }),
-    events: new KubeEvents(kc),
+    nodes: new KubeNodes(restOf(kc)),
+    pods: new KubePods(restOf(kc)),
+    grants: new KubeGrants(restOf(kc), { namespace: agentNs, fleet }),
+    events: new KubeEvents(restOf(kc)),
     memory: (name) => new KubeMemory(kc, { namespace: agentNs, fleet: name }),
     unique: (base) => uniqueName(base),
     async createNode({ name, labels, unschedulable }) {

@@ -6,6 +6,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KubeNodes } from '../../kube/nodes.ts';
+import { restOf } from '../../kube/config.ts';
 import type { Cache, NodeInfo } from '../../kube/ports.ts';
 import { uniqueName, useCluster } from '../testenv/use-cluster.ts';
 
@@ -25,7 +26,7 @@ describe('KubeNodes.watchAll', () => {
       { name, labels: { 'cache.patchwindow.dev/test': 'true' } },
       { name: other, labels: { 'cache.patchwindow.dev/test': 'true' } },
     ]);
-    cache = await new KubeNodes(kc).watchAll();
+    cache = await new KubeNodes(restOf(kc)).watchAll();
     cache.onChange(() => void told++);
   });
 
@@ -63,7 +64,7 @@ describe('KubeNodes.watchAll', () => {
 
   it('lists every Node in pages, each page stripped before the next is read', async () => {
     const before = await cluster.apiserverRequestTotal({ verb: 'LIST', resource: 'nodes' });
-    const paged = await new KubeNodes(kc, { listPageSize: 1 }).watchAll();
+    const paged = await new KubeNodes(restOf(kc), { listPageSize: 1 }).watchAll();
     try {
       // One request per Node (page size 1), not one for all.
       const lists = (await cluster.apiserverRequestTotal({ verb: 'LIST', resource: 'nodes' })) - before;

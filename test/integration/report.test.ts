@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeEvents } from '../../kube/events.ts';
+import { restOf } from '../../kube/config.ts';
 import {
   LAST_REBOOT_ANNOTATION,
   REBOOT_REQUIRED_LABEL,
@@ -71,7 +72,7 @@ describe('patchwindow report', () => {
 
     // The rebooted node's attempt: the agent's Events adapter records its start and a failed drain
     // of an earlier attempt; then the agent writes the last-reboot record.
-    const events = new KubeEvents(kc);
+    const events = new KubeEvents(restOf(kc));
     await events.record(n.rebooted, {
       type: 'Warning',
       reason: 'DrainFailed',

@@ -11,6 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeVolumeAttachments } from '../../kube/volume-attachments.ts';
+import { restOf } from '../../kube/config.ts';
 import { systemClock } from '../../io/clock.ts';
 import { waitForVolumeDetach } from '../../agent/volume-wait.ts';
 import { names, type KubeObject } from '../../reconciler/render/objects.ts';
@@ -56,7 +57,7 @@ describe('waiting for volumes to detach', () => {
     const kc = new KubeConfig();
     kc.loadFromFile(await cluster.serviceAccountKubeconfig({ namespace, name: names.serviceAccount }));
     agentStorage = kc.makeApiClient(StorageV1Api);
-    volumes = new KubeVolumeAttachments(kc);
+    volumes = new KubeVolumeAttachments(restOf(kc));
   });
 
   afterAll(async () => {

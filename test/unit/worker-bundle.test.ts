@@ -1,4 +1,5 @@
-// The agent's worker as the build ships it (scripts/bundle-worker.ts): one file. The supervisor
+// The agent's worker as the build ships it (scripts/bundle-worker.ts): one file, and chunks beside it
+// of what only some policies use (nodemailer) or only a kubeconfig needs (yaml). The supervisor
 // starts a worker when a sentinel appears and after every boot, so its start is on the path to the
 // cordon and to the uncordon (issue 19); loading hundreds of module files one by one was most of
 // it. The bundled worker runs as a real worker process under the supervisor's launcher: it reads
@@ -78,11 +79,25 @@ async function firstMessage(entry: string): Promise<{ message: WorkerMessage; lo
 }
 
 describe('the bundled agent worker', () => {
-  it('loads no module file but itself, checks its config and the host, and says ready', async () => {
+  it('loads no module file but its own, checks its config and the host, and says ready', async () => {
     const { message, loaded } = await firstMessage(bundle);
     expect(message).toMatchObject({ kind: 'ready', settings: { policy: testConfig().policy.name } });
-    expect(loaded).toEqual([`file://${bundle}`]);
+    expect(loaded[0]).toBe(`file://${bundle}`);
+    // Its chunks only: the runtime helpers, and the YAML parser for the kubeconfig (none in a pod).
+    for (const url of loaded)
+      expect(url).toMatch(new RegExp(`^file://${join(dir, 'dist', 'agent')}/worker[^/]*\\.js$`));
+    expect(loaded.some((url) => url.includes('nodemailer'))).toBe(false);
   }, 60_000);
+
+  it('holds no Kubernetes client library: its requests go through kube/rest.ts', async () => {
+    // @kubernetes/client-node was four fifths of the worker's code and ~35 MiB of its memory
+    // (docs/decisions/0009-rest-client.md).
+    const files = (await readdir(join(dir, 'dist', 'agent'))).filter((f) => f.startsWith('worker'));
+    for (const f of files) {
+      const text = await readFile(join(dir, 'dist', 'agent', f), 'utf8');
+      expect(text, f).not.toContain('node_modules/@kubernetes/client-node');
+    }
+  });
 
   it('leaves its compiled code in the temporary directory for the next start, though a reboot kills it', async () => {
     // The launcher puts Node's compile cache in the supervisor's temporary directory (the pod's
