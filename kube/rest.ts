@@ -74,9 +74,10 @@ export class Rest {
     this.#base = new URL(target.server);
     this.#timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
     // Kept-alive connections: the fresh reads before each step of a reboot need no TLS handshake.
+    // No cap on sockets: each watch holds one for minutes, and a request must never queue behind them.
     this.#agents = {
-      https: new https.Agent({ keepAlive: true, maxSockets: 8, timeout: 5 * 60_000 }),
-      http: new http.Agent({ keepAlive: true, maxSockets: 8, timeout: 5 * 60_000 }),
+      https: new https.Agent({ keepAlive: true, maxFreeSockets: 4, timeout: 5 * 60_000 }),
+      http: new http.Agent({ keepAlive: true, maxFreeSockets: 4, timeout: 5 * 60_000 }),
     };
   }
 
