@@ -46,9 +46,9 @@ describe('loadRestTarget', () => {
     );
     const { server, o } = await prepared({ KUBECONFIG: join(d, 'config') });
     expect(server).toBe('https://127.0.0.1:6443');
-    expect(String(o.ca)).toBe('CA');
-    expect(String(o.cert)).toBe('CERT');
-    expect(String(o.key)).toBe('KEY');
+    expect(o.ca).toEqual(Buffer.from('CA'));
+    expect(o.cert).toEqual(Buffer.from('CERT'));
+    expect(o.key).toEqual(Buffer.from('KEY'));
     expect(o.rejectUnauthorized).toBe(true);
     expect(o.headers).toEqual({ Authorization: 'Bearer abc' });
   });
@@ -64,8 +64,8 @@ describe('loadRestTarget', () => {
       ),
     );
     const { o } = await prepared({ KUBECONFIG: join(d, 'config') });
-    expect(String(o.ca)).toBe('CA');
-    expect(String(o.cert)).toBe('CERT');
+    expect(o.ca).toEqual(Buffer.from('CA'));
+    expect(o.cert).toEqual(Buffer.from('CERT'));
     expect(o.rejectUnauthorized).toBe(false);
     expect(o.headers).toEqual({});
   });
@@ -79,7 +79,7 @@ describe('loadRestTarget', () => {
       d,
     );
     expect(server).toBe('https://10.0.0.1:443');
-    expect(String(o.ca)).toBe('SA-CA');
+    expect(o.ca).toEqual(Buffer.from('SA-CA'));
     expect(o.headers).toEqual({ Authorization: 'Bearer sa-token' });
   });
 
