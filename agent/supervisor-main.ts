@@ -1,11 +1,13 @@
-// Wiring of `patchwindow agent`: the supervisor (supervisor.ts) with real worker processes, the
-// host adapter's sentinel check and the system clock. Only light modules: this is the process that
-// stays up on every node (docs/decisions/0006-light-idle-agent.md).
+// Wiring of `patchwindow agent`: the supervisor (supervisor.ts) with its worker run in the same
+// process, executed anew once the worker is idle, the host adapter's sentinel check and the system
+// clock. Only light modules: this is the process that stays up on every node
+// (docs/decisions/0006-light-idle-agent.md, 0010-one-agent-process.md).
 import { posix } from 'node:path';
 import { createHost } from './adapters/host.ts';
 import { checkSentinelMount } from './adapters/sentinel-mount.ts';
 import { watchSentinelFile } from './adapters/sentinel-watch.ts';
-import { workerProcesses } from './adapters/worker-process.ts';
+import { inProcessWorkers } from './adapters/worker-inproc.ts';
+import { executeAnew, resumeStateOf, withoutResume } from './reexec.ts';
 import { systemClock } from '../io/clock.ts';
 import { supervise } from './supervisor.ts';
 import type { WorkerArgs } from './worker-channel.ts';
@@ -22,22 +24,28 @@ export interface AgentMainOptions extends WorkerArgs {
 /** Runs the agent until `signal` aborts; resolves 0. Setup problems throw (PolicyError, IoError). */
 export function agentMain(o: AgentMainOptions): Promise<number> {
   const { configPath, nodeName, dryRun, hostRoot, nsenterPath, logFormat } = o;
+  const resume = resumeStateOf(o.env);
+  const env = withoutResume(o.env);
+  const launcher = inProcessWorkers({
+    args: {
+      configPath,
+      nodeName,
+      dryRun,
+      hostRoot,
+      ...(nsenterPath !== undefined ? { nsenterPath } : {}),
+      ...(logFormat !== undefined ? { logFormat } : {}),
+    },
+    env,
+  });
   return supervise({
     nodeName,
     dryRun,
     ...(logFormat !== undefined ? { logFormat } : {}),
     listen: o.listen,
-    launcher: workerProcesses({
-      args: {
-        configPath,
-        nodeName,
-        dryRun,
-        hostRoot,
-        ...(nsenterPath !== undefined ? { nsenterPath } : {}),
-        ...(logFormat !== undefined ? { logFormat } : {}),
-      },
-      env: o.env,
-    }),
+    launcher,
+    ...(resume !== undefined ? { resume } : {}),
+    // Only a process that imported the worker's code has memory to give back.
+    shed: (state) => launcher.loaded() && executeAnew(state, env),
     sentinel: (settings) =>
       createHost({ ...settings.reboot, hostRoot, ...(nsenterPath !== undefined ? { nsenterPath } : {}) }),
     // PATCHWINDOW_HOST_FS: where the host's own root is seen (default /proc/1/root; tests give their fake host).

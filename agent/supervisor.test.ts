@@ -12,7 +12,14 @@ import { IoError, PolicyError } from '../policy/errors.ts';
 import { createHost } from './adapters/host.ts';
 import { watchSentinelFile, type SentinelWatch } from './adapters/sentinel-watch.ts';
 import { SENTINEL_SAFETY_POLL_MS } from './sentinel-wait.ts';
-import { MAX_RESTART_BACKOFF_MS, supervise, type WorkerEnd, type WorkerHandle } from './supervisor.ts';
+import {
+  IDLE_ANEW,
+  MAX_RESTART_BACKOFF_MS,
+  supervise,
+  type ResumeState,
+  type WorkerEnd,
+  type WorkerHandle,
+} from './supervisor.ts';
 import { LIVENESS_GRACE_MS } from './telemetry.ts';
 import type { SupervisorMessage, WorkerMessage, WorkerSettings } from './worker-channel.ts';
 
@@ -102,6 +109,8 @@ interface StartOptions {
   /** Checks the sentinel on a host root (the real host adapter) instead of `run.sentinel`. */
   hostRoot?: string;
   watchSentinel?: (sentinelFile: string) => SentinelWatch;
+  resume?: ResumeState;
+  shed?: (state: ResumeState) => boolean;
 }
 
 function start(o: StartOptions = {}): Run {
@@ -148,6 +157,8 @@ function start(o: StartOptions = {}): Run {
       };
     },
     ...(o.watchSentinel !== undefined ? { watchSentinel: o.watchSentinel } : {}),
+    ...(o.resume !== undefined ? { resume: o.resume } : {}),
+    ...(o.shed !== undefined ? { shed: o.shed } : {}),
     clock,
     writeLog: (line) => logs.push(JSON.parse(line) as Record<string, unknown>),
     processMetrics: false,
@@ -372,6 +383,71 @@ describe('the supervisor', () => {
     r.stop.abort();
     expect(await r.result).toBe(0);
     expect(r.workers).toHaveLength(1);
+  });
+
+  it("hands an idle worker's settings and series to shed, to execute the process anew; goes on as it is when it cannot", async () => {
+    const shed: ResumeState[] = [];
+    const r = start({ shed: (state) => (shed.push(state), false) });
+    await r.clock.settle();
+    const w = r.workers[0]!;
+    await ready(r, w);
+    w.say({ kind: 'metric', call: 'setPhase', args: ['rebooting'] });
+    w.say({ kind: 'metric', call: 'setNotificationFailed', args: ['slack', 1_780_000_100_000] });
+    w.say({ kind: 'metric', call: 'setNotificationFailed', args: ['teams', 1_780_000_200_000] });
+    w.say({ kind: 'metric', call: 'setPhase', args: [null] });
+    await idle(r, w);
+    expect(shed).toHaveLength(1);
+    expect(shed[0]!.settings).toEqual(SETTINGS);
+    expect(shed[0]!.mountChecked).toBe(false);
+    // The last call of each kind, of each format for notifications: the series as they read now.
+    expect(shed[0]!.metrics).toEqual(
+      expect.arrayContaining([
+        { kind: 'metric', call: 'setPhase', args: [null] },
+        { kind: 'metric', call: 'setNotificationFailed', args: ['slack', 1_780_000_100_000] },
+        { kind: 'metric', call: 'setNotificationFailed', args: ['teams', 1_780_000_200_000] },
+      ]),
+    );
+    expect(shed[0]!.metrics.filter((m) => m.call === 'setPhase')).toHaveLength(1);
+    expect(r.logs.some((l) => l.msg === 'the process could not be executed anew; it keeps the memory')).toBe(true);
+    // Not executed anew: it watches for the sentinel as it is.
+    r.sentinel = true;
+    await r.clock.advance(CHECK_MS);
+    expect(r.workers).toHaveLength(2);
+  });
+
+  it('executed anew: serves the series as they were and waits for the sentinel before any worker', async () => {
+    const r = start({
+      resume: {
+        settings: SETTINGS,
+        mountChecked: true,
+        metrics: [
+          { kind: 'metric', call: 'setNotificationFailed', args: ['slack', 1_780_000_100_000] },
+          {
+            kind: 'metric',
+            call: 'setDebt',
+            args: [{ pendingSinceMs: null, lastRebootMs: 1_780_000_000_000, maxPendingMs: null }],
+          },
+        ],
+      },
+      shed: () => {
+        throw new Error('a process executed anew has no worker memory to give back');
+      },
+    });
+    await r.clock.settle();
+    await until('the resumed process to serve', () => r.logs.some((l) => l.msg === IDLE_ANEW));
+    expect(r.workers).toHaveLength(0);
+    const text = await scrape(r);
+    expect(text).toContain(
+      `\npatchwindow_notification_last_failure_timestamp_seconds{${n},format="slack"} 1780000100\n`,
+    );
+    expect(text).toContain(`\npatchwindow_last_reboot_timestamp_seconds{${n}} 1780000000\n`);
+    expect(await health(r)).toBe(200);
+    expect(r.checks()).toBe(1);
+    r.sentinel = true;
+    await r.clock.advance(CHECK_MS);
+    expect(r.workers).toHaveLength(1);
+    // Let start at once: the port is served already.
+    await ready(r, r.workers[0]!);
   });
 
   it("serves the worker's series while it runs and keeps them when it has gone idle", async () => {

@@ -15,67 +15,25 @@ import { formatDuration } from '../policy/duration.ts';
 import { IoError, messageOf, PolicyError } from '../policy/errors.ts';
 import { agentHttpServer, type AgentHttpServer } from './adapters/http.ts';
 import { createAgentMetrics, type AgentMetrics } from './adapters/metrics.ts';
-import type { MountCheck } from './adapters/sentinel-mount.ts';
 import { createAgentLog, type AgentProcessLog } from './log.ts';
-import type { SentinelWatch } from './adapters/sentinel-watch.ts';
 import { untilRebootRequired } from './sentinel-wait.ts';
-import type { Host } from './ports.ts';
-import type { Clock } from '../policy/clock.ts';
-import type { LogFormat } from '../policy/model.ts';
 import { loopLiveness, type Liveness } from './telemetry.ts';
-import { applyMetricCall, type SupervisorMessage, type WorkerMessage, type WorkerSettings } from './worker-channel.ts';
+import {
+  applyMetricCall,
+  recordingMetrics,
+  type MetricCall,
+  type WorkerMessage,
+  type WorkerSettings,
+} from './worker-channel.ts';
 
-/** How a worker process ended (`code` null: killed by `signal`, or it never started: `error`). */
-export interface WorkerEnd {
-  readonly code: number | null;
-  readonly signal: string | null;
-  readonly error?: string;
-}
+import type { ResumeState, SupervisorOptions, WorkerEnd, WorkerHandle } from './supervisor-ports.ts';
 
-/** One worker process, as the supervisor sees it. */
-export interface WorkerHandle {
-  readonly pid: number | undefined;
-  /** `listener` gets every message of the worker, in order. */
-  onMessage(listener: (m: WorkerMessage) => void): void;
-  send(m: SupervisorMessage): void;
-  kill(signal: 'SIGTERM' | 'SIGKILL'): void;
-  /** Resolves once the worker is gone, after its last message. */
-  readonly ended: Promise<WorkerEnd>;
-}
+export type { ResumeState, SupervisorOptions, WorkerEnd, WorkerHandle, WorkerLauncher } from './supervisor-ports.ts';
 
-/** Starts worker processes (adapters/worker-process.ts; tests pass fakes). */
-export interface WorkerLauncher {
-  start(): WorkerHandle;
-}
-
-export interface SupervisorOptions {
-  readonly nodeName: string;
-  readonly dryRun: boolean;
-  /** Address of /metrics and /healthz; the port defaults to the config's agent.metricsPort. */
-  readonly listen: { readonly host?: string; readonly port?: number };
-  readonly launcher: WorkerLauncher;
-  /** The sentinel check for the settings a worker checked (the host adapter's). */
-  readonly sentinel: (settings: WorkerSettings) => Pick<Host, 'rebootRequired'>;
-  /** Whether the sentinel's directory is the host's (adapters/sentinel-mount.ts); default: not checked. */
-  readonly checkMount?: (settings: WorkerSettings) => Promise<MountCheck>;
-  /**
-   * Starts a watch of the directory of the sentinel file (its host path; adapters/sentinel-watch.ts).
-   * Throws when it cannot watch; missing: poll only.
-   */
-  readonly watchSentinel?: (sentinelFile: string) => SentinelWatch;
-  readonly clock: Clock;
-  /** Writes one log line (default stdout). */
-  readonly writeLog?: (line: string) => void;
-  /** `--log-format` of the command line; wins over the config's. Default: the config's, else json. */
-  readonly logFormat?: LogFormat;
-  /** The process's CPU and memory series on /metrics (default true). */
-  readonly processMetrics?: boolean;
-  /** SIGTERM/SIGINT: forwarded to the worker; the supervisor stops once it is gone. */
-  readonly signal: AbortSignal;
-}
-
-/** The longest wait before a crashed worker is started again; a worker that ran this long starts the back-off over. */
 export const MAX_RESTART_BACKOFF_MS = 60_000;
+
+/** What a new image of the process says once it resumed idle (agent/reexec.ts). */
+export const IDLE_ANEW = 'agent process executed anew: idle; watching for the sentinel without API requests';
 
 type Ending =
   | { readonly kind: 'idle' }
@@ -107,6 +65,8 @@ class Supervisor {
   #crashes = 0;
   /** The sentinel mount was checked (once per process: mounts do not change under a running pod). */
   #mountChecked = false;
+  /** Every metric call's last, for a new image of the process (ResumeState). */
+  readonly #metricCalls = new Map<string, MetricCall>();
 
   constructor(o: SupervisorOptions) {
     this.#o = o;
@@ -117,13 +77,24 @@ class Supervisor {
 
   async run(): Promise<void> {
     const o = this.#o;
+    let resumed = o.resume !== undefined && (await this.#resume(o.resume));
     while (!o.signal.aborted) {
-      const ending = await this.#runWorker();
+      const ending: Ending = resumed ? { kind: 'idle' } : await this.#runWorker();
       if (ending.kind === 'fatal')
         throw ending.exitCode === 1 ? new PolicyError(ending.message) : new IoError(ending.message);
       if (o.signal.aborted) break;
       if (ending.kind === 'idle') {
         this.#crashes = 0;
+        if (!resumed && o.shed !== undefined) {
+          this.#log.info({}, "the agent is idle: executing its process anew to give back the worker's memory");
+          const state = {
+            settings: this.#settings!,
+            mountChecked: this.#mountChecked,
+            metrics: [...this.#metricCalls.values()],
+          };
+          if (!o.shed(state)) this.#log.warn({}, 'the process could not be executed anew; it keeps the memory');
+        }
+        resumed = false;
         if (!(await this.#mountIsHosts())) continue;
         await untilRebootRequired({
           settings: this.#settings!,
@@ -211,32 +182,49 @@ class Supervisor {
   }
 
   /** A worker checked its setup: serve /metrics and /healthz (the first time), then let it start. */
-  async #ready(worker: WorkerHandle, settings: WorkerSettings): Promise<void> {
-    const first = this.#settings === undefined;
-    // A later worker may have read a changed config file; its sentinel settings apply from now on.
+  /** Sets up from the state of the process's former image; false (start a worker) when its port cannot be bound. */
+  async #resume(resume: ResumeState): Promise<boolean> {
+    try {
+      await this.#serve(resume.settings);
+    } catch (err: unknown) {
+      this.#log.warn({ err: messageOf(err) }, 'cannot resume idle; starting a worker');
+      return false;
+    }
+    this.#mountChecked = resume.mountChecked;
+    for (const m of resume.metrics) applyMetricCall(this.#metrics!, m);
+    this.#log.info({ idle: true }, IDLE_ANEW);
+    return true;
+  }
+
+  /** The settings, the log, the series and /metrics and /healthz, once: the first worker's ready, or a resume. */
+  async #serve(settings: WorkerSettings): Promise<void> {
     this.#settings = settings;
-    if (first) {
-      this.#log = this.#newLog(settings);
-      this.#metrics = createAgentMetrics({
+    this.#log = this.#newLog(settings);
+    this.#metrics = recordingMetrics(
+      createAgentMetrics({
         node: this.#o.nodeName,
         policy: settings.policy,
         processMetrics: this.#o.processMetrics ?? true,
+      }),
+      this.#metricCalls,
+    );
+    const server = agentHttpServer({ metrics: this.#metrics, healthy: () => this.#liveness.healthy() });
+    const port = await server.listen(this.#o.listen.port ?? settings.metricsPort, this.#o.listen.host);
+    this.#server = server;
+    this.#log.info({ port, host: this.#o.listen.host ?? '*' }, `serving /metrics and /healthz on port ${port}`);
+    if (this.#o.dryRun)
+      this.#log.info({ dryRun: true }, 'dry run: the agent says what it would do and never cordons, drains or reboots');
+  }
+
+  async #ready(worker: WorkerHandle, settings: WorkerSettings): Promise<void> {
+    // A later worker may have read a changed config file; its sentinel settings apply from now on.
+    if (this.#server === undefined) {
+      await this.#serve(settings).catch((err: unknown) => {
+        worker.kill('SIGTERM');
+        throw err;
       });
-      const server = agentHttpServer({ metrics: this.#metrics, healthy: () => this.#liveness.healthy() });
-      const port = await server
-        .listen(this.#o.listen.port ?? settings.metricsPort, this.#o.listen.host)
-        .catch((err: unknown) => {
-          worker.kill('SIGTERM');
-          throw err;
-        });
-      this.#server = server;
-      this.#log.info({ port, host: this.#o.listen.host ?? '*' }, `serving /metrics and /healthz on port ${port}`);
-      if (this.#o.dryRun)
-        this.#log.info(
-          { dryRun: true },
-          'dry run: the agent says what it would do and never cordons, drains or reboots',
-        );
     }
+    this.#settings = settings;
     // Each worker starts from what is recorded on the Node, as a new process always did: no phase,
     // blocker or loop guard of an earlier worker lingers (it tells its own at its first decision).
     this.#metrics!.setPhase(null);

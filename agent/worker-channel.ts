@@ -64,6 +64,26 @@ export function applyMetricCall(metrics: AgentMetricsCalls, m: Extract<WorkerMes
   (metrics[m.call] as (...args: readonly unknown[]) => void)(...m.args);
 }
 
+/** A metric call as the channel carries it. */
+export type MetricCall = Extract<WorkerMessage, { kind: 'metric' }>;
+
+/**
+ * `metrics`, telling `record` of every call: what the supervisor hands to a new image of its
+ * process (agent/reexec.ts), so its series read as they did. Each call is kept as the last of its
+ * kind (of a format, for a notification given up), which is what the series show.
+ */
+export function recordingMetrics<T extends AgentMetricsCalls>(metrics: T, kept: Map<string, MetricCall>): T {
+  const recorded = { ...metrics };
+  for (const call of METRIC_CALLS) {
+    const inner = (metrics[call] as (...args: unknown[]) => void).bind(metrics);
+    (recorded as Record<string, unknown>)[call] = (...args: unknown[]) => {
+      kept.set(call === 'setNotificationFailed' ? `${call}:${String(args[0])}` : call, { kind: 'metric', call, args });
+      inner(...args);
+    };
+  }
+  return recorded;
+}
+
 /** The worker's metrics: every call goes to the supervisor, which keeps the series. */
 export function metricsOverChannel(send: (m: WorkerMessage) => void): AgentMetricsCalls {
   return Object.fromEntries(

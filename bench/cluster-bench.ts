@@ -30,12 +30,12 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { childPids } from '../test/helpers/agent-process.ts';
 import { E2eFleet } from '../test/helpers/e2e-fleet.ts';
 import { startCluster, type Cluster } from '../test/testenv/cluster.ts';
 import type { Sample } from '../test/testenv/metrics.ts';
 import { measureLimit } from './rollout-limit.ts';
 import { buildCompiledCli, DAEMONSET_NODE_OPTIONS } from './compile.ts';
+import { IDLE_ANEW } from '../agent/supervisor.ts';
 import { percentile } from './stats.ts';
 
 // `node bench/cluster-bench.ts limit [NODES] [BUDGET] [IDLE_SECONDS]` (defaults 10 1 120): the
@@ -130,7 +130,10 @@ async function probeAgents(f: E2eFleet, stop: AbortSignal): Promise<{ ok: number
   return count;
 }
 
-/** Samples the memory of every agent's worker and of supervisor + worker together until `stop` aborts. */
+/**
+ * Samples the memory of every agent process while a worker runs in it (its log says the worker
+ * started and not yet that it is idle; decision 10: one process per node) until `stop` aborts.
+ */
 async function sampleWorkers(
   f: E2eFleet,
   stop: AbortSignal,
@@ -140,20 +143,20 @@ async function sampleWorkers(
   const podRssKiB: number[] = [];
   while (!stop.aborted) {
     for (const n of f.nodes) {
-      const supervisor = f.agent(n)?.child.pid;
-      if (supervisor === undefined) continue;
+      const agent = f.agent(n);
+      const pid = agent?.child.pid;
+      if (agent === undefined || pid === undefined) continue;
+      const logs = agent.logs();
+      const started = logs.findLastIndex((l) => l.process === 'supervisor' && l.msg === 'agent worker started');
+      const idle = logs.findLastIndex((l) => l.process === 'supervisor' && l.idle === true);
+      if (started < 0 || started < idle) continue;
       try {
-        const workers = await childPids(supervisor);
-        let pod = (await memoryKiB(supervisor)).rss;
-        for (const w of workers) {
-          const m = await memoryKiB(w);
-          workerPeakKiB.set(w, Math.max(workerPeakKiB.get(w) ?? 0, m.peak));
-          workerRssKiB.push(m.rss);
-          pod += m.rss;
-        }
-        if (workers.length > 0) podRssKiB.push(pod);
+        const m = await memoryKiB(pid);
+        workerPeakKiB.set(pid, Math.max(workerPeakKiB.get(pid) ?? 0, m.peak));
+        workerRssKiB.push(m.rss);
+        podRssKiB.push(m.rss);
       } catch {
-        // The process ended between listing and reading: a reboot or an idle worker.
+        // The process ended between listing and reading: a reboot.
       }
     }
     await sleep(250);
@@ -224,17 +227,19 @@ async function main(): Promise<void> {
     await sleep(idleSeconds * 1_000);
     const b1 = await snapshot(cluster);
 
-    // Idle: the worker decided there is nothing to do and exited; the supervisor alone remains.
+    // Idle: the worker decided there is nothing to do, and the process executed itself anew without
+    // the worker's code (decision 10): the supervisor alone remains.
     const idleAgents = async (): Promise<void> => {
       await f.until(
-        'every agent idle',
+        'every agent idle, executed anew',
         () =>
-          f.nodes.every((n) => (f.agent(n)?.logs() ?? []).some((l) => l.process === 'supervisor' && l.idle === true)),
+          f.nodes.every((n) =>
+            (f.agent(n)?.logs() ?? []).some(
+              (l) => l.process === 'supervisor' && l.idle === true && l.msg === IDLE_ANEW,
+            ),
+          ),
         120_000,
       );
-      for (const n of f.nodes)
-        if ((await childPids(f.agent(n)!.child.pid!)).length > 0)
-          throw new Error(`the agent of ${n} still has a worker while idle`);
     };
     // First the agents as the tests run them (TypeScript sources), for their memory only.
     f.startAgents();

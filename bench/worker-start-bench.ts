@@ -1,14 +1,17 @@
-// `node bench/worker-start-bench.ts [RUNS]` (default 10): how long the agent's worker takes from its
-// spawn until it says `ready` (modules loaded, config and host checked), compiled as tsc writes it
-// (one file per module) against the build's bundle (scripts/bundle-worker.ts), and the bundle with
-// Node's compile cache filled by an earlier start as the supervisor enables it
-// (agent/adapters/worker-process.ts), alternating so all three see the same load. Issue 19: the worker starts when a sentinel appears and after every boot. The
-// CPU figure is the worker's own (utime + stime from /proc when it said ready).
+// `node bench/worker-start-bench.ts [RUNS]` (default 10): how long a fresh process running the
+// agent's launcher (agent/adapters/worker-inproc.ts) takes from its spawn until the worker says
+// `ready` (modules loaded, config and host checked), the worker compiled as tsc writes it (one file
+// per module) against the build's bundle (scripts/bundle-worker.ts), and the bundle with Node's
+// compile cache filled by an earlier start as the launcher enables it, alternating so all three see
+// the same load. Issue 19: the worker is loaded when a sentinel appears and after every boot. The
+// CPU figure is the process's (utime + stime from /proc when the worker said ready).
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { workerProcesses } from '../agent/adapters/worker-process.ts';
 import { bundleWorker } from '../scripts/bundle-worker.ts';
 import { testConfig } from '../test/fakes/config.ts';
 import { SimulatedHost } from '../test/helpers/agent-host.ts';
@@ -32,34 +35,45 @@ await writeFile(
 
 const compileCache = join(dir, 'compile-cache');
 
-/** One worker from `entry` until `ready`: wall ms and its CPU ms. */
+const LAUNCHER = fileURLToPath(new URL('../agent/adapters/worker-inproc.ts', import.meta.url));
+
+/**
+ * One worker from `entry` until `ready`, in a fresh process running the agent's launcher (as the
+ * agent after a boot): wall ms from the spawn and the process's CPU ms.
+ */
 async function once(entry: string, cached: boolean): Promise<{ wallMs: number; cpuMs: number }> {
   const t0 = performance.now();
-  const worker = workerProcesses({
-    entry,
-    args: { configPath, nodeName: 'n1', dryRun: true, hostRoot: host.root, nsenterPath: host.nsenter },
-    // The DaemonSet's NODE_OPTIONS, which the workers inherit; Node's compile cache as the
-    // supervisor sets it (in its temporary directory), or none.
+  const args = { configPath, nodeName: 'n1', dryRun: true, hostRoot: host.root, nsenterPath: host.nsenter };
+  const script = `
+    const { inProcessWorkers } = await import(${JSON.stringify(LAUNCHER)});
+    const worker = inProcessWorkers({ entry: ${JSON.stringify(entry)}, args: ${JSON.stringify(args)}, env: process.env }).start();
+    worker.onMessage((m) => process.stdout.write(JSON.stringify(m) + '\\n'));
+    worker.ended.then((end) => process.stdout.write(JSON.stringify({ ended: end }) + '\\n'));
+  `;
+  const child = spawn(process.execPath, ['--max-semi-space-size=1', '--input-type=module', '-e', script], {
+    // Node's compile cache as the launcher sets it (in the temporary directory), or none.
     env: {
       ...process.env,
       KUBECONFIG: join(dir, 'kubeconfig'),
-      NODE_OPTIONS: '--max-semi-space-size=1',
       ...(cached ? { NODE_COMPILE_CACHE: compileCache } : { NODE_DISABLE_COMPILE_CACHE: '1' }),
     },
-  }).start();
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await new Promise<void>((resolve, reject) => {
-      worker.onMessage((m) => (m.kind === 'ready' ? resolve() : reject(new Error(JSON.stringify(m)))));
-      void worker.ended.then((end) => reject(new Error(`worker ended: ${JSON.stringify(end)}`)));
+      createInterface({ input: child.stdout }).once('line', (line) =>
+        (JSON.parse(line) as { kind?: string }).kind === 'ready' ? resolve() : reject(new Error(line)),
+      );
+      child.once('exit', (code) => reject(new Error(`the process ended (${code}) before ready`)));
     });
     const wallMs = performance.now() - t0;
-    const stat = await readFile(`/proc/${worker.pid}/stat`, 'utf8');
+    const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime + stime in clock ticks of 1/100 s (USER_HZ).
     return { wallMs, cpuMs: (Number(fields[11]) + Number(fields[12])) * 10 };
   } finally {
-    worker.kill('SIGKILL');
-    await worker.ended;
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('close', resolve));
   }
 }
 

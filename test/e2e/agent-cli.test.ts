@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../fakes/config.ts';
 import { runCli } from '../helpers/cli.ts';
 import { childPids } from '../helpers/agent-process.ts';
+import { IDLE_ANEW } from '../../agent/supervisor.ts';
 import { E2eFleet } from '../helpers/e2e-fleet.ts';
 import { REBOOT_REQUIRED_LABEL } from '../../policy/keys.ts';
 import { useCluster } from '../testenv/use-cluster.ts';
@@ -138,7 +139,7 @@ describe('an idle agent (process)', () => {
     fleet = undefined;
   });
 
-  it('runs no worker while nothing is to do, and starts one that reboots the node when the sentinel appears', async () => {
+  it('runs no worker while nothing is to do (its process executed anew without it), and starts one that reboots the node when the sentinel appears', async () => {
     fleet = await E2eFleet.create(cluster, {
       policies: [{ name: 'general', pools: ['p'], maxUnavailable: 1 }],
       nodes: { n1: { pool: 'p', sentinel: false } },
@@ -146,9 +147,11 @@ describe('an idle agent (process)', () => {
     const f = fleet;
     f.startAgents();
     const agent = f.agent('n1')!;
-    const idleLines = () => agent.logs().filter((l) => l.process === 'supervisor' && l.idle === true);
-    await f.until('the worker to exit idle', () => idleLines().length === 1);
+    // The worker found nothing to do; the process gave back its memory by executing itself anew
+    // (decision 10): the same process, which says so and serves again.
+    await f.until('the process to execute itself anew, idle', () => agent.logs().some((l) => l.msg === IDLE_ANEW));
     expect(agent.logs().some((l) => l.process === 'worker' && l.waiting === 'not-required')).toBe(true);
+    expect(agent.child.exitCode).toBeNull();
     expect(await childPids(agent.child.pid!)).toEqual([]);
 
     // The supervisor alone serves the node's series and its health.
@@ -166,6 +169,7 @@ describe('an idle agent (process)', () => {
       after.logs().some((l) => l.process === 'supervisor' && l.idle === true),
     );
     expect(agent.logs().filter((l) => l.msg === 'agent worker started')).toHaveLength(2);
+    expect(after.logs().some((l) => l.msg === IDLE_ANEW)).toBe(true);
     expect(
       agent
         .logs()

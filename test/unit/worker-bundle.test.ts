@@ -1,24 +1,28 @@
 // The agent's worker as the build ships it (scripts/bundle-worker.ts): one file, and chunks beside it
 // of what only some policies use (nodemailer) or only a kubeconfig needs (yaml). The supervisor
-// starts a worker when a sentinel appears and after every boot, so its start is on the path to the
-// cordon and to the uncordon (issue 19); loading hundreds of module files one by one was most of
-// it. The bundled worker runs as a real worker process under the supervisor's launcher: it reads
-// and checks a real config and the simulated host, and says `ready` with the config's settings,
-// having loaded no file but itself (Node's built-ins aside). How much faster it starts is measured
-// by the cluster bench (BENCHMARKS.md), not asserted here. Its compiled code is kept in Node's
-// compile cache for the next start, also when the reboot it runs kills it (SIGKILL).
+// imports it into its own process when a sentinel appears and after every boot, so its load is on
+// the path to the cordon and to the uncordon (issue 19). Here a process runs the launcher the agent
+// uses (agent/adapters/worker-inproc.ts) on the bundle: the worker reads and checks a real config and
+// the simulated host and says `ready` with the config's settings, having loaded no file of a
+// package; its compiled code is in Node's compile cache for the next start, also when the reboot it
+// runs kills the process (SIGKILL). How fast it starts is measured by the cluster bench.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorker } from '../../scripts/bundle-worker.ts';
-import { workerEnvironment, workerProcesses } from '../../agent/adapters/worker-process.ts';
+import { compileCacheDir } from '../../agent/adapters/worker-inproc.ts';
 import type { WorkerMessage } from '../../agent/worker-channel.ts';
 import { testConfig } from '../fakes/config.ts';
 import { SimulatedHost } from '../helpers/agent-host.ts';
 
+const LAUNCHER = fileURLToPath(new URL('../../agent/adapters/worker-inproc.ts', import.meta.url));
+
 // Records every module file the process loads (a preload given through NODE_OPTIONS, as the
-// DaemonSet gives its own options to the supervisor and so to its workers).
+// DaemonSet gives its own options to the agent).
 const RECORD_LOADS = `data:text/javascript,${encodeURIComponent(`
 import { registerHooks } from 'node:module';
 import { appendFileSync } from 'node:fs';
@@ -39,10 +43,14 @@ afterAll(async () => {
 });
 
 /**
- * Starts `entry` as the supervisor does; resolves with its first message and the files it loaded by
- * then. The worker is killed then (SIGKILL, as a reboot ends it).
+ * Runs the launcher on `entry` in a process of its own; resolves with the worker's first message and
+ * the files loaded from `entry`'s directory by then. The process is killed then (SIGKILL, as a
+ * reboot ends it).
  */
-async function firstMessage(entry: string): Promise<{ message: WorkerMessage; loaded: string[] }> {
+async function firstMessage(
+  entry: string,
+  env: Record<string, string> = {},
+): Promise<{ message: WorkerMessage; loaded: string[] }> {
   const host = await SimulatedHost.create('n1', join(dir, `host-${Math.random()}`));
   const configPath = join(dir, 'config.json');
   await writeFile(configPath, JSON.stringify(testConfig()));
@@ -52,34 +60,41 @@ async function firstMessage(entry: string): Promise<{ message: WorkerMessage; lo
     join(dir, 'kubeconfig'),
     'apiVersion: v1\nkind: Config\nclusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]\nusers: [{ name: u, user: { token: t } }]\ncontexts: [{ name: c, context: { cluster: c, user: u } }]\ncurrent-context: c\n',
   );
-  const worker = workerProcesses({
-    entry,
-    args: { configPath, nodeName: 'n1', dryRun: true, hostRoot: host.root, nsenterPath: host.nsenter },
+  const script = `
+    const { inProcessWorkers } = await import(${JSON.stringify(LAUNCHER)});
+    const args = { configPath: ${JSON.stringify(configPath)}, nodeName: 'n1', dryRun: true, hostRoot: ${JSON.stringify(host.root)}, nsenterPath: ${JSON.stringify(host.nsenter)} };
+    const worker = inProcessWorkers({ entry: ${JSON.stringify(entry)}, args, env: process.env }).start();
+    worker.onMessage((m) => process.stdout.write(JSON.stringify(m) + '\\n'));
+    worker.ended.then((end) => process.stdout.write(JSON.stringify({ ended: end }) + '\\n'));
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     env: {
       ...process.env,
-      // Credentials from a kubeconfig that is never used: the worker stops before its first request.
+      // Credentials from a kubeconfig that is never used: the worker waits for `start` before its first request.
       KUBECONFIG: join(dir, 'kubeconfig'),
       NODE_OPTIONS: `--import=${RECORD_LOADS}`,
       LOADS_FILE: loadsFile,
+      ...env,
     },
-  }).start();
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
-    const message = await Promise.race([
-      new Promise<WorkerMessage>((resolve) => worker.onMessage(resolve)),
-      worker.ended.then((end) => {
-        throw new Error(`the worker ended before its first message: ${JSON.stringify(end)}`);
-      }),
-    ]);
-    const loaded = (await readFile(loadsFile, 'utf8')).split('\n').filter((u) => u.startsWith('file:'));
-    return { message, loaded };
+    const first = await new Promise<WorkerMessage | { ended: unknown }>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as WorkerMessage));
+      child.once('exit', (code) => reject(new Error(`the process ended (${code}) before the worker's first message`)));
+    });
+    if ('ended' in first) throw new Error(`the worker ended before its first message: ${JSON.stringify(first)}`);
+    const loaded = (await readFile(loadsFile, 'utf8'))
+      .split('\n')
+      .filter((u) => u.startsWith(`file://${join(dir, 'dist')}`) || u.includes('/node_modules/'));
+    return { message: first, loaded };
   } finally {
-    worker.kill('SIGKILL');
-    await worker.ended;
+    child.kill('SIGKILL');
   }
 }
 
 describe('the bundled agent worker', () => {
-  it('loads no module file but its own, checks its config and the host, and says ready', async () => {
+  it('loads no file of a package, only its own, checks its config and the host, and says ready', async () => {
     const { message, loaded } = await firstMessage(bundle);
     expect(message).toMatchObject({ kind: 'ready', settings: { policy: testConfig().policy.name } });
     expect(loaded[0]).toBe(`file://${bundle}`);
@@ -100,35 +115,21 @@ describe('the bundled agent worker', () => {
   });
 
   it('leaves its compiled code in the temporary directory for the next start, though a reboot kills it', async () => {
-    // The launcher puts Node's compile cache in the supervisor's temporary directory (the pod's
-    // emptyDir /tmp); here a fresh one.
+    // The launcher puts Node's compile cache in the temporary directory (the pod's emptyDir /tmp);
+    // here a fresh one.
     const tmp = join(dir, 'tmp');
-    const before = process.env.TMPDIR;
-    process.env.TMPDIR = tmp;
-    try {
-      const { message } = await firstMessage(bundle);
-      expect(message.kind).toBe('ready');
-    } finally {
-      if (before === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = before;
-    }
+    const { message } = await firstMessage(bundle, { TMPDIR: tmp });
+    expect(message.kind).toBe('ready');
     // Killed with SIGKILL (as the reboot ends it) right after `ready`, and still written.
     const files = await readdir(join(tmp, 'patchwindow-compile-cache'), { recursive: true, withFileTypes: true });
     expect(files.filter((f) => f.isFile()).length).toBeGreaterThan(0);
   }, 60_000);
 });
 
-describe("the workers' environment", () => {
-  it("puts Node's compile cache in the temporary directory (the pod's emptyDir) unless it is chosen", () => {
-    const env = { KUBECONFIG: '/k', NODE_OPTIONS: '--max-semi-space-size=1' };
-    expect(workerEnvironment(env, '/tmp')).toEqual({ ...env, NODE_COMPILE_CACHE: '/tmp/patchwindow-compile-cache' });
-    expect(workerEnvironment({ ...env, NODE_COMPILE_CACHE: '/var/cache/pw' }, '/tmp')).toEqual({
-      ...env,
-      NODE_COMPILE_CACHE: '/var/cache/pw',
-    });
-    expect(workerEnvironment({ ...env, NODE_DISABLE_COMPILE_CACHE: '1' }, '/tmp')).toEqual({
-      ...env,
-      NODE_DISABLE_COMPILE_CACHE: '1',
-    });
+describe("the worker's compile cache", () => {
+  it("is in the temporary directory (the pod's emptyDir) unless the environment chooses", () => {
+    expect(compileCacheDir({}, '/tmp')).toBe('/tmp/patchwindow-compile-cache');
+    expect(compileCacheDir({ NODE_COMPILE_CACHE: '/var/cache/pw' }, '/tmp')).toBe('/var/cache/pw');
+    expect(compileCacheDir({ NODE_DISABLE_COMPILE_CACHE: '1' }, '/tmp')).toBeNull();
   });
 });
