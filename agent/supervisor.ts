@@ -1,16 +1,17 @@
-// The agent's supervisor: what `patchwindow agent` runs on every node. It keeps the Kubernetes
-// client out of the process that stays up: a worker process (agent/worker.ts, the loop with every
-// adapter) runs while the node needs a reboot or holds recorded state, and exits once the agent is
-// idle; the supervisor then watches the sentinel file's directory (inotify; a sentinel command is
-// polled every checkInterval) and starts a worker again the moment the sentinel appears. It serves
-// /metrics and /healthz for both, restarts a crashed worker with back-off, forwards SIGTERM/SIGINT,
-// and stops with the worker's exit code when the worker finds the setup wrong (1: invalid config,
-// 2: the rest). Decision record:
-// docs/decisions/0006-light-idle-agent.md.
+// The agent's supervisor: what `patchwindow agent` runs on every node. It keeps the worker's code
+// out of the process while the agent is idle: a worker (agent/worker.ts, the loop with every
+// adapter; run in this same process, agent/adapters/worker-inproc.ts) runs while the node needs a
+// reboot or holds recorded state, and ends once the agent is idle; the process then executes itself
+// anew without it (`shed`, agent/reexec.ts) and watches the sentinel file's directory (inotify; a
+// sentinel command is polled every checkInterval), starting a worker again the moment the sentinel
+// appears. It serves /metrics and /healthz for both, restarts a crashed worker with back-off, stops
+// it on SIGTERM/SIGINT, and stops with exit 1 or 2 when the worker finds the setup wrong (1: invalid
+// config, 2: the rest). Decision records: docs/decisions/0006-light-idle-agent.md,
+// 0010-one-agent-process.md.
 //
-// Cost when idle: no API request at all (not even a watch) and a process without the client (about
-// 57 MiB against 120+ for one with it; BENCHMARKS.md). Whatever this module imports, the idle agent
-// carries: keep it to node built-ins loaded the cheap way and the agent's own small modules.
+// Cost when idle: no API request at all (not even a watch) and a process without the worker's code
+// (about 57 MiB; BENCHMARKS.md). Whatever this module imports, the idle agent carries: keep it to
+// node built-ins loaded the cheap way and the agent's own small modules.
 import { formatDuration } from '../policy/duration.ts';
 import { IoError, messageOf, PolicyError } from '../policy/errors.ts';
 import { agentHttpServer, type AgentHttpServer } from './adapters/http.ts';

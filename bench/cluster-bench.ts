@@ -285,7 +285,7 @@ async function main(): Promise<void> {
     const single = f.nodes[0]!;
     await f.until(
       'every agent idle again',
-      () => f.nodes.every((n) => (f.agent(n)?.logs() ?? []).some((l) => l.process === 'supervisor' && l.idle === true)),
+      () => f.nodes.every((n) => (f.agent(n)?.logs() ?? []).some((l) => l.msg === IDLE_ANEW)),
       120_000,
     );
     await sleep(5_000);

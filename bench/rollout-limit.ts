@@ -21,6 +21,7 @@
 //    liveness: GET /healthz every 20 s, a new connection each) and Prometheus asks /metrics every
 //    30 s, scaled to an hour; each request is made once before the window, so the one-time cost of
 //    a process's first request (its code compiled) is not counted as if paid every minute.
+import { IDLE_ANEW } from '../agent/supervisor.ts';
 import { readFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { createConnection } from 'node:net';
@@ -90,7 +91,8 @@ export async function measureLimit(cluster: Cluster, o: LimitOptions): Promise<R
     const allIdle = () =>
       f.until(
         'every agent idle',
-        () => shorts.every((n) => f.logs(n).some((l) => l.process === 'supervisor' && l.idle === true) && f.idle(n)),
+        // Idle, and executed anew without the worker's code (decision 10).
+        () => shorts.every((n) => f.logs(n).some((l) => l.msg === IDLE_ANEW) && f.idle(n)),
         900_000,
       );
     await allIdle();

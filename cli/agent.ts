@@ -1,7 +1,7 @@
 // `patchwindow agent --config FILE [--dry-run]`: the node agent, as the DaemonSet of each policy
 // runs it (reconciler/render/daemonset.ts): NODE_NAME from the downward API, host paths under
-// PATCHWINDOW_HOST_ROOT, credentials from the pod's ServiceAccount. A supervisor that starts a
-// worker process while the node needs one (agent/supervisor.ts). Runs until SIGTERM/SIGINT, then
+// PATCHWINDOW_HOST_ROOT, credentials from the pod's ServiceAccount. A supervisor that runs a
+// worker in its process while the node needs one (agent/supervisor.ts). Runs until SIGTERM/SIGINT, then
 // exits 0 with its state left on the Node. An invalid config exits 1 naming the file and field;
 // a missing NODE_NAME or unreachable setup (credentials, boot id, port) exits 2.
 // bin/patchwindow.js runs this command without the others (agent-main.ts): keep its imports light.

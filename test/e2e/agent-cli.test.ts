@@ -165,11 +165,10 @@ describe('an idle agent (process)', () => {
     await f.until('n1 rebooted and done', () => f.rebootedAndDone('n1'), 60_000);
     // The agent started after the reboot recovered the node, then went idle in its turn.
     const after = f.agent('n1')!;
-    await f.until('the new worker to exit idle', () =>
-      after.logs().some((l) => l.process === 'supervisor' && l.idle === true),
+    await f.until('the new worker to exit idle, and its process to execute itself anew', () =>
+      after.logs().some((l) => l.msg === IDLE_ANEW),
     );
     expect(agent.logs().filter((l) => l.msg === 'agent worker started')).toHaveLength(2);
-    expect(after.logs().some((l) => l.msg === IDLE_ANEW)).toBe(true);
     expect(
       agent
         .logs()

@@ -83,7 +83,8 @@ export function spawnAgent(o: AgentProcessOptions): AgentProcess {
     output: () => out,
     logs,
     exited,
-    metricsPort: () => logs().find((l) => typeof l.port === 'number')?.port as number | undefined,
+    // The last port said: a process executed anew (decision 10) binds again, on another port when given 0.
+    metricsPort: () => logs().findLast((l) => typeof l.port === 'number')?.port as number | undefined,
     workers: () =>
       logs().flatMap((l) =>
         l.process === 'supervisor' && typeof l.worker === 'number' && l.msg === 'agent worker started'
