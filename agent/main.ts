@@ -1,4 +1,4 @@
-// The agent's worker (started by the supervisor, agent/supervisor.ts, as agent/worker.ts): reads and
+// The agent's worker (run by the supervisor in its process, agent/supervisor.ts, through agent/worker.ts): reads and
 // checks its config, builds the adapters of every port (Kubernetes through the pod's ServiceAccount,
 // the host through the mounted host paths and nsenter, Prometheus, webhooks), tells the supervisor
 // the settings it needs, and runs the loop until the process is asked to stop or the agent is
@@ -38,7 +38,7 @@ import {
 import { IoError, messageOf } from '../policy/errors.ts';
 import type { AgentConfig } from '../policy/model.ts';
 
-/** The worker's side of its IPC channel. */
+/** The worker's side of its channel to the supervisor. */
 export interface SupervisorLink {
   send(m: WorkerMessage): void;
   /** Resolves once the supervisor says `start` (true), or when `signal` aborts first (false). */

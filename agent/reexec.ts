@@ -5,7 +5,7 @@
 // image, told by PATCHWINDOW_AGENT_RESUME how the old one left things, serves /metrics and /healthz
 // again and waits for the sentinel without loading the worker.
 import type { ResumeState } from './supervisor.ts';
-import type { WorkerSettings } from './worker-channel.ts';
+import { workerMessage, type MetricCall, type WorkerSettings } from './worker-channel.ts';
 
 export const RESUME_ENV = 'PATCHWINDOW_AGENT_RESUME';
 
@@ -39,7 +39,9 @@ export function resumeStateOf(env: Readonly<Record<string, string | undefined>>)
       !Array.isArray(v.metrics)
     )
       return undefined;
-    return v as ResumeState;
+    // Only metric calls the series have: each is carried out on the new image's series.
+    const metrics = (v.metrics as unknown[]).map(workerMessage).filter((m): m is MetricCall => m?.kind === 'metric');
+    return { settings: s, mountChecked: v.mountChecked, metrics };
   } catch {
     return undefined;
   }

@@ -7,14 +7,14 @@ import type { Clock } from '../policy/clock.ts';
 import type { LogFormat } from '../policy/model.ts';
 import type { MetricCall, SupervisorMessage, WorkerMessage, WorkerSettings } from './worker-channel.ts';
 
-/** How a worker process ended (`code` null: killed by `signal`, or it never started: `error`). */
+/** How a worker ended, as a process's exit (`code` 0 idle or stopped, 1 or 2 fatal, 70 a crash; `error`: why). */
 export interface WorkerEnd {
   readonly code: number | null;
   readonly signal: string | null;
   readonly error?: string;
 }
 
-/** One worker process, as the supervisor sees it. */
+/** One worker, as the supervisor sees it. */
 export interface WorkerHandle {
   readonly pid: number | undefined;
   /** `listener` gets every message of the worker, in order. */

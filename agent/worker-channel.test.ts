@@ -1,5 +1,6 @@
 // The supervisor-worker messages: what the supervisor accepts, and metric calls made in the worker
-// arriving (through JSON, as node's IPC carries them) as the same series in the supervisor.
+// arriving (through JSON, as the state of a process executed anew carries them, agent/reexec.ts) as
+// the same series in the supervisor.
 import { describe, expect, it } from 'vitest';
 import { createAgentMetrics } from './adapters/metrics.ts';
 import { processObserver } from './telemetry.ts';

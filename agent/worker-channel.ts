@@ -1,8 +1,9 @@
-// What the agent's supervisor and its worker say to each other over the worker's IPC channel
-// (node:child_process, JSON messages). The worker checks the config and the host, tells the
-// supervisor the few settings it needs (`ready`), waits for `start`, then reports every metric
-// update and every promise of progress; it says `idle` before it exits because there is nothing to
-// do, or `fatal` before it exits because the setup is wrong. Anything else ending it is a crash.
+// What the agent's supervisor and its worker say to each other (in the same process, in order:
+// agent/adapters/worker-inproc.ts; plain data, as when the worker was a process of its own). The
+// worker checks the config and the host, tells the supervisor the few settings it needs (`ready`),
+// waits for `start`, then reports every metric update and every promise of progress; it says `idle`
+// before it ends because there is nothing to do, or `fatal` before it ends because the setup is
+// wrong. Anything else ending it is a crash.
 // Both sides import this module: it must stay free of heavy imports (see supervisor.ts).
 import type { LogFormat, RebootSettings } from '../policy/model.ts';
 import { METRIC_CALLS, type AgentMetricsCalls } from './adapters/metrics.ts';
@@ -46,7 +47,10 @@ export interface WorkerArgs {
 const KINDS: ReadonlySet<string> = new Set<WorkerMessage['kind']>(['ready', 'metric', 'progress', 'idle', 'fatal']);
 const CALLS: ReadonlySet<string> = new Set(METRIC_CALLS);
 
-/** `value` as a message of the worker, or undefined when it is not one (ignored, never trusted). */
+/**
+ * `value` as a message of the worker, or undefined when it is not one (ignored, never trusted): what
+ * comes back as JSON, the metric calls of a former image of the process (agent/reexec.ts).
+ */
 export function workerMessage(value: unknown): WorkerMessage | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const m = value as Record<string, unknown>;

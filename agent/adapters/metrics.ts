@@ -1,7 +1,7 @@
 // The agent's Prometheus metrics: gauges of its own node only. The process restarts with its node,
 // so the fleet's counters and histograms (reboots, failures, wait, drain and reboot durations) are
 // the coordinator's (coordinator/metrics.ts). The supervisor keeps the one set of a node; its
-// workers report into it over their IPC channel (agent/worker-channel.ts). Every
+// workers report into it over their channel (agent/worker-channel.ts). Every
 // series carries the node and policy, so one query covers the fleet: `max by (policy) (patchwindow_blocked)`,
 // `sum(patchwindow_reboot_required) by (policy)`. Label sets are small and fixed (phases, blocker
 // kinds) so a flapping state never creates new series; all of them exist from the start at 0, which

@@ -70,7 +70,7 @@ export function inProcessWorkers(o: InProcessWorkerOptions): WorkerLauncher & { 
       const stop = new AbortController();
       let start: (() => void) | undefined;
       const startSent = new Promise<void>((resolve) => (start = resolve));
-      // Delivered at once, in order, as the IPC channel delivered them.
+      // Delivered at once and in order.
       const say = (m: WorkerMessage): void => {
         // The code compiled so far goes to the cache now: a reboot ends the process without more.
         if (m.kind === 'ready') flushCompileCache();
