@@ -46,7 +46,7 @@ const MAX_BACKOFF_MS = 30_000;
  * stream that sends nothing for this long and half a minute more is taken as lost: a dead
  * connection is found within minutes, a quiet resource costs one request per five minutes.
  */
-export const WATCH_IDLE_MS = 5 * 60_000;
+const WATCH_IDLE_MS = 5 * 60_000;
 
 /** An object's key in the cache. */
 function keyOf(o: KubernetesObject): string {

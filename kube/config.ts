@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { IoError } from '../policy/errors.ts';
 import { Rest } from './rest.ts';
+import { credentialsError, NO_CURRENT_CLUSTER } from './rest-config.ts';
 
 export function loadKubeConfig(env: Readonly<Record<string, string | undefined>> = process.env): KubeConfig {
   const kc = new KubeConfig();
@@ -23,14 +24,9 @@ export function loadKubeConfig(env: Readonly<Record<string, string | undefined>>
       throw new Error('no kubeconfig found');
     }
   } catch (err: unknown) {
-    throw new IoError(
-      `cannot load Kubernetes credentials (${err instanceof Error ? err.message : String(err)}); set KUBECONFIG, create ~/.kube/config, or run in a pod with a ServiceAccount`,
-      { cause: err },
-    );
+    throw credentialsError(err);
   }
-  if (!kc.getCurrentCluster()) {
-    throw new IoError('the kubeconfig has no current cluster; run kubectl config use-context NAME');
-  }
+  if (!kc.getCurrentCluster()) throw new IoError(NO_CURRENT_CLUSTER);
   return kc;
 }
 
@@ -49,7 +45,7 @@ const rests = new WeakMap<KubeConfig, Rest>();
 
 function newRest(kc: KubeConfig): Rest {
   const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new IoError('the kubeconfig has no current cluster; run kubectl config use-context NAME');
+  if (!cluster) throw new IoError(NO_CURRENT_CLUSTER);
   return new Rest({
     server: cluster.server,
     async prepare(request) {

@@ -31,12 +31,20 @@ export async function loadRestTarget(
     if (env.KUBERNETES_SERVICE_HOST) return inCluster(env, serviceAccountDir);
     throw new Error('no kubeconfig found');
   } catch (err: unknown) {
-    throw new IoError(
-      `cannot load Kubernetes credentials (${messageOf(err)}); set KUBECONFIG, create ~/.kube/config, or run in a pod with a ServiceAccount`,
-      { cause: err },
-    );
+    throw credentialsError(err);
   }
 }
+
+/** Credentials that cannot be loaded, for every role (kube/config.ts too): why, and where they come from. */
+export function credentialsError(err: unknown): IoError {
+  return new IoError(
+    `cannot load Kubernetes credentials (${messageOf(err)}); set KUBECONFIG, create ~/.kube/config, or run in a pod with a ServiceAccount`,
+    { cause: err },
+  );
+}
+
+/** A kubeconfig that names no current cluster (kube/config.ts). */
+export const NO_CURRENT_CLUSTER = 'the kubeconfig has no current cluster; run kubectl config use-context NAME';
 
 function inCluster(env: Readonly<Record<string, string | undefined>>, dir: string): RestTarget {
   const host = env.KUBERNETES_SERVICE_HOST ?? '';

@@ -59,7 +59,7 @@ export interface WatchOptions {
 }
 
 /** A request's answer must start within this time: a partitioned API server must not hang a step forever. */
-export const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export const MERGE_PATCH = 'application/merge-patch+json';
 

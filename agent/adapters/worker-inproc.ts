@@ -34,7 +34,7 @@ interface WorkerModule {
 }
 
 /** The worker's module beside the running code: the TypeScript source, or the build's bundle. */
-export function defaultWorkerEntry(): string {
+function defaultWorkerEntry(): string {
   const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   return fileURLToPath(new URL(`../worker.${ext}`, import.meta.url));
 }
