@@ -207,12 +207,12 @@ export class KubeGrants implements Grants {
   }
 }
 
-/** Name of the election Lease of a Fleet's coordinator, in the Fleet's namespace (status reads it). */
 /** A Lease's MicroTime as the API server writes it (RFC 3339, microseconds). */
 function microTime(ms: number): string {
   return new Date(ms).toISOString().slice(0, -1) + '000Z';
 }
 
+/** Name of the election Lease of a Fleet's coordinator, in the Fleet's namespace (status reads it). */
 export function coordinatorLeaseName(fleet: string): string {
   return stableName(['patchwindow', 'coordinator', fleet]);
 }

@@ -16,7 +16,10 @@
 // order (a grant given right after another node's uncordon may arrive before that uncordon; on a
 // loaded machine a grant arrived 265 ms after the cordon it allowed). A budget violation, or a
 // cordon whose grant was not seen, is therefore confirmed on a fresh list before it counts; a real
-// violation lasts at least a drain and a reboot, so it still shows.
+// violation lasts at least a drain and a reboot, so it still shows. The coordinator's own watch lags
+// the same way: a node that went NotReady by itself (a Node registered again, in CI 40 ms before a
+// grant the coordinator gave without having seen it) counts against the grants given at least
+// WATCH_LAG_MS after the watcher saw it down, not against those given before.
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -88,6 +91,9 @@ interface Group {
   readonly members: readonly NodeSelectorTerm[] | null;
 }
 
+/** How long the coordinator's watch may take to show it a node that went NotReady by itself. */
+const WATCH_LAG_MS = 1_000;
+
 const schedules = new WeakMap<Schedule, CompiledSchedule>();
 
 function scheduleOf(s: Schedule): CompiledSchedule {
@@ -111,6 +117,8 @@ export class ClusterWatcher {
   readonly #nodes = new Map<string, NodeInfo>();
   readonly #grants = new Map<string, Grant>();
   readonly #adminCordoned = new Set<string>();
+  /** When the watcher first saw each NotReady node so (-Infinity: NotReady when watching began). */
+  readonly #notReadySinceMs = new Map<string, number>();
   readonly #adminActing = new Set<string>();
   readonly #rebootingEntries = new Map<string, number>();
   /** The last-reboot record each node had when it entered phase rebooting (attempt still open). */
@@ -356,6 +364,8 @@ export class ClusterWatcher {
     const after = c.after === undefined ? undefined : nodeInfo(c.after);
     if (after === undefined) this.#nodes.delete(name);
     else this.#nodes.set(name, after);
+    if (after === undefined || after.ready) this.#notReadySinceMs.delete(name);
+    else if (!this.#notReadySinceMs.has(name)) this.#notReadySinceMs.set(name, c.initial ? -Infinity : Date.now());
     const watched = this.policyOfLabels(after?.labels ?? before?.labels ?? {});
     if (watched === undefined) return;
     if (c.initial) {
@@ -510,11 +520,14 @@ export class ClusterWatcher {
   }
 
   #checkBudgets(): void {
+    // A node NotReady on a fresh list but not yet on the watch went down just now.
+    const downSince = (name: string): number => this.#notReadySinceMs.get(name) ?? Date.now();
     const suspected = budgetProblems(
       this.#groups,
       [...this.#nodes.values()],
       [...this.#grants.values()],
       this.#adminCordoned,
+      downSince,
     );
     if (suspected.length === 0) return;
     this.#confirming = this.#confirming.then(async () => {
@@ -525,7 +538,13 @@ export class ClusterWatcher {
           this.#leasesApi.listNamespacedLease({ namespace: this.#o.namespace, labelSelector }),
         ]);
         const grants = leases.items.map(grantOf).filter((g): g is Grant => g !== undefined);
-        const confirmed = budgetProblems(this.#groups, nodes.items.map(nodeInfo), grants, this.#adminCordoned);
+        const confirmed = budgetProblems(
+          this.#groups,
+          nodes.items.map(nodeInfo),
+          grants,
+          this.#adminCordoned,
+          downSince,
+        );
         for (const p of confirmed) this.#violation(p);
         if (confirmed.length === 0)
           this.#note('', `not confirmed on a fresh list (watch streams out of order): ${suspected.join('; ')}`);
@@ -539,29 +558,34 @@ export class ClusterWatcher {
 /**
  * Groups with more unavailable members than their budget allows. Nodes down for reasons of their
  * own (NotReady without a grant, an admin's cordon) may fill a budget by themselves: then the group
- * may have no more unavailable than those (granting one of them adds nothing).
+ * may have no more unavailable than those (granting one of them adds nothing). A node NotReady by
+ * itself since after the group's newest grant, or less than WATCH_LAG_MS before it, is left out:
+ * no grant was given knowing it (`downSince`: when the watcher first saw a node NotReady).
  */
 function budgetProblems(
   groups: readonly Group[],
   nodes: readonly NodeInfo[],
   grants: readonly Grant[],
   adminCordoned: ReadonlySet<string>,
+  downSince: (node: string) => number,
 ): string[] {
   const holders = new Set(grants.map((g) => g.node));
   const out: string[] = [];
   for (const g of groups) {
-    const members = g.members === null ? nodes : nodes.filter((n) => nodeSelectorTermsMatch(g.members!, n.labels));
+    const all = g.members === null ? nodes : nodes.filter((n) => nodeSelectorTermsMatch(g.members!, n.labels));
+    const names = new Set(all.map((n) => n.name));
+    const newestGrantMs = Math.max(-Infinity, ...grants.filter((x) => names.has(x.node)).map((x) => x.grantedMs));
+    const known = (n: NodeInfo) => n.ready || holders.has(n.name) || downSince(n.name) <= newestGrantMs - WATCH_LAG_MS;
+    const members = all.filter(known);
     const down = members.filter((n) => !n.ready || n.unschedulable || holders.has(n.name));
     const others = members.filter((n) => (!n.ready && !holders.has(n.name)) || adminCordoned.has(n.name));
-    const allowed = Math.max(allowedUnavailable(g.budget, members.length), others.length);
+    const allowed = Math.max(allowedUnavailable(g.budget, all.length), others.length);
     if (down.length > allowed) {
       const why = down.map(
         (n) =>
           `${n.name}${n.ready ? '' : ' NotReady'}${n.unschedulable ? ' cordoned' : ''}${holders.has(n.name) ? ' grant' : ''}`,
       );
-      out.push(
-        `${g.name}: ${down.length} of ${members.length} nodes unavailable (${why.join(', ')}), budget ${allowed}`,
-      );
+      out.push(`${g.name}: ${down.length} of ${all.length} nodes unavailable (${why.join(', ')}), budget ${allowed}`);
     }
   }
   return out;
