@@ -29,9 +29,9 @@ function edited(changes: Readonly<Record<string, unknown>> = {}): string {
   return JSON.stringify(c);
 }
 
-function problemOf(text: string): string {
+async function problemOf(text: string): Promise<string> {
   try {
-    parseAgentConfig('/etc/patchwindow/config.json', text);
+    await parseAgentConfig('/etc/patchwindow/config.json', text);
   } catch (err: unknown) {
     expect(err).toBeInstanceOf(PolicyError);
     return (err as Error).message;
@@ -40,13 +40,13 @@ function problemOf(text: string): string {
 }
 
 describe('the agent config file', () => {
-  it('accepts what render writes', () => {
+  it('accepts what render writes', async () => {
     const text = edited();
-    expect(parseAgentConfig('config.json', text)).toEqual(JSON.parse(text));
+    expect(await parseAgentConfig('config.json', text)).toEqual(JSON.parse(text));
   });
 
-  it('names the file and the field of each schema problem, all at once', () => {
-    const message = problemOf(
+  it('names the file and the field of each schema problem, all at once', async () => {
+    const message = await problemOf(
       edited({ 'policy.drain.timeoutMs': 'x', 'agent.logLevel': 'verbose', 'agent.checkInterval': 1000 }),
     );
     expect(message.split('\n')).toEqual([
@@ -57,8 +57,8 @@ describe('the agent config file', () => {
     ]);
   });
 
-  it('checks what the schema cannot: time zones, the alert filter, the Prometheus URL, the sentinel path', () => {
-    const message = problemOf(
+  it('checks what the schema cannot: time zones, the alert filter, the Prometheus URL, the sentinel path', async () => {
+    const message = await problemOf(
       edited({
         'policy.schedule.timeZone': 'Mars/Olympus',
         'policy.blockers.alerts.filter': '(unclosed',
@@ -76,17 +76,17 @@ describe('the agent config file', () => {
     );
   });
 
-  it('checks the CEL of health checks as validate does, and accepts a config that has them', () => {
+  it('checks the CEL of health checks as validate does, and accepts a config that has them', async () => {
     const check = (expression: string) => [{ ...healthCheck(), expression }];
-    expect(problemOf(edited({ 'policy.healthChecks': check('object.status ==') }))).toContain(
+    expect(await problemOf(edited({ 'policy.healthChecks': check('object.status ==') }))).toContain(
       'config.json: policy.healthChecks[0].expression: Unexpected token: EOF at column 17 of the expression',
     );
     const text = edited({ 'policy.healthChecks': check('object.status.ready == true') });
-    expect(parseAgentConfig('config.json', text)).toEqual(JSON.parse(text));
+    expect(await parseAgentConfig('config.json', text)).toEqual(JSON.parse(text));
   });
 
-  it('says when the file is not JSON at all', () => {
-    expect(problemOf('apiVersion: patchwindow.io/v1alpha1\n')).toMatch(
+  it('says when the file is not JSON at all', async () => {
+    expect(await problemOf('apiVersion: patchwindow.io/v1alpha1\n')).toMatch(
       /^\/etc\/patchwindow\/config\.json: is not JSON \(.*\); render it again with patchwindow render$/,
     );
   });

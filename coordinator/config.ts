@@ -29,7 +29,7 @@ export async function readFleetConfig(dir: string): Promise<FleetConfig> {
     } catch (err: unknown) {
       throw new IoError(`cannot read ${path}: ${messageOf(err)}`, { cause: err });
     }
-    configs.push({ path, config: parseAgentConfig(path, text) });
+    configs.push({ path, config: await parseAgentConfig(path, text) });
   }
   const first = configs[0]!;
   for (const { path, config } of configs.slice(1)) {

@@ -4,12 +4,13 @@
 // expressions, URLs) are checked too, before anything acts on it. Every problem is reported at
 // once, each naming the file and the field; nothing runs on a half-valid config (DESIGN.md
 // invariant 6). Pure: the caller reads the file.
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { isTimeZone } from './calendar.ts';
 import { messageOf, PolicyError } from './errors.ts';
-import { celProblem } from './health-cel.ts';
 import type { AgentConfig } from './model.ts';
 import { formatPath, showValue, type FieldPath } from './diagnostics.ts';
-import { schemaProblems } from './schema.ts';
+import { validate as precompiledAgentConfig } from './generated/agentconfig-validate.ts';
+import { validatorProblems } from './schema-problems.ts';
 
 /** Largest config accepted; a ConfigMap holds at most 1 MiB. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -20,7 +21,7 @@ interface Problem {
 }
 
 /** Checks the text of an AgentConfig; `file` names it in messages. */
-export function parseAgentConfig(file: string, text: string): AgentConfig {
+export async function parseAgentConfig(file: string, text: string): Promise<AgentConfig> {
   if (Buffer.byteLength(text) > MAX_CONFIG_BYTES)
     throw new PolicyError(`${file}: is larger than 1 MiB; this is not a config written by patchwindow render`);
   let value: unknown;
@@ -29,8 +30,11 @@ export function parseAgentConfig(file: string, text: string): AgentConfig {
   } catch (err: unknown) {
     throw new PolicyError(`${file}: is not JSON (${messageOf(err)}); render it again with patchwindow render`);
   }
-  const problems: Problem[] = schemaProblems('AgentConfig', value).map((p) => ({ path: p.path, message: p.message }));
-  if (problems.length === 0) problems.push(...semanticProblems(value as AgentConfig));
+  const problems: Problem[] = validatorProblems(precompiledAgentConfig as ValidateFunction, value).map((p) => ({
+    path: p.path,
+    message: p.message,
+  }));
+  if (problems.length === 0) problems.push(...(await semanticProblems(value as AgentConfig)));
   if (problems.length > 0) {
     const lines = problems.map(
       (p) => `${file}: ${p.path.length === 0 ? '(document)' : formatPath(p.path)}: ${p.message}`,
@@ -43,7 +47,7 @@ export function parseAgentConfig(file: string, text: string): AgentConfig {
 }
 
 /** What the schema cannot say: names and patterns the agent would otherwise only trip over later. */
-function semanticProblems(config: AgentConfig): Problem[] {
+async function semanticProblems(config: AgentConfig): Promise<Problem[]> {
   const out: Problem[] = [];
   const schedule = config.policy.schedule;
   const zone = (path: FieldPath, name: string): void => {
@@ -71,10 +75,16 @@ function semanticProblems(config: AgentConfig): Problem[] {
     }
   }
   // The coordinator evaluates these: an expression edited in the ConfigMap is checked like in git.
-  (config.policy.healthChecks ?? []).forEach((c, i) => {
-    const problem = celProblem(c.expression);
-    if (problem) out.push({ path: ['policy', 'healthChecks', i, 'expression'], message: problem });
-  });
+  // The CEL library is loaded only for a policy that has them (the agent's worker otherwise
+  // carries it for nothing: it is a chunk of its own in the bundle).
+  const checks = config.policy.healthChecks ?? [];
+  if (checks.length > 0) {
+    const { celProblem } = await import('./health-cel.ts');
+    checks.forEach((c, i) => {
+      const problem = celProblem(c.expression);
+      if (problem) out.push({ path: ['policy', 'healthChecks', i, 'expression'], message: problem });
+    });
+  }
   const sentinel = config.policy.reboot.sentinelFile;
   if (sentinel !== null && !sentinel.startsWith('/')) {
     out.push({

@@ -1,5 +1,6 @@
-// Bundles the agent's worker (agent/worker.ts and everything it imports, the Kubernetes client
-// included) into one ES module file, which `npm run build` writes over dist/agent/worker.js.
+// Bundles the agent's worker (agent/worker.ts and everything it imports) into one ES module file,
+// which `npm run build` writes over dist/agent/worker.js, and chunks beside it of what only some
+// policies or set-ups load.
 //
 // Why: the supervisor starts a worker the moment a sentinel appears and again after every boot, so
 // the worker's start is on the path from the sentinel to the cordon and from Ready to the uncordon
@@ -31,7 +32,14 @@ export async function bundleWorker(outFile: string): Promise<void> {
       entryFileNames: basename(outFile),
       chunkFileNames: `${basename(outFile, '.js')}-[name]-[hash].js`,
       format: 'esm',
-      minify: false,
+      // V8 keeps a module's source for as long as the process runs (it compiles functions lazily
+      // from it), and stores a source with one character beyond Latin-1 as two bytes a character:
+      // the worker's 1.1 MB source took 2.3 MB of the waiting agent's heap. ASCII only, without
+      // comments and whitespace, it takes about a quarter of that. Names are kept (stack traces,
+      // `constructor.name`) and nothing is rewritten.
+      charset: 'ascii',
+      comments: false,
+      minify: { compress: false, mangle: false, codegen: { removeWhitespace: true } },
     },
   });
 }

@@ -58,7 +58,7 @@ describe('render with hooks', () => {
     const cm = objects.find(
       (o) => o.object.kind === 'ConfigMap' && o.object.metadata?.name === 'patchwindow-agent-db',
     )!;
-    const config = parseAgentConfig('db.json', (cm.object.data as Record<string, string>)[CONFIG_FILE]!);
+    const config = await parseAgentConfig('db.json', (cm.object.data as Record<string, string>)[CONFIG_FILE]!);
     expect(config.policy.hooks).toEqual({
       preReboot: {
         hook: 'db-step-down',
