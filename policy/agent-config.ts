@@ -4,13 +4,11 @@
 // expressions, URLs) are checked too, before anything acts on it. Every problem is reported at
 // once, each naming the file and the field; nothing runs on a half-valid config (DESIGN.md
 // invariant 6). Pure: the caller reads the file.
-import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { isTimeZone } from './calendar.ts';
 import { messageOf, PolicyError } from './errors.ts';
 import type { AgentConfig } from './model.ts';
 import { formatPath, showValue, type FieldPath } from './diagnostics.ts';
-import { validate as precompiledAgentConfig } from './generated/agentconfig-validate.ts';
-import { validatorProblems } from './schema-problems.ts';
+import { agentConfigValidator, validatorProblems } from './schema-problems.ts';
 
 /** Largest config accepted; a ConfigMap holds at most 1 MiB. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -30,7 +28,7 @@ export async function parseAgentConfig(file: string, text: string): Promise<Agen
   } catch (err: unknown) {
     throw new PolicyError(`${file}: is not JSON (${messageOf(err)}); render it again with patchwindow render`);
   }
-  const problems: Problem[] = validatorProblems(precompiledAgentConfig as ValidateFunction, value).map((p) => ({
+  const problems: Problem[] = validatorProblems(agentConfigValidator, value).map((p) => ({
     path: p.path,
     message: p.message,
   }));

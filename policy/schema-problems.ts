@@ -4,6 +4,10 @@
 // carries neither ajv nor the schemas; policy/agent-config.ts).
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { showValue, type FieldPath } from './diagnostics.ts';
+import { validate as precompiledAgentConfig } from './generated/agentconfig-validate.ts';
+
+/** The AgentConfig validator generated ahead of time (scripts/gen-validator.ts), same ajv options. */
+export const agentConfigValidator = precompiledAgentConfig as ValidateFunction;
 
 /** A schema violation at a field path; `key` when the position is the key itself (unknown fields). */
 export interface SchemaProblem {

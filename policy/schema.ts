@@ -8,8 +8,7 @@ import installSettingsSchema from '../schemas/installsettings.schema.json' with 
 import rebootPolicySchema from '../schemas/rebootpolicy.schema.json' with { type: 'json' };
 import { AJV_OPTIONS } from './ajv-options.ts';
 import { showValue } from './diagnostics.ts';
-import { validate as precompiledAgentConfig } from './generated/agentconfig-validate.ts';
-import { suggest, validatorProblems, type SchemaProblem } from './schema-problems.ts';
+import { agentConfigValidator, suggest, validatorProblems, type SchemaProblem } from './schema-problems.ts';
 
 export { suggest, type SchemaProblem } from './schema-problems.ts';
 
@@ -31,9 +30,7 @@ const SCHEMAS: Record<DocumentKind, object> = {
 let ajv: Ajv2020 | undefined;
 // The agent's worker checks the AgentConfig at every start: its validator is generated ahead of
 // time (scripts/gen-validator.ts), which saves compiling the schema on the path to the cordon.
-const validators = new Map<DocumentKind, ValidateFunction>([
-  ['AgentConfig', precompiledAgentConfig as ValidateFunction],
-]);
+const validators = new Map<DocumentKind, ValidateFunction>([['AgentConfig', agentConfigValidator]]);
 /** The validator of `kind`, compiled on first use (the agent's AgentConfig one ahead of time). */
 function validatorOf(kind: DocumentKind): ValidateFunction {
   let v = validators.get(kind);

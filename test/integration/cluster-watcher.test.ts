@@ -23,12 +23,47 @@ const core = kc.makeApiClient(CoreV1Api);
 const leases = kc.makeApiClient(CoordinationV1Api);
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-describe('ClusterWatcher with a Lease stream that lags behind the Node stream', () => {
-  const ns = uniqueName('watcher');
-  const fleet = uniqueName('fleet');
+/** A namespace, a fleet and a pool of two Nodes, named uniquely. */
+interface Pool {
+  readonly ns: string;
+  readonly fleet: string;
+  readonly pool: string;
+  readonly nodes: readonly [string, string];
+}
+
+function newPool(): Pool {
   const pool = uniqueName('pool');
-  const granted = `${pool}-1`;
-  const never = `${pool}-2`;
+  return { ns: uniqueName('watcher'), fleet: uniqueName('fleet'), pool, nodes: [`${pool}-1`, `${pool}-2`] };
+}
+
+/** Creates the pool's namespace and Nodes; a watcher of them, policy `general` with `budget`. */
+async function watchPool(p: Pool, budget: number, leaseStreamKc?: KubeConfig): Promise<ClusterWatcher> {
+  await core.createNamespace({ body: { metadata: { name: p.ns } } });
+  await cluster.createNodes(p.nodes.map((name) => ({ name, labels: { [POOL_LABEL]: p.pool } })));
+  const config = {
+    ...testConfig({ policy: 'general', pools: [p.pool], budget: count(budget), fleetBudget: null }),
+    fleet: p.fleet,
+    namespace: p.ns,
+  };
+  return ClusterWatcher.start({
+    kc,
+    namespace: p.ns,
+    fleet: p.fleet,
+    configs: [config],
+    ...(leaseStreamKc === undefined ? {} : { leaseStreamKc }),
+  });
+}
+
+async function removePool(p: Pool, watcher: ClusterWatcher | undefined): Promise<void> {
+  watcher?.stop();
+  await cluster.deleteNodes([...p.nodes]);
+  await core.deleteNamespace({ name: p.ns }).catch(() => undefined);
+}
+
+describe('ClusterWatcher with a Lease stream that lags behind the Node stream', () => {
+  const p = newPool();
+  const { ns, fleet } = p;
+  const [granted, never] = p.nodes;
   let dir: string;
   let proxy: ApiProxy;
   let watcher: ClusterWatcher;
@@ -38,24 +73,12 @@ describe('ClusterWatcher with a Lease stream that lags behind the Node stream', 
     proxy = await startApiProxy(cluster.info.apiUrl);
     const lagging = new KubeConfig();
     lagging.loadFromFile(await retargetKubeconfig(cluster.info.kubeconfigPath, join(dir, 'kubeconfig'), proxy.url));
-    await core.createNamespace({ body: { metadata: { name: ns } } });
-    await cluster.createNodes([
-      { name: granted, labels: { [POOL_LABEL]: pool } },
-      { name: never, labels: { [POOL_LABEL]: pool } },
-    ]);
-    const config = {
-      ...testConfig({ policy: 'general', pools: [pool], budget: count(2), fleetBudget: null }),
-      fleet,
-      namespace: ns,
-    };
-    watcher = await ClusterWatcher.start({ kc, namespace: ns, fleet, configs: [config], leaseStreamKc: lagging });
+    watcher = await watchPool(p, 2, lagging);
   });
 
   afterAll(async () => {
-    watcher.stop();
+    await removePool(p, watcher);
     await proxy.close();
-    await cluster.deleteNodes([granted, never]);
-    await core.deleteNamespace({ name: ns }).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -95,32 +118,16 @@ describe('ClusterWatcher with a Lease stream that lags behind the Node stream', 
 });
 
 describe('ClusterWatcher with a node that goes NotReady by itself', () => {
-  const ns = uniqueName('watcher');
-  const fleet = uniqueName('fleet');
-  const pool = uniqueName('pool');
-  const holder = `${pool}-1`;
-  const down = `${pool}-2`;
+  const p = newPool();
+  const { ns, fleet } = p;
+  const [holder, down] = p.nodes;
   let watcher: ClusterWatcher;
 
   beforeAll(async () => {
-    await core.createNamespace({ body: { metadata: { name: ns } } });
-    await cluster.createNodes([
-      { name: holder, labels: { [POOL_LABEL]: pool } },
-      { name: down, labels: { [POOL_LABEL]: pool } },
-    ]);
-    const config = {
-      ...testConfig({ policy: 'general', pools: [pool], budget: count(1), fleetBudget: null }),
-      fleet,
-      namespace: ns,
-    };
-    watcher = await ClusterWatcher.start({ kc, namespace: ns, fleet, configs: [config] });
+    watcher = await watchPool(p, 1);
   });
 
-  afterAll(async () => {
-    watcher.stop();
-    await cluster.deleteNodes([holder, down]);
-    await core.deleteNamespace({ name: ns }).catch(() => undefined);
-  });
+  afterAll(() => removePool(p, watcher));
 
   // As the coordinator gives it: acquireTime is when it was given.
   const grant = () =>
